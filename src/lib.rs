@@ -1,0 +1,4 @@
+//! opsdash: a terminal operations console for load-balanced AWS estates.
+
+pub mod model;
+pub mod source;

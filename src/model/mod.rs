@@ -1,0 +1,441 @@
+//! Plain domain types: what the console shows, independent of where it came from.
+//! No AWS SDK types and no UI types live here; serde gives `snapshot --json` (SPEC section 8),
+//! whose field names are a contract: fields the JSON must not carry are `skip_serializing`.
+
+mod metrics;
+mod time;
+
+pub use metrics::{Point, RingSeries};
+pub use time::{Timestamp, short_age};
+
+use serde::Serialize;
+
+/// Health of one registered target, as Elastic Load Balancing reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum TargetState {
+    Unhealthy,
+    Unavailable,
+    Draining,
+    Initial,
+    Unused,
+    Healthy,
+}
+
+impl TargetState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TargetState::Healthy => "healthy",
+            TargetState::Unhealthy => "unhealthy",
+            TargetState::Initial => "initial",
+            TargetState::Draining => "draining",
+            TargetState::Unused => "unused",
+            TargetState::Unavailable => "unavailable",
+        }
+    }
+
+    /// Parses the ELB spelling of a state.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "healthy" => TargetState::Healthy,
+            "unhealthy" => TargetState::Unhealthy,
+            "initial" => TargetState::Initial,
+            "draining" => TargetState::Draining,
+            "unused" => TargetState::Unused,
+            "unavailable" => TargetState::Unavailable,
+            _ => return None,
+        })
+    }
+}
+
+/// A registered target of a target group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Target {
+    pub id: String,
+    pub port: u16,
+    pub az: String,
+    pub state: TargetState,
+    /// ELB reason code (`Target.FailedHealthChecks`, `Elb.RegistrationInProgress`, …).
+    pub reason: Option<String>,
+    /// The ELB description of the reason, for the detail view.
+    #[serde(skip_serializing)]
+    pub description: Option<String>,
+}
+
+/// Health-check settings of a target group.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct HealthCheck {
+    pub protocol: String,
+    /// `traffic-port` or a number.
+    pub port: String,
+    pub path: Option<String>,
+    pub interval_secs: u32,
+    pub timeout_secs: u32,
+    pub healthy_threshold: u32,
+    pub unhealthy_threshold: u32,
+    pub matcher: Option<String>,
+}
+
+/// A target group with its targets.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TargetGroup {
+    pub name: String,
+    pub arn: String,
+    pub protocol: String,
+    pub port: u16,
+    pub healthy: usize,
+    pub total: usize,
+    pub targets: Vec<Target>,
+    #[serde(skip_serializing)]
+    pub target_type: String,
+    #[serde(skip_serializing)]
+    pub health_check: HealthCheck,
+}
+
+impl TargetGroup {
+    /// Recomputes `healthy` and `total` from the targets.
+    pub fn recount(&mut self) {
+        self.total = self.targets.len();
+        self.healthy = self
+            .targets
+            .iter()
+            .filter(|t| t.state == TargetState::Healthy)
+            .count();
+    }
+}
+
+/// A load balancer with its target groups.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadBalancer {
+    pub name: String,
+    pub arn: String,
+    /// `application` or `network`.
+    #[serde(rename = "type")]
+    pub lb_type: String,
+    pub scheme: String,
+    pub state: String,
+    pub dns_name: String,
+    pub target_groups: Vec<TargetGroup>,
+}
+
+/// An instance of an Auto Scaling group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AsgInstance {
+    pub id: String,
+    pub az: String,
+    /// `Pending`, `InService`, `Terminating`, `Standby`, …
+    pub lifecycle: String,
+    /// `Healthy` or `Unhealthy`.
+    pub health: String,
+}
+
+/// One scaling activity of an Auto Scaling group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScalingActivity {
+    pub at: Timestamp,
+    pub status: String,
+    pub description: String,
+    pub cause: String,
+}
+
+/// An Auto Scaling group.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AutoScalingGroup {
+    pub name: String,
+    pub min: u32,
+    pub max: u32,
+    pub desired: u32,
+    pub in_service: u32,
+    pub pending: u32,
+    pub terminating: u32,
+    pub standby: u32,
+    pub target_group_arns: Vec<String>,
+    pub instances: Vec<AsgInstance>,
+    /// Newest first.
+    #[serde(skip_serializing)]
+    pub activities: Vec<ScalingActivity>,
+}
+
+impl AutoScalingGroup {
+    /// Recomputes the lifecycle counts from the instances.
+    pub fn recount(&mut self) {
+        let count = |p: &str| {
+            self.instances
+                .iter()
+                .filter(|i| i.lifecycle.starts_with(p))
+                .count() as u32
+        };
+        self.in_service = count("InService");
+        self.pending = count("Pending");
+        self.terminating = count("Terminating");
+        self.standby = count("Standby");
+    }
+}
+
+/// One deployment of an ECS service.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Deployment {
+    pub id: String,
+    /// `PRIMARY`, `ACTIVE` or `INACTIVE`.
+    pub status: String,
+    pub task_definition: String,
+    /// The image of the task definition's main container.
+    #[serde(skip_serializing)]
+    pub image: String,
+    pub desired: u32,
+    pub running: u32,
+    pub pending: u32,
+    pub failed: u32,
+    /// `IN_PROGRESS`, `COMPLETED` or `FAILED`.
+    pub rollout_state: String,
+    #[serde(skip_serializing)]
+    pub created_at: Timestamp,
+}
+
+/// An ECS service event message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceEvent {
+    pub at: Timestamp,
+    pub message: String,
+}
+
+/// An ECS service.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EcsService {
+    pub cluster: String,
+    pub name: String,
+    pub desired: u32,
+    pub running: u32,
+    pub pending: u32,
+    pub task_definition: String,
+    pub deployments: Vec<Deployment>,
+    /// Newest first.
+    #[serde(skip_serializing)]
+    pub events: Vec<ServiceEvent>,
+    #[serde(skip_serializing)]
+    pub min_healthy_percent: u32,
+    #[serde(skip_serializing)]
+    pub max_percent: u32,
+    #[serde(skip_serializing)]
+    pub capacity_provider: Option<String>,
+}
+
+/// Capacity of a region: Auto Scaling groups and ECS services.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Capacity {
+    pub auto_scaling_groups: Vec<AutoScalingGroup>,
+    pub ecs_services: Vec<EcsService>,
+}
+
+/// The result of an association execution on one instance.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExecutionTarget {
+    pub instance_id: String,
+    pub status: String,
+    pub detail: String,
+    pub at: Timestamp,
+}
+
+/// One execution of an association.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Execution {
+    pub id: String,
+    /// `Pending`, `InProgress`, `Success` or `Failed`.
+    pub status: String,
+    pub created_at: Timestamp,
+    pub success: u32,
+    pub failed: u32,
+    pub pending: u32,
+    #[serde(skip_serializing)]
+    pub targets: Vec<ExecutionTarget>,
+}
+
+/// An SSM State Manager association.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Association {
+    pub id: String,
+    pub name: String,
+    pub document: String,
+    /// `Success`, `Failed` or `Pending`.
+    pub status: String,
+    pub last_execution: Option<Execution>,
+    /// The targets expression, e.g. `tag:Server=App`.
+    #[serde(skip_serializing)]
+    pub targets: String,
+    #[serde(skip_serializing)]
+    pub schedule: Option<String>,
+}
+
+/// CloudWatch alarm state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
+pub enum AlarmState {
+    #[serde(rename = "ALARM")]
+    Alarm,
+    #[serde(rename = "INSUFFICIENT_DATA")]
+    InsufficientData,
+    #[serde(rename = "OK")]
+    Ok,
+}
+
+impl AlarmState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AlarmState::Alarm => "ALARM",
+            AlarmState::InsufficientData => "INSUFFICIENT_DATA",
+            AlarmState::Ok => "OK",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "ALARM" => AlarmState::Alarm,
+            "INSUFFICIENT_DATA" => AlarmState::InsufficientData,
+            "OK" => AlarmState::Ok,
+            _ => return None,
+        })
+    }
+}
+
+/// A metric alarm, with the recent history of its metric.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Alarm {
+    pub name: String,
+    pub state: AlarmState,
+    pub reason: String,
+    pub updated_at: Timestamp,
+    pub namespace: String,
+    pub metric: String,
+    pub threshold: f64,
+    /// `GreaterThanThreshold`, `LessThanThreshold`, …
+    #[serde(skip_serializing)]
+    pub comparison: String,
+    #[serde(skip_serializing)]
+    pub statistic: String,
+    #[serde(skip_serializing)]
+    pub period_secs: u32,
+    #[serde(skip_serializing)]
+    pub evaluation_periods: u32,
+    /// The metric's dimensions, `Name=Value` each.
+    #[serde(skip_serializing)]
+    pub dimensions: Vec<String>,
+    /// The metric over the last hour, one point a minute, oldest first.
+    #[serde(skip_serializing)]
+    pub series: Vec<Point>,
+}
+
+impl Alarm {
+    /// Whether `value` is on the alarming side of the threshold.
+    pub fn breaches(&self, value: f64) -> bool {
+        match self.comparison.as_str() {
+            "GreaterThanOrEqualToThreshold" => value >= self.threshold,
+            "LessThanThreshold" => value < self.threshold,
+            "LessThanOrEqualToThreshold" => value <= self.threshold,
+            _ => value > self.threshold,
+        }
+    }
+
+    /// The comparison as a symbol.
+    pub fn comparison_symbol(&self) -> &'static str {
+        match self.comparison.as_str() {
+            "GreaterThanOrEqualToThreshold" => ">=",
+            "LessThanThreshold" => "<",
+            "LessThanOrEqualToThreshold" => "<=",
+            _ => ">",
+        }
+    }
+}
+
+/// What kind of change a timeline event records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EventKind {
+    Target,
+    Scaling,
+    Ecs,
+    Association,
+    Alarm,
+    Operator,
+    Fault,
+}
+
+impl EventKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Target => "target",
+            EventKind::Scaling => "scaling",
+            EventKind::Ecs => "ecs",
+            EventKind::Association => "ssm",
+            EventKind::Alarm => "alarm",
+            EventKind::Operator => "operator",
+            EventKind::Fault => "fault",
+        }
+    }
+}
+
+/// How an event or a state reads at a glance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Ok,
+    Info,
+    Warn,
+    Crit,
+}
+
+/// One thing that changed, for the Timeline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    /// Increasing per source, so a poller can ask for what is new.
+    pub seq: u64,
+    pub at: Timestamp,
+    pub region: String,
+    pub kind: EventKind,
+    pub severity: Severity,
+    pub resource: String,
+    pub message: String,
+}
+
+/// The role of a region in the estate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RegionRole {
+    Primary,
+    Dr,
+}
+
+/// A region the source watches.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RegionInfo {
+    pub name: String,
+    pub role: RegionRole,
+}
+
+/// An error from a source call, in AWS terms.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ErrorRecord {
+    pub region: String,
+    pub service: String,
+    pub operation: String,
+    pub code: String,
+    pub message: String,
+}
+
+/// One region in a snapshot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RegionSnapshot {
+    pub region: String,
+    pub role: RegionRole,
+    pub load_balancers: Vec<LoadBalancer>,
+    pub auto_scaling_groups: Vec<AutoScalingGroup>,
+    pub ecs_services: Vec<EcsService>,
+    pub associations: Vec<Association>,
+    pub alarms: Vec<Alarm>,
+}
+
+/// The `snapshot --json` document (SPEC section 8).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Snapshot {
+    /// `demo` or `aws`.
+    pub source: String,
+    pub taken_at: Timestamp,
+    pub regions: Vec<RegionSnapshot>,
+    pub errors: Vec<ErrorRecord>,
+}

@@ -1,0 +1,126 @@
+//! Wall-clock instants as milliseconds since the Unix epoch, formatted as RFC 3339.
+
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// An instant in milliseconds since 1970-01-01T00:00:00Z. The simulated estate uses virtual time,
+/// live sources use the system clock; the model does not care which.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub i64);
+
+impl Timestamp {
+    /// The system clock now.
+    pub fn now() -> Self {
+        let ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        Timestamp(ms)
+    }
+
+    pub fn from_secs(s: i64) -> Self {
+        Timestamp(s * 1000)
+    }
+
+    pub fn secs(self) -> i64 {
+        self.0.div_euclid(1000)
+    }
+
+    /// This instant plus `secs` seconds.
+    #[must_use]
+    pub fn plus_secs(self, secs: f64) -> Self {
+        Timestamp(self.0 + (secs * 1000.0) as i64)
+    }
+
+    /// Seconds from `earlier` to `self` (negative when `earlier` is later).
+    pub fn secs_since(self, earlier: Timestamp) -> f64 {
+        (self.0 - earlier.0) as f64 / 1000.0
+    }
+
+    /// Civil date and time (UTC): (year, month, day, hour, minute, second).
+    pub fn civil(self) -> (i64, u32, u32, u32, u32, u32) {
+        let secs = self.secs();
+        let days = secs.div_euclid(86_400);
+        let rem = secs.rem_euclid(86_400);
+        // Howard Hinnant's civil_from_days.
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+        let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+        let y = yoe + era * 400 + i64::from(m <= 2);
+        (
+            y,
+            m,
+            d,
+            (rem / 3600) as u32,
+            ((rem % 3600) / 60) as u32,
+            (rem % 60) as u32,
+        )
+    }
+
+    /// `HH:MM:SS` in UTC.
+    pub fn hms(self) -> String {
+        let (_, _, _, h, mi, s) = self.civil();
+        format!("{h:02}:{mi:02}:{s:02}")
+    }
+
+    /// `HH:MM` in UTC.
+    pub fn hm(self) -> String {
+        let (_, _, _, h, mi, _) = self.civil();
+        format!("{h:02}:{mi:02}")
+    }
+
+    /// RFC 3339 with second precision, e.g. `2026-11-21T03:04:05Z`.
+    pub fn rfc3339(self) -> String {
+        let (y, mo, d, h, mi, s) = self.civil();
+        format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.rfc3339())
+    }
+}
+
+impl Serialize for Timestamp {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.rfc3339())
+    }
+}
+
+/// A short human age: `4s`, `3m`, `2h`, `5d`.
+pub fn short_age(secs: f64) -> String {
+    let s = secs.max(0.0) as i64;
+    match s {
+        0..60 => format!("{s}s"),
+        60..3600 => format!("{}m", s / 60),
+        3600..86_400 => format!("{}h", s / 3600),
+        _ => format!("{}d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_rfc3339() {
+        assert_eq!(Timestamp(0).rfc3339(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            Timestamp::from_secs(1_795_219_200).rfc3339(),
+            "2026-11-21T00:00:00Z"
+        );
+        assert_eq!(Timestamp::from_secs(951_782_400).rfc3339(), "2000-02-29T00:00:00Z");
+    }
+
+    #[test]
+    fn ages() {
+        assert_eq!(short_age(5.2), "5s");
+        assert_eq!(short_age(125.0), "2m");
+        assert_eq!(short_age(7300.0), "2h");
+    }
+}

@@ -1,0 +1,207 @@
+//! The source boundary: the only thing the poller, the snapshot command and (later) the operations
+//! code know about where data comes from. The simulated estate (`sim`) is one implementation;
+//! live AWS is another.
+
+pub mod sim;
+
+use crate::model::{
+    AlarmState, Association, Capacity, ErrorRecord, Event, LoadBalancer, RegionInfo, Alarm,
+    Timestamp,
+};
+use async_trait::async_trait;
+use std::fmt;
+
+/// Which kind of estate a source watches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SourceKind {
+    Demo,
+    Aws,
+}
+
+impl SourceKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceKind::Demo => "demo",
+            SourceKind::Aws => "aws",
+        }
+    }
+}
+
+/// Who and where: shown in the header.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceInfo {
+    pub kind: SourceKind,
+    pub account: String,
+    pub profile: Option<String>,
+    pub caller_arn: String,
+    /// The first is the primary.
+    pub regions: Vec<RegionInfo>,
+}
+
+/// What went wrong with a call, classified for the screen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorClass {
+    Throttling,
+    AccessDenied,
+    ExpiredCredentials,
+    Network,
+    Validation,
+    Other,
+}
+
+/// An error from a source call: the service and operation that failed and the AWS error code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceError {
+    pub class: ErrorClass,
+    pub service: String,
+    pub operation: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl SourceError {
+    pub fn new(
+        class: ErrorClass,
+        service: &str,
+        operation: &str,
+        code: &str,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            class,
+            service: service.to_owned(),
+            operation: operation.to_owned(),
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub fn record(&self, region: &str) -> ErrorRecord {
+        ErrorRecord {
+            region: region.to_owned(),
+            service: self.service.clone(),
+            operation: self.operation.clone(),
+            code: self.code.clone(),
+            message: self.message.clone(),
+        }
+    }
+}
+
+impl fmt::Display for SourceError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} {}:{}: {}",
+            self.code, self.service, self.operation, self.message
+        )
+    }
+}
+
+impl std::error::Error for SourceError {}
+
+/// How many API calls a read made and how they ended; feeds the header's API-health figure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct CallStats {
+    pub calls: u32,
+    pub throttles: u32,
+    pub errors: u32,
+}
+
+/// The result of one read: the data or the error, and the calls it took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read<T> {
+    pub result: Result<T, SourceError>,
+    pub stats: CallStats,
+}
+
+impl<T> Read<T> {
+    pub fn ok(value: T, calls: u32) -> Self {
+        Self {
+            result: Ok(value),
+            stats: CallStats {
+                calls,
+                throttles: 0,
+                errors: 0,
+            },
+        }
+    }
+
+    pub fn err(e: SourceError, calls: u32) -> Self {
+        let throttled = e.class == ErrorClass::Throttling;
+        Self {
+            result: Err(e),
+            stats: CallStats {
+                calls,
+                throttles: u32::from(throttled),
+                errors: u32::from(!throttled),
+            },
+        }
+    }
+}
+
+/// Reads of an estate, one method a pane. Implementations never block the caller's thread for
+/// long: the simulated estate answers from memory, live AWS awaits the network.
+#[async_trait]
+pub trait EstateReader: Send + Sync {
+    /// Account, caller and regions.
+    fn info(&self) -> SourceInfo;
+    /// The source's clock: virtual in the simulated estate.
+    fn now(&self) -> Timestamp;
+    /// Load balancers, their target groups and target health.
+    async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>>;
+    /// Auto Scaling groups and ECS services.
+    async fn capacity(&self, region: &str) -> Read<Capacity>;
+    /// State Manager associations with their last execution.
+    async fn runs(&self, region: &str) -> Read<Vec<Association>>;
+    /// Alarms with the last hour of their metric.
+    async fn alarms(&self, region: &str) -> Read<Vec<Alarm>>;
+    /// Changes newer than `after_seq` (0 for all that are kept).
+    async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>>;
+}
+
+/// A change to an ECS service (`UpdateService`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ServiceUpdate {
+    pub cluster: String,
+    pub service: String,
+    pub desired: Option<u32>,
+    /// A task definition `family:revision` to roll out.
+    pub task_definition: Option<String>,
+    pub force_new_deployment: bool,
+}
+
+/// Mutations of an estate. Only the operations executor calls these, after plan, confirmation and
+/// the read-only check.
+#[async_trait]
+pub trait EstateWriter: Send + Sync {
+    /// `autoscaling:SetDesiredCapacity`.
+    async fn set_desired_capacity(
+        &self,
+        region: &str,
+        asg: &str,
+        desired: u32,
+    ) -> Result<(), SourceError>;
+    /// `ecs:UpdateService`.
+    async fn update_service(&self, region: &str, update: ServiceUpdate)
+    -> Result<(), SourceError>;
+    /// `ecs:RegisterTaskDefinition` of a copy of `task_definition` with `container`'s image
+    /// replaced; returns the new `family:revision`.
+    async fn register_task_definition_with_image(
+        &self,
+        region: &str,
+        task_definition: &str,
+        container: &str,
+        image: &str,
+    ) -> Result<String, SourceError>;
+    /// `ssm:StartAssociationsOnce`.
+    async fn start_associations_once(&self, region: &str, ids: &[String])
+    -> Result<(), SourceError>;
+    /// `cloudwatch:SetAlarmState`.
+    async fn set_alarm_state(
+        &self,
+        region: &str,
+        alarm: &str,
+        state: AlarmState,
+        reason: &str,
+    ) -> Result<(), SourceError>;
+}

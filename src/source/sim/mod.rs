@@ -1,0 +1,332 @@
+//! The simulated estate behind `--demo`: the seed estates as state machines on a virtual clock.
+//!
+//! `Sim` is deterministic: the same scenario, seed and sequence of `advance` calls give the same
+//! estate. `SimSource` puts it behind the source boundary ([`EstateReader`], [`EstateWriter`]).
+
+mod dynamics;
+mod faults;
+mod rng;
+mod scenario;
+mod state;
+mod view;
+
+pub use faults::Fault;
+pub use scenario::{SCENARIOS, Scenario, large_estate};
+
+use crate::model::{AlarmState, Event, EventKind, RegionInfo, Severity, Timestamp};
+use crate::source::{
+    ErrorClass, EstateReader, EstateWriter, Read, ServiceUpdate, SourceError,
+    SourceInfo, SourceKind,
+};
+use async_trait::async_trait;
+use rng::Rng;
+use state::RegionSim;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// Timeline events kept by the simulation, per estate.
+const EVENTS_KEPT: usize = 1000;
+
+/// The demo account id.
+pub const DEMO_ACCOUNT: &str = "123456789012";
+
+/// The simulated estate.
+#[derive(Debug, Clone)]
+pub struct Sim {
+    pub scenario: Scenario,
+    now: Timestamp,
+    rng: Rng,
+    /// Decides which reads are throttled; separate so polling never changes the dynamics.
+    throttle_rng: Rng,
+    regions: Vec<RegionSim>,
+    events: VecDeque<Event>,
+    seq: u64,
+    throttle_until: Option<Timestamp>,
+    /// Requests per second the whole estate receives at the daily mean.
+    base_rps: f64,
+    /// Whether DNS fails over from the primary to the DR region on the health check.
+    failover_routing: bool,
+}
+
+impl Sim {
+    /// Builds a scenario in steady state at `start`, with an hour of metric history behind it.
+    pub fn new(scenario: Scenario, seed: u64, start: Timestamp) -> Self {
+        let mut sim = Sim {
+            scenario,
+            now: start.plus_secs(-3600.0),
+            rng: Rng::new(seed),
+            throttle_rng: Rng::new(seed.rotate_left(17) ^ 0xABCD),
+            regions: Vec::new(),
+            events: VecDeque::new(),
+            seq: 0,
+            throttle_until: None,
+            base_rps: 40.0,
+            failover_routing: false,
+        };
+        scenario::build(&mut sim);
+        // Warm up: an hour of history, so sparklines and alarms have data from the first frame.
+        sim.advance(3600.0);
+        sim
+    }
+
+    /// The virtual time now.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// Advances virtual time by `secs` seconds, one-second steps.
+    pub fn advance(&mut self, secs: f64) {
+        let steps = secs.round().max(0.0) as i64;
+        for _ in 0..steps {
+            self.step();
+        }
+    }
+
+    pub fn regions(&self) -> Vec<RegionInfo> {
+        self.regions
+            .iter()
+            .map(|r| RegionInfo {
+                name: r.name.clone(),
+                role: r.role,
+            })
+            .collect()
+    }
+
+    fn region_index(&self, name: &str) -> Option<usize> {
+        self.regions.iter().position(|r| r.name == name)
+    }
+
+    fn region(&self, name: &str) -> Result<&RegionSim, SourceError> {
+        self.regions.iter().find(|r| r.name == name).ok_or_else(|| {
+            SourceError::new(
+                ErrorClass::Validation,
+                "sts",
+                "GetCallerIdentity",
+                "InvalidRegion",
+                format!("region {name} is not part of the {} estate", self.scenario.name()),
+            )
+        })
+    }
+
+    /// Records a timeline event.
+    fn emit(
+        &mut self,
+        region: usize,
+        kind: EventKind,
+        severity: Severity,
+        resource: &str,
+        message: String,
+    ) {
+        self.seq += 1;
+        if self.events.len() == EVENTS_KEPT {
+            self.events.pop_front();
+        }
+        self.events.push_back(Event {
+            seq: self.seq,
+            at: self.now,
+            region: self.regions[region].name.clone(),
+            kind,
+            severity,
+            resource: resource.to_owned(),
+            message,
+        });
+    }
+
+    /// Events of a region newer than `after_seq`, oldest first.
+    pub fn events_after(&self, region: &str, after_seq: u64) -> Vec<Event> {
+        self.events
+            .iter()
+            .filter(|e| e.seq > after_seq && e.region == region)
+            .cloned()
+            .collect()
+    }
+
+    fn throttled_read(&mut self, service: &str, operation: &str) -> Option<SourceError> {
+        let until = self.throttle_until?;
+        if self.now >= until {
+            return None;
+        }
+        self.throttle_rng.chance(0.7).then(|| {
+            SourceError::new(
+                ErrorClass::Throttling,
+                service,
+                operation,
+                "Throttling",
+                "Rate exceeded",
+            )
+        })
+    }
+}
+
+/// The simulated estate behind the source boundary. Cheap to clone; all clones share one `Sim`.
+#[derive(Debug, Clone)]
+pub struct SimSource {
+    sim: Arc<Mutex<Sim>>,
+}
+
+impl SimSource {
+    pub fn new(sim: Sim) -> Self {
+        Self {
+            sim: Arc::new(Mutex::new(sim)),
+        }
+    }
+
+    /// Locks the simulation (a poisoned lock is recovered: the state is plain data).
+    pub fn lock(&self) -> MutexGuard<'_, Sim> {
+        self.sim
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Advances virtual time.
+    pub fn advance(&self, secs: f64) {
+        self.lock().advance(secs);
+    }
+
+    /// Replaces the whole estate (`:scenario NAME`).
+    pub fn replace(&self, sim: Sim) {
+        *self.lock() = sim;
+    }
+
+    fn read<T>(
+        &self,
+        region: &str,
+        service: &str,
+        operation: &str,
+        calls: impl Fn(&T) -> u32,
+        f: impl FnOnce(&Sim, &RegionSim) -> T,
+    ) -> Read<T> {
+        let mut sim = self.lock();
+        if let Some(e) = sim.throttled_read(service, operation) {
+            return Read::err(e, 1);
+        }
+        match sim.region(region) {
+            Ok(r) => {
+                let v = f(&sim, r);
+                let n = calls(&v);
+                Read::ok(v, n)
+            }
+            Err(e) => Read::err(e, 1),
+        }
+    }
+}
+
+#[async_trait]
+impl EstateReader for SimSource {
+    fn info(&self) -> SourceInfo {
+        let sim = self.lock();
+        SourceInfo {
+            kind: SourceKind::Demo,
+            account: DEMO_ACCOUNT.to_owned(),
+            profile: None,
+            caller_arn: format!("arn:aws:sts::{DEMO_ACCOUNT}:assumed-role/OnCall/demo"),
+            regions: sim.regions(),
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        self.lock().now
+    }
+
+    async fn targets(&self, region: &str) -> Read<Vec<crate::model::LoadBalancer>> {
+        // DescribeLoadBalancers + DescribeTargetGroups + one DescribeTargetHealth per group.
+        self.read(
+            region,
+            "elasticloadbalancing",
+            "DescribeTargetHealth",
+            |lbs: &Vec<crate::model::LoadBalancer>| {
+                2 + lbs.iter().map(|l| l.target_groups.len() as u32).sum::<u32>()
+            },
+            |_, r| view::load_balancers(r),
+        )
+    }
+
+    async fn capacity(&self, region: &str) -> Read<crate::model::Capacity> {
+        // DescribeAutoScalingGroups by 100, ListClusters, ListServices, DescribeServices by 10.
+        self.read(
+            region,
+            "autoscaling",
+            "DescribeAutoScalingGroups",
+            |c: &crate::model::Capacity| {
+                (c.auto_scaling_groups.len() as u32).div_ceil(100).max(1)
+                    + 2
+                    + (c.ecs_services.len() as u32).div_ceil(10)
+            },
+            |_, r| view::capacity(r),
+        )
+    }
+
+    async fn runs(&self, region: &str) -> Read<Vec<crate::model::Association>> {
+        // ListAssociations + DescribeAssociationExecutions and …Targets per association.
+        self.read(
+            region,
+            "ssm",
+            "ListAssociations",
+            |a: &Vec<crate::model::Association>| 1 + 2 * a.len() as u32,
+            |_, r| view::associations(r),
+        )
+    }
+
+    async fn alarms(&self, region: &str) -> Read<Vec<crate::model::Alarm>> {
+        // DescribeAlarms + GetMetricData by 500 queries.
+        self.read(
+            region,
+            "monitoring",
+            "DescribeAlarms",
+            |a: &Vec<crate::model::Alarm>| 1 + (a.len() as u32).div_ceil(500),
+            |_, r| view::alarms(r),
+        )
+    }
+
+    async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>> {
+        self.read(
+            region,
+            "monitoring",
+            "DescribeAlarmHistory",
+            |_: &Vec<Event>| 1,
+            |sim, r| sim.events_after(&r.name, after_seq),
+        )
+    }
+}
+
+#[async_trait]
+impl EstateWriter for SimSource {
+    async fn set_desired_capacity(
+        &self,
+        region: &str,
+        asg: &str,
+        desired: u32,
+    ) -> Result<(), SourceError> {
+        self.lock().set_desired_capacity(region, asg, desired, "a user request")
+    }
+
+    async fn update_service(&self, region: &str, update: ServiceUpdate) -> Result<(), SourceError> {
+        self.lock().update_service(region, &update)
+    }
+
+    async fn register_task_definition_with_image(
+        &self,
+        region: &str,
+        task_definition: &str,
+        container: &str,
+        image: &str,
+    ) -> Result<String, SourceError> {
+        self.lock()
+            .register_task_definition(region, task_definition, container, image)
+    }
+
+    async fn start_associations_once(&self, region: &str, ids: &[String]) -> Result<(), SourceError> {
+        self.lock().start_associations_once(region, ids)
+    }
+
+    async fn set_alarm_state(
+        &self,
+        region: &str,
+        alarm: &str,
+        state: AlarmState,
+        reason: &str,
+    ) -> Result<(), SourceError> {
+        self.lock().set_alarm_state(region, alarm, state, reason)
+    }
+}
+
