@@ -1,1 +1,146 @@
-fn main() {}
+//! opsdash: parse the command line, load config and theme (errors exit 2 before the terminal is
+//! touched), then run the console or a one-shot command.
+
+use clap::Parser;
+use opsdash::app::App;
+use opsdash::cli::{Cli, Command, normalise_args};
+use opsdash::config::{Config, FileError};
+use opsdash::model::Timestamp;
+use opsdash::poller;
+use opsdash::report;
+use opsdash::runtime::{self, Demo};
+use opsdash::source::EstateReader;
+use opsdash::source::sim::{Scenario, Sim, SimSource};
+use opsdash::theme::{ThemeSet, user_theme_dir};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn fail(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("opsdash: {msg}");
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args = normalise_args(std::env::args().collect());
+    let cli = match Cli::try_parse_from(args) {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    init_logging();
+    // color-eyre reports panics; our hook, installed later over it, restores the terminal first.
+    let _ = color_eyre::install();
+    let config = match Config::load(cli.source.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let themes = match ThemeSet::load(user_theme_dir().as_deref()) {
+        Ok(t) => t,
+        Err(e) => return fail(FileError { message: format!("bad theme file: {}", e.message), ..e }),
+    };
+    if matches!(cli.command, Some(Command::Themes)) {
+        for t in &themes.themes {
+            println!("{:<16} {}", t.name, t.origin);
+        }
+        return ExitCode::SUCCESS;
+    }
+    let theme_name = cli.source.theme.clone().or_else(|| config.theme.clone()).unwrap_or_else(|| "default".into());
+    let mut theme = match themes.get(&theme_name) {
+        Ok(t) => t,
+        Err(e) => {
+            return match (&cli.source.theme, &config.theme_origin) {
+                (None, Some((path, line, col))) => fail(format!("{}:{line}:{col}: {e}", path.display())),
+                _ => fail(e),
+            };
+        }
+    };
+    let Some(scenario_name) = cli.source.demo.clone() else {
+        return fail(
+            "live AWS mode is not available in this build yet; run the console on the simulated estate with `opsdash --demo` (scenarios: warm-standby, nlb-web-app, ecs, alb-asg)",
+        );
+    };
+    let scenario = match Scenario::parse(&scenario_name) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let sim = SimSource::new(Sim::new(scenario, cli.source.seed, Timestamp::now()));
+    let source: Arc<dyn EstateReader> = Arc::new(sim.clone());
+    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(format!("cannot start the runtime: {e}")),
+    };
+    match cli.command {
+        Some(Command::Snapshot { json }) => {
+            let snap = rt.block_on(poller::snapshot(&*source));
+            if json {
+                match serde_json::to_string_pretty(&snap) {
+                    Ok(s) => println!("{s}"),
+                    Err(e) => return fail(e),
+                }
+            } else {
+                print!("{}", report::snapshot_text(&snap));
+            }
+            ExitCode::from(u8::from(!snap.errors.is_empty()))
+        }
+        Some(Command::Check) => {
+            let snap = rt.block_on(poller::snapshot(&*source));
+            let (status, line) = report::check(&snap);
+            println!("{line}");
+            ExitCode::from(status as u8)
+        }
+        Some(Command::Themes) => ExitCode::SUCCESS,
+        None => {
+            theme.no_color = no_color();
+            let mut refresh = config.refresh;
+            if let Some(s) = cli.source.refresh {
+                refresh = opsdash::config::Refresh { targets: s, capacity: s, runs: s, alarms: s, timeline: s };
+            }
+            let mut app = App::new(source.info(), config.keymap.clone(), themes, theme);
+            app.scenario = Some(scenario);
+            app.no_color = no_color();
+            app.ascii = cli.source.ascii;
+            app.read_only = cli.source.read_only || config.read_only;
+            app.selector = opsdash::app::Selector::new(&config.apps);
+            app.refresh_secs = [refresh.targets, refresh.capacity, refresh.runs, refresh.alarms, refresh.timeline];
+            app.now = sim.now();
+            runtime::install_panic_hook();
+            let demo = Demo { source: sim, speed: cli.source.speed, seed: cli.source.seed };
+            match rt.block_on(runtime::run(app, source, Some(demo), refresh)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    runtime::restore_terminal();
+                    fail(format!("terminal error: {e}"))
+                }
+            }
+        }
+    }
+}
+
+/// `NO_COLOR` set to anything non-empty turns colour off (no-color.org).
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// Logs go to a file, never to the terminal: `OPSDASH_LOG=debug` writes
+/// `$XDG_STATE_HOME/opsdash/opsdash.log`.
+fn init_logging() {
+    let Ok(level) = std::env::var("OPSDASH_LOG") else {
+        return;
+    };
+    let dir = std::env::var_os("XDG_STATE_HOME")
+        .map(std::path::PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state")))
+        .map(|d| d.join("opsdash"));
+    let Some(dir) = dir else { return };
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("opsdash.log")) else {
+        return;
+    };
+    let level = level.parse().unwrap_or(tracing::Level::INFO);
+    let _ = tracing_subscriber::fmt().with_max_level(level).with_ansi(false).with_writer(std::sync::Mutex::new(file)).try_init();
+}

@@ -1,0 +1,394 @@
+//! Every user intent as a named action. The keymap maps keys to these names; help is generated
+//! from the keymap, so what help lists is exactly what is bound.
+
+use crossterm_keys::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event as crossterm_keys;
+use std::fmt;
+
+/// A user intent that a key can trigger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Action {
+    /// Leave opsdash, restoring the terminal.
+    Quit,
+    /// Show the keys (generated from the keymap).
+    Help,
+    /// Focus the next pane.
+    NextPane,
+    /// Focus the previous pane.
+    PrevPane,
+    /// Focus the Targets pane.
+    PaneTargets,
+    /// Focus the Capacity pane.
+    PaneCapacity,
+    /// Focus the Runs pane.
+    PaneRuns,
+    /// Focus the Alarms pane.
+    PaneAlarms,
+    /// Focus the Timeline pane.
+    PaneTimeline,
+    /// Move the selection up.
+    Up,
+    /// Move the selection down.
+    Down,
+    /// Move the selection a page up.
+    PageUp,
+    /// Move the selection a page down.
+    PageDown,
+    /// Select the first row.
+    Top,
+    /// Select the last row.
+    Bottom,
+    /// Open the detail view of the selected row.
+    Details,
+    /// Close the detail view, popup or filter.
+    Back,
+    /// Filter the focused pane.
+    Filter,
+    /// Open the command palette.
+    Palette,
+    /// Refresh every pane now.
+    Refresh,
+    /// Pause or resume refreshing.
+    Pause,
+    /// Toggle the primary/DR side-by-side view.
+    RegionView,
+    /// Switch to the next theme.
+    NextTheme,
+    /// Open the fault-injection menu (demo only).
+    Faults,
+}
+
+/// Every action with its config name and help text, in help order.
+pub const ACTIONS: &[(Action, &str, &str)] = &[
+    (Action::Quit, "quit", "quit"),
+    (Action::Help, "help", "help"),
+    (Action::NextPane, "next_pane", "next pane"),
+    (Action::PrevPane, "prev_pane", "previous pane"),
+    (Action::PaneTargets, "pane_targets", "Targets pane"),
+    (Action::PaneCapacity, "pane_capacity", "Capacity pane"),
+    (Action::PaneRuns, "pane_runs", "Runs pane"),
+    (Action::PaneAlarms, "pane_alarms", "Alarms pane"),
+    (Action::PaneTimeline, "pane_timeline", "Timeline pane"),
+    (Action::Up, "up", "move up"),
+    (Action::Down, "down", "move down"),
+    (Action::PageUp, "page_up", "page up"),
+    (Action::PageDown, "page_down", "page down"),
+    (Action::Top, "top", "first row"),
+    (Action::Bottom, "bottom", "last row"),
+    (Action::Details, "details", "details"),
+    (Action::Back, "back", "back / close"),
+    (Action::Filter, "filter", "filter pane"),
+    (Action::Palette, "palette", "command palette"),
+    (Action::Refresh, "refresh", "refresh now"),
+    (Action::Pause, "pause", "pause refresh"),
+    (Action::RegionView, "region_view", "primary/DR view"),
+    (Action::NextTheme, "next_theme", "next theme"),
+    (Action::Faults, "faults", "inject fault (demo)"),
+];
+
+impl Action {
+    /// The config name of the action.
+    pub fn name(self) -> &'static str {
+        ACTIONS
+            .iter()
+            .find(|(a, _, _)| *a == self)
+            .map_or("?", |(_, n, _)| n)
+    }
+
+    /// The help text of the action.
+    pub fn help(self) -> &'static str {
+        ACTIONS
+            .iter()
+            .find(|(a, _, _)| *a == self)
+            .map_or("?", |(_, _, h)| h)
+    }
+
+    /// Parses a config name; the error lists the valid names.
+    pub fn parse(name: &str) -> Result<Self, String> {
+        ACTIONS
+            .iter()
+            .find(|(_, n, _)| *n == name)
+            .map(|(a, _, _)| *a)
+            .ok_or_else(|| {
+                let names: Vec<&str> = ACTIONS.iter().map(|(_, n, _)| *n).collect();
+                format!(
+                    "unknown action '{name}'; valid actions are: {}",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// A key with its modifiers, as written in config (`s`, `ctrl-r`, `shift-tab`, `f5`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Key {
+    pub code: KeyCode,
+    pub ctrl: bool,
+    pub alt: bool,
+}
+
+const NAMED_KEYS: &[(&str, KeyCode)] = &[
+    ("enter", KeyCode::Enter),
+    ("esc", KeyCode::Esc),
+    ("tab", KeyCode::Tab),
+    ("backtab", KeyCode::BackTab),
+    ("shift-tab", KeyCode::BackTab),
+    ("backspace", KeyCode::Backspace),
+    ("up", KeyCode::Up),
+    ("down", KeyCode::Down),
+    ("left", KeyCode::Left),
+    ("right", KeyCode::Right),
+    ("pageup", KeyCode::PageUp),
+    ("pagedown", KeyCode::PageDown),
+    ("home", KeyCode::Home),
+    ("end", KeyCode::End),
+    ("space", KeyCode::Char(' ')),
+    ("delete", KeyCode::Delete),
+    ("insert", KeyCode::Insert),
+];
+
+impl Key {
+    pub fn char(c: char) -> Self {
+        Key {
+            code: KeyCode::Char(c),
+            ctrl: false,
+            alt: false,
+        }
+    }
+
+    pub fn code(code: KeyCode) -> Self {
+        Key {
+            code,
+            ctrl: false,
+            alt: false,
+        }
+    }
+
+    /// The key of a terminal key event (shift is part of the character).
+    pub fn from_event(ev: &KeyEvent) -> Self {
+        let code = match ev.code {
+            KeyCode::Tab if ev.modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+            c => c,
+        };
+        Key {
+            code,
+            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
+            alt: ev.modifiers.contains(KeyModifiers::ALT),
+        }
+    }
+
+    /// Parses a config key name; the error says what is valid.
+    pub fn parse(s: &str) -> Result<Self, String> {
+        let mut rest = s;
+        let (mut ctrl, mut alt) = (false, false);
+        loop {
+            if let Some(r) = rest.strip_prefix("ctrl-") {
+                ctrl = true;
+                rest = r;
+            } else if let Some(r) = rest.strip_prefix("alt-") {
+                alt = true;
+                rest = r;
+            } else {
+                break;
+            }
+        }
+        let mut chars = rest.chars();
+        let code = match (chars.next(), chars.next()) {
+            (Some(c), None) if !c.is_control() => KeyCode::Char(c),
+            _ => {
+                let lower = rest.to_ascii_lowercase();
+                if let Some((_, k)) = NAMED_KEYS.iter().find(|(n, _)| *n == lower) {
+                    *k
+                } else if let Some(n) = lower
+                    .strip_prefix('f')
+                    .and_then(|n| n.parse::<u8>().ok())
+                    .filter(|n| (1..=12).contains(n))
+                {
+                    KeyCode::F(n)
+                } else {
+                    let names: Vec<&str> = NAMED_KEYS.iter().map(|(n, _)| *n).collect();
+                    return Err(format!(
+                        "unknown key '{s}'; a key is one character (s, F, ?, /), f1..f12, or one of: {}; with optional ctrl- or alt- in front",
+                        names.join(", ")
+                    ));
+                }
+            }
+        };
+        Ok(Key { code, ctrl, alt })
+    }
+}
+
+impl fmt::Display for Key {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.ctrl {
+            f.write_str("Ctrl-")?;
+        }
+        if self.alt {
+            f.write_str("Alt-")?;
+        }
+        match self.code {
+            KeyCode::Char(' ') => f.write_str("Space"),
+            KeyCode::Char(c) => write!(f, "{c}"),
+            KeyCode::Enter => f.write_str("Enter"),
+            KeyCode::Esc => f.write_str("Esc"),
+            KeyCode::Tab => f.write_str("Tab"),
+            KeyCode::BackTab => f.write_str("S-Tab"),
+            KeyCode::Backspace => f.write_str("Bksp"),
+            KeyCode::Up => f.write_str("Up"),
+            KeyCode::Down => f.write_str("Down"),
+            KeyCode::Left => f.write_str("Left"),
+            KeyCode::Right => f.write_str("Right"),
+            KeyCode::PageUp => f.write_str("PgUp"),
+            KeyCode::PageDown => f.write_str("PgDn"),
+            KeyCode::Home => f.write_str("Home"),
+            KeyCode::End => f.write_str("End"),
+            KeyCode::F(n) => write!(f, "F{n}"),
+            other => write!(f, "{other:?}"),
+        }
+    }
+}
+
+/// Keys to actions, and back, in binding order (the order help and the footer show).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keymap {
+    by_key: Vec<(Key, Action)>,
+}
+
+impl Default for Keymap {
+    fn default() -> Self {
+        use KeyCode as K;
+        let c = Key::char;
+        let k = Key::code;
+        let pairs = [
+            (c('q'), Action::Quit),
+            (c('?'), Action::Help),
+            (k(K::Tab), Action::NextPane),
+            (k(K::BackTab), Action::PrevPane),
+            (c('1'), Action::PaneTargets),
+            (c('2'), Action::PaneCapacity),
+            (c('3'), Action::PaneRuns),
+            (c('4'), Action::PaneAlarms),
+            (c('5'), Action::PaneTimeline),
+            (c('k'), Action::Up),
+            (k(K::Up), Action::Up),
+            (c('j'), Action::Down),
+            (k(K::Down), Action::Down),
+            (k(K::PageUp), Action::PageUp),
+            (k(K::PageDown), Action::PageDown),
+            (c('g'), Action::Top),
+            (k(K::Home), Action::Top),
+            (c('G'), Action::Bottom),
+            (k(K::End), Action::Bottom),
+            (k(K::Enter), Action::Details),
+            (k(K::Esc), Action::Back),
+            (c('/'), Action::Filter),
+            (c(':'), Action::Palette),
+            (c('r'), Action::Refresh),
+            (c('p'), Action::Pause),
+            (c('v'), Action::RegionView),
+            (c('t'), Action::NextTheme),
+            (c('!'), Action::Faults),
+        ];
+        Keymap {
+            by_key: pairs.to_vec(),
+        }
+    }
+}
+
+impl Keymap {
+    /// The action a key triggers.
+    pub fn action(&self, key: &Key) -> Option<Action> {
+        self.by_key.iter().find(|(k, _)| k == key).map(|(_, a)| *a)
+    }
+
+    /// The keys bound to an action, in key order.
+    pub fn keys(&self, action: Action) -> Vec<Key> {
+        self.by_key
+            .iter()
+            .filter(|(_, a)| *a == action)
+            .map(|(k, _)| *k)
+            .collect()
+    }
+
+    /// The first key of an action, for the footer.
+    pub fn key_label(&self, action: Action) -> String {
+        self.keys(action)
+            .first()
+            .map_or_else(|| "unbound".to_owned(), ToString::to_string)
+    }
+
+    /// Every bound action with its keys, in help order.
+    pub fn bindings(&self) -> Vec<(Action, Vec<Key>)> {
+        ACTIONS
+            .iter()
+            .map(|(a, _, _)| (*a, self.keys(*a)))
+            .filter(|(_, keys)| !keys.is_empty())
+            .collect()
+    }
+
+    /// Rebinds actions to keys, replacing their default keys. A key that ends up bound to two
+    /// actions is an error naming both.
+    pub fn rebind(&mut self, overrides: &[(Action, Vec<Key>)]) -> Result<(), String> {
+        self.by_key
+            .retain(|(_, a)| !overrides.iter().any(|(o, _)| o == a));
+        for (action, keys) in overrides {
+            for key in keys {
+                if let Some(other) = self.action(key).filter(|a| a != action) {
+                    return Err(format!(
+                        "key '{key}' is bound to both '{}' and '{}'; choose another key",
+                        other.name(),
+                        action.name()
+                    ));
+                }
+                if self.action(key).is_none() {
+                    self.by_key.push((*key, *action));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_keys() {
+        assert_eq!(Key::parse("s").unwrap(), Key::char('s'));
+        assert_eq!(Key::parse("F").unwrap(), Key::char('F'));
+        assert_eq!(Key::parse("f5").unwrap(), Key::code(KeyCode::F(5)));
+        let k = Key::parse("ctrl-r").unwrap();
+        assert!(k.ctrl && k.code == KeyCode::Char('r'));
+        assert_eq!(Key::parse("shift-tab").unwrap(), Key::code(KeyCode::BackTab));
+        let e = Key::parse("hyper-x").unwrap_err();
+        assert!(e.contains("unknown key 'hyper-x'") && e.contains("enter"), "{e}");
+    }
+
+    #[test]
+    fn every_action_has_a_default_key_and_a_unique_name() {
+        let km = Keymap::default();
+        for (a, name, _) in ACTIONS {
+            assert!(!km.keys(*a).is_empty(), "{name} unbound");
+            assert_eq!(Action::parse(name).unwrap(), *a);
+        }
+    }
+
+    #[test]
+    fn rebind_refuses_conflicts() {
+        let mut km = Keymap::default();
+        assert!(km.rebind(&[(Action::Refresh, vec![Key::char('q')])]).is_err());
+        let mut km = Keymap::default();
+        km.rebind(&[(Action::Refresh, vec![Key::code(KeyCode::F(5))])]).unwrap();
+        assert_eq!(km.action(&Key::code(KeyCode::F(5))), Some(Action::Refresh));
+        assert_eq!(km.action(&Key::char('r')), None);
+        // Swapping two keys works when both actions are rebound together.
+        let mut km = Keymap::default();
+        km.rebind(&[
+            (Action::Refresh, vec![Key::char('p')]),
+            (Action::Pause, vec![Key::char('r')]),
+        ])
+        .unwrap();
+        assert_eq!(km.action(&Key::char('p')), Some(Action::Refresh));
+    }
+}

@@ -1,0 +1,1163 @@
+//! The application state and `update`: the only place state changes. Keys become actions through
+//! the keymap, poll results arrive as messages, and whatever must happen outside (quit, refresh,
+//! inject a fault) goes back to the runtime as effects.
+
+use crate::action::{Action, Key, Keymap};
+use crate::config::{AppConfig, glob_match};
+use crate::model::{
+    Alarm, AlarmState, Association, Capacity, Event, LoadBalancer, RegionInfo, RegionRole,
+    RingSeries, Severity, TargetState, Timestamp,
+};
+use crate::source::sim::{Fault, SCENARIOS, Scenario};
+use crate::source::{CallStats, Read, SourceError, SourceInfo, SourceKind};
+use crate::theme::{Theme, ThemeSet};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::{HashMap, VecDeque};
+
+/// Timeline events the console keeps (all regions).
+pub const TIMELINE_KEPT: usize = 500;
+/// Points kept per alarm series: one hour of one-minute points.
+pub const SERIES_POINTS: usize = 60;
+
+/// The five panes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Targets,
+    Capacity,
+    Runs,
+    Alarms,
+    Timeline,
+}
+
+impl Pane {
+    pub const ALL: [Pane; 5] = [
+        Pane::Targets,
+        Pane::Capacity,
+        Pane::Runs,
+        Pane::Alarms,
+        Pane::Timeline,
+    ];
+
+    pub fn index(self) -> usize {
+        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Pane::Targets => "Targets",
+            Pane::Capacity => "Capacity",
+            Pane::Runs => "Runs",
+            Pane::Alarms => "Alarms",
+            Pane::Timeline => "Timeline",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Pane> {
+        Pane::ALL
+            .iter()
+            .copied()
+            .find(|p| p.title().eq_ignore_ascii_case(s))
+            .or_else(|| {
+                s.parse::<usize>()
+                    .ok()
+                    .and_then(|n| Pane::ALL.get(n.wrapping_sub(1)).copied())
+            })
+    }
+}
+
+/// The data of one pane and how it was fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fetched<T> {
+    pub value: Option<T>,
+    /// When the value was fetched (source clock).
+    pub at: Option<Timestamp>,
+    /// The last error, if the last fetch failed.
+    pub error: Option<SourceError>,
+}
+
+impl<T> Default for Fetched<T> {
+    fn default() -> Self {
+        Fetched {
+            value: None,
+            at: None,
+            error: None,
+        }
+    }
+}
+
+impl<T> Fetched<T> {
+    fn apply(&mut self, result: Result<T, SourceError>, at: Timestamp) {
+        match result {
+            Ok(v) => {
+                self.value = Some(v);
+                self.at = Some(at);
+                self.error = None;
+            }
+            Err(e) => self.error = Some(e),
+        }
+    }
+}
+
+/// Everything known about one region.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RegionData {
+    pub targets: Fetched<Vec<LoadBalancer>>,
+    pub capacity: Fetched<Capacity>,
+    pub runs: Fetched<Vec<Association>>,
+    pub alarms: Fetched<Vec<Alarm>>,
+    pub timeline_at: Option<Timestamp>,
+    pub timeline_error: Option<SourceError>,
+    pub last_seq: u64,
+}
+
+/// A poll result.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Payload {
+    Targets(Read<Vec<LoadBalancer>>),
+    Capacity(Read<Capacity>),
+    Runs(Read<Vec<Association>>),
+    Alarms(Read<Vec<Alarm>>),
+    Timeline(Read<Vec<Event>>),
+}
+
+impl Payload {
+    pub fn stats(&self) -> CallStats {
+        match self {
+            Payload::Targets(r) => r.stats,
+            Payload::Capacity(r) => r.stats,
+            Payload::Runs(r) => r.stats,
+            Payload::Alarms(r) => r.stats,
+            Payload::Timeline(r) => r.stats,
+        }
+    }
+
+    pub fn pane(&self) -> Pane {
+        match self {
+            Payload::Targets(_) => Pane::Targets,
+            Payload::Capacity(_) => Pane::Capacity,
+            Payload::Runs(_) => Pane::Runs,
+            Payload::Alarms(_) => Pane::Alarms,
+            Payload::Timeline(_) => Pane::Timeline,
+        }
+    }
+}
+
+/// What reaches `update`: keys, resizes, poll results, the clock.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    /// A poll result for a region, fetched at the source's time `at`.
+    Data {
+        region: String,
+        at: Timestamp,
+        payload: Payload,
+    },
+    /// The source clock moved on.
+    Tick(Timestamp),
+    /// The fault menu's entries (demo), in answer to [`Effect::OpenFaultMenu`].
+    FaultMenu(Vec<Fault>),
+    /// A message for the status line.
+    Status(String, Severity),
+    /// The source was replaced (`:scenario`): forget all data.
+    Reset(SourceInfo),
+}
+
+/// What the runtime must do after an update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    Quit,
+    /// Poll every pane now.
+    RefreshAll,
+    /// Pause or resume polling.
+    SetPaused(bool),
+    /// Ask the demo source for its fault menu.
+    OpenFaultMenu {
+        region: String,
+        selected_instance: Option<String>,
+    },
+    /// Inject a fault into the demo estate.
+    InjectFault(Fault),
+    /// Replace the demo estate.
+    SwitchScenario(Scenario),
+}
+
+/// What the body shows.
+#[derive(Debug, Clone, PartialEq)]
+pub enum View {
+    Main,
+    Detail(DetailRef),
+    /// Primary and DR side by side.
+    Regions,
+}
+
+/// What a detail view shows, by name so it survives refreshes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DetailRef {
+    TargetGroup { lb: String, tg: String },
+    Asg(String),
+    Service { cluster: String, name: String },
+    Association(String),
+    Alarm(String),
+    Event(u64),
+}
+
+/// A popup or input line over the view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    None,
+    Help,
+    /// Editing the focused pane's filter.
+    Filter,
+    Palette {
+        input: String,
+        selected: usize,
+    },
+    Faults {
+        items: Vec<Fault>,
+        selected: usize,
+    },
+}
+
+/// One row of a pane, as indices into the region's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Lb(usize),
+    Tg(usize, usize),
+    Target(usize, usize, usize),
+    Asg(usize),
+    Service(usize),
+    Deployment(usize, usize),
+    Association(usize),
+    Alarm(usize),
+    Event(usize),
+}
+
+/// Selection, scroll and filter of one pane.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PaneState {
+    pub selected: usize,
+    pub offset: usize,
+    pub filter: String,
+    pub rows: Vec<Row>,
+}
+
+/// API calls in the last full minute (source clock), for the header.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApiHealth {
+    minute: i64,
+    current: CallStats,
+    pub last_minute: CallStats,
+}
+
+impl ApiHealth {
+    fn record(&mut self, at: Timestamp, s: CallStats) {
+        let m = at.secs().div_euclid(60);
+        if m != self.minute {
+            self.last_minute = if m == self.minute + 1 {
+                self.current
+            } else {
+                CallStats::default()
+            };
+            self.current = CallStats::default();
+            self.minute = m;
+        }
+        self.current.calls += s.calls;
+        self.current.throttles += s.throttles;
+        self.current.errors += s.errors;
+    }
+
+    /// Throttles and errors of this minute so far and the last, for a prompt warning.
+    pub fn recent_trouble(&self) -> u32 {
+        self.current.throttles + self.current.errors + self.last_minute.throttles + self.last_minute.errors
+    }
+}
+
+/// Which resources the configured apps select; an empty list selects everything of its kind.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Selector {
+    load_balancers: Vec<String>,
+    asgs: Vec<String>,
+    services: Vec<String>,
+    associations: Vec<String>,
+    alarms: Vec<String>,
+}
+
+impl Selector {
+    pub fn new(apps: &[AppConfig]) -> Self {
+        let mut s = Selector::default();
+        for a in apps {
+            s.load_balancers.extend(a.load_balancers.iter().cloned());
+            s.asgs.extend(a.auto_scaling_groups.iter().cloned());
+            s.services.extend(a.ecs_services.iter().cloned());
+            s.associations.extend(a.associations.iter().cloned());
+            s.alarms.extend(a.alarms.iter().cloned());
+        }
+        s
+    }
+
+    fn keep(patterns: &[String], name: &str) -> bool {
+        patterns.is_empty() || patterns.iter().any(|p| glob_match(p, name))
+    }
+}
+
+/// The whole console state.
+pub struct App {
+    pub info: SourceInfo,
+    pub scenario: Option<Scenario>,
+    pub keymap: Keymap,
+    pub themes: ThemeSet,
+    pub theme: Theme,
+    pub no_color: bool,
+    pub ascii: bool,
+    pub read_only: bool,
+    pub paused: bool,
+    pub now: Timestamp,
+    pub size: (u16, u16),
+    pub focus: Pane,
+    pub view: View,
+    pub overlay: Overlay,
+    pub panes: [PaneState; 5],
+    /// Index into `info.regions` of the region the panes show.
+    pub region: usize,
+    pub data: HashMap<String, RegionData>,
+    pub timeline: VecDeque<Event>,
+    /// Alarm metric history, by (region, alarm name), bounded.
+    pub series: HashMap<(String, String), RingSeries>,
+    pub api: ApiHealth,
+    pub status: Option<(String, Severity)>,
+    pub detail_scroll: usize,
+    pub selector: Selector,
+    /// Refresh interval per pane, seconds (for staleness).
+    pub refresh_secs: [u64; 5],
+    pub quit: bool,
+}
+
+impl App {
+    pub fn new(info: SourceInfo, keymap: Keymap, themes: ThemeSet, theme: Theme) -> Self {
+        App {
+            info,
+            scenario: None,
+            keymap,
+            themes,
+            theme,
+            no_color: false,
+            ascii: false,
+            read_only: false,
+            paused: false,
+            now: Timestamp::default(),
+            size: (80, 24),
+            focus: Pane::Targets,
+            view: View::Main,
+            overlay: Overlay::None,
+            panes: Default::default(),
+            region: 0,
+            data: HashMap::new(),
+            timeline: VecDeque::new(),
+            series: HashMap::new(),
+            api: ApiHealth::default(),
+            status: None,
+            detail_scroll: 0,
+            selector: Selector::default(),
+            refresh_secs: [5, 10, 30, 30, 5],
+            quit: false,
+        }
+    }
+
+    pub fn is_demo(&self) -> bool {
+        self.info.kind == SourceKind::Demo
+    }
+
+    /// The region the panes show.
+    pub fn region_info(&self) -> Option<&RegionInfo> {
+        self.info.regions.get(self.region)
+    }
+
+    pub fn region_name(&self) -> &str {
+        self.region_info().map_or("", |r| r.name.as_str())
+    }
+
+    /// The data of the region the panes show.
+    pub fn current(&self) -> Option<&RegionData> {
+        self.data.get(self.region_name())
+    }
+
+    pub fn pane(&self, p: Pane) -> &PaneState {
+        &self.panes[p.index()]
+    }
+
+    fn set_status(&mut self, msg: impl Into<String>, sev: Severity) {
+        self.status = Some((msg.into(), sev));
+    }
+
+    /// Applies one message; returns what the runtime must do.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match msg {
+            Msg::Key(k) => self.on_key(k),
+            Msg::Resize(w, h) => {
+                self.size = (w, h);
+                self.clamp_all();
+                vec![]
+            }
+            Msg::Tick(now) => {
+                self.now = self.now.max(now);
+                vec![]
+            }
+            Msg::Data {
+                region,
+                at,
+                payload,
+            } => {
+                self.on_data(&region, at, payload);
+                vec![]
+            }
+            Msg::FaultMenu(items) => {
+                self.overlay = Overlay::Faults { items, selected: 0 };
+                vec![]
+            }
+            Msg::Status(s, sev) => {
+                self.set_status(s, sev);
+                vec![]
+            }
+            Msg::Reset(info) => {
+                self.info = info;
+                self.data.clear();
+                self.timeline.clear();
+                self.series.clear();
+                self.region = 0;
+                self.view = View::Main;
+                self.overlay = Overlay::None;
+                for p in &mut self.panes {
+                    *p = PaneState::default();
+                }
+                vec![Effect::RefreshAll]
+            }
+        }
+    }
+
+    fn on_data(&mut self, region: &str, at: Timestamp, payload: Payload) {
+        self.now = self.now.max(at);
+        self.api.record(at, payload.stats());
+        let sel = self.selector.clone();
+        let d = self.data.entry(region.to_owned()).or_default();
+        match payload {
+            Payload::Targets(r) => {
+                let res = r.result.map(|mut lbs| {
+                    lbs.retain(|l| Selector::keep(&sel.load_balancers, &l.name));
+                    lbs
+                });
+                d.targets.apply(res, at);
+            }
+            Payload::Capacity(r) => {
+                let res = r.result.map(|mut c| {
+                    c.auto_scaling_groups
+                        .retain(|g| Selector::keep(&sel.asgs, &g.name));
+                    c.ecs_services.retain(|s| {
+                        Selector::keep(&sel.services, &format!("{}/{}", s.cluster, s.name))
+                    });
+                    c
+                });
+                d.capacity.apply(res, at);
+            }
+            Payload::Runs(r) => {
+                let res = r.result.map(|mut a| {
+                    a.retain(|x| Selector::keep(&sel.associations, &x.name));
+                    a
+                });
+                d.runs.apply(res, at);
+            }
+            Payload::Alarms(r) => {
+                let res = r.result.map(|mut a| {
+                    a.retain(|x| Selector::keep(&sel.alarms, &x.name));
+                    // ALARM first, then INSUFFICIENT_DATA, then OK; by name within a state.
+                    a.sort_by(|x, y| x.state.cmp(&y.state).then_with(|| x.name.cmp(&y.name)));
+                    a
+                });
+                if let Ok(alarms) = &res {
+                    for a in alarms {
+                        self.series
+                            .entry((region.to_owned(), a.name.clone()))
+                            .or_insert_with(|| RingSeries::new(SERIES_POINTS))
+                            .merge(&a.series);
+                    }
+                }
+                let d = self.data.entry(region.to_owned()).or_default();
+                d.alarms.apply(res, at);
+            }
+            Payload::Timeline(r) => match r.result {
+                Ok(events) => {
+                    d.timeline_at = Some(at);
+                    d.timeline_error = None;
+                    for e in events {
+                        d.last_seq = d.last_seq.max(e.seq);
+                        if self.timeline.len() == TIMELINE_KEPT {
+                            self.timeline.pop_back();
+                        }
+                        // Newest first.
+                        let pos = self
+                            .timeline
+                            .iter()
+                            .position(|x| x.at <= e.at)
+                            .unwrap_or(self.timeline.len());
+                        self.timeline.insert(pos, e);
+                    }
+                }
+                Err(e) => d.timeline_error = Some(e),
+            },
+        }
+        self.rebuild_rows();
+    }
+
+    /// Recomputes every pane's rows from the data and the filters, keeping selections on the
+    /// same item where it still exists.
+    pub fn rebuild_rows(&mut self) {
+        for p in Pane::ALL {
+            let key = self.row_key(p, self.panes[p.index()].selected);
+            let rows = self.compute_rows(p);
+            let ps = &mut self.panes[p.index()];
+            ps.rows = rows;
+            if let Some(key) = key {
+                if let Some(i) = (0..self.panes[p.index()].rows.len())
+                    .find(|&i| self.row_key(p, i).as_deref() == Some(key.as_str()))
+                {
+                    self.panes[p.index()].selected = i;
+                }
+            }
+        }
+        self.clamp_all();
+    }
+
+    fn clamp_all(&mut self) {
+        for ps in &mut self.panes {
+            if ps.selected >= ps.rows.len() {
+                ps.selected = ps.rows.len().saturating_sub(1);
+            }
+        }
+    }
+
+    /// A stable identity of a row, for keeping the selection across refreshes.
+    fn row_key(&self, p: Pane, i: usize) -> Option<String> {
+        let row = *self.panes[p.index()].rows.get(i)?;
+        Some(self.row_text(row))
+    }
+
+    /// The searchable text of a row (also its identity).
+    pub fn row_text(&self, row: Row) -> String {
+        let Some(d) = self.current() else {
+            return String::new();
+        };
+        let lbs = d.targets.value.as_deref().unwrap_or_default();
+        let cap = d.capacity.value.as_ref();
+        match row {
+            Row::Lb(l) => lbs.get(l).map(|x| x.name.clone()).unwrap_or_default(),
+            Row::Tg(l, g) => lbs
+                .get(l)
+                .and_then(|x| x.target_groups.get(g))
+                .map(|g| format!("{} {}", lbs[l].name, g.name))
+                .unwrap_or_default(),
+            Row::Target(l, g, t) => lbs
+                .get(l)
+                .and_then(|x| x.target_groups.get(g))
+                .and_then(|g| g.targets.get(t).map(|t| (g, t)))
+                .map(|(g, t)| format!("{} {} {} {}", g.name, t.id, t.az, t.state.as_str()))
+                .unwrap_or_default(),
+            Row::Asg(a) => cap
+                .and_then(|c| c.auto_scaling_groups.get(a))
+                .map(|g| format!("asg {}", g.name))
+                .unwrap_or_default(),
+            Row::Service(s) => cap
+                .and_then(|c| c.ecs_services.get(s))
+                .map(|x| format!("ecs {}/{}", x.cluster, x.name))
+                .unwrap_or_default(),
+            Row::Deployment(s, k) => cap
+                .and_then(|c| c.ecs_services.get(s))
+                .and_then(|x| x.deployments.get(k).map(|d| (x, d)))
+                .map(|(x, d)| format!("ecs {}/{} {} {}", x.cluster, x.name, d.id, d.status))
+                .unwrap_or_default(),
+            Row::Association(a) => d
+                .runs
+                .value
+                .as_ref()
+                .and_then(|v| v.get(a))
+                .map(|a| format!("{} {} {}", a.name, a.document, a.status))
+                .unwrap_or_default(),
+            Row::Alarm(a) => d
+                .alarms
+                .value
+                .as_ref()
+                .and_then(|v| v.get(a))
+                .map(|a| format!("{} {}", a.name, a.state.as_str()))
+                .unwrap_or_default(),
+            Row::Event(e) => self
+                .timeline
+                .get(e)
+                .map(|e| {
+                    format!(
+                        "{} {} {} {} {}",
+                        e.seq,
+                        e.region,
+                        e.kind.label(),
+                        e.resource,
+                        e.message
+                    )
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    fn compute_rows(&self, p: Pane) -> Vec<Row> {
+        let filter = self.panes[p.index()].filter.to_lowercase();
+        let matches = |s: &str| filter.is_empty() || s.to_lowercase().contains(&filter);
+        let Some(d) = self.current() else {
+            return Vec::new();
+        };
+        let mut rows = Vec::new();
+        match p {
+            Pane::Targets => {
+                for (l, lb) in d.targets.value.iter().flatten().enumerate() {
+                    let lb_match = matches(&lb.name);
+                    let mut lb_rows = Vec::new();
+                    for (g, tg) in lb.target_groups.iter().enumerate() {
+                        let tg_match = lb_match || matches(&tg.name);
+                        let targets: Vec<Row> = tg
+                            .targets
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, t)| {
+                                tg_match
+                                    || matches(&format!("{} {} {}", t.id, t.az, t.state.as_str()))
+                                    || t.reason.as_deref().is_some_and(matches)
+                            })
+                            .map(|(t, _)| Row::Target(l, g, t))
+                            .collect();
+                        if tg_match || !targets.is_empty() {
+                            lb_rows.push(Row::Tg(l, g));
+                            lb_rows.extend(targets);
+                        }
+                    }
+                    if lb_match || !lb_rows.is_empty() {
+                        rows.push(Row::Lb(l));
+                        rows.extend(lb_rows);
+                    }
+                }
+            }
+            Pane::Capacity => {
+                if let Some(c) = &d.capacity.value {
+                    for (a, g) in c.auto_scaling_groups.iter().enumerate() {
+                        if matches(&g.name) {
+                            rows.push(Row::Asg(a));
+                        }
+                    }
+                    for (s, svc) in c.ecs_services.iter().enumerate() {
+                        let name = format!("{}/{} {}", svc.cluster, svc.name, svc.task_definition);
+                        if matches(&name) {
+                            rows.push(Row::Service(s));
+                            for k in 0..svc.deployments.len() {
+                                rows.push(Row::Deployment(s, k));
+                            }
+                        }
+                    }
+                }
+            }
+            Pane::Runs => {
+                for (a, x) in d.runs.value.iter().flatten().enumerate() {
+                    if matches(&format!("{} {} {}", x.name, x.document, x.status)) {
+                        rows.push(Row::Association(a));
+                    }
+                }
+            }
+            Pane::Alarms => {
+                for (a, x) in d.alarms.value.iter().flatten().enumerate() {
+                    if matches(&format!("{} {} {}", x.name, x.state.as_str(), x.metric)) {
+                        rows.push(Row::Alarm(a));
+                    }
+                }
+            }
+            Pane::Timeline => {
+                for (i, e) in self.timeline.iter().enumerate() {
+                    if matches(&format!(
+                        "{} {} {} {}",
+                        e.region,
+                        e.kind.label(),
+                        e.resource,
+                        e.message
+                    )) {
+                        rows.push(Row::Event(i));
+                    }
+                }
+            }
+        }
+        rows
+    }
+
+    /// The selected row of the focused pane.
+    pub fn selected_row(&self) -> Option<Row> {
+        let ps = self.pane(self.focus);
+        ps.rows.get(ps.selected).copied()
+    }
+
+    /// The instance id of the selected target or nothing.
+    fn selected_instance(&self) -> Option<String> {
+        let Some(Row::Target(l, g, t)) = self.selected_row() else {
+            return None;
+        };
+        let d = self.current()?;
+        let id = &d.targets.value.as_ref()?.get(l)?.target_groups.get(g)?.targets.get(t)?.id;
+        id.starts_with("i-").then(|| id.clone())
+    }
+
+    fn on_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        // Ctrl-C always quits, whatever is open.
+        if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
+            self.quit = true;
+            return vec![Effect::Quit];
+        }
+        match self.overlay.clone() {
+            Overlay::Filter => return self.on_filter_key(ev),
+            Overlay::Palette { input, selected } => return self.on_palette_key(ev, input, selected),
+            Overlay::Faults { items, selected } => return self.on_fault_key(ev, &items, selected),
+            Overlay::Help => {
+                let action = self.keymap.action(&Key::from_event(&ev));
+                if matches!(action, Some(Action::Quit)) {
+                    self.quit = true;
+                    return vec![Effect::Quit];
+                }
+                self.overlay = Overlay::None;
+                return vec![];
+            }
+            Overlay::None => {}
+        }
+        let key = Key::from_event(&ev);
+        let Some(action) = self.keymap.action(&key) else {
+            if let KeyCode::Char(c) = ev.code {
+                self.set_status(format!("'{c}' is not bound; press ? for help"), Severity::Info);
+            }
+            return vec![];
+        };
+        self.act(action)
+    }
+
+    /// Performs a bound action.
+    pub fn act(&mut self, action: Action) -> Vec<Effect> {
+        let in_detail = matches!(self.view, View::Detail(_));
+        match action {
+            Action::Quit => {
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+            Action::Help => self.overlay = Overlay::Help,
+            Action::NextPane => self.focus_pane(Pane::ALL[(self.focus.index() + 1) % 5]),
+            Action::PrevPane => self.focus_pane(Pane::ALL[(self.focus.index() + 4) % 5]),
+            Action::PaneTargets => self.focus_pane(Pane::Targets),
+            Action::PaneCapacity => self.focus_pane(Pane::Capacity),
+            Action::PaneRuns => self.focus_pane(Pane::Runs),
+            Action::PaneAlarms => self.focus_pane(Pane::Alarms),
+            Action::PaneTimeline => self.focus_pane(Pane::Timeline),
+            Action::Up if in_detail => self.detail_scroll = self.detail_scroll.saturating_sub(1),
+            Action::Down if in_detail => self.detail_scroll += 1,
+            Action::PageUp if in_detail => self.detail_scroll = self.detail_scroll.saturating_sub(10),
+            Action::PageDown if in_detail => self.detail_scroll += 10,
+            Action::Top if in_detail => self.detail_scroll = 0,
+            Action::Up => self.move_selection(-1),
+            Action::Down => self.move_selection(1),
+            Action::PageUp => self.move_selection(-(self.page() as i64)),
+            Action::PageDown => self.move_selection(self.page() as i64),
+            Action::Top => self.move_selection(i64::MIN / 2),
+            Action::Bottom => self.move_selection(i64::MAX / 2),
+            Action::Details => self.open_detail(),
+            Action::Back => {
+                if self.view == View::Main {
+                    if !self.pane(self.focus).filter.is_empty() {
+                        self.panes[self.focus.index()].filter.clear();
+                        self.rebuild_rows();
+                    }
+                    self.status = None;
+                } else {
+                    self.view = View::Main;
+                }
+            }
+            Action::Filter => {
+                self.view = View::Main;
+                self.overlay = Overlay::Filter;
+            }
+            Action::Palette => {
+                self.overlay = Overlay::Palette {
+                    input: String::new(),
+                    selected: 0,
+                }
+            }
+            Action::Refresh => {
+                self.set_status("refreshing every pane", Severity::Info);
+                return vec![Effect::RefreshAll];
+            }
+            Action::Pause => {
+                self.paused = !self.paused;
+                let word = if self.paused { "paused: data is not refreshed (p resumes)" } else { "resumed" };
+                self.set_status(word, Severity::Info);
+                return vec![Effect::SetPaused(self.paused)];
+            }
+            Action::RegionView => {
+                self.view = if self.view == View::Regions {
+                    View::Main
+                } else {
+                    View::Regions
+                };
+            }
+            Action::NextTheme => {
+                let i = self.themes.index(&self.theme.name).unwrap_or(0);
+                let next = self.themes.themes[(i + 1) % self.themes.themes.len()].clone();
+                self.set_theme(next);
+            }
+            Action::Faults => {
+                if !self.is_demo() {
+                    self.set_status("fault injection exists only in --demo", Severity::Warn);
+                    return vec![];
+                }
+                return vec![Effect::OpenFaultMenu {
+                    region: self.region_name().to_owned(),
+                    selected_instance: self.selected_instance(),
+                }];
+            }
+        }
+        vec![]
+    }
+
+    /// Applies a theme, keeping `NO_COLOR`.
+    pub fn set_theme(&mut self, mut theme: Theme) {
+        theme.no_color = self.no_color;
+        self.set_status(format!("theme {}", theme.name), Severity::Info);
+        self.theme = theme;
+    }
+
+    fn focus_pane(&mut self, p: Pane) {
+        self.focus = p;
+        if matches!(self.view, View::Detail(_)) {
+            self.view = View::Main;
+        }
+    }
+
+    fn page(&self) -> usize {
+        (self.size.1 as usize).saturating_sub(8).max(1)
+    }
+
+    fn move_selection(&mut self, delta: i64) {
+        let ps = &mut self.panes[self.focus.index()];
+        if ps.rows.is_empty() {
+            ps.selected = 0;
+            return;
+        }
+        let max = ps.rows.len() as i64 - 1;
+        ps.selected = (ps.selected as i64).saturating_add(delta).clamp(0, max) as usize;
+    }
+
+    fn open_detail(&mut self) {
+        let Some(row) = self.selected_row() else {
+            self.set_status("nothing selected", Severity::Info);
+            return;
+        };
+        let Some(d) = self.current() else { return };
+        let lbs = d.targets.value.as_deref().unwrap_or_default();
+        let detail = match row {
+            Row::Lb(l) => lbs.get(l).and_then(|lb| {
+                lb.target_groups.first().map(|g| DetailRef::TargetGroup {
+                    lb: lb.name.clone(),
+                    tg: g.name.clone(),
+                })
+            }),
+            Row::Tg(l, g) | Row::Target(l, g, _) => lbs.get(l).and_then(|lb| {
+                lb.target_groups.get(g).map(|tg| DetailRef::TargetGroup {
+                    lb: lb.name.clone(),
+                    tg: tg.name.clone(),
+                })
+            }),
+            Row::Asg(a) => d
+                .capacity
+                .value
+                .as_ref()
+                .and_then(|c| c.auto_scaling_groups.get(a))
+                .map(|g| DetailRef::Asg(g.name.clone())),
+            Row::Service(s) | Row::Deployment(s, _) => d
+                .capacity
+                .value
+                .as_ref()
+                .and_then(|c| c.ecs_services.get(s))
+                .map(|x| DetailRef::Service {
+                    cluster: x.cluster.clone(),
+                    name: x.name.clone(),
+                }),
+            Row::Association(a) => d
+                .runs
+                .value
+                .as_ref()
+                .and_then(|v| v.get(a))
+                .map(|x| DetailRef::Association(x.id.clone())),
+            Row::Alarm(a) => d
+                .alarms
+                .value
+                .as_ref()
+                .and_then(|v| v.get(a))
+                .map(|x| DetailRef::Alarm(x.name.clone())),
+            Row::Event(e) => self.timeline.get(e).map(|x| DetailRef::Event(x.seq)),
+        };
+        if let Some(detail) = detail {
+            self.detail_scroll = 0;
+            self.view = View::Detail(detail);
+        }
+    }
+
+    fn on_filter_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let ps = &mut self.panes[self.focus.index()];
+        match ev.code {
+            KeyCode::Esc => {
+                ps.filter.clear();
+                self.overlay = Overlay::None;
+            }
+            KeyCode::Enter => self.overlay = Overlay::None,
+            KeyCode::Backspace => {
+                ps.filter.pop();
+            }
+            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                if ps.filter.chars().count() < 64 {
+                    ps.filter.push(c);
+                }
+            }
+            KeyCode::Down | KeyCode::Up => {
+                self.move_selection(if ev.code == KeyCode::Down { 1 } else { -1 });
+                return vec![];
+            }
+            _ => return vec![],
+        }
+        self.panes[self.focus.index()].selected = 0;
+        self.rebuild_rows();
+        vec![]
+    }
+
+    /// Palette commands matching the input, as full command lines.
+    pub fn palette_suggestions(&self, input: &str) -> Vec<String> {
+        let mut all: Vec<String> = Vec::new();
+        for t in self.themes.names() {
+            all.push(format!("theme {t}"));
+        }
+        for r in &self.info.regions {
+            all.push(format!("region {}", r.name));
+        }
+        for p in Pane::ALL {
+            all.push(format!("pane {}", p.title().to_lowercase()));
+        }
+        if self.is_demo() {
+            for (n, _) in SCENARIOS {
+                all.push(format!("scenario {n}"));
+            }
+        }
+        for c in ["refresh", "pause", "resume", "help", "quit"] {
+            all.push(c.to_owned());
+        }
+        let input = input.trim().to_lowercase();
+        all.into_iter()
+            .filter(|c| c.starts_with(&input) || (!input.is_empty() && c.contains(&input)))
+            .collect()
+    }
+
+    fn on_palette_key(&mut self, ev: KeyEvent, mut input: String, mut selected: usize) -> Vec<Effect> {
+        match ev.code {
+            KeyCode::Esc => {
+                self.overlay = Overlay::None;
+                return vec![];
+            }
+            KeyCode::Enter => {
+                self.overlay = Overlay::None;
+                let line = if input.trim().is_empty() {
+                    self.palette_suggestions("").get(selected).cloned().unwrap_or_default()
+                } else {
+                    input
+                };
+                return self.run_command(&line);
+            }
+            KeyCode::Tab => {
+                if let Some(s) = self.palette_suggestions(&input).get(selected) {
+                    input.clone_from(s);
+                    selected = 0;
+                }
+            }
+            KeyCode::Down => selected += 1,
+            KeyCode::Up => selected = selected.saturating_sub(1),
+            KeyCode::Backspace => {
+                input.pop();
+                selected = 0;
+            }
+            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                if input.chars().count() < 80 {
+                    input.push(c);
+                }
+                selected = 0;
+            }
+            _ => {}
+        }
+        let n = self.palette_suggestions(&input).len();
+        self.overlay = Overlay::Palette {
+            input,
+            selected: selected.min(n.saturating_sub(1)),
+        };
+        vec![]
+    }
+
+    /// Runs a palette command line.
+    pub fn run_command(&mut self, line: &str) -> Vec<Effect> {
+        let mut words = line.split_whitespace();
+        let cmd = words.next().unwrap_or("");
+        let arg = words.next();
+        match (cmd, arg) {
+            ("quit" | "q", _) => return self.act(Action::Quit),
+            ("help", _) => self.overlay = Overlay::Help,
+            ("refresh", _) => return self.act(Action::Refresh),
+            ("pause", _) if !self.paused => return self.act(Action::Pause),
+            ("resume", _) if self.paused => return self.act(Action::Pause),
+            ("pause" | "resume", _) => {}
+            ("theme", Some(name)) => match self.themes.get(name) {
+                Ok(t) => self.set_theme(t),
+                Err(e) => self.set_status(e, Severity::Warn),
+            },
+            ("region", Some(name)) => {
+                if let Some(i) = self.info.regions.iter().position(|r| r.name == name) {
+                    self.region = i;
+                    self.view = View::Main;
+                    self.rebuild_rows();
+                    self.set_status(format!("showing {name}"), Severity::Info);
+                } else {
+                    let names: Vec<&str> = self.info.regions.iter().map(|r| r.name.as_str()).collect();
+                    self.set_status(
+                        format!("unknown region '{name}'; this estate has: {}", names.join(", ")),
+                        Severity::Warn,
+                    );
+                }
+            }
+            ("pane", Some(name)) => match Pane::parse(name) {
+                Some(p) => self.focus_pane(p),
+                None => self.set_status(
+                    format!("unknown pane '{name}'; panes are: targets, capacity, runs, alarms, timeline"),
+                    Severity::Warn,
+                ),
+            },
+            ("scenario", Some(name)) if self.is_demo() => match Scenario::parse(name) {
+                Ok(s) => {
+                    self.scenario = Some(s);
+                    self.set_status(format!("scenario {name}"), Severity::Info);
+                    return vec![Effect::SwitchScenario(s)];
+                }
+                Err(e) => self.set_status(e, Severity::Warn),
+            },
+            ("theme" | "region" | "pane" | "scenario", None) => {
+                self.set_status(format!(":{cmd} needs a name; Tab completes"), Severity::Warn);
+            }
+            ("", _) => {}
+            _ => self.set_status(
+                format!(
+                    "unknown command '{}'; commands: theme, region, pane, {}refresh, pause, resume, help, quit",
+                    line.trim(),
+                    if self.is_demo() { "scenario, " } else { "" }
+                ),
+                Severity::Warn,
+            ),
+        }
+        vec![]
+    }
+
+    fn on_fault_key(&mut self, ev: KeyEvent, items: &[Fault], selected: usize) -> Vec<Effect> {
+        let n = items.len();
+        let pick = |i: usize| items.get(i).cloned();
+        let chosen = match ev.code {
+            KeyCode::Esc | KeyCode::Char('q') => {
+                self.overlay = Overlay::None;
+                return vec![];
+            }
+            KeyCode::Down | KeyCode::Char('j') => {
+                self.overlay = Overlay::Faults {
+                    items: items.to_vec(),
+                    selected: (selected + 1).min(n.saturating_sub(1)),
+                };
+                return vec![];
+            }
+            KeyCode::Up | KeyCode::Char('k') => {
+                self.overlay = Overlay::Faults {
+                    items: items.to_vec(),
+                    selected: selected.saturating_sub(1),
+                };
+                return vec![];
+            }
+            KeyCode::Enter => pick(selected),
+            KeyCode::Char(c) if c.is_ascii_digit() => {
+                let i = (c as usize).wrapping_sub('1' as usize);
+                pick(i)
+            }
+            _ => None,
+        };
+        match chosen {
+            Some(f) => {
+                self.overlay = Overlay::None;
+                vec![Effect::InjectFault(f)]
+            }
+            None => {
+                self.set_status("choose a fault with j/k and Enter, or its number; Esc closes", Severity::Info);
+                vec![]
+            }
+        }
+    }
+
+    /// Age in seconds of a pane's data, if it has any.
+    pub fn age(&self, p: Pane) -> Option<f64> {
+        let d = self.current()?;
+        let at = match p {
+            Pane::Targets => d.targets.at,
+            Pane::Capacity => d.capacity.at,
+            Pane::Runs => d.runs.at,
+            Pane::Alarms => d.alarms.at,
+            Pane::Timeline => d.timeline_at,
+        }?;
+        Some(self.now.secs_since(at).max(0.0))
+    }
+
+    /// The error of a pane's last fetch, if it failed.
+    pub fn pane_error(&self, p: Pane) -> Option<&SourceError> {
+        let d = self.current()?;
+        match p {
+            Pane::Targets => d.targets.error.as_ref(),
+            Pane::Capacity => d.capacity.error.as_ref(),
+            Pane::Runs => d.runs.error.as_ref(),
+            Pane::Alarms => d.alarms.error.as_ref(),
+            Pane::Timeline => d.timeline_error.as_ref(),
+        }
+    }
+
+    /// The most severe state of the estate across regions, for summaries.
+    pub fn worst_alarm(&self) -> Option<AlarmState> {
+        self.data
+            .values()
+            .filter_map(|d| d.alarms.value.as_ref())
+            .flatten()
+            .map(|a| a.state)
+            .min()
+    }
+
+    /// Regions as (primary, dr) names, for the side-by-side view.
+    pub fn region_pair(&self) -> (Option<&RegionInfo>, Option<&RegionInfo>) {
+        let p = self.info.regions.iter().find(|r| r.role == RegionRole::Primary);
+        let d = self.info.regions.iter().find(|r| r.role == RegionRole::Dr);
+        (p, d)
+    }
+
+    /// Healthy and total targets of a region.
+    pub fn target_counts(&self, region: &str) -> (usize, usize) {
+        self.data
+            .get(region)
+            .and_then(|d| d.targets.value.as_ref())
+            .map_or((0, 0), |lbs| {
+                let mut h = 0;
+                let mut t = 0;
+                for g in lbs.iter().flat_map(|l| &l.target_groups) {
+                    h += g.targets.iter().filter(|t| t.state == TargetState::Healthy).count();
+                    t += g.targets.len();
+                }
+                (h, t)
+            })
+    }
+}

@@ -1,0 +1,343 @@
+//! `config.toml` (SPEC section 3): read-only default, theme, regions, refresh intervals, apps and
+//! key remapping. Every error names the file, line and column and what was expected.
+
+use crate::action::{Action, Key, Keymap};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// A config or theme file error, with its place in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileError {
+    pub path: PathBuf,
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl fmt::Display for FileError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.path.display(),
+            self.line,
+            self.column,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for FileError {}
+
+impl FileError {
+    /// An error at a byte span of `text`.
+    pub fn at(path: &Path, text: &str, span: Option<Range<usize>>, message: String) -> Self {
+        let offset = span.map_or(0, |s| s.start.min(text.len()));
+        let before = &text[..offset];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        FileError {
+            path: path.to_owned(),
+            line,
+            column,
+            message,
+        }
+    }
+
+    /// A TOML parse or shape error.
+    pub fn from_toml(path: &Path, text: &str, e: &toml::de::Error) -> Self {
+        Self::at(path, text, e.span(), e.message().trim().to_owned())
+    }
+}
+
+/// Refresh intervals in seconds, per pane.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Refresh {
+    pub targets: u64,
+    pub capacity: u64,
+    pub runs: u64,
+    pub alarms: u64,
+    pub timeline: u64,
+}
+
+impl Default for Refresh {
+    fn default() -> Self {
+        Refresh {
+            targets: 5,
+            capacity: 10,
+            runs: 30,
+            alarms: 30,
+            timeline: 5,
+        }
+    }
+}
+
+/// Failover settings of an app.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Failover {
+    pub primary: String,
+    pub dr: String,
+    pub health_alarm: String,
+    #[serde(default = "hundred")]
+    pub dr_capacity_percent: u32,
+}
+
+fn hundred() -> u32 {
+    100
+}
+
+/// An app: names or glob patterns that select what is shown.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppConfig {
+    pub name: String,
+    pub load_balancers: Vec<String>,
+    pub auto_scaling_groups: Vec<String>,
+    pub ecs_services: Vec<String>,
+    pub associations: Vec<String>,
+    pub alarms: Vec<String>,
+    pub failover: Option<Failover>,
+}
+
+/// A key or a list of keys for one action.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(untagged)]
+enum KeySpec {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    read_only: Option<bool>,
+    theme: Option<Spanned<String>>,
+    regions: Option<Vec<String>>,
+    #[serde(default)]
+    refresh: Option<Refresh>,
+    #[serde(default)]
+    app: Vec<AppConfig>,
+    #[serde(default)]
+    keys: BTreeMap<Spanned<String>, Spanned<KeySpec>>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub read_only: bool,
+    pub theme: Option<String>,
+    /// Where the theme name was set, for an error about an unknown theme.
+    pub theme_origin: Option<(PathBuf, usize, usize)>,
+    pub regions: Vec<String>,
+    pub refresh: Refresh,
+    pub apps: Vec<AppConfig>,
+    pub keymap: Keymap,
+    pub path: Option<PathBuf>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            read_only: false,
+            theme: None,
+            theme_origin: None,
+            regions: Vec::new(),
+            refresh: Refresh::default(),
+            apps: Vec::new(),
+            keymap: Keymap::default(),
+            path: None,
+        }
+    }
+}
+
+/// `$XDG_CONFIG_HOME/opsdash`, or `~/.config/opsdash`.
+pub fn config_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CONFIG_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
+        .map(|d| d.join("opsdash"))
+}
+
+impl Config {
+    /// Loads `--config FILE`, or the default file if it exists, or the defaults.
+    pub fn load(explicit: Option<&Path>) -> Result<Self, FileError> {
+        let path = match explicit {
+            Some(p) => p.to_owned(),
+            None => match config_dir().map(|d| d.join("config.toml")) {
+                Some(p) if p.exists() => p,
+                _ => return Ok(Config::default()),
+            },
+        };
+        let text = std::fs::read_to_string(&path).map_err(|e| FileError {
+            path: path.clone(),
+            line: 0,
+            column: 0,
+            message: format!("cannot read the config file: {e}"),
+        })?;
+        Self::parse(&path, &text)
+    }
+
+    /// Parses config text; `path` names the file in errors.
+    pub fn parse(path: &Path, text: &str) -> Result<Self, FileError> {
+        let file: ConfigFile =
+            toml::from_str(text).map_err(|e| FileError::from_toml(path, text, &e))?;
+        let mut overrides = Vec::new();
+        for (name, spec) in &file.keys {
+            let action = Action::parse(name.get_ref())
+                .map_err(|m| FileError::at(path, text, Some(name.span()), m))?;
+            let names = match spec.get_ref() {
+                KeySpec::One(k) => vec![k.clone()],
+                KeySpec::Many(ks) => ks.clone(),
+            };
+            if names.is_empty() {
+                return Err(FileError::at(
+                    path,
+                    text,
+                    Some(spec.span()),
+                    format!("no key given for '{}'; give a key such as \"s\"", action.name()),
+                ));
+            }
+            let keys = names
+                .iter()
+                .map(|k| Key::parse(k))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|m| FileError::at(path, text, Some(spec.span()), m))?;
+            overrides.push((action, keys, spec.span()));
+        }
+        let mut keymap = Keymap::default();
+        let plain: Vec<(Action, Vec<Key>)> =
+            overrides.iter().map(|(a, k, _)| (*a, k.clone())).collect();
+        keymap.rebind(&plain).map_err(|m| {
+            let span = overrides.last().map(|(_, _, s)| s.clone());
+            FileError::at(path, text, span, m)
+        })?;
+        let refresh = file.refresh.unwrap_or_default();
+        for (name, v) in [
+            ("targets", refresh.targets),
+            ("capacity", refresh.capacity),
+            ("runs", refresh.runs),
+            ("alarms", refresh.alarms),
+            ("timeline", refresh.timeline),
+        ] {
+            if v == 0 {
+                let offset = text.find(&format!("{name} =")).map(|o| o..o + 1);
+                return Err(FileError::at(
+                    path,
+                    text,
+                    offset,
+                    format!("refresh.{name} must be at least 1 second"),
+                ));
+            }
+        }
+        for app in &file.app {
+            if app.name.trim().is_empty() {
+                let offset = text.find("[[app]]").map(|o| o..o + 1);
+                return Err(FileError::at(
+                    path,
+                    text,
+                    offset,
+                    "every [[app]] needs a name".to_owned(),
+                ));
+            }
+        }
+        let theme_origin = file.theme.as_ref().map(|t| {
+            let e = FileError::at(path, text, Some(t.span()), String::new());
+            (path.to_owned(), e.line, e.column)
+        });
+        Ok(Config {
+            read_only: file.read_only.unwrap_or(false),
+            theme: file.theme.map(Spanned::into_inner),
+            theme_origin,
+            regions: file.regions.unwrap_or_default(),
+            refresh,
+            apps: file.app,
+            keymap,
+            path: Some(path.to_owned()),
+        })
+    }
+}
+
+/// Matches `name` against a glob pattern with `*` and `?`.
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    let p: Vec<char> = pattern.chars().collect();
+    let n: Vec<char> = name.chars().collect();
+    let (mut pi, mut ni) = (0, 0);
+    let (mut star, mut mark) = (None, 0);
+    while ni < n.len() {
+        if pi < p.len() && (p[pi] == '?' || p[pi] == n[ni]) {
+            pi += 1;
+            ni += 1;
+        } else if pi < p.len() && p[pi] == '*' {
+            star = Some(pi);
+            mark = ni;
+            pi += 1;
+        } else if let Some(s) = star {
+            pi = s + 1;
+            mark += 1;
+            ni = mark;
+        } else {
+            return false;
+        }
+    }
+    while pi < p.len() && p[pi] == '*' {
+        pi += 1;
+    }
+    pi == p.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("fa-092-*", "fa-092-NLB"));
+        assert!(glob_match("*", ""));
+        assert!(glob_match("a?c", "abc"));
+        assert!(!glob_match("fa-092-*", "bookstore-alb"));
+        assert!(glob_match("appCluster/*", "appCluster/appService"));
+    }
+
+    #[test]
+    fn spec_example_parses() {
+        let text = r#"
+read_only = true
+theme = "default"
+regions = ["us-east-1", "us-west-2"]
+[refresh]
+targets = 5
+capacity = 10
+runs = 30
+alarms = 30
+[[app]]
+name = "bookstore"
+load_balancers = ["fa-092-NLB"]
+auto_scaling_groups = ["fa-092-*"]
+ecs_services = ["appCluster/appService"]
+associations = ["fa-092-*"]
+alarms = ["bookstore-*"]
+[app.failover]
+primary = "us-east-1"
+dr = "us-west-2"
+health_alarm = "bookstore-primary-health"
+dr_capacity_percent = 100
+[keys]
+refresh = "f5"
+"#;
+        let c = Config::parse(Path::new("c.toml"), text).unwrap();
+        assert!(c.read_only);
+        assert_eq!(c.apps[0].failover.as_ref().unwrap().dr, "us-west-2");
+        assert_eq!(c.refresh.timeline, 5);
+        assert_eq!(
+            c.keymap.action(&Key::parse("f5").unwrap()),
+            Some(Action::Refresh)
+        );
+    }
+}

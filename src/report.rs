@@ -1,0 +1,175 @@
+//! `opsdash snapshot` (text) and `opsdash check`: one poll, printed for people or monitors.
+
+use crate::model::{AlarmState, Snapshot, TargetState};
+use std::fmt::Write;
+
+/// Nagios-style check result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum CheckStatus {
+    Ok = 0,
+    Warn = 1,
+    Crit = 2,
+    Unknown = 3,
+}
+
+impl CheckStatus {
+    pub fn word(self) -> &'static str {
+        match self {
+            CheckStatus::Ok => "OK",
+            CheckStatus::Warn => "WARNING",
+            CheckStatus::Crit => "CRITICAL",
+            CheckStatus::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// The check's verdict and its one summary line.
+pub fn check(s: &Snapshot) -> (CheckStatus, String) {
+    let reads = s.regions.len() * 4;
+    if s.regions.is_empty() || s.errors.len() >= reads {
+        let why = s
+            .errors
+            .first()
+            .map_or_else(|| "no region answered".to_owned(), |e| format!("{} {}:{}", e.code, e.service, e.operation));
+        return (CheckStatus::Unknown, format!("OPSDASH UNKNOWN - no data: {why}"));
+    }
+    let mut crit: Vec<String> = Vec::new();
+    let mut warn: Vec<String> = Vec::new();
+    let (mut healthy, mut total, mut firing) = (0usize, 0usize, 0usize);
+    for r in &s.regions {
+        for a in &r.alarms {
+            match a.state {
+                AlarmState::Alarm => {
+                    firing += 1;
+                    crit.push(format!("{} ALARM ({})", a.name, r.region));
+                }
+                AlarmState::InsufficientData => warn.push(format!("{} INSUFFICIENT_DATA", a.name)),
+                AlarmState::Ok => {}
+            }
+        }
+        for g in r.load_balancers.iter().flat_map(|l| &l.target_groups) {
+            healthy += g.healthy;
+            total += g.total;
+            if g.total > 0 && g.healthy == 0 {
+                crit.push(format!("{} has no healthy target ({})", g.name, r.region));
+            } else if g.targets.iter().any(|t| t.state != TargetState::Healthy) {
+                warn.push(format!("{} {}/{} healthy", g.name, g.healthy, g.total));
+            }
+        }
+        for a in &r.auto_scaling_groups {
+            if a.in_service < a.desired {
+                warn.push(format!("{} {}/{} in service", a.name, a.in_service, a.desired));
+            }
+        }
+        for svc in &r.ecs_services {
+            if svc.running < svc.desired {
+                warn.push(format!("{} {}/{} running", svc.name, svc.running, svc.desired));
+            }
+            if svc.deployments.iter().any(|d| d.rollout_state != "COMPLETED") {
+                warn.push(format!("{} deployment in progress", svc.name));
+            }
+        }
+        for a in &r.associations {
+            if a.status == "Failed" {
+                warn.push(format!("{} last run failed", a.name));
+            }
+        }
+    }
+    for e in &s.errors {
+        warn.push(format!("{} {} {}:{}", e.region, e.code, e.service, e.operation));
+    }
+    let status = if !crit.is_empty() {
+        CheckStatus::Crit
+    } else if !warn.is_empty() {
+        CheckStatus::Warn
+    } else {
+        CheckStatus::Ok
+    };
+    let mut problems = crit;
+    problems.extend(warn);
+    let what = if problems.is_empty() {
+        format!("{} regions, targets {healthy}/{total} healthy, no alarm firing", s.regions.len())
+    } else {
+        let shown: Vec<&str> = problems.iter().take(5).map(String::as_str).collect();
+        let more = problems.len().saturating_sub(5);
+        let tail = if more > 0 { format!(" (+{more} more)") } else { String::new() };
+        format!("{}{tail}; targets {healthy}/{total} healthy", shown.join("; "))
+    };
+    (
+        status,
+        format!(
+            "OPSDASH {} - {what} | alarms_firing={firing} targets_healthy={healthy} targets_total={total} errors={}",
+            status.word(),
+            s.errors.len()
+        ),
+    )
+}
+
+/// A readable text rendering of a snapshot.
+pub fn snapshot_text(s: &Snapshot) -> String {
+    let mut o = String::new();
+    let _ = writeln!(o, "opsdash snapshot ({}) taken {}", s.source, s.taken_at);
+    for r in &s.regions {
+        let role = match r.role {
+            crate::model::RegionRole::Primary => "primary",
+            crate::model::RegionRole::Dr => "DR",
+        };
+        let _ = writeln!(o, "\n== {} ({role})", r.region);
+        let _ = writeln!(o, "Targets");
+        for lb in &r.load_balancers {
+            let _ = writeln!(o, "  {} ({} {}) {}", lb.name, lb.lb_type, lb.scheme, lb.state);
+            for g in &lb.target_groups {
+                let _ = writeln!(o, "    {} {}:{} {}/{} healthy", g.name, g.protocol, g.port, g.healthy, g.total);
+                for t in &g.targets {
+                    let _ = writeln!(
+                        o,
+                        "      {:<20} {:<5} {:<11} {}{}",
+                        t.id,
+                        t.port,
+                        t.az,
+                        t.state.as_str(),
+                        t.reason.as_deref().map(|x| format!(" {x}")).unwrap_or_default()
+                    );
+                }
+            }
+        }
+        let _ = writeln!(o, "Capacity");
+        for a in &r.auto_scaling_groups {
+            let _ = writeln!(
+                o,
+                "  ASG {} min {} desired {} max {}: in service {}, pending {}, terminating {}",
+                a.name, a.min, a.desired, a.max, a.in_service, a.pending, a.terminating
+            );
+        }
+        for svc in &r.ecs_services {
+            let _ = writeln!(
+                o,
+                "  ECS {}/{} desired {} running {} pending {} ({})",
+                svc.cluster, svc.name, svc.desired, svc.running, svc.pending, svc.task_definition
+            );
+            for d in &svc.deployments {
+                let _ = writeln!(
+                    o,
+                    "    {} {} {} running {}/{} failed {}",
+                    d.status, d.task_definition, d.rollout_state, d.running, d.desired, d.failed
+                );
+            }
+        }
+        let _ = writeln!(o, "Runs");
+        for a in &r.associations {
+            let last = a.last_execution.as_ref().map_or_else(
+                || "never run".to_owned(),
+                |e| format!("{} at {}: {} ok, {} failed, {} pending", e.status, e.created_at, e.success, e.failed, e.pending),
+            );
+            let _ = writeln!(o, "  {} ({}) {}: {last}", a.name, a.document, a.status);
+        }
+        let _ = writeln!(o, "Alarms");
+        for a in &r.alarms {
+            let _ = writeln!(o, "  {:<17} {} since {}: {}", a.state.as_str(), a.name, a.updated_at, a.reason);
+        }
+    }
+    for e in &s.errors {
+        let _ = writeln!(o, "error: {} {} {}:{}: {}", e.region, e.code, e.service, e.operation, e.message);
+    }
+    o
+}

@@ -1,0 +1,222 @@
+//! The interactive console: terminal set-up and restore, the input thread, pollers, the demo
+//! clock, and the single update loop that redraws only when the screen changed.
+
+use crate::app::{App, Effect, Msg};
+use crate::config::Refresh;
+use crate::model::Severity;
+use crate::poller::{self, Control};
+use crate::source::EstateReader;
+use crate::source::sim::{Sim, SimSource};
+use crate::ui;
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use ratatui::buffer::Buffer;
+use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::terminal::{
+    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
+    disable_raw_mode, enable_raw_mode,
+};
+use ratatui::crossterm::{cursor, execute};
+use std::io::{self, Stdout, Write};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{mpsc, watch};
+
+/// Puts the terminal back: raw mode off, main screen, cursor shown. Safe to call twice.
+pub fn restore_terminal() {
+    let _ = disable_raw_mode();
+    let mut out = io::stdout();
+    let _ = execute!(out, EndSynchronizedUpdate, LeaveAlternateScreen, cursor::Show);
+    let _ = out.flush();
+}
+
+/// Installs a panic hook that restores the terminal before the previous hook reports.
+pub fn install_panic_hook() {
+    let previous = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore_terminal();
+        previous(info);
+    }));
+}
+
+/// Restores the terminal when dropped, on every way out of `run`.
+struct TerminalGuard;
+
+impl Drop for TerminalGuard {
+    fn drop(&mut self) {
+        restore_terminal();
+    }
+}
+
+/// The demo: the simulation and how fast its clock runs.
+pub struct Demo {
+    pub source: SimSource,
+    pub speed: u32,
+    pub seed: u64,
+}
+
+/// Runs the console until the user quits. The terminal is restored on every exit path.
+pub async fn run(mut app: App, source: Arc<dyn EstateReader>, demo: Option<Demo>, refresh: Refresh) -> io::Result<()> {
+    enable_raw_mode()?;
+    let _guard = TerminalGuard;
+    let mut stdout = io::stdout();
+    execute!(stdout, EnterAlternateScreen, cursor::Hide)?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::BufWriter::with_capacity(64 * 1024, io::stdout())))?;
+    terminal.clear()?;
+    let size = terminal.size()?;
+    app.size = (size.width, size.height);
+
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    spawn_input_thread(tx.clone());
+    let (control_tx, control_rx) = watch::channel(Control::default());
+    let mut pollers = poller::spawn(source.clone(), refresh, tx.clone(), control_rx.clone());
+    if let Some(d) = &demo {
+        spawn_demo_clock(d.source.clone(), d.speed, tx.clone());
+    }
+    spawn_signal_watch(tx.clone());
+
+    let mut last: Option<Buffer> = None;
+    draw_if_changed(&mut terminal, &app, &mut last)?;
+    while let Some(first) = rx.recv().await {
+        let mut effects = app.update(first);
+        // Coalesce: apply everything already queued, then draw once.
+        while let Ok(m) = rx.try_recv() {
+            effects.extend(app.update(m));
+        }
+        for e in effects {
+            match e {
+                Effect::Quit => app.quit = true,
+                Effect::RefreshAll => control_tx.send_modify(|c| c.refresh += 1),
+                Effect::SetPaused(p) => control_tx.send_modify(|c| c.paused = p),
+                Effect::OpenFaultMenu { .. } | Effect::InjectFault(_) | Effect::SwitchScenario(_) => {
+                    let Some(d) = &demo else { continue };
+                    let switched = matches!(e, Effect::SwitchScenario(_));
+                    for m in demo_effect(&d.source, d.seed, &e) {
+                        app.update(m);
+                    }
+                    if switched {
+                        for h in pollers.drain(..) {
+                            h.abort();
+                        }
+                        pollers = poller::spawn(source.clone(), refresh, tx.clone(), control_rx.clone());
+                    } else if matches!(e, Effect::InjectFault(_)) {
+                        control_tx.send_modify(|c| c.refresh += 1);
+                    }
+                }
+            }
+        }
+        if app.quit {
+            break;
+        }
+        draw_if_changed(&mut terminal, &app, &mut last)?;
+    }
+    for h in pollers {
+        h.abort();
+    }
+    Ok(())
+}
+
+/// Carries out a demo-only effect on the simulated estate; returns the messages for the app.
+pub fn demo_effect(sim: &SimSource, seed: u64, e: &Effect) -> Vec<Msg> {
+    match e {
+        Effect::OpenFaultMenu { region, selected_instance } => {
+            vec![Msg::FaultMenu(sim.lock().fault_menu(region, selected_instance.as_deref()))]
+        }
+        Effect::InjectFault(f) => {
+            let result = sim.lock().inject(f);
+            vec![match result {
+                Ok(m) => Msg::Status(format!("injected: {m}"), Severity::Warn),
+                Err(m) => Msg::Status(format!("could not inject: {m}"), Severity::Crit),
+            }]
+        }
+        Effect::SwitchScenario(s) => {
+            let now = sim.now();
+            sim.replace(Sim::new(*s, seed, now));
+            vec![Msg::Reset(sim.info())]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Renders into a scratch buffer and writes to the terminal only if it differs from the last
+/// frame, inside a synchronized update, so an idle screen writes nothing at all.
+fn draw_if_changed(
+    terminal: &mut Terminal<CrosstermBackend<io::BufWriter<Stdout>>>,
+    app: &App,
+    last: &mut Option<Buffer>,
+) -> io::Result<()> {
+    let size = terminal.size()?;
+    let frame = ui::render_to_buffer(app, size.width, size.height);
+    if last.as_ref() == Some(&frame) {
+        return Ok(());
+    }
+    execute!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
+    terminal.draw(|f| {
+        let area = f.area();
+        if area == frame.area {
+            *f.buffer_mut() = frame.clone();
+        } else {
+            ui::render(app, area, f.buffer_mut());
+        }
+    })?;
+    execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    *last = Some(frame);
+    Ok(())
+}
+
+fn spawn_input_thread(tx: mpsc::UnboundedSender<Msg>) {
+    std::thread::spawn(move || {
+        loop {
+            let msg = match event::read() {
+                Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
+                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            if tx.send(msg).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Advances the simulation with real time × speed, once a second.
+fn spawn_demo_clock(sim: SimSource, speed: u32, tx: mpsc::UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            sim.advance(f64::from(speed));
+            if tx.send(Msg::Tick(sim.now())).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// SIGTERM, SIGHUP (the SSH session dropped) and SIGINT quit cleanly, restoring the terminal.
+fn spawn_signal_watch(tx: mpsc::UnboundedSender<Msg>) {
+    #[cfg(unix)]
+    tokio::spawn(async move {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return;
+        };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = hup.recv() => {}
+            _ = int.recv() => {}
+        }
+        let quit = ratatui::crossterm::event::KeyEvent::new(
+            ratatui::crossterm::event::KeyCode::Char('c'),
+            ratatui::crossterm::event::KeyModifiers::CONTROL,
+        );
+        let _ = tx.send(Msg::Key(quit));
+    });
+}

@@ -1,0 +1,271 @@
+//! Detail views on Enter: a target group with its health-check settings and targets, an Auto
+//! Scaling group, an ECS service with deployments and events, an association execution with
+//! per-instance results, an alarm with a large chart, a timeline event.
+
+use super::panes::{alarm_style, fmt_num, ratio_style, target_style};
+use super::widgets::{cell, chart, progress};
+use super::{block, glyphs, severity_style};
+use crate::app::{App, DetailRef};
+use crate::model::short_age;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Widget, Wrap};
+
+fn kv<'a>(app: &App, k: &str, v: String) -> Line<'a> {
+    Line::from(vec![
+        Span::styled(format!("{k:<22}"), app.theme.muted()),
+        Span::styled(v, app.theme.text()),
+    ])
+}
+
+fn heading<'a>(app: &App, s: &str) -> Line<'a> {
+    Line::from(Span::styled(s.to_owned(), app.theme.title()))
+}
+
+pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let g = glyphs(app);
+    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now.secs_since(at)));
+    let data = app.current();
+    let mut lines: Vec<Line> = Vec::new();
+    let mut chart_alarm = None;
+    let title = match d {
+        DetailRef::TargetGroup { lb, tg } => {
+            let found = data.and_then(|d| d.targets.value.as_ref()).and_then(|lbs| {
+                let l = lbs.iter().find(|l| &l.name == lb)?;
+                Some((l, l.target_groups.iter().find(|x| &x.name == tg)?))
+            });
+            if let Some((l, x)) = found {
+                let hc = &x.health_check;
+                lines.push(kv(app, "load balancer", format!("{} ({} {})", l.name, l.lb_type, l.scheme)));
+                lines.push(kv(app, "DNS name", l.dns_name.clone()));
+                lines.push(kv(app, "target group ARN", x.arn.clone()));
+                lines.push(kv(app, "protocol / port", format!("{}:{} ({} targets)", x.protocol, x.port, x.target_type)));
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:<22}", "healthy"), t.muted()),
+                    Span::styled(format!("{}/{}", x.healthy, x.total), ratio_style(t, x.healthy, x.total)),
+                ]));
+                lines.push(Line::default());
+                lines.push(heading(app, "Health check"));
+                lines.push(kv(app, "protocol / port", format!("{} {}", hc.protocol, hc.port)));
+                if let Some(p) = &hc.path {
+                    lines.push(kv(app, "path", p.clone()));
+                }
+                if let Some(m) = &hc.matcher {
+                    lines.push(kv(app, "success codes", m.clone()));
+                }
+                lines.push(kv(app, "interval / timeout", format!("{} s / {} s", hc.interval_secs, hc.timeout_secs)));
+                lines.push(kv(
+                    app,
+                    "thresholds",
+                    format!(
+                        "healthy after {} passes ({} s), unhealthy after {} failures ({} s)",
+                        hc.healthy_threshold,
+                        hc.healthy_threshold * hc.interval_secs,
+                        hc.unhealthy_threshold,
+                        hc.unhealthy_threshold * hc.interval_secs
+                    ),
+                ));
+                lines.push(Line::default());
+                lines.push(heading(app, "Targets"));
+                for tg in &x.targets {
+                    lines.push(Line::from(vec![
+                        Span::styled(cell(&tg.id, 21, g), t.text()),
+                        Span::styled(format!(" {:<6}{:<12}", tg.port, tg.az), t.muted()),
+                        Span::styled(format!("{:<10}", tg.state.as_str()), target_style(t, tg.state)),
+                        Span::styled(
+                            format!(
+                                "{} {}",
+                                tg.reason.as_deref().unwrap_or(""),
+                                tg.description.as_deref().unwrap_or("")
+                            ),
+                            t.muted(),
+                        ),
+                    ]));
+                }
+            }
+            format!(" Target group {tg} ")
+        }
+        DetailRef::Asg(name) => {
+            let found = data
+                .and_then(|d| d.capacity.value.as_ref())
+                .and_then(|c| c.auto_scaling_groups.iter().find(|a| &a.name == name));
+            if let Some(a) = found {
+                lines.push(kv(app, "min / desired / max", format!("{} / {} / {}", a.min, a.desired, a.max)));
+                lines.push(kv(
+                    app,
+                    "lifecycle",
+                    format!("InService {}  Pending {}  Terminating {}  Standby {}", a.in_service, a.pending, a.terminating, a.standby),
+                ));
+                for arn in &a.target_group_arns {
+                    lines.push(kv(app, "target group", arn.clone()));
+                }
+                lines.push(Line::default());
+                lines.push(heading(app, "Instances"));
+                for i in &a.instances {
+                    let st = if i.lifecycle == "InService" && i.health == "Healthy" { t.ok() } else { t.warn() };
+                    lines.push(Line::from(vec![
+                        Span::styled(cell(&i.id, 21, g), t.text()),
+                        Span::styled(format!(" {:<12}", i.az), t.muted()),
+                        Span::styled(format!("{:<12}{}", i.lifecycle, i.health), st),
+                    ]));
+                }
+                lines.push(Line::default());
+                lines.push(heading(app, "Scaling activities (newest first)"));
+                for act in &a.activities {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("{} {:<8} ", act.at.hms(), age(act.at)), t.muted()),
+                        Span::styled(act.description.clone(), t.text()),
+                    ]));
+                    lines.push(Line::from(Span::styled(format!("    {}", act.cause), t.muted())));
+                }
+            }
+            format!(" Auto Scaling group {name} ")
+        }
+        DetailRef::Service { cluster, name } => {
+            let found = data
+                .and_then(|d| d.capacity.value.as_ref())
+                .and_then(|c| c.ecs_services.iter().find(|s| &s.cluster == cluster && &s.name == name));
+            if let Some(s) = found {
+                lines.push(kv(app, "desired / running / pending", format!("{} / {} / {}", s.desired, s.running, s.pending)));
+                lines.push(kv(app, "task definition", s.task_definition.clone()));
+                lines.push(kv(app, "deployment limits", format!("minimum healthy {} %, maximum {} %", s.min_healthy_percent, s.max_percent)));
+                if let Some(cp) = &s.capacity_provider {
+                    lines.push(kv(app, "capacity provider", cp.clone()));
+                }
+                lines.push(Line::default());
+                lines.push(heading(app, "Deployments"));
+                for dep in &s.deployments {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("{:<8}", dep.status), t.title()),
+                        Span::styled(format!("{:<12}", dep.rollout_state), if dep.rollout_state == "COMPLETED" { t.ok() } else { t.warn() }),
+                        Span::styled(progress(dep.running, dep.desired, 10, g), t.text()),
+                        Span::styled(
+                            format!(" running {}/{} pending {} ", dep.running, dep.desired, dep.pending),
+                            t.text(),
+                        ),
+                        Span::styled(format!("failed {}", dep.failed), if dep.failed > 0 { t.crit() } else { t.muted() }),
+                    ]));
+                    lines.push(Line::from(Span::styled(
+                        format!("        {} {} ({}), started {}", dep.id, dep.task_definition, dep.image, age(dep.created_at)),
+                        t.muted(),
+                    )));
+                }
+                lines.push(Line::default());
+                lines.push(heading(app, "Service events (newest first)"));
+                for e in &s.events {
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("{} ", e.at.hms()), t.muted()),
+                        Span::styled(e.message.clone(), t.text()),
+                    ]));
+                }
+            }
+            format!(" ECS service {cluster}/{name} ")
+        }
+        DetailRef::Association(id) => {
+            let found = data.and_then(|d| d.runs.value.as_ref()).and_then(|v| v.iter().find(|a| &a.id == id));
+            let mut name = id.clone();
+            if let Some(a) = found {
+                name.clone_from(&a.name);
+                lines.push(kv(app, "association id", a.id.clone()));
+                lines.push(kv(app, "document", a.document.clone()));
+                lines.push(kv(app, "targets", a.targets.clone()));
+                if let Some(s) = &a.schedule {
+                    lines.push(kv(app, "schedule", s.clone()));
+                }
+                match &a.last_execution {
+                    Some(e) => {
+                        lines.push(kv(app, "last execution", format!("{} {} ({})", e.id, e.status, age(e.created_at))));
+                        lines.push(kv(app, "results", format!("{} success, {} failed, {} pending", e.success, e.failed, e.pending)));
+                        lines.push(Line::default());
+                        lines.push(heading(app, "Per instance"));
+                        for r in &e.targets {
+                            let st = match r.status.as_str() {
+                                "Success" => t.ok(),
+                                "Failed" => t.crit(),
+                                _ => t.warn(),
+                            };
+                            lines.push(Line::from(vec![
+                                Span::styled(cell(&r.instance_id, 21, g), t.text()),
+                                Span::styled(format!(" {:<11}", r.status), st),
+                                Span::styled(format!("{} {}", r.at.hms(), r.detail), t.muted()),
+                            ]));
+                        }
+                    }
+                    None => lines.push(kv(app, "last execution", "never run".into())),
+                }
+            }
+            format!(" Association {name} ")
+        }
+        DetailRef::Alarm(name) => {
+            let found = data.and_then(|d| d.alarms.value.as_ref()).and_then(|v| v.iter().find(|a| &a.name == name));
+            if let Some(a) = found {
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:<22}", "state"), t.muted()),
+                    Span::styled(a.state.as_str(), alarm_style(t, a.state)),
+                    Span::styled(format!(" since {} ({})", a.updated_at.hms(), age(a.updated_at)), t.muted()),
+                ]));
+                lines.push(kv(app, "metric", format!("{} {} ({}, {} s)", a.namespace, a.metric, a.statistic, a.period_secs)));
+                lines.push(kv(
+                    app,
+                    "condition",
+                    format!("{} {} {} for {} period(s)", a.statistic, a.comparison_symbol(), fmt_num(a.threshold), a.evaluation_periods),
+                ));
+                if !a.dimensions.is_empty() {
+                    lines.push(kv(app, "dimensions", a.dimensions.join(", ")));
+                }
+                lines.push(kv(app, "reason", a.reason.clone()));
+                chart_alarm = Some(a.clone());
+            }
+            format!(" Alarm {name} ")
+        }
+        DetailRef::Event(seq) => {
+            if let Some(e) = app.timeline.iter().find(|e| e.seq == *seq) {
+                lines.push(kv(app, "time", format!("{} ({})", e.at.rfc3339(), age(e.at))));
+                lines.push(kv(app, "region", e.region.clone()));
+                lines.push(kv(app, "kind", e.kind.label().to_owned()));
+                lines.push(kv(app, "resource", e.resource.clone()));
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{:<22}", "message"), t.muted()),
+                    Span::styled(e.message.clone(), severity_style(t, e.severity)),
+                ]));
+            }
+            " Event ".to_owned()
+        }
+    };
+    if lines.is_empty() {
+        lines.push(Line::from(Span::styled("no longer present in the latest data (Esc goes back)", t.warn())));
+    }
+    let b = block(app, Line::from(Span::styled(title, t.title())), true);
+    let inner = b.inner(area);
+    b.render(area, buf);
+    let (text_area, chart_area) = match &chart_alarm {
+        Some(_) if inner.height >= 14 => {
+            let [a, c] = Layout::vertical([Constraint::Length(lines.len() as u16 + 1), Constraint::Min(6)]).areas(inner);
+            (a, Some(c))
+        }
+        _ => (inner, None),
+    };
+    Paragraph::new(lines)
+        .wrap(Wrap { trim: false })
+        .scroll((app.detail_scroll.min(u16::MAX as usize) as u16, 0))
+        .render(text_area, buf);
+    if let (Some(a), Some(c)) = (chart_alarm, chart_area) {
+        let values: Vec<f64> = app
+            .series
+            .get(&(app.region_name().to_owned(), a.name.clone()))
+            .map(crate::model::RingSeries::values)
+            .unwrap_or_default();
+        let label = format!(
+            "{} over the last {} minutes, threshold {} {}",
+            a.metric,
+            values.len(),
+            a.comparison_symbol(),
+            fmt_num(a.threshold)
+        );
+        buf.set_string(c.x, c.y, label, t.muted());
+        let plot = Rect::new(c.x, c.y + 1, c.width, c.height.saturating_sub(1));
+        chart(plot, buf, &values, a.threshold, |v| a.breaches(v), t, g);
+    }
+}

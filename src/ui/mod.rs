@@ -1,0 +1,232 @@
+//! Drawing: `render(app, area, buf)` paints the whole screen from the state. No IO, no locking,
+//! no state changes; the cost is proportional to what is visible, not to the estate's size.
+
+mod detail;
+mod panes;
+mod popups;
+pub mod widgets;
+
+use crate::action::Action;
+use crate::app::{App, Overlay, Pane, View};
+use crate::model::Severity;
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Widget};
+use widgets::{ASCII, Glyphs, UNICODE};
+
+/// Below this size the screen only says it is too small.
+pub const MIN_WIDTH: u16 = 30;
+pub const MIN_HEIGHT: u16 = 8;
+
+/// The glyphs for the app's mode.
+pub fn glyphs(app: &App) -> &'static Glyphs {
+    if app.ascii { &ASCII } else { &UNICODE }
+}
+
+/// Style for a severity.
+pub fn severity_style(theme: &Theme, s: Severity) -> Style {
+    match s {
+        Severity::Ok => theme.ok(),
+        Severity::Info => theme.text(),
+        Severity::Warn => theme.warn(),
+        Severity::Crit => theme.crit(),
+    }
+}
+
+/// A bordered block in the app's glyphs.
+pub fn block<'a>(app: &App, title: Line<'a>, focused: bool) -> Block<'a> {
+    Block::bordered()
+        .border_set(glyphs(app).border)
+        .border_style(app.theme.border(focused))
+        .title(title)
+}
+
+/// Paints the whole screen.
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    buf.set_style(area, app.theme.text());
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!("opsdash: {}x{} is too small", area.width, area.height);
+        for (i, chunk) in msg.as_bytes().chunks(area.width.max(1) as usize).enumerate() {
+            if i as u16 >= area.height {
+                break;
+            }
+            let s = String::from_utf8_lossy(chunk);
+            buf.set_string(area.x, area.y + i as u16, s, app.theme.warn());
+        }
+        return;
+    }
+    let [header, body, status, footer] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    render_header(app, header, buf);
+    match &app.view {
+        View::Main => panes::render_main(app, body, buf),
+        View::Detail(d) => detail::render(app, d, body, buf),
+        View::Regions => panes::render_regions(app, body, buf),
+    }
+    render_status(app, status, buf);
+    render_footer(app, footer, buf);
+    match &app.overlay {
+        Overlay::Help => popups::help(app, body, buf),
+        Overlay::Palette { input, selected } => popups::palette(app, input, *selected, body, status, buf),
+        Overlay::Faults { items, selected } => popups::faults(app, items, *selected, body, buf),
+        Overlay::Filter | Overlay::None => {}
+    }
+}
+
+fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
+    let style = app.theme.header();
+    buf.set_style(area, style);
+    let mut parts: Vec<Span> = vec![Span::styled(" opsdash ", style.add_modifier(ratatui::style::Modifier::BOLD))];
+    let sep = || Span::styled(" | ", style);
+    let mode = if app.is_demo() {
+        format!("DEMO {}", app.scenario.map_or("", |s| s.name()))
+    } else {
+        "LIVE".to_owned()
+    };
+    parts.push(sep());
+    parts.push(Span::styled(mode, style));
+    parts.push(sep());
+    let who = app.info.caller_arn.rsplit(':').next().unwrap_or("");
+    let who = who.strip_prefix("assumed-role/").unwrap_or(who);
+    let profile = app.info.profile.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
+    parts.push(Span::styled(format!("{} {who}{profile}", app.info.account), style));
+    parts.push(sep());
+    let regions: Vec<String> = app
+        .info
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let role = match r.role {
+                crate::model::RegionRole::Primary => "",
+                crate::model::RegionRole::Dr => " DR",
+            };
+            let mark = if i == app.region && app.info.regions.len() > 1 { "*" } else { "" };
+            format!("{}{mark}{role}", r.name)
+        })
+        .collect();
+    parts.push(Span::styled(regions.join(" "), style));
+    if app.read_only {
+        parts.push(sep());
+        parts.push(Span::styled("READ-ONLY", style.add_modifier(ratatui::style::Modifier::BOLD)));
+    }
+    if app.paused {
+        parts.push(sep());
+        parts.push(Span::styled("PAUSED", style.add_modifier(ratatui::style::Modifier::BOLD)));
+    }
+    let api = app.api.last_minute;
+    let right = format!(
+        " API {}/m {}thr {}err | {} UTC ",
+        api.calls,
+        api.throttles,
+        api.errors,
+        app.now.hm()
+    );
+    let right_w = right.chars().count() as u16;
+    let left_w = area.width.saturating_sub(right_w);
+    buf.set_line(area.x, area.y, &Line::from(parts), left_w);
+    if area.width > right_w + 20 {
+        let api_style = if api.throttles + api.errors > 0 { style.add_modifier(ratatui::style::Modifier::BOLD) } else { style };
+        buf.set_string(area.x + area.width - right_w, area.y, right, api_style);
+    }
+}
+
+fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
+    if app.overlay == Overlay::Filter {
+        let f = &app.pane(app.focus).filter;
+        let line = Line::from(vec![
+            Span::styled(format!("/{} ", app.focus.title()), app.theme.title()),
+            Span::styled(format!("{f}_"), app.theme.text()),
+            Span::styled("   Enter keep, Esc clear", app.theme.muted()),
+        ]);
+        buf.set_line(area.x, area.y, &line, area.width);
+        return;
+    }
+    // Pane errors first: stale data must never look current.
+    let errors: Vec<String> = Pane::ALL
+        .iter()
+        .filter_map(|p| app.pane_error(*p).map(|e| format!("{}: {} ({}:{})", p.title(), e.code, e.service, e.operation)))
+        .collect();
+    if let Some((msg, sev)) = &app.status {
+        buf.set_string(area.x, area.y, widgets::trunc(msg, area.width as usize, glyphs(app)), severity_style(&app.theme, *sev));
+    } else if !errors.is_empty() {
+        let msg = format!("stale: {}", errors.join("; "));
+        buf.set_string(area.x, area.y, widgets::trunc(&msg, area.width as usize, glyphs(app)), app.theme.warn());
+    }
+}
+
+/// The footer's (key, label) pairs for what applies now.
+pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
+    let k = |a: Action| app.keymap.key_label(a);
+    match (&app.overlay, &app.view) {
+        (Overlay::Help, _) => vec![("any key".into(), "close")],
+        (Overlay::Filter, _) => vec![("Enter".into(), "keep filter"), ("Esc".into(), "clear"), ("Up/Down".into(), "move")],
+        (Overlay::Palette { .. }, _) => vec![("Tab".into(), "complete"), ("Enter".into(), "run"), ("Esc".into(), "cancel")],
+        (Overlay::Faults { .. }, _) => vec![("1-9/Enter".into(), "inject"), ("Esc".into(), "cancel")],
+        (Overlay::None, View::Detail(_)) => vec![
+            (k(Action::Back), "back"),
+            (format!("{}/{}", k(Action::Down), k(Action::Up)), "scroll"),
+            (k(Action::Help), "help"),
+            (k(Action::Quit), "quit"),
+        ],
+        (Overlay::None, View::Regions) => vec![
+            (k(Action::RegionView), "panes"),
+            (k(Action::Back), "back"),
+            (k(Action::Help), "help"),
+            (k(Action::Quit), "quit"),
+        ],
+        (Overlay::None, View::Main) => {
+            let mut v = vec![
+                (k(Action::Help), "help"),
+                (k(Action::NextPane), "pane"),
+                (format!("{}/{}", k(Action::Down), k(Action::Up)), "move"),
+                (k(Action::Details), "details"),
+                (k(Action::Filter), "filter"),
+                (k(Action::Palette), "command"),
+                (k(Action::RegionView), "regions"),
+                (k(Action::Refresh), "refresh"),
+                (k(Action::Pause), if app.paused { "resume" } else { "pause" }),
+                (k(Action::NextTheme), "theme"),
+            ];
+            if app.is_demo() {
+                v.push((k(Action::Faults), "faults"));
+            }
+            v.push((k(Action::Quit), "quit"));
+            v
+        }
+    }
+}
+
+fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
+    let mut spans = Vec::new();
+    for (key, label) in footer_items(app) {
+        spans.push(Span::styled(format!(" {key}"), app.theme.title()));
+        spans.push(Span::styled(format!(" {label} "), app.theme.muted()));
+    }
+    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+}
+
+/// Renders `app` into a fresh buffer of `width`×`height` (tests, benches, first frame).
+pub fn render_to_buffer(app: &App, width: u16, height: u16) -> Buffer {
+    let area = Rect::new(0, 0, width, height);
+    let mut buf = Buffer::empty(area);
+    render(app, area, &mut buf);
+    buf
+}
+
+/// A widget wrapper so `render` can be used with `Frame::render_widget`.
+pub struct Screen<'a>(pub &'a App);
+
+impl Widget for Screen<'_> {
+    fn render(self, area: Rect, buf: &mut Buffer) {
+        render(self.0, area, buf);
+    }
+}

@@ -1,0 +1,483 @@
+//! The five panes, their one-line summaries for small terminals, and the primary/DR view.
+
+use super::widgets::{Glyphs, cell, progress, sparkline, trunc};
+use super::{block, glyphs, severity_style};
+use crate::app::{App, Pane, RegionData, Row};
+use crate::model::{AlarmState, LoadBalancer, Severity, TargetState, short_age};
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+/// Whether the screen has room for all five panes in full.
+pub fn is_full(area: Rect) -> bool {
+    area.width >= 100 && area.height >= 28
+}
+
+pub fn render_main(app: &App, area: Rect, buf: &mut Buffer) {
+    if is_full(area) {
+        let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
+        let [targets, capacity] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(left);
+        let [alarms, runs, timeline] =
+            Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(25), Constraint::Percentage(35)]).areas(right);
+        render_pane(app, Pane::Targets, targets, buf);
+        render_pane(app, Pane::Capacity, capacity, buf);
+        render_pane(app, Pane::Alarms, alarms, buf);
+        render_pane(app, Pane::Runs, runs, buf);
+        render_pane(app, Pane::Timeline, timeline, buf);
+    } else {
+        // Small terminal: the focused pane grows, the others are one line each.
+        let others: Vec<Pane> = Pane::ALL.iter().copied().filter(|p| *p != app.focus).collect();
+        let summary_h = others.len() as u16;
+        let [big, small] = Layout::vertical([Constraint::Min(3), Constraint::Length(summary_h)]).areas(area);
+        render_pane(app, app.focus, big, buf);
+        for (i, p) in others.iter().enumerate() {
+            let y = small.y + i as u16;
+            if y >= small.y + small.height {
+                break;
+            }
+            let line = summary_line(app, *p);
+            buf.set_line(small.x, y, &line, small.width);
+        }
+    }
+}
+
+/// `Targets · 5s` with staleness and filter marks.
+fn pane_title(app: &App, p: Pane) -> Line<'static> {
+    let theme = &app.theme;
+    let mut spans = vec![Span::styled(format!(" {} {} ", p.index() + 1, p.title()), theme.title())];
+    if let Some(age) = app.age(p) {
+        let refresh = app.refresh_secs[p.index()] as f64;
+        let stale = age > refresh * 3.0 + 10.0;
+        // Coarse steps, so an idle screen does not change every second.
+        let label = if age < 10.0 { "<10s".to_owned() } else { short_age((age / 10.0).floor() * 10.0) };
+        spans.push(Span::styled(
+            if stale { format!("stale {label} ") } else { format!("{label} ") },
+            if stale { theme.warn() } else { theme.muted() },
+        ));
+    } else if app.pane_error(p).is_none() {
+        spans.push(Span::styled("loading ", theme.muted()));
+    }
+    if let Some(e) = app.pane_error(p) {
+        spans.push(Span::styled(format!("{} ", e.code), theme.crit()));
+    }
+    let f = &app.pane(p).filter;
+    if !f.is_empty() {
+        spans.push(Span::styled(format!("/{f} "), theme.warn()));
+    }
+    Line::from(spans)
+}
+
+fn render_pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer) {
+    let focused = app.focus == p;
+    let b = block(app, pane_title(app, p), focused);
+    let inner = b.inner(area);
+    b.render(area, buf);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let ps = app.pane(p);
+    let Some(d) = app.current() else {
+        buf.set_string(inner.x, inner.y, "waiting for the first poll", app.theme.muted());
+        return;
+    };
+    if ps.rows.is_empty() {
+        let msg = if !ps.filter.is_empty() {
+            format!("nothing matches /{}", ps.filter)
+        } else if app.pane_error(p).is_some() {
+            "no data yet: the last fetch failed (see the status line)".to_owned()
+        } else if app.age(p).is_none() {
+            "loading".to_owned()
+        } else {
+            format!("no {} in {}", empty_noun(p), app.region_name())
+        };
+        buf.set_string(inner.x + 1, inner.y, trunc(&msg, inner.width as usize - 1, glyphs(app)), app.theme.muted());
+        return;
+    }
+    let h = inner.height as usize;
+    let offset = if ps.selected >= h { ps.selected + 1 - h } else { 0 };
+    let g = glyphs(app);
+    let w = inner.width as usize;
+    for (i, row) in ps.rows.iter().enumerate().skip(offset).take(h) {
+        let y = inner.y + (i - offset) as u16;
+        let mut line = row_line(app, d, *row, w, g);
+        if focused && i == ps.selected {
+            line = line.patch_style(app.theme.selection());
+            buf.set_style(Rect::new(inner.x, y, inner.width, 1), app.theme.selection());
+        }
+        buf.set_line(inner.x, y, &line, inner.width);
+    }
+    if ps.rows.len() > h {
+        let pos = format!(" {}/{} ", ps.selected + 1, ps.rows.len());
+        let x = area.x + area.width.saturating_sub(pos.len() as u16 + 1);
+        buf.set_string(x, area.y + area.height - 1, pos, app.theme.muted());
+    }
+}
+
+fn empty_noun(p: Pane) -> &'static str {
+    match p {
+        Pane::Targets => "load balancers",
+        Pane::Capacity => "Auto Scaling groups or ECS services",
+        Pane::Runs => "State Manager associations",
+        Pane::Alarms => "alarms",
+        Pane::Timeline => "changes yet",
+    }
+}
+
+pub fn target_style(theme: &Theme, s: TargetState) -> Style {
+    match s {
+        TargetState::Healthy => theme.ok(),
+        TargetState::Unhealthy | TargetState::Unavailable => theme.crit(),
+        TargetState::Initial | TargetState::Draining => theme.warn(),
+        TargetState::Unused => theme.muted(),
+    }
+}
+
+pub fn ratio_style(theme: &Theme, healthy: usize, total: usize) -> Style {
+    if total == 0 {
+        theme.muted()
+    } else if healthy == total {
+        theme.ok()
+    } else if healthy == 0 {
+        theme.crit()
+    } else {
+        theme.warn()
+    }
+}
+
+pub fn alarm_style(theme: &Theme, s: AlarmState) -> Style {
+    match s {
+        AlarmState::Alarm => theme.crit(),
+        AlarmState::InsufficientData => theme.warn(),
+        AlarmState::Ok => theme.ok(),
+    }
+}
+
+fn status_style(theme: &Theme, s: &str) -> Style {
+    match s {
+        "Success" | "COMPLETED" | "InService" | "Healthy" => theme.ok(),
+        "Failed" | "FAILED" | "Unhealthy" => theme.crit(),
+        "Pending" | "InProgress" | "IN_PROGRESS" | "Terminating" => theme.warn(),
+        _ => theme.text(),
+    }
+}
+
+fn lbs(d: &RegionData) -> &[LoadBalancer] {
+    d.targets.value.as_deref().unwrap_or_default()
+}
+
+/// One row of a pane as a line of `w` cells at most.
+fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Line<'a> {
+    let t = &app.theme;
+    let age = |at: crate::model::Timestamp| short_age(app.now.secs_since(at));
+    match row {
+        Row::Lb(l) => {
+            let lb = &lbs(d)[l];
+            Line::from(vec![
+                Span::styled(format!("{} {}", g.open, lb.name), t.title()),
+                Span::styled(format!("  {} {} {}", lb.lb_type, lb.scheme, lb.state), t.muted()),
+            ])
+        }
+        Row::Tg(l, gi) => {
+            let tg = &lbs(d)[l].target_groups[gi];
+            let bar = progress(tg.healthy as u32, tg.total as u32, 8, g);
+            Line::from(vec![
+                Span::raw("  "),
+                Span::styled(cell(&tg.name, 26.min(w / 3), g), t.text()),
+                Span::styled(format!(" {}:{:<5}", tg.protocol, tg.port), t.muted()),
+                Span::styled(format!(" {}/{} healthy ", tg.healthy, tg.total), ratio_style(t, tg.healthy, tg.total)),
+                Span::styled(bar, ratio_style(t, tg.healthy, tg.total)),
+            ])
+        }
+        Row::Target(l, gi, ti) => {
+            let x = &lbs(d)[l].target_groups[gi].targets[ti];
+            Line::from(vec![
+                Span::raw("    "),
+                Span::styled(cell(&x.id, 19, g), t.text()),
+                Span::styled(format!(" {:<5} {:<11} ", x.port, x.az), t.muted()),
+                Span::styled(format!("{:<9}", x.state.as_str()), target_style(t, x.state)),
+                Span::styled(x.reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default(), t.muted()),
+            ])
+        }
+        Row::Asg(a) => {
+            let Some(asg) = d.capacity.value.as_ref().and_then(|c| c.auto_scaling_groups.get(a)) else {
+                return Line::default();
+            };
+            let ok = asg.in_service == asg.desired && asg.pending == 0;
+            let mut spans = vec![
+                Span::styled("ASG ", t.muted()),
+                Span::styled(cell(&asg.name, 26.min(w / 3), g), t.text()),
+                Span::styled(format!(" {}/{}/{}", asg.min, asg.desired, asg.max), t.title()),
+                Span::styled(
+                    format!(" in {} pend {} term {}", asg.in_service, asg.pending, asg.terminating),
+                    if ok { t.ok() } else { t.warn() },
+                ),
+            ];
+            if let Some(act) = asg.activities.first() {
+                spans.push(Span::styled(format!("  {} {}", age(act.at), act.description), t.muted()));
+            }
+            Line::from(spans)
+        }
+        Row::Service(s) => {
+            let Some(svc) = d.capacity.value.as_ref().and_then(|c| c.ecs_services.get(s)) else {
+                return Line::default();
+            };
+            let ok = svc.running == svc.desired && svc.deployments.len() == 1;
+            Line::from(vec![
+                Span::styled("ECS ", t.muted()),
+                Span::styled(cell(&format!("{}/{}", svc.cluster, svc.name), 26.min(w / 3), g), t.text()),
+                Span::styled(
+                    format!(" want {} run {} pend {}", svc.desired, svc.running, svc.pending),
+                    if ok { t.ok() } else { t.warn() },
+                ),
+                Span::styled(format!("  {}", svc.task_definition), t.muted()),
+            ])
+        }
+        Row::Deployment(s, k) => {
+            let Some(dep) = d.capacity.value.as_ref().and_then(|c| c.ecs_services.get(s)).and_then(|x| x.deployments.get(k)) else {
+                return Line::default();
+            };
+            let bar = progress(dep.running, dep.desired, 8, g);
+            let mut spans = vec![
+                Span::raw("    "),
+                Span::styled(format!("{:<7} ", dep.status), t.muted()),
+                Span::styled(format!("{:<11} ", dep.rollout_state), status_style(t, &dep.rollout_state)),
+                Span::styled(bar, status_style(t, &dep.rollout_state)),
+                Span::styled(format!(" {}/{} ", dep.running, dep.desired), t.text()),
+                Span::styled(trunc(&dep.task_definition, 24, g), t.muted()),
+            ];
+            if dep.failed > 0 {
+                spans.push(Span::styled(format!(" failed {}", dep.failed), t.crit()));
+            }
+            Line::from(spans)
+        }
+        Row::Association(a) => {
+            let Some(x) = d.runs.value.as_ref().and_then(|v| v.get(a)) else {
+                return Line::default();
+            };
+            let name_w = 26.min(w / 3);
+            let mut spans = vec![
+                Span::styled(cell(&x.name, name_w, g), t.text()),
+                Span::styled(format!(" {:<10}", x.status), status_style(t, &x.status)),
+            ];
+            if let Some(e) = &x.last_execution {
+                spans.push(Span::styled(format!(" {}{} ", e.success, g.ok), t.ok()));
+                spans.push(Span::styled(format!("{}{} ", e.failed, g.fail), if e.failed > 0 { t.crit() } else { t.muted() }));
+                if e.pending > 0 {
+                    spans.push(Span::styled(format!("{} running ", e.pending), t.warn()));
+                }
+                spans.push(Span::styled(format!("{} ago ", age(e.created_at)), t.muted()));
+            } else {
+                spans.push(Span::styled(" never run ", t.muted()));
+            }
+            spans.push(Span::styled(format!(" {} {}", x.document, x.targets), t.muted()));
+            Line::from(spans)
+        }
+        Row::Alarm(a) => {
+            let Some(x) = d.alarms.value.as_ref().and_then(|v| v.get(a)) else {
+                return Line::default();
+            };
+            let values: Vec<f64> = app
+                .series
+                .get(&(app.region_name().to_owned(), x.name.clone()))
+                .map(crate::model::RingSeries::values)
+                .unwrap_or_default();
+            let state = match x.state {
+                AlarmState::Alarm => "ALARM",
+                AlarmState::InsufficientData => "INSUF",
+                AlarmState::Ok => "OK",
+            };
+            let spark_w = if w >= 70 { 20 } else { 10 };
+            let name_w = (w.saturating_sub(spark_w + 24)).clamp(10, 28);
+            let mut spans = vec![
+                Span::styled(format!("{state:<6}"), alarm_style(t, x.state)),
+                Span::styled(cell(&x.name, name_w, g), t.text()),
+                Span::styled(format!(" {:>4} ", age(x.updated_at)), t.muted()),
+            ];
+            spans.extend(sparkline(&values, spark_w, x.threshold, |v| x.breaches(v), g, t.chart(), t.crit()));
+            let last = values.last().copied().unwrap_or(f64::NAN);
+            spans.push(Span::styled(
+                format!(" {} {}{}", fmt_num(last), x.comparison_symbol(), fmt_num(x.threshold)),
+                if x.breaches(last) { t.crit() } else { t.muted() },
+            ));
+            if w > name_w + spark_w + 40 {
+                spans.push(Span::styled(format!("  {}", x.reason), t.muted()));
+            }
+            Line::from(spans)
+        }
+        Row::Event(i) => {
+            let Some(e) = app.timeline.get(i) else {
+                return Line::default();
+            };
+            let mut spans = vec![Span::styled(format!("{} ", e.at.hms()), t.muted())];
+            if app.info.regions.len() > 1 {
+                spans.push(Span::styled(format!("{} ", e.region), t.muted()));
+            }
+            spans.push(Span::styled(format!("{:<8} ", e.kind.label()), severity_style(t, e.severity)));
+            spans.push(Span::styled(format!("{} ", e.resource), t.text()));
+            spans.push(Span::styled(e.message.clone(), severity_style(t, e.severity)));
+            Line::from(spans)
+        }
+    }
+}
+
+/// A number with no needless decimals.
+pub fn fmt_num(v: f64) -> String {
+    if v.is_nan() {
+        "-".to_owned()
+    } else if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// The one-line summary of a pane (small terminals).
+fn summary_line(app: &App, p: Pane) -> Line<'static> {
+    let t = &app.theme;
+    let head = Span::styled(format!(" {} {:<9}", p.index() + 1, p.title()), t.title());
+    let Some(d) = app.current() else {
+        return Line::from(vec![head, Span::styled(" loading", t.muted())]);
+    };
+    let mut spans = vec![head];
+    if let Some(e) = app.pane_error(p) {
+        spans.push(Span::styled(format!(" {} ", e.code), t.crit()));
+    }
+    match p {
+        Pane::Targets => {
+            for g in lbs(d).iter().flat_map(|l| &l.target_groups) {
+                spans.push(Span::styled(format!(" {} {}/{}", g.name, g.healthy, g.total), ratio_style(t, g.healthy, g.total)));
+            }
+        }
+        Pane::Capacity => {
+            if let Some(c) = &d.capacity.value {
+                for g in &c.auto_scaling_groups {
+                    let ok = g.in_service == g.desired;
+                    spans.push(Span::styled(format!(" {} {}/{}", g.name, g.in_service, g.desired), if ok { t.ok() } else { t.warn() }));
+                }
+                for s in &c.ecs_services {
+                    let ok = s.running == s.desired && s.deployments.len() == 1;
+                    spans.push(Span::styled(format!(" {} {}/{}", s.name, s.running, s.desired), if ok { t.ok() } else { t.warn() }));
+                }
+            }
+        }
+        Pane::Runs => {
+            let v = d.runs.value.as_deref().unwrap_or_default();
+            let failed = v.iter().filter(|a| a.status == "Failed").count();
+            let pending = v.iter().filter(|a| a.status == "Pending").count();
+            spans.push(Span::styled(format!(" {} associations", v.len()), t.text()));
+            spans.push(Span::styled(format!(" {failed} failed"), if failed > 0 { t.crit() } else { t.muted() }));
+            if pending > 0 {
+                spans.push(Span::styled(format!(" {pending} running"), t.warn()));
+            }
+        }
+        Pane::Alarms => {
+            let v = d.alarms.value.as_deref().unwrap_or_default();
+            let firing: Vec<&str> = v.iter().filter(|a| a.state == AlarmState::Alarm).map(|a| a.name.as_str()).collect();
+            if firing.is_empty() {
+                spans.push(Span::styled(format!(" {} alarms, none firing", v.len()), t.ok()));
+            } else {
+                spans.push(Span::styled(format!(" {} ALARM: {}", firing.len(), firing.join(", ")), t.crit()));
+            }
+        }
+        Pane::Timeline => {
+            if let Some(e) = app.timeline.front() {
+                spans.push(Span::styled(format!(" {} {} {}", e.at.hms(), e.resource, e.message), severity_style(t, e.severity)));
+            }
+        }
+    }
+    Line::from(spans)
+}
+
+/// Primary and DR side by side.
+pub fn render_regions(app: &App, area: Rect, buf: &mut Buffer) {
+    let (primary, dr) = app.region_pair();
+    let regions: Vec<&crate::model::RegionInfo> = [primary, dr].into_iter().flatten().collect();
+    if regions.len() < 2 {
+        let b = block(app, Line::from(Span::styled(" Regions ", app.theme.title())), true);
+        let inner = b.inner(area);
+        b.render(area, buf);
+        buf.set_string(inner.x + 1, inner.y, "This estate has one region; the side-by-side view needs a DR region.", app.theme.muted());
+        return;
+    }
+    let cols = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(area);
+    for (r, col) in regions.iter().zip(cols.iter()) {
+        let role = if r.role == crate::model::RegionRole::Primary { "primary" } else { "DR" };
+        let (h, total) = app.target_counts(&r.name);
+        let title = Line::from(vec![
+            Span::styled(format!(" {} ({role}) ", r.name), app.theme.title()),
+            Span::styled(format!("{h}/{total} healthy "), ratio_style(&app.theme, h, total)),
+        ]);
+        let b = block(app, title, false);
+        let inner = b.inner(*col);
+        b.render(*col, buf);
+        let lines = region_lines(app, &r.name);
+        for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
+            buf.set_line(inner.x + 1, inner.y + i as u16, line, inner.width.saturating_sub(1));
+        }
+    }
+}
+
+fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
+    let t = &app.theme;
+    let g = glyphs(app);
+    let Some(d) = app.data.get(region) else {
+        return vec![Line::from(Span::styled("loading", t.muted()))];
+    };
+    let mut out = vec![Line::from(Span::styled("Target groups", t.title()))];
+    for lb in lbs(d) {
+        for tg in &lb.target_groups {
+            out.push(Line::from(vec![
+                Span::styled(cell(&tg.name, 24, g), t.text()),
+                Span::styled(format!(" {}/{} ", tg.healthy, tg.total), ratio_style(t, tg.healthy, tg.total)),
+                Span::styled(progress(tg.healthy as u32, tg.total as u32, 10, g), ratio_style(t, tg.healthy, tg.total)),
+            ]));
+        }
+    }
+    out.push(Line::default());
+    out.push(Line::from(Span::styled("Capacity (desired / in service)", t.title())));
+    if let Some(c) = &d.capacity.value {
+        for a in &c.auto_scaling_groups {
+            out.push(Line::from(vec![
+                Span::styled(cell(&a.name, 24, g), t.text()),
+                Span::styled(format!(" {} / {}", a.desired, a.in_service), if a.in_service == a.desired { t.ok() } else { t.warn() }),
+                Span::styled(format!("  min {} max {}", a.min, a.max), t.muted()),
+            ]));
+        }
+        for s in &c.ecs_services {
+            out.push(Line::from(vec![
+                Span::styled(cell(&s.name, 24, g), t.text()),
+                Span::styled(format!(" {} / {}", s.desired, s.running), if s.running == s.desired { t.ok() } else { t.warn() }),
+                Span::styled(format!("  {}", s.deployments.first().map_or("", |d| d.rollout_state.as_str())), t.muted()),
+            ]));
+        }
+    }
+    out.push(Line::default());
+    out.push(Line::from(Span::styled("Alarms", t.title())));
+    for a in d.alarms.value.iter().flatten() {
+        let values: Vec<f64> = app.series.get(&(region.to_owned(), a.name.clone())).map(crate::model::RingSeries::values).unwrap_or_default();
+        let mut spans = vec![
+            Span::styled(format!("{:<6}", if a.state == AlarmState::Alarm { "ALARM" } else { a.state.as_str() }), alarm_style(t, a.state)),
+            Span::styled(cell(&a.name, 26, g), t.text()),
+            Span::raw(" "),
+        ];
+        spans.extend(sparkline(&values, 12, a.threshold, |v| a.breaches(v), g, t.chart(), t.crit()));
+        out.push(Line::from(spans));
+    }
+    out.push(Line::default());
+    let errors: Vec<String> = [
+        d.targets.error.as_ref(),
+        d.capacity.error.as_ref(),
+        d.alarms.error.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|e| e.code.clone())
+    .collect();
+    if !errors.is_empty() {
+        out.push(Line::from(Span::styled(format!("stale: {}", errors.join(", ")), severity_style(t, Severity::Warn))));
+    }
+    out
+}

@@ -1,0 +1,209 @@
+//! Small drawing helpers: glyph sets (Unicode or ASCII), sparklines with a threshold, progress
+//! bars, and a column chart with a threshold line.
+
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::symbols::border;
+use ratatui::text::Span;
+
+/// Glyphs for Unicode terminals or `--ascii`.
+#[derive(Debug, Clone, Copy)]
+pub struct Glyphs {
+    pub spark: &'static [char],
+    pub full: char,
+    pub empty: char,
+    pub open: &'static str,
+    pub dot: &'static str,
+    pub ok: &'static str,
+    pub fail: &'static str,
+    pub arrow: &'static str,
+    pub ellipsis: &'static str,
+    pub threshold: char,
+    pub border: border::Set<'static>,
+}
+
+pub const UNICODE: Glyphs = Glyphs {
+    spark: &['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'],
+    full: '█',
+    empty: '░',
+    open: "▾",
+    dot: "●",
+    ok: "✓",
+    fail: "✗",
+    arrow: "→",
+    ellipsis: "…",
+    threshold: '┄',
+    border: border::PLAIN,
+};
+
+pub const ASCII: Glyphs = Glyphs {
+    spark: &['_', '.', ',', '-', '=', '+', '*', '#'],
+    full: '#',
+    empty: '-',
+    open: "v",
+    dot: "*",
+    ok: "ok",
+    fail: "x",
+    arrow: "->",
+    ellipsis: "...",
+    threshold: '-',
+    border: border::Set {
+        top_left: "+",
+        top_right: "+",
+        bottom_left: "+",
+        bottom_right: "+",
+        vertical_left: "|",
+        vertical_right: "|",
+        horizontal_top: "-",
+        horizontal_bottom: "-",
+    },
+};
+
+/// The last `width` values, averaged into `width` buckets when there are more.
+pub fn fit(values: &[f64], width: usize) -> Vec<f64> {
+    if width == 0 || values.is_empty() {
+        return Vec::new();
+    }
+    if values.len() <= width {
+        return values.to_vec();
+    }
+    (0..width)
+        .map(|i| {
+            let a = i * values.len() / width;
+            let b = ((i + 1) * values.len() / width).max(a + 1);
+            let chunk = &values[a..b];
+            chunk.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+        })
+        .collect()
+}
+
+/// A sparkline of `values` scaled to include the threshold; bars on the alarming side are styled
+/// `crit`, the rest `normal`.
+pub fn sparkline<'a>(
+    values: &[f64],
+    width: usize,
+    threshold: f64,
+    breaches: impl Fn(f64) -> bool,
+    g: &Glyphs,
+    normal: Style,
+    crit: Style,
+) -> Vec<Span<'a>> {
+    let v = fit(values, width);
+    let max = v.iter().copied().fold(threshold.abs(), f64::max).max(1e-9);
+    let mut spans: Vec<Span<'a>> = Vec::new();
+    let mut run = String::new();
+    let mut run_crit = false;
+    for x in &v {
+        let level = ((x / max) * (g.spark.len() - 1) as f64).round().clamp(0.0, (g.spark.len() - 1) as f64) as usize;
+        let c = breaches(*x);
+        if c != run_crit && !run.is_empty() {
+            spans.push(Span::styled(std::mem::take(&mut run), if run_crit { crit } else { normal }));
+        }
+        run_crit = c;
+        run.push(g.spark[level]);
+    }
+    if !run.is_empty() {
+        spans.push(Span::styled(run, if run_crit { crit } else { normal }));
+    }
+    let pad = width.saturating_sub(v.len());
+    if pad > 0 {
+        spans.insert(0, Span::raw(" ".repeat(pad)));
+    }
+    spans
+}
+
+/// `[####----]` of `done` out of `total`, `width` cells inside the brackets.
+pub fn progress(done: u32, total: u32, width: usize, g: &Glyphs) -> String {
+    let filled = if total == 0 {
+        width
+    } else {
+        ((f64::from(done.min(total)) / f64::from(total)) * width as f64).round() as usize
+    };
+    let mut s = String::with_capacity(width + 2);
+    s.push('[');
+    s.extend(std::iter::repeat_n(g.full, filled));
+    s.extend(std::iter::repeat_n(g.empty, width - filled));
+    s.push(']');
+    s
+}
+
+/// Truncates to `width` characters with an ellipsis.
+pub fn trunc(s: &str, width: usize, g: &Glyphs) -> String {
+    if s.chars().count() <= width {
+        return s.to_owned();
+    }
+    let e = g.ellipsis.chars().count();
+    if width <= e {
+        return s.chars().take(width).collect();
+    }
+    let mut out: String = s.chars().take(width - e).collect();
+    out.push_str(g.ellipsis);
+    out
+}
+
+/// Pads or truncates to exactly `width` characters.
+pub fn cell(s: &str, width: usize, g: &Glyphs) -> String {
+    let t = trunc(s, width, g);
+    let n = t.chars().count();
+    format!("{t}{}", " ".repeat(width.saturating_sub(n)))
+}
+
+/// A column chart of `values` with a horizontal threshold line and a y axis.
+pub fn chart(area: Rect, buf: &mut Buffer, values: &[f64], threshold: f64, breaches: impl Fn(f64) -> bool, theme: &Theme, g: &Glyphs) {
+    if area.width < 12 || area.height < 3 {
+        return;
+    }
+    let axis_w: u16 = 8;
+    let plot = Rect::new(area.x + axis_w, area.y, area.width - axis_w, area.height);
+    // Stretch a short series across the plot; squeeze a long one keeping peaks.
+    let v: Vec<f64> = if values.is_empty() || values.len() >= plot.width as usize {
+        fit(values, plot.width as usize)
+    } else {
+        (0..plot.width as usize).map(|i| values[i * values.len() / plot.width as usize]).collect()
+    };
+    let max = v.iter().copied().fold(threshold.abs(), f64::max).max(1e-9) * 1.1;
+    let h = f64::from(plot.height);
+    let row_of = |x: f64| -> u16 { ((1.0 - x / max) * (h - 1.0)).round().clamp(0.0, h - 1.0) as u16 };
+    let t_row = row_of(threshold);
+    for (label, y) in [(max, 0), (threshold, t_row), (0.0, plot.height - 1)] {
+        let text = format!("{:>7.1}", label);
+        buf.set_string(area.x, plot.y + y, text, theme.muted());
+    }
+    for x in 0..plot.width {
+        buf.set_string(plot.x + x, plot.y + t_row, g.threshold.to_string(), theme.threshold());
+    }
+    for (i, val) in v.iter().enumerate() {
+        let top = row_of(*val);
+        let style = if breaches(*val) { theme.crit() } else { theme.chart() };
+        for y in top..plot.height {
+            buf.set_string(plot.x + i as u16, plot.y + y, g.full.to_string(), style);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_keeps_peaks() {
+        let v: Vec<f64> = (0..60).map(|i| if i == 31 { 100.0 } else { 1.0 }).collect();
+        let f = fit(&v, 10);
+        assert_eq!(f.len(), 10);
+        assert!(f.contains(&100.0));
+    }
+
+    #[test]
+    fn progress_bar() {
+        assert_eq!(progress(1, 2, 4, &ASCII), "[##--]");
+        assert_eq!(progress(0, 0, 2, &ASCII), "[##]");
+    }
+
+    #[test]
+    fn truncation() {
+        assert_eq!(trunc("abcdef", 4, &ASCII), "a...");
+        assert_eq!(cell("ab", 4, &UNICODE), "ab  ");
+    }
+}
