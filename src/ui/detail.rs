@@ -14,7 +14,7 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 fn kv<'a>(app: &App, k: &str, v: String) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{k:<22}"), app.theme.muted()),
+        Span::styled(format!("{k:<28}"), app.theme.muted()),
         Span::styled(v, app.theme.text()),
     ])
 }
@@ -43,7 +43,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                 lines.push(kv(app, "target group ARN", x.arn.clone()));
                 lines.push(kv(app, "protocol / port", format!("{}:{} ({} targets)", x.protocol, x.port, x.target_type)));
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{:<22}", "healthy"), t.muted()),
+                    Span::styled(format!("{:<28}", "healthy"), t.muted()),
                     Span::styled(format!("{}/{}", x.healthy, x.total), ratio_style(t, x.healthy, x.total)),
                 ]));
                 lines.push(Line::default());
@@ -202,7 +202,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
             let found = data.and_then(|d| d.alarms.value.as_ref()).and_then(|v| v.iter().find(|a| &a.name == name));
             if let Some(a) = found {
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{:<22}", "state"), t.muted()),
+                    Span::styled(format!("{:<28}", "state"), t.muted()),
                     Span::styled(a.state.as_str(), alarm_style(t, a.state)),
                     Span::styled(format!(" since {} ({})", a.updated_at.hms(), age(a.updated_at)), t.muted()),
                 ]));
@@ -227,7 +227,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                 lines.push(kv(app, "kind", e.kind.label().to_owned()));
                 lines.push(kv(app, "resource", e.resource.clone()));
                 lines.push(Line::from(vec![
-                    Span::styled(format!("{:<22}", "message"), t.muted()),
+                    Span::styled(format!("{:<28}", "message"), t.muted()),
                     Span::styled(e.message.clone(), severity_style(t, e.severity)),
                 ]));
             }

@@ -93,11 +93,14 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     };
     parts.push(sep());
     parts.push(Span::styled(mode, style));
-    parts.push(sep());
     let who = app.info.caller_arn.rsplit(':').next().unwrap_or("");
     let who = who.strip_prefix("assumed-role/").unwrap_or(who);
     let profile = app.info.profile.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
-    parts.push(Span::styled(format!("{} {who}{profile}", app.info.account), style));
+    // The account and caller go first when the line is short of room.
+    if area.width >= 110 {
+        parts.push(sep());
+        parts.push(Span::styled(format!("{} {who}{profile}", app.info.account), style));
+    }
     parts.push(sep());
     let regions: Vec<String> = app
         .info
@@ -123,13 +126,11 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
         parts.push(Span::styled("PAUSED", style.add_modifier(ratatui::style::Modifier::BOLD)));
     }
     let api = app.api.last_minute;
-    let right = format!(
-        " API {}/m {}thr {}err | {} UTC ",
-        api.calls,
-        api.throttles,
-        api.errors,
-        app.now.hm()
-    );
+    let right = if area.width >= 100 {
+        format!(" API {}/m {}thr {}err | {} UTC ", api.calls, api.throttles, api.errors, app.now.hm())
+    } else {
+        format!(" {}/m {}T {}E {} ", api.calls, api.throttles, api.errors, app.now.hm())
+    };
     let right_w = right.chars().count() as u16;
     let left_w = area.width.saturating_sub(right_w);
     buf.set_line(area.x, area.y, &Line::from(parts), left_w);

@@ -185,7 +185,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             let bar = progress(tg.healthy as u32, tg.total as u32, 8, g);
             Line::from(vec![
                 Span::raw("  "),
-                Span::styled(cell(&tg.name, 26.min(w / 3), g), t.text()),
+                Span::styled(cell(&tg.name, 24.min(w / 2), g), t.text()),
                 Span::styled(format!(" {}:{:<5}", tg.protocol, tg.port), t.muted()),
                 Span::styled(format!(" {}/{} healthy ", tg.healthy, tg.total), ratio_style(t, tg.healthy, tg.total)),
                 Span::styled(bar, ratio_style(t, tg.healthy, tg.total)),
@@ -208,7 +208,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             let ok = asg.in_service == asg.desired && asg.pending == 0;
             let mut spans = vec![
                 Span::styled("ASG ", t.muted()),
-                Span::styled(cell(&asg.name, 26.min(w / 3), g), t.text()),
+                Span::styled(cell(&asg.name, 24.min(w * 2 / 5), g), t.text()),
                 Span::styled(format!(" {}/{}/{}", asg.min, asg.desired, asg.max), t.title()),
                 Span::styled(
                     format!(" in {} pend {} term {}", asg.in_service, asg.pending, asg.terminating),
@@ -227,7 +227,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             let ok = svc.running == svc.desired && svc.deployments.len() == 1;
             Line::from(vec![
                 Span::styled("ECS ", t.muted()),
-                Span::styled(cell(&format!("{}/{}", svc.cluster, svc.name), 26.min(w / 3), g), t.text()),
+                Span::styled(cell(&format!("{}/{}", svc.cluster, svc.name), 24.min(w * 2 / 5), g), t.text()),
                 Span::styled(
                     format!(" want {} run {} pend {}", svc.desired, svc.running, svc.pending),
                     if ok { t.ok() } else { t.warn() },

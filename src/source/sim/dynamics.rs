@@ -1064,7 +1064,11 @@ impl Sim {
                 "autoscaling",
                 "SetDesiredCapacity",
                 "ValidationError",
-                format!("New SetDesiredCapacity value {desired} is {} min value {}/max value {}.", if desired < g.min { "below" } else { "above" }, g.min, g.max),
+                if desired < g.min {
+                    format!("New SetDesiredCapacity value {desired} is below min value {}.", g.min)
+                } else {
+                    format!("New SetDesiredCapacity value {desired} is above max value {}.", g.max)
+                },
             ));
         }
         let from = g.desired;

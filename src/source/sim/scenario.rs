@@ -7,7 +7,7 @@ use super::state::{
     Ec2State, Instance, Lifecycle, Member, MetricSource, RegionSim, Role, SimAlarm, SimAsg,
     SimAssociation, SimDeployment, SimLb, SimService, SimTg, Task, TaskDef, TaskState,
 };
-use crate::model::{AlarmState, RegionRole, TargetState, Timestamp};
+use crate::model::{AlarmState, RegionRole, ServiceEvent, TargetState, Timestamp};
 use std::collections::{HashSet, VecDeque};
 
 /// A built-in estate.
@@ -315,7 +315,10 @@ impl Builder {
                 completed: true,
             }],
             tasks,
-            events: VecDeque::new(),
+            events: VecDeque::from([ServiceEvent {
+                at: self.now.plus_secs(-3.0 * 3600.0),
+                message: format!("(service {name}) has reached a steady state."),
+            }]),
             capacity_asg: Some(cap),
             steady: true,
         });
