@@ -187,6 +187,7 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
         (Overlay::None, View::Main) => {
             let mut v = vec![
                 (k(Action::Help), "help"),
+                (k(Action::Quit), "quit"),
                 (k(Action::NextPane), "pane"),
                 (format!("{}/{}", k(Action::Down), k(Action::Up)), "move"),
                 (k(Action::Details), "details"),
@@ -200,7 +201,6 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
             if app.is_demo() {
                 v.push((k(Action::Faults), "faults"));
             }
-            v.push((k(Action::Quit), "quit"));
             v
         }
     }

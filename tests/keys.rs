@@ -1,0 +1,114 @@
+//! The keymap, help and the footer agree with the code: help lists exactly the bound actions;
+//! remapped keys work and show; random key and resize sequences never panic.
+
+mod common;
+
+use common::Harness;
+use opsdash::action::{ACTIONS, Action, Key};
+use opsdash::app::Msg;
+use opsdash::config::Config;
+use opsdash::source::sim::Scenario;
+use proptest::prelude::*;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::path::Path;
+
+#[test]
+fn help_lists_exactly_the_bound_actions() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.ch('?');
+    let screen = h.screen(120, 40);
+    for (action, keys) in h.app.keymap.bindings() {
+        assert!(screen.contains(action.help()), "help lacks '{}'\n{screen}", action.help());
+        let first = keys[0].to_string();
+        assert!(screen.contains(&first), "help lacks key {first}");
+    }
+    // Every action is bound by default, so help has one line per action, no more.
+    let bound = h.app.keymap.bindings().len();
+    assert_eq!(bound, ACTIONS.len());
+    let lines = opsdash_help_lines(&h);
+    assert_eq!(lines, ACTIONS.len());
+}
+
+fn opsdash_help_lines(h: &Harness) -> usize {
+    h.app.keymap.bindings().iter().filter(|(a, _)| h.app.is_demo() || *a != Action::Faults).count()
+}
+
+#[test]
+fn remapped_keys_act_and_show_in_help_and_footer() {
+    let c = Config::parse(Path::new("c.toml"), "[keys]\nrefresh = \"f5\"\nquit = [\"Q\", \"ctrl-q\"]\n").unwrap();
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.app.keymap = c.keymap;
+    assert_eq!(h.app.keymap.action(&Key::char('r')), None);
+    h.ch('r');
+    assert!(h.effects.is_empty() || !h.effects.contains(&opsdash::app::Effect::RefreshAll));
+    h.key(KeyCode::F(5));
+    assert!(h.effects.contains(&opsdash::app::Effect::RefreshAll));
+    let footer = h.screen(120, 40).lines().last().unwrap().to_owned();
+    assert!(footer.contains("F5 refresh") && footer.contains("Q quit"), "{footer}");
+    h.ch('?');
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("Q Ctrl-Q"), "{screen}");
+    h.ch('x');
+    h.ch('Q');
+    assert!(h.app.quit);
+}
+
+#[test]
+fn ctrl_c_quits_from_any_popup() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.ch(':');
+    h.send(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    assert!(h.app.quit);
+}
+
+#[test]
+fn unbound_keys_say_so() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.ch('z');
+    assert!(h.app.status.clone().unwrap().0.contains("'z' is not bound; press ? for help"));
+}
+
+fn key_strategy() -> impl Strategy<Value = Msg> {
+    let codes = prop_oneof![
+        any::<char>().prop_map(KeyCode::Char),
+        proptest::sample::select(vec![
+            'q', '?', '/', ':', '!', 'v', 't', 'p', 'r', 'j', 'k', 'g', 'G', '1', '2', '3', '4', '5', '2', 'x', 's'
+        ])
+        .prop_map(KeyCode::Char),
+        proptest::sample::select(vec![
+            KeyCode::Enter, KeyCode::Esc, KeyCode::Tab, KeyCode::BackTab, KeyCode::Up, KeyCode::Down,
+            KeyCode::PageUp, KeyCode::PageDown, KeyCode::Home, KeyCode::End, KeyCode::Backspace, KeyCode::F(5),
+        ]),
+    ];
+    prop_oneof![
+        8 => codes.prop_map(|c| Msg::Key(KeyEvent::new(c, KeyModifiers::NONE))),
+        1 => (0u16..260, 0u16..90).prop_map(|(w, h)| Msg::Resize(w, h)),
+        1 => (1u16..5, 1u16..5).prop_map(|(w, h)| Msg::Resize(w, h)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// Random keys and resizes, including 1×1 and tiny sizes, never panic, and the screen is always
+    /// drawable at the current size.
+    #[test]
+    fn random_keys_and_resizes_never_panic(msgs in proptest::collection::vec(key_strategy(), 1..60)) {
+        let mut h = Harness::new(Scenario::WarmStandby);
+        for m in msgs {
+            let quit_key = matches!(&m, Msg::Key(k) if k.code == KeyCode::Char('q'));
+            h.send(m);
+            if quit_key && h.app.quit {
+                h.app.quit = false;
+            }
+            let (w, hh) = h.app.size;
+            let _ = h.screen(w.max(1), hh.max(1));
+            if h.effects.len() > 100 { h.effects.clear(); }
+        }
+        for (w, hh) in [(1, 1), (2, 3), (10, 4), (29, 7), (30, 8), (80, 24), (200, 60)] {
+            let _ = h.screen(w, hh);
+        }
+        h.advance(30.0);
+        let _ = h.screen(80, 24);
+    }
+}
