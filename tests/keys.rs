@@ -47,7 +47,7 @@ fn remapped_keys_act_and_show_in_help_and_footer() {
     assert!(footer.contains("F5 refresh") && footer.contains("Q quit"), "{footer}");
     h.ch('?');
     let screen = h.screen(120, 40);
-    assert!(screen.contains("Q Ctrl-Q"), "{screen}");
+    assert!(screen.contains("Q Ctrl-q"), "{screen}");
     h.ch('x');
     h.ch('Q');
     assert!(h.app.quit);
