@@ -13,8 +13,8 @@ use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{self, Event, KeyEventKind};
 use ratatui::crossterm::terminal::{
-    BeginSynchronizedUpdate, EndSynchronizedUpdate, EnterAlternateScreen, LeaveAlternateScreen,
-    disable_raw_mode, enable_raw_mode,
+    BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
+    LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::crossterm::{cursor, execute};
 use std::io::{self, Stdout, Write};
@@ -60,9 +60,10 @@ pub async fn run(mut app: App, source: Arc<dyn EstateReader>, demo: Option<Demo>
     enable_raw_mode()?;
     let _guard = TerminalGuard;
     let mut stdout = io::stdout();
-    execute!(stdout, EnterAlternateScreen, cursor::Hide)?;
+    // Clear with crossterm directly: `Terminal::clear` asks the terminal for the cursor position,
+    // a round trip that costs start-up time and hangs on terminals that never answer.
+    execute!(stdout, EnterAlternateScreen, cursor::Hide, Clear(ClearType::All))?;
     let mut terminal = Terminal::new(CrosstermBackend::new(io::BufWriter::with_capacity(64 * 1024, io::stdout())))?;
-    terminal.clear()?;
     let size = terminal.size()?;
     app.size = (size.width, size.height);
 

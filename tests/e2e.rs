@@ -1,0 +1,181 @@
+//! End to end: the binary (release when `OPSDASH_E2E_BIN` points at it, as the test script does)
+//! in a real pseudo-terminal; keys in, screen out through a terminal-emulator parser; a clean
+//! exit and a restored terminal (main screen, cursor shown, cooked mode).
+
+use portable_pty::{CommandBuilder, NativePtySystem, PtyPair, PtySize, PtySystem};
+use std::io::{Read, Write};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn binary() -> PathBuf {
+    std::env::var_os("OPSDASH_E2E_BIN").map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_opsdash")), PathBuf::from)
+}
+
+struct Pty {
+    pair: PtyPair,
+    parser: Arc<Mutex<vt100::Parser>>,
+    raw: Arc<Mutex<Vec<u8>>>,
+    writer: Box<dyn Write + Send>,
+    home: PathBuf,
+}
+
+impl Pty {
+    fn open(cols: u16, rows: u16) -> Pty {
+        let pair = NativePtySystem::default()
+            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .expect("open a pseudo-terminal");
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
+        let raw = Arc::new(Mutex::new(Vec::new()));
+        let mut reader = pair.master.try_clone_reader().expect("pty reader");
+        let (p, r) = (parser.clone(), raw.clone());
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 8192];
+            while let Ok(n) = reader.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                p.lock().unwrap().process(&buf[..n]);
+                r.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        });
+        let writer = pair.master.take_writer().expect("pty writer");
+        let home = std::env::temp_dir().join(format!("opsdash-e2e-{}-{cols}", std::process::id()));
+        std::fs::create_dir_all(&home).unwrap();
+        Pty { pair, parser, raw, writer, home }
+    }
+
+    fn spawn(&self, program: &std::path::Path, args: &[&str]) -> Box<dyn portable_pty::Child + Send + Sync> {
+        let mut cmd = CommandBuilder::new(program);
+        cmd.args(args);
+        cmd.env("TERM", "xterm-256color");
+        cmd.env("HOME", &self.home);
+        cmd.env("XDG_CONFIG_HOME", self.home.join("config"));
+        cmd.env("XDG_STATE_HOME", self.home.join("state"));
+        cmd.env_remove("NO_COLOR");
+        self.pair.slave.spawn_command(cmd).expect("spawn in the pty")
+    }
+
+    fn screen(&self) -> String {
+        self.parser.lock().unwrap().screen().contents()
+    }
+
+    fn wait_for(&self, what: &str, timeout: Duration) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if s.contains(what) {
+                return s;
+            }
+            assert!(start.elapsed() < timeout, "timed out waiting for {what:?}; screen:\n{s}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    fn send(&mut self, bytes: &str) {
+        self.writer.write_all(bytes.as_bytes()).unwrap();
+        self.writer.flush().unwrap();
+        // Let a lone Esc be read as Esc, not as the start of an escape sequence.
+        std::thread::sleep(Duration::from_millis(120));
+    }
+}
+
+fn wait_exit(child: &mut Box<dyn portable_pty::Child + Send + Sync>, timeout: Duration) -> portable_pty::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > timeout {
+            let _ = child.kill();
+            panic!("opsdash did not exit within {timeout:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs `stty -a` in the same pseudo-terminal: the terminal must be back in cooked mode.
+fn assert_cooked_mode(pty: &mut Pty) {
+    let before = pty.raw.lock().unwrap().len();
+    let mut stty = pty.spawn(std::path::Path::new("stty"), &["-a"]);
+    wait_exit(&mut stty, Duration::from_secs(5));
+    let start = Instant::now();
+    loop {
+        let out = String::from_utf8_lossy(&pty.raw.lock().unwrap()[before..]).to_string();
+        if out.contains("icanon") {
+            let words: Vec<&str> = out.split_whitespace().collect();
+            assert!(words.contains(&"icanon"), "canonical mode restored: {out}");
+            assert!(words.contains(&"echo"), "echo restored: {out}");
+            return;
+        }
+        assert!(start.elapsed() < Duration::from_secs(5), "no stty output: {out:?}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn demo_console_end_to_end() {
+    let mut pty = Pty::open(120, 40);
+    let mut child = pty.spawn(&binary(), &["--demo"]);
+    let s = pty.wait_for("bookstore-frontend", Duration::from_secs(15));
+    for pane in ["1 Targets", "2 Capacity", "3 Runs", "4 Alarms", "5 Timeline", "DEMO warm-standby"] {
+        assert!(s.contains(pane), "missing {pane}:\n{s}");
+    }
+    assert!(pty.parser.lock().unwrap().screen().alternate_screen(), "runs on the alternate screen");
+
+    pty.send("?");
+    pty.wait_for("Keys (any key closes)", Duration::from_secs(5));
+    pty.send("x");
+    pty.send("4");
+    pty.send("\r");
+    pty.wait_for("Alarm bookstore-alb-5xx", Duration::from_secs(5));
+    pty.wait_for("over the last", Duration::from_secs(5));
+    pty.send("\x1b");
+    pty.send("v");
+    pty.wait_for("us-west-2 (DR)", Duration::from_secs(5));
+    pty.send("v");
+    pty.send("1");
+    pty.send("/");
+    pty.send("backend");
+    pty.send("\r");
+    let s = pty.wait_for("/backend", Duration::from_secs(5));
+    assert!(!s.contains("fa-092-NLBTargetGroup"), "filter applied:\n{s}");
+    pty.send(":");
+    pty.send("theme light\r");
+    pty.wait_for("theme light", Duration::from_secs(5));
+
+    pty.send("q");
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    assert!(status.success(), "clean exit: {status:?}");
+    {
+        let p = pty.parser.lock().unwrap();
+        assert!(!p.screen().alternate_screen(), "back on the main screen");
+        assert!(!p.screen().hide_cursor(), "cursor shown again");
+    }
+    assert_cooked_mode(&mut pty);
+}
+
+#[test]
+fn sigterm_restores_the_terminal() {
+    let mut pty = Pty::open(80, 24);
+    let mut child = pty.spawn(&binary(), &["--demo", "alb-asg"]);
+    pty.wait_for("web-tg", Duration::from_secs(15));
+    let pid = child.process_id().expect("pid");
+    let ok = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(ok.success());
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    assert!(status.success(), "SIGTERM quits cleanly: {status:?}");
+    assert!(!pty.parser.lock().unwrap().screen().alternate_screen());
+    assert_cooked_mode(&mut pty);
+}
+
+#[test]
+fn tiny_terminal_says_so_and_still_quits() {
+    let mut pty = Pty::open(20, 5);
+    let mut child = pty.spawn(&binary(), &["--demo"]);
+    pty.wait_for("20x5 is too", Duration::from_secs(15));
+    pty.pair.master.resize(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
+    pty.wait_for("Targets", Duration::from_secs(5));
+    pty.send("q");
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}
