@@ -1,7 +1,7 @@
 //! Prints a trace of a demo scenario with a fault: `cargo run --example simtrace -- warm-standby bad-image`.
 use opsdash::model::Timestamp;
-use opsdash::source::sim::{Fault, Scenario, Sim, SimSource};
 use opsdash::source::EstateReader;
+use opsdash::source::sim::{Fault, Scenario, Sim, SimSource};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
@@ -10,11 +10,20 @@ fn main() {
     let sim = Sim::new(scenario, 1, Timestamp::from_secs(1_795_219_200));
     let src = SimSource::new(sim);
     let region = src.info().regions[0].name.clone();
-    let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
     let f = match fault.as_str() {
-        "stop" => Some(Fault::StopInstance { region: region.clone(), instance: None }),
-        "bad-image" => Some(Fault::BadImage { region: region.clone() }),
-        "cpu" => Some(Fault::CpuSpike { region: region.clone() }),
+        "stop" => Some(Fault::StopInstance {
+            region: region.clone(),
+            instance: None,
+        }),
+        "bad-image" => Some(Fault::BadImage {
+            region: region.clone(),
+        }),
+        "cpu" => Some(Fault::CpuSpike {
+            region: region.clone(),
+        }),
         "dark" => Some(Fault::PrimaryDark),
         "throttle" => Some(Fault::Throttling),
         _ => None,
@@ -28,15 +37,42 @@ fn main() {
             for r in src.info().regions {
                 let ev = src.timeline(&r.name, seq).await.result.unwrap_or_default();
                 for e in &ev {
-                    println!("{} {} {:?} {} {}", e.at.hms(), e.region, e.kind, e.resource, e.message);
+                    println!(
+                        "{} {} {:?} {} {}",
+                        e.at.hms(),
+                        e.region,
+                        e.kind,
+                        e.resource,
+                        e.message
+                    );
                     seq = seq.max(e.seq);
                 }
             }
             let lbs = src.targets(&region).await.result.unwrap();
-            let tg: Vec<String> = lbs.iter().flat_map(|l| l.target_groups.iter()).map(|g| format!("{} {}/{}", g.name, g.healthy, g.total)).collect();
+            let tg: Vec<String> = lbs
+                .iter()
+                .flat_map(|l| l.target_groups.iter())
+                .map(|g| format!("{} {}/{}", g.name, g.healthy, g.total))
+                .collect();
             let al = src.alarms(&region).await.result.unwrap();
-            let a: Vec<String> = al.iter().map(|a| format!("{}={} {:?}", a.name, a.state.as_str(), a.series.last().map(|p| p.value))).collect();
-            println!("-- t+{}s {}: {} | {}", step * 30, src.now().hms(), tg.join(", "), a.join(", "));
+            let a: Vec<String> = al
+                .iter()
+                .map(|a| {
+                    format!(
+                        "{}={} {:?}",
+                        a.name,
+                        a.state.as_str(),
+                        a.series.last().map(|p| p.value)
+                    )
+                })
+                .collect();
+            println!(
+                "-- t+{}s {}: {} | {}",
+                step * 30,
+                src.now().hms(),
+                tg.join(", "),
+                a.join(", ")
+            );
         });
         src.advance(30.0);
     }

@@ -360,9 +360,15 @@ mod tests {
         assert_eq!(Key::parse("f5").unwrap(), Key::code(KeyCode::F(5)));
         let k = Key::parse("ctrl-r").unwrap();
         assert!(k.ctrl && k.code == KeyCode::Char('r'));
-        assert_eq!(Key::parse("shift-tab").unwrap(), Key::code(KeyCode::BackTab));
+        assert_eq!(
+            Key::parse("shift-tab").unwrap(),
+            Key::code(KeyCode::BackTab)
+        );
         let e = Key::parse("hyper-x").unwrap_err();
-        assert!(e.contains("unknown key 'hyper-x'") && e.contains("enter"), "{e}");
+        assert!(
+            e.contains("unknown key 'hyper-x'") && e.contains("enter"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -377,9 +383,13 @@ mod tests {
     #[test]
     fn rebind_refuses_conflicts() {
         let mut km = Keymap::default();
-        assert!(km.rebind(&[(Action::Refresh, vec![Key::char('q')])]).is_err());
+        assert!(
+            km.rebind(&[(Action::Refresh, vec![Key::char('q')])])
+                .is_err()
+        );
         let mut km = Keymap::default();
-        km.rebind(&[(Action::Refresh, vec![Key::code(KeyCode::F(5))])]).unwrap();
+        km.rebind(&[(Action::Refresh, vec![Key::code(KeyCode::F(5))])])
+            .unwrap();
         assert_eq!(km.action(&Key::code(KeyCode::F(5))), Some(Action::Refresh));
         assert_eq!(km.action(&Key::char('r')), None);
         // Swapping two keys works when both actions are rebound together.

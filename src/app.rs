@@ -269,7 +269,10 @@ impl ApiHealth {
 
     /// Throttles and errors of this minute so far and the last, for a prompt warning.
     pub fn recent_trouble(&self) -> u32 {
-        self.current.throttles + self.current.errors + self.last_minute.throttles + self.last_minute.errors
+        self.current.throttles
+            + self.current.errors
+            + self.last_minute.throttles
+            + self.last_minute.errors
     }
 }
 
@@ -516,12 +519,11 @@ impl App {
             let rows = self.compute_rows(p);
             let ps = &mut self.panes[p.index()];
             ps.rows = rows;
-            if let Some(key) = key {
-                if let Some(i) = (0..self.panes[p.index()].rows.len())
+            if let Some(key) = key
+                && let Some(i) = (0..self.panes[p.index()].rows.len())
                     .find(|&i| self.row_key(p, i).as_deref() == Some(key.as_str()))
-                {
-                    self.panes[p.index()].selected = i;
-                }
+            {
+                self.panes[p.index()].selected = i;
             }
         }
         self.clamp_all();
@@ -702,7 +704,16 @@ impl App {
             return None;
         };
         let d = self.current()?;
-        let id = &d.targets.value.as_ref()?.get(l)?.target_groups.get(g)?.targets.get(t)?.id;
+        let id = &d
+            .targets
+            .value
+            .as_ref()?
+            .get(l)?
+            .target_groups
+            .get(g)?
+            .targets
+            .get(t)?
+            .id;
         id.starts_with("i-").then(|| id.clone())
     }
 
@@ -714,7 +725,9 @@ impl App {
         }
         match self.overlay.clone() {
             Overlay::Filter => return self.on_filter_key(ev),
-            Overlay::Palette { input, selected } => return self.on_palette_key(ev, input, selected),
+            Overlay::Palette { input, selected } => {
+                return self.on_palette_key(ev, input, selected);
+            }
             Overlay::Faults { items, selected } => return self.on_fault_key(ev, &items, selected),
             Overlay::Help => {
                 let action = self.keymap.action(&Key::from_event(&ev));
@@ -730,7 +743,10 @@ impl App {
         let key = Key::from_event(&ev);
         let Some(action) = self.keymap.action(&key) else {
             if let KeyCode::Char(c) = ev.code {
-                self.set_status(format!("'{c}' is not bound; press ? for help"), Severity::Info);
+                self.set_status(
+                    format!("'{c}' is not bound; press ? for help"),
+                    Severity::Info,
+                );
             }
             return vec![];
         };
@@ -755,7 +771,9 @@ impl App {
             Action::PaneTimeline => self.focus_pane(Pane::Timeline),
             Action::Up if in_detail => self.detail_scroll = self.detail_scroll.saturating_sub(1),
             Action::Down if in_detail => self.detail_scroll += 1,
-            Action::PageUp if in_detail => self.detail_scroll = self.detail_scroll.saturating_sub(10),
+            Action::PageUp if in_detail => {
+                self.detail_scroll = self.detail_scroll.saturating_sub(10);
+            }
             Action::PageDown if in_detail => self.detail_scroll += 10,
             Action::Top if in_detail => self.detail_scroll = 0,
             Action::Up => self.move_selection(-1),
@@ -792,7 +810,11 @@ impl App {
             }
             Action::Pause => {
                 self.paused = !self.paused;
-                let word = if self.paused { "paused: data is not refreshed (p resumes)" } else { "resumed" };
+                let word = if self.paused {
+                    "paused: data is not refreshed (p resumes)"
+                } else {
+                    "resumed"
+                };
                 self.set_status(word, Severity::Info);
                 return vec![Effect::SetPaused(self.paused)];
             }
@@ -958,7 +980,12 @@ impl App {
             .collect()
     }
 
-    fn on_palette_key(&mut self, ev: KeyEvent, mut input: String, mut selected: usize) -> Vec<Effect> {
+    fn on_palette_key(
+        &mut self,
+        ev: KeyEvent,
+        mut input: String,
+        mut selected: usize,
+    ) -> Vec<Effect> {
         match ev.code {
             KeyCode::Esc => {
                 self.overlay = Overlay::None;
@@ -967,7 +994,10 @@ impl App {
             KeyCode::Enter => {
                 self.overlay = Overlay::None;
                 let line = if input.trim().is_empty() {
-                    self.palette_suggestions("").get(selected).cloned().unwrap_or_default()
+                    self.palette_suggestions("")
+                        .get(selected)
+                        .cloned()
+                        .unwrap_or_default()
                 } else {
                     input
                 };
@@ -1012,7 +1042,7 @@ impl App {
             ("refresh", _) => return self.act(Action::Refresh),
             ("pause", _) if !self.paused => return self.act(Action::Pause),
             ("resume", _) if self.paused => return self.act(Action::Pause),
-            ("pause" | "resume", _) => {}
+            ("pause" | "resume" | "", _) => {}
             ("theme", Some(name)) => match self.themes.get(name) {
                 Ok(t) => self.set_theme(t),
                 Err(e) => self.set_status(e, Severity::Warn),
@@ -1049,7 +1079,6 @@ impl App {
             ("theme" | "region" | "pane" | "scenario", None) => {
                 self.set_status(format!(":{cmd} needs a name; Tab completes"), Severity::Warn);
             }
-            ("", _) => {}
             _ => self.set_status(
                 format!(
                     "unknown command '{}'; commands: theme, region, pane, {}refresh, pause, resume, help, quit",
@@ -1091,15 +1120,15 @@ impl App {
             }
             _ => None,
         };
-        match chosen {
-            Some(f) => {
-                self.overlay = Overlay::None;
-                vec![Effect::InjectFault(f)]
-            }
-            None => {
-                self.set_status("choose a fault with j/k and Enter, or its number; Esc closes", Severity::Info);
-                vec![]
-            }
+        if let Some(f) = chosen {
+            self.overlay = Overlay::None;
+            vec![Effect::InjectFault(f)]
+        } else {
+            self.set_status(
+                "choose a fault with j/k and Enter, or its number; Esc closes",
+                Severity::Info,
+            );
+            vec![]
         }
     }
 
@@ -1140,7 +1169,11 @@ impl App {
 
     /// Regions as (primary, dr) names, for the side-by-side view.
     pub fn region_pair(&self) -> (Option<&RegionInfo>, Option<&RegionInfo>) {
-        let p = self.info.regions.iter().find(|r| r.role == RegionRole::Primary);
+        let p = self
+            .info
+            .regions
+            .iter()
+            .find(|r| r.role == RegionRole::Primary);
         let d = self.info.regions.iter().find(|r| r.role == RegionRole::Dr);
         (p, d)
     }
@@ -1154,7 +1187,11 @@ impl App {
                 let mut h = 0;
                 let mut t = 0;
                 for g in lbs.iter().flat_map(|l| &l.target_groups) {
-                    h += g.targets.iter().filter(|t| t.state == TargetState::Healthy).count();
+                    h += g
+                        .targets
+                        .iter()
+                        .filter(|t| t.state == TargetState::Healthy)
+                        .count();
                     t += g.targets.len();
                 }
                 (h, t)

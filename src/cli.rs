@@ -32,7 +32,7 @@ pub struct SourceArgs {
     /// Disaster-recovery region (live mode).
     #[arg(long = "dr-region", global = true, value_name = "R")]
     pub dr_region: Option<String>,
-    /// Config file (default: $XDG_CONFIG_HOME/opsdash/config.toml).
+    /// Config file (default: $`XDG_CONFIG_HOME/opsdash/config.toml`).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Theme name (see `opsdash themes`).
@@ -76,7 +76,11 @@ pub fn normalise_args(args: Vec<String>) -> Vec<String> {
     let mut out = Vec::with_capacity(args.len());
     let mut iter = args.into_iter().peekable();
     while let Some(a) = iter.next() {
-        if a == "--demo" && iter.peek().is_some_and(|n| subcommands.contains(&n.as_str())) {
+        if a == "--demo"
+            && iter
+                .peek()
+                .is_some_and(|n| subcommands.contains(&n.as_str()))
+        {
             out.push("--demo=warm-standby".to_owned());
         } else {
             out.push(a);

@@ -128,7 +128,7 @@ struct ConfigFile {
 }
 
 /// The resolved configuration.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Config {
     pub read_only: bool,
     pub theme: Option<String>,
@@ -139,21 +139,6 @@ pub struct Config {
     pub apps: Vec<AppConfig>,
     pub keymap: Keymap,
     pub path: Option<PathBuf>,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Config {
-            read_only: false,
-            theme: None,
-            theme_origin: None,
-            regions: Vec::new(),
-            refresh: Refresh::default(),
-            apps: Vec::new(),
-            keymap: Keymap::default(),
-            path: None,
-        }
-    }
 }
 
 /// `$XDG_CONFIG_HOME/opsdash`, or `~/.config/opsdash`.
@@ -201,7 +186,10 @@ impl Config {
                     path,
                     text,
                     Some(spec.span()),
-                    format!("no key given for '{}'; give a key such as \"s\"", action.name()),
+                    format!(
+                        "no key given for '{}'; give a key such as \"s\"",
+                        action.name()
+                    ),
                 ));
             }
             let keys = names

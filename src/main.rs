@@ -39,7 +39,12 @@ fn main() -> ExitCode {
     };
     let themes = match ThemeSet::load(user_theme_dir().as_deref()) {
         Ok(t) => t,
-        Err(e) => return fail(FileError { message: format!("bad theme file: {}", e.message), ..e }),
+        Err(e) => {
+            return fail(FileError {
+                message: format!("bad theme file: {}", e.message),
+                ..e
+            });
+        }
     };
     if matches!(cli.command, Some(Command::Themes)) {
         for t in &themes.themes {
@@ -47,12 +52,19 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    let theme_name = cli.source.theme.clone().or_else(|| config.theme.clone()).unwrap_or_else(|| "default".into());
+    let theme_name = cli
+        .source
+        .theme
+        .clone()
+        .or_else(|| config.theme.clone())
+        .unwrap_or_else(|| "default".into());
     let mut theme = match themes.get(&theme_name) {
         Ok(t) => t,
         Err(e) => {
             return match (&cli.source.theme, &config.theme_origin) {
-                (None, Some((path, line, col))) => fail(format!("{}:{line}:{col}: {e}", path.display())),
+                (None, Some((path, line, col))) => {
+                    fail(format!("{}:{line}:{col}: {e}", path.display()))
+                }
                 _ => fail(e),
             };
         }
@@ -68,7 +80,10 @@ fn main() -> ExitCode {
     };
     let sim = SimSource::new(Sim::new(scenario, cli.source.seed, Timestamp::now()));
     let source: Arc<dyn EstateReader> = Arc::new(sim.clone());
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
@@ -96,7 +111,13 @@ fn main() -> ExitCode {
             theme.no_color = no_color();
             let mut refresh = config.refresh;
             if let Some(s) = cli.source.refresh {
-                refresh = opsdash::config::Refresh { targets: s, capacity: s, runs: s, alarms: s, timeline: s };
+                refresh = opsdash::config::Refresh {
+                    targets: s,
+                    capacity: s,
+                    runs: s,
+                    alarms: s,
+                    timeline: s,
+                };
             }
             let mut app = App::new(source.info(), config.keymap.clone(), themes, theme);
             app.scenario = Some(scenario);
@@ -104,10 +125,20 @@ fn main() -> ExitCode {
             app.ascii = cli.source.ascii;
             app.read_only = cli.source.read_only || config.read_only;
             app.selector = opsdash::app::Selector::new(&config.apps);
-            app.refresh_secs = [refresh.targets, refresh.capacity, refresh.runs, refresh.alarms, refresh.timeline];
+            app.refresh_secs = [
+                refresh.targets,
+                refresh.capacity,
+                refresh.runs,
+                refresh.alarms,
+                refresh.timeline,
+            ];
             app.now = sim.now();
             runtime::install_panic_hook();
-            let demo = Demo { source: sim, speed: cli.source.speed, seed: cli.source.seed };
+            let demo = Demo {
+                source: sim,
+                speed: cli.source.speed,
+                seed: cli.source.seed,
+            };
             match rt.block_on(runtime::run(app, source, Some(demo), refresh)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
@@ -132,15 +163,25 @@ fn init_logging() {
     };
     let dir = std::env::var_os("XDG_STATE_HOME")
         .map(std::path::PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state")))
+        .or_else(|| {
+            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state"))
+        })
         .map(|d| d.join("opsdash"));
     let Some(dir) = dir else { return };
     if std::fs::create_dir_all(&dir).is_err() {
         return;
     }
-    let Ok(file) = std::fs::OpenOptions::new().create(true).append(true).open(dir.join("opsdash.log")) else {
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(dir.join("opsdash.log"))
+    else {
         return;
     };
     let level = level.parse().unwrap_or(tracing::Level::INFO);
-    let _ = tracing_subscriber::fmt().with_max_level(level).with_ansi(false).with_writer(std::sync::Mutex::new(file)).try_init();
+    let _ = tracing_subscriber::fmt()
+        .with_max_level(level)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
 }

@@ -109,16 +109,18 @@ pub fn backoff(base: Duration, throttles: u32, jitter: f64) -> Duration {
 
 /// Starts one task per region and pane. Tasks end when the message channel closes.
 pub fn spawn(
-    source: Arc<dyn EstateReader>,
+    source: &Arc<dyn EstateReader>,
     refresh: Refresh,
-    tx: mpsc::UnboundedSender<Msg>,
-    control: watch::Receiver<Control>,
+    tx: &mpsc::UnboundedSender<Msg>,
+    control: &watch::Receiver<Control>,
 ) -> Vec<JoinHandle<()>> {
     let mut handles = Vec::new();
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
     for r in source.info().regions {
         for pane in Pane::ALL {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             let (source, tx, mut control) = (source.clone(), tx.clone(), control.clone());
             let region = r.name.clone();
             let base = Duration::from_secs(interval(&refresh, pane));
@@ -135,10 +137,15 @@ pub fn spawn(
                                 Some(ErrorClass::Throttling) => throttles + 1,
                                 _ => 0,
                             };
-                            if let Payload::Timeline(r) = payload {
-                                if let Ok(ev) = &r.result {
-                                    last_seq = ev.iter().map(|e| e.seq).max().unwrap_or(last_seq).max(last_seq);
-                                }
+                            if let Payload::Timeline(r) = payload
+                                && let Ok(ev) = &r.result
+                            {
+                                last_seq = ev
+                                    .iter()
+                                    .map(|e| e.seq)
+                                    .max()
+                                    .unwrap_or(last_seq)
+                                    .max(last_seq);
                             }
                         }
                         if tx.send(msg).is_err() {

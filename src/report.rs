@@ -27,11 +27,14 @@ impl CheckStatus {
 pub fn check(s: &Snapshot) -> (CheckStatus, String) {
     let reads = s.regions.len() * 4;
     if s.regions.is_empty() || s.errors.len() >= reads {
-        let why = s
-            .errors
-            .first()
-            .map_or_else(|| "no region answered".to_owned(), |e| format!("{} {}:{}", e.code, e.service, e.operation));
-        return (CheckStatus::Unknown, format!("OPSDASH UNKNOWN - no data: {why}"));
+        let why = s.errors.first().map_or_else(
+            || "no region answered".to_owned(),
+            |e| format!("{} {}:{}", e.code, e.service, e.operation),
+        );
+        return (
+            CheckStatus::Unknown,
+            format!("OPSDASH UNKNOWN - no data: {why}"),
+        );
     }
     let mut crit: Vec<String> = Vec::new();
     let mut warn: Vec<String> = Vec::new();
@@ -58,14 +61,24 @@ pub fn check(s: &Snapshot) -> (CheckStatus, String) {
         }
         for a in &r.auto_scaling_groups {
             if a.in_service < a.desired {
-                warn.push(format!("{} {}/{} in service", a.name, a.in_service, a.desired));
+                warn.push(format!(
+                    "{} {}/{} in service",
+                    a.name, a.in_service, a.desired
+                ));
             }
         }
         for svc in &r.ecs_services {
             if svc.running < svc.desired {
-                warn.push(format!("{} {}/{} running", svc.name, svc.running, svc.desired));
+                warn.push(format!(
+                    "{} {}/{} running",
+                    svc.name, svc.running, svc.desired
+                ));
             }
-            if svc.deployments.iter().any(|d| d.rollout_state != "COMPLETED") {
+            if svc
+                .deployments
+                .iter()
+                .any(|d| d.rollout_state != "COMPLETED")
+            {
                 warn.push(format!("{} deployment in progress", svc.name));
             }
         }
@@ -76,7 +89,10 @@ pub fn check(s: &Snapshot) -> (CheckStatus, String) {
         }
     }
     for e in &s.errors {
-        warn.push(format!("{} {} {}:{}", e.region, e.code, e.service, e.operation));
+        warn.push(format!(
+            "{} {} {}:{}",
+            e.region, e.code, e.service, e.operation
+        ));
     }
     let status = if !crit.is_empty() {
         CheckStatus::Crit
@@ -88,12 +104,22 @@ pub fn check(s: &Snapshot) -> (CheckStatus, String) {
     let mut problems = crit;
     problems.extend(warn);
     let what = if problems.is_empty() {
-        format!("{} regions, targets {healthy}/{total} healthy, no alarm firing", s.regions.len())
+        format!(
+            "{} regions, targets {healthy}/{total} healthy, no alarm firing",
+            s.regions.len()
+        )
     } else {
         let shown: Vec<&str> = problems.iter().take(5).map(String::as_str).collect();
         let more = problems.len().saturating_sub(5);
-        let tail = if more > 0 { format!(" (+{more} more)") } else { String::new() };
-        format!("{}{tail}; targets {healthy}/{total} healthy", shown.join("; "))
+        let tail = if more > 0 {
+            format!(" (+{more} more)")
+        } else {
+            String::new()
+        };
+        format!(
+            "{}{tail}; targets {healthy}/{total} healthy",
+            shown.join("; ")
+        )
     };
     (
         status,
@@ -117,9 +143,17 @@ pub fn snapshot_text(s: &Snapshot) -> String {
         let _ = writeln!(o, "\n== {} ({role})", r.region);
         let _ = writeln!(o, "Targets");
         for lb in &r.load_balancers {
-            let _ = writeln!(o, "  {} ({} {}) {}", lb.name, lb.lb_type, lb.scheme, lb.state);
+            let _ = writeln!(
+                o,
+                "  {} ({} {}) {}",
+                lb.name, lb.lb_type, lb.scheme, lb.state
+            );
             for g in &lb.target_groups {
-                let _ = writeln!(o, "    {} {}:{} {}/{} healthy", g.name, g.protocol, g.port, g.healthy, g.total);
+                let _ = writeln!(
+                    o,
+                    "    {} {}:{} {}/{} healthy",
+                    g.name, g.protocol, g.port, g.healthy, g.total
+                );
                 for t in &g.targets {
                     let _ = writeln!(
                         o,
@@ -128,7 +162,10 @@ pub fn snapshot_text(s: &Snapshot) -> String {
                         t.port,
                         t.az,
                         t.state.as_str(),
-                        t.reason.as_deref().map(|x| format!(" {x}")).unwrap_or_default()
+                        t.reason
+                            .as_deref()
+                            .map(|x| format!(" {x}"))
+                            .unwrap_or_default()
                     );
                 }
             }
@@ -159,17 +196,33 @@ pub fn snapshot_text(s: &Snapshot) -> String {
         for a in &r.associations {
             let last = a.last_execution.as_ref().map_or_else(
                 || "never run".to_owned(),
-                |e| format!("{} at {}: {} ok, {} failed, {} pending", e.status, e.created_at, e.success, e.failed, e.pending),
+                |e| {
+                    format!(
+                        "{} at {}: {} ok, {} failed, {} pending",
+                        e.status, e.created_at, e.success, e.failed, e.pending
+                    )
+                },
             );
             let _ = writeln!(o, "  {} ({}) {}: {last}", a.name, a.document, a.status);
         }
         let _ = writeln!(o, "Alarms");
         for a in &r.alarms {
-            let _ = writeln!(o, "  {:<17} {} since {}: {}", a.state.as_str(), a.name, a.updated_at, a.reason);
+            let _ = writeln!(
+                o,
+                "  {:<17} {} since {}: {}",
+                a.state.as_str(),
+                a.name,
+                a.updated_at,
+                a.reason
+            );
         }
     }
     for e in &s.errors {
-        let _ = writeln!(o, "error: {} {} {}:{}: {}", e.region, e.code, e.service, e.operation, e.message);
+        let _ = writeln!(
+            o,
+            "error: {} {} {}:{}: {}",
+            e.region, e.code, e.service, e.operation, e.message
+        );
     }
     o
 }

@@ -26,7 +26,12 @@ use tokio::sync::{mpsc, watch};
 pub fn restore_terminal() {
     let _ = disable_raw_mode();
     let mut out = io::stdout();
-    let _ = execute!(out, EndSynchronizedUpdate, LeaveAlternateScreen, cursor::Show);
+    let _ = execute!(
+        out,
+        EndSynchronizedUpdate,
+        LeaveAlternateScreen,
+        cursor::Show
+    );
     let _ = out.flush();
 }
 
@@ -56,25 +61,38 @@ pub struct Demo {
 }
 
 /// Runs the console until the user quits. The terminal is restored on every exit path.
-pub async fn run(mut app: App, source: Arc<dyn EstateReader>, demo: Option<Demo>, refresh: Refresh) -> io::Result<()> {
+pub async fn run(
+    mut app: App,
+    source: Arc<dyn EstateReader>,
+    demo: Option<Demo>,
+    refresh: Refresh,
+) -> io::Result<()> {
+    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
+    spawn_signal_watch(tx.clone());
     enable_raw_mode()?;
     let _guard = TerminalGuard;
     let mut stdout = io::stdout();
     // Clear with crossterm directly: `Terminal::clear` asks the terminal for the cursor position,
     // a round trip that costs start-up time and hangs on terminals that never answer.
-    execute!(stdout, EnterAlternateScreen, cursor::Hide, Clear(ClearType::All))?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::BufWriter::with_capacity(64 * 1024, io::stdout())))?;
+    execute!(
+        stdout,
+        EnterAlternateScreen,
+        cursor::Hide,
+        Clear(ClearType::All)
+    )?;
+    let mut terminal = Terminal::new(CrosstermBackend::new(io::BufWriter::with_capacity(
+        64 * 1024,
+        io::stdout(),
+    )))?;
     let size = terminal.size()?;
     app.size = (size.width, size.height);
 
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     spawn_input_thread(tx.clone());
     let (control_tx, control_rx) = watch::channel(Control::default());
-    let mut pollers = poller::spawn(source.clone(), refresh, tx.clone(), control_rx.clone());
+    let mut pollers = poller::spawn(&source, refresh, &tx, &control_rx);
     if let Some(d) = &demo {
         spawn_demo_clock(d.source.clone(), d.speed, tx.clone());
     }
-    spawn_signal_watch(tx.clone());
 
     let mut last: Option<Buffer> = None;
     draw_if_changed(&mut terminal, &app, &mut last)?;
@@ -89,7 +107,9 @@ pub async fn run(mut app: App, source: Arc<dyn EstateReader>, demo: Option<Demo>
                 Effect::Quit => app.quit = true,
                 Effect::RefreshAll => control_tx.send_modify(|c| c.refresh += 1),
                 Effect::SetPaused(p) => control_tx.send_modify(|c| c.paused = p),
-                Effect::OpenFaultMenu { .. } | Effect::InjectFault(_) | Effect::SwitchScenario(_) => {
+                Effect::OpenFaultMenu { .. }
+                | Effect::InjectFault(_)
+                | Effect::SwitchScenario(_) => {
                     let Some(d) = &demo else { continue };
                     let switched = matches!(e, Effect::SwitchScenario(_));
                     for m in demo_effect(&d.source, d.seed, &e) {
@@ -99,7 +119,7 @@ pub async fn run(mut app: App, source: Arc<dyn EstateReader>, demo: Option<Demo>
                         for h in pollers.drain(..) {
                             h.abort();
                         }
-                        pollers = poller::spawn(source.clone(), refresh, tx.clone(), control_rx.clone());
+                        pollers = poller::spawn(&source, refresh, &tx, &control_rx);
                     } else if matches!(e, Effect::InjectFault(_)) {
                         control_tx.send_modify(|c| c.refresh += 1);
                     }
@@ -120,8 +140,13 @@ pub async fn run(mut app: App, source: Arc<dyn EstateReader>, demo: Option<Demo>
 /// Carries out a demo-only effect on the simulated estate; returns the messages for the app.
 pub fn demo_effect(sim: &SimSource, seed: u64, e: &Effect) -> Vec<Msg> {
     match e {
-        Effect::OpenFaultMenu { region, selected_instance } => {
-            vec![Msg::FaultMenu(sim.lock().fault_menu(region, selected_instance.as_deref()))]
+        Effect::OpenFaultMenu {
+            region,
+            selected_instance,
+        } => {
+            vec![Msg::FaultMenu(
+                sim.lock().fault_menu(region, selected_instance.as_deref()),
+            )]
         }
         Effect::InjectFault(f) => {
             let result = sim.lock().inject(f);
@@ -198,9 +223,10 @@ fn spawn_demo_clock(sim: SimSource, speed: u32, tx: mpsc::UnboundedSender<Msg>) 
 }
 
 /// SIGTERM, SIGHUP (the SSH session dropped) and SIGINT quit cleanly, restoring the terminal.
+/// The handlers are registered before this returns, so no signal can slip in before them.
 fn spawn_signal_watch(tx: mpsc::UnboundedSender<Msg>) {
     #[cfg(unix)]
-    tokio::spawn(async move {
+    {
         use tokio::signal::unix::{SignalKind, signal};
         let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
             signal(SignalKind::terminate()),
@@ -209,15 +235,17 @@ fn spawn_signal_watch(tx: mpsc::UnboundedSender<Msg>) {
         ) else {
             return;
         };
-        tokio::select! {
-            _ = term.recv() => {}
-            _ = hup.recv() => {}
-            _ = int.recv() => {}
-        }
-        let quit = ratatui::crossterm::event::KeyEvent::new(
-            ratatui::crossterm::event::KeyCode::Char('c'),
-            ratatui::crossterm::event::KeyModifiers::CONTROL,
-        );
-        let _ = tx.send(Msg::Key(quit));
-    });
+        tokio::spawn(async move {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+                _ = int.recv() => {}
+            }
+            let quit = ratatui::crossterm::event::KeyEvent::new(
+                ratatui::crossterm::event::KeyCode::Char('c'),
+                ratatui::crossterm::event::KeyModifiers::CONTROL,
+            );
+            let _ = tx.send(Msg::Key(quit));
+        });
+    }
 }

@@ -98,11 +98,12 @@ pub fn parse_color(s: &str) -> Result<Color, String> {
     if let Some((_, c)) = NAMED.iter().find(|(n, _)| *n == lower) {
         return Ok(*c);
     }
-    if let Some(hex) = lower.strip_prefix('#') {
-        if hex.len() == 6 && hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            let v = u32::from_str_radix(hex, 16).map_err(|e| e.to_string())?;
-            return Ok(Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8));
-        }
+    if let Some(hex) = lower.strip_prefix('#')
+        && hex.len() == 6
+        && hex.chars().all(|c| c.is_ascii_hexdigit())
+    {
+        let v = u32::from_str_radix(hex, 16).map_err(|e| e.to_string())?;
+        return Ok(Color::Rgb((v >> 16) as u8, (v >> 8) as u8, v as u8));
     }
     if let Ok(i) = lower.parse::<u8>() {
         return Ok(Color::Indexed(i));
@@ -236,24 +237,24 @@ impl ThemeSet {
     /// The user's themes in `dir` (if any) and the built-ins. A broken user theme is an error.
     pub fn load(dir: Option<&Path>) -> Result<ThemeSet, FileError> {
         let mut themes = Vec::new();
-        if let Some(dir) = dir {
-            if let Ok(entries) = std::fs::read_dir(dir) {
-                let mut paths: Vec<PathBuf> = entries
-                    .filter_map(Result::ok)
-                    .map(|e| e.path())
-                    .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-                    .collect();
-                paths.sort();
-                for p in paths {
-                    let text = std::fs::read_to_string(&p).map_err(|e| FileError {
-                        path: p.clone(),
-                        line: 0,
-                        column: 0,
-                        message: format!("cannot read the theme file: {e}"),
-                    })?;
-                    let origin = p.display().to_string();
-                    themes.push(Theme::parse(&p, &text, &origin)?);
-                }
+        if let Some(dir) = dir
+            && let Ok(entries) = std::fs::read_dir(dir)
+        {
+            let mut paths: Vec<PathBuf> = entries
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+                .collect();
+            paths.sort();
+            for p in paths {
+                let text = std::fs::read_to_string(&p).map_err(|e| FileError {
+                    path: p.clone(),
+                    line: 0,
+                    column: 0,
+                    message: format!("cannot read the theme file: {e}"),
+                })?;
+                let origin = p.display().to_string();
+                themes.push(Theme::parse(&p, &text, &origin)?);
             }
         }
         for (file, text) in BUILT_IN {
@@ -307,6 +308,10 @@ mod tests {
         assert_eq!(parse_color("#ff8000").unwrap(), Color::Rgb(255, 128, 0));
         assert_eq!(parse_color("LightRed").unwrap(), Color::LightRed);
         assert_eq!(parse_color("208").unwrap(), Color::Indexed(208));
-        assert!(parse_color("mauve").unwrap_err().contains("invalid colour 'mauve'"));
+        assert!(
+            parse_color("mauve")
+                .unwrap_err()
+                .contains("invalid colour 'mauve'")
+        );
     }
 }

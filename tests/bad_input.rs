@@ -7,25 +7,53 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/bad").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/bad")
+        .join(name)
 }
 
 fn config_error(name: &str) -> String {
     let p = fixture(name);
     let text = std::fs::read_to_string(&p).unwrap();
-    Config::parse(Path::new(name), &text).unwrap_err().to_string()
+    Config::parse(Path::new(name), &text)
+        .unwrap_err()
+        .to_string()
 }
 
 #[test]
 fn config_errors_name_file_line_column_and_expectation() {
     let cases = [
-        ("config_bad_value.toml", "config_bad_value.toml:2:13:", "string values must be quoted, expected literal string"),
-        ("config_unknown_field.toml", "config_unknown_field.toml:4:1:", "unknown field `capcity`, expected one of `targets`, `capacity`, `runs`, `alarms`, `timeline`"),
-        ("config_unknown_action.toml", "config_unknown_action.toml:2:1:", "unknown action 'scale_up'; valid actions are: quit, help,"),
-        ("config_unknown_key.toml", "config_unknown_key.toml:2:11:", "unknown key 'hyper-r'; a key is one character"),
-        ("config_key_conflict.toml", "config_key_conflict.toml:2:11:", "key 'q' is bound to both 'quit' and 'refresh'"),
+        (
+            "config_bad_value.toml",
+            "config_bad_value.toml:2:13:",
+            "string values must be quoted, expected literal string",
+        ),
+        (
+            "config_unknown_field.toml",
+            "config_unknown_field.toml:4:1:",
+            "unknown field `capcity`, expected one of `targets`, `capacity`, `runs`, `alarms`, `timeline`",
+        ),
+        (
+            "config_unknown_action.toml",
+            "config_unknown_action.toml:2:1:",
+            "unknown action 'scale_up'; valid actions are: quit, help,",
+        ),
+        (
+            "config_unknown_key.toml",
+            "config_unknown_key.toml:2:11:",
+            "unknown key 'hyper-r'; a key is one character",
+        ),
+        (
+            "config_key_conflict.toml",
+            "config_key_conflict.toml:2:11:",
+            "key 'q' is bound to both 'quit' and 'refresh'",
+        ),
         ("config_syntax.toml", "config_syntax.toml:", "expected"),
-        ("config_zero_refresh.toml", "config_zero_refresh.toml:2:1:", "refresh.targets must be at least 1 second"),
+        (
+            "config_zero_refresh.toml",
+            "config_zero_refresh.toml:2:1:",
+            "refresh.targets must be at least 1 second",
+        ),
     ];
     for (file, place, what) in cases {
         let msg = config_error(file);
@@ -37,11 +65,18 @@ fn config_errors_name_file_line_column_and_expectation() {
 #[test]
 fn theme_errors_name_the_colour_and_the_valid_forms() {
     let p = fixture("theme_bad_colour.toml");
-    let e = Theme::parse(&p, &std::fs::read_to_string(&p).unwrap(), "test").unwrap_err().to_string();
+    let e = Theme::parse(&p, &std::fs::read_to_string(&p).unwrap(), "test")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("theme_bad_colour.toml:13:8:"), "{e}");
-    assert!(e.contains("invalid colour 'mauve'; expected one of reset, black"), "{e}");
+    assert!(
+        e.contains("invalid colour 'mauve'; expected one of reset, black"),
+        "{e}"
+    );
     let p = fixture("theme_missing.toml");
-    let e = Theme::parse(&p, &std::fs::read_to_string(&p).unwrap(), "test").unwrap_err().to_string();
+    let e = Theme::parse(&p, &std::fs::read_to_string(&p).unwrap(), "test")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("missing field `bg`"), "{e}");
 }
 
@@ -49,7 +84,9 @@ fn opsdash(args: &[&str], env: &[(&str, &Path)]) -> std::process::Output {
     let mut c = Command::new(env!("CARGO_BIN_EXE_opsdash"));
     c.args(args).env_remove("NO_COLOR");
     let home = tempdir();
-    c.env("XDG_CONFIG_HOME", home.join("config")).env("XDG_STATE_HOME", home.join("state")).env("HOME", &home);
+    c.env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_STATE_HOME", home.join("state"))
+        .env("HOME", &home);
     for (k, v) in env {
         c.env(k, v);
     }
@@ -57,20 +94,30 @@ fn opsdash(args: &[&str], env: &[(&str, &Path)]) -> std::process::Output {
 }
 
 fn tempdir() -> PathBuf {
-    let d = std::env::temp_dir().join(format!("opsdash-test-{}-{}", std::process::id(), rand_suffix()));
+    let d = std::env::temp_dir().join(format!(
+        "opsdash-test-{}-{}",
+        std::process::id(),
+        rand_suffix()
+    ));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
 
 fn rand_suffix() -> u128 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos()
 }
 
 /// The bytes that enter the alternate screen or raw-mode drawing must never appear.
 fn assert_terminal_untouched(out: &std::process::Output) {
     for o in [&out.stdout, &out.stderr] {
         let s = String::from_utf8_lossy(o);
-        assert!(!s.contains("\x1b[?1049h"), "entered the alternate screen: {s:?}");
+        assert!(
+            !s.contains("\x1b[?1049h"),
+            "entered the alternate screen: {s:?}"
+        );
     }
 }
 
@@ -80,7 +127,10 @@ fn bad_config_exits_2_with_the_place_and_never_enters_the_alternate_screen() {
     let out = opsdash(&["--demo", "--config", p.to_str().unwrap()], &[]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("config_unknown_key.toml:2:11: unknown key 'hyper-r'"), "{err}");
+    assert!(
+        err.contains("config_unknown_key.toml:2:11: unknown key 'hyper-r'"),
+        "{err}"
+    );
     assert_terminal_untouched(&out);
 }
 
@@ -103,7 +153,10 @@ fn broken_user_theme_is_reported_with_its_path() {
     let out = opsdash(&["themes"], &[("XDG_CONFIG_HOME", &home.join("config"))]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("mine.toml:13:8: bad theme file: invalid colour 'mauve'"), "{err}");
+    assert!(
+        err.contains("mine.toml:13:8: bad theme file: invalid colour 'mauve'"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -111,7 +164,9 @@ fn user_theme_comes_first_and_is_listed() {
     let home = tempdir();
     let dir = home.join("config/opsdash/themes");
     std::fs::create_dir_all(&dir).unwrap();
-    let text = opsdash::theme::BUILT_IN[0].1.replace("name = \"default\"", "name = \"mine\"");
+    let text = opsdash::theme::BUILT_IN[0]
+        .1
+        .replace("name = \"default\"", "name = \"mine\"");
     std::fs::write(dir.join("mine.toml"), text).unwrap();
     let out = opsdash(&["themes"], &[("XDG_CONFIG_HOME", &home.join("config"))]);
     assert_eq!(out.status.code(), Some(0));
@@ -119,7 +174,12 @@ fn user_theme_comes_first_and_is_listed() {
     let lines: Vec<&str> = s.lines().collect();
     assert!(lines[0].starts_with("mine"), "{s}");
     for t in ["default", "light", "high-contrast", "colorblind"] {
-        assert!(lines.iter().any(|l| l.starts_with(t) && l.contains("built-in")), "{s}");
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with(t) && l.contains("built-in")),
+            "{s}"
+        );
     }
 }
 
@@ -135,17 +195,33 @@ fn unknown_scenario_lists_the_valid_ones() {
 #[test]
 fn snapshot_and_check_in_demo() {
     let out = opsdash(&["snapshot", "--json", "--demo"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert_eq!(v["source"], "demo");
     assert_eq!(v["regions"].as_array().unwrap().len(), 2);
     let out = opsdash(&["--demo", "check"], &[]);
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
     let line = String::from_utf8_lossy(&out.stdout);
     assert_eq!(line.lines().count(), 1);
-    assert!(line.starts_with("OPSDASH OK - 2 regions, targets 9/9 healthy"), "{line}");
+    assert!(
+        line.starts_with("OPSDASH OK - 2 regions, targets 9/9 healthy"),
+        "{line}"
+    );
     let out = opsdash(&["snapshot", "--demo", "ecs"], &[]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("ECS appCluster/appService desired 2 running 2"));
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("ECS appCluster/appService desired 2 running 2")
+    );
 }
 
 #[test]

@@ -9,7 +9,10 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 fn binary() -> PathBuf {
-    std::env::var_os("OPSDASH_E2E_BIN").map_or_else(|| PathBuf::from(env!("CARGO_BIN_EXE_opsdash")), PathBuf::from)
+    std::env::var_os("OPSDASH_E2E_BIN").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_opsdash")),
+        PathBuf::from,
+    )
 }
 
 struct Pty {
@@ -23,7 +26,12 @@ struct Pty {
 impl Pty {
     fn open(cols: u16, rows: u16) -> Pty {
         let pair = NativePtySystem::default()
-            .openpty(PtySize { rows, cols, pixel_width: 0, pixel_height: 0 })
+            .openpty(PtySize {
+                rows,
+                cols,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
             .expect("open a pseudo-terminal");
         let parser = Arc::new(Mutex::new(vt100::Parser::new(rows, cols, 0)));
         let raw = Arc::new(Mutex::new(Vec::new()));
@@ -42,10 +50,20 @@ impl Pty {
         let writer = pair.master.take_writer().expect("pty writer");
         let home = std::env::temp_dir().join(format!("opsdash-e2e-{}-{cols}", std::process::id()));
         std::fs::create_dir_all(&home).unwrap();
-        Pty { pair, parser, raw, writer, home }
+        Pty {
+            pair,
+            parser,
+            raw,
+            writer,
+            home,
+        }
     }
 
-    fn spawn(&self, program: &std::path::Path, args: &[&str]) -> Box<dyn portable_pty::Child + Send + Sync> {
+    fn spawn(
+        &self,
+        program: &std::path::Path,
+        args: &[&str],
+    ) -> Box<dyn portable_pty::Child + Send + Sync> {
         let mut cmd = CommandBuilder::new(program);
         cmd.args(args);
         cmd.env("TERM", "xterm-256color");
@@ -53,7 +71,10 @@ impl Pty {
         cmd.env("XDG_CONFIG_HOME", self.home.join("config"));
         cmd.env("XDG_STATE_HOME", self.home.join("state"));
         cmd.env_remove("NO_COLOR");
-        self.pair.slave.spawn_command(cmd).expect("spawn in the pty")
+        self.pair
+            .slave
+            .spawn_command(cmd)
+            .expect("spawn in the pty")
     }
 
     fn screen(&self) -> String {
@@ -67,7 +88,10 @@ impl Pty {
             if s.contains(what) {
                 return s;
             }
-            assert!(start.elapsed() < timeout, "timed out waiting for {what:?}; screen:\n{s}");
+            assert!(
+                start.elapsed() < timeout,
+                "timed out waiting for {what:?}; screen:\n{s}"
+            );
             std::thread::sleep(Duration::from_millis(20));
         }
     }
@@ -80,7 +104,10 @@ impl Pty {
     }
 }
 
-fn wait_exit(child: &mut Box<dyn portable_pty::Child + Send + Sync>, timeout: Duration) -> portable_pty::ExitStatus {
+fn wait_exit(
+    child: &mut Box<dyn portable_pty::Child + Send + Sync>,
+    timeout: Duration,
+) -> portable_pty::ExitStatus {
     let start = Instant::now();
     loop {
         if let Some(status) = child.try_wait().unwrap() {
@@ -108,7 +135,10 @@ fn assert_cooked_mode(pty: &mut Pty) {
             assert!(words.contains(&"echo"), "echo restored: {out}");
             return;
         }
-        assert!(start.elapsed() < Duration::from_secs(5), "no stty output: {out:?}");
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "no stty output: {out:?}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -118,10 +148,20 @@ fn demo_console_end_to_end() {
     let mut pty = Pty::open(120, 40);
     let mut child = pty.spawn(&binary(), &["--demo"]);
     let s = pty.wait_for("bookstore-frontend", Duration::from_secs(15));
-    for pane in ["1 Targets", "2 Capacity", "3 Runs", "4 Alarms", "5 Timeline", "DEMO warm-standby"] {
+    for pane in [
+        "1 Targets",
+        "2 Capacity",
+        "3 Runs",
+        "4 Alarms",
+        "5 Timeline",
+        "DEMO warm-standby",
+    ] {
         assert!(s.contains(pane), "missing {pane}:\n{s}");
     }
-    assert!(pty.parser.lock().unwrap().screen().alternate_screen(), "runs on the alternate screen");
+    assert!(
+        pty.parser.lock().unwrap().screen().alternate_screen(),
+        "runs on the alternate screen"
+    );
 
     pty.send("?");
     pty.wait_for("Keys (any key closes)", Duration::from_secs(5));
@@ -161,7 +201,10 @@ fn sigterm_restores_the_terminal() {
     let mut child = pty.spawn(&binary(), &["--demo", "alb-asg"]);
     pty.wait_for("web-tg", Duration::from_secs(15));
     let pid = child.process_id().expect("pid");
-    let ok = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
     assert!(ok.success());
     let status = wait_exit(&mut child, Duration::from_secs(10));
     assert!(status.success(), "SIGTERM quits cleanly: {status:?}");
@@ -174,7 +217,16 @@ fn tiny_terminal_says_so_and_still_quits() {
     let mut pty = Pty::open(20, 5);
     let mut child = pty.spawn(&binary(), &["--demo"]);
     pty.wait_for("20x5 is too", Duration::from_secs(15));
-    pty.pair.master.resize(PtySize { rows: 24, cols: 80, pixel_width: 0, pixel_height: 0 }).unwrap();
+    pty.parser.lock().unwrap().screen_mut().set_size(24, 80);
+    pty.pair
+        .master
+        .resize(PtySize {
+            rows: 24,
+            cols: 80,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
     pty.wait_for("Targets", Duration::from_secs(5));
     pty.send("q");
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());

@@ -18,7 +18,11 @@ fn help_lists_exactly_the_bound_actions() {
     h.ch('?');
     let screen = h.screen(120, 40);
     for (action, keys) in h.app.keymap.bindings() {
-        assert!(screen.contains(action.help()), "help lacks '{}'\n{screen}", action.help());
+        assert!(
+            screen.contains(action.help()),
+            "help lacks '{}'\n{screen}",
+            action.help()
+        );
         let first = keys[0].to_string();
         assert!(screen.contains(&first), "help lacks key {first}");
     }
@@ -30,12 +34,21 @@ fn help_lists_exactly_the_bound_actions() {
 }
 
 fn opsdash_help_lines(h: &Harness) -> usize {
-    h.app.keymap.bindings().iter().filter(|(a, _)| h.app.is_demo() || *a != Action::Faults).count()
+    h.app
+        .keymap
+        .bindings()
+        .iter()
+        .filter(|(a, _)| h.app.is_demo() || *a != Action::Faults)
+        .count()
 }
 
 #[test]
 fn remapped_keys_act_and_show_in_help_and_footer() {
-    let c = Config::parse(Path::new("c.toml"), "[keys]\nrefresh = \"f5\"\nquit = [\"Q\", \"ctrl-q\"]\n").unwrap();
+    let c = Config::parse(
+        Path::new("c.toml"),
+        "[keys]\nrefresh = \"f5\"\nquit = [\"Q\", \"ctrl-q\"]\n",
+    )
+    .unwrap();
     let mut h = Harness::new(Scenario::WarmStandby);
     h.app.keymap = c.keymap;
     assert_eq!(h.app.keymap.action(&Key::char('r')), None);
@@ -44,7 +57,10 @@ fn remapped_keys_act_and_show_in_help_and_footer() {
     h.key(KeyCode::F(5));
     assert!(h.effects.contains(&opsdash::app::Effect::RefreshAll));
     let footer = h.screen(120, 40).lines().last().unwrap().to_owned();
-    assert!(footer.contains("F5 refresh") && footer.contains("Q quit"), "{footer}");
+    assert!(
+        footer.contains("F5 refresh") && footer.contains("Q quit"),
+        "{footer}"
+    );
     h.ch('?');
     let screen = h.screen(120, 40);
     assert!(screen.contains("Q Ctrl-q"), "{screen}");
@@ -57,7 +73,10 @@ fn remapped_keys_act_and_show_in_help_and_footer() {
 fn ctrl_c_quits_from_any_popup() {
     let mut h = Harness::new(Scenario::WarmStandby);
     h.ch(':');
-    h.send(Msg::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL)));
+    h.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('c'),
+        KeyModifiers::CONTROL,
+    )));
     assert!(h.app.quit);
 }
 
@@ -65,19 +84,37 @@ fn ctrl_c_quits_from_any_popup() {
 fn unbound_keys_say_so() {
     let mut h = Harness::new(Scenario::WarmStandby);
     h.ch('z');
-    assert!(h.app.status.clone().unwrap().0.contains("'z' is not bound; press ? for help"));
+    assert!(
+        h.app
+            .status
+            .clone()
+            .unwrap()
+            .0
+            .contains("'z' is not bound; press ? for help")
+    );
 }
 
 fn key_strategy() -> impl Strategy<Value = Msg> {
     let codes = prop_oneof![
         any::<char>().prop_map(KeyCode::Char),
         proptest::sample::select(vec![
-            'q', '?', '/', ':', '!', 'v', 't', 'p', 'r', 'j', 'k', 'g', 'G', '1', '2', '3', '4', '5', '2', 'x', 's'
+            'q', '?', '/', ':', '!', 'v', 't', 'p', 'r', 'j', 'k', 'g', 'G', '1', '2', '3', '4',
+            '5', '2', 'x', 's'
         ])
         .prop_map(KeyCode::Char),
         proptest::sample::select(vec![
-            KeyCode::Enter, KeyCode::Esc, KeyCode::Tab, KeyCode::BackTab, KeyCode::Up, KeyCode::Down,
-            KeyCode::PageUp, KeyCode::PageDown, KeyCode::Home, KeyCode::End, KeyCode::Backspace, KeyCode::F(5),
+            KeyCode::Enter,
+            KeyCode::Esc,
+            KeyCode::Tab,
+            KeyCode::BackTab,
+            KeyCode::Up,
+            KeyCode::Down,
+            KeyCode::PageUp,
+            KeyCode::PageDown,
+            KeyCode::Home,
+            KeyCode::End,
+            KeyCode::Backspace,
+            KeyCode::F(5),
         ]),
     ];
     prop_oneof![

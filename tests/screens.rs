@@ -1,4 +1,4 @@
-//! Screen snapshots (TestBackend + insta) at fixed virtual times: the main screen at three sizes,
+//! Screen snapshots (`TestBackend` + insta) at fixed virtual times: the main screen at three sizes,
 //! every detail view, help, the side-by-side view, the fault menu and palette, every theme.
 
 mod common;
@@ -35,7 +35,10 @@ fn every_detail_view() {
     h.ch('1');
     h.ch('j');
     h.key(KeyCode::Enter);
-    assert!(matches!(h.app.view, View::Detail(DetailRef::TargetGroup { .. })));
+    assert!(matches!(
+        h.app.view,
+        View::Detail(DetailRef::TargetGroup { .. })
+    ));
     insta::assert_snapshot!("detail_target_group", h.terminal(120, 40).backend());
     h.key(KeyCode::Esc);
     assert_eq!(h.app.view, View::Main);
@@ -45,7 +48,11 @@ fn every_detail_view() {
     h.ch('j');
     h.ch('j');
     h.key(KeyCode::Enter);
-    assert!(matches!(h.app.view, View::Detail(DetailRef::Service { .. })), "{:?}", h.app.view);
+    assert!(
+        matches!(h.app.view, View::Detail(DetailRef::Service { .. })),
+        "{:?}",
+        h.app.view
+    );
     insta::assert_snapshot!("detail_ecs_service", h.terminal(120, 40).backend());
     h.key(KeyCode::Esc);
 
@@ -58,7 +65,10 @@ fn every_detail_view() {
 
     h.ch('3');
     h.key(KeyCode::Enter);
-    assert!(matches!(h.app.view, View::Detail(DetailRef::Association(_))));
+    assert!(matches!(
+        h.app.view,
+        View::Detail(DetailRef::Association(_))
+    ));
     insta::assert_snapshot!("detail_association", h.terminal(120, 40).backend());
     h.key(KeyCode::Esc);
 
@@ -101,7 +111,10 @@ fn every_theme_renders_with_its_colours() {
         h.app.status = None;
         let t = h.terminal(100, 30);
         // The Debug form of the buffer carries the styles, so colours are part of the snapshot.
-        insta::assert_snapshot!(format!("theme_{name}"), format!("{:?}", t.backend().buffer()));
+        insta::assert_snapshot!(
+            format!("theme_{name}"),
+            format!("{:?}", t.backend().buffer())
+        );
     }
 }
 
@@ -170,7 +183,10 @@ fn palette_switches_region_theme_pane_and_scenario() {
     h.type_str("region mars-1");
     h.key(KeyCode::Enter);
     let (msg, _) = h.app.status.clone().unwrap();
-    assert!(msg.contains("unknown region 'mars-1'") && msg.contains("us-east-1, us-west-2"), "{msg}");
+    assert!(
+        msg.contains("unknown region 'mars-1'") && msg.contains("us-east-1, us-west-2"),
+        "{msg}"
+    );
     h.ch(':');
     h.type_str("scenario ecs");
     h.key(KeyCode::Enter);
@@ -179,7 +195,14 @@ fn palette_switches_region_theme_pane_and_scenario() {
     h.ch(':');
     h.type_str("bogus");
     h.key(KeyCode::Enter);
-    assert!(h.app.status.clone().unwrap().0.contains("unknown command 'bogus'"));
+    assert!(
+        h.app
+            .status
+            .clone()
+            .unwrap()
+            .0
+            .contains("unknown command 'bogus'")
+    );
 }
 
 #[test]

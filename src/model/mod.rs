@@ -266,7 +266,7 @@ pub struct Association {
     pub schedule: Option<String>,
 }
 
-/// CloudWatch alarm state.
+/// `CloudWatch` alarm state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
 pub enum AlarmState {
     #[serde(rename = "ALARM")]

@@ -114,7 +114,10 @@ mod tests {
             Timestamp::from_secs(1_795_219_200).rfc3339(),
             "2026-11-21T00:00:00Z"
         );
-        assert_eq!(Timestamp::from_secs(951_782_400).rfc3339(), "2000-02-29T00:00:00Z");
+        assert_eq!(
+            Timestamp::from_secs(951_782_400).rfc3339(),
+            "2000-02-29T00:00:00Z"
+        );
     }
 
     #[test]

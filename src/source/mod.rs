@@ -5,7 +5,7 @@
 pub mod sim;
 
 use crate::model::{
-    AlarmState, Association, Capacity, ErrorRecord, Event, LoadBalancer, RegionInfo, Alarm,
+    Alarm, AlarmState, Association, Capacity, ErrorRecord, Event, LoadBalancer, RegionInfo,
     Timestamp,
 };
 use async_trait::async_trait;
@@ -182,8 +182,7 @@ pub trait EstateWriter: Send + Sync {
         desired: u32,
     ) -> Result<(), SourceError>;
     /// `ecs:UpdateService`.
-    async fn update_service(&self, region: &str, update: ServiceUpdate)
-    -> Result<(), SourceError>;
+    async fn update_service(&self, region: &str, update: ServiceUpdate) -> Result<(), SourceError>;
     /// `ecs:RegisterTaskDefinition` of a copy of `task_definition` with `container`'s image
     /// replaced; returns the new `family:revision`.
     async fn register_task_definition_with_image(
@@ -194,8 +193,11 @@ pub trait EstateWriter: Send + Sync {
         image: &str,
     ) -> Result<String, SourceError>;
     /// `ssm:StartAssociationsOnce`.
-    async fn start_associations_once(&self, region: &str, ids: &[String])
-    -> Result<(), SourceError>;
+    async fn start_associations_once(
+        &self,
+        region: &str,
+        ids: &[String],
+    ) -> Result<(), SourceError>;
     /// `cloudwatch:SetAlarmState`.
     async fn set_alarm_state(
         &self,

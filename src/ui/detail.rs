@@ -38,24 +38,43 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
             });
             if let Some((l, x)) = found {
                 let hc = &x.health_check;
-                lines.push(kv(app, "load balancer", format!("{} ({} {})", l.name, l.lb_type, l.scheme)));
+                lines.push(kv(
+                    app,
+                    "load balancer",
+                    format!("{} ({} {})", l.name, l.lb_type, l.scheme),
+                ));
                 lines.push(kv(app, "DNS name", l.dns_name.clone()));
                 lines.push(kv(app, "target group ARN", x.arn.clone()));
-                lines.push(kv(app, "protocol / port", format!("{}:{} ({} targets)", x.protocol, x.port, x.target_type)));
+                lines.push(kv(
+                    app,
+                    "protocol / port",
+                    format!("{}:{} ({} targets)", x.protocol, x.port, x.target_type),
+                ));
                 lines.push(Line::from(vec![
                     Span::styled(format!("{:<28}", "healthy"), t.muted()),
-                    Span::styled(format!("{}/{}", x.healthy, x.total), ratio_style(t, x.healthy, x.total)),
+                    Span::styled(
+                        format!("{}/{}", x.healthy, x.total),
+                        ratio_style(t, x.healthy, x.total),
+                    ),
                 ]));
                 lines.push(Line::default());
                 lines.push(heading(app, "Health check"));
-                lines.push(kv(app, "protocol / port", format!("{} {}", hc.protocol, hc.port)));
+                lines.push(kv(
+                    app,
+                    "protocol / port",
+                    format!("{} {}", hc.protocol, hc.port),
+                ));
                 if let Some(p) = &hc.path {
                     lines.push(kv(app, "path", p.clone()));
                 }
                 if let Some(m) = &hc.matcher {
                     lines.push(kv(app, "success codes", m.clone()));
                 }
-                lines.push(kv(app, "interval / timeout", format!("{} s / {} s", hc.interval_secs, hc.timeout_secs)));
+                lines.push(kv(
+                    app,
+                    "interval / timeout",
+                    format!("{} s / {} s", hc.interval_secs, hc.timeout_secs),
+                ));
                 lines.push(kv(
                     app,
                     "thresholds",
@@ -73,7 +92,10 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                     lines.push(Line::from(vec![
                         Span::styled(cell(&tg.id, 21, g), t.text()),
                         Span::styled(format!(" {:<6}{:<12}", tg.port, tg.az), t.muted()),
-                        Span::styled(format!("{:<10}", tg.state.as_str()), target_style(t, tg.state)),
+                        Span::styled(
+                            format!("{:<10}", tg.state.as_str()),
+                            target_style(t, tg.state),
+                        ),
                         Span::styled(
                             format!(
                                 "{} {}",
@@ -92,11 +114,18 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                 .and_then(|d| d.capacity.value.as_ref())
                 .and_then(|c| c.auto_scaling_groups.iter().find(|a| &a.name == name));
             if let Some(a) = found {
-                lines.push(kv(app, "min / desired / max", format!("{} / {} / {}", a.min, a.desired, a.max)));
+                lines.push(kv(
+                    app,
+                    "min / desired / max",
+                    format!("{} / {} / {}", a.min, a.desired, a.max),
+                ));
                 lines.push(kv(
                     app,
                     "lifecycle",
-                    format!("InService {}  Pending {}  Terminating {}  Standby {}", a.in_service, a.pending, a.terminating, a.standby),
+                    format!(
+                        "InService {}  Pending {}  Terminating {}  Standby {}",
+                        a.in_service, a.pending, a.terminating, a.standby
+                    ),
                 ));
                 for arn in &a.target_group_arns {
                     lines.push(kv(app, "target group", arn.clone()));
@@ -104,7 +133,11 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                 lines.push(Line::default());
                 lines.push(heading(app, "Instances"));
                 for i in &a.instances {
-                    let st = if i.lifecycle == "InService" && i.health == "Healthy" { t.ok() } else { t.warn() };
+                    let st = if i.lifecycle == "InService" && i.health == "Healthy" {
+                        t.ok()
+                    } else {
+                        t.warn()
+                    };
                     lines.push(Line::from(vec![
                         Span::styled(cell(&i.id, 21, g), t.text()),
                         Span::styled(format!(" {:<12}", i.az), t.muted()),
@@ -118,19 +151,35 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                         Span::styled(format!("{} {:<8} ", act.at.hms(), age(act.at)), t.muted()),
                         Span::styled(act.description.clone(), t.text()),
                     ]));
-                    lines.push(Line::from(Span::styled(format!("    {}", act.cause), t.muted())));
+                    lines.push(Line::from(Span::styled(
+                        format!("    {}", act.cause),
+                        t.muted(),
+                    )));
                 }
             }
             format!(" Auto Scaling group {name} ")
         }
         DetailRef::Service { cluster, name } => {
-            let found = data
-                .and_then(|d| d.capacity.value.as_ref())
-                .and_then(|c| c.ecs_services.iter().find(|s| &s.cluster == cluster && &s.name == name));
+            let found = data.and_then(|d| d.capacity.value.as_ref()).and_then(|c| {
+                c.ecs_services
+                    .iter()
+                    .find(|s| &s.cluster == cluster && &s.name == name)
+            });
             if let Some(s) = found {
-                lines.push(kv(app, "desired / running / pending", format!("{} / {} / {}", s.desired, s.running, s.pending)));
+                lines.push(kv(
+                    app,
+                    "desired / running / pending",
+                    format!("{} / {} / {}", s.desired, s.running, s.pending),
+                ));
                 lines.push(kv(app, "task definition", s.task_definition.clone()));
-                lines.push(kv(app, "deployment limits", format!("minimum healthy {} %, maximum {} %", s.min_healthy_percent, s.max_percent)));
+                lines.push(kv(
+                    app,
+                    "deployment limits",
+                    format!(
+                        "minimum healthy {} %, maximum {} %",
+                        s.min_healthy_percent, s.max_percent
+                    ),
+                ));
                 if let Some(cp) = &s.capacity_provider {
                     lines.push(kv(app, "capacity provider", cp.clone()));
                 }
@@ -139,16 +188,35 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                 for dep in &s.deployments {
                     lines.push(Line::from(vec![
                         Span::styled(format!("{:<8}", dep.status), t.title()),
-                        Span::styled(format!("{:<12}", dep.rollout_state), if dep.rollout_state == "COMPLETED" { t.ok() } else { t.warn() }),
+                        Span::styled(
+                            format!("{:<12}", dep.rollout_state),
+                            if dep.rollout_state == "COMPLETED" {
+                                t.ok()
+                            } else {
+                                t.warn()
+                            },
+                        ),
                         Span::styled(progress(dep.running, dep.desired, 10, g), t.text()),
                         Span::styled(
-                            format!(" running {}/{} pending {} ", dep.running, dep.desired, dep.pending),
+                            format!(
+                                " running {}/{} pending {} ",
+                                dep.running, dep.desired, dep.pending
+                            ),
                             t.text(),
                         ),
-                        Span::styled(format!("failed {}", dep.failed), if dep.failed > 0 { t.crit() } else { t.muted() }),
+                        Span::styled(
+                            format!("failed {}", dep.failed),
+                            if dep.failed > 0 { t.crit() } else { t.muted() },
+                        ),
                     ]));
                     lines.push(Line::from(Span::styled(
-                        format!("        {} {} ({}), started {}", dep.id, dep.task_definition, dep.image, age(dep.created_at)),
+                        format!(
+                            "        {} {} ({}), started {}",
+                            dep.id,
+                            dep.task_definition,
+                            dep.image,
+                            age(dep.created_at)
+                        ),
                         t.muted(),
                     )));
                 }
@@ -164,7 +232,9 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
             format!(" ECS service {cluster}/{name} ")
         }
         DetailRef::Association(id) => {
-            let found = data.and_then(|d| d.runs.value.as_ref()).and_then(|v| v.iter().find(|a| &a.id == id));
+            let found = data
+                .and_then(|d| d.runs.value.as_ref())
+                .and_then(|v| v.iter().find(|a| &a.id == id));
             let mut name = id.clone();
             if let Some(a) = found {
                 name.clone_from(&a.name);
@@ -176,8 +246,19 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                 }
                 match &a.last_execution {
                     Some(e) => {
-                        lines.push(kv(app, "last execution", format!("{} {} ({})", e.id, e.status, age(e.created_at))));
-                        lines.push(kv(app, "results", format!("{} success, {} failed, {} pending", e.success, e.failed, e.pending)));
+                        lines.push(kv(
+                            app,
+                            "last execution",
+                            format!("{} {} ({})", e.id, e.status, age(e.created_at)),
+                        ));
+                        lines.push(kv(
+                            app,
+                            "results",
+                            format!(
+                                "{} success, {} failed, {} pending",
+                                e.success, e.failed, e.pending
+                            ),
+                        ));
                         lines.push(Line::default());
                         lines.push(heading(app, "Per instance"));
                         for r in &e.targets {
@@ -199,18 +280,36 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
             format!(" Association {name} ")
         }
         DetailRef::Alarm(name) => {
-            let found = data.and_then(|d| d.alarms.value.as_ref()).and_then(|v| v.iter().find(|a| &a.name == name));
+            let found = data
+                .and_then(|d| d.alarms.value.as_ref())
+                .and_then(|v| v.iter().find(|a| &a.name == name));
             if let Some(a) = found {
                 lines.push(Line::from(vec![
                     Span::styled(format!("{:<28}", "state"), t.muted()),
                     Span::styled(a.state.as_str(), alarm_style(t, a.state)),
-                    Span::styled(format!(" since {} ({})", a.updated_at.hms(), age(a.updated_at)), t.muted()),
+                    Span::styled(
+                        format!(" since {} ({})", a.updated_at.hms(), age(a.updated_at)),
+                        t.muted(),
+                    ),
                 ]));
-                lines.push(kv(app, "metric", format!("{} {} ({}, {} s)", a.namespace, a.metric, a.statistic, a.period_secs)));
+                lines.push(kv(
+                    app,
+                    "metric",
+                    format!(
+                        "{} {} ({}, {} s)",
+                        a.namespace, a.metric, a.statistic, a.period_secs
+                    ),
+                ));
                 lines.push(kv(
                     app,
                     "condition",
-                    format!("{} {} {} for {} period(s)", a.statistic, a.comparison_symbol(), fmt_num(a.threshold), a.evaluation_periods),
+                    format!(
+                        "{} {} {} for {} period(s)",
+                        a.statistic,
+                        a.comparison_symbol(),
+                        fmt_num(a.threshold),
+                        a.evaluation_periods
+                    ),
                 ));
                 if !a.dimensions.is_empty() {
                     lines.push(kv(app, "dimensions", a.dimensions.join(", ")));
@@ -222,7 +321,11 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
         }
         DetailRef::Event(seq) => {
             if let Some(e) = app.timeline.iter().find(|e| e.seq == *seq) {
-                lines.push(kv(app, "time", format!("{} ({})", e.at.rfc3339(), age(e.at))));
+                lines.push(kv(
+                    app,
+                    "time",
+                    format!("{} ({})", e.at.rfc3339(), age(e.at)),
+                ));
                 lines.push(kv(app, "region", e.region.clone()));
                 lines.push(kv(app, "kind", e.kind.label().to_owned()));
                 lines.push(kv(app, "resource", e.resource.clone()));
@@ -235,14 +338,21 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
         }
     };
     if lines.is_empty() {
-        lines.push(Line::from(Span::styled("no longer present in the latest data (Esc goes back)", t.warn())));
+        lines.push(Line::from(Span::styled(
+            "no longer present in the latest data (Esc goes back)",
+            t.warn(),
+        )));
     }
     let b = block(app, Line::from(Span::styled(title, t.title())), true);
     let inner = b.inner(area);
     b.render(area, buf);
     let (text_area, chart_area) = match &chart_alarm {
         Some(_) if inner.height >= 14 => {
-            let [a, c] = Layout::vertical([Constraint::Length(lines.len() as u16 + 1), Constraint::Min(6)]).areas(inner);
+            let [a, c] = Layout::vertical([
+                Constraint::Length(lines.len() as u16 + 1),
+                Constraint::Min(6),
+            ])
+            .areas(inner);
             (a, Some(c))
         }
         _ => (inner, None),

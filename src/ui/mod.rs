@@ -49,7 +49,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, app.theme.text());
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!("opsdash: {}x{} is too small", area.width, area.height);
-        for (i, chunk) in msg.as_bytes().chunks(area.width.max(1) as usize).enumerate() {
+        for (i, chunk) in msg
+            .as_bytes()
+            .chunks(area.width.max(1) as usize)
+            .enumerate()
+        {
             if i as u16 >= area.height {
                 break;
             }
@@ -75,7 +79,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     render_footer(app, footer, buf);
     match &app.overlay {
         Overlay::Help => popups::help(app, body, buf),
-        Overlay::Palette { input, selected } => popups::palette(app, input, *selected, body, status, buf),
+        Overlay::Palette { input, selected } => {
+            popups::palette(app, input, *selected, body, status, buf);
+        }
         Overlay::Faults { items, selected } => popups::faults(app, items, *selected, body, buf),
         Overlay::Filter | Overlay::None => {}
     }
@@ -84,7 +90,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     let style = app.theme.header();
     buf.set_style(area, style);
-    let mut parts: Vec<Span> = vec![Span::styled(" opsdash ", style.add_modifier(ratatui::style::Modifier::BOLD))];
+    let mut parts: Vec<Span> = vec![Span::styled(
+        " opsdash ",
+        style.add_modifier(ratatui::style::Modifier::BOLD),
+    )];
     let sep = || Span::styled(" | ", style);
     let mode = if app.is_demo() {
         format!("DEMO {}", app.scenario.map_or("", |s| s.name()))
@@ -95,11 +104,19 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     parts.push(Span::styled(mode, style));
     let who = app.info.caller_arn.rsplit(':').next().unwrap_or("");
     let who = who.strip_prefix("assumed-role/").unwrap_or(who);
-    let profile = app.info.profile.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
+    let profile = app
+        .info
+        .profile
+        .as_deref()
+        .map(|p| format!(" ({p})"))
+        .unwrap_or_default();
     // The account and caller go first when the line is short of room.
     if area.width >= 110 {
         parts.push(sep());
-        parts.push(Span::styled(format!("{} {who}{profile}", app.info.account), style));
+        parts.push(Span::styled(
+            format!("{} {who}{profile}", app.info.account),
+            style,
+        ));
     }
     parts.push(sep());
     let regions: Vec<String> = app
@@ -112,30 +129,56 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
                 crate::model::RegionRole::Primary => "",
                 crate::model::RegionRole::Dr => " DR",
             };
-            let mark = if i == app.region && app.info.regions.len() > 1 { "*" } else { "" };
+            let mark = if i == app.region && app.info.regions.len() > 1 {
+                "*"
+            } else {
+                ""
+            };
             format!("{}{mark}{role}", r.name)
         })
         .collect();
     parts.push(Span::styled(regions.join(" "), style));
     if app.read_only {
         parts.push(sep());
-        parts.push(Span::styled("READ-ONLY", style.add_modifier(ratatui::style::Modifier::BOLD)));
+        parts.push(Span::styled(
+            "READ-ONLY",
+            style.add_modifier(ratatui::style::Modifier::BOLD),
+        ));
     }
     if app.paused {
         parts.push(sep());
-        parts.push(Span::styled("PAUSED", style.add_modifier(ratatui::style::Modifier::BOLD)));
+        parts.push(Span::styled(
+            "PAUSED",
+            style.add_modifier(ratatui::style::Modifier::BOLD),
+        ));
     }
     let api = app.api.last_minute;
     let right = if area.width >= 100 {
-        format!(" API {}/m {}thr {}err | {} UTC ", api.calls, api.throttles, api.errors, app.now.hm())
+        format!(
+            " API {}/m {}thr {}err | {} UTC ",
+            api.calls,
+            api.throttles,
+            api.errors,
+            app.now.hm()
+        )
     } else {
-        format!(" {}/m {}T {}E {} ", api.calls, api.throttles, api.errors, app.now.hm())
+        format!(
+            " {}/m {}T {}E {} ",
+            api.calls,
+            api.throttles,
+            api.errors,
+            app.now.hm()
+        )
     };
     let right_w = right.chars().count() as u16;
     let left_w = area.width.saturating_sub(right_w);
     buf.set_line(area.x, area.y, &Line::from(parts), left_w);
     if area.width > right_w + 20 {
-        let api_style = if api.throttles + api.errors > 0 { style.add_modifier(ratatui::style::Modifier::BOLD) } else { style };
+        let api_style = if api.throttles + api.errors > 0 {
+            style.add_modifier(ratatui::style::Modifier::BOLD)
+        } else {
+            style
+        };
         buf.set_string(area.x + area.width - right_w, area.y, right, api_style);
     }
 }
@@ -154,13 +197,26 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
     // Pane errors first: stale data must never look current.
     let errors: Vec<String> = Pane::ALL
         .iter()
-        .filter_map(|p| app.pane_error(*p).map(|e| format!("{}: {} ({}:{})", p.title(), e.code, e.service, e.operation)))
+        .filter_map(|p| {
+            app.pane_error(*p)
+                .map(|e| format!("{}: {} ({}:{})", p.title(), e.code, e.service, e.operation))
+        })
         .collect();
     if let Some((msg, sev)) = &app.status {
-        buf.set_string(area.x, area.y, widgets::trunc(msg, area.width as usize, glyphs(app)), severity_style(&app.theme, *sev));
+        buf.set_string(
+            area.x,
+            area.y,
+            widgets::trunc(msg, area.width as usize, glyphs(app)),
+            severity_style(&app.theme, *sev),
+        );
     } else if !errors.is_empty() {
         let msg = format!("stale: {}", errors.join("; "));
-        buf.set_string(area.x, area.y, widgets::trunc(&msg, area.width as usize, glyphs(app)), app.theme.warn());
+        buf.set_string(
+            area.x,
+            area.y,
+            widgets::trunc(&msg, area.width as usize, glyphs(app)),
+            app.theme.warn(),
+        );
     }
 }
 
@@ -169,9 +225,19 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
     let k = |a: Action| app.keymap.key_label(a);
     match (&app.overlay, &app.view) {
         (Overlay::Help, _) => vec![("any key".into(), "close")],
-        (Overlay::Filter, _) => vec![("Enter".into(), "keep filter"), ("Esc".into(), "clear"), ("Up/Down".into(), "move")],
-        (Overlay::Palette { .. }, _) => vec![("Tab".into(), "complete"), ("Enter".into(), "run"), ("Esc".into(), "cancel")],
-        (Overlay::Faults { .. }, _) => vec![("1-9/Enter".into(), "inject"), ("Esc".into(), "cancel")],
+        (Overlay::Filter, _) => vec![
+            ("Enter".into(), "keep filter"),
+            ("Esc".into(), "clear"),
+            ("Up/Down".into(), "move"),
+        ],
+        (Overlay::Palette { .. }, _) => vec![
+            ("Tab".into(), "complete"),
+            ("Enter".into(), "run"),
+            ("Esc".into(), "cancel"),
+        ],
+        (Overlay::Faults { .. }, _) => {
+            vec![("1-9/Enter".into(), "inject"), ("Esc".into(), "cancel")]
+        }
         (Overlay::None, View::Detail(_)) => vec![
             (k(Action::Back), "back"),
             (format!("{}/{}", k(Action::Down), k(Action::Up)), "scroll"),
@@ -195,7 +261,10 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                 (k(Action::Palette), "command"),
                 (k(Action::RegionView), "regions"),
                 (k(Action::Refresh), "refresh"),
-                (k(Action::Pause), if app.paused { "resume" } else { "pause" }),
+                (
+                    k(Action::Pause),
+                    if app.paused { "resume" } else { "pause" },
+                ),
                 (k(Action::NextTheme), "theme"),
             ];
             if app.is_demo() {

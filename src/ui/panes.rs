@@ -18,10 +18,17 @@ pub fn is_full(area: Rect) -> bool {
 
 pub fn render_main(app: &App, area: Rect, buf: &mut Buffer) {
     if is_full(area) {
-        let [left, right] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area);
-        let [targets, capacity] = Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(left);
-        let [alarms, runs, timeline] =
-            Layout::vertical([Constraint::Percentage(40), Constraint::Percentage(25), Constraint::Percentage(35)]).areas(right);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(area);
+        let [targets, capacity] =
+            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(left);
+        let [alarms, runs, timeline] = Layout::vertical([
+            Constraint::Percentage(40),
+            Constraint::Percentage(25),
+            Constraint::Percentage(35),
+        ])
+        .areas(right);
         render_pane(app, Pane::Targets, targets, buf);
         render_pane(app, Pane::Capacity, capacity, buf);
         render_pane(app, Pane::Alarms, alarms, buf);
@@ -29,9 +36,14 @@ pub fn render_main(app: &App, area: Rect, buf: &mut Buffer) {
         render_pane(app, Pane::Timeline, timeline, buf);
     } else {
         // Small terminal: the focused pane grows, the others are one line each.
-        let others: Vec<Pane> = Pane::ALL.iter().copied().filter(|p| *p != app.focus).collect();
+        let others: Vec<Pane> = Pane::ALL
+            .iter()
+            .copied()
+            .filter(|p| *p != app.focus)
+            .collect();
         let summary_h = others.len() as u16;
-        let [big, small] = Layout::vertical([Constraint::Min(3), Constraint::Length(summary_h)]).areas(area);
+        let [big, small] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(summary_h)]).areas(area);
         render_pane(app, app.focus, big, buf);
         for (i, p) in others.iter().enumerate() {
             let y = small.y + i as u16;
@@ -47,14 +59,25 @@ pub fn render_main(app: &App, area: Rect, buf: &mut Buffer) {
 /// `Targets · 5s` with staleness and filter marks.
 fn pane_title(app: &App, p: Pane) -> Line<'static> {
     let theme = &app.theme;
-    let mut spans = vec![Span::styled(format!(" {} {} ", p.index() + 1, p.title()), theme.title())];
+    let mut spans = vec![Span::styled(
+        format!(" {} {} ", p.index() + 1, p.title()),
+        theme.title(),
+    )];
     if let Some(age) = app.age(p) {
         let refresh = app.refresh_secs[p.index()] as f64;
         let stale = age > refresh * 3.0 + 10.0;
         // Coarse steps, so an idle screen does not change every second.
-        let label = if age < 10.0 { "<10s".to_owned() } else { short_age((age / 10.0).floor() * 10.0) };
+        let label = if age < 10.0 {
+            "<10s".to_owned()
+        } else {
+            short_age((age / 10.0).floor() * 10.0)
+        };
         spans.push(Span::styled(
-            if stale { format!("stale {label} ") } else { format!("{label} ") },
+            if stale {
+                format!("stale {label} ")
+            } else {
+                format!("{label} ")
+            },
             if stale { theme.warn() } else { theme.muted() },
         ));
     } else if app.pane_error(p).is_none() {
@@ -80,7 +103,12 @@ fn render_pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer) {
     }
     let ps = app.pane(p);
     let Some(d) = app.current() else {
-        buf.set_string(inner.x, inner.y, "waiting for the first poll", app.theme.muted());
+        buf.set_string(
+            inner.x,
+            inner.y,
+            "waiting for the first poll",
+            app.theme.muted(),
+        );
         return;
     };
     if ps.rows.is_empty() {
@@ -93,11 +121,20 @@ fn render_pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer) {
         } else {
             format!("no {} in {}", empty_noun(p), app.region_name())
         };
-        buf.set_string(inner.x + 1, inner.y, trunc(&msg, inner.width as usize - 1, glyphs(app)), app.theme.muted());
+        buf.set_string(
+            inner.x + 1,
+            inner.y,
+            trunc(&msg, inner.width as usize - 1, glyphs(app)),
+            app.theme.muted(),
+        );
         return;
     }
     let h = inner.height as usize;
-    let offset = if ps.selected >= h { ps.selected + 1 - h } else { 0 };
+    let offset = if ps.selected >= h {
+        ps.selected + 1 - h
+    } else {
+        0
+    };
     let g = glyphs(app);
     let w = inner.width as usize;
     for (i, row) in ps.rows.iter().enumerate().skip(offset).take(h) {
@@ -177,7 +214,10 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             let lb = &lbs(d)[l];
             Line::from(vec![
                 Span::styled(format!("{} {}", g.open, lb.name), t.title()),
-                Span::styled(format!("  {} {} {}", lb.lb_type, lb.scheme, lb.state), t.muted()),
+                Span::styled(
+                    format!("  {} {} {}", lb.lb_type, lb.scheme, lb.state),
+                    t.muted(),
+                ),
             ])
         }
         Row::Tg(l, gi) => {
@@ -187,7 +227,10 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                 Span::raw("  "),
                 Span::styled(cell(&tg.name, 24.min(w / 2), g), t.text()),
                 Span::styled(format!(" {}:{:<5}", tg.protocol, tg.port), t.muted()),
-                Span::styled(format!(" {}/{} healthy ", tg.healthy, tg.total), ratio_style(t, tg.healthy, tg.total)),
+                Span::styled(
+                    format!(" {}/{} healthy ", tg.healthy, tg.total),
+                    ratio_style(t, tg.healthy, tg.total),
+                ),
                 Span::styled(bar, ratio_style(t, tg.healthy, tg.total)),
             ])
         }
@@ -198,52 +241,96 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                 Span::styled(cell(&x.id, 19, g), t.text()),
                 Span::styled(format!(" {:<5} {:<11} ", x.port, x.az), t.muted()),
                 Span::styled(format!("{:<9}", x.state.as_str()), target_style(t, x.state)),
-                Span::styled(x.reason.as_deref().map(|r| format!(" {r}")).unwrap_or_default(), t.muted()),
+                Span::styled(
+                    x.reason
+                        .as_deref()
+                        .map(|r| format!(" {r}"))
+                        .unwrap_or_default(),
+                    t.muted(),
+                ),
             ])
         }
         Row::Asg(a) => {
-            let Some(asg) = d.capacity.value.as_ref().and_then(|c| c.auto_scaling_groups.get(a)) else {
+            let Some(asg) = d
+                .capacity
+                .value
+                .as_ref()
+                .and_then(|c| c.auto_scaling_groups.get(a))
+            else {
                 return Line::default();
             };
             let ok = asg.in_service == asg.desired && asg.pending == 0;
             let mut spans = vec![
                 Span::styled("ASG ", t.muted()),
                 Span::styled(cell(&asg.name, 24.min(w * 2 / 5), g), t.text()),
-                Span::styled(format!(" {}/{}/{}", asg.min, asg.desired, asg.max), t.title()),
                 Span::styled(
-                    format!(" in {} pend {} term {}", asg.in_service, asg.pending, asg.terminating),
+                    format!(" {}/{}/{}", asg.min, asg.desired, asg.max),
+                    t.title(),
+                ),
+                Span::styled(
+                    format!(
+                        " in {} pend {} term {}",
+                        asg.in_service, asg.pending, asg.terminating
+                    ),
                     if ok { t.ok() } else { t.warn() },
                 ),
             ];
             if let Some(act) = asg.activities.first() {
-                spans.push(Span::styled(format!("  {} {}", age(act.at), act.description), t.muted()));
+                spans.push(Span::styled(
+                    format!("  {} {}", age(act.at), act.description),
+                    t.muted(),
+                ));
             }
             Line::from(spans)
         }
         Row::Service(s) => {
-            let Some(svc) = d.capacity.value.as_ref().and_then(|c| c.ecs_services.get(s)) else {
+            let Some(svc) = d
+                .capacity
+                .value
+                .as_ref()
+                .and_then(|c| c.ecs_services.get(s))
+            else {
                 return Line::default();
             };
             let ok = svc.running == svc.desired && svc.deployments.len() == 1;
             Line::from(vec![
                 Span::styled("ECS ", t.muted()),
-                Span::styled(cell(&format!("{}/{}", svc.cluster, svc.name), 24.min(w * 2 / 5), g), t.text()),
                 Span::styled(
-                    format!(" want {} run {} pend {}", svc.desired, svc.running, svc.pending),
+                    cell(
+                        &format!("{}/{}", svc.cluster, svc.name),
+                        24.min(w * 2 / 5),
+                        g,
+                    ),
+                    t.text(),
+                ),
+                Span::styled(
+                    format!(
+                        " want {} run {} pend {}",
+                        svc.desired, svc.running, svc.pending
+                    ),
                     if ok { t.ok() } else { t.warn() },
                 ),
                 Span::styled(format!("  {}", svc.task_definition), t.muted()),
             ])
         }
         Row::Deployment(s, k) => {
-            let Some(dep) = d.capacity.value.as_ref().and_then(|c| c.ecs_services.get(s)).and_then(|x| x.deployments.get(k)) else {
+            let Some(dep) = d
+                .capacity
+                .value
+                .as_ref()
+                .and_then(|c| c.ecs_services.get(s))
+                .and_then(|x| x.deployments.get(k))
+            else {
                 return Line::default();
             };
             let bar = progress(dep.running, dep.desired, 8, g);
             let mut spans = vec![
                 Span::raw("    "),
                 Span::styled(format!("{:<7} ", dep.status), t.muted()),
-                Span::styled(format!("{:<11} ", dep.rollout_state), status_style(t, &dep.rollout_state)),
+                Span::styled(
+                    format!("{:<11} ", dep.rollout_state),
+                    status_style(t, &dep.rollout_state),
+                ),
                 Span::styled(bar, status_style(t, &dep.rollout_state)),
                 Span::styled(format!(" {}/{} ", dep.running, dep.desired), t.text()),
                 Span::styled(trunc(&dep.task_definition, 24, g), t.muted()),
@@ -264,15 +351,24 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             ];
             if let Some(e) = &x.last_execution {
                 spans.push(Span::styled(format!(" {}{} ", e.success, g.ok), t.ok()));
-                spans.push(Span::styled(format!("{}{} ", e.failed, g.fail), if e.failed > 0 { t.crit() } else { t.muted() }));
+                spans.push(Span::styled(
+                    format!("{}{} ", e.failed, g.fail),
+                    if e.failed > 0 { t.crit() } else { t.muted() },
+                ));
                 if e.pending > 0 {
                     spans.push(Span::styled(format!("{} running ", e.pending), t.warn()));
                 }
-                spans.push(Span::styled(format!("{} ago ", age(e.created_at)), t.muted()));
+                spans.push(Span::styled(
+                    format!("{} ago ", age(e.created_at)),
+                    t.muted(),
+                ));
             } else {
                 spans.push(Span::styled(" never run ", t.muted()));
             }
-            spans.push(Span::styled(format!(" {} {}", x.document, x.targets), t.muted()));
+            spans.push(Span::styled(
+                format!(" {} {}", x.document, x.targets),
+                t.muted(),
+            ));
             Line::from(spans)
         }
         Row::Alarm(a) => {
@@ -296,11 +392,28 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                 Span::styled(cell(&x.name, name_w, g), t.text()),
                 Span::styled(format!(" {:>4} ", age(x.updated_at)), t.muted()),
             ];
-            spans.extend(sparkline(&values, spark_w, x.threshold, |v| x.breaches(v), g, t.chart(), t.crit()));
+            spans.extend(sparkline(
+                &values,
+                spark_w,
+                x.threshold,
+                |v| x.breaches(v),
+                g,
+                t.chart(),
+                t.crit(),
+            ));
             let last = values.last().copied().unwrap_or(f64::NAN);
             spans.push(Span::styled(
-                format!(" {} {}{}", fmt_num(last), x.comparison_symbol(), fmt_num(x.threshold)),
-                if x.breaches(last) { t.crit() } else { t.muted() },
+                format!(
+                    " {} {}{}",
+                    fmt_num(last),
+                    x.comparison_symbol(),
+                    fmt_num(x.threshold)
+                ),
+                if x.breaches(last) {
+                    t.crit()
+                } else {
+                    t.muted()
+                },
             ));
             if w > name_w + spark_w + 40 {
                 spans.push(Span::styled(format!("  {}", x.reason), t.muted()));
@@ -315,9 +428,15 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             if app.info.regions.len() > 1 {
                 spans.push(Span::styled(format!("{} ", e.region), t.muted()));
             }
-            spans.push(Span::styled(format!("{:<8} ", e.kind.label()), severity_style(t, e.severity)));
+            spans.push(Span::styled(
+                format!("{:<8} ", e.kind.label()),
+                severity_style(t, e.severity),
+            ));
             spans.push(Span::styled(format!("{} ", e.resource), t.text()));
-            spans.push(Span::styled(e.message.clone(), severity_style(t, e.severity)));
+            spans.push(Span::styled(
+                e.message.clone(),
+                severity_style(t, e.severity),
+            ));
             Line::from(spans)
         }
     }
@@ -347,20 +466,34 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
     }
     match p {
         Pane::Targets => {
-            for g in lbs(d).iter().flat_map(|l| &l.target_groups) {
-                spans.push(Span::styled(format!(" {} {}/{}", g.name, g.healthy, g.total), ratio_style(t, g.healthy, g.total)));
-            }
+            let groups = lbs(d).iter().flat_map(|l| &l.target_groups);
+            spans.extend(take_width(
+                groups.map(|g| {
+                    Span::styled(
+                        format!(" {} {}/{}", g.name, g.healthy, g.total),
+                        ratio_style(t, g.healthy, g.total),
+                    )
+                }),
+                250,
+            ));
         }
         Pane::Capacity => {
             if let Some(c) = &d.capacity.value {
-                for g in &c.auto_scaling_groups {
+                let asgs = c.auto_scaling_groups.iter().map(|g| {
                     let ok = g.in_service == g.desired;
-                    spans.push(Span::styled(format!(" {} {}/{}", g.name, g.in_service, g.desired), if ok { t.ok() } else { t.warn() }));
-                }
-                for s in &c.ecs_services {
+                    Span::styled(
+                        format!(" {} {}/{}", g.name, g.in_service, g.desired),
+                        if ok { t.ok() } else { t.warn() },
+                    )
+                });
+                let svcs = c.ecs_services.iter().map(|s| {
                     let ok = s.running == s.desired && s.deployments.len() == 1;
-                    spans.push(Span::styled(format!(" {} {}/{}", s.name, s.running, s.desired), if ok { t.ok() } else { t.warn() }));
-                }
+                    Span::styled(
+                        format!(" {} {}/{}", s.name, s.running, s.desired),
+                        if ok { t.ok() } else { t.warn() },
+                    )
+                });
+                spans.extend(take_width(asgs.chain(svcs), 250));
             }
         }
         Pane::Runs => {
@@ -368,27 +501,55 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
             let failed = v.iter().filter(|a| a.status == "Failed").count();
             let pending = v.iter().filter(|a| a.status == "Pending").count();
             spans.push(Span::styled(format!(" {} associations", v.len()), t.text()));
-            spans.push(Span::styled(format!(" {failed} failed"), if failed > 0 { t.crit() } else { t.muted() }));
+            spans.push(Span::styled(
+                format!(" {failed} failed"),
+                if failed > 0 { t.crit() } else { t.muted() },
+            ));
             if pending > 0 {
                 spans.push(Span::styled(format!(" {pending} running"), t.warn()));
             }
         }
         Pane::Alarms => {
             let v = d.alarms.value.as_deref().unwrap_or_default();
-            let firing: Vec<&str> = v.iter().filter(|a| a.state == AlarmState::Alarm).map(|a| a.name.as_str()).collect();
+            let firing: Vec<&str> = v
+                .iter()
+                .filter(|a| a.state == AlarmState::Alarm)
+                .map(|a| a.name.as_str())
+                .collect();
             if firing.is_empty() {
-                spans.push(Span::styled(format!(" {} alarms, none firing", v.len()), t.ok()));
+                spans.push(Span::styled(
+                    format!(" {} alarms, none firing", v.len()),
+                    t.ok(),
+                ));
             } else {
-                spans.push(Span::styled(format!(" {} ALARM: {}", firing.len(), firing.join(", ")), t.crit()));
+                spans.push(Span::styled(
+                    format!(" {} ALARM: {}", firing.len(), firing.join(", ")),
+                    t.crit(),
+                ));
             }
         }
         Pane::Timeline => {
             if let Some(e) = app.timeline.front() {
-                spans.push(Span::styled(format!(" {} {} {}", e.at.hms(), e.resource, e.message), severity_style(t, e.severity)));
+                spans.push(Span::styled(
+                    format!(" {} {} {}", e.at.hms(), e.resource, e.message),
+                    severity_style(t, e.severity),
+                ));
             }
         }
     }
     Line::from(spans)
+}
+
+/// Spans until about `width` cells are filled: summaries of large estates stay cheap.
+fn take_width(spans: impl Iterator<Item = Span<'static>>, width: usize) -> Vec<Span<'static>> {
+    let mut used = 0;
+    spans
+        .take_while(|s| {
+            let go = used < width;
+            used += s.width();
+            go
+        })
+        .collect()
 }
 
 /// Primary and DR side by side.
@@ -396,26 +557,48 @@ pub fn render_regions(app: &App, area: Rect, buf: &mut Buffer) {
     let (primary, dr) = app.region_pair();
     let regions: Vec<&crate::model::RegionInfo> = [primary, dr].into_iter().flatten().collect();
     if regions.len() < 2 {
-        let b = block(app, Line::from(Span::styled(" Regions ", app.theme.title())), true);
+        let b = block(
+            app,
+            Line::from(Span::styled(" Regions ", app.theme.title())),
+            true,
+        );
         let inner = b.inner(area);
         b.render(area, buf);
-        buf.set_string(inner.x + 1, inner.y, "This estate has one region; the side-by-side view needs a DR region.", app.theme.muted());
+        buf.set_string(
+            inner.x + 1,
+            inner.y,
+            "This estate has one region; the side-by-side view needs a DR region.",
+            app.theme.muted(),
+        );
         return;
     }
-    let cols = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(area);
+    let cols =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).split(area);
     for (r, col) in regions.iter().zip(cols.iter()) {
-        let role = if r.role == crate::model::RegionRole::Primary { "primary" } else { "DR" };
+        let role = if r.role == crate::model::RegionRole::Primary {
+            "primary"
+        } else {
+            "DR"
+        };
         let (h, total) = app.target_counts(&r.name);
         let title = Line::from(vec![
             Span::styled(format!(" {} ({role}) ", r.name), app.theme.title()),
-            Span::styled(format!("{h}/{total} healthy "), ratio_style(&app.theme, h, total)),
+            Span::styled(
+                format!("{h}/{total} healthy "),
+                ratio_style(&app.theme, h, total),
+            ),
         ]);
         let b = block(app, title, false);
         let inner = b.inner(*col);
         b.render(*col, buf);
         let lines = region_lines(app, &r.name);
         for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
-            buf.set_line(inner.x + 1, inner.y + i as u16, line, inner.width.saturating_sub(1));
+            buf.set_line(
+                inner.x + 1,
+                inner.y + i as u16,
+                line,
+                inner.width.saturating_sub(1),
+            );
         }
     }
 }
@@ -431,39 +614,92 @@ fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
         for tg in &lb.target_groups {
             out.push(Line::from(vec![
                 Span::styled(cell(&tg.name, 24, g), t.text()),
-                Span::styled(format!(" {}/{} ", tg.healthy, tg.total), ratio_style(t, tg.healthy, tg.total)),
-                Span::styled(progress(tg.healthy as u32, tg.total as u32, 10, g), ratio_style(t, tg.healthy, tg.total)),
+                Span::styled(
+                    format!(" {}/{} ", tg.healthy, tg.total),
+                    ratio_style(t, tg.healthy, tg.total),
+                ),
+                Span::styled(
+                    progress(tg.healthy as u32, tg.total as u32, 10, g),
+                    ratio_style(t, tg.healthy, tg.total),
+                ),
             ]));
         }
     }
     out.push(Line::default());
-    out.push(Line::from(Span::styled("Capacity (desired / in service)", t.title())));
+    out.push(Line::from(Span::styled(
+        "Capacity (desired / in service)",
+        t.title(),
+    )));
     if let Some(c) = &d.capacity.value {
         for a in &c.auto_scaling_groups {
             out.push(Line::from(vec![
                 Span::styled(cell(&a.name, 24, g), t.text()),
-                Span::styled(format!(" {} / {}", a.desired, a.in_service), if a.in_service == a.desired { t.ok() } else { t.warn() }),
+                Span::styled(
+                    format!(" {} / {}", a.desired, a.in_service),
+                    if a.in_service == a.desired {
+                        t.ok()
+                    } else {
+                        t.warn()
+                    },
+                ),
                 Span::styled(format!("  min {} max {}", a.min, a.max), t.muted()),
             ]));
         }
         for s in &c.ecs_services {
             out.push(Line::from(vec![
                 Span::styled(cell(&s.name, 24, g), t.text()),
-                Span::styled(format!(" {} / {}", s.desired, s.running), if s.running == s.desired { t.ok() } else { t.warn() }),
-                Span::styled(format!("  {}", s.deployments.first().map_or("", |d| d.rollout_state.as_str())), t.muted()),
+                Span::styled(
+                    format!(" {} / {}", s.desired, s.running),
+                    if s.running == s.desired {
+                        t.ok()
+                    } else {
+                        t.warn()
+                    },
+                ),
+                Span::styled(
+                    format!(
+                        "  {}",
+                        s.deployments
+                            .first()
+                            .map_or("", |d| d.rollout_state.as_str())
+                    ),
+                    t.muted(),
+                ),
             ]));
         }
     }
     out.push(Line::default());
     out.push(Line::from(Span::styled("Alarms", t.title())));
     for a in d.alarms.value.iter().flatten() {
-        let values: Vec<f64> = app.series.get(&(region.to_owned(), a.name.clone())).map(crate::model::RingSeries::values).unwrap_or_default();
+        let values: Vec<f64> = app
+            .series
+            .get(&(region.to_owned(), a.name.clone()))
+            .map(crate::model::RingSeries::values)
+            .unwrap_or_default();
         let mut spans = vec![
-            Span::styled(format!("{:<6}", if a.state == AlarmState::Alarm { "ALARM" } else { a.state.as_str() }), alarm_style(t, a.state)),
+            Span::styled(
+                format!(
+                    "{:<6}",
+                    if a.state == AlarmState::Alarm {
+                        "ALARM"
+                    } else {
+                        a.state.as_str()
+                    }
+                ),
+                alarm_style(t, a.state),
+            ),
             Span::styled(cell(&a.name, 26, g), t.text()),
             Span::raw(" "),
         ];
-        spans.extend(sparkline(&values, 12, a.threshold, |v| a.breaches(v), g, t.chart(), t.crit()));
+        spans.extend(sparkline(
+            &values,
+            12,
+            a.threshold,
+            |v| a.breaches(v),
+            g,
+            t.chart(),
+            t.crit(),
+        ));
         out.push(Line::from(spans));
     }
     out.push(Line::default());
@@ -477,7 +713,10 @@ fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
     .map(|e| e.code.clone())
     .collect();
     if !errors.is_empty() {
-        out.push(Line::from(Span::styled(format!("stale: {}", errors.join(", ")), severity_style(t, Severity::Warn))));
+        out.push(Line::from(Span::styled(
+            format!("stale: {}", errors.join(", ")),
+            severity_style(t, Severity::Warn),
+        )));
     }
     out
 }

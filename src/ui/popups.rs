@@ -12,7 +12,12 @@ use ratatui::widgets::{Clear, Widget};
 fn centered(area: Rect, w: u16, h: u16) -> Rect {
     let w = w.min(area.width);
     let h = h.min(area.height);
-    Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h)
+    Rect::new(
+        area.x + (area.width - w) / 2,
+        area.y + (area.height - h) / 2,
+        w,
+        h,
+    )
 }
 
 /// The help lines: one per bound action, with all its keys.
@@ -34,7 +39,10 @@ pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
     let extra = [
         ("Ctrl-C", "quit from anywhere"),
         ("in / filter", "type to filter, Enter keep, Esc clear"),
-        (": palette", "theme NAME, region NAME, pane NAME, scenario NAME, quit"),
+        (
+            ": palette",
+            "theme NAME, region NAME, pane NAME, scenario NAME, quit",
+        ),
     ];
     let cols = if area.width >= 84 { 2 } else { 1 };
     let rows = items.len().div_ceil(cols) + extra.len() + 2;
@@ -42,7 +50,11 @@ pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
     let r = centered(area, w, rows as u16 + 2);
     Clear.render(r, buf);
     buf.set_style(r, t.text());
-    let b = block(app, Line::from(Span::styled(" Keys (any key closes) ", t.title())), true);
+    let b = block(
+        app,
+        Line::from(Span::styled(" Keys (any key closes) ", t.title())),
+        true,
+    );
     let inner = b.inner(r);
     b.render(r, buf);
     let col_w = inner.width / cols as u16;
@@ -73,7 +85,14 @@ pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-pub fn palette(app: &App, input: &str, selected: usize, body: Rect, status: Rect, buf: &mut Buffer) {
+pub fn palette(
+    app: &App,
+    input: &str,
+    selected: usize,
+    body: Rect,
+    status: Rect,
+    buf: &mut Buffer,
+) {
     let t = &app.theme;
     buf.set_style(status, t.text());
     let line = Line::from(vec![
@@ -87,15 +106,29 @@ pub fn palette(app: &App, input: &str, selected: usize, body: Rect, status: Rect
     }
     let h = (sugg.len().min(8) + 2) as u16;
     let w = 40.min(body.width);
-    let r = Rect::new(body.x, body.y + body.height.saturating_sub(h), w, h.min(body.height));
+    let r = Rect::new(
+        body.x,
+        body.y + body.height.saturating_sub(h),
+        w,
+        h.min(body.height),
+    );
     Clear.render(r, buf);
     buf.set_style(r, t.text());
     let b = block(app, Line::from(Span::styled(" commands ", t.title())), true);
     let inner = b.inner(r);
     b.render(r, buf);
     let start = selected.saturating_sub(inner.height.saturating_sub(1) as usize);
-    for (i, s) in sugg.iter().enumerate().skip(start).take(inner.height as usize) {
-        let style = if i == selected { t.selection() } else { t.text() };
+    for (i, s) in sugg
+        .iter()
+        .enumerate()
+        .skip(start)
+        .take(inner.height as usize)
+    {
+        let style = if i == selected {
+            t.selection()
+        } else {
+            t.text()
+        };
         let y = inner.y + (i - start) as u16;
         buf.set_style(Rect::new(inner.x, y, inner.width, 1), style);
         buf.set_string(inner.x + 1, y, s, style);
@@ -104,24 +137,42 @@ pub fn palette(app: &App, input: &str, selected: usize, body: Rect, status: Rect
 
 pub fn faults(app: &App, items: &[Fault], selected: usize, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let w = items.iter().map(|f| f.label().chars().count()).max().unwrap_or(20) as u16 + 8;
+    let w = items
+        .iter()
+        .map(|f| f.label().chars().count())
+        .max()
+        .unwrap_or(20) as u16
+        + 8;
     let r = centered(area, w.max(40), items.len() as u16 + 4);
     Clear.render(r, buf);
     buf.set_style(r, t.text());
-    let b = block(app, Line::from(Span::styled(" Inject a fault (demo) ", t.title())), true);
+    let b = block(
+        app,
+        Line::from(Span::styled(" Inject a fault (demo) ", t.title())),
+        true,
+    );
     let inner = b.inner(r);
     b.render(r, buf);
     for (i, f) in items.iter().enumerate() {
         if i as u16 >= inner.height {
             break;
         }
-        let style = if i == selected { t.selection() } else { t.text() };
+        let style = if i == selected {
+            t.selection()
+        } else {
+            t.text()
+        };
         let y = inner.y + i as u16;
         buf.set_style(Rect::new(inner.x, y, inner.width, 1), style);
         buf.set_string(inner.x + 1, y, format!("{} {}", i + 1, f.label()), style);
     }
     let y = inner.y + items.len() as u16 + 1;
     if y < inner.y + inner.height {
-        buf.set_string(inner.x + 1, y, "Enter or number injects, Esc cancels", t.muted());
+        buf.set_string(
+            inner.x + 1,
+            y,
+            "Enter or number injects, Esc cancels",
+            t.muted(),
+        );
     }
 }

@@ -96,10 +96,15 @@ pub fn sparkline<'a>(
     let mut run = String::new();
     let mut run_crit = false;
     for x in &v {
-        let level = ((x / max) * (g.spark.len() - 1) as f64).round().clamp(0.0, (g.spark.len() - 1) as f64) as usize;
+        let level = ((x / max) * (g.spark.len() - 1) as f64)
+            .round()
+            .clamp(0.0, (g.spark.len() - 1) as f64) as usize;
         let c = breaches(*x);
         if c != run_crit && !run.is_empty() {
-            spans.push(Span::styled(std::mem::take(&mut run), if run_crit { crit } else { normal }));
+            spans.push(Span::styled(
+                std::mem::take(&mut run),
+                if run_crit { crit } else { normal },
+            ));
         }
         run_crit = c;
         run.push(g.spark[level]);
@@ -151,7 +156,15 @@ pub fn cell(s: &str, width: usize, g: &Glyphs) -> String {
 }
 
 /// A column chart of `values` with a horizontal threshold line and a y axis.
-pub fn chart(area: Rect, buf: &mut Buffer, values: &[f64], threshold: f64, breaches: impl Fn(f64) -> bool, theme: &Theme, g: &Glyphs) {
+pub fn chart(
+    area: Rect,
+    buf: &mut Buffer,
+    values: &[f64],
+    threshold: f64,
+    breaches: impl Fn(f64) -> bool,
+    theme: &Theme,
+    g: &Glyphs,
+) {
     if area.width < 12 || area.height < 3 {
         return;
     }
@@ -161,22 +174,34 @@ pub fn chart(area: Rect, buf: &mut Buffer, values: &[f64], threshold: f64, breac
     let v: Vec<f64> = if values.is_empty() || values.len() >= plot.width as usize {
         fit(values, plot.width as usize)
     } else {
-        (0..plot.width as usize).map(|i| values[i * values.len() / plot.width as usize]).collect()
+        (0..plot.width as usize)
+            .map(|i| values[i * values.len() / plot.width as usize])
+            .collect()
     };
     let max = v.iter().copied().fold(threshold.abs(), f64::max).max(1e-9) * 1.1;
     let h = f64::from(plot.height);
-    let row_of = |x: f64| -> u16 { ((1.0 - x / max) * (h - 1.0)).round().clamp(0.0, h - 1.0) as u16 };
+    let row_of =
+        |x: f64| -> u16 { ((1.0 - x / max) * (h - 1.0)).round().clamp(0.0, h - 1.0) as u16 };
     let t_row = row_of(threshold);
     for (label, y) in [(max, 0), (threshold, t_row), (0.0, plot.height - 1)] {
-        let text = format!("{:>7.1}", label);
+        let text = format!("{label:>7.1}");
         buf.set_string(area.x, plot.y + y, text, theme.muted());
     }
     for x in 0..plot.width {
-        buf.set_string(plot.x + x, plot.y + t_row, g.threshold.to_string(), theme.threshold());
+        buf.set_string(
+            plot.x + x,
+            plot.y + t_row,
+            g.threshold.to_string(),
+            theme.threshold(),
+        );
     }
     for (i, val) in v.iter().enumerate() {
         let top = row_of(*val);
-        let style = if breaches(*val) { theme.crit() } else { theme.chart() };
+        let style = if breaches(*val) {
+            theme.crit()
+        } else {
+            theme.chart()
+        };
         for y in top..plot.height {
             buf.set_string(plot.x + i as u16, plot.y + y, g.full.to_string(), style);
         }

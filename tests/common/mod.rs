@@ -34,17 +34,31 @@ impl Harness {
         let mut app = App::new(sim.info(), Keymap::default(), themes, theme);
         app.scenario = Some(scenario);
         app.now = sim.now();
-        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
-        let mut h = Harness { sim, app, effects: Vec::new(), rt };
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        let mut h = Harness {
+            sim,
+            app,
+            effects: Vec::new(),
+            rt,
+        };
         h.poll();
         h
     }
 
     /// One poll of every pane of every region, applied to the app.
     pub fn poll(&mut self) {
-        let seqs: std::collections::HashMap<String, u64> =
-            self.app.data.iter().map(|(k, v)| (k.clone(), v.last_seq)).collect();
-        let msgs = self.rt.block_on(poller::poll_all(&self.sim, |r| seqs.get(r).copied().unwrap_or(0)));
+        let seqs: std::collections::HashMap<String, u64> = self
+            .app
+            .data
+            .iter()
+            .map(|(k, v)| (k.clone(), v.last_seq))
+            .collect();
+        let msgs = self.rt.block_on(poller::poll_all(&self.sim, |r| {
+            seqs.get(r).copied().unwrap_or(0)
+        }));
         for m in msgs {
             self.send(m);
         }
@@ -59,7 +73,12 @@ impl Harness {
 
     /// Advances in steps of `step` seconds until `cond` holds or `limit` seconds pass; returns
     /// the seconds it took.
-    pub fn advance_until(&mut self, limit: f64, step: f64, mut cond: impl FnMut(&Self) -> bool) -> Option<f64> {
+    pub fn advance_until(
+        &mut self,
+        limit: f64,
+        step: f64,
+        mut cond: impl FnMut(&Self) -> bool,
+    ) -> Option<f64> {
         let mut t = 0.0;
         while t < limit {
             self.advance(step);
@@ -113,7 +132,8 @@ impl Harness {
     pub fn terminal(&mut self, w: u16, h: u16) -> Terminal<TestBackend> {
         self.app.size = (w, h);
         let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-        t.draw(|f| ui::render(&self.app, f.area(), f.buffer_mut())).expect("draw");
+        t.draw(|f| ui::render(&self.app, f.area(), f.buffer_mut()))
+            .expect("draw");
         t
     }
 
@@ -135,8 +155,8 @@ impl Harness {
         self.rt.block_on(poller::snapshot(&self.sim))
     }
 
-    pub fn inject(&mut self, f: opsdash::source::sim::Fault) {
-        self.sim.lock().inject(&f).expect("fault injects");
+    pub fn inject(&mut self, f: &opsdash::source::sim::Fault) {
+        self.sim.lock().inject(f).expect("fault injects");
         self.poll();
     }
 

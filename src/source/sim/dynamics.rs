@@ -14,7 +14,7 @@ use crate::source::{ErrorClass, ServiceUpdate, SourceError};
 
 /// Seconds from launch to running for an EC2 instance.
 pub const BOOT_SECS: f64 = 45.0;
-/// Seconds from RunTask to RUNNING for an ECS task.
+/// Seconds from `RunTask` to RUNNING for an ECS task.
 pub const TASK_START_SECS: f64 = 20.0;
 /// Seconds an instance takes to stop.
 pub const STOP_SECS: f64 = 30.0;
@@ -33,6 +33,12 @@ const ACTIVITIES_KEPT: usize = 50;
 const EXECUTIONS_KEPT: usize = 20;
 
 impl Sim {
+    /// Seconds since the simulation's origin: every schedule (health checks, ECS, State Manager,
+    /// metric minutes) runs on this, so a run does not depend on the wall-clock second it began.
+    pub(super) fn tick(&self) -> i64 {
+        self.now.secs() - self.origin.secs()
+    }
+
     /// One second of virtual time.
     pub(super) fn step(&mut self) {
         self.now = self.now.plus_secs(1.0);
@@ -44,17 +50,23 @@ impl Sim {
         for r in 0..self.regions.len() {
             if self.regions[r].cpu_spike_until.is_some_and(|t| now >= t) {
                 self.regions[r].cpu_spike_until = None;
-                self.emit(r, EventKind::Fault, Severity::Info, "cpu", "CPU spike over".into());
+                self.emit(
+                    r,
+                    EventKind::Fault,
+                    Severity::Info,
+                    "cpu",
+                    "CPU spike over".into(),
+                );
             }
             self.step_instances(r);
             self.step_asgs(r);
-            if now.secs() % 5 == 0 {
+            if self.tick() % 5 == 0 {
                 self.step_services(r);
             }
             self.step_health_checks(r);
             self.step_associations(r);
             self.step_metrics(r);
-            if now.secs() % 60 == 0 {
+            if self.tick() % 60 == 0 {
                 self.evaluate_alarms(r);
             }
         }
@@ -62,7 +74,7 @@ impl Sim {
 
     /// Route 53 failover: the primary takes all traffic while its front door is healthy.
     fn route_traffic(&mut self) {
-        let t = self.now.secs() as f64;
+        let t = self.tick() as f64;
         let diurnal = 1.0 + 0.3 * (t * std::f64::consts::TAU / 86_400.0).sin();
         let total = self.base_rps * diurnal * (1.0 + self.rng.noise(0.05));
         let now = self.now;
@@ -76,9 +88,12 @@ impl Sim {
         let primary_up = {
             let p = &mut self.regions[0];
             let healthy = p.lbs.first().is_some_and(|lb| {
-                lb.tgs
-                    .iter()
-                    .all(|&tg| p.tgs[tg].members.iter().any(|m| m.state == TargetState::Healthy))
+                lb.tgs.iter().all(|&tg| {
+                    p.tgs[tg]
+                        .members
+                        .iter()
+                        .any(|m| m.state == TargetState::Healthy)
+                })
             });
             if healthy {
                 p.unhealthy_since = None;
@@ -136,10 +151,10 @@ impl Sim {
                 Ec2State::Stopping(t) if now >= t => inst.ec2 = Ec2State::Stopped,
                 _ => {}
             }
-            if let Lifecycle::Terminating(t) = inst.lifecycle {
-                if now >= t {
-                    gone.push(inst.id.clone());
-                }
+            if let Lifecycle::Terminating(t) = inst.lifecycle
+                && now >= t
+            {
+                gone.push(inst.id.clone());
             }
         }
         for id in in_service {
@@ -147,9 +162,19 @@ impl Sim {
                 continue;
             };
             let tgs = self.regions[r].asgs[asg].tgs.clone();
-            let az = self.regions[r].instance(&id).map(|i| i.az.clone()).unwrap_or_default();
+            let az = self.regions[r]
+                .instance(&id)
+                .map(|i| i.az.clone())
+                .unwrap_or_default();
             for (tg, port) in tgs {
-                self.register(r, tg, TargetRef::Instance(id.clone()), id.clone(), port, &az);
+                self.register(
+                    r,
+                    tg,
+                    TargetRef::Instance(id.clone()),
+                    id.clone(),
+                    port,
+                    &az,
+                );
             }
         }
         if !gone.is_empty() {
@@ -158,7 +183,9 @@ impl Sim {
             region.reindex();
             for svc in &mut region.services {
                 for t in &mut svc.tasks {
-                    if t.host.as_ref().is_some_and(|h| gone.contains(h)) && !matches!(t.state, TaskState::Stopping(_)) {
+                    if t.host.as_ref().is_some_and(|h| gone.contains(h))
+                        && !matches!(t.state, TaskState::Stopping(_))
+                    {
                         t.state = TaskState::Stopping(now);
                     }
                 }
@@ -167,10 +194,21 @@ impl Sim {
     }
 
     /// Registers a target: it starts `initial` and is checked from the next interval on.
-    fn register(&mut self, r: usize, tg: usize, target: TargetRef, id: String, port: u16, az: &str) {
+    fn register(
+        &mut self,
+        r: usize,
+        tg: usize,
+        target: TargetRef,
+        id: String,
+        port: u16,
+        az: &str,
+    ) {
         let now = self.now;
         let g = &mut self.regions[r].tgs[tg];
-        if g.members.iter().any(|m| m.target == target && m.drain_until.is_none()) {
+        if g.members
+            .iter()
+            .any(|m| m.target == target && m.drain_until.is_none())
+        {
             return;
         }
         g.members.push(Member {
@@ -203,7 +241,13 @@ impl Sim {
             }
         }
         for (tg, id) in changes {
-            self.emit(r, EventKind::Target, Severity::Info, &tg, format!("{id} draining (deregistered)"));
+            self.emit(
+                r,
+                EventKind::Target,
+                Severity::Info,
+                &tg,
+                format!("{id} draining (deregistered)"),
+            );
         }
     }
 
@@ -225,6 +269,7 @@ impl Sim {
 
     fn step_asgs(&mut self, r: usize) {
         let now = self.now;
+        let tick = self.tick();
         let n = self.regions[r].asgs.len();
         // One pass over the instances: live counts, and stopped instances due an EC2 health check.
         let mut live = vec![0usize; n];
@@ -237,7 +282,7 @@ impl Sim {
                     continue;
                 }
                 live[a] += 1;
-                let due = (now.secs() + region.asgs[a].health_offset) % 60 == 0;
+                let due = (tick + region.asgs[a].health_offset) % 60 == 0;
                 if due
                     && i.lifecycle == Lifecycle::InService
                     && matches!(i.ec2, Ec2State::Stopping(_) | Ec2State::Stopped)
@@ -281,7 +326,9 @@ impl Sim {
                 let victims: Vec<String> = self.regions[r]
                     .instances
                     .iter()
-                    .filter(|i| i.asg == Some(a) && !matches!(i.lifecycle, Lifecycle::Terminating(_)))
+                    .filter(|i| {
+                        i.asg == Some(a) && !matches!(i.lifecycle, Lifecycle::Terminating(_))
+                    })
                     .map(|i| i.id.clone())
                     .rev()
                     .take(count - desired)
@@ -367,10 +414,9 @@ impl Sim {
     fn task_healthy_in_lb(&self, r: usize, s: usize, task: &Task) -> bool {
         let region = &self.regions[r];
         region.services[s].tgs.iter().all(|&(tg, _)| {
-            region.tgs[tg]
-                .members
-                .iter()
-                .any(|m| m.target == TargetRef::Task(task.id.clone()) && m.state == TargetState::Healthy)
+            region.tgs[tg].members.iter().any(|m| {
+                m.target == TargetRef::Task(task.id.clone()) && m.state == TargetState::Healthy
+            })
         })
     }
 
@@ -395,12 +441,12 @@ impl Sim {
                     _ => true,
                 });
                 for t in &mut svc.tasks {
-                    if let TaskState::Provisioning(Some(at)) = t.state {
-                        if now >= at {
-                            t.state = TaskState::Running;
-                            t.started = now;
-                            started.push(t.id.clone());
-                        }
+                    if let TaskState::Provisioning(Some(at)) = t.state
+                        && now >= at
+                    {
+                        t.state = TaskState::Running;
+                        t.started = now;
+                        started.push(t.id.clone());
                     }
                 }
                 for h in freed {
@@ -420,11 +466,17 @@ impl Sim {
                     self.register(r, *tg, TargetRef::Task(id.clone()), ip.clone(), *port, &az);
                 }
                 let name = self.regions[r].services[s].name.clone();
-                let tg_names: Vec<String> = tgs.iter().map(|(tg, _)| self.regions[r].tgs[*tg].name.clone()).collect();
+                let tg_names: Vec<String> = tgs
+                    .iter()
+                    .map(|(tg, _)| self.regions[r].tgs[*tg].name.clone())
+                    .collect();
                 self.service_event(
                     r,
                     s,
-                    format!("(service {name}) registered 1 targets in (target-group {})", tg_names.join(", ")),
+                    format!(
+                        "(service {name}) registered 1 targets in (target-group {})",
+                        tg_names.join(", ")
+                    ),
                     Severity::Info,
                 );
             }
@@ -440,7 +492,10 @@ impl Sim {
                             region.tgs[tg]
                                 .members
                                 .iter()
-                                .any(|m| m.target == TargetRef::Task(t.id.clone()) && m.state == TargetState::Unhealthy)
+                                .any(|m| {
+                                    m.target == TargetRef::Task(t.id.clone())
+                                        && m.state == TargetState::Unhealthy
+                                })
                                 .then(|| (t.id.clone(), region.tgs[tg].name.clone()))
                         })
                     })
@@ -460,7 +515,7 @@ impl Sim {
             self.place_tasks(r, s);
             self.check_rollout(r, s);
         }
-        if now.secs() % 60 == 0 {
+        if self.tick() % 60 == 0 {
             self.managed_scaling(r);
         }
     }
@@ -507,11 +562,24 @@ impl Sim {
             .count();
         // Scale in: stop the newest surplus tasks of the primary deployment.
         if new.len() > desired as usize {
-            let surplus: Vec<String> = new.iter().rev().take(new.len() - desired as usize).map(|t| t.id.clone()).collect();
+            let surplus: Vec<String> = new
+                .iter()
+                .rev()
+                .take(new.len() - desired as usize)
+                .map(|t| t.id.clone())
+                .collect();
             for id in surplus {
                 self.stop_task(r, s, &id, false);
                 let name = self.regions[r].services[s].name.clone();
-                self.service_event(r, s, format!("(service {name}) has stopped 1 running tasks: (task {}).", &id[..12]), Severity::Info);
+                self.service_event(
+                    r,
+                    s,
+                    format!(
+                        "(service {name}) has stopped 1 running tasks: (task {}).",
+                        &id[..12]
+                    ),
+                    Severity::Info,
+                );
             }
             return;
         }
@@ -536,20 +604,43 @@ impl Sim {
                 });
                 svc.steady = false;
                 let name = svc.name.clone();
-                self.service_event(r, s, format!("(service {name}) has started 1 tasks: (task {}).", &id[..12]), Severity::Info);
+                self.service_event(
+                    r,
+                    s,
+                    format!(
+                        "(service {name}) has started 1 tasks: (task {}).",
+                        &id[..12]
+                    ),
+                    Severity::Info,
+                );
             }
         } else if want > 0 && !old.is_empty() && healthy > min_healthy.min(active.len()) {
             // No room: stop an old task while the healthy count stays at or above the minimum.
             let stoppable = healthy - min_healthy;
-            let victims: Vec<String> = old.iter().take(stoppable.min(want)).map(|t| t.id.clone()).collect();
+            let victims: Vec<String> = old
+                .iter()
+                .take(stoppable.min(want))
+                .map(|t| t.id.clone())
+                .collect();
             for id in victims {
                 self.stop_task(r, s, &id, false);
                 let name = self.regions[r].services[s].name.clone();
-                self.service_event(r, s, format!("(service {name}) has stopped 1 running tasks: (task {}).", &id[..12]), Severity::Info);
+                self.service_event(
+                    r,
+                    s,
+                    format!(
+                        "(service {name}) has stopped 1 running tasks: (task {}).",
+                        &id[..12]
+                    ),
+                    Severity::Info,
+                );
             }
         } else if want == 0 && !old.is_empty() {
             // The new deployment has its tasks: drain the old ones once the new ones are healthy.
-            let new_healthy = new.iter().filter(|t| self.task_healthy_in_lb(r, s, t)).count();
+            let new_healthy = new
+                .iter()
+                .filter(|t| self.task_healthy_in_lb(r, s, t))
+                .count();
             if new_healthy >= desired as usize {
                 let victims: Vec<String> = old.iter().map(|t| t.id.clone()).collect();
                 for id in victims {
@@ -592,7 +683,9 @@ impl Sim {
     fn check_rollout(&mut self, r: usize, s: usize) {
         let (done, name, dep_id, steady_before) = {
             let svc = &self.regions[r].services[s];
-            let Some(p) = svc.deployments.last() else { return };
+            let Some(p) = svc.deployments.last() else {
+                return;
+            };
             let running_new: Vec<&Task> = svc
                 .tasks
                 .iter()
@@ -607,7 +700,9 @@ impl Sim {
                 .filter(|t| self.task_healthy_in_lb(r, s, t))
                 .count();
             (
-                healthy >= svc.desired as usize && !others && running_new.len() == svc.desired as usize,
+                healthy >= svc.desired as usize
+                    && !others
+                    && running_new.len() == svc.desired as usize,
                 svc.name.clone(),
                 p.id.clone(),
                 svc.steady,
@@ -619,21 +714,31 @@ impl Sim {
         let mut completed_now = false;
         {
             let svc = &mut self.regions[r].services[s];
-            if let Some(p) = svc.deployments.last_mut() {
-                if !p.completed {
-                    p.completed = true;
-                    completed_now = true;
-                }
+            if let Some(p) = svc.deployments.last_mut()
+                && !p.completed
+            {
+                p.completed = true;
+                completed_now = true;
             }
             let keep = svc.deployments.len().saturating_sub(1);
             svc.deployments.drain(..keep);
             svc.steady = true;
         }
         if completed_now {
-            self.service_event(r, s, format!("(service {name}) (deployment {dep_id}) deployment completed."), Severity::Ok);
+            self.service_event(
+                r,
+                s,
+                format!("(service {name}) (deployment {dep_id}) deployment completed."),
+                Severity::Ok,
+            );
         }
         if !steady_before {
-            self.service_event(r, s, format!("(service {name}) has reached a steady state."), Severity::Ok);
+            self.service_event(
+                r,
+                s,
+                format!("(service {name}) has reached a steady state."),
+                Severity::Ok,
+            );
         }
     }
 
@@ -668,10 +773,11 @@ impl Sim {
         let region = &self.regions[r];
         match &m.target {
             TargetRef::Instance(id) => region.instance(id).is_some_and(|i| region.reachable(i)),
-            TargetRef::Task(id) => region
-                .services
-                .iter()
-                .any(|svc| svc.tasks.iter().any(|t| &t.id == id && self.task_serves(r, t))),
+            TargetRef::Task(id) => region.services.iter().any(|svc| {
+                svc.tasks
+                    .iter()
+                    .any(|t| &t.id == id && self.task_serves(r, t))
+            }),
         }
     }
 
@@ -691,7 +797,8 @@ impl Sim {
                 }
                 let ok = self.probe(r, m);
                 let tg = &mut self.regions[r].tgs[g];
-                let (interval, ht, ut) = (tg.interval, tg.healthy_threshold, tg.unhealthy_threshold);
+                let (interval, ht, ut) =
+                    (tg.interval, tg.healthy_threshold, tg.unhealthy_threshold);
                 let http = tg.hc_protocol.starts_with("HTTP");
                 let m = &mut tg.members[mi];
                 m.next_check = now.plus_secs(f64::from(interval));
@@ -727,7 +834,13 @@ impl Sim {
                 _ => Severity::Info,
             };
             let why = reason.map(|r| format!(" ({r})")).unwrap_or_default();
-            self.emit(r, EventKind::Target, sev, &tg, format!("{id} {} -> {}{why}", from.as_str(), to.as_str()));
+            self.emit(
+                r,
+                EventKind::Target,
+                sev,
+                &tg,
+                format!("{id} {} -> {}{why}", from.as_str(), to.as_str()),
+            );
         }
     }
 
@@ -739,13 +852,16 @@ impl Sim {
             let mut finished = Vec::new();
             {
                 let region = &mut self.regions[r];
-                let reachable: std::collections::HashSet<String> = region
-                    .associations[a]
+                let reachable: std::collections::HashSet<String> = region.associations[a]
                     .executions
                     .iter()
                     .flat_map(|e| e.results.iter())
                     .filter(|(t, _)| t.status == "InProgress")
-                    .filter(|(t, _)| region.instance(&t.instance_id).is_some_and(|i| region.reachable(i)))
+                    .filter(|(t, _)| {
+                        region
+                            .instance(&t.instance_id)
+                            .is_some_and(|i| region.reachable(i))
+                    })
                     .map(|(t, _)| t.instance_id.clone())
                     .collect();
                 let assoc = &mut region.associations[a];
@@ -772,17 +888,31 @@ impl Sim {
                         }
                     }
                     if changed && ex.results.iter().all(|(t, _)| t.status != "InProgress") {
-                        let ok = ex.results.iter().filter(|(t, _)| t.status == "Success").count();
+                        let ok = ex
+                            .results
+                            .iter()
+                            .filter(|(t, _)| t.status == "Success")
+                            .count();
                         finished.push((assoc.name.clone(), ex.id.clone(), ok, ex.results.len()));
                     }
                 }
             }
             for (name, id, ok, n) in finished {
-                let sev = if ok == n { Severity::Ok } else { Severity::Warn };
-                self.emit(r, EventKind::Association, sev, &name, format!("execution {} finished: {ok}/{n} succeeded", &id[..8]));
+                let sev = if ok == n {
+                    Severity::Ok
+                } else {
+                    Severity::Warn
+                };
+                self.emit(
+                    r,
+                    EventKind::Association,
+                    sev,
+                    &name,
+                    format!("execution {} finished: {ok}/{n} succeeded", &id[..8]),
+                );
             }
             // Start executions: State Manager looks for new targets every 15 s.
-            if now.secs() % 15 != 0 && !self.regions[r].associations[a].run_now {
+            if self.tick() % 15 != 0 && !self.regions[r].associations[a].run_now {
                 continue;
             }
             let targets: Vec<String> = {
@@ -804,7 +934,11 @@ impl Sim {
                 if scheduled || assoc.run_now {
                     ready.iter().map(|i| i.id.clone()).collect()
                 } else {
-                    ready.iter().filter(|i| !assoc.seen.contains(&i.id)).map(|i| i.id.clone()).collect()
+                    ready
+                        .iter()
+                        .filter(|i| !assoc.seen.contains(&i.id))
+                        .map(|i| i.id.clone())
+                        .collect()
                 }
             };
             let assoc = &mut self.regions[r].associations[a];
@@ -819,7 +953,14 @@ impl Sim {
             if targets.is_empty() {
                 continue;
             }
-            let id = format!("{}-{}-{}-{}-{}", self.rng.hex(8), self.rng.hex(4), self.rng.hex(4), self.rng.hex(4), self.rng.hex(12));
+            let id = format!(
+                "{}-{}-{}-{}-{}",
+                self.rng.hex(8),
+                self.rng.hex(4),
+                self.rng.hex(4),
+                self.rng.hex(4),
+                self.rng.hex(12)
+            );
             let mut results = Vec::new();
             for t in &targets {
                 let dur = assoc.duration_secs * (0.8 + 0.4 * self.rng.f64());
@@ -844,7 +985,17 @@ impl Sim {
             });
             let name = assoc.name.clone();
             let why = if was_forced { "on demand" } else { "applying" };
-            self.emit(r, EventKind::Association, Severity::Info, &name, format!("execution {} started ({why}) on {} instance(s)", &id[..8], targets.len()));
+            self.emit(
+                r,
+                EventKind::Association,
+                Severity::Info,
+                &name,
+                format!(
+                    "execution {} started ({why}) on {} instance(s)",
+                    &id[..8],
+                    targets.len()
+                ),
+            );
         }
     }
 
@@ -866,13 +1017,18 @@ impl Sim {
                     if serving {
                         routable += 1;
                         let fine = match &m.target {
-                            TargetRef::Instance(id) => region.instance(id).is_some_and(|i| region.reachable(i)),
+                            TargetRef::Instance(id) => {
+                                region.instance(id).is_some_and(|i| region.reachable(i))
+                            }
                             TargetRef::Task(id) => region.services.iter().any(|svc| {
                                 svc.tasks.iter().any(|t| {
                                     &t.id == id
                                         && t.state == TaskState::Running
                                         && region.task_defs[t.task_def].good
-                                        && t.host.as_deref().and_then(|h| region.instance(h)).is_some_and(|h| region.reachable(h))
+                                        && t.host
+                                            .as_deref()
+                                            .and_then(|h| region.instance(h))
+                                            .is_some_and(|h| region.reachable(h))
                                 })
                             }),
                         };
@@ -894,10 +1050,11 @@ impl Sim {
         // CPU of each instance: baseline, load per in-service instance, and the spike fault.
         let mut serving = vec![0usize; region.asgs.len()];
         for i in &region.instances {
-            if let Some(a) = i.asg {
-                if i.lifecycle == Lifecycle::InService && i.is_running() {
-                    serving[a] += 1;
-                }
+            if let Some(a) = i.asg
+                && i.lifecycle == Lifecycle::InService
+                && i.is_running()
+            {
+                serving[a] += 1;
             }
         }
         let rps = region.rps;
@@ -906,9 +1063,20 @@ impl Sim {
             let Some(a) = i.asg else { continue };
             let per = rps / serving[a].max(1) as f64;
             let role = roles[a];
-            let load = if role == Role::App { per * 1.5 } else { per * 0.6 };
+            let load = if role == Role::App {
+                per * 1.5
+            } else {
+                per * 0.6
+            };
             let target = if i.is_running() {
-                (12.0 + load + if spike && role == Role::App { 75.0 } else { 0.0 }).min(99.5)
+                (12.0
+                    + load
+                    + if spike && role == Role::App {
+                        75.0
+                    } else {
+                        0.0
+                    })
+                .min(99.5)
             } else {
                 0.0
             };
@@ -926,11 +1094,15 @@ impl Sim {
             .iter()
             .map(|al| sample(region, &cpu, al.source))
             .collect();
-        let minute = now.secs() % 60 == 0;
+        let minute = self.tick() % 60 == 0;
         let errors = self.rng.noise(0.5).max(0.0) * 0.02;
         let region = &mut self.regions[r];
         for (al, v) in region.alarms.iter_mut().zip(samples) {
-            let v = if al.source == MetricSource::LogErrors { v + errors } else { v };
+            let v = if al.source == MetricSource::LogErrors {
+                v + errors
+            } else {
+                v
+            };
             let acc = &mut al.acc;
             acc.0 += v;
             acc.1 = if acc.3 == 0 { v } else { acc.1.min(v) };
@@ -953,14 +1125,15 @@ impl Sim {
         }
     }
 
-    /// Evaluates every alarm whose period ends now, CloudWatch style: M of N datapoints.
+    /// Evaluates every alarm whose period ends now, `CloudWatch` style: M of N datapoints.
     fn evaluate_alarms(&mut self, r: usize) {
         let now = self.now;
+        let tick = self.tick();
         let mut transitions = Vec::new();
         let mut scale = Vec::new();
         for (ai, al) in self.regions[r].alarms.iter_mut().enumerate() {
             let period_min = (al.period / 60).max(1) as usize;
-            if (now.secs() / 60) % period_min as i64 != 0 {
+            if (tick / 60) % period_min as i64 != 0 {
                 continue;
             }
             let need = period_min * al.evaluation_periods as usize;
@@ -998,14 +1171,18 @@ impl Sim {
             } else {
                 AlarmState::Ok
             };
-            if new_state == AlarmState::Alarm {
-                if let Some(a) = al.scale_out {
-                    scale.push((a, al.name.clone()));
-                }
+            if new_state == AlarmState::Alarm
+                && let Some(a) = al.scale_out
+            {
+                scale.push((a, al.name.clone()));
             }
             if new_state != al.state {
                 let list: Vec<String> = points.iter().map(|v| format!("{v:.1}")).collect();
-                let word = if new_state == AlarmState::Alarm { "was" } else { "was not" };
+                let word = if new_state == AlarmState::Alarm {
+                    "was"
+                } else {
+                    "was not"
+                };
                 al.reason = format!(
                     "Threshold Crossed: {} datapoint{} [{}] {word} {} the threshold ({:.1}).",
                     points.len(),
@@ -1020,8 +1197,18 @@ impl Sim {
             }
         }
         for (_, name, from, to) in transitions {
-            let sev = if to == AlarmState::Alarm { Severity::Crit } else { Severity::Ok };
-            self.emit(r, EventKind::Alarm, sev, &name, format!("{} -> {}", from.as_str(), to.as_str()));
+            let sev = if to == AlarmState::Alarm {
+                Severity::Crit
+            } else {
+                Severity::Ok
+            };
+            self.emit(
+                r,
+                EventKind::Alarm,
+                sev,
+                &name,
+                format!("{} -> {}", from.as_str(), to.as_str()),
+            );
         }
         for (a, alarm) in scale {
             let g = &self.regions[r].asgs[a];
@@ -1048,14 +1235,32 @@ impl Sim {
 
     fn region_mut(&mut self, region: &str, service: &str, op: &str) -> Result<usize, SourceError> {
         self.region_index(region).ok_or_else(|| {
-            SourceError::new(ErrorClass::Validation, service, op, "InvalidRegion", format!("no region {region} in this estate"))
+            SourceError::new(
+                ErrorClass::Validation,
+                service,
+                op,
+                "InvalidRegion",
+                format!("no region {region} in this estate"),
+            )
         })
     }
 
-    pub fn set_desired_capacity(&mut self, region: &str, asg: &str, desired: u32, cause: &str) -> Result<(), SourceError> {
+    pub fn set_desired_capacity(
+        &mut self,
+        region: &str,
+        asg: &str,
+        desired: u32,
+        cause: &str,
+    ) -> Result<(), SourceError> {
         let r = self.region_mut(region, "autoscaling", "SetDesiredCapacity")?;
         let Some(a) = self.regions[r].asgs.iter().position(|g| g.name == asg) else {
-            return Err(SourceError::new(ErrorClass::Validation, "autoscaling", "SetDesiredCapacity", "ValidationError", format!("AutoScalingGroup name not found - {asg}")));
+            return Err(SourceError::new(
+                ErrorClass::Validation,
+                "autoscaling",
+                "SetDesiredCapacity",
+                "ValidationError",
+                format!("AutoScalingGroup name not found - {asg}"),
+            ));
         };
         let g = &self.regions[r].asgs[a];
         if desired < g.min || desired > g.max {
@@ -1065,9 +1270,15 @@ impl Sim {
                 "SetDesiredCapacity",
                 "ValidationError",
                 if desired < g.min {
-                    format!("New SetDesiredCapacity value {desired} is below min value {}.", g.min)
+                    format!(
+                        "New SetDesiredCapacity value {desired} is below min value {}.",
+                        g.min
+                    )
                 } else {
-                    format!("New SetDesiredCapacity value {desired} is above max value {}.", g.max)
+                    format!(
+                        "New SetDesiredCapacity value {desired} is above max value {}.",
+                        g.max
+                    )
                 },
             ));
         }
@@ -1078,19 +1289,46 @@ impl Sim {
             r,
             a,
             format!("Setting desired capacity of {asg} from {from} to {desired}"),
-            format!("At {} {cause} changed the desired capacity from {from} to {desired}.", now.rfc3339()),
+            format!(
+                "At {} {cause} changed the desired capacity from {from} to {desired}.",
+                now.rfc3339()
+            ),
         );
         Ok(())
     }
 
     pub fn update_service(&mut self, region: &str, u: &ServiceUpdate) -> Result<(), SourceError> {
         let r = self.region_mut(region, "ecs", "UpdateService")?;
-        let not_found = || SourceError::new(ErrorClass::Validation, "ecs", "UpdateService", "ServiceNotFoundException", format!("Service not found: {}/{}", u.cluster, u.service));
-        let s = self.regions[r].services.iter().position(|s| s.cluster == u.cluster && s.name == u.service).ok_or_else(not_found)?;
+        let not_found = || {
+            SourceError::new(
+                ErrorClass::Validation,
+                "ecs",
+                "UpdateService",
+                "ServiceNotFoundException",
+                format!("Service not found: {}/{}", u.cluster, u.service),
+            )
+        };
+        let s = self.regions[r]
+            .services
+            .iter()
+            .position(|s| s.cluster == u.cluster && s.name == u.service)
+            .ok_or_else(not_found)?;
         let td = match &u.task_definition {
-            Some(name) => Some(self.regions[r].task_defs.iter().position(|t| &t.name() == name).ok_or_else(|| {
-                SourceError::new(ErrorClass::Validation, "ecs", "UpdateService", "ClientException", format!("TaskDefinition not found: {name}"))
-            })?),
+            Some(name) => Some(
+                self.regions[r]
+                    .task_defs
+                    .iter()
+                    .position(|t| &t.name() == name)
+                    .ok_or_else(|| {
+                        SourceError::new(
+                            ErrorClass::Validation,
+                            "ecs",
+                            "UpdateService",
+                            "ClientException",
+                            format!("TaskDefinition not found: {name}"),
+                        )
+                    })?,
+            ),
             None => None,
         };
         if let Some(d) = u.desired {
@@ -1101,57 +1339,140 @@ impl Sim {
             self.regions[r].services[s].steady = false;
         }
         if td.is_some() || u.force_new_deployment {
-            let current = self.regions[r].services[s].deployments.last().map_or(0, |d| d.task_def);
+            let current = self.regions[r].services[s]
+                .deployments
+                .last()
+                .map_or(0, |d| d.task_def);
             let task_def = td.unwrap_or(current);
-            let id = format!("ecs-svc/{}", self.rng.next_u64() % 10_000_000_000_000_000_000);
+            let id = format!(
+                "ecs-svc/{}",
+                self.rng.next_u64() % 10_000_000_000_000_000_000
+            );
             let now = self.now;
             let svc = &mut self.regions[r].services[s];
-            svc.deployments.push(SimDeployment { id: id.clone(), task_def, desired: svc.desired, failed: 0, created_at: now, completed: false });
+            svc.deployments.push(SimDeployment {
+                id: id.clone(),
+                task_def,
+                desired: svc.desired,
+                failed: 0,
+                created_at: now,
+                completed: false,
+            });
             svc.steady = false;
             let name = svc.name.clone();
             let tdn = self.regions[r].task_defs[task_def].name();
-            self.service_event(r, s, format!("(service {name}) started deployment {id} of {tdn}."), Severity::Info);
+            self.service_event(
+                r,
+                s,
+                format!("(service {name}) started deployment {id} of {tdn}."),
+                Severity::Info,
+            );
         }
         Ok(())
     }
 
-    pub fn register_task_definition(&mut self, region: &str, task_definition: &str, _container: &str, image: &str) -> Result<String, SourceError> {
+    pub fn register_task_definition(
+        &mut self,
+        region: &str,
+        task_definition: &str,
+        _container: &str,
+        image: &str,
+    ) -> Result<String, SourceError> {
         let r = self.region_mut(region, "ecs", "RegisterTaskDefinition")?;
-        let Some(base) = self.regions[r].task_defs.iter().find(|t| t.name() == task_definition).cloned() else {
-            return Err(SourceError::new(ErrorClass::Validation, "ecs", "DescribeTaskDefinition", "ClientException", format!("Unable to describe task definition {task_definition}.")));
+        let Some(base) = self.regions[r]
+            .task_defs
+            .iter()
+            .find(|t| t.name() == task_definition)
+            .cloned()
+        else {
+            return Err(SourceError::new(
+                ErrorClass::Validation,
+                "ecs",
+                "DescribeTaskDefinition",
+                "ClientException",
+                format!("Unable to describe task definition {task_definition}."),
+            ));
         };
-        let revision = self.regions[r].task_defs.iter().filter(|t| t.family == base.family).map(|t| t.revision).max().unwrap_or(0) + 1;
-        let td = super::state::TaskDef { family: base.family, revision, image: image.to_owned(), good: !image.contains("bad") };
+        let revision = self.regions[r]
+            .task_defs
+            .iter()
+            .filter(|t| t.family == base.family)
+            .map(|t| t.revision)
+            .max()
+            .unwrap_or(0)
+            + 1;
+        let td = super::state::TaskDef {
+            family: base.family,
+            revision,
+            image: image.to_owned(),
+            good: !image.contains("bad"),
+        };
         let name = td.name();
         self.regions[r].task_defs.push(td);
         Ok(name)
     }
 
-    pub fn start_associations_once(&mut self, region: &str, ids: &[String]) -> Result<(), SourceError> {
+    pub fn start_associations_once(
+        &mut self,
+        region: &str,
+        ids: &[String],
+    ) -> Result<(), SourceError> {
         let r = self.region_mut(region, "ssm", "StartAssociationsOnce")?;
         for id in ids {
-            let Some(a) = self.regions[r].associations.iter_mut().find(|a| &a.id == id) else {
-                return Err(SourceError::new(ErrorClass::Validation, "ssm", "StartAssociationsOnce", "InvalidAssociation", format!("The association {id} does not exist.")));
+            let Some(a) = self.regions[r]
+                .associations
+                .iter_mut()
+                .find(|a| &a.id == id)
+            else {
+                return Err(SourceError::new(
+                    ErrorClass::Validation,
+                    "ssm",
+                    "StartAssociationsOnce",
+                    "InvalidAssociation",
+                    format!("The association {id} does not exist."),
+                ));
             };
             a.run_now = true;
         }
         Ok(())
     }
 
-    pub fn set_alarm_state(&mut self, region: &str, alarm: &str, state: AlarmState, reason: &str) -> Result<(), SourceError> {
+    pub fn set_alarm_state(
+        &mut self,
+        region: &str,
+        alarm: &str,
+        state: AlarmState,
+        reason: &str,
+    ) -> Result<(), SourceError> {
         let r = self.region_mut(region, "monitoring", "SetAlarmState")?;
         let now = self.now;
         let Some(al) = self.regions[r].alarms.iter_mut().find(|a| a.name == alarm) else {
-            return Err(SourceError::new(ErrorClass::Validation, "monitoring", "SetAlarmState", "ResourceNotFound", format!("alarm {alarm} does not exist")));
+            return Err(SourceError::new(
+                ErrorClass::Validation,
+                "monitoring",
+                "SetAlarmState",
+                "ResourceNotFound",
+                format!("alarm {alarm} does not exist"),
+            ));
         };
         let from = al.state;
         al.state = state;
-        al.reason = reason.to_owned();
+        reason.clone_into(&mut al.reason);
         al.updated_at = now;
         let name = al.name.clone();
         if from != state {
-            let sev = if state == AlarmState::Alarm { Severity::Crit } else { Severity::Ok };
-            self.emit(r, EventKind::Alarm, sev, &name, format!("{} -> {} (set: {reason})", from.as_str(), state.as_str()));
+            let sev = if state == AlarmState::Alarm {
+                Severity::Crit
+            } else {
+                Severity::Ok
+            };
+            self.emit(
+                r,
+                EventKind::Alarm,
+                sev,
+                &name,
+                format!("{} -> {} (set: {reason})", from.as_str(), state.as_str()),
+            );
         }
         Ok(())
     }
@@ -1175,11 +1496,24 @@ fn comparison_words(c: &str) -> &'static str {
 fn sample(region: &RegionSim, cpu: &[(f64, usize)], source: MetricSource) -> f64 {
     match source {
         MetricSource::Lb5xx(l) => region.lb_5xx.get(l).copied().unwrap_or(0.0),
-        MetricSource::AsgCpu(a) => cpu.get(a).map_or(0.0, |&(sum, n)| if n == 0 { 0.0 } else { sum / n as f64 }),
-        MetricSource::TgUnhealthy(g) => region.tgs[g].members.iter().filter(|m| m.state == TargetState::Unhealthy).count() as f64,
+        MetricSource::AsgCpu(a) => cpu
+            .get(a)
+            .map_or(0.0, |&(sum, n)| if n == 0 { 0.0 } else { sum / n as f64 }),
+        MetricSource::TgUnhealthy(g) => region.tgs[g]
+            .members
+            .iter()
+            .filter(|m| m.state == TargetState::Unhealthy)
+            .count() as f64,
         MetricSource::LogErrors => region.lb_5xx.iter().sum::<f64>() * 0.2,
         MetricSource::HealthCheck(l) => {
-            let up = region.lbs.get(l).is_some_and(|lb| lb.tgs.iter().all(|&g| region.tgs[g].members.iter().any(|m| m.state == TargetState::Healthy)));
+            let up = region.lbs.get(l).is_some_and(|lb| {
+                lb.tgs.iter().all(|&g| {
+                    region.tgs[g]
+                        .members
+                        .iter()
+                        .any(|m| m.state == TargetState::Healthy)
+                })
+            });
             f64::from(u8::from(up))
         }
     }

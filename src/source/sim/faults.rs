@@ -61,7 +61,10 @@ impl Sim {
         let reg = &self.regions[r];
         let region = reg.name.clone();
         let instance = selected_instance
-            .filter(|id| reg.instance(id).is_some_and(super::state::Instance::is_running))
+            .filter(|id| {
+                reg.instance(id)
+                    .is_some_and(super::state::Instance::is_running)
+            })
             .map(str::to_owned)
             .or_else(|| self.default_victim(r));
         let mut menu = vec![Fault::StopInstance {
@@ -88,9 +91,9 @@ impl Sim {
     fn default_victim(&self, r: usize) -> Option<String> {
         let reg = &self.regions[r];
         let in_service = |role: Role| {
-            reg.instances.iter().find(|i| {
-                i.role == role && i.lifecycle == Lifecycle::InService && i.is_running()
-            })
+            reg.instances
+                .iter()
+                .find(|i| i.role == role && i.lifecycle == Lifecycle::InService && i.is_running())
         };
         in_service(Role::App)
             .or_else(|| in_service(Role::EcsHost))
@@ -215,7 +218,13 @@ impl Sim {
                 (0, "faults cleared".to_owned())
             }
         };
-        self.emit(r, EventKind::Fault, Severity::Warn, "demo", format!("injected: {msg}"));
+        self.emit(
+            r,
+            EventKind::Fault,
+            Severity::Warn,
+            "demo",
+            format!("injected: {msg}"),
+        );
         Ok(msg)
     }
 }

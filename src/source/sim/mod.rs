@@ -15,8 +15,8 @@ pub use scenario::{SCENARIOS, Scenario, large_estate};
 
 use crate::model::{AlarmState, Event, EventKind, RegionInfo, Severity, Timestamp};
 use crate::source::{
-    ErrorClass, EstateReader, EstateWriter, Read, ServiceUpdate, SourceError,
-    SourceInfo, SourceKind,
+    ErrorClass, EstateReader, EstateWriter, Read, ServiceUpdate, SourceError, SourceInfo,
+    SourceKind,
 };
 use async_trait::async_trait;
 use rng::Rng;
@@ -35,6 +35,8 @@ pub const DEMO_ACCOUNT: &str = "123456789012";
 pub struct Sim {
     pub scenario: Scenario,
     now: Timestamp,
+    /// Where the simulation's schedules count from.
+    origin: Timestamp,
     rng: Rng,
     /// Decides which reads are throttled; separate so polling never changes the dynamics.
     throttle_rng: Rng,
@@ -54,6 +56,7 @@ impl Sim {
         let mut sim = Sim {
             scenario,
             now: start.plus_secs(-3600.0),
+            origin: start.plus_secs(-3600.0),
             rng: Rng::new(seed),
             throttle_rng: Rng::new(seed.rotate_left(17) ^ 0xABCD),
             regions: Vec::new(),
@@ -103,7 +106,10 @@ impl Sim {
                 "sts",
                 "GetCallerIdentity",
                 "InvalidRegion",
-                format!("region {name} is not part of the {} estate", self.scenario.name()),
+                format!(
+                    "region {name} is not part of the {} estate",
+                    self.scenario.name()
+                ),
             )
         })
     }
@@ -235,7 +241,10 @@ impl EstateReader for SimSource {
             "elasticloadbalancing",
             "DescribeTargetHealth",
             |lbs: &Vec<crate::model::LoadBalancer>| {
-                2 + lbs.iter().map(|l| l.target_groups.len() as u32).sum::<u32>()
+                2 + lbs
+                    .iter()
+                    .map(|l| l.target_groups.len() as u32)
+                    .sum::<u32>()
             },
             |_, r| view::load_balancers(r),
         )
@@ -297,7 +306,8 @@ impl EstateWriter for SimSource {
         asg: &str,
         desired: u32,
     ) -> Result<(), SourceError> {
-        self.lock().set_desired_capacity(region, asg, desired, "a user request")
+        self.lock()
+            .set_desired_capacity(region, asg, desired, "a user request")
     }
 
     async fn update_service(&self, region: &str, update: ServiceUpdate) -> Result<(), SourceError> {
@@ -315,7 +325,11 @@ impl EstateWriter for SimSource {
             .register_task_definition(region, task_definition, container, image)
     }
 
-    async fn start_associations_once(&self, region: &str, ids: &[String]) -> Result<(), SourceError> {
+    async fn start_associations_once(
+        &self,
+        region: &str,
+        ids: &[String],
+    ) -> Result<(), SourceError> {
         self.lock().start_associations_once(region, ids)
     }
 
@@ -329,4 +343,3 @@ impl EstateWriter for SimSource {
         self.lock().set_alarm_state(region, alarm, state, reason)
     }
 }
-

@@ -98,25 +98,71 @@ pub(super) fn build(sim: &mut Sim) {
         Scenario::Ecs => {
             let mut r = RegionSim::new("us-east-1", RegionRole::Primary);
             let l = b.lb(&mut r, "appCluster-NLB", "network", "internal");
-            let fe = b.tg(&mut r, l, "frontend-tg", ("TCP", 80, "ip"), ("HTTP", Some("/"), "80"), (30, 5, 2, 2));
-            let be = b.tg(&mut r, l, "backend-tg", ("TCP", 8000, "ip"), ("HTTP", Some("/status"), "8000"), (30, 5, 2, 2));
+            let fe = b.tg(
+                &mut r,
+                l,
+                "frontend-tg",
+                ("TCP", 80, "ip"),
+                ("HTTP", Some("/"), "80"),
+                (30, 5, 2, 2),
+            );
+            let be = b.tg(
+                &mut r,
+                l,
+                "backend-tg",
+                ("TCP", 8000, "ip"),
+                ("HTTP", Some("/status"), "8000"),
+                (30, 5, 2, 2),
+            );
             let cap = b.asg(&mut r, "appCluster-ASG", (0, 10, 2), Role::EcsHost, vec![]);
-            b.service(&mut r, "appCluster", "appService", 2, vec![(fe, 80), (be, 8000)], cap);
+            b.service(
+                &mut r,
+                "appCluster",
+                "appService",
+                2,
+                &[(fe, 80), (be, 8000)],
+                cap,
+            );
             sim.regions = vec![r];
             sim.base_rps = 20.0;
         }
         Scenario::AlbAsg => {
             let mut r = RegionSim::new("us-east-1", RegionRole::Primary);
             let l = b.lb(&mut r, "web-alb", "application", "internet-facing");
-            let g = b.tg(&mut r, l, "web-tg", ("HTTP", 8080, "instance"), ("HTTP", Some("/status"), "traffic-port"), (30, 5, 5, 2));
+            let g = b.tg(
+                &mut r,
+                l,
+                "web-tg",
+                ("HTTP", 8080, "instance"),
+                ("HTTP", Some("/status"), "traffic-port"),
+                (30, 5, 5, 2),
+            );
             let a = b.asg(&mut r, "web-asg", (2, 4, 2), Role::App, vec![(g, 8080)]);
             let alb_dim = format!("LoadBalancer={}", lb_dimension(&r.lbs[l].arn));
-            let mut cpu = b.alarm("web-cpu-high", ("AWS/EC2", "CPUUtilization", "Average"), ("GreaterThanThreshold", 85.0, 60, 5), vec!["AutoScalingGroupName=web-asg".into()], MetricSource::AsgCpu(a));
+            let mut cpu = b.alarm(
+                "web-cpu-high",
+                ("AWS/EC2", "CPUUtilization", "Average"),
+                ("GreaterThanThreshold", 85.0, 60, 5),
+                vec!["AutoScalingGroupName=web-asg".into()],
+                MetricSource::AsgCpu(a),
+            );
             cpu.scale_out = Some(a);
             r.alarms = vec![
-                b.alarm("web-alb-5xx", ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum"), ("GreaterThanThreshold", 10.0, 60, 1), vec![alb_dim], MetricSource::Lb5xx(l)),
+                b.alarm(
+                    "web-alb-5xx",
+                    ("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "Sum"),
+                    ("GreaterThanThreshold", 10.0, 60, 1),
+                    vec![alb_dim],
+                    MetricSource::Lb5xx(l),
+                ),
                 cpu,
-                b.alarm("web-log-errors", ("LogMetrics", "ErrorCount", "Sum"), ("GreaterThanThreshold", 10.0, 300, 1), vec![], MetricSource::LogErrors),
+                b.alarm(
+                    "web-log-errors",
+                    ("LogMetrics", "ErrorCount", "Sum"),
+                    ("GreaterThanThreshold", 10.0, 300, 1),
+                    vec![],
+                    MetricSource::LogErrors,
+                ),
             ];
             sim.regions = vec![r];
             sim.base_rps = 30.0;
@@ -128,14 +174,17 @@ pub(super) fn build(sim: &mut Sim) {
     sim.rng = b.rng;
 }
 
-/// The CloudWatch `LoadBalancer` dimension of a load balancer ARN (`app/name/id`).
+/// The `CloudWatch` `LoadBalancer` dimension of a load balancer ARN (`app/name/id`).
 fn lb_dimension(arn: &str) -> String {
-    arn.split_once(":loadbalancer/").map_or_else(|| arn.to_owned(), |(_, d)| d.to_owned())
+    arn.split_once(":loadbalancer/")
+        .map_or_else(|| arn.to_owned(), |(_, d)| d.to_owned())
 }
 
-/// The CloudWatch `TargetGroup` dimension of a target group ARN (`targetgroup/name/id`).
+/// The `CloudWatch` `TargetGroup` dimension of a target group ARN (`targetgroup/name/id`).
 fn tg_dimension(arn: &str) -> String {
-    arn.split_once(':').and_then(|_| arn.rfind(":targetgroup/")).map_or_else(|| arn.to_owned(), |i| arn[i + 1..].to_owned())
+    arn.split_once(':')
+        .and_then(|_| arn.rfind(":targetgroup/"))
+        .map_or_else(|| arn.to_owned(), |i| arn[i + 1..].to_owned())
 }
 
 struct Builder {
@@ -144,15 +193,32 @@ struct Builder {
 }
 
 impl Builder {
-    fn arn(&mut self, region: &str, service: &str, resource: String) -> String {
-        format!("arn:aws:{service}:{region}:{}:{resource}", super::DEMO_ACCOUNT)
+    fn arn(region: &str, service: &str, resource: &str) -> String {
+        format!(
+            "arn:aws:{service}:{region}:{}:{resource}",
+            super::DEMO_ACCOUNT
+        )
     }
 
-    fn lb(&mut self, r: &mut RegionSim, name: &str, lb_type: &'static str, scheme: &'static str) -> usize {
+    fn lb(
+        &mut self,
+        r: &mut RegionSim,
+        name: &str,
+        lb_type: &'static str,
+        scheme: &'static str,
+    ) -> usize {
         let id = self.rng.hex(16);
         let kind = if lb_type == "network" { "net" } else { "app" };
-        let arn = self.arn(&r.name, "elasticloadbalancing", format!("loadbalancer/{kind}/{name}/{id}"));
-        let prefix = if scheme == "internal" { "internal-" } else { "" };
+        let arn = Self::arn(
+            &r.name,
+            "elasticloadbalancing",
+            &format!("loadbalancer/{kind}/{name}/{id}"),
+        );
+        let prefix = if scheme == "internal" {
+            "internal-"
+        } else {
+            ""
+        };
         r.lbs.push(SimLb {
             name: name.to_owned(),
             arn,
@@ -176,7 +242,11 @@ impl Builder {
         (interval, timeout, ht, ut): (u32, u32, u32, u32),
     ) -> usize {
         let id = self.rng.hex(16);
-        let arn = self.arn(&r.name, "elasticloadbalancing", format!("targetgroup/{name}/{id}"));
+        let arn = Self::arn(
+            &r.name,
+            "elasticloadbalancing",
+            &format!("targetgroup/{name}/{id}"),
+        );
         r.tgs.push(SimTg {
             name: name.to_owned(),
             arn,
@@ -198,7 +268,15 @@ impl Builder {
         g
     }
 
-    fn healthy_member(&mut self, r: &RegionSim, g: usize, target: super::state::TargetRef, id: String, port: u16, az: &str) -> Member {
+    fn healthy_member(
+        &mut self,
+        r: &RegionSim,
+        g: usize,
+        target: super::state::TargetRef,
+        id: String,
+        port: u16,
+        az: &str,
+    ) -> Member {
         let tg = &r.tgs[g];
         let offset = (self.rng.next_u64() % u64::from(tg.interval)) as f64;
         Member {
@@ -223,7 +301,11 @@ impl Builder {
             role,
             ec2: Ec2State::Running,
             asg,
-            lifecycle: if asg.is_some() { Lifecycle::InService } else { Lifecycle::None },
+            lifecycle: if asg.is_some() {
+                Lifecycle::InService
+            } else {
+                Lifecycle::None
+            },
             healthy: true,
             launched: self.now.plus_secs(-86_400.0 * 3.0),
             cpu: 20.0,
@@ -233,7 +315,14 @@ impl Builder {
     }
 
     /// An Auto Scaling group (min, max, desired) in steady state, registered in `tgs`.
-    fn asg(&mut self, r: &mut RegionSim, name: &str, (min, max, desired): (u32, u32, u32), role: Role, tgs: Vec<(usize, u16)>) -> usize {
+    fn asg(
+        &mut self,
+        r: &mut RegionSim,
+        name: &str,
+        (min, max, desired): (u32, u32, u32),
+        role: Role,
+        tgs: Vec<(usize, u16)>,
+    ) -> usize {
         let a = r.asgs.len();
         r.asgs.push(SimAsg {
             name: name.to_owned(),
@@ -242,7 +331,7 @@ impl Builder {
             desired,
             role,
             azs: r.azs.clone(),
-            tgs: tgs.clone(),
+            tgs,
             activities: VecDeque::new(),
             cooldown_until: self.now,
             health_offset: (self.rng.next_u64() % 60) as i64,
@@ -250,8 +339,15 @@ impl Builder {
         for k in 0..desired as usize {
             let az = r.azs[k % r.azs.len()].clone();
             let id = self.instance(r, role, Some(a), &az);
-            for &(g, port) in &tgs {
-                let m = self.healthy_member(r, g, super::state::TargetRef::Instance(id.clone()), id.clone(), port, &az);
+            for (g, port) in r.asgs[a].tgs.clone() {
+                let m = self.healthy_member(
+                    r,
+                    g,
+                    super::state::TargetRef::Instance(id.clone()),
+                    id.clone(),
+                    port,
+                    &az,
+                );
                 r.tgs[g].members.push(m);
             }
         }
@@ -259,15 +355,30 @@ impl Builder {
     }
 
     /// An ECS service with `desired` healthy tasks on the capacity-provider group's instances.
-    fn service(&mut self, r: &mut RegionSim, cluster: &str, name: &str, desired: u32, tgs: Vec<(usize, u16)>, cap: usize) -> usize {
+    fn service(
+        &mut self,
+        r: &mut RegionSim,
+        cluster: &str,
+        name: &str,
+        desired: u32,
+        tgs: &[(usize, u16)],
+        cap: usize,
+    ) -> usize {
         let td = r.task_defs.len();
         r.task_defs.push(TaskDef {
             family: "appTaskDefinition".into(),
             revision: 7,
-            image: format!("{}.dkr.ecr.{}.amazonaws.com/bookstore:v1.4.2", super::DEMO_ACCOUNT, r.name),
+            image: format!(
+                "{}.dkr.ecr.{}.amazonaws.com/bookstore:v1.4.2",
+                super::DEMO_ACCOUNT,
+                r.name
+            ),
             good: true,
         });
-        let dep = format!("ecs-svc/{}", self.rng.next_u64() % 10_000_000_000_000_000_000);
+        let dep = format!(
+            "ecs-svc/{}",
+            self.rng.next_u64() % 10_000_000_000_000_000_000
+        );
         let s = r.services.len();
         let hosts: Vec<(String, String)> = r
             .instances
@@ -277,12 +388,22 @@ impl Builder {
             .collect();
         let mut tasks = Vec::new();
         for k in 0..desired as usize {
-            let (host, az) = hosts.get(k).cloned().unwrap_or_else(|| (String::new(), r.azs[0].clone()));
+            let (host, az) = hosts
+                .get(k)
+                .cloned()
+                .unwrap_or_else(|| (String::new(), r.azs[0].clone()));
             let az_i = r.azs.iter().position(|a| *a == az).unwrap_or(0);
             let ip = r.next_ip(az_i);
             let id = self.rng.hex(32);
-            for &(g, port) in &tgs {
-                let m = self.healthy_member(r, g, super::state::TargetRef::Task(id.clone()), ip.clone(), port, &az);
+            for &(g, port) in tgs {
+                let m = self.healthy_member(
+                    r,
+                    g,
+                    super::state::TargetRef::Task(id.clone()),
+                    ip.clone(),
+                    port,
+                    &az,
+                );
                 r.tgs[g].members.push(m);
             }
             if let Some(i) = r.instances.iter_mut().find(|i| i.id == host) {
@@ -305,7 +426,7 @@ impl Builder {
             desired,
             min_healthy: 50,
             max_percent: 100,
-            tgs,
+            tgs: tgs.to_vec(),
             deployments: vec![SimDeployment {
                 id: dep,
                 task_def: td,
@@ -325,9 +446,28 @@ impl Builder {
         s
     }
 
-    fn association(&mut self, r: &mut RegionSim, name: &str, document: &str, role: Role, duration_secs: f64) {
-        let seen: HashSet<String> = r.instances.iter().filter(|i| i.role == role).map(|i| i.id.clone()).collect();
-        let id = format!("{}-{}-{}-{}-{}", self.rng.hex(8), self.rng.hex(4), self.rng.hex(4), self.rng.hex(4), self.rng.hex(12));
+    fn association(
+        &mut self,
+        r: &mut RegionSim,
+        name: &str,
+        document: &str,
+        role: Role,
+        duration_secs: f64,
+    ) {
+        let seen: HashSet<String> = r
+            .instances
+            .iter()
+            .filter(|i| i.role == role)
+            .map(|i| i.id.clone())
+            .collect();
+        let id = format!(
+            "{}-{}-{}-{}-{}",
+            self.rng.hex(8),
+            self.rng.hex(4),
+            self.rng.hex(4),
+            self.rng.hex(4),
+            self.rng.hex(12)
+        );
         r.associations.push(SimAssociation {
             id,
             name: name.to_owned(),
@@ -335,7 +475,9 @@ impl Builder {
             role,
             schedule_secs: Some(1800),
             duration_secs,
-            last_scheduled: self.now.plus_secs(-600.0 - (self.rng.next_u64() % 600) as f64),
+            last_scheduled: self
+                .now
+                .plus_secs(-600.0 - (self.rng.next_u64() % 600) as f64),
             executions: VecDeque::new(),
             seen,
             run_now: false,
@@ -378,10 +520,35 @@ impl Builder {
         let az = r.azs[0].clone();
         self.instance(r, Role::Web, None, &az);
         let l = self.lb(r, "fa-092-NLB", "network", "internal");
-        let g = self.tg(r, l, "fa-092-NLBTargetGroup", ("TCP", 9090, "instance"), ("TCP", None, "traffic-port"), (10, 10, 3, 3));
-        let a = self.asg(r, "fa-092-AutoScalingGroup", (1, 4, desired), Role::App, vec![(g, 9090)]);
-        self.association(r, "fa-092-web-association", "AWS-RunShellScript", Role::Web, 15.0);
-        self.association(r, "fa-092-app-association", "AWS-ApplyAnsiblePlaybooks", Role::App, 90.0);
+        let g = self.tg(
+            r,
+            l,
+            "fa-092-NLBTargetGroup",
+            ("TCP", 9090, "instance"),
+            ("TCP", None, "traffic-port"),
+            (10, 10, 3, 3),
+        );
+        let a = self.asg(
+            r,
+            "fa-092-AutoScalingGroup",
+            (1, 4, desired),
+            Role::App,
+            vec![(g, 9090)],
+        );
+        self.association(
+            r,
+            "fa-092-web-association",
+            "AWS-RunShellScript",
+            Role::Web,
+            15.0,
+        );
+        self.association(
+            r,
+            "fa-092-app-association",
+            "AWS-ApplyAnsiblePlaybooks",
+            Role::App,
+            90.0,
+        );
         (g, a)
     }
 
@@ -390,19 +557,70 @@ impl Builder {
         let mut r = RegionSim::new(name, role);
         let (nlb_tg, app) = self.nlb_web_app(&mut r, scale);
         let alb = self.lb(&mut r, "bookstore-alb", "application", "internet-facing");
-        let fe = self.tg(&mut r, alb, "bookstore-frontend", ("HTTP", 80, "ip"), ("HTTP", Some("/"), "traffic-port"), (30, 5, 2, 2));
-        let be = self.tg(&mut r, alb, "bookstore-backend", ("HTTP", 8000, "ip"), ("HTTP", Some("/status"), "8000"), (30, 5, 2, 2));
-        let cap = self.asg(&mut r, "appCluster-capacity-asg", (0, 10, scale), Role::EcsHost, vec![]);
-        self.service(&mut r, "appCluster", "appService", scale, vec![(fe, 80), (be, 8000)], cap);
+        let fe = self.tg(
+            &mut r,
+            alb,
+            "bookstore-frontend",
+            ("HTTP", 80, "ip"),
+            ("HTTP", Some("/"), "traffic-port"),
+            (30, 5, 2, 2),
+        );
+        let be = self.tg(
+            &mut r,
+            alb,
+            "bookstore-backend",
+            ("HTTP", 8000, "ip"),
+            ("HTTP", Some("/status"), "8000"),
+            (30, 5, 2, 2),
+        );
+        let cap = self.asg(
+            &mut r,
+            "appCluster-capacity-asg",
+            (0, 10, scale),
+            Role::EcsHost,
+            vec![],
+        );
+        self.service(
+            &mut r,
+            "appCluster",
+            "appService",
+            scale,
+            &[(fe, 80), (be, 8000)],
+            cap,
+        );
         let alb_dim = format!("LoadBalancer={}", lb_dimension(&r.lbs[alb].arn));
         let tg_dim = format!("TargetGroup={}", tg_dimension(&r.tgs[nlb_tg].arn));
-        let mut cpu = self.alarm("bookstore-cpu-high", ("AWS/EC2", "CPUUtilization", "Average"), ("GreaterThanThreshold", 85.0, 60, 5), vec!["AutoScalingGroupName=fa-092-AutoScalingGroup".into()], MetricSource::AsgCpu(app));
+        let mut cpu = self.alarm(
+            "bookstore-cpu-high",
+            ("AWS/EC2", "CPUUtilization", "Average"),
+            ("GreaterThanThreshold", 85.0, 60, 5),
+            vec!["AutoScalingGroupName=fa-092-AutoScalingGroup".into()],
+            MetricSource::AsgCpu(app),
+        );
         cpu.scale_out = Some(app);
         r.alarms = vec![
-            self.alarm("bookstore-alb-5xx", ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum"), ("GreaterThanThreshold", 10.0, 60, 1), vec![alb_dim], MetricSource::Lb5xx(alb)),
+            self.alarm(
+                "bookstore-alb-5xx",
+                ("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum"),
+                ("GreaterThanThreshold", 10.0, 60, 1),
+                vec![alb_dim],
+                MetricSource::Lb5xx(alb),
+            ),
             cpu,
-            self.alarm("bookstore-unhealthy-hosts", ("AWS/NetworkELB", "UnHealthyHostCount", "Maximum"), ("GreaterThanThreshold", 0.0, 60, 2), vec![tg_dim], MetricSource::TgUnhealthy(nlb_tg)),
-            self.alarm("bookstore-log-errors", ("LogMetrics", "ErrorCount", "Sum"), ("GreaterThanThreshold", 10.0, 300, 1), vec![], MetricSource::LogErrors),
+            self.alarm(
+                "bookstore-unhealthy-hosts",
+                ("AWS/NetworkELB", "UnHealthyHostCount", "Maximum"),
+                ("GreaterThanThreshold", 0.0, 60, 2),
+                vec![tg_dim],
+                MetricSource::TgUnhealthy(nlb_tg),
+            ),
+            self.alarm(
+                "bookstore-log-errors",
+                ("LogMetrics", "ErrorCount", "Sum"),
+                ("GreaterThanThreshold", 10.0, 300, 1),
+                vec![],
+                MetricSource::LogErrors,
+            ),
         ];
         r
     }
@@ -414,6 +632,7 @@ pub fn large_estate(seed: u64, start: Timestamp) -> Sim {
     let mut sim = Sim {
         scenario: Scenario::AlbAsg,
         now: start,
+        origin: start,
         rng: Rng::new(seed),
         throttle_rng: Rng::new(seed ^ 0x55),
         regions: Vec::new(),
@@ -423,33 +642,86 @@ pub fn large_estate(seed: u64, start: Timestamp) -> Sim {
         base_rps: 4000.0,
         failover_routing: false,
     };
-    let mut b = Builder { rng: Rng::new(seed), now: start };
+    let mut b = Builder {
+        rng: Rng::new(seed),
+        now: start,
+    };
     let mut r = RegionSim::new("us-east-1", RegionRole::Primary);
     let mut groups = Vec::new();
     for l in 0..100 {
-        let lb = b.lb(&mut r, &format!("svc-{l:03}-alb"), "application", "internal");
+        let lb = b.lb(
+            &mut r,
+            &format!("svc-{l:03}-alb"),
+            "application",
+            "internal",
+        );
         for t in 0..5 {
-            let g = b.tg(&mut r, lb, &format!("svc-{l:03}-tg{t}"), ("HTTP", 8080, "instance"), ("HTTP", Some("/health"), "traffic-port"), (10, 5, 3, 2));
-            let a = b.asg(&mut r, &format!("svc-{l:03}-asg{t}"), (10, 40, 20), Role::App, vec![(g, 8080)]);
+            let g = b.tg(
+                &mut r,
+                lb,
+                &format!("svc-{l:03}-tg{t}"),
+                ("HTTP", 8080, "instance"),
+                ("HTTP", Some("/health"), "traffic-port"),
+                (10, 5, 3, 2),
+            );
+            let a = b.asg(
+                &mut r,
+                &format!("svc-{l:03}-asg{t}"),
+                (10, 40, 20),
+                Role::App,
+                vec![(g, 8080)],
+            );
             groups.push((g, a));
         }
     }
-    let cap = b.asg(&mut r, "ecs-capacity", (0, 1000, 400), Role::EcsHost, vec![]);
+    let cap = b.asg(
+        &mut r,
+        "ecs-capacity",
+        (0, 1000, 400),
+        Role::EcsHost,
+        vec![],
+    );
     for s in 0..200 {
-        b.service(&mut r, "bigCluster", &format!("service-{s:03}"), 2, vec![], cap);
+        b.service(
+            &mut r,
+            "bigCluster",
+            &format!("service-{s:03}"),
+            2,
+            &[],
+            cap,
+        );
     }
     for k in 0..100 {
-        b.association(&mut r, &format!("assoc-{k:03}"), "AWS-RunShellScript", Role::App, 20.0);
+        b.association(
+            &mut r,
+            &format!("assoc-{k:03}"),
+            "AWS-RunShellScript",
+            Role::App,
+            20.0,
+        );
     }
     for (k, &(g, a)) in groups.iter().enumerate() {
         let mut al = if k % 2 == 0 {
-            b.alarm(&format!("svc-{k:03}-cpu"), ("AWS/EC2", "CPUUtilization", "Average"), ("GreaterThanThreshold", 85.0, 60, 5), vec![], MetricSource::AsgCpu(a))
+            b.alarm(
+                &format!("svc-{k:03}-cpu"),
+                ("AWS/EC2", "CPUUtilization", "Average"),
+                ("GreaterThanThreshold", 85.0, 60, 5),
+                vec![],
+                MetricSource::AsgCpu(a),
+            )
         } else {
-            b.alarm(&format!("svc-{k:03}-unhealthy"), ("AWS/ApplicationELB", "UnHealthyHostCount", "Maximum"), ("GreaterThanThreshold", 0.0, 60, 2), vec![], MetricSource::TgUnhealthy(g))
+            b.alarm(
+                &format!("svc-{k:03}-unhealthy"),
+                ("AWS/ApplicationELB", "UnHealthyHostCount", "Maximum"),
+                ("GreaterThanThreshold", 0.0, 60, 2),
+                vec![],
+                MetricSource::TgUnhealthy(g),
+            )
         };
         for m in 0..60 {
             let v = 30.0 + 20.0 * ((k + m) as f64 / 7.0).sin();
-            al.history.push_back((start.plus_secs(-60.0 * (60 - m) as f64), v));
+            al.history
+                .push_back((start.plus_secs(-60.0 * (60 - m) as f64), v));
         }
         if k % 17 == 0 {
             al.state = AlarmState::Alarm;

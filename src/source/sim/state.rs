@@ -1,8 +1,7 @@
 //! The simulated estate's state: plain structs the dynamics step and the views read.
 
 use crate::model::{
-    AlarmState, ExecutionTarget, RegionRole, ScalingActivity, ServiceEvent, TargetState,
-    Timestamp,
+    AlarmState, ExecutionTarget, RegionRole, ScalingActivity, ServiceEvent, TargetState, Timestamp,
 };
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -157,6 +156,7 @@ pub enum TaskState {
 }
 
 #[derive(Debug, Clone)]
+#[allow(clippy::struct_field_names)] // ECS calls it the task's task definition.
 pub struct Task {
     pub id: String,
     pub ip: String,
@@ -223,7 +223,7 @@ pub struct SimAssociation {
 pub enum MetricSource {
     /// 5XX count answered through a load balancer (sum per minute).
     Lb5xx(usize),
-    /// Average CPU of the group's InService instances.
+    /// Average CPU of the group's `InService` instances.
     AsgCpu(usize),
     /// Unhealthy targets of a target group (maximum per minute).
     TgUnhealthy(usize),

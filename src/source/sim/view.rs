@@ -2,8 +2,8 @@
 
 use super::state::{Ec2State, Lifecycle, RegionSim, TaskState};
 use crate::model::{
-    Alarm, Association, AsgInstance, AutoScalingGroup, Capacity, Deployment, EcsService,
-    Execution, HealthCheck, LoadBalancer, Point, Target, TargetGroup,
+    Alarm, AsgInstance, Association, AutoScalingGroup, Capacity, Deployment, EcsService, Execution,
+    HealthCheck, LoadBalancer, Point, Target, TargetGroup,
 };
 
 fn describe(reason: &str) -> &'static str {
@@ -143,7 +143,12 @@ pub fn capacity(r: &RegionSim) -> Capacity {
                     running: count(Some(&d.id), &running),
                     pending: count(Some(&d.id), &pending),
                     failed: d.failed,
-                    rollout_state: if d.completed { "COMPLETED" } else { "IN_PROGRESS" }.into(),
+                    rollout_state: if d.completed {
+                        "COMPLETED"
+                    } else {
+                        "IN_PROGRESS"
+                    }
+                    .into(),
                     created_at: d.created_at,
                 })
                 .collect();
@@ -153,7 +158,9 @@ pub fn capacity(r: &RegionSim) -> Capacity {
                 desired: s.desired,
                 running: count(None, &running),
                 pending: count(None, &pending),
-                task_definition: primary.map(|d| r.task_defs[d.task_def].name()).unwrap_or_default(),
+                task_definition: primary
+                    .map(|d| r.task_defs[d.task_def].name())
+                    .unwrap_or_default(),
                 deployments,
                 events: s.events.iter().cloned().collect(),
                 min_healthy_percent: s.min_healthy,
@@ -234,4 +241,3 @@ pub fn alarms(r: &RegionSim) -> Vec<Alarm> {
         })
         .collect()
 }
-
