@@ -34,6 +34,34 @@ fn key(app: &mut App, c: KeyCode) {
 }
 
 fn bench(c: &mut Criterion) {
+    // The demo's own estate, as on an idle screen.
+    let sim = SimSource::new(opsdash::source::sim::Sim::new(
+        opsdash::source::sim::Scenario::WarmStandby,
+        1,
+        Timestamp(1_795_219_200_000),
+    ));
+    let themes = ThemeSet::built_in().unwrap();
+    let theme = themes.get("default").unwrap();
+    let mut small = App::new(sim.info(), Keymap::default(), themes, theme);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    for m in rt.block_on(poller::poll_all(&sim, |_| 0)) {
+        small.update(m);
+    }
+    c.bench_function("render warm-standby 120x40 (into a fresh buffer)", |b| {
+        b.iter(|| black_box(opsdash::ui::render_to_buffer(black_box(&small), 120, 40)));
+    });
+    let read = rt.block_on(poller::fetch(
+        &sim,
+        "us-east-1",
+        opsdash::app::Pane::Targets,
+        0,
+    ));
+    c.bench_function("apply one targets poll (warm-standby)", |b| {
+        b.iter(|| small.update(black_box(read.clone())));
+    });
+
     let mut app = loaded_app();
     let rows = app.pane(opsdash::app::Pane::Targets).rows.len();
     assert!(rows > 10_000, "large estate loaded: {rows} target rows");

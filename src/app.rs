@@ -334,6 +334,9 @@ pub struct App {
     /// Refresh interval per pane, seconds (for staleness).
     pub refresh_secs: [u64; 5],
     pub quit: bool,
+    /// Whether anything on screen may have changed since the last frame; the runtime draws only
+    /// then, so polls of a region that is not on screen cost no frame.
+    pub dirty: bool,
 }
 
 impl App {
@@ -364,6 +367,7 @@ impl App {
             selector: Selector::default(),
             refresh_secs: [5, 10, 30, 30, 5],
             quit: false,
+            dirty: true,
         }
     }
 
@@ -395,6 +399,19 @@ impl App {
 
     /// Applies one message; returns what the runtime must do.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        let visible = match &msg {
+            // A region that is not on screen shows only in the side-by-side view, the timeline and
+            // the header's API figure (which moves once a minute, with the clock).
+            Msg::Data {
+                region, payload, ..
+            } => {
+                region == self.region_name()
+                    || self.view == View::Regions
+                    || matches!(payload, Payload::Timeline(r) if r.result.as_ref().is_ok_and(|e| !e.is_empty()))
+            }
+            _ => true,
+        };
+        self.dirty |= visible;
         match msg {
             Msg::Key(k) => self.on_key(k),
             Msg::Resize(w, h) => {

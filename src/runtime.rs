@@ -96,6 +96,7 @@ pub async fn run(
 
     let mut last: Option<Buffer> = None;
     draw_if_changed(&mut terminal, &app, &mut last)?;
+    app.dirty = false;
     while let Some(first) = rx.recv().await {
         let mut effects = app.update(first);
         // Coalesce: apply everything already queued, then draw once.
@@ -129,7 +130,10 @@ pub async fn run(
         if app.quit {
             break;
         }
-        draw_if_changed(&mut terminal, &app, &mut last)?;
+        if app.dirty {
+            draw_if_changed(&mut terminal, &app, &mut last)?;
+            app.dirty = false;
+        }
     }
     for h in pollers {
         h.abort();
@@ -206,16 +210,17 @@ fn spawn_input_thread(tx: mpsc::UnboundedSender<Msg>) {
     });
 }
 
-/// Advances the simulation with real time × speed, once a second.
+/// Advances the simulation with real time × speed, once a second; tells the UI the time every
+/// five seconds (the clock shows minutes, ages move in 10 s steps, data carries its own time).
 fn spawn_demo_clock(sim: SimSource, speed: u32, tx: mpsc::UnboundedSender<Msg>) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(1));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tick.tick().await;
-        loop {
+        for n in 1u64.. {
             tick.tick().await;
             sim.advance(f64::from(speed));
-            if tx.send(Msg::Tick(sim.now())).is_err() {
+            if n % 5 == 0 && tx.send(Msg::Tick(sim.now())).is_err() {
                 return;
             }
         }

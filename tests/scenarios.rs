@@ -532,12 +532,22 @@ fn snapshot_json_has_exactly_the_contract_fields() {
 fn a_run_does_not_depend_on_the_wall_clock_second_it_started() {
     let run = |start: opsdash::model::Timestamp| {
         let mut sim = Sim::new(Scenario::WarmStandby, SEED, start);
-        sim.inject(&Fault::StopInstance { region: "us-east-1".into(), instance: None }).unwrap();
+        sim.inject(&Fault::StopInstance {
+            region: "us-east-1".into(),
+            instance: None,
+        })
+        .unwrap();
         sim.advance(1200.0);
         let mut out: Vec<String> = Vec::new();
         for r in ["us-east-1", "us-west-2"] {
             for e in sim.events_after(r, 0) {
-                out.push(format!("{} {:?} {} {}", e.at.secs() - start.secs(), e.kind, e.resource, e.message));
+                out.push(format!(
+                    "{} {:?} {} {}",
+                    e.at.secs() - start.secs(),
+                    e.kind,
+                    e.resource,
+                    e.message
+                ));
             }
         }
         out

@@ -66,9 +66,11 @@ fn pane_title(app: &App, p: Pane) -> Line<'static> {
     if let Some(age) = app.age(p) {
         let refresh = app.refresh_secs[p.index()] as f64;
         let stale = age > refresh * 3.0 + 10.0;
-        // Coarse steps, so an idle screen does not change every second.
-        let label = if age < 10.0 {
-            "<10s".to_owned()
+        // Data younger than twice the refresh interval reads "<Ns" and does not change while the
+        // pane keeps up, so an idle screen writes nothing; older data shows its age in 10 s steps.
+        let fresh = (refresh * 2.0).max(10.0);
+        let label = if age < fresh {
+            format!("<{}", short_age(fresh))
         } else {
             short_age((age / 10.0).floor() * 10.0)
         };
