@@ -333,6 +333,9 @@ pub struct App {
     pub selector: Selector,
     /// Refresh interval per pane, seconds (for staleness).
     pub refresh_secs: [u64; 5],
+    /// Source seconds per real second (`--speed` in the demo): polls run in real time, ages are
+    /// in source time, so freshness windows scale by this.
+    pub time_scale: f64,
     pub quit: bool,
     /// Whether anything on screen may have changed since the last frame; the runtime draws only
     /// then, so polls of a region that is not on screen cost no frame.
@@ -366,6 +369,7 @@ impl App {
             detail_scroll: 0,
             selector: Selector::default(),
             refresh_secs: [5, 10, 30, 30, 5],
+            time_scale: 1.0,
             quit: false,
             dirty: true,
         }

@@ -133,6 +133,7 @@ fn main() -> ExitCode {
                 refresh.timeline,
             ];
             app.now = sim.now();
+            app.time_scale = f64::from(cli.source.speed);
             runtime::install_panic_hook();
             let demo = Demo {
                 source: sim,

@@ -216,3 +216,20 @@ fn tab_completes_in_the_palette() {
         o => panic!("palette closed: {o:?}"),
     }
 }
+
+#[test]
+fn ages_scale_with_the_demo_speed() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    // Four virtual minutes since the last alarms poll: stale at speed 1, fresh at speed 10, where
+    // the 30 s real refresh spans five virtual minutes.
+    h.sim.advance(240.0);
+    let now = opsdash::source::EstateReader::now(&h.sim);
+    h.send(opsdash::app::Msg::Tick(now));
+    assert!(h.screen(120, 40).contains("Alarms stale 4m"));
+    h.app.time_scale = 10.0;
+    let s = h.screen(120, 40);
+    assert!(
+        s.contains("4 Alarms <10m") && !s.contains("Alarms stale"),
+        "{s}"
+    );
+}

@@ -64,7 +64,7 @@ fn pane_title(app: &App, p: Pane) -> Line<'static> {
         theme.title(),
     )];
     if let Some(age) = app.age(p) {
-        let refresh = app.refresh_secs[p.index()] as f64;
+        let refresh = app.refresh_secs[p.index()] as f64 * app.time_scale.max(1.0);
         let stale = age > refresh * 3.0 + 10.0;
         // Data younger than twice the refresh interval reads "<Ns" and does not change while the
         // pane keeps up, so an idle screen writes nothing; older data shows its age in 10 s steps.
