@@ -16,6 +16,8 @@ use std::collections::{HashMap, VecDeque};
 
 /// Timeline events the console keeps (all regions).
 pub const TIMELINE_KEPT: usize = 500;
+/// Seconds (real) a status message stays on the status line.
+pub const STATUS_SECS: f64 = 20.0;
 /// Points kept per alarm series: one hour of one-minute points.
 pub const SERIES_POINTS: usize = 60;
 
@@ -329,6 +331,8 @@ pub struct App {
     pub series: HashMap<(String, String), RingSeries>,
     pub api: ApiHealth,
     pub status: Option<(String, Severity)>,
+    /// When the status line was set (source clock); it clears itself after `STATUS_SECS`.
+    pub status_at: Timestamp,
     pub detail_scroll: usize,
     pub selector: Selector,
     /// Refresh interval per pane, seconds (for staleness).
@@ -366,6 +370,7 @@ impl App {
             series: HashMap::new(),
             api: ApiHealth::default(),
             status: None,
+            status_at: Timestamp::default(),
             detail_scroll: 0,
             selector: Selector::default(),
             refresh_secs: [5, 10, 30, 30, 5],
@@ -399,6 +404,7 @@ impl App {
 
     fn set_status(&mut self, msg: impl Into<String>, sev: Severity) {
         self.status = Some((msg.into(), sev));
+        self.status_at = self.now;
     }
 
     /// Applies one message; returns what the runtime must do.
@@ -425,6 +431,10 @@ impl App {
             }
             Msg::Tick(now) => {
                 self.now = self.now.max(now);
+                let expiry = STATUS_SECS * self.time_scale.max(1.0);
+                if self.status.is_some() && self.now.secs_since(self.status_at) > expiry {
+                    self.status = None;
+                }
                 vec![]
             }
             Msg::Data {

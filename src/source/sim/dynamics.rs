@@ -953,14 +953,7 @@ impl Sim {
             if targets.is_empty() {
                 continue;
             }
-            let id = format!(
-                "{}-{}-{}-{}-{}",
-                self.rng.hex(8),
-                self.rng.hex(4),
-                self.rng.hex(4),
-                self.rng.hex(4),
-                self.rng.hex(12)
-            );
+            let id = self.rng.uuid();
             let mut results = Vec::new();
             for t in &targets {
                 let dur = assoc.duration_secs * (0.8 + 0.4 * self.rng.f64());
@@ -1131,7 +1124,7 @@ impl Sim {
         let tick = self.tick();
         let mut transitions = Vec::new();
         let mut scale = Vec::new();
-        for (ai, al) in self.regions[r].alarms.iter_mut().enumerate() {
+        for al in &mut self.regions[r].alarms {
             let period_min = (al.period / 60).max(1) as usize;
             if (tick / 60) % period_min as i64 != 0 {
                 continue;
@@ -1191,24 +1184,13 @@ impl Sim {
                     comparison_words(al.comparison),
                     al.threshold
                 );
-                transitions.push((ai, al.name.clone(), al.state, new_state));
+                transitions.push((al.name.clone(), al.state, new_state));
                 al.state = new_state;
                 al.updated_at = now;
             }
         }
-        for (_, name, from, to) in transitions {
-            let sev = if to == AlarmState::Alarm {
-                Severity::Crit
-            } else {
-                Severity::Ok
-            };
-            self.emit(
-                r,
-                EventKind::Alarm,
-                sev,
-                &name,
-                format!("{} -> {}", from.as_str(), to.as_str()),
-            );
+        for (name, from, to) in transitions {
+            self.alarm_event(r, &name, from, to, "");
         }
         for (a, alarm) in scale {
             let g = &self.regions[r].asgs[a];
@@ -1461,20 +1443,20 @@ impl Sim {
         al.updated_at = now;
         let name = al.name.clone();
         if from != state {
-            let sev = if state == AlarmState::Alarm {
-                Severity::Crit
-            } else {
-                Severity::Ok
-            };
-            self.emit(
-                r,
-                EventKind::Alarm,
-                sev,
-                &name,
-                format!("{} -> {} (set: {reason})", from.as_str(), state.as_str()),
-            );
+            self.alarm_event(r, &name, from, state, &format!(" (set: {reason})"));
         }
         Ok(())
+    }
+
+    /// Records an alarm's state change on the timeline.
+    fn alarm_event(&mut self, r: usize, name: &str, from: AlarmState, to: AlarmState, note: &str) {
+        let sev = if to == AlarmState::Alarm {
+            Severity::Crit
+        } else {
+            Severity::Ok
+        };
+        let msg = format!("{} -> {}{note}", from.as_str(), to.as_str());
+        self.emit(r, EventKind::Alarm, sev, name, msg);
     }
 
     /// Timestamp helper for other modules.

@@ -42,6 +42,18 @@ impl Rng {
         s
     }
 
+    /// A random UUID-shaped id (association and execution ids).
+    pub fn uuid(&mut self) -> String {
+        format!(
+            "{}-{}-{}-{}-{}",
+            self.hex(8),
+            self.hex(4),
+            self.hex(4),
+            self.hex(4),
+            self.hex(12)
+        )
+    }
+
     /// Symmetric noise in [-amp, amp].
     pub fn noise(&mut self, amp: f64) -> f64 {
         (self.f64() * 2.0 - 1.0) * amp

@@ -460,14 +460,7 @@ impl Builder {
             .filter(|i| i.role == role)
             .map(|i| i.id.clone())
             .collect();
-        let id = format!(
-            "{}-{}-{}-{}-{}",
-            self.rng.hex(8),
-            self.rng.hex(4),
-            self.rng.hex(4),
-            self.rng.hex(4),
-            self.rng.hex(12)
-        );
+        let id = self.rng.uuid();
         r.associations.push(SimAssociation {
             id,
             name: name.to_owned(),
