@@ -231,3 +231,34 @@ fn tiny_terminal_says_so_and_still_quits() {
     pty.send("q");
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
+
+#[test]
+fn a_panic_restores_the_terminal_before_the_report() {
+    // The probe sits next to the test binaries: target/<profile>/examples/panic_probe.
+    let exe = std::env::current_exe().unwrap();
+    let probe = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .unwrap()
+        .join("examples/panic_probe");
+    assert!(
+        probe.exists(),
+        "{} is built by a full `cargo test`; alone, run `cargo build --example panic_probe` first",
+        probe.display()
+    );
+    let mut pty = Pty::open(80, 24);
+    let mut child = pty.spawn(&probe, &[]);
+    pty.wait_for("probe: terminal taken over", Duration::from_secs(10));
+    assert!(pty.parser.lock().unwrap().screen().alternate_screen());
+    let status = wait_exit(&mut child, Duration::from_secs(10));
+    assert!(!status.success(), "a panic exits non-zero");
+    let raw = String::from_utf8_lossy(&pty.raw.lock().unwrap()).to_string();
+    let leave = raw.rfind("\x1b[?1049l").expect("left the alternate screen");
+    let report = raw
+        .rfind("probe panic: something went wrong")
+        .expect("the panic is reported");
+    assert!(leave < report, "the terminal is restored before the report");
+    assert!(!pty.parser.lock().unwrap().screen().alternate_screen());
+    assert!(!pty.parser.lock().unwrap().screen().hide_cursor());
+    assert_cooked_mode(&mut pty);
+}
