@@ -508,6 +508,10 @@ impl App {
                     a
                 });
                 if let Ok(alarms) = &res {
+                    // Drop the history of alarms that no longer exist.
+                    self.series.retain(|(r, name), _| {
+                        r != region || alarms.iter().any(|a| &a.name == name)
+                    });
                     for a in alarms {
                         self.series
                             .entry((region.to_owned(), a.name.clone()))

@@ -557,3 +557,59 @@ fn a_run_does_not_depend_on_the_wall_clock_second_it_started() {
     assert!(a.len() > 10);
     assert_eq!(a, b);
 }
+
+#[test]
+fn a_day_of_churn_stays_bounded() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    let region = h.primary();
+    // A crash-looping image, instances stopped every hour, and throttling now and then: the
+    // noisiest day the demo can have.
+    h.inject(&Fault::BadImage {
+        region: region.clone(),
+    });
+    for hour in 0..24 {
+        h.inject(&Fault::StopInstance {
+            region: region.clone(),
+            instance: None,
+        });
+        if hour % 6 == 0 {
+            h.inject(&Fault::Throttling);
+        }
+        for _ in 0..12 {
+            h.advance(300.0);
+        }
+    }
+    assert!(h.app.timeline.len() <= opsdash::app::TIMELINE_KEPT);
+    assert!(
+        h.app
+            .series
+            .values()
+            .all(|s| s.len() <= opsdash::app::SERIES_POINTS)
+    );
+    assert!(
+        h.app.series.len() <= 9,
+        "one series per alarm: {}",
+        h.app.series.len()
+    );
+    let s = h.snapshot();
+    let svc = &s.regions[0].ecs_services[0];
+    assert!(
+        svc.deployments[0].failed > 100,
+        "the image crash-looped all day"
+    );
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let cap = rt
+        .block_on(opsdash::source::EstateReader::capacity(&h.sim, &region))
+        .result
+        .unwrap();
+    assert!(cap.ecs_services[0].events.len() <= 100);
+    assert!(
+        cap.auto_scaling_groups
+            .iter()
+            .all(|g| g.activities.len() <= 50)
+    );
+    let tasks = cap.ecs_services[0].running + cap.ecs_services[0].pending;
+    assert!(tasks <= 4, "no task leak: {tasks}");
+}

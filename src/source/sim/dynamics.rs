@@ -941,6 +941,12 @@ impl Sim {
                         .collect()
                 }
             };
+            // Forget instances that are gone, so the set stays the size of the fleet.
+            let region = &mut self.regions[r];
+            let alive = &region.index;
+            region.associations[a]
+                .seen
+                .retain(|id| alive.contains_key(id));
             let assoc = &mut self.regions[r].associations[a];
             let was_forced = assoc.run_now;
             assoc.run_now = false;

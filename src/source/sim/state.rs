@@ -331,10 +331,10 @@ impl RegionSim {
     }
 
     pub fn next_ip(&mut self, az_index: usize) -> String {
-        self.ip_counter += 1;
+        self.ip_counter = self.ip_counter.wrapping_add(1);
         format!(
             "10.0.{}.{}",
-            az_index * 16 + (self.ip_counter as usize / 250),
+            az_index * 16 + (self.ip_counter as usize / 250) % 16,
             self.ip_counter % 250 + 4
         )
     }
