@@ -69,17 +69,6 @@ fn main() -> ExitCode {
             };
         }
     };
-    let Some(scenario_name) = cli.source.demo.clone() else {
-        return fail(
-            "live AWS mode is not available in this build yet; run the console on the simulated estate with `opsdash --demo` (scenarios: warm-standby, nlb-web-app, ecs, alb-asg)",
-        );
-    };
-    let scenario = match Scenario::parse(&scenario_name) {
-        Ok(s) => s,
-        Err(e) => return fail(e),
-    };
-    let sim = SimSource::new(Sim::new(scenario, cli.source.seed, Timestamp::now()));
-    let source: Arc<dyn EstateReader> = Arc::new(sim.clone());
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -87,6 +76,18 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
+    let (source, demo): (Arc<dyn EstateReader>, Option<(SimSource, Scenario)>) =
+        match cli.source.demo.clone() {
+            Some(name) => {
+                let scenario = match Scenario::parse(&name) {
+                    Ok(s) => s,
+                    Err(e) => return fail(e),
+                };
+                let sim = SimSource::new(Sim::new(scenario, cli.source.seed, Timestamp::now()));
+                (Arc::new(sim.clone()), Some((sim, scenario)))
+            }
+            None => (rt.block_on(connect_live(&cli.source, &config)), None),
+        };
     match cli.command {
         Some(Command::Snapshot { json }) => {
             let snap = rt.block_on(poller::snapshot(&*source));
@@ -120,7 +121,7 @@ fn main() -> ExitCode {
                 };
             }
             let mut app = App::new(source.info(), config.keymap.clone(), themes, theme);
-            app.scenario = Some(scenario);
+            app.scenario = demo.as_ref().map(|(_, s)| *s);
             app.no_color = no_color();
             app.ascii = cli.source.ascii;
             app.read_only = cli.source.read_only || config.read_only;
@@ -132,15 +133,17 @@ fn main() -> ExitCode {
                 refresh.alarms,
                 refresh.timeline,
             ];
-            app.now = sim.now();
-            app.time_scale = f64::from(cli.source.speed);
+            app.now = source.now();
+            if demo.is_some() {
+                app.time_scale = f64::from(cli.source.speed);
+            }
             runtime::install_panic_hook();
-            let demo = Demo {
+            let demo = demo.map(|(sim, _)| Demo {
                 source: sim,
                 speed: cli.source.speed,
                 seed: cli.source.seed,
-            };
-            match rt.block_on(runtime::run(app, source, Some(demo), refresh)) {
+            });
+            match rt.block_on(runtime::run(app, source, demo, refresh)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     runtime::restore_terminal();
@@ -149,6 +152,60 @@ fn main() -> ExitCode {
             }
         }
     }
+}
+
+/// Connects to AWS with the aws cli's credential chain; on failure (no credentials, an expired
+/// SSO token, no region, no answer within 20 s) a source that reports the cause on every pane.
+async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<dyn EstateReader> {
+    use opsdash::model::{RegionInfo, RegionRole};
+    use opsdash::source::aws::{AwsOptions, AwsSource, Unavailable};
+    let opts = AwsOptions {
+        profile: args.profile.clone(),
+        region: args
+            .region
+            .clone()
+            .or_else(|| config.regions.first().cloned()),
+        dr_region: args
+            .dr_region
+            .clone()
+            .or_else(|| config.regions.get(1).cloned()),
+    };
+    let attempt = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        AwsSource::connect(&opts),
+    )
+    .await;
+    let error = match attempt {
+        Ok(Ok(src)) => return Arc::new(src),
+        Ok(Err(e)) => e,
+        Err(_) => opsdash::source::SourceError::new(
+            opsdash::source::ErrorClass::Network,
+            "sts",
+            "GetCallerIdentity",
+            "Timeout",
+            "no answer from STS within 20 s",
+        ),
+    };
+    let primary = opts
+        .region
+        .clone()
+        .or_else(|| std::env::var("AWS_REGION").ok())
+        .unwrap_or_else(|| "no-region".into());
+    let mut regions = vec![RegionInfo {
+        name: primary,
+        role: RegionRole::Primary,
+    }];
+    if let Some(dr) = opts.dr_region {
+        regions.push(RegionInfo {
+            name: dr,
+            role: RegionRole::Dr,
+        });
+    }
+    Arc::new(Unavailable {
+        error,
+        regions,
+        profile: opts.profile,
+    })
 }
 
 /// `NO_COLOR` set to anything non-empty turns colour off (no-color.org).

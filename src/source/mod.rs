@@ -2,6 +2,7 @@
 //! code know about where data comes from. The simulated estate (`sim`) is one implementation;
 //! live AWS is another.
 
+pub mod aws;
 pub mod sim;
 
 use crate::model::{
@@ -57,6 +58,8 @@ pub struct SourceError {
     pub operation: String,
     pub code: String,
     pub message: String,
+    /// The one-line fix, e.g. `aws sso login --profile P`, or the missing IAM action.
+    pub hint: Option<Box<str>>,
 }
 
 impl SourceError {
@@ -73,6 +76,7 @@ impl SourceError {
             operation: operation.to_owned(),
             code: code.to_owned(),
             message: message.into(),
+            hint: None,
         }
     }
 
@@ -93,7 +97,11 @@ impl fmt::Display for SourceError {
             f,
             "{} {}:{}: {}",
             self.code, self.service, self.operation, self.message
-        )
+        )?;
+        if let Some(h) = &self.hint {
+            write!(f, " ({h})")?;
+        }
+        Ok(())
     }
 }
 

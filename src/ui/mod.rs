@@ -198,8 +198,20 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
     let errors: Vec<String> = Pane::ALL
         .iter()
         .filter_map(|p| {
-            app.pane_error(*p)
-                .map(|e| format!("{}: {} ({}:{})", p.title(), e.code, e.service, e.operation))
+            app.pane_error(*p).map(|e| {
+                let hint = e
+                    .hint
+                    .as_deref()
+                    .map(|h| format!(" - {h}"))
+                    .unwrap_or_default();
+                format!(
+                    "{}: {} ({}:{}){hint}",
+                    p.title(),
+                    e.code,
+                    e.service,
+                    e.operation
+                )
+            })
         })
         .collect();
     if let Some((msg, sev)) = &app.status {

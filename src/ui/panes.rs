@@ -466,6 +466,18 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
     if let Some(e) = app.pane_error(p) {
         spans.push(Span::styled(format!(" {} ", e.code), t.crit()));
     }
+    let has_data = match p {
+        Pane::Targets => d.targets.value.is_some(),
+        Pane::Capacity => d.capacity.value.is_some(),
+        Pane::Runs => d.runs.value.is_some(),
+        Pane::Alarms => d.alarms.value.is_some(),
+        Pane::Timeline => d.timeline_at.is_some(),
+    };
+    if !has_data {
+        // Never summarise data we do not have as if it were empty.
+        spans.push(Span::styled(" no data yet", t.muted()));
+        return Line::from(spans);
+    }
     match p {
         Pane::Targets => {
             let groups = lbs(d).iter().flat_map(|l| &l.target_groups);

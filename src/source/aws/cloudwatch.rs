@@ -1,0 +1,184 @@
+//! CloudWatch: alarms (all pages), their metrics over the last hour in GetMetricData batches of
+//! 500 queries, and alarm history for the timeline.
+
+use super::errors::map;
+use super::{RegionClients, event, ts};
+use crate::model::{Alarm, AlarmState, Event, EventKind, Point, Severity, Timestamp};
+use crate::source::SourceError;
+use aws_sdk_cloudwatch::primitives::DateTime;
+use aws_sdk_cloudwatch::types as t;
+use std::collections::HashMap;
+
+const SVC: &str = "monitoring";
+/// GetMetricData takes at most 500 queries.
+pub const METRIC_QUERIES_BATCH: usize = 500;
+
+pub async fn alarms(r: &RegionClients, profile: Option<&str>) -> Result<Vec<Alarm>, SourceError> {
+    let c = &r.cloudwatch;
+    let metric_alarms: Vec<t::MetricAlarm> = c
+        .describe_alarms()
+        .into_paginator()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| map(SVC, "DescribeAlarms", profile, &e))?
+        .into_iter()
+        .flat_map(|page| page.metric_alarms.unwrap_or_default())
+        .collect();
+    let mut out: Vec<Alarm> = metric_alarms.iter().map(alarm).collect();
+    // One query per alarm with a plain metric; batched at the API's limit.
+    let queries: Vec<(usize, t::MetricDataQuery)> = metric_alarms
+        .iter()
+        .enumerate()
+        .filter_map(|(i, a)| query(i, a).map(|q| (i, q)))
+        .collect();
+    let end = Timestamp::now();
+    let start = end.plus_secs(-3600.0);
+    for batch in queries.chunks(METRIC_QUERIES_BATCH) {
+        let mut results: Vec<t::MetricDataResult> = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let page = c
+                .get_metric_data()
+                .set_metric_data_queries(Some(batch.iter().map(|(_, q)| q.clone()).collect()))
+                .start_time(DateTime::from_millis(start.0))
+                .end_time(DateTime::from_millis(end.0))
+                .scan_by(t::ScanBy::TimestampAscending)
+                .set_next_token(next.clone())
+                .send()
+                .await
+                .map_err(|e| map(SVC, "GetMetricData", profile, &e))?;
+            results.extend(page.metric_data_results().iter().cloned());
+            next = page.next_token().map(str::to_owned);
+            if next.is_none() {
+                break;
+            }
+        }
+        merge_series(&mut out, &results);
+    }
+    Ok(out)
+}
+
+/// The GetMetricData query of an alarm's metric, id `m<index>`.
+fn query(i: usize, a: &t::MetricAlarm) -> Option<t::MetricDataQuery> {
+    let metric = t::Metric::builder()
+        .namespace(a.namespace()?)
+        .metric_name(a.metric_name()?)
+        .set_dimensions(Some(a.dimensions().to_vec()))
+        .build();
+    let stat = t::MetricStat::builder()
+        .metric(metric)
+        .period(60)
+        .stat(a.statistic().map_or("Average", t::Statistic::as_str))
+        .build();
+    Some(
+        t::MetricDataQuery::builder()
+            .id(format!("m{i}"))
+            .metric_stat(stat)
+            .return_data(true)
+            .build(),
+    )
+}
+
+/// Adds GetMetricData results (ids `m<index>`, any order, any page) to the alarms' series.
+pub fn merge_series(alarms: &mut [Alarm], results: &[t::MetricDataResult]) {
+    let mut by_index: HashMap<usize, Vec<Point>> = HashMap::new();
+    for r in results {
+        let Some(i) = r
+            .id()
+            .and_then(|id| id.strip_prefix('m'))
+            .and_then(|n| n.parse().ok())
+        else {
+            continue;
+        };
+        let pts = by_index.entry(i).or_default();
+        for (t, v) in r.timestamps().iter().zip(r.values()) {
+            if let Ok(ms) = t.to_millis() {
+                pts.push(Point {
+                    at: Timestamp(ms),
+                    value: *v,
+                });
+            }
+        }
+    }
+    for (i, mut pts) in by_index {
+        if let Some(a) = alarms.get_mut(i) {
+            a.series.append(&mut pts);
+            a.series.sort_by_key(|p| p.at);
+            a.series.dedup_by_key(|p| p.at);
+        }
+    }
+}
+
+/// SDK alarm to model.
+pub fn alarm(a: &t::MetricAlarm) -> Alarm {
+    Alarm {
+        name: a.alarm_name().unwrap_or_default().to_owned(),
+        state: a
+            .state_value()
+            .and_then(|s| AlarmState::parse(s.as_str()))
+            .unwrap_or(AlarmState::InsufficientData),
+        reason: a.state_reason().unwrap_or_default().to_owned(),
+        updated_at: ts(a.state_updated_timestamp()),
+        namespace: a.namespace().unwrap_or_default().to_owned(),
+        metric: a.metric_name().unwrap_or_default().to_owned(),
+        threshold: a.threshold().unwrap_or(0.0),
+        comparison: a
+            .comparison_operator()
+            .map(|c| c.as_str().to_owned())
+            .unwrap_or_default(),
+        statistic: a
+            .statistic()
+            .map(|s| s.as_str().to_owned())
+            .unwrap_or_default(),
+        period_secs: a.period().map_or(0, |p| p.max(0) as u32),
+        evaluation_periods: a.evaluation_periods().map_or(0, |p| p.max(0) as u32),
+        dimensions: a
+            .dimensions()
+            .iter()
+            .map(|d| {
+                format!(
+                    "{}={}",
+                    d.name().unwrap_or_default(),
+                    d.value().unwrap_or_default()
+                )
+            })
+            .collect(),
+        series: Vec::new(),
+    }
+}
+
+/// Recent state changes of the region's alarms (one page), as timeline events.
+pub async fn history(
+    r: &RegionClients,
+    profile: Option<&str>,
+) -> Result<Vec<(String, Event)>, SourceError> {
+    let out = r
+        .cloudwatch
+        .describe_alarm_history()
+        .history_item_type(t::HistoryItemType::StateUpdate)
+        .max_records(100)
+        .send()
+        .await
+        .map_err(|e| map(SVC, "DescribeAlarmHistory", profile, &e))?;
+    Ok(out
+        .alarm_history_items()
+        .iter()
+        .map(|h| {
+            let name = h.alarm_name().unwrap_or_default();
+            let at = ts(h.timestamp());
+            let summary = h.history_summary().unwrap_or_default().to_owned();
+            let sev = if summary.contains("to ALARM") {
+                Severity::Crit
+            } else if summary.contains("to OK") {
+                Severity::Ok
+            } else {
+                Severity::Info
+            };
+            (
+                format!("cw:{name}:{}", at.0),
+                event(at, &r.info.name, EventKind::Alarm, sev, name, summary),
+            )
+        })
+        .collect())
+}

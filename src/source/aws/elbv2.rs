@@ -1,0 +1,136 @@
+//! Elastic Load Balancing v2: load balancers, target groups (all pages), and one
+//! DescribeTargetHealth per target group.
+
+use super::RegionClients;
+use super::errors::map;
+use crate::model::{HealthCheck, LoadBalancer, Target, TargetGroup, TargetState};
+use crate::source::SourceError;
+use aws_sdk_elasticloadbalancingv2::types as t;
+
+const SVC: &str = "elasticloadbalancing";
+
+pub async fn load_balancers(
+    r: &RegionClients,
+    profile: Option<&str>,
+) -> Result<Vec<LoadBalancer>, SourceError> {
+    let c = &r.elbv2;
+    let lbs: Vec<t::LoadBalancer> = c
+        .describe_load_balancers()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| map(SVC, "DescribeLoadBalancers", profile, &e))?;
+    let tgs: Vec<t::TargetGroup> = c
+        .describe_target_groups()
+        .into_paginator()
+        .items()
+        .send()
+        .try_collect()
+        .await
+        .map_err(|e| map(SVC, "DescribeTargetGroups", profile, &e))?;
+    let mut out: Vec<LoadBalancer> = lbs.iter().map(load_balancer).collect();
+    for tg in &tgs {
+        let arn = tg.target_group_arn().unwrap_or_default();
+        let health = c
+            .describe_target_health()
+            .target_group_arn(arn)
+            .send()
+            .await
+            .map_err(|e| map(SVC, "DescribeTargetHealth", profile, &e))?;
+        let group = target_group(tg, health.target_health_descriptions());
+        // A target group belongs to each of its load balancers (usually one).
+        for lb_arn in tg.load_balancer_arns() {
+            if let Some(lb) = out.iter_mut().find(|l| &l.arn == lb_arn) {
+                lb.target_groups.push(group.clone());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// SDK load balancer to model (target groups are added by the caller).
+pub fn load_balancer(l: &t::LoadBalancer) -> LoadBalancer {
+    LoadBalancer {
+        name: l.load_balancer_name().unwrap_or_default().to_owned(),
+        arn: l.load_balancer_arn().unwrap_or_default().to_owned(),
+        lb_type: l
+            .r#type()
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default(),
+        scheme: l
+            .scheme()
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default(),
+        state: l
+            .state()
+            .and_then(|s| s.code())
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default(),
+        dns_name: l.dns_name().unwrap_or_default().to_owned(),
+        target_groups: Vec::new(),
+    }
+}
+
+/// SDK target group and its health to model.
+pub fn target_group(g: &t::TargetGroup, health: &[t::TargetHealthDescription]) -> TargetGroup {
+    let u = |v: Option<i32>| v.map_or(0, |x| x.max(0) as u32);
+    let mut out = TargetGroup {
+        name: g.target_group_name().unwrap_or_default().to_owned(),
+        arn: g.target_group_arn().unwrap_or_default().to_owned(),
+        protocol: g
+            .protocol()
+            .map(|p| p.as_str().to_owned())
+            .unwrap_or_default(),
+        port: g.port().map_or(0, |p| p.clamp(0, 65535) as u16),
+        healthy: 0,
+        total: 0,
+        targets: health.iter().map(target).collect(),
+        target_type: g
+            .target_type()
+            .map(|x| x.as_str().to_owned())
+            .unwrap_or_default(),
+        health_check: HealthCheck {
+            protocol: g
+                .health_check_protocol()
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+            port: g.health_check_port().unwrap_or("traffic-port").to_owned(),
+            path: g.health_check_path().map(str::to_owned),
+            interval_secs: u(g.health_check_interval_seconds()),
+            timeout_secs: u(g.health_check_timeout_seconds()),
+            healthy_threshold: u(g.healthy_threshold_count()),
+            unhealthy_threshold: u(g.unhealthy_threshold_count()),
+            matcher: g.matcher().and_then(|m| m.http_code()).map(str::to_owned),
+        },
+    };
+    out.recount();
+    out
+}
+
+fn target(d: &t::TargetHealthDescription) -> Target {
+    let h = d.target_health();
+    Target {
+        id: d
+            .target()
+            .and_then(|x| x.id())
+            .unwrap_or_default()
+            .to_owned(),
+        port: d
+            .target()
+            .and_then(t::TargetDescription::port)
+            .map_or(0, |p| p.clamp(0, 65535) as u16),
+        az: d
+            .target()
+            .and_then(|x| x.availability_zone())
+            .unwrap_or_default()
+            .to_owned(),
+        state: h
+            .and_then(|x| x.state())
+            .and_then(|s| TargetState::parse(s.as_str()))
+            .unwrap_or(TargetState::Unavailable),
+        reason: h.and_then(|x| x.reason()).map(|r| r.as_str().to_owned()),
+        description: h.and_then(|x| x.description()).map(str::to_owned),
+    }
+}

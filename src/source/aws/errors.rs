@@ -1,0 +1,117 @@
+//! AWS errors to `SourceError`: the error code, a class for the screen, and a one-line hint.
+
+use crate::source::{ErrorClass, SourceError};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::display::DisplayErrorContext;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+/// The class of an AWS error code.
+pub fn classify(code: &str) -> ErrorClass {
+    match code {
+        "Throttling"
+        | "ThrottlingException"
+        | "ThrottledException"
+        | "RequestLimitExceeded"
+        | "TooManyRequestsException"
+        | "RequestThrottled"
+        | "RequestThrottledException"
+        | "SlowDown"
+        | "PriorRequestNotComplete" => ErrorClass::Throttling,
+        "AccessDenied"
+        | "AccessDeniedException"
+        | "UnauthorizedOperation"
+        | "UnauthorizedException" => ErrorClass::AccessDenied,
+        "ExpiredToken"
+        | "ExpiredTokenException"
+        | "InvalidClientTokenId"
+        | "UnrecognizedClientException"
+        | "InvalidToken"
+        | "TokenRefreshRequired"
+        | "NoCredentials" => ErrorClass::ExpiredCredentials,
+        "ValidationError"
+        | "ValidationException"
+        | "InvalidParameterValue"
+        | "InvalidParameterException"
+        | "ClientException" => ErrorClass::Validation,
+        _ => ErrorClass::Other,
+    }
+}
+
+/// The IAM service prefix of an SDK service name.
+fn iam_prefix(service: &str) -> &str {
+    match service {
+        "elasticloadbalancing" | "elasticloadbalancingv2" => "elasticloadbalancing",
+        "monitoring" | "cloudwatch" => "cloudwatch",
+        other => other,
+    }
+}
+
+/// The one-line fix for an error, if there is an obvious one.
+pub fn hint(
+    class: ErrorClass,
+    service: &str,
+    operation: &str,
+    profile: Option<&str>,
+) -> Option<String> {
+    match class {
+        ErrorClass::ExpiredCredentials => Some(match profile {
+            Some(p) => format!("credentials expired or invalid: run `aws sso login --profile {p}`"),
+            None => "credentials expired or invalid: refresh them (aws sso login, or new keys)"
+                .to_owned(),
+        }),
+        ErrorClass::AccessDenied => Some(format!(
+            "the caller lacks IAM permission {}:{operation}",
+            iam_prefix(service)
+        )),
+        ErrorClass::Throttling => Some("throttled: backing off".to_owned()),
+        ErrorClass::Network => {
+            Some("no answer from the endpoint: check the network or AWS_ENDPOINT_URL".to_owned())
+        }
+        _ => None,
+    }
+}
+
+/// Maps an SDK error.
+pub fn map<E, R>(
+    service: &str,
+    operation: &str,
+    profile: Option<&str>,
+    e: &SdkError<E, R>,
+) -> SourceError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: std::fmt::Debug,
+{
+    let (code, message, class) = match e {
+        SdkError::ServiceError(se) => {
+            let err = se.err();
+            let code = err.code().unwrap_or("Unknown").to_owned();
+            let class = classify(&code);
+            (code, err.message().unwrap_or("").to_owned(), class)
+        }
+        SdkError::TimeoutError(_) => (
+            "Timeout".to_owned(),
+            "the request timed out".to_owned(),
+            ErrorClass::Network,
+        ),
+        SdkError::DispatchFailure(_)
+        | SdkError::ResponseError(_)
+        | SdkError::ConstructionFailure(_)
+        | _ => {
+            let text = DisplayErrorContext(e).to_string();
+            let lower = text.to_lowercase();
+            if lower.contains("credential") || lower.contains("token") || lower.contains("sso") {
+                (
+                    "NoCredentials".to_owned(),
+                    text,
+                    ErrorClass::ExpiredCredentials,
+                )
+            } else {
+                ("NetworkError".to_owned(), text, ErrorClass::Network)
+            }
+        }
+    };
+    let mut err = SourceError::new(class, service, operation, &code, message);
+    err.hint = hint(class, service, operation, profile).map(String::into_boxed_str);
+    err
+}

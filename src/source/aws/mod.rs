@@ -1,0 +1,510 @@
+//! The live source: a real AWS account through the official aws-sdk-rust clients. AWS types never
+//! leave this module; each service file converts its responses to the model.
+//!
+//! Every request is counted per service and operation by an interceptor (the header's API figure,
+//! and tests that check a full refresh makes exactly the calls the batch limits require).
+
+mod autoscaling;
+mod cloudwatch;
+mod ecs;
+mod elbv2;
+mod errors;
+mod ssm;
+
+pub use errors::classify;
+
+use crate::model::{
+    Alarm, Association, Capacity, Event, EventKind, LoadBalancer, RegionInfo, RegionRole, Severity,
+    Timestamp,
+};
+use crate::source::{CallStats, EstateReader, Read, SourceError, SourceInfo, SourceKind};
+use async_trait::async_trait;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Timeline keys remembered per region, so an event is reported once.
+const SEEN_KEPT: usize = 5000;
+
+/// Counts every request attempt by (service, operation).
+#[derive(Debug, Default)]
+pub struct CallCounter {
+    counts: Mutex<BTreeMap<(String, String), u32>>,
+}
+
+impl CallCounter {
+    /// Requests so far, by (service, operation).
+    pub fn snapshot(&self) -> BTreeMap<(String, String), u32> {
+        self.counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// All requests so far.
+    pub fn total(&self) -> u32 {
+        self.snapshot().values().sum()
+    }
+
+    pub fn reset(&self) {
+        self.counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+}
+
+/// The interceptor that feeds a [`CallCounter`].
+#[derive(Debug, Clone)]
+pub struct CountCalls(pub Arc<CallCounter>);
+
+impl Intercept for CountCalls {
+    fn name(&self) -> &'static str {
+        "opsdash::CountCalls"
+    }
+
+    fn read_before_transmit(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let (service, op) = cfg
+            .load::<Metadata>()
+            .map_or(("?".to_owned(), "?".to_owned()), |m| {
+                (m.service().to_owned(), m.name().to_owned())
+            });
+        *self
+            .0
+            .counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry((service, op))
+            .or_default() += 1;
+        Ok(())
+    }
+}
+
+/// The clients of one region.
+#[derive(Debug, Clone)]
+pub struct RegionClients {
+    pub info: RegionInfo,
+    pub elbv2: aws_sdk_elasticloadbalancingv2::Client,
+    pub autoscaling: aws_sdk_autoscaling::Client,
+    pub ecs: aws_sdk_ecs::Client,
+    pub cloudwatch: aws_sdk_cloudwatch::Client,
+    pub ssm: aws_sdk_ssm::Client,
+}
+
+/// What the timeline learns from the other panes' reads (no extra calls for it).
+#[derive(Debug, Default)]
+struct TimelineState {
+    seq: u64,
+    pending: Vec<Event>,
+    seen: HashSet<String>,
+    seen_order: VecDeque<String>,
+    kept: VecDeque<Event>,
+}
+
+impl TimelineState {
+    fn offer(&mut self, key: String, mut e: Event) {
+        if self.seen.contains(&key) {
+            return;
+        }
+        if self.seen_order.len() == SEEN_KEPT
+            && let Some(old) = self.seen_order.pop_front()
+        {
+            self.seen.remove(&old);
+        }
+        self.seen.insert(key.clone());
+        self.seen_order.push_back(key);
+        self.seq += 1;
+        e.seq = self.seq;
+        self.pending.push(e);
+    }
+}
+
+/// Live AWS behind the source boundary.
+#[derive(Debug)]
+pub struct AwsSource {
+    pub account: String,
+    pub caller_arn: String,
+    pub profile: Option<String>,
+    regions: Vec<RegionClients>,
+    pub calls: Arc<CallCounter>,
+    timeline: Mutex<TimelineState>,
+}
+
+/// How to connect.
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    /// The primary region (else the profile's or `AWS_REGION`).
+    pub region: Option<String>,
+    pub dr_region: Option<String>,
+}
+
+impl AwsSource {
+    /// A source over ready clients (tests use mocked ones).
+    pub fn from_clients(
+        account: &str,
+        caller_arn: &str,
+        regions: Vec<RegionClients>,
+        calls: Arc<CallCounter>,
+    ) -> Self {
+        AwsSource {
+            account: account.to_owned(),
+            caller_arn: caller_arn.to_owned(),
+            profile: None,
+            regions,
+            calls,
+            timeline: Mutex::new(TimelineState::default()),
+        }
+    }
+
+    /// Loads credentials and region like the aws cli (profiles, SSO, assume-role, IMDS,
+    /// `AWS_ENDPOINT_URL`), asks STS who we are, and builds the clients for each region.
+    pub async fn connect(opts: &AwsOptions) -> Result<Self, SourceError> {
+        let calls = Arc::new(CallCounter::default());
+        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = &opts.region {
+            loader = loader.region(aws_config::Region::new(r.clone()));
+        }
+        let base = loader.load().await;
+        let profile = opts
+            .profile
+            .clone()
+            .or_else(|| std::env::var("AWS_PROFILE").ok());
+        let Some(primary) = base.region().map(ToString::to_string) else {
+            return Err(SourceError::new(
+                crate::source::ErrorClass::Validation,
+                "sts",
+                "GetCallerIdentity",
+                "NoRegion",
+                "no AWS region: pass --region, set AWS_REGION, or set one in the profile",
+            ));
+        };
+        let sts_conf = aws_sdk_sts::config::Builder::from(&base)
+            .interceptor(CountCalls(calls.clone()))
+            .build();
+        let sts = aws_sdk_sts::Client::from_conf(sts_conf);
+        let me = sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| errors::map("sts", "GetCallerIdentity", profile.as_deref(), &e))?;
+        let mut regions = vec![RegionInfo {
+            name: primary,
+            role: RegionRole::Primary,
+        }];
+        if let Some(dr) = &opts.dr_region {
+            regions.push(RegionInfo {
+                name: dr.clone(),
+                role: RegionRole::Dr,
+            });
+        }
+        let clients = regions
+            .into_iter()
+            .map(|info| {
+                let region = aws_config::Region::new(info.name.clone());
+                let counter = CountCalls(calls.clone());
+                macro_rules! client {
+                    ($krate:ident) => {
+                        $krate::Client::from_conf(
+                            $krate::config::Builder::from(&base)
+                                .region(region.clone())
+                                .interceptor(counter.clone())
+                                .build(),
+                        )
+                    };
+                }
+                RegionClients {
+                    info,
+                    elbv2: client!(aws_sdk_elasticloadbalancingv2),
+                    autoscaling: client!(aws_sdk_autoscaling),
+                    ecs: client!(aws_sdk_ecs),
+                    cloudwatch: client!(aws_sdk_cloudwatch),
+                    ssm: client!(aws_sdk_ssm),
+                }
+            })
+            .collect();
+        let mut src = Self::from_clients(
+            me.account().unwrap_or("unknown"),
+            me.arn().unwrap_or("unknown"),
+            clients,
+            calls,
+        );
+        src.profile = profile;
+        Ok(src)
+    }
+
+    fn region(&self, name: &str) -> Result<&RegionClients, SourceError> {
+        self.regions
+            .iter()
+            .find(|r| r.info.name == name)
+            .ok_or_else(|| {
+                SourceError::new(
+                    crate::source::ErrorClass::Validation,
+                    "opsdash",
+                    "Region",
+                    "UnknownRegion",
+                    format!("region {name} is not watched"),
+                )
+            })
+    }
+
+    /// Runs a read in a region, counting the requests it made.
+    async fn counted<'a, T, F>(
+        &'a self,
+        region: &str,
+        f: impl FnOnce(&'a RegionClients) -> F,
+    ) -> Read<T>
+    where
+        F: std::future::Future<Output = Result<T, SourceError>> + 'a,
+    {
+        let before = self.calls.total();
+        let result = match self.region(region) {
+            Ok(r) => f(r).await,
+            Err(e) => Err(e),
+        };
+        let calls = self.calls.total().saturating_sub(before);
+        let mut stats = CallStats {
+            calls,
+            throttles: 0,
+            errors: 0,
+        };
+        if let Err(e) = &result {
+            if e.class == crate::source::ErrorClass::Throttling {
+                stats.throttles = 1;
+            } else {
+                stats.errors = 1;
+            }
+        }
+        Read { result, stats }
+    }
+
+    fn offer(&self, key: String, e: Event) {
+        self.timeline
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .offer(key, e);
+    }
+
+    fn profile(&self) -> Option<&str> {
+        self.profile.as_deref()
+    }
+}
+
+/// A timeline event (its `seq` is assigned when it is first seen).
+fn event(
+    at: Timestamp,
+    region: &str,
+    kind: EventKind,
+    severity: Severity,
+    resource: &str,
+    message: String,
+) -> Event {
+    Event {
+        seq: 0,
+        at,
+        region: region.to_owned(),
+        kind,
+        severity,
+        resource: resource.to_owned(),
+        message,
+    }
+}
+
+/// An SDK timestamp as a model timestamp.
+fn ts(t: Option<&aws_smithy_types::DateTime>) -> Timestamp {
+    t.and_then(|d| d.to_millis().ok())
+        .map_or(Timestamp(0), Timestamp)
+}
+
+#[async_trait]
+impl EstateReader for AwsSource {
+    fn info(&self) -> SourceInfo {
+        SourceInfo {
+            kind: SourceKind::Aws,
+            account: self.account.clone(),
+            profile: self.profile.clone(),
+            caller_arn: self.caller_arn.clone(),
+            regions: self.regions.iter().map(|r| r.info.clone()).collect(),
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+
+    async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>> {
+        self.counted(region, |r| elbv2::load_balancers(r, self.profile()))
+            .await
+    }
+
+    async fn capacity(&self, region: &str) -> Read<Capacity> {
+        self.counted(region, |r| async move {
+            let asgs = autoscaling::groups(r, self.profile()).await?;
+            let services = ecs::services(r, self.profile()).await?;
+            for s in &services {
+                for e in &s.events {
+                    let key = format!("ecs:{}:{}:{}", s.cluster, e.at.0, e.message);
+                    let sev = ecs::event_severity(&e.message);
+                    self.offer(
+                        key,
+                        event(
+                            e.at,
+                            region,
+                            EventKind::Ecs,
+                            sev,
+                            &s.name,
+                            e.message.clone(),
+                        ),
+                    );
+                }
+            }
+            Ok(Capacity {
+                auto_scaling_groups: asgs,
+                ecs_services: services,
+            })
+        })
+        .await
+    }
+
+    async fn runs(&self, region: &str) -> Read<Vec<Association>> {
+        self.counted(region, |r| async move {
+            let assocs = ssm::associations(r, self.profile()).await?;
+            for a in &assocs {
+                if let Some(x) = &a.last_execution {
+                    let key = format!("ssm:{}:{}:{}", a.id, x.id, x.status);
+                    let sev = match x.status.as_str() {
+                        "Success" => Severity::Ok,
+                        "Failed" | "TimedOut" => Severity::Warn,
+                        _ => Severity::Info,
+                    };
+                    let msg = format!(
+                        "execution {} {}: {} ok, {} failed, {} pending",
+                        x.id.chars().take(8).collect::<String>(),
+                        x.status,
+                        x.success,
+                        x.failed,
+                        x.pending
+                    );
+                    self.offer(
+                        key,
+                        event(
+                            x.created_at,
+                            region,
+                            EventKind::Association,
+                            sev,
+                            &a.name,
+                            msg,
+                        ),
+                    );
+                }
+            }
+            Ok(assocs)
+        })
+        .await
+    }
+
+    async fn alarms(&self, region: &str) -> Read<Vec<Alarm>> {
+        self.counted(region, |r| cloudwatch::alarms(r, self.profile()))
+            .await
+    }
+
+    async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>> {
+        let read = self
+            .counted(region, |r| async move {
+                let mut found = autoscaling::activities(r, self.profile()).await?;
+                found.extend(cloudwatch::history(r, self.profile()).await?);
+                Ok(found)
+            })
+            .await;
+        let Read { result, stats } = read;
+        let result = result.map(|found| {
+            let mut t = self.timeline.lock().unwrap_or_else(PoisonError::into_inner);
+            for (key, e) in found {
+                t.offer(key, e);
+            }
+            let mut new: Vec<Event> = std::mem::take(&mut t.pending)
+                .into_iter()
+                .filter(|e| e.region == region || e.region.is_empty())
+                .collect();
+            new.sort_by_key(|e| (e.at, e.seq));
+            // Keep the regions' events for later calls with a lower `after_seq`.
+            for e in &new {
+                if t.kept.len() == SEEN_KEPT {
+                    t.kept.pop_front();
+                }
+                t.kept.push_back(e.clone());
+            }
+            t.kept
+                .iter()
+                .filter(|e| e.seq > after_seq && e.region == region)
+                .cloned()
+                .collect()
+        });
+        Read { result, stats }
+    }
+}
+
+/// Stands in when connecting failed (no credentials, expired SSO token, no region): every read
+/// answers the connect error, so the console shows the cause and the fix instead of hanging.
+#[derive(Debug)]
+pub struct Unavailable {
+    pub error: SourceError,
+    pub regions: Vec<RegionInfo>,
+    pub profile: Option<String>,
+}
+
+impl Unavailable {
+    fn fail<T>(&self) -> Read<T> {
+        Read::err(self.error.clone(), 0)
+    }
+}
+
+#[async_trait]
+impl EstateReader for Unavailable {
+    fn info(&self) -> SourceInfo {
+        SourceInfo {
+            kind: SourceKind::Aws,
+            account: "no account".to_owned(),
+            profile: self.profile.clone(),
+            caller_arn: String::new(),
+            regions: self.regions.clone(),
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+
+    async fn targets(&self, _region: &str) -> Read<Vec<LoadBalancer>> {
+        self.fail()
+    }
+
+    async fn capacity(&self, _region: &str) -> Read<Capacity> {
+        self.fail()
+    }
+
+    async fn runs(&self, _region: &str) -> Read<Vec<Association>> {
+        self.fail()
+    }
+
+    async fn alarms(&self, _region: &str) -> Read<Vec<Alarm>> {
+        self.fail()
+    }
+
+    async fn timeline(&self, _region: &str, _after_seq: u64) -> Read<Vec<Event>> {
+        self.fail()
+    }
+}

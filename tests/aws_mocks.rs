@@ -1,0 +1,712 @@
+//! The live source against `aws-smithy-mocks` rules: the real SDK clients and our conversion,
+//! pagination, batching, error mapping and call counting, with responses from rules.
+//!
+//! SSM association APIs are covered only here: moto, the local AWS stand-in, does not implement
+//! ListAssociations, DescribeAssociationExecutions or DescribeAssociationExecutionTargets.
+
+use aws_sdk_autoscaling as asg;
+use aws_sdk_cloudwatch as cw;
+use aws_sdk_ecs as ecs;
+use aws_sdk_elasticloadbalancingv2 as elb;
+use aws_sdk_ssm as ssm;
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
+use aws_smithy_types::error::ErrorMetadata;
+use opsdash::model::{AlarmState, RegionInfo, RegionRole, TargetState};
+use opsdash::source::aws::{AwsSource, CallCounter, CountCalls, RegionClients};
+use opsdash::source::{ErrorClass, EstateReader};
+use std::sync::Arc;
+
+const REGION: &str = "us-east-1";
+
+#[derive(Default)]
+struct Rules {
+    elb: Vec<Rule>,
+    asg: Vec<Rule>,
+    ecs: Vec<Rule>,
+    cw: Vec<Rule>,
+    ssm: Vec<Rule>,
+}
+
+fn source(rules: &Rules) -> AwsSource {
+    let calls = Arc::new(CallCounter::default());
+    let c = CountCalls(calls.clone());
+    let region = || aws_config::Region::new(REGION);
+    let clients = RegionClients {
+        info: RegionInfo {
+            name: REGION.into(),
+            role: RegionRole::Primary,
+        },
+        elbv2: mock_client!(elb, RuleMode::MatchAny, &rules.elb, |b| b
+            .interceptor(c.clone())
+            .region(region())),
+        autoscaling: mock_client!(asg, RuleMode::MatchAny, &rules.asg, |b| b
+            .interceptor(c.clone())
+            .region(region())),
+        ecs: mock_client!(ecs, RuleMode::MatchAny, &rules.ecs, |b| b
+            .interceptor(c.clone())
+            .region(region())),
+        cloudwatch: mock_client!(cw, RuleMode::MatchAny, &rules.cw, |b| b
+            .interceptor(c.clone())
+            .region(region())),
+        ssm: mock_client!(ssm, RuleMode::MatchAny, &rules.ssm, |b| b
+            .interceptor(c.clone())
+            .region(region())),
+    };
+    AwsSource::from_clients(
+        "123456789012",
+        "arn:aws:sts::123456789012:assumed-role/OnCall/me",
+        vec![clients],
+        calls,
+    )
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+fn calls(src: &AwsSource, op: &str) -> u32 {
+    src.calls
+        .snapshot()
+        .iter()
+        .filter(|((_, o), _)| o == op)
+        .map(|(_, n)| *n)
+        .sum()
+}
+
+fn lb(name: &str) -> elb::types::LoadBalancer {
+    elb::types::LoadBalancer::builder()
+        .load_balancer_name(name)
+        .load_balancer_arn(format!("arn:lb/{name}"))
+        .r#type(elb::types::LoadBalancerTypeEnum::Application)
+        .scheme(elb::types::LoadBalancerSchemeEnum::InternetFacing)
+        .state(
+            elb::types::LoadBalancerState::builder()
+                .code(elb::types::LoadBalancerStateEnum::Active)
+                .build(),
+        )
+        .dns_name(format!("{name}.elb.amazonaws.com"))
+        .build()
+}
+
+fn tg(name: &str, lb: &str) -> elb::types::TargetGroup {
+    elb::types::TargetGroup::builder()
+        .target_group_name(name)
+        .target_group_arn(format!("arn:tg/{name}"))
+        .protocol(elb::types::ProtocolEnum::Http)
+        .port(8080)
+        .health_check_protocol(elb::types::ProtocolEnum::Http)
+        .health_check_path("/status")
+        .health_check_interval_seconds(30)
+        .healthy_threshold_count(5)
+        .unhealthy_threshold_count(2)
+        .load_balancer_arns(format!("arn:lb/{lb}"))
+        .build()
+}
+
+fn health(
+    id: &str,
+    state: elb::types::TargetHealthStateEnum,
+) -> elb::types::TargetHealthDescription {
+    let unhealthy = state == elb::types::TargetHealthStateEnum::Unhealthy;
+    let mut h = elb::types::TargetHealth::builder().state(state);
+    if unhealthy {
+        h = h
+            .reason(elb::types::TargetHealthReasonEnum::FailedHealthChecks)
+            .description("Health checks failed");
+    }
+    elb::types::TargetHealthDescription::builder()
+        .target(
+            elb::types::TargetDescription::builder()
+                .id(id)
+                .port(8080)
+                .availability_zone("us-east-1a")
+                .build(),
+        )
+        .target_health(h.build())
+        .build()
+}
+
+#[test]
+fn targets_follow_every_page_and_ask_health_once_per_group() {
+    use elb::operation::{
+        describe_load_balancers::DescribeLoadBalancersOutput as L,
+        describe_target_groups::DescribeTargetGroupsOutput as G,
+        describe_target_health::DescribeTargetHealthOutput as H,
+    };
+    let rules = Rules {
+        elb: vec![
+            mock!(elb::Client::describe_load_balancers)
+                .match_requests(|r| r.marker().is_none())
+                .then_output(|| {
+                    L::builder()
+                        .load_balancers(lb("a"))
+                        .next_marker("p2")
+                        .build()
+                }),
+            mock!(elb::Client::describe_load_balancers)
+                .match_requests(|r| r.marker() == Some("p2"))
+                .then_output(|| L::builder().load_balancers(lb("b")).build()),
+            mock!(elb::Client::describe_target_groups)
+                .match_requests(|r| r.marker().is_none())
+                .then_output(|| {
+                    G::builder()
+                        .target_groups(tg("a-web", "a"))
+                        .target_groups(tg("a-api", "a"))
+                        .next_marker("g2")
+                        .build()
+                }),
+            mock!(elb::Client::describe_target_groups)
+                .match_requests(|r| r.marker() == Some("g2"))
+                .then_output(|| G::builder().target_groups(tg("b-web", "b")).build()),
+            mock!(elb::Client::describe_target_health)
+                .match_requests(|r| r.target_group_arn() == Some("arn:tg/a-web"))
+                .then_output(|| {
+                    H::builder()
+                        .target_health_descriptions(health(
+                            "i-1",
+                            elb::types::TargetHealthStateEnum::Healthy,
+                        ))
+                        .target_health_descriptions(health(
+                            "i-2",
+                            elb::types::TargetHealthStateEnum::Unhealthy,
+                        ))
+                        .build()
+                }),
+            mock!(elb::Client::describe_target_health).then_output(|| {
+                H::builder()
+                    .target_health_descriptions(health(
+                        "i-3",
+                        elb::types::TargetHealthStateEnum::Initial,
+                    ))
+                    .build()
+            }),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let read = rt().block_on(src.targets(REGION));
+    let lbs = read.result.unwrap();
+    assert_eq!(lbs.len(), 2, "both pages of load balancers");
+    assert_eq!(lbs[0].target_groups.len(), 2);
+    assert_eq!(
+        lbs[1].target_groups.len(),
+        1,
+        "the second page of target groups"
+    );
+    let web = &lbs[0].target_groups[0];
+    assert_eq!((web.healthy, web.total), (1, 2));
+    assert_eq!(web.targets[1].state, TargetState::Unhealthy);
+    assert_eq!(
+        web.targets[1].reason.as_deref(),
+        Some("Target.FailedHealthChecks")
+    );
+    assert_eq!(web.health_check.path.as_deref(), Some("/status"));
+    assert_eq!(
+        lbs[1].target_groups[0].targets[0].state,
+        TargetState::Initial
+    );
+    assert_eq!(lbs[0].lb_type, "application");
+    assert_eq!(calls(&src, "DescribeLoadBalancers"), 2);
+    assert_eq!(calls(&src, "DescribeTargetGroups"), 2);
+    assert_eq!(
+        calls(&src, "DescribeTargetHealth"),
+        3,
+        "one per target group"
+    );
+    assert_eq!(read.stats.calls, 7);
+}
+
+fn group(name: &str) -> asg::types::AutoScalingGroup {
+    asg::types::AutoScalingGroup::builder()
+        .auto_scaling_group_name(name)
+        .min_size(1)
+        .max_size(4)
+        .desired_capacity(2)
+        .instances(
+            asg::types::Instance::builder()
+                .instance_id("i-1")
+                .availability_zone("us-east-1a")
+                .lifecycle_state(asg::types::LifecycleState::InService)
+                .health_status("Healthy")
+                .build(),
+        )
+        .instances(
+            asg::types::Instance::builder()
+                .instance_id("i-2")
+                .availability_zone("us-east-1b")
+                .lifecycle_state(asg::types::LifecycleState::Pending)
+                .health_status("Healthy")
+                .build(),
+        )
+        .target_group_arns("arn:tg/a-web")
+        .build()
+}
+
+fn ecs_service(n: usize) -> ecs::types::Service {
+    ecs::types::Service::builder()
+        .service_name(format!("svc-{n}"))
+        .cluster_arn("arn:aws:ecs:us-east-1:123456789012:cluster/appCluster")
+        .desired_count(2)
+        .running_count(1)
+        .pending_count(1)
+        .task_definition("arn:aws:ecs:us-east-1:123456789012:task-definition/app:8")
+        .deployments(
+            ecs::types::Deployment::builder()
+                .id("ecs-svc/1")
+                .status("PRIMARY")
+                .task_definition("arn:aws:ecs:us-east-1:123456789012:task-definition/app:8")
+                .desired_count(2)
+                .running_count(1)
+                .pending_count(1)
+                .failed_tasks(3)
+                .rollout_state(ecs::types::DeploymentRolloutState::InProgress)
+                .build(),
+        )
+        .events(
+            ecs::types::ServiceEvent::builder()
+                .id("e1")
+                .message(format!("(service svc-{n}) has reached a steady state."))
+                .build(),
+        )
+        .deployment_configuration(
+            ecs::types::DeploymentConfiguration::builder()
+                .minimum_healthy_percent(50)
+                .maximum_percent(100)
+                .build(),
+        )
+        .build()
+}
+
+#[test]
+fn capacity_pages_groups_and_describes_services_ten_at_a_time() {
+    use asg::operation::describe_auto_scaling_groups::DescribeAutoScalingGroupsOutput as A;
+    use ecs::operation::{
+        describe_services::DescribeServicesOutput as D, list_clusters::ListClustersOutput as C,
+        list_services::ListServicesOutput as S,
+    };
+    let arns = |range: std::ops::Range<usize>| {
+        range
+            .map(|n| format!("arn:aws:ecs:us-east-1:123456789012:service/appCluster/svc-{n}"))
+            .collect::<Vec<_>>()
+    };
+    let rules = Rules {
+        asg: vec![
+            mock!(asg::Client::describe_auto_scaling_groups)
+                .match_requests(|r| r.next_token().is_none() && r.max_records() == Some(100))
+                .then_output(|| {
+                    A::builder()
+                        .auto_scaling_groups(group("g1"))
+                        .next_token("t2")
+                        .build()
+                }),
+            mock!(asg::Client::describe_auto_scaling_groups)
+                .match_requests(|r| r.next_token() == Some("t2"))
+                .then_output(|| A::builder().auto_scaling_groups(group("g2")).build()),
+        ],
+        ecs: vec![
+            mock!(ecs::Client::list_clusters).then_output(|| {
+                C::builder()
+                    .cluster_arns("arn:aws:ecs:us-east-1:123456789012:cluster/appCluster")
+                    .build()
+            }),
+            mock!(ecs::Client::list_services)
+                .match_requests(|r| r.next_token().is_none())
+                .then_output(move || {
+                    S::builder()
+                        .set_service_arns(Some(arns(0..8)))
+                        .next_token("s2")
+                        .build()
+                }),
+            mock!(ecs::Client::list_services)
+                .match_requests(|r| r.next_token() == Some("s2"))
+                .then_output(move || S::builder().set_service_arns(Some(arns(8..15))).build()),
+            mock!(ecs::Client::describe_services)
+                .match_requests(|r| r.services().len() <= 10)
+                .then_output(|| D::builder().services(ecs_service(0)).build()),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let read = rt().block_on(src.capacity(REGION));
+    let cap = read.result.unwrap();
+    assert_eq!(cap.auto_scaling_groups.len(), 2);
+    let g = &cap.auto_scaling_groups[0];
+    assert_eq!(
+        (g.min, g.desired, g.max, g.in_service, g.pending),
+        (1, 2, 4, 1, 1)
+    );
+    assert_eq!(calls(&src, "DescribeAutoScalingGroups"), 2);
+    assert_eq!(calls(&src, "ListServices"), 2);
+    assert_eq!(
+        calls(&src, "DescribeServices"),
+        2,
+        "15 services in batches of 10"
+    );
+    let s = &cap.ecs_services[0];
+    assert_eq!(s.cluster, "appCluster");
+    assert_eq!(s.task_definition, "app:8");
+    assert_eq!(s.deployments[0].rollout_state, "IN_PROGRESS");
+    assert_eq!(s.deployments[0].failed, 3);
+    assert_eq!((s.min_healthy_percent, s.max_percent), (50, 100));
+}
+
+fn metric_alarm(n: usize) -> cw::types::MetricAlarm {
+    cw::types::MetricAlarm::builder()
+        .alarm_name(format!("alarm-{n:03}"))
+        .state_value(if n == 0 {
+            cw::types::StateValue::Alarm
+        } else {
+            cw::types::StateValue::Ok
+        })
+        .state_reason("Threshold Crossed")
+        .namespace("AWS/ApplicationELB")
+        .metric_name("HTTPCode_Target_5XX_Count")
+        .statistic(cw::types::Statistic::Sum)
+        .comparison_operator(cw::types::ComparisonOperator::GreaterThanThreshold)
+        .threshold(10.0)
+        .period(60)
+        .evaluation_periods(1)
+        .dimensions(
+            cw::types::Dimension::builder()
+                .name("LoadBalancer")
+                .value("app/x/1")
+                .build(),
+        )
+        .build()
+}
+
+#[test]
+fn alarms_page_and_batch_metric_queries_at_500() {
+    use cw::operation::{
+        describe_alarms::DescribeAlarmsOutput as A, get_metric_data::GetMetricDataOutput as M,
+    };
+    let rules = Rules {
+        cw: vec![
+            mock!(cw::Client::describe_alarms)
+                .match_requests(|r| r.next_token().is_none())
+                .then_output(|| {
+                    A::builder()
+                        .set_metric_alarms(Some((0..400).map(metric_alarm).collect()))
+                        .next_token("a2")
+                        .build()
+                }),
+            mock!(cw::Client::describe_alarms)
+                .match_requests(|r| r.next_token() == Some("a2"))
+                .then_output(|| {
+                    A::builder()
+                        .set_metric_alarms(Some((400..600).map(metric_alarm).collect()))
+                        .build()
+                }),
+            mock!(cw::Client::get_metric_data)
+                .match_requests(|r| {
+                    r.metric_data_queries().len() <= 500 && r.next_token().is_none()
+                })
+                .then_output(|| {
+                    let t0 = 1_795_219_200_000;
+                    M::builder()
+                        .metric_data_results(
+                            cw::types::MetricDataResult::builder()
+                                .id("m0")
+                                .timestamps(aws_smithy_types::DateTime::from_millis(t0))
+                                .timestamps(aws_smithy_types::DateTime::from_millis(t0 + 60_000))
+                                .values(3.0)
+                                .values(42.0)
+                                .build(),
+                        )
+                        .next_token("more")
+                        .build()
+                }),
+            mock!(cw::Client::get_metric_data)
+                .match_requests(|r| r.next_token() == Some("more"))
+                .then_output(|| M::builder().build()),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let alarms = rt().block_on(src.alarms(REGION)).result.unwrap();
+    assert_eq!(alarms.len(), 600);
+    assert_eq!(alarms[0].state, AlarmState::Alarm);
+    assert_eq!(
+        alarms[0].series.iter().map(|p| p.value).collect::<Vec<_>>(),
+        vec![3.0, 42.0]
+    );
+    assert_eq!(
+        alarms[0].dimensions,
+        vec!["LoadBalancer=app/x/1".to_owned()]
+    );
+    assert_eq!(calls(&src, "DescribeAlarms"), 2);
+    // 600 queries: two batches (500 + 100), each with a second page.
+    assert_eq!(calls(&src, "GetMetricData"), 4);
+}
+
+#[test]
+fn associations_with_their_last_execution_and_targets() {
+    use ssm::operation::{
+        describe_association_execution_targets::DescribeAssociationExecutionTargetsOutput as T,
+        describe_association_executions::DescribeAssociationExecutionsOutput as E,
+        list_associations::ListAssociationsOutput as L,
+    };
+    let assoc = |id: &str| {
+        ssm::types::Association::builder()
+            .association_id(id)
+            .association_name(format!("fa-092-{id}"))
+            .name("AWS-ApplyAnsiblePlaybooks")
+            .targets(
+                ssm::types::Target::builder()
+                    .key("tag:Server")
+                    .values("App")
+                    .build(),
+            )
+            .overview(
+                ssm::types::AssociationOverview::builder()
+                    .status("Failed")
+                    .build(),
+            )
+            .schedule_expression("rate(30 minutes)")
+            .build()
+    };
+    let rules = Rules {
+        ssm: vec![
+            mock!(ssm::Client::list_associations)
+                .match_requests(|r| r.next_token().is_none())
+                .then_output(move || {
+                    L::builder()
+                        .associations(assoc("a1"))
+                        .next_token("n")
+                        .build()
+                }),
+            mock!(ssm::Client::list_associations)
+                .match_requests(|r| r.next_token() == Some("n"))
+                .then_output(move || L::builder().associations(assoc("a2")).build()),
+            mock!(ssm::Client::describe_association_executions).then_output(|| {
+                E::builder()
+                    .association_executions(
+                        ssm::types::AssociationExecution::builder()
+                            .execution_id("x-1")
+                            .status("Failed")
+                            .resource_count_by_status("Success=2,Failed=1")
+                            .created_time(aws_smithy_types::DateTime::from_secs(1_795_219_200))
+                            .build(),
+                    )
+                    .build()
+            }),
+            mock!(ssm::Client::describe_association_execution_targets).then_output(|| {
+                T::builder()
+                    .association_execution_targets(
+                        ssm::types::AssociationExecutionTarget::builder()
+                            .resource_id("i-1")
+                            .status("Failed")
+                            .detailed_status("Failed")
+                            .build(),
+                    )
+                    .build()
+            }),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let runs = rt().block_on(src.runs(REGION)).result.unwrap();
+    assert_eq!(runs.len(), 2);
+    let a = &runs[0];
+    assert_eq!(a.name, "fa-092-a1");
+    assert_eq!(a.document, "AWS-ApplyAnsiblePlaybooks");
+    assert_eq!(a.targets, "tag:Server=App");
+    let x = a.last_execution.as_ref().unwrap();
+    assert_eq!((x.success, x.failed, x.pending), (2, 1, 0));
+    assert_eq!(x.targets[0].instance_id, "i-1");
+    assert_eq!(calls(&src, "ListAssociations"), 2);
+    assert_eq!(calls(&src, "DescribeAssociationExecutions"), 2);
+    assert_eq!(calls(&src, "DescribeAssociationExecutionTargets"), 2);
+}
+
+fn err_rules(code: &'static str) -> Rules {
+    Rules {
+        elb: vec![
+            mock!(elb::Client::describe_load_balancers).then_error(move || {
+                elb::operation::describe_load_balancers::DescribeLoadBalancersError::generic(
+                    ErrorMetadata::builder()
+                        .code(code)
+                        .message("denied or expired")
+                        .build(),
+                )
+            }),
+        ],
+        ..Rules::default()
+    }
+}
+
+#[test]
+fn access_denied_names_the_missing_action() {
+    let src = source(&err_rules("AccessDenied"));
+    let read = rt().block_on(src.targets(REGION));
+    let e = read.result.unwrap_err();
+    assert_eq!(e.class, ErrorClass::AccessDenied);
+    assert_eq!(e.code, "AccessDenied");
+    assert_eq!(e.operation, "DescribeLoadBalancers");
+    assert!(
+        e.hint
+            .unwrap()
+            .contains("elasticloadbalancing:DescribeLoadBalancers")
+    );
+    assert_eq!(read.stats.errors, 1);
+}
+
+#[test]
+fn expired_token_says_how_to_log_in() {
+    let mut src = source(&err_rules("ExpiredToken"));
+    src.profile = Some("oncall".into());
+    let e = rt().block_on(src.targets(REGION)).result.unwrap_err();
+    assert_eq!(e.class, ErrorClass::ExpiredCredentials);
+    assert_eq!(
+        e.hint.as_deref(),
+        Some("credentials expired or invalid: run `aws sso login --profile oncall`")
+    );
+}
+
+#[test]
+fn throttling_then_success_is_retried_by_the_sdk_and_counted() {
+    use elb::operation::describe_load_balancers::{
+        DescribeLoadBalancersError as Err, DescribeLoadBalancersOutput as L,
+    };
+    use elb::operation::describe_target_groups::DescribeTargetGroupsOutput as G;
+    let rules = Rules {
+        elb: vec![
+            mock!(elb::Client::describe_load_balancers)
+                .sequence()
+                .error(|| {
+                    Err::generic(
+                        ErrorMetadata::builder()
+                            .code("Throttling")
+                            .message("Rate exceeded")
+                            .build(),
+                    )
+                })
+                .output(|| L::builder().load_balancers(lb("a")).build())
+                .build(),
+            mock!(elb::Client::describe_target_groups).then_output(|| G::builder().build()),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let read = rt().block_on(src.targets(REGION));
+    assert_eq!(
+        read.result.unwrap().len(),
+        1,
+        "the SDK's standard retry absorbs one throttle"
+    );
+    assert_eq!(
+        calls(&src, "DescribeLoadBalancers"),
+        2,
+        "both attempts are counted"
+    );
+    assert_eq!(read.stats.calls, 3);
+}
+
+#[test]
+fn persistent_throttling_surfaces_as_throttling() {
+    use elb::operation::describe_load_balancers::DescribeLoadBalancersError as Err;
+    let rules = Rules {
+        elb: vec![
+            mock!(elb::Client::describe_load_balancers)
+                .sequence()
+                .error(|| {
+                    Err::generic(
+                        ErrorMetadata::builder()
+                            .code("Throttling")
+                            .message("Rate exceeded")
+                            .build(),
+                    )
+                })
+                .repeatedly()
+                .build(),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let read = rt().block_on(src.targets(REGION));
+    let e = read.result.unwrap_err();
+    assert_eq!(e.class, ErrorClass::Throttling);
+    assert_eq!(e.code, "Throttling");
+    assert_eq!(read.stats.throttles, 1);
+    assert!(
+        calls(&src, "DescribeLoadBalancers") >= 2,
+        "the SDK retried before giving up"
+    );
+}
+
+#[test]
+fn an_empty_account_is_empty_not_an_error() {
+    use elb::operation::{
+        describe_load_balancers::DescribeLoadBalancersOutput as L,
+        describe_target_groups::DescribeTargetGroupsOutput as G,
+    };
+    let rules = Rules {
+        elb: vec![
+            mock!(elb::Client::describe_load_balancers).then_output(|| L::builder().build()),
+            mock!(elb::Client::describe_target_groups).then_output(|| G::builder().build()),
+        ],
+        asg: vec![mock!(asg::Client::describe_auto_scaling_groups).then_output(|| asg::operation::describe_auto_scaling_groups::DescribeAutoScalingGroupsOutput::builder().build())],
+        ecs: vec![mock!(ecs::Client::list_clusters).then_output(|| ecs::operation::list_clusters::ListClustersOutput::builder().build())],
+        cw: vec![mock!(cw::Client::describe_alarms).then_output(|| cw::operation::describe_alarms::DescribeAlarmsOutput::builder().build())],
+        ssm: vec![mock!(ssm::Client::list_associations).then_output(|| ssm::operation::list_associations::ListAssociationsOutput::builder().build())],
+    };
+    let src = source(&rules);
+    let rt = rt();
+    assert!(rt.block_on(src.targets(REGION)).result.unwrap().is_empty());
+    let cap = rt.block_on(src.capacity(REGION)).result.unwrap();
+    assert!(cap.auto_scaling_groups.is_empty() && cap.ecs_services.is_empty());
+    assert!(rt.block_on(src.runs(REGION)).result.unwrap().is_empty());
+    assert!(rt.block_on(src.alarms(REGION)).result.unwrap().is_empty());
+    // The minimum: one call per list, nothing per item, no GetMetricData without alarms.
+    assert_eq!(src.calls.total(), 6);
+    assert_eq!(calls(&src, "GetMetricData"), 0);
+}
+
+#[test]
+fn timeline_reports_each_change_once() {
+    use asg::operation::describe_scaling_activities::DescribeScalingActivitiesOutput as S;
+    use cw::operation::describe_alarm_history::DescribeAlarmHistoryOutput as H;
+    let rules = Rules {
+        asg: vec![
+            mock!(asg::Client::describe_scaling_activities).then_output(|| {
+                S::builder()
+                    .activities(
+                        asg::types::Activity::builder()
+                            .activity_id("act-1")
+                            .auto_scaling_group_name("g1")
+                            .description("Launching a new EC2 instance: i-9")
+                            .cause("At … a user request")
+                            .start_time(aws_smithy_types::DateTime::from_secs(1_795_219_200))
+                            .status_code(asg::types::ScalingActivityStatusCode::Successful)
+                            .build(),
+                    )
+                    .build()
+            }),
+        ],
+        cw: vec![mock!(cw::Client::describe_alarm_history).then_output(|| {
+            H::builder()
+                .alarm_history_items(
+                    cw::types::AlarmHistoryItem::builder()
+                        .alarm_name("web-5xx")
+                        .history_summary("Alarm updated from OK to ALARM")
+                        .timestamp(aws_smithy_types::DateTime::from_secs(1_795_219_260))
+                        .history_item_type(cw::types::HistoryItemType::StateUpdate)
+                        .build(),
+                )
+                .build()
+        })],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let rt = rt();
+    let first = rt.block_on(src.timeline(REGION, 0)).result.unwrap();
+    assert_eq!(first.len(), 2);
+    assert!(first[1].message.contains("OK to ALARM"));
+    let last = first.iter().map(|e| e.seq).max().unwrap();
+    let again = rt.block_on(src.timeline(REGION, last)).result.unwrap();
+    assert!(again.is_empty(), "nothing new: {again:?}");
+    assert_eq!(calls(&src, "DescribeScalingActivities"), 2);
+}
