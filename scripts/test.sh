@@ -3,12 +3,19 @@
 # virtual time, bad input, property tests, and the end-to-end test of the release binary in a
 # pseudo-terminal.
 #
-# No test needs an AWS stand-in yet; when the live source lands, this script installs moto into
-# .venv here (python3 -m venv .venv && .venv/bin/pip install 'moto[server]') before the tests run.
+# The live-AWS tests run against moto, a local AWS-compatible server, installed here from PyPI into
+# .venv (no AWS account, loopback only).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p target
 log=target/test.log
+
+echo "==> installing moto into .venv"
+if [ ! -x .venv/bin/moto_server ]; then
+  python3 -m venv .venv
+  .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
+fi
+.venv/bin/python -c 'import moto, boto3; print("moto", moto.__version__)'
 
 echo "==> building the release binary (the end-to-end test drives it)"
 cargo build --release --locked

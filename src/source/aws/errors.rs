@@ -87,20 +87,35 @@ where
             let err = se.err();
             let code = err.code().unwrap_or("Unknown").to_owned();
             let class = classify(&code);
-            (code, err.message().unwrap_or("").to_owned(), class)
+            let message = match err.message() {
+                Some(m) if !m.is_empty() => m.to_owned(),
+                _ => DisplayErrorContext(e).to_string(),
+            };
+            (code, message, class)
         }
         SdkError::TimeoutError(_) => (
             "Timeout".to_owned(),
             "the request timed out".to_owned(),
             ErrorClass::Network,
         ),
-        SdkError::DispatchFailure(_)
-        | SdkError::ResponseError(_)
-        | SdkError::ConstructionFailure(_)
-        | _ => {
+        SdkError::ResponseError(_) => (
+            "ResponseError".to_owned(),
+            DisplayErrorContext(e).to_string(),
+            ErrorClass::Other,
+        ),
+        _ => {
+            // Construction and dispatch failures: missing or expired credentials show up here,
+            // as do unreachable endpoints.
             let text = DisplayErrorContext(e).to_string();
             let lower = text.to_lowercase();
-            if lower.contains("credential") || lower.contains("token") || lower.contains("sso") {
+            let credentials = [
+                "credential",
+                "sso session",
+                "sso token",
+                "token has expired",
+                "expiredtoken",
+            ];
+            if credentials.iter().any(|w| lower.contains(w)) {
                 (
                     "NoCredentials".to_owned(),
                     text,

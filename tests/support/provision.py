@@ -1,0 +1,87 @@
+"""Provisions a seed estate in moto (the local AWS stand-in) for tests/moto.rs.
+
+Test fixture set-up only: boto3 ships with moto, and the estate is created the way the seed
+write-ups create it. What opsdash reads back goes through the official aws-sdk-rust clients.
+
+usage: provision.py ENDPOINT SEED REGION   (SEED: 000 | 001 | 002)
+       provision.py ENDPOINT stop REGION INSTANCE_ID
+Prints a JSON summary of what was created.
+"""
+import json
+import sys
+
+import boto3
+
+endpoint, seed, region = sys.argv[1], sys.argv[2], sys.argv[3]
+kw = dict(endpoint_url=endpoint, region_name=region,
+          aws_access_key_id="testing", aws_secret_access_key="testing")
+ec2 = boto3.client("ec2", **kw)
+if seed == "stop":
+    ec2.stop_instances(InstanceIds=[sys.argv[4]])
+    print(json.dumps({"stopped": sys.argv[4]}))
+    sys.exit(0)
+elb = boto3.client("elbv2", **kw)
+asg = boto3.client("autoscaling", **kw)
+ecs = boto3.client("ecs", **kw)
+
+vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+subnets = [
+    ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{region}{az}")["Subnet"]["SubnetId"]
+    for i, az in ((1, "a"), (2, "b"))
+]
+ami = ec2.describe_images()["Images"][0]["ImageId"]
+ec2.create_launch_template(LaunchTemplateName=f"app-{seed}", LaunchTemplateData={"ImageId": ami, "InstanceType": "t3.micro"})
+out = {"vpc": vpc}
+
+
+def target_group(name, protocol, port, **health):
+    return elb.create_target_group(Name=name, Protocol=protocol, Port=port, VpcId=vpc, **health)["TargetGroups"][0]
+
+
+def group(name, lo, hi, desired, tgs):
+    asg.create_auto_scaling_group(
+        AutoScalingGroupName=name, MinSize=lo, MaxSize=hi, DesiredCapacity=desired,
+        LaunchTemplate={"LaunchTemplateName": f"app-{seed}"}, VPCZoneIdentifier=",".join(subnets),
+        TargetGroupARNs=[t["TargetGroupArn"] for t in tgs])
+    return [i["InstanceId"] for i in asg.describe_auto_scaling_groups(AutoScalingGroupNames=[name])["AutoScalingGroups"][0]["Instances"]]
+
+
+if seed == "000":
+    # Web instance -> internal NLB (TCP 9090) -> app Auto Scaling group.
+    web = ec2.run_instances(ImageId=ami, MinCount=1, MaxCount=1, SubnetId=subnets[0],
+                            TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Server", "Value": "ApacheWeb"}]}])
+    lb = elb.create_load_balancer(Name="fa-092-NLB", Subnets=subnets, Scheme="internal", Type="network")["LoadBalancers"][0]
+    tg = target_group("fa-092-NLBTargetGroup", "TCP", 9090, HealthCheckProtocol="TCP", HealthCheckIntervalSeconds=10,
+                      HealthyThresholdCount=3, UnhealthyThresholdCount=3)
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=9090,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
+    out["instances"] = group("fa-092-AutoScalingGroup", 1, 4, 2, [tg])
+    out["web"] = web["Instances"][0]["InstanceId"]
+elif seed == "001":
+    # Internal NLB with two target groups -> ECS service on a capacity-provider group.
+    lb = elb.create_load_balancer(Name="appCluster-NLB", Subnets=subnets, Scheme="internal", Type="network")["LoadBalancers"][0]
+    fe = target_group("frontend-tg", "TCP", 80, HealthCheckProtocol="HTTP", HealthCheckPath="/", HealthCheckIntervalSeconds=30,
+                      HealthyThresholdCount=2, UnhealthyThresholdCount=2, TargetType="ip")
+    be = target_group("backend-tg", "TCP", 8000, HealthCheckProtocol="HTTP", HealthCheckPath="/status", HealthCheckIntervalSeconds=30,
+                      HealthyThresholdCount=2, UnhealthyThresholdCount=2, TargetType="ip")
+    for tg, port in ((fe, 80), (be, 8000)):
+        elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=port,
+                            DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
+    group("appCluster-ASG", 0, 10, 2, [])
+    ecs.create_cluster(clusterName="appCluster")
+    ecs.register_task_definition(family="appTaskDefinition", networkMode="awsvpc", requiresCompatibilities=["EC2"],
+                                 containerDefinitions=[{"name": "app", "image": "bookstore:v1.4.2", "memory": 512,
+                                                        "portMappings": [{"containerPort": 80}, {"containerPort": 8000}]}])
+    ecs.create_service(cluster="appCluster", serviceName="appService", taskDefinition="appTaskDefinition", desiredCount=2,
+                       deploymentConfiguration={"minimumHealthyPercent": 50, "maximumPercent": 100})
+elif seed == "002":
+    # ALB -> Auto Scaling group (2..4), target group HTTP 8080 with health check /status.
+    lb = elb.create_load_balancer(Name="web-alb", Subnets=subnets, Scheme="internet-facing", Type="application")["LoadBalancers"][0]
+    tg = target_group("web-tg", "HTTP", 8080, HealthCheckProtocol="HTTP", HealthCheckPath="/status")
+    elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
+                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
+    out["instances"] = group("web-asg", 2, 4, 2, [tg])
+else:
+    sys.exit(f"unknown seed {seed}")
+
+print(json.dumps(out))
