@@ -173,6 +173,10 @@ impl Theme {
     pub fn ok(&self) -> Style {
         self.color(self.ok)
     }
+    /// `ok` when the condition holds, else `warn`.
+    pub fn ok_or_warn(&self, ok: bool) -> Style {
+        if ok { self.ok() } else { self.warn() }
+    }
     pub fn warn(&self) -> Style {
         self.color(self.warn).add_modifier(Modifier::BOLD)
     }

@@ -522,6 +522,16 @@ fn associations_with_their_last_execution_and_targets() {
     assert_eq!(calls(&src, "DescribeAssociationExecutionTargets"), 2);
 }
 
+/// The error AWS answers when it throttles DescribeLoadBalancers.
+fn throttled() -> elb::operation::describe_load_balancers::DescribeLoadBalancersError {
+    elb::operation::describe_load_balancers::DescribeLoadBalancersError::generic(
+        ErrorMetadata::builder()
+            .code("Throttling")
+            .message("Rate exceeded")
+            .build(),
+    )
+}
+
 fn err_rules(code: &'static str) -> Rules {
     Rules {
         elb: vec![
@@ -568,22 +578,13 @@ fn expired_token_says_how_to_log_in() {
 
 #[test]
 fn throttling_then_success_is_retried_by_the_sdk_and_counted() {
-    use elb::operation::describe_load_balancers::{
-        DescribeLoadBalancersError as Err, DescribeLoadBalancersOutput as L,
-    };
+    use elb::operation::describe_load_balancers::DescribeLoadBalancersOutput as L;
     use elb::operation::describe_target_groups::DescribeTargetGroupsOutput as G;
     let rules = Rules {
         elb: vec![
             mock!(elb::Client::describe_load_balancers)
                 .sequence()
-                .error(|| {
-                    Err::generic(
-                        ErrorMetadata::builder()
-                            .code("Throttling")
-                            .message("Rate exceeded")
-                            .build(),
-                    )
-                })
+                .error(throttled)
                 .output(|| L::builder().load_balancers(lb("a")).build())
                 .build(),
             mock!(elb::Client::describe_target_groups).then_output(|| G::builder().build()),
@@ -607,19 +608,11 @@ fn throttling_then_success_is_retried_by_the_sdk_and_counted() {
 
 #[test]
 fn persistent_throttling_surfaces_as_throttling() {
-    use elb::operation::describe_load_balancers::DescribeLoadBalancersError as Err;
     let rules = Rules {
         elb: vec![
             mock!(elb::Client::describe_load_balancers)
                 .sequence()
-                .error(|| {
-                    Err::generic(
-                        ErrorMetadata::builder()
-                            .code("Throttling")
-                            .message("Rate exceeded")
-                            .build(),
-                    )
-                })
+                .error(throttled)
                 .repeatedly()
                 .build(),
         ],

@@ -134,6 +134,18 @@ fn ids(v: &Value) -> Vec<String> {
     names(v, "id")
 }
 
+/// The instance ids the provisioning script reported, sorted.
+fn instances(made: &Value) -> Vec<String> {
+    let mut v: Vec<String> = made["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i.as_str().unwrap().to_owned())
+        .collect();
+    v.sort();
+    v
+}
+
 #[test]
 fn seed_000_nlb_to_asg_and_a_stopped_instance_turns_unused() {
     let moto = Moto::start();
@@ -157,13 +169,7 @@ fn seed_000_nlb_to_asg_and_a_stopped_instance_turns_unused() {
         ),
         (Some("fa-092-NLBTargetGroup"), Some("TCP"), Some(9090))
     );
-    let mut want: Vec<String> = made["instances"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i.as_str().unwrap().to_owned())
-        .collect();
-    want.sort();
+    let want = instances(&made);
     assert_eq!(
         ids(&tg["targets"]),
         want,
@@ -290,13 +296,7 @@ fn seed_004_two_regions_side_by_side() {
         (Some("us-west-2"), Some("dr"))
     );
     for (r, made) in regions.iter().zip([east, west]) {
-        let mut want: Vec<String> = made["instances"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|i| i.as_str().unwrap().to_owned())
-            .collect();
-        want.sort();
+        let want = instances(&made);
         assert_eq!(
             ids(&r["auto_scaling_groups"][0]["instances"]),
             want,

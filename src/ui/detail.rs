@@ -133,11 +133,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                 lines.push(Line::default());
                 lines.push(heading(app, "Instances"));
                 for i in &a.instances {
-                    let st = if i.lifecycle == "InService" && i.health == "Healthy" {
-                        t.ok()
-                    } else {
-                        t.warn()
-                    };
+                    let st = t.ok_or_warn(i.lifecycle == "InService" && i.health == "Healthy");
                     lines.push(Line::from(vec![
                         Span::styled(cell(&i.id, 21, g), t.text()),
                         Span::styled(format!(" {:<12}", i.az), t.muted()),
@@ -190,11 +186,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                         Span::styled(format!("{:<8}", dep.status), t.title()),
                         Span::styled(
                             format!("{:<12}", dep.rollout_state),
-                            if dep.rollout_state == "COMPLETED" {
-                                t.ok()
-                            } else {
-                                t.warn()
-                            },
+                            t.ok_or_warn(dep.rollout_state == "COMPLETED"),
                         ),
                         Span::styled(progress(dep.running, dep.desired, 10, g), t.text()),
                         Span::styled(

@@ -274,7 +274,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                         " in {} pend {} term {}",
                         asg.in_service, asg.pending, asg.terminating
                     ),
-                    if ok { t.ok() } else { t.warn() },
+                    t.ok_or_warn(ok),
                 ),
             ];
             if let Some(act) = asg.activities.first() {
@@ -310,7 +310,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                         " want {} run {} pend {}",
                         svc.desired, svc.running, svc.pending
                     ),
-                    if ok { t.ok() } else { t.warn() },
+                    t.ok_or_warn(ok),
                 ),
                 Span::styled(format!("  {}", svc.task_definition), t.muted()),
             ])
@@ -497,14 +497,14 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
                     let ok = g.in_service == g.desired;
                     Span::styled(
                         format!(" {} {}/{}", g.name, g.in_service, g.desired),
-                        if ok { t.ok() } else { t.warn() },
+                        t.ok_or_warn(ok),
                     )
                 });
                 let svcs = c.ecs_services.iter().map(|s| {
                     let ok = s.running == s.desired && s.deployments.len() == 1;
                     Span::styled(
                         format!(" {} {}/{}", s.name, s.running, s.desired),
-                        if ok { t.ok() } else { t.warn() },
+                        t.ok_or_warn(ok),
                     )
                 });
                 spans.extend(take_width(asgs.chain(svcs), 250));
@@ -650,11 +650,7 @@ fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
                 Span::styled(cell(&a.name, 24, g), t.text()),
                 Span::styled(
                     format!(" {} / {}", a.desired, a.in_service),
-                    if a.in_service == a.desired {
-                        t.ok()
-                    } else {
-                        t.warn()
-                    },
+                    t.ok_or_warn(a.in_service == a.desired),
                 ),
                 Span::styled(format!("  min {} max {}", a.min, a.max), t.muted()),
             ]));
@@ -664,11 +660,7 @@ fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
                 Span::styled(cell(&s.name, 24, g), t.text()),
                 Span::styled(
                     format!(" {} / {}", s.desired, s.running),
-                    if s.running == s.desired {
-                        t.ok()
-                    } else {
-                        t.warn()
-                    },
+                    t.ok_or_warn(s.running == s.desired),
                 ),
                 Span::styled(
                     format!(
