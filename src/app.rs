@@ -5,8 +5,8 @@
 use crate::action::{Action, Key, Keymap};
 use crate::config::{AppConfig, glob_match};
 use crate::model::{
-    Alarm, AlarmState, Association, Capacity, Event, LoadBalancer, RegionInfo, RegionRole,
-    RingSeries, Severity, TargetState, Timestamp,
+    Alarm, Association, Capacity, Event, LoadBalancer, RegionInfo, RegionRole, RingSeries,
+    Severity, TargetState, Timestamp,
 };
 use crate::source::sim::{Fault, SCENARIOS, Scenario};
 use crate::source::{CallStats, Read, SourceError, SourceInfo, SourceKind};
@@ -267,14 +267,6 @@ impl ApiHealth {
         self.current.calls += s.calls;
         self.current.throttles += s.throttles;
         self.current.errors += s.errors;
-    }
-
-    /// Throttles and errors of this minute so far and the last, for a prompt warning.
-    pub fn recent_trouble(&self) -> u32 {
-        self.current.throttles
-            + self.current.errors
-            + self.last_minute.throttles
-            + self.last_minute.errors
     }
 }
 
@@ -1190,16 +1182,6 @@ impl App {
             Pane::Alarms => d.alarms.error.as_ref(),
             Pane::Timeline => d.timeline_error.as_ref(),
         }
-    }
-
-    /// The most severe state of the estate across regions, for summaries.
-    pub fn worst_alarm(&self) -> Option<AlarmState> {
-        self.data
-            .values()
-            .filter_map(|d| d.alarms.value.as_ref())
-            .flatten()
-            .map(|a| a.state)
-            .min()
     }
 
     /// Regions as (primary, dr) names, for the side-by-side view.

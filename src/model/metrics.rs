@@ -58,10 +58,6 @@ impl RingSeries {
         self.points.is_empty()
     }
 
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     pub fn last(&self) -> Option<Point> {
         self.points.back().copied()
     }

@@ -50,13 +50,6 @@ impl CallCounter {
     pub fn total(&self) -> u32 {
         self.snapshot().values().sum()
     }
-
-    pub fn reset(&self) {
-        self.counts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
-    }
 }
 
 /// The interceptor that feeds a [`CallCounter`].
