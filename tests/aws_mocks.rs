@@ -27,14 +27,17 @@ struct Rules {
     ssm: Vec<Rule>,
 }
 
-fn source(rules: &Rules) -> AwsSource {
-    let calls = Arc::new(CallCounter::default());
-    let c = CountCalls(calls.clone());
-    let region = || aws_config::Region::new(REGION);
-    let clients = RegionClients {
+fn region_clients(
+    name: &'static str,
+    role: RegionRole,
+    rules: &Rules,
+    c: &CountCalls,
+) -> RegionClients {
+    let region = || aws_config::Region::new(name);
+    RegionClients {
         info: RegionInfo {
-            name: REGION.into(),
-            role: RegionRole::Primary,
+            name: name.into(),
+            role,
         },
         elbv2: mock_client!(elb, RuleMode::MatchAny, &rules.elb, |b| b
             .interceptor(c.clone())
@@ -51,13 +54,35 @@ fn source(rules: &Rules) -> AwsSource {
         ssm: mock_client!(ssm, RuleMode::MatchAny, &rules.ssm, |b| b
             .interceptor(c.clone())
             .region(region())),
-    };
+    }
+}
+
+/// A source over mocked clients, one region per rule set (the first is the primary).
+fn source_in(regions: &[(&'static str, &Rules)]) -> AwsSource {
+    let calls = Arc::new(CallCounter::default());
+    let c = CountCalls(calls.clone());
+    let clients = regions
+        .iter()
+        .enumerate()
+        .map(|(i, (name, rules))| {
+            let role = if i == 0 {
+                RegionRole::Primary
+            } else {
+                RegionRole::Dr
+            };
+            region_clients(name, role, rules, &c)
+        })
+        .collect();
     AwsSource::from_clients(
         "123456789012",
         "arn:aws:sts::123456789012:assumed-role/OnCall/me",
-        vec![clients],
+        clients,
         calls,
     )
+}
+
+fn source(rules: &Rules) -> AwsSource {
+    source_in(&[(REGION, rules)])
 }
 
 fn rt() -> tokio::runtime::Runtime {
@@ -702,4 +727,53 @@ fn timeline_reports_each_change_once() {
     let again = rt.block_on(src.timeline(REGION, last)).result.unwrap();
     assert!(again.is_empty(), "nothing new: {again:?}");
     assert_eq!(calls(&src, "DescribeScalingActivities"), 2);
+}
+
+#[test]
+fn timeline_keeps_each_regions_changes_for_that_region() {
+    use asg::operation::describe_auto_scaling_groups::DescribeAutoScalingGroupsOutput as A;
+    use asg::operation::describe_scaling_activities::DescribeScalingActivitiesOutput as S;
+    use cw::operation::describe_alarm_history::DescribeAlarmHistoryOutput as H;
+    use ecs::operation::{
+        describe_services::DescribeServicesOutput as D, list_clusters::ListClustersOutput as C,
+        list_services::ListServicesOutput as L,
+    };
+    let quiet = || Rules {
+        asg: vec![
+            mock!(asg::Client::describe_scaling_activities).then_output(|| S::builder().build()),
+            mock!(asg::Client::describe_auto_scaling_groups).then_output(|| A::builder().build()),
+        ],
+        cw: vec![mock!(cw::Client::describe_alarm_history).then_output(|| H::builder().build())],
+        ..Rules::default()
+    };
+    let mut dr = quiet();
+    dr.ecs = vec![
+        mock!(ecs::Client::list_clusters).then_output(|| {
+            C::builder()
+                .cluster_arns("arn:aws:ecs:us-west-2:123456789012:cluster/appCluster")
+                .build()
+        }),
+        mock!(ecs::Client::list_services).then_output(|| {
+            L::builder()
+                .service_arns("arn:aws:ecs:us-west-2:123456789012:service/appCluster/svc-0")
+                .build()
+        }),
+        mock!(ecs::Client::describe_services)
+            .then_output(|| D::builder().services(ecs_service(0)).build()),
+    ];
+    let primary = quiet();
+    let src = source_in(&[(REGION, &primary), ("us-west-2", &dr)]);
+    let rt = rt();
+    // The DR capacity read learns an ECS event; the primary's timeline must not swallow it.
+    rt.block_on(src.capacity("us-west-2")).result.unwrap();
+    assert!(
+        rt.block_on(src.timeline(REGION, 0))
+            .result
+            .unwrap()
+            .is_empty()
+    );
+    let west = rt.block_on(src.timeline("us-west-2", 0)).result.unwrap();
+    assert_eq!(west.len(), 1, "{west:?}");
+    assert!(west[0].message.contains("steady state"));
+    assert_eq!(west[0].region, "us-west-2");
 }

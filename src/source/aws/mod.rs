@@ -94,11 +94,11 @@ pub struct RegionClients {
     pub ssm: aws_sdk_ssm::Client,
 }
 
-/// What the timeline learns from the other panes' reads (no extra calls for it).
+/// What the timeline learns from the other panes' reads (no extra calls for it): every change
+/// seen, each once, numbered in the order it was first seen, in a bounded list.
 #[derive(Debug, Default)]
 struct TimelineState {
     seq: u64,
-    pending: Vec<Event>,
     seen: HashSet<String>,
     seen_order: VecDeque<String>,
     kept: VecDeque<Event>,
@@ -118,7 +118,10 @@ impl TimelineState {
         self.seen_order.push_back(key);
         self.seq += 1;
         e.seq = self.seq;
-        self.pending.push(e);
+        if self.kept.len() == SEEN_KEPT {
+            self.kept.pop_front();
+        }
+        self.kept.push_back(e);
     }
 }
 
@@ -428,23 +431,15 @@ impl EstateReader for AwsSource {
             for (key, e) in found {
                 t.offer(key, e);
             }
-            let mut new: Vec<Event> = std::mem::take(&mut t.pending)
-                .into_iter()
-                .filter(|e| e.region == region || e.region.is_empty())
-                .collect();
-            new.sort_by_key(|e| (e.at, e.seq));
-            // Keep the regions' events for later calls with a lower `after_seq`.
-            for e in &new {
-                if t.kept.len() == SEEN_KEPT {
-                    t.kept.pop_front();
-                }
-                t.kept.push_back(e.clone());
-            }
-            t.kept
+            // Events learnt from any pane of any region wait here until their region asks.
+            let mut new: Vec<Event> = t
+                .kept
                 .iter()
                 .filter(|e| e.seq > after_seq && e.region == region)
                 .cloned()
-                .collect()
+                .collect();
+            new.sort_by_key(|e| (e.at, e.seq));
+            new
         });
         Read { result, stats }
     }
