@@ -4,7 +4,7 @@
 use crate::app::{Msg, Pane, Payload};
 use crate::config::Refresh;
 use crate::model::{RegionSnapshot, Snapshot};
-use crate::source::{ErrorClass, EstateReader};
+use crate::source::EstateReader;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -133,9 +133,10 @@ pub fn spawn(
                     if !paused {
                         let msg = fetch(&*source, &region, pane, last_seq).await;
                         if let Msg::Data { payload, .. } = &msg {
-                            throttles = match payload_error_class(payload) {
-                                Some(ErrorClass::Throttling) => throttles + 1,
-                                _ => 0,
+                            throttles = if payload.stats().throttles > 0 {
+                                throttles + 1
+                            } else {
+                                0
                             };
                             if let Payload::Timeline(r) = payload
                                 && let Ok(ev) = &r.result
@@ -170,17 +171,6 @@ pub fn spawn(
         }
     }
     handles
-}
-
-fn payload_error_class(p: &Payload) -> Option<ErrorClass> {
-    let e = match p {
-        Payload::Targets(r) => r.result.as_ref().err(),
-        Payload::Capacity(r) => r.result.as_ref().err(),
-        Payload::Runs(r) => r.result.as_ref().err(),
-        Payload::Alarms(r) => r.result.as_ref().err(),
-        Payload::Timeline(r) => r.result.as_ref().err(),
-    }?;
-    Some(e.class)
 }
 
 #[cfg(test)]

@@ -326,12 +326,7 @@ pub struct Alarm {
 impl Alarm {
     /// Whether `value` is on the alarming side of the threshold.
     pub fn breaches(&self, value: f64) -> bool {
-        match self.comparison.as_str() {
-            "GreaterThanOrEqualToThreshold" => value >= self.threshold,
-            "LessThanThreshold" => value < self.threshold,
-            "LessThanOrEqualToThreshold" => value <= self.threshold,
-            _ => value > self.threshold,
-        }
+        breaches(&self.comparison, self.threshold, value)
     }
 
     /// The comparison as a symbol.
@@ -342,6 +337,17 @@ impl Alarm {
             "LessThanOrEqualToThreshold" => "<=",
             _ => ">",
         }
+    }
+}
+
+/// Whether `value` is on the alarming side of `threshold` for a CloudWatch comparison operator
+/// (`GreaterThanThreshold` when the operator is unknown).
+pub fn breaches(comparison: &str, threshold: f64, value: f64) -> bool {
+    match comparison {
+        "GreaterThanOrEqualToThreshold" => value >= threshold,
+        "LessThanThreshold" => value < threshold,
+        "LessThanOrEqualToThreshold" => value <= threshold,
+        _ => value > threshold,
     }
 }
 

@@ -123,27 +123,29 @@ pub struct Read<T> {
 }
 
 impl<T> Read<T> {
-    pub fn ok(value: T, calls: u32) -> Self {
+    /// A read's outcome after `calls` requests; a failure counts as a throttle or an error.
+    pub fn new(result: Result<T, SourceError>, calls: u32) -> Self {
+        let (throttles, errors) = match &result {
+            Ok(_) => (0, 0),
+            Err(e) if e.class == ErrorClass::Throttling => (1, 0),
+            Err(_) => (0, 1),
+        };
         Self {
-            result: Ok(value),
+            result,
             stats: CallStats {
                 calls,
-                throttles: 0,
-                errors: 0,
+                throttles,
+                errors,
             },
         }
     }
 
+    pub fn ok(value: T, calls: u32) -> Self {
+        Self::new(Ok(value), calls)
+    }
+
     pub fn err(e: SourceError, calls: u32) -> Self {
-        let throttled = e.class == ErrorClass::Throttling;
-        Self {
-            result: Err(e),
-            stats: CallStats {
-                calls,
-                throttles: u32::from(throttled),
-                errors: u32::from(!throttled),
-            },
-        }
+        Self::new(Err(e), calls)
     }
 }
 

@@ -17,7 +17,7 @@ use crate::model::{
     Alarm, Association, Capacity, Event, EventKind, LoadBalancer, RegionInfo, RegionRole, Severity,
     Timestamp,
 };
-use crate::source::{CallStats, EstateReader, Read, SourceError, SourceInfo, SourceKind};
+use crate::source::{EstateReader, Read, SourceError, SourceInfo, SourceKind};
 use async_trait::async_trait;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -48,7 +48,11 @@ impl CallCounter {
 
     /// All requests so far.
     pub fn total(&self) -> u32 {
-        self.snapshot().values().sum()
+        self.counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .values()
+            .sum()
     }
 }
 
@@ -271,20 +275,7 @@ impl AwsSource {
             Ok(r) => f(r).await,
             Err(e) => Err(e),
         };
-        let calls = self.calls.total().saturating_sub(before);
-        let mut stats = CallStats {
-            calls,
-            throttles: 0,
-            errors: 0,
-        };
-        if let Err(e) = &result {
-            if e.class == crate::source::ErrorClass::Throttling {
-                stats.throttles = 1;
-            } else {
-                stats.errors = 1;
-            }
-        }
-        Read { result, stats }
+        Read::new(result, self.calls.total().saturating_sub(before))
     }
 
     fn offer(&self, key: String, e: Event) {

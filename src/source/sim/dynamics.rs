@@ -401,14 +401,9 @@ impl Sim {
     /// Whether a task passes its load balancer health checks right now.
     fn task_serves(&self, r: usize, task: &Task) -> bool {
         let region = &self.regions[r];
-        task.state == TaskState::Running
+        region.task_up(task)
             && (region.task_defs[task.task_def].good
                 || self.now.secs_since(task.started) < BAD_IMAGE_CRASH_SECS)
-            && task
-                .host
-                .as_deref()
-                .and_then(|h| region.instance(h))
-                .is_some_and(|h| region.reachable(h))
     }
 
     fn task_healthy_in_lb(&self, r: usize, s: usize, task: &Task) -> bool {
@@ -1022,12 +1017,8 @@ impl Sim {
                             TargetRef::Task(id) => region.services.iter().any(|svc| {
                                 svc.tasks.iter().any(|t| {
                                     &t.id == id
-                                        && t.state == TaskState::Running
                                         && region.task_defs[t.task_def].good
-                                        && t.host
-                                            .as_deref()
-                                            .and_then(|h| region.instance(h))
-                                            .is_some_and(|h| region.reachable(h))
+                                        && region.task_up(t)
                                 })
                             }),
                         };
@@ -1149,22 +1140,10 @@ impl Sim {
                     _ => c.iter().sum::<f64>() / c.len() as f64,
                 })
                 .collect();
-            let model = crate::model::Alarm {
-                name: String::new(),
-                state: al.state,
-                reason: String::new(),
-                updated_at: now,
-                namespace: String::new(),
-                metric: String::new(),
-                threshold: al.threshold,
-                comparison: al.comparison.into(),
-                statistic: String::new(),
-                period_secs: al.period,
-                evaluation_periods: al.evaluation_periods,
-                dimensions: Vec::new(),
-                series: Vec::new(),
-            };
-            let breaching = points.iter().filter(|v| model.breaches(**v)).count();
+            let breaching = points
+                .iter()
+                .filter(|v| crate::model::breaches(al.comparison, al.threshold, **v))
+                .count();
             let new_state = if breaching >= al.evaluation_periods as usize {
                 AlarmState::Alarm
             } else {

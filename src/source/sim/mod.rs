@@ -53,10 +53,19 @@ pub struct Sim {
 impl Sim {
     /// Builds a scenario in steady state at `start`, with an hour of metric history behind it.
     pub fn new(scenario: Scenario, seed: u64, start: Timestamp) -> Self {
-        let mut sim = Sim {
+        let mut sim = Sim::empty(scenario, seed, start.plus_secs(-3600.0));
+        scenario::build(&mut sim);
+        // Warm up: an hour of history, so sparklines and alarms have data from the first frame.
+        sim.advance(3600.0);
+        sim
+    }
+
+    /// A simulation with no regions yet, its clock and schedules starting at `origin`.
+    fn empty(scenario: Scenario, seed: u64, origin: Timestamp) -> Self {
+        Sim {
             scenario,
-            now: start.plus_secs(-3600.0),
-            origin: start.plus_secs(-3600.0),
+            now: origin,
+            origin,
             rng: Rng::new(seed),
             throttle_rng: Rng::new(seed.rotate_left(17) ^ 0xABCD),
             regions: Vec::new(),
@@ -65,11 +74,7 @@ impl Sim {
             throttle_until: None,
             base_rps: 40.0,
             failover_routing: false,
-        };
-        scenario::build(&mut sim);
-        // Warm up: an hour of history, so sparklines and alarms have data from the first frame.
-        sim.advance(3600.0);
-        sim
+        }
     }
 
     /// The virtual time now.

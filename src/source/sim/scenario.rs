@@ -622,19 +622,8 @@ impl Builder {
 /// A large generated estate for benchmarks: 10,000 targets in 500 target groups, 500 alarms with
 /// 60-point series, 200 ECS services and 100 associations, in one region.
 pub fn large_estate(seed: u64, start: Timestamp) -> Sim {
-    let mut sim = Sim {
-        scenario: Scenario::AlbAsg,
-        now: start,
-        origin: start,
-        rng: Rng::new(seed),
-        throttle_rng: Rng::new(seed ^ 0x55),
-        regions: Vec::new(),
-        events: VecDeque::new(),
-        seq: 0,
-        throttle_until: None,
-        base_rps: 4000.0,
-        failover_routing: false,
-    };
+    let mut sim = Sim::empty(Scenario::AlbAsg, seed, start);
+    sim.base_rps = 4000.0;
     let mut b = Builder {
         rng: Rng::new(seed),
         now: start,

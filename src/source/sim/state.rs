@@ -330,6 +330,16 @@ impl RegionSim {
         inst.is_running() && !self.dark && self.dark_az.as_deref() != Some(inst.az.as_str())
     }
 
+    /// Whether a task is running on a host that traffic and health checks reach.
+    pub fn task_up(&self, task: &Task) -> bool {
+        task.state == TaskState::Running
+            && task
+                .host
+                .as_deref()
+                .and_then(|h| self.instance(h))
+                .is_some_and(|h| self.reachable(h))
+    }
+
     pub fn next_ip(&mut self, az_index: usize) -> String {
         self.ip_counter = self.ip_counter.wrapping_add(1);
         format!(
