@@ -464,7 +464,7 @@ impl App {
     fn on_data(&mut self, region: &str, at: Timestamp, payload: Payload) {
         self.now = self.now.max(at);
         self.api.record(at, payload.stats());
-        let sel = self.selector.clone();
+        let sel = &self.selector;
         let d = self.data.entry(region.to_owned()).or_default();
         match payload {
             Payload::Targets(r) => {
