@@ -54,6 +54,14 @@ pub enum Action {
     RegionView,
     /// Switch to the next theme.
     NextTheme,
+    /// Scale the selected Auto Scaling group or ECS service (prompt, plan, confirm).
+    Scale,
+    /// Deploy the selected ECS service: a new image or tag, or a forced new deployment.
+    Deploy,
+    /// Run the selected State Manager association now.
+    RunNow,
+    /// Roll the selected ECS service (or the one the banner names) back to its previous revision.
+    Rollback,
     /// Open the fault-injection menu (demo only).
     Faults,
 }
@@ -83,6 +91,10 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Pause, "pause", "pause refresh"),
     (Action::RegionView, "region_view", "primary/DR view"),
     (Action::NextTheme, "next_theme", "next theme"),
+    (Action::Scale, "scale", "scale ASG / service"),
+    (Action::Deploy, "deploy", "deploy ECS service"),
+    (Action::RunNow, "run_now", "run association now"),
+    (Action::Rollback, "rollback", "roll back service"),
     (Action::Faults, "faults", "inject fault (demo)"),
 ];
 
@@ -287,6 +299,10 @@ impl Default for Keymap {
             (c('p'), Action::Pause),
             (c('v'), Action::RegionView),
             (c('t'), Action::NextTheme),
+            (c('s'), Action::Scale),
+            (c('d'), Action::Deploy),
+            (c('x'), Action::RunNow),
+            (c('b'), Action::Rollback),
             (c('!'), Action::Faults),
         ];
         Keymap {

@@ -6,13 +6,18 @@ use crate::action::{Action, Key, Keymap};
 use crate::config::{AppConfig, glob_match};
 use crate::model::{
     Alarm, Association, Capacity, Event, LoadBalancer, RegionInfo, RegionRole, RingSeries,
-    Severity, TargetState, Timestamp,
+    Severity, TargetState, TaskDefinition, Timestamp,
 };
+use crate::ops::{Bounds, Outcome, Plan, ScaleTarget};
 use crate::source::sim::{Fault, SCENARIOS, Scenario};
 use crate::source::{CallStats, Read, SourceError, SourceInfo, SourceKind};
 use crate::theme::{Theme, ThemeSet};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{HashMap, VecDeque};
+
+mod operations;
+
+pub use operations::{RollbackOffer, RunningOp};
 
 /// Timeline events the console keeps (all regions).
 pub const TIMELINE_KEPT: usize = 500;
@@ -163,6 +168,24 @@ pub enum Msg {
     Status(String, Severity),
     /// The source was replaced (`:scenario`): forget all data.
     Reset(SourceInfo),
+    /// A task definition read for the deploy prompt, in answer to
+    /// [`Effect::FetchTaskDefinition`].
+    TaskDefinition {
+        region: String,
+        cluster: String,
+        service: String,
+        read: Result<TaskDefinition, SourceError>,
+    },
+    /// A running operation started a call.
+    OpProgress {
+        id: u64,
+        call: String,
+    },
+    /// A running operation ended.
+    OpDone {
+        id: u64,
+        outcome: Outcome,
+    },
 }
 
 /// What the runtime must do after an update.
@@ -182,6 +205,24 @@ pub enum Effect {
     InjectFault(Fault),
     /// Replace the demo estate.
     SwitchScenario(Scenario),
+    /// Read a task definition for the deploy prompt.
+    FetchTaskDefinition {
+        region: String,
+        cluster: String,
+        service: String,
+        task_definition: String,
+    },
+    /// Execute a confirmed plan in the background (the executor audits it).
+    Execute {
+        id: u64,
+        plan: Box<Plan>,
+    },
+    /// Audit a plan that was not executed: `cancelled` by the operator or `refused`.
+    RecordUnexecuted {
+        plan: Box<Plan>,
+        outcome: &'static str,
+        reason: String,
+    },
 }
 
 /// What the body shows.
@@ -218,6 +259,29 @@ pub enum Overlay {
     Faults {
         items: Vec<Fault>,
         selected: usize,
+    },
+    /// The scale prompt: the new desired count.
+    Scale {
+        target: ScaleTarget,
+        bounds: Bounds,
+        input: String,
+        error: Option<String>,
+    },
+    /// The deploy prompt: a new image or tag for one container, or nothing to force a new
+    /// deployment.
+    Deploy {
+        cluster: String,
+        service: String,
+        task_definition: TaskDefinition,
+        container: usize,
+        input: String,
+        error: Option<String>,
+    },
+    /// The plan, waiting for `y` or the typed name.
+    Confirm {
+        plan: Box<Plan>,
+        typed: String,
+        error: Option<String>,
     },
 }
 
@@ -336,6 +400,13 @@ pub struct App {
     /// Whether anything on screen may have changed since the last frame; the runtime draws only
     /// then, so polls of a region that is not on screen cost no frame.
     pub dirty: bool,
+    /// Why mutating keys are disabled (`--read-only`, or the config), when `read_only`.
+    pub read_only_why: String,
+    /// The configured apps (roll-back banner: which alarms belong with which service).
+    pub apps: Vec<AppConfig>,
+    /// Operations executing in the background.
+    pub ops: Vec<RunningOp>,
+    next_op: u64,
 }
 
 impl App {
@@ -369,6 +440,10 @@ impl App {
             time_scale: 1.0,
             quit: false,
             dirty: true,
+            read_only_why: String::new(),
+            apps: Vec::new(),
+            ops: Vec::new(),
+            next_op: 1,
         }
     }
 
@@ -445,6 +520,22 @@ impl App {
                 self.set_status(s, sev);
                 vec![]
             }
+            Msg::TaskDefinition {
+                region,
+                cluster,
+                service,
+                read,
+            } => {
+                self.on_task_definition(&region, cluster, service, read);
+                vec![]
+            }
+            Msg::OpProgress { id, call } => {
+                if let Some(op) = self.ops.iter_mut().find(|o| o.id == id) {
+                    op.call = call;
+                }
+                vec![]
+            }
+            Msg::OpDone { id, outcome } => self.on_op_done(id, outcome),
             Msg::Reset(info) => {
                 self.info = info;
                 self.data.clear();
@@ -756,6 +847,9 @@ impl App {
                 return self.on_palette_key(ev, input, selected);
             }
             Overlay::Faults { items, selected } => return self.on_fault_key(ev, &items, selected),
+            Overlay::Scale { .. } | Overlay::Deploy { .. } | Overlay::Confirm { .. } => {
+                return self.on_operation_key(ev);
+            }
             Overlay::Help => {
                 let action = self.keymap.action(&Key::from_event(&ev));
                 if matches!(action, Some(Action::Quit)) {
@@ -856,6 +950,9 @@ impl App {
                 let i = self.themes.index(&self.theme.name).unwrap_or(0);
                 let next = self.themes.themes[(i + 1) % self.themes.themes.len()].clone();
                 self.set_theme(next);
+            }
+            Action::Scale | Action::Deploy | Action::RunNow | Action::Rollback => {
+                return self.operation(action);
             }
             Action::Faults => {
                 if !self.is_demo() {

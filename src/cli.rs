@@ -67,12 +67,18 @@ pub enum Command {
     Check,
     /// List built-in and user themes.
     Themes,
+    /// Print the audit log readably, oldest first.
+    Audit {
+        /// Only operations of the last DURATION (90s, 30m, 12h, 7d).
+        #[arg(long, value_name = "DURATION")]
+        since: Option<String>,
+    },
 }
 
 /// Lets `--demo` be followed by a subcommand (`opsdash --demo check`) without taking it as the
 /// scenario name.
 pub fn normalise_args(args: Vec<String>) -> Vec<String> {
-    let subcommands = ["snapshot", "check", "themes", "help"];
+    let subcommands = ["snapshot", "check", "themes", "audit", "help"];
     let mut out = Vec::with_capacity(args.len());
     let mut iter = args.into_iter().peekable();
     while let Some(a) = iter.next() {

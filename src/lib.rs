@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod model;
+pub mod ops;
 pub mod poller;
 pub mod report;
 pub mod runtime;

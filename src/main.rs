@@ -6,10 +6,12 @@ use opsdash::app::App;
 use opsdash::cli::{Cli, Command, normalise_args};
 use opsdash::config::{Config, FileError};
 use opsdash::model::Timestamp;
+use opsdash::ops::audit::{self, AuditLog};
+use opsdash::ops::{Executor, Operator};
 use opsdash::poller;
 use opsdash::report;
 use opsdash::runtime::{self, Demo};
-use opsdash::source::EstateReader;
+use opsdash::source::Estate;
 use opsdash::source::sim::{Scenario, Sim, SimSource};
 use opsdash::theme::{ThemeSet, user_theme_dir};
 use std::process::ExitCode;
@@ -52,6 +54,9 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
+    if let Some(Command::Audit { since }) = &cli.command {
+        return print_audit(since.as_deref());
+    }
     let theme_name = cli
         .source
         .theme
@@ -76,7 +81,7 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
-    let (source, demo): (Arc<dyn EstateReader>, Option<(SimSource, Scenario)>) =
+    let (source, demo): (Arc<dyn Estate>, Option<(SimSource, Scenario)>) =
         match cli.source.demo.clone() {
             Some(name) => {
                 let scenario = match Scenario::parse(&name) {
@@ -107,7 +112,7 @@ fn main() -> ExitCode {
             println!("{line}");
             ExitCode::from(status as u8)
         }
-        Some(Command::Themes) => ExitCode::SUCCESS,
+        Some(Command::Themes | Command::Audit { .. }) => ExitCode::SUCCESS,
         None => {
             theme.no_color = no_color();
             let mut refresh = config.refresh;
@@ -125,6 +130,15 @@ fn main() -> ExitCode {
             app.no_color = no_color();
             app.ascii = cli.source.ascii;
             app.read_only = cli.source.read_only || config.read_only;
+            app.read_only_why = if cli.source.read_only {
+                "--read-only".to_owned()
+            } else {
+                config.path.as_ref().map_or_else(
+                    || "read_only = true in the config".to_owned(),
+                    |p| format!("read_only = true in {}", p.display()),
+                )
+            };
+            app.apps.clone_from(&config.apps);
             app.selector = opsdash::app::Selector::new(&config.apps);
             app.refresh_secs = [
                 refresh.targets,
@@ -143,7 +157,14 @@ fn main() -> ExitCode {
                 speed: cli.source.speed,
                 seed: cli.source.seed,
             });
-            match rt.block_on(runtime::run(app, source, demo, refresh)) {
+            let info = source.info();
+            let executor = Arc::new(Executor::new(
+                source.clone(),
+                AuditLog::new(audit_path()),
+                app.read_only,
+                Operator::from_env(&info.caller_arn, info.profile.clone(), info.kind),
+            ));
+            match rt.block_on(runtime::run(app, source, executor, demo, refresh)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     runtime::restore_terminal();
@@ -156,7 +177,7 @@ fn main() -> ExitCode {
 
 /// Connects to AWS with the aws cli's credential chain; on failure (no credentials, an expired
 /// SSO token, no region, no answer within 20 s) a source that reports the cause on every pane.
-async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<dyn EstateReader> {
+async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<dyn Estate> {
     use opsdash::model::{RegionInfo, RegionRole};
     use opsdash::source::aws::{AwsOptions, AwsSource, Unavailable};
     let opts = AwsOptions {
@@ -206,6 +227,27 @@ async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<d
         regions,
         profile: opts.profile,
     })
+}
+
+/// The audit log's path; without `$XDG_STATE_HOME` and `$HOME`, the current directory.
+fn audit_path() -> std::path::PathBuf {
+    audit::default_path().unwrap_or_else(|| "opsdash-audit.jsonl".into())
+}
+
+/// `opsdash audit [--since DURATION]`.
+fn print_audit(since: Option<&str>) -> ExitCode {
+    let since = match since.map(audit::parse_duration).transpose() {
+        Ok(s) => s.map(|secs| Timestamp::now().plus_secs(-secs)),
+        Err(e) => return fail(e),
+    };
+    let log = AuditLog::new(audit_path());
+    match log.read() {
+        Ok(records) => {
+            print!("{}", audit::format_log(&records, since));
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format!("cannot read {}: {e}", log.path().display())),
+    }
 }
 
 /// `NO_COLOR` set to anything non-empty turns colour off (no-color.org).

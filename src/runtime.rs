@@ -4,9 +4,10 @@
 use crate::app::{App, Effect, Msg};
 use crate::config::Refresh;
 use crate::model::Severity;
+use crate::ops::Executor;
 use crate::poller::{self, Control};
-use crate::source::EstateReader;
 use crate::source::sim::{Sim, SimSource};
+use crate::source::{Estate, EstateReader};
 use crate::ui;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -63,10 +64,12 @@ pub struct Demo {
 /// Runs the console until the user quits. The terminal is restored on every exit path.
 pub async fn run(
     mut app: App,
-    source: Arc<dyn EstateReader>,
+    estate: Arc<dyn Estate>,
+    executor: Arc<Executor>,
     demo: Option<Demo>,
     refresh: Refresh,
 ) -> io::Result<()> {
+    let source: Arc<dyn EstateReader> = estate.clone();
     let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
     spawn_signal_watch(tx.clone());
     enable_raw_mode()?;
@@ -108,6 +111,12 @@ pub async fn run(
                 Effect::Quit => app.quit = true,
                 Effect::RefreshAll => control_tx.send_modify(|c| c.refresh += 1),
                 Effect::SetPaused(p) => control_tx.send_modify(|c| c.paused = p),
+                Effect::FetchTaskDefinition { .. }
+                | Effect::Execute { .. }
+                | Effect::RecordUnexecuted { .. } => {
+                    let (source, executor, tx) = (source.clone(), executor.clone(), tx.clone());
+                    tokio::spawn(async move { op_effect(&*source, &executor, e, &tx).await });
+                }
                 Effect::OpenFaultMenu { .. }
                 | Effect::InjectFault(_)
                 | Effect::SwitchScenario(_) => {
@@ -165,6 +174,55 @@ pub fn demo_effect(sim: &SimSource, seed: u64, e: &Effect) -> Vec<Msg> {
             vec![Msg::Reset(sim.info())]
         }
         _ => Vec::new(),
+    }
+}
+
+/// Carries out an operations effect: reads a task definition for the deploy prompt, executes a
+/// confirmed plan, or audits a plan that was not executed. Messages for the app (progress, then
+/// the result) go to `tx` as they happen.
+pub async fn op_effect(
+    source: &dyn EstateReader,
+    executor: &Executor,
+    e: Effect,
+    tx: &mpsc::UnboundedSender<Msg>,
+) {
+    match e {
+        Effect::FetchTaskDefinition {
+            region,
+            cluster,
+            service,
+            task_definition,
+        } => {
+            let read = source.task_definition(&region, &task_definition).await;
+            let _ = tx.send(Msg::TaskDefinition {
+                region,
+                cluster,
+                service,
+                read: read.result,
+            });
+        }
+        Effect::Execute { id, plan } => {
+            let mut progress = |call: &str| {
+                let _ = tx.send(Msg::OpProgress {
+                    id,
+                    call: call.to_owned(),
+                });
+            };
+            let outcome = executor.execute(&plan, &mut progress).await;
+            let _ = tx.send(Msg::OpDone { id, outcome });
+        }
+        Effect::RecordUnexecuted {
+            plan,
+            outcome,
+            reason,
+        } => {
+            let o = executor.record_unexecuted(&plan, outcome, &reason);
+            // Only a failure to write the audit log is news; the app said the rest already.
+            if o.message.contains("could not be written") {
+                let _ = tx.send(Msg::Status(o.message, Severity::Crit));
+            }
+        }
+        _ => {}
     }
 }
 

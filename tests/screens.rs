@@ -233,3 +233,27 @@ fn ages_scale_with_the_demo_speed() {
         "{s}"
     );
 }
+
+#[test]
+fn operation_prompts_and_confirmations() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.ch('2');
+    h.ch('s');
+    h.type_str("3");
+    insta::assert_snapshot!("scale_prompt_120x40", h.terminal(120, 40).backend());
+    h.key(KeyCode::Enter);
+    insta::assert_snapshot!("scale_confirm_80x24", h.terminal(80, 24).backend());
+    h.app.ascii = true;
+    assert!(
+        h.screen(80, 24).is_ascii(),
+        "the confirmation is ASCII in --ascii"
+    );
+    h.app.ascii = false;
+    h.key(KeyCode::Esc);
+    h.ch('G');
+    h.ch('d');
+    insta::assert_snapshot!("deploy_prompt_120x40", h.terminal(120, 40).backend());
+    h.type_str("v1.5.0");
+    h.key(KeyCode::Enter);
+    insta::assert_snapshot!("deploy_confirm_120x40", h.terminal(120, 40).backend());
+}

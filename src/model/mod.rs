@@ -218,6 +218,18 @@ pub struct EcsService {
     pub max_percent: u32,
     #[serde(skip_serializing)]
     pub capacity_provider: Option<String>,
+    /// ARNs of the target groups the service registers its tasks with.
+    #[serde(skip_serializing)]
+    pub target_groups: Vec<String>,
+}
+
+/// A task definition's containers and their images (what a deploy prompt offers to change).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TaskDefinition {
+    /// `family:revision`.
+    pub name: String,
+    /// (container name, image), in definition order.
+    pub containers: Vec<(String, String)>,
 }
 
 /// Capacity of a region: Auto Scaling groups and ECS services.

@@ -73,6 +73,31 @@ impl Timestamp {
         format!("{h:02}:{mi:02}")
     }
 
+    /// Parses what [`Timestamp::rfc3339`] writes (`YYYY-MM-DDTHH:MM:SSZ`).
+    pub fn parse_rfc3339(s: &str) -> Option<Self> {
+        let b = s.as_bytes();
+        if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
+            return None;
+        }
+        let num = |r: std::ops::Range<usize>| s.get(r)?.parse::<i64>().ok();
+        let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+        let (h, mi, sec) = (num(11..13)?, num(14..16)?, num(17..19)?);
+        if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || sec > 60 {
+            return None;
+        }
+        // Howard Hinnant's days_from_civil.
+        let y = if mo <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (mo + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        let days = era * 146_097 + doe - 719_468;
+        Some(Timestamp::from_secs(
+            days * 86_400 + h * 3600 + mi * 60 + sec,
+        ))
+    }
+
     /// RFC 3339 with second precision, e.g. `2026-11-21T03:04:05Z`.
     pub fn rfc3339(self) -> String {
         let (y, mo, d, h, mi, s) = self.civil();
@@ -106,6 +131,16 @@ pub fn short_age(secs: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_what_it_writes() {
+        for ms in [0, 951_782_400_000, 1_795_219_200_000, 4_102_444_799_000] {
+            let t = Timestamp(ms);
+            assert_eq!(Timestamp::parse_rfc3339(&t.rfc3339()), Some(t));
+        }
+        assert_eq!(Timestamp::parse_rfc3339("2026-13-01T00:00:00Z"), None);
+        assert_eq!(Timestamp::parse_rfc3339("yesterday"), None);
+    }
 
     #[test]
     fn formats_rfc3339() {

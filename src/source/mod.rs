@@ -7,7 +7,7 @@ pub mod sim;
 
 use crate::model::{
     Alarm, AlarmState, Association, Capacity, ErrorRecord, Event, LoadBalancer, RegionInfo,
-    Timestamp,
+    TaskDefinition, Timestamp,
 };
 use async_trait::async_trait;
 use std::fmt;
@@ -167,7 +167,14 @@ pub trait EstateReader: Send + Sync {
     async fn alarms(&self, region: &str) -> Read<Vec<Alarm>>;
     /// Changes newer than `after_seq` (0 for all that are kept).
     async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>>;
+    /// A task definition's containers (`ecs:DescribeTaskDefinition`), for the deploy prompt.
+    async fn task_definition(&self, region: &str, name: &str) -> Read<TaskDefinition>;
 }
+
+/// A source that can be watched and changed: what the console runs on.
+pub trait Estate: EstateReader + EstateWriter {}
+
+impl<T: EstateReader + EstateWriter> Estate for T {}
 
 /// A change to an ECS service (`UpdateService`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

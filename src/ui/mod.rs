@@ -70,6 +70,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     ])
     .areas(area);
     render_header(app, header, buf);
+    let body = match app.rollback_offer() {
+        Some(o) if body.height > 4 => {
+            let [banner, rest] =
+                Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
+            render_banner(app, &o, banner, buf);
+            rest
+        }
+        _ => body,
+    };
     match &app.view {
         View::Main => panes::render_main(app, body, buf),
         View::Detail(d) => detail::render(app, d, body, buf),
@@ -83,6 +92,35 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             popups::palette(app, input, *selected, body, status, buf);
         }
         Overlay::Faults { items, selected } => popups::faults(app, items, *selected, body, buf),
+        Overlay::Scale {
+            target,
+            bounds,
+            input,
+            error,
+        } => popups::scale(app, target, *bounds, input, error.as_deref(), body, buf),
+        Overlay::Deploy {
+            cluster,
+            service,
+            task_definition,
+            container,
+            input,
+            error,
+        } => popups::deploy(
+            app,
+            &popups::DeployPrompt {
+                cluster,
+                service,
+                task_definition,
+                container: *container,
+                input,
+                error: error.as_deref(),
+            },
+            body,
+            buf,
+        ),
+        Overlay::Confirm { plan, typed, error } => {
+            popups::confirm(app, plan, typed, error.as_deref(), body, buf);
+        }
         Overlay::Filter | Overlay::None => {}
     }
 }
@@ -183,6 +221,26 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// The roll-back offer: a rollout under an alarm of the same app.
+fn render_banner(app: &App, o: &crate::app::RollbackOffer, area: Rect, buf: &mut Buffer) {
+    let style = app
+        .theme
+        .crit()
+        .add_modifier(ratatui::style::Modifier::REVERSED);
+    buf.set_style(area, style);
+    let key = app.keymap.key_label(Action::Rollback);
+    let msg = format!(
+        " {} is in ALARM during the rollout of {}/{} ({}): {key} rolls back to {} ",
+        o.alarm, o.cluster, o.service, o.current, o.previous
+    );
+    buf.set_string(
+        area.x,
+        area.y,
+        widgets::trunc(&msg, area.width as usize, glyphs(app)),
+        style,
+    );
+}
+
 fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
     if app.overlay == Overlay::Filter {
         let f = &app.pane(app.focus).filter;
@@ -250,6 +308,22 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
         (Overlay::Faults { .. }, _) => {
             vec![("1-9/Enter".into(), "inject"), ("Esc".into(), "cancel")]
         }
+        (Overlay::Scale { .. }, _) => vec![
+            ("0-9".into(), "count"),
+            ("Enter".into(), "plan"),
+            ("Esc".into(), "cancel"),
+        ],
+        (Overlay::Deploy { .. }, _) => vec![
+            ("Tab".into(), "container"),
+            ("Enter".into(), "plan"),
+            ("Esc".into(), "cancel"),
+        ],
+        (Overlay::Confirm { plan, .. }, _) => match plan.confirm {
+            crate::ops::Confirm::Yes => vec![("y".into(), "run"), ("n/Esc".into(), "cancel")],
+            crate::ops::Confirm::TypeName(_) => {
+                vec![("name+Enter".into(), "run"), ("Esc".into(), "cancel")]
+            }
+        },
         (Overlay::None, View::Detail(_)) => vec![
             (k(Action::Back), "back"),
             (format!("{}/{}", k(Action::Down), k(Action::Up)), "scroll"),
@@ -269,6 +343,20 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                 (k(Action::NextPane), "pane"),
                 (format!("{}/{}", k(Action::Down), k(Action::Up)), "move"),
                 (k(Action::Details), "details"),
+            ];
+            match app.focus {
+                Pane::Capacity => {
+                    v.push((k(Action::Scale), "scale"));
+                    v.push((k(Action::Deploy), "deploy"));
+                    v.push((k(Action::Rollback), "roll back"));
+                }
+                Pane::Runs => v.push((k(Action::RunNow), "run now")),
+                _ => {}
+            }
+            if app.focus != Pane::Capacity && app.rollback_offer().is_some() {
+                v.push((k(Action::Rollback), "roll back"));
+            }
+            v.extend([
                 (k(Action::Filter), "filter"),
                 (k(Action::Palette), "command"),
                 (k(Action::RegionView), "regions"),
@@ -278,7 +366,7 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                     if app.paused { "resume" } else { "pause" },
                 ),
                 (k(Action::NextTheme), "theme"),
-            ];
+            ]);
             if app.is_demo() {
                 v.push((k(Action::Faults), "faults"));
             }

@@ -92,6 +92,21 @@ fn pane_title(app: &App, p: Pane) -> Line<'static> {
     if !f.is_empty() {
         spans.push(Span::styled(format!("/{f} "), theme.warn()));
     }
+    for op in app
+        .ops
+        .iter()
+        .filter(|o| o.pane == p && o.region == app.region_name())
+    {
+        let call = if op.call.is_empty() {
+            "starting"
+        } else {
+            &op.call
+        };
+        spans.push(Span::styled(
+            format!("{} {}: {call} ", glyphs(app).running, op.summary),
+            theme.warn(),
+        ));
+    }
     Line::from(spans)
 }
 

@@ -176,3 +176,203 @@ pub fn faults(app: &App, items: &[Fault], selected: usize, area: Rect, buf: &mut
         );
     }
 }
+
+/// Splits `s` into lines of at most `w` characters, at spaces where it can.
+fn wrap(s: &str, w: usize) -> Vec<String> {
+    let w = w.max(8);
+    let mut out = Vec::new();
+    let mut line = String::new();
+    for word in s.split(' ') {
+        let mut word = word.to_owned();
+        loop {
+            let len = line.chars().count();
+            let wl = word.chars().count();
+            if len + usize::from(len > 0) + wl <= w {
+                if len > 0 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if len > 0 {
+                out.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word longer than the line: cut it.
+            let head: String = word.chars().take(w).collect();
+            word = word.chars().skip(w).collect();
+            out.push(head);
+        }
+    }
+    if !line.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+/// A box of styled lines, centred, as wide as its longest line allows.
+fn text_box(
+    app: &App,
+    title: &str,
+    lines: &[(String, ratatui::style::Style)],
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = &app.theme;
+    let max_w = area.width.min(110);
+    let inner_w = max_w.saturating_sub(4) as usize;
+    let mut wrapped: Vec<(String, ratatui::style::Style)> = Vec::new();
+    for (l, st) in lines {
+        if l.is_empty() {
+            wrapped.push((String::new(), *st));
+        }
+        for w in wrap(l, inner_w) {
+            wrapped.push((w, *st));
+        }
+    }
+    let widest = wrapped
+        .iter()
+        .map(|(l, _)| l.chars().count())
+        .chain(std::iter::once(title.chars().count() + 2))
+        .max()
+        .unwrap_or(20) as u16;
+    let r = centered(area, (widest + 4).max(44), wrapped.len() as u16 + 2);
+    Clear.render(r, buf);
+    buf.set_style(r, t.text());
+    let b = block(
+        app,
+        Line::from(Span::styled(format!(" {title} "), t.title())),
+        true,
+    );
+    let inner = b.inner(r);
+    b.render(r, buf);
+    for (i, (l, st)) in wrapped.iter().enumerate() {
+        if i as u16 >= inner.height {
+            break;
+        }
+        buf.set_string(inner.x + 1, inner.y + i as u16, l, *st);
+    }
+}
+
+pub fn scale(
+    app: &App,
+    target: &crate::ops::ScaleTarget,
+    b: crate::ops::Bounds,
+    input: &str,
+    error: Option<&str>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = &app.theme;
+    let what = match target {
+        crate::ops::ScaleTarget::Asg(n) => format!("Auto Scaling group {n}"),
+        crate::ops::ScaleTarget::Service { cluster, service } => {
+            format!("ECS service {cluster}/{service}")
+        }
+    };
+    let mut lines = vec![
+        (format!("{what} in {}", app.region_name()), t.text()),
+        (
+            format!("min {}, desired {}, max {}", b.min, b.desired, b.max),
+            t.muted(),
+        ),
+        (String::new(), t.text()),
+        (format!("new desired count: {input}_"), t.title()),
+    ];
+    if let Some(e) = error {
+        lines.push((e.to_owned(), t.crit()));
+    }
+    lines.push((String::new(), t.text()));
+    lines.push(("Enter shows the plan / Esc cancels".into(), t.muted()));
+    text_box(app, "Scale", &lines, area, buf);
+}
+
+pub struct DeployPrompt<'a> {
+    pub cluster: &'a str,
+    pub service: &'a str,
+    pub task_definition: &'a crate::model::TaskDefinition,
+    pub container: usize,
+    pub input: &'a str,
+    pub error: Option<&'a str>,
+}
+
+pub fn deploy(app: &App, p: &DeployPrompt<'_>, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let n = p.task_definition.containers.len();
+    let (name, image) = &p.task_definition.containers[p.container.min(n.saturating_sub(1))];
+    let mut lines = vec![
+        (
+            format!(
+                "ECS service {}/{} in {} runs {}",
+                p.cluster,
+                p.service,
+                app.region_name(),
+                p.task_definition.name
+            ),
+            t.text(),
+        ),
+        (
+            format!(
+                "container {name} ({}/{n}{}): {image}",
+                p.container + 1,
+                if n > 1 { ", Tab for the next" } else { "" }
+            ),
+            t.muted(),
+        ),
+        (String::new(), t.text()),
+        (format!("new image or tag: {}_", p.input), t.title()),
+        (
+            "empty: force a new deployment of the current revision".into(),
+            t.muted(),
+        ),
+    ];
+    if let Some(e) = p.error {
+        lines.push((e.to_owned(), t.crit()));
+    }
+    lines.push((String::new(), t.text()));
+    lines.push(("Enter shows the plan / Esc cancels".into(), t.muted()));
+    text_box(app, "Deploy", &lines, area, buf);
+}
+
+pub fn confirm(
+    app: &App,
+    plan: &crate::ops::Plan,
+    typed: &str,
+    error: Option<&str>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = &app.theme;
+    let mut lines = vec![
+        (plan.summary.clone(), t.title()),
+        (
+            format!(
+                "account {}, region {}, as {}",
+                plan.account, plan.region, app.info.caller_arn
+            ),
+            t.muted(),
+        ),
+        (String::new(), t.text()),
+        ("API calls, in order:".into(), t.text()),
+    ];
+    for (i, c) in plan.calls().iter().enumerate() {
+        lines.push((format!("{}. {c}", i + 1), t.text()));
+    }
+    lines.push((String::new(), t.text()));
+    if let Some(w) = &plan.warning {
+        lines.push((format!("DANGER: {w}"), t.crit()));
+    }
+    match &plan.confirm {
+        crate::ops::Confirm::Yes => {
+            lines.push(("y runs it / n or Esc cancels".into(), t.title()));
+        }
+        crate::ops::Confirm::TypeName(name) => {
+            lines.push((format!("type {name} and Enter to run: {typed}_"), t.title()));
+            lines.push(("Esc cancels".into(), t.muted()));
+        }
+    }
+    if let Some(e) = error {
+        lines.push((e.to_owned(), t.crit()));
+    }
+    text_box(app, "Confirm", &lines, area, buf);
+}

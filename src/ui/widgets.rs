@@ -21,6 +21,8 @@ pub struct Glyphs {
     pub arrow: &'static str,
     pub ellipsis: &'static str,
     pub threshold: char,
+    /// Marks an operation in progress.
+    pub running: &'static str,
     pub border: border::Set<'static>,
 }
 
@@ -30,6 +32,7 @@ pub const UNICODE: Glyphs = Glyphs {
     empty: '░',
     open: "▾",
     dot: "●",
+    running: "⟳",
     ok: "✓",
     fail: "✗",
     arrow: "→",
@@ -44,6 +47,7 @@ pub const ASCII: Glyphs = Glyphs {
     empty: '-',
     open: "v",
     dot: "*",
+    running: "~",
     ok: "ok",
     fail: "x",
     arrow: "->",

@@ -4,35 +4,144 @@
 
 use opsdash::action::Keymap;
 use opsdash::app::{App, Effect, Msg};
+use opsdash::model::AlarmState;
 use opsdash::model::{Snapshot, Timestamp};
+use opsdash::ops::audit::{AuditLog, AuditRecord};
+use opsdash::ops::{Executor, Operator};
 use opsdash::poller;
-use opsdash::runtime::demo_effect;
-use opsdash::source::EstateReader;
+use opsdash::runtime::{demo_effect, op_effect};
 use opsdash::source::sim::{Scenario, Sim, SimSource};
+use opsdash::source::{EstateReader, EstateWriter, ServiceUpdate, SourceError};
 use opsdash::theme::ThemeSet;
 use opsdash::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// 2026-11-21T00:00:00Z: every test starts here.
 pub const T0: Timestamp = Timestamp(1_795_219_200_000);
 pub const SEED: u64 = 1;
 
+/// The simulated estate's writer, counting every mutating call that reaches it.
+#[derive(Clone)]
+pub struct CountingWriter {
+    pub sim: SimSource,
+    pub calls: Arc<Mutex<Vec<String>>>,
+}
+
+impl CountingWriter {
+    fn note(&self, call: String) {
+        self.calls.lock().unwrap().push(call);
+    }
+}
+
+#[async_trait::async_trait]
+impl EstateWriter for CountingWriter {
+    async fn set_desired_capacity(
+        &self,
+        region: &str,
+        asg: &str,
+        desired: u32,
+    ) -> Result<(), SourceError> {
+        self.note(format!("SetDesiredCapacity {asg} {desired}"));
+        self.sim.set_desired_capacity(region, asg, desired).await
+    }
+    async fn update_service(&self, region: &str, u: ServiceUpdate) -> Result<(), SourceError> {
+        self.note(format!("UpdateService {u:?}"));
+        self.sim.update_service(region, u).await
+    }
+    async fn register_task_definition_with_image(
+        &self,
+        region: &str,
+        td: &str,
+        container: &str,
+        image: &str,
+    ) -> Result<String, SourceError> {
+        self.note(format!("RegisterTaskDefinition {td} {container} {image}"));
+        self.sim
+            .register_task_definition_with_image(region, td, container, image)
+            .await
+    }
+    async fn start_associations_once(
+        &self,
+        region: &str,
+        ids: &[String],
+    ) -> Result<(), SourceError> {
+        self.note(format!("StartAssociationsOnce {ids:?}"));
+        self.sim.start_associations_once(region, ids).await
+    }
+    async fn set_alarm_state(
+        &self,
+        region: &str,
+        alarm: &str,
+        state: AlarmState,
+        reason: &str,
+    ) -> Result<(), SourceError> {
+        self.note(format!("SetAlarmState {alarm} {}", state.as_str()));
+        self.sim.set_alarm_state(region, alarm, state, reason).await
+    }
+}
+
+/// A fresh directory under the system temp dir.
+pub fn temp_dir(tag: &str) -> std::path::PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let d = std::env::temp_dir().join(format!(
+        "opsdash-{tag}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("temp dir");
+    d
+}
+
 pub struct Harness {
     pub sim: SimSource,
     pub app: App,
     pub effects: Vec<Effect>,
+    /// Every mutating call that reached the estate.
+    pub writes: Arc<Mutex<Vec<String>>>,
+    pub executor: Executor,
     rt: tokio::runtime::Runtime,
 }
 
 impl Harness {
     pub fn new(scenario: Scenario) -> Self {
+        Self::with_mode(scenario, false)
+    }
+
+    /// A harness whose app and executor are read-only (as `--read-only` makes them).
+    pub fn read_only(scenario: Scenario) -> Self {
+        Self::with_mode(scenario, true)
+    }
+
+    fn with_mode(scenario: Scenario, read_only: bool) -> Self {
         let sim = SimSource::new(Sim::new(scenario, SEED, T0));
         let themes = ThemeSet::built_in().expect("built-in themes parse");
         let theme = themes.get("default").expect("default theme");
         let mut app = App::new(sim.info(), Keymap::default(), themes, theme);
         app.scenario = Some(scenario);
+        app.read_only = read_only;
+        app.read_only_why = "--read-only".into();
+        let writes = Arc::new(Mutex::new(Vec::new()));
+        let counting = CountingWriter {
+            sim: sim.clone(),
+            calls: writes.clone(),
+        };
+        let info = sim.info();
+        let executor = Executor::new(
+            Arc::new(counting),
+            AuditLog::new(temp_dir("audit").join("audit.jsonl")),
+            read_only,
+            Operator {
+                user: "tester".into(),
+                caller_arn: info.caller_arn,
+                profile: None,
+                source: info.kind,
+            },
+        );
         app.now = sim.now();
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -42,6 +151,8 @@ impl Harness {
             sim,
             app,
             effects: Vec::new(),
+            writes,
+            executor,
             rt,
         };
         h.poll();
@@ -101,6 +212,21 @@ impl Harness {
                 let more = self.app.update(m);
                 self.apply(more);
             }
+            if matches!(
+                e,
+                Effect::FetchTaskDefinition { .. }
+                    | Effect::Execute { .. }
+                    | Effect::RecordUnexecuted { .. }
+            ) {
+                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+                self.rt
+                    .block_on(op_effect(&self.sim, &self.executor, e.clone(), &tx));
+                drop(tx);
+                while let Ok(m) = rx.try_recv() {
+                    let more = self.app.update(m);
+                    self.apply(more);
+                }
+            }
             // As the runtime does: a refresh, or a fault injected, polls every pane at once.
             let refresh = matches!(e, Effect::RefreshAll | Effect::InjectFault(_));
             self.effects.push(e);
@@ -158,6 +284,22 @@ impl Harness {
     pub fn inject(&mut self, f: &opsdash::source::sim::Fault) {
         self.sim.lock().inject(f).expect("fault injects");
         self.poll();
+    }
+
+    /// The audit log's records, in order.
+    pub fn audit(&self) -> Vec<AuditRecord> {
+        self.executor
+            .audit_log()
+            .read()
+            .expect("audit log reads")
+            .into_iter()
+            .map(|r| r.expect("audit line parses"))
+            .collect()
+    }
+
+    /// Mutating calls that reached the estate so far.
+    pub fn write_count(&self) -> usize {
+        self.writes.lock().unwrap().len()
     }
 
     pub fn primary(&self) -> String {

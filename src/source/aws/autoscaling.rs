@@ -105,3 +105,21 @@ pub fn activity(a: &t::Activity) -> ScalingActivity {
         cause: a.cause().unwrap_or_default().to_owned(),
     }
 }
+
+/// `SetDesiredCapacity` (idempotent: the SDK's retries stay on).
+pub async fn set_desired_capacity(
+    r: &RegionClients,
+    profile: Option<&str>,
+    asg: &str,
+    desired: u32,
+) -> Result<(), SourceError> {
+    r.autoscaling
+        .set_desired_capacity()
+        .auto_scaling_group_name(asg)
+        .desired_capacity(i32::try_from(desired).unwrap_or(i32::MAX))
+        .honor_cooldown(false)
+        .send()
+        .await
+        .map_err(|e| map(SVC, "SetDesiredCapacity", profile, &e))?;
+    Ok(())
+}

@@ -182,3 +182,27 @@ pub async fn history(
         })
         .collect())
 }
+
+/// `SetAlarmState` (idempotent: the SDK's retries stay on).
+pub async fn set_alarm_state(
+    r: &RegionClients,
+    profile: Option<&str>,
+    alarm: &str,
+    state: AlarmState,
+    reason: &str,
+) -> Result<(), SourceError> {
+    let value = match state {
+        AlarmState::Alarm => t::StateValue::Alarm,
+        AlarmState::Ok => t::StateValue::Ok,
+        AlarmState::InsufficientData => t::StateValue::InsufficientData,
+    };
+    r.cloudwatch
+        .set_alarm_state()
+        .alarm_name(alarm)
+        .state_value(value)
+        .state_reason(reason)
+        .send()
+        .await
+        .map_err(|e| map(SVC, "SetAlarmState", profile, &e))?;
+    Ok(())
+}

@@ -2,8 +2,8 @@
 
 use super::errors::map;
 use super::{RegionClients, ts};
-use crate::model::{Deployment, EcsService, ServiceEvent, Severity};
-use crate::source::SourceError;
+use crate::model::{Deployment, EcsService, ServiceEvent, Severity, TaskDefinition};
+use crate::source::{ServiceUpdate, SourceError};
 use aws_sdk_ecs::types as t;
 
 const SVC: &str = "ecs";
@@ -104,6 +104,11 @@ pub fn service(s: &t::Service, cluster: &str) -> EcsService {
             .capacity_provider_strategy()
             .first()
             .map(|c| c.capacity_provider().to_owned()),
+        target_groups: s
+            .load_balancers()
+            .iter()
+            .filter_map(|l| l.target_group_arn().map(str::to_owned))
+            .collect(),
     }
 }
 
@@ -116,4 +121,141 @@ pub fn event_severity(message: &str) -> Severity {
     } else {
         Severity::Info
     }
+}
+
+/// No retries: for calls that are not idempotent (a retried RegisterTaskDefinition would register
+/// two revisions).
+fn no_retry() -> aws_sdk_ecs::config::Builder {
+    aws_sdk_ecs::config::Builder::default()
+        .retry_config(aws_sdk_ecs::config::retry::RetryConfig::disabled())
+}
+
+/// `DescribeTaskDefinition` (with tags, so a copy carries them).
+async fn describe_task_definition(
+    r: &RegionClients,
+    profile: Option<&str>,
+    name: &str,
+) -> Result<
+    aws_sdk_ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput,
+    SourceError,
+> {
+    r.ecs
+        .describe_task_definition()
+        .task_definition(name)
+        .include(t::TaskDefinitionField::Tags)
+        .send()
+        .await
+        .map_err(|e| map(SVC, "DescribeTaskDefinition", profile, &e))
+}
+
+/// A task definition's containers and images.
+pub async fn task_definition(
+    r: &RegionClients,
+    profile: Option<&str>,
+    name: &str,
+) -> Result<TaskDefinition, SourceError> {
+    let out = describe_task_definition(r, profile, name).await?;
+    let td = out.task_definition().ok_or_else(|| missing(name))?;
+    Ok(TaskDefinition {
+        name: format!("{}:{}", td.family().unwrap_or_default(), td.revision()),
+        containers: td
+            .container_definitions()
+            .iter()
+            .map(|c| {
+                (
+                    c.name().unwrap_or_default().to_owned(),
+                    c.image().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect(),
+    })
+}
+
+fn missing(name: &str) -> SourceError {
+    SourceError::new(
+        crate::source::ErrorClass::Validation,
+        SVC,
+        "DescribeTaskDefinition",
+        "ClientException",
+        format!("Unable to describe task definition {name}."),
+    )
+}
+
+/// Registers a copy of `name` with `container`'s image replaced: every other field of the
+/// definition is carried over. Returns the new `family:revision`.
+pub async fn register_with_image(
+    r: &RegionClients,
+    profile: Option<&str>,
+    name: &str,
+    container: &str,
+    image: &str,
+) -> Result<String, SourceError> {
+    let out = describe_task_definition(r, profile, name).await?;
+    let td = out.task_definition().ok_or_else(|| missing(name))?;
+    let mut containers = td.container_definitions().to_vec();
+    let Some(c) = containers.iter_mut().find(|c| c.name() == Some(container)) else {
+        return Err(SourceError::new(
+            crate::source::ErrorClass::Validation,
+            SVC,
+            "RegisterTaskDefinition",
+            "ClientException",
+            format!("task definition {name} has no container named {container}"),
+        ));
+    };
+    c.image = Some(image.to_owned());
+    let tags = out.tags().to_vec();
+    let reg = r
+        .ecs
+        .register_task_definition()
+        .set_family(td.family().map(str::to_owned))
+        .set_task_role_arn(td.task_role_arn().map(str::to_owned))
+        .set_execution_role_arn(td.execution_role_arn().map(str::to_owned))
+        .set_network_mode(td.network_mode().cloned())
+        .set_container_definitions(Some(containers))
+        .set_volumes(Some(td.volumes().to_vec()).filter(|v| !v.is_empty()))
+        .set_placement_constraints(
+            Some(td.placement_constraints().to_vec()).filter(|v| !v.is_empty()),
+        )
+        .set_requires_compatibilities(
+            Some(td.requires_compatibilities().to_vec()).filter(|v| !v.is_empty()),
+        )
+        .set_cpu(td.cpu().map(str::to_owned))
+        .set_memory(td.memory().map(str::to_owned))
+        .set_tags(Some(tags).filter(|v| !v.is_empty()))
+        .set_pid_mode(td.pid_mode().cloned())
+        .set_ipc_mode(td.ipc_mode().cloned())
+        .set_proxy_configuration(td.proxy_configuration().cloned())
+        .set_ephemeral_storage(td.ephemeral_storage().cloned())
+        .set_runtime_platform(td.runtime_platform().cloned())
+        .set_enable_fault_injection(td.enable_fault_injection())
+        .customize()
+        .config_override(no_retry())
+        .send()
+        .await
+        .map_err(|e| map(SVC, "RegisterTaskDefinition", profile, &e))?;
+    let new = reg.task_definition().ok_or_else(|| missing(name))?;
+    Ok(format!(
+        "{}:{}",
+        new.family().unwrap_or_default(),
+        new.revision()
+    ))
+}
+
+/// `UpdateService` (idempotent: the SDK's retries stay on).
+pub async fn update_service(
+    r: &RegionClients,
+    profile: Option<&str>,
+    u: &ServiceUpdate,
+) -> Result<(), SourceError> {
+    r.ecs
+        .update_service()
+        .cluster(&u.cluster)
+        .service(&u.service)
+        .set_desired_count(u.desired.map(|d| i32::try_from(d).unwrap_or(i32::MAX)))
+        .set_task_definition(u.task_definition.clone())
+        .force_new_deployment(u.force_new_deployment)
+        .send()
+        .await
+        .map_err(|e| map(SVC, "UpdateService", profile, &e))?;
+    Ok(())
 }

@@ -14,10 +14,12 @@ mod ssm;
 pub use errors::classify;
 
 use crate::model::{
-    Alarm, Association, Capacity, Event, EventKind, LoadBalancer, RegionInfo, RegionRole, Severity,
-    Timestamp,
+    Alarm, AlarmState, Association, Capacity, Event, EventKind, LoadBalancer, RegionInfo,
+    RegionRole, Severity, TaskDefinition, Timestamp,
 };
-use crate::source::{EstateReader, Read, SourceError, SourceInfo, SourceKind};
+use crate::source::{
+    EstateReader, EstateWriter, Read, ServiceUpdate, SourceError, SourceInfo, SourceKind,
+};
 use async_trait::async_trait;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -434,6 +436,63 @@ impl EstateReader for AwsSource {
         });
         Read { result, stats }
     }
+
+    async fn task_definition(&self, region: &str, name: &str) -> Read<TaskDefinition> {
+        self.counted(region, |r| ecs::task_definition(r, self.profile(), name))
+            .await
+    }
+}
+
+#[async_trait]
+impl EstateWriter for AwsSource {
+    async fn set_desired_capacity(
+        &self,
+        region: &str,
+        asg: &str,
+        desired: u32,
+    ) -> Result<(), SourceError> {
+        autoscaling::set_desired_capacity(self.region(region)?, self.profile(), asg, desired).await
+    }
+
+    async fn update_service(&self, region: &str, update: ServiceUpdate) -> Result<(), SourceError> {
+        ecs::update_service(self.region(region)?, self.profile(), &update).await
+    }
+
+    async fn register_task_definition_with_image(
+        &self,
+        region: &str,
+        task_definition: &str,
+        container: &str,
+        image: &str,
+    ) -> Result<String, SourceError> {
+        ecs::register_with_image(
+            self.region(region)?,
+            self.profile(),
+            task_definition,
+            container,
+            image,
+        )
+        .await
+    }
+
+    async fn start_associations_once(
+        &self,
+        region: &str,
+        ids: &[String],
+    ) -> Result<(), SourceError> {
+        ssm::start_associations_once(self.region(region)?, self.profile(), ids).await
+    }
+
+    async fn set_alarm_state(
+        &self,
+        region: &str,
+        alarm: &str,
+        state: AlarmState,
+        reason: &str,
+    ) -> Result<(), SourceError> {
+        cloudwatch::set_alarm_state(self.region(region)?, self.profile(), alarm, state, reason)
+            .await
+    }
 }
 
 /// Stands in when connecting failed (no credentials, expired SSO token, no region): every read
@@ -485,5 +544,44 @@ impl EstateReader for Unavailable {
 
     async fn timeline(&self, _region: &str, _after_seq: u64) -> Read<Vec<Event>> {
         self.fail()
+    }
+
+    async fn task_definition(&self, _region: &str, _name: &str) -> Read<TaskDefinition> {
+        self.fail()
+    }
+}
+
+#[async_trait]
+impl EstateWriter for Unavailable {
+    async fn set_desired_capacity(&self, _: &str, _: &str, _: u32) -> Result<(), SourceError> {
+        Err(self.error.clone())
+    }
+
+    async fn update_service(&self, _: &str, _: ServiceUpdate) -> Result<(), SourceError> {
+        Err(self.error.clone())
+    }
+
+    async fn register_task_definition_with_image(
+        &self,
+        _: &str,
+        _: &str,
+        _: &str,
+        _: &str,
+    ) -> Result<String, SourceError> {
+        Err(self.error.clone())
+    }
+
+    async fn start_associations_once(&self, _: &str, _: &[String]) -> Result<(), SourceError> {
+        Err(self.error.clone())
+    }
+
+    async fn set_alarm_state(
+        &self,
+        _: &str,
+        _: &str,
+        _: AlarmState,
+        _: &str,
+    ) -> Result<(), SourceError> {
+        Err(self.error.clone())
     }
 }

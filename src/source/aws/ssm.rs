@@ -110,3 +110,23 @@ pub fn association(a: &t::Association, last: Option<Execution>) -> Association {
         schedule: a.schedule_expression().map(str::to_owned),
     }
 }
+
+/// `StartAssociationsOnce`, never retried: a retry would run the association twice.
+pub async fn start_associations_once(
+    r: &RegionClients,
+    profile: Option<&str>,
+    ids: &[String],
+) -> Result<(), SourceError> {
+    r.ssm
+        .start_associations_once()
+        .set_association_ids(Some(ids.to_vec()))
+        .customize()
+        .config_override(
+            aws_sdk_ssm::config::Builder::default()
+                .retry_config(aws_sdk_ssm::config::retry::RetryConfig::disabled()),
+        )
+        .send()
+        .await
+        .map_err(|e| map(SVC, "StartAssociationsOnce", profile, &e))?;
+    Ok(())
+}

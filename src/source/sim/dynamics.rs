@@ -1342,7 +1342,7 @@ impl Sim {
         &mut self,
         region: &str,
         task_definition: &str,
-        _container: &str,
+        container: &str,
         image: &str,
     ) -> Result<String, SourceError> {
         let r = self.region_mut(region, "ecs", "RegisterTaskDefinition")?;
@@ -1360,6 +1360,15 @@ impl Sim {
                 format!("Unable to describe task definition {task_definition}."),
             ));
         };
+        if container != super::state::CONTAINER {
+            return Err(SourceError::new(
+                ErrorClass::Validation,
+                "ecs",
+                "RegisterTaskDefinition",
+                "ClientException",
+                format!("task definition {task_definition} has no container named {container}"),
+            ));
+        }
         let revision = self.regions[r]
             .task_defs
             .iter()

@@ -142,7 +142,7 @@ impl Sim {
                     super::DEMO_ACCOUNT
                 );
                 let td = self
-                    .register_task_definition(region, &current, "app", &image)
+                    .register_task_definition(region, &current, super::state::CONTAINER, &image)
                     .map_err(|e| e.to_string())?;
                 self.update_service(
                     region,

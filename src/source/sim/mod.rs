@@ -301,6 +301,34 @@ impl EstateReader for SimSource {
             |sim, r| sim.events_after(&r.name, after_seq),
         )
     }
+
+    async fn task_definition(
+        &self,
+        region: &str,
+        name: &str,
+    ) -> Read<crate::model::TaskDefinition> {
+        let read = self.read(
+            region,
+            "ecs",
+            "DescribeTaskDefinition",
+            |_: &Option<crate::model::TaskDefinition>| 1,
+            |_, r| view::task_definition(r, name),
+        );
+        Read {
+            result: read.result.and_then(|t| {
+                t.ok_or_else(|| {
+                    SourceError::new(
+                        ErrorClass::Validation,
+                        "ecs",
+                        "DescribeTaskDefinition",
+                        "ClientException",
+                        format!("Unable to describe task definition {name}."),
+                    )
+                })
+            }),
+            stats: read.stats,
+        }
+    }
 }
 
 #[async_trait]

@@ -131,6 +131,9 @@ pub struct SimAsg {
     pub health_offset: i64,
 }
 
+/// The one container of every simulated task definition.
+pub const CONTAINER: &str = "app";
+
 #[derive(Debug, Clone)]
 pub struct TaskDef {
     pub family: String,

@@ -166,6 +166,7 @@ pub fn capacity(r: &RegionSim) -> Capacity {
                 min_healthy_percent: s.min_healthy,
                 max_percent: s.max_percent,
                 capacity_provider: s.capacity_asg.map(|a| r.asgs[a].name.clone()),
+                target_groups: s.tgs.iter().map(|&(tg, _)| r.tgs[tg].arn.clone()).collect(),
             }
         })
         .collect();
@@ -240,4 +241,15 @@ pub fn alarms(r: &RegionSim) -> Vec<Alarm> {
                 .collect(),
         })
         .collect()
+}
+
+/// A task definition by `family:revision`; the simulation's task definitions have one container.
+pub fn task_definition(r: &RegionSim, name: &str) -> Option<crate::model::TaskDefinition> {
+    r.task_defs
+        .iter()
+        .find(|t| t.name() == name)
+        .map(|t| crate::model::TaskDefinition {
+            name: t.name(),
+            containers: vec![(super::state::CONTAINER.to_owned(), t.image.clone())],
+        })
 }

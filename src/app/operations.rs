@@ -1,0 +1,585 @@
+//! The operation keys: from the selected row to a prompt, a plan and its confirmation, and what
+//! the console shows while an operation runs. Nothing here calls a source: a confirmed plan
+//! leaves as [`Effect::Execute`], and the executor (which also refuses in read-only mode) runs it.
+
+use super::{App, Effect, Overlay, Pane, Row, View};
+use crate::action::Action;
+use crate::config::glob_match;
+use crate::model::{
+    AlarmState, EcsService, Event, EventKind, LoadBalancer, Severity, TaskDefinition,
+};
+use crate::ops::{self, Bounds, Confirm, ECS_MAX_TASKS, OpKind, Outcome, Plan, ScaleTarget, Scope};
+use crate::source::SourceError;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Longest input a prompt takes.
+const INPUT_MAX: usize = 255;
+/// Timeline sequence numbers of this operator's own actions start here, clear of any source's.
+const OPERATOR_SEQ: u64 = 1 << 62;
+
+/// An operation executing in the background, shown in its pane's title.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunningOp {
+    pub id: u64,
+    pub pane: Pane,
+    pub region: String,
+    pub summary: String,
+    /// The call in flight.
+    pub call: String,
+}
+
+/// A rollout under an alarm: the banner offers to roll it back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollbackOffer {
+    pub cluster: String,
+    pub service: String,
+    pub current: String,
+    pub previous: String,
+    pub alarm: String,
+}
+
+/// What a mutating key works on.
+enum Subject {
+    Scale(ScaleTarget, Bounds),
+    Service(EcsService),
+    Association { id: String, name: String },
+}
+
+impl App {
+    fn scope(&self) -> Scope {
+        Scope {
+            account: self.info.account.clone(),
+            region: self.region_name().to_owned(),
+        }
+    }
+
+    /// The selected ECS service, from the Capacity pane or its detail view.
+    fn selected_service(&self) -> Option<&EcsService> {
+        let cap = self.current()?.capacity.value.as_ref()?;
+        if let View::Detail(super::DetailRef::Service { cluster, name }) = &self.view {
+            return cap
+                .ecs_services
+                .iter()
+                .find(|s| &s.cluster == cluster && &s.name == name);
+        }
+        match self
+            .pane(Pane::Capacity)
+            .rows
+            .get(self.pane(Pane::Capacity).selected)
+        {
+            Some(Row::Service(s) | Row::Deployment(s, _)) if self.focus == Pane::Capacity => {
+                cap.ecs_services.get(*s)
+            }
+            _ => None,
+        }
+    }
+
+    fn subject(&self, action: Action) -> Result<Subject, String> {
+        let d = self.current();
+        let cap = d.and_then(|d| d.capacity.value.as_ref());
+        match action {
+            Action::Scale => {
+                if let Some(s) = self.selected_service() {
+                    return Ok(Subject::Scale(
+                        ScaleTarget::Service {
+                            cluster: s.cluster.clone(),
+                            service: s.name.clone(),
+                        },
+                        Bounds {
+                            min: 0,
+                            desired: s.desired,
+                            max: ECS_MAX_TASKS,
+                        },
+                    ));
+                }
+                let asg = match (&self.view, self.selected_row()) {
+                    (View::Detail(super::DetailRef::Asg(name)), _) => {
+                        cap.and_then(|c| c.auto_scaling_groups.iter().find(|g| &g.name == name))
+                    }
+                    (_, Some(Row::Asg(a))) if self.focus == Pane::Capacity => {
+                        cap.and_then(|c| c.auto_scaling_groups.get(a))
+                    }
+                    _ => None,
+                };
+                asg.map(|g| {
+                    Subject::Scale(
+                        ScaleTarget::Asg(g.name.clone()),
+                        Bounds {
+                            min: g.min,
+                            desired: g.desired,
+                            max: g.max,
+                        },
+                    )
+                })
+                .ok_or_else(|| {
+                    "scale works on an Auto Scaling group or ECS service: select one in the Capacity pane (2)".to_owned()
+                })
+            }
+            Action::Deploy | Action::Rollback => {
+                if let Some(s) = self.selected_service() {
+                    return Ok(Subject::Service(s.clone()));
+                }
+                if action == Action::Rollback
+                    && let Some(o) = self.rollback_offer()
+                    && let Some(s) = cap.and_then(|c| {
+                        c.ecs_services
+                            .iter()
+                            .find(|s| s.cluster == o.cluster && s.name == o.service)
+                    })
+                {
+                    return Ok(Subject::Service(s.clone()));
+                }
+                Err(format!(
+                    "{} works on an ECS service: select one in the Capacity pane (2)",
+                    if action == Action::Deploy {
+                        "deploy"
+                    } else {
+                        "roll back"
+                    }
+                ))
+            }
+            _ => {
+                let row = self.selected_row();
+                match (self.focus, row, d.and_then(|d| d.runs.value.as_ref())) {
+                    (Pane::Runs, Some(Row::Association(a)), Some(v)) if a < v.len() => {
+                        Ok(Subject::Association {
+                            id: v[a].id.clone(),
+                            name: v[a].name.clone(),
+                        })
+                    }
+                    _ => Err(
+                        "run now works on an association: select one in the Runs pane (3)"
+                            .to_owned(),
+                    ),
+                }
+            }
+        }
+    }
+
+    /// A mutating key: resolve what it works on, then prompt or plan.
+    pub(super) fn operation(&mut self, action: Action) -> Vec<Effect> {
+        let subject = self.subject(action);
+        if self.read_only {
+            let verb = action.help();
+            self.set_status(
+                format!(
+                    "read-only ({}): {verb} is disabled; nothing was sent",
+                    self.read_only_why
+                ),
+                Severity::Warn,
+            );
+            let Ok(subject) = subject else {
+                return vec![];
+            };
+            let (kind, target) = match &subject {
+                Subject::Scale(ScaleTarget::Asg(n), _) => (OpKind::Scale, format!("asg/{n}")),
+                Subject::Scale(ScaleTarget::Service { cluster, service }, _) => {
+                    (OpKind::Scale, format!("ecs/{cluster}/{service}"))
+                }
+                Subject::Service(s) => (
+                    if action == Action::Deploy {
+                        OpKind::Deploy
+                    } else {
+                        OpKind::Rollback
+                    },
+                    format!("ecs/{}/{}", s.cluster, s.name),
+                ),
+                Subject::Association { name, .. } => {
+                    (OpKind::RunNow, format!("association/{name}"))
+                }
+            };
+            let scope = self.scope();
+            let plan = Plan {
+                kind,
+                account: scope.account,
+                region: scope.region,
+                summary: format!("{} {target}", kind.as_str()),
+                target,
+                params: Vec::new(),
+                steps: Vec::new(),
+                confirm: Confirm::Yes,
+                warning: None,
+            };
+            return vec![Effect::RecordUnexecuted {
+                plan: Box::new(plan),
+                outcome: "refused",
+                reason: format!("read-only mode ({})", self.read_only_why),
+            }];
+        }
+        let subject = match subject {
+            Ok(s) => s,
+            Err(e) => {
+                self.set_status(e, Severity::Info);
+                return vec![];
+            }
+        };
+        let scope = self.scope();
+        match (action, subject) {
+            (_, Subject::Scale(target, bounds)) => {
+                self.overlay = Overlay::Scale {
+                    target,
+                    bounds,
+                    input: String::new(),
+                    error: None,
+                };
+                vec![]
+            }
+            (Action::Deploy, Subject::Service(s)) => {
+                self.set_status(
+                    format!("reading task definition {}", s.task_definition),
+                    Severity::Info,
+                );
+                vec![Effect::FetchTaskDefinition {
+                    region: scope.region,
+                    cluster: s.cluster,
+                    service: s.name,
+                    task_definition: s.task_definition,
+                }]
+            }
+            (_, Subject::Service(s)) => {
+                let revisions: Vec<&str> = s
+                    .deployments
+                    .iter()
+                    .map(|d| d.task_definition.as_str())
+                    .collect();
+                match ops::previous_revision(&s.task_definition, &revisions) {
+                    Some(prev) => {
+                        let plan = ops::plan_rollback(
+                            &scope,
+                            &s.cluster,
+                            &s.name,
+                            &s.task_definition,
+                            &prev,
+                        );
+                        self.confirm(plan);
+                    }
+                    None => self.set_status(
+                        format!(
+                            "{} runs {}: there is no earlier revision to roll back to",
+                            s.name, s.task_definition
+                        ),
+                        Severity::Warn,
+                    ),
+                }
+                vec![]
+            }
+            (_, Subject::Association { id, name }) => {
+                self.confirm(ops::plan_run_now(&scope, &id, &name));
+                vec![]
+            }
+        }
+    }
+
+    fn confirm(&mut self, plan: Plan) {
+        self.overlay = Overlay::Confirm {
+            plan: Box::new(plan),
+            typed: String::new(),
+            error: None,
+        };
+    }
+
+    /// The answer to [`Effect::FetchTaskDefinition`]: open the deploy prompt.
+    pub(super) fn on_task_definition(
+        &mut self,
+        region: &str,
+        cluster: String,
+        service: String,
+        read: Result<TaskDefinition, SourceError>,
+    ) {
+        match read {
+            Ok(td) if td.containers.is_empty() => self.set_status(
+                format!("task definition {} has no containers", td.name),
+                Severity::Warn,
+            ),
+            Ok(td) => {
+                // Only if the operator is still where they asked from.
+                if self.overlay == Overlay::None && region == self.region_name() {
+                    self.status = None;
+                    self.overlay = Overlay::Deploy {
+                        cluster,
+                        service,
+                        task_definition: td,
+                        container: 0,
+                        input: String::new(),
+                        error: None,
+                    };
+                }
+            }
+            Err(e) => self.set_status(
+                format!("cannot read the task definition of {service}: {e}"),
+                Severity::Crit,
+            ),
+        }
+    }
+
+    /// Keys in the scale and deploy prompts and the confirmation.
+    pub(super) fn on_operation_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        let scope = self.scope();
+        match &mut self.overlay {
+            Overlay::Scale {
+                target,
+                bounds,
+                input,
+                error,
+            } => match ev.code {
+                KeyCode::Esc => {
+                    let name = target.name().to_owned();
+                    self.overlay = Overlay::None;
+                    self.set_status(
+                        format!("scale of {name} cancelled; nothing sent"),
+                        Severity::Info,
+                    );
+                }
+                KeyCode::Backspace => {
+                    input.pop();
+                    *error = None;
+                }
+                KeyCode::Char(c) if c.is_ascii_digit() && !ctrl => {
+                    if input.len() < 6 {
+                        input.push(c);
+                    }
+                    *error = None;
+                }
+                KeyCode::Char(c) if !ctrl => {
+                    *error = Some(format!(
+                        "'{c}' is not a digit: type the new desired count ({}..{})",
+                        bounds.min, bounds.max
+                    ));
+                }
+                KeyCode::Enter => match ops::plan_scale(&scope, target, *bounds, input) {
+                    Ok(plan) => self.confirm(plan),
+                    Err(e) => *error = Some(e),
+                },
+                _ => {}
+            },
+            Overlay::Deploy {
+                cluster,
+                service,
+                task_definition,
+                container,
+                input,
+                error,
+            } => match ev.code {
+                KeyCode::Esc => {
+                    let name = service.clone();
+                    self.overlay = Overlay::None;
+                    self.set_status(
+                        format!("deploy of {name} cancelled; nothing sent"),
+                        Severity::Info,
+                    );
+                }
+                KeyCode::Tab | KeyCode::BackTab => {
+                    let n = task_definition.containers.len();
+                    *container = if ev.code == KeyCode::Tab {
+                        (*container + 1) % n
+                    } else {
+                        (*container + n - 1) % n
+                    };
+                }
+                KeyCode::Backspace => {
+                    input.pop();
+                    *error = None;
+                }
+                KeyCode::Char(c) if !ctrl => {
+                    if input.len() < INPUT_MAX {
+                        input.push(c);
+                    }
+                    *error = None;
+                }
+                KeyCode::Enter => {
+                    let (name, image) = &task_definition.containers[*container];
+                    match ops::plan_deploy(
+                        &scope,
+                        cluster,
+                        service,
+                        &task_definition.name,
+                        (name, image),
+                        input,
+                    ) {
+                        Ok(plan) => self.confirm(plan),
+                        Err(e) => *error = Some(e),
+                    }
+                }
+                _ => {}
+            },
+            Overlay::Confirm { plan, typed, error } => {
+                let cancel = |plan: &Plan| Effect::RecordUnexecuted {
+                    plan: Box::new(plan.clone()),
+                    outcome: "cancelled",
+                    reason: "cancelled by the operator at the confirmation".into(),
+                };
+                match (&plan.confirm, ev.code) {
+                    (_, KeyCode::Esc) | (Confirm::Yes, KeyCode::Char('n')) => {
+                        let e = cancel(plan);
+                        let msg = format!("{}: cancelled; nothing sent", plan.summary);
+                        self.overlay = Overlay::None;
+                        self.set_status(msg, Severity::Info);
+                        return vec![e];
+                    }
+                    (Confirm::Yes, KeyCode::Char('y')) => {
+                        let plan = plan.clone();
+                        return self.start(*plan);
+                    }
+                    (Confirm::Yes, _) => {
+                        *error = Some("press y to run the plan, n or Esc to cancel".into());
+                    }
+                    (Confirm::TypeName(_), KeyCode::Backspace) => {
+                        typed.pop();
+                        *error = None;
+                    }
+                    (Confirm::TypeName(_), KeyCode::Char(c)) if !ctrl => {
+                        if typed.len() < INPUT_MAX {
+                            typed.push(c);
+                        }
+                        *error = None;
+                    }
+                    (Confirm::TypeName(name), KeyCode::Enter) => {
+                        if typed == name {
+                            let plan = plan.clone();
+                            return self.start(*plan);
+                        }
+                        *error = Some(format!(
+                            "type the name exactly ({name}) and Enter, or Esc to cancel"
+                        ));
+                    }
+                    _ => {}
+                }
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// Hands a confirmed plan to the executor.
+    fn start(&mut self, plan: Plan) -> Vec<Effect> {
+        self.overlay = Overlay::None;
+        if self.read_only {
+            self.set_status(
+                format!("read-only ({}): nothing was sent", self.read_only_why),
+                Severity::Warn,
+            );
+            return vec![Effect::RecordUnexecuted {
+                plan: Box::new(plan),
+                outcome: "refused",
+                reason: format!("read-only mode ({})", self.read_only_why),
+            }];
+        }
+        let id = self.next_op;
+        self.next_op += 1;
+        let pane = if plan.kind == OpKind::RunNow {
+            Pane::Runs
+        } else {
+            Pane::Capacity
+        };
+        self.set_status(format!("{}: running", plan.summary), Severity::Info);
+        self.ops.push(RunningOp {
+            id,
+            pane,
+            region: plan.region.clone(),
+            summary: plan.summary.clone(),
+            call: String::new(),
+        });
+        vec![Effect::Execute {
+            id,
+            plan: Box::new(plan),
+        }]
+    }
+
+    /// An operation ended: the result line, a timeline entry, and a refresh to show its effect.
+    pub(super) fn on_op_done(&mut self, id: u64, outcome: Outcome) -> Vec<Effect> {
+        let Some(i) = self.ops.iter().position(|o| o.id == id) else {
+            return vec![];
+        };
+        let op = self.ops.remove(i);
+        let sev = if outcome.ok {
+            Severity::Ok
+        } else {
+            Severity::Crit
+        };
+        self.set_status(outcome.message.clone(), sev);
+        let e = Event {
+            seq: OPERATOR_SEQ + id,
+            at: self.now,
+            region: op.region,
+            kind: EventKind::Operator,
+            severity: sev,
+            resource: op.summary,
+            message: outcome.message,
+        };
+        if self.timeline.len() == super::TIMELINE_KEPT {
+            self.timeline.pop_back();
+        }
+        self.timeline.push_front(e);
+        self.rebuild_rows();
+        vec![Effect::RefreshAll]
+    }
+
+    /// A rollout in progress in the shown region while an alarm that belongs with it is in
+    /// ALARM: the banner offers a roll back. An alarm belongs with a service when a configured
+    /// app selects both; without app config, when its dimensions name the service, one of its
+    /// target groups or their load balancer.
+    pub fn rollback_offer(&self) -> Option<RollbackOffer> {
+        let d = self.current()?;
+        let cap = d.capacity.value.as_ref()?;
+        let alarms = d.alarms.value.as_ref()?;
+        let lbs = d.targets.value.as_deref().unwrap_or_default();
+        for s in &cap.ecs_services {
+            let rolling = s.deployments.len() > 1
+                || s.deployments
+                    .iter()
+                    .any(|x| x.rollout_state == "IN_PROGRESS");
+            if !rolling {
+                continue;
+            }
+            let Some(alarm) = alarms
+                .iter()
+                .filter(|a| a.state == AlarmState::Alarm)
+                .find(|a| self.belongs(s, &a.name, &a.dimensions, lbs))
+            else {
+                continue;
+            };
+            let revisions: Vec<&str> = s
+                .deployments
+                .iter()
+                .map(|x| x.task_definition.as_str())
+                .collect();
+            if let Some(previous) = ops::previous_revision(&s.task_definition, &revisions) {
+                return Some(RollbackOffer {
+                    cluster: s.cluster.clone(),
+                    service: s.name.clone(),
+                    current: s.task_definition.clone(),
+                    previous,
+                    alarm: alarm.name.clone(),
+                });
+            }
+        }
+        None
+    }
+
+    fn belongs(&self, s: &EcsService, alarm: &str, dims: &[String], lbs: &[LoadBalancer]) -> bool {
+        if !self.apps.is_empty() {
+            let full = format!("{}/{}", s.cluster, s.name);
+            return self.apps.iter().any(|a| {
+                a.ecs_services.iter().any(|p| glob_match(p, &full))
+                    && a.alarms.iter().any(|p| glob_match(p, alarm))
+            });
+        }
+        let lb_arns: Vec<&str> = lbs
+            .iter()
+            .filter(|l| {
+                l.target_groups
+                    .iter()
+                    .any(|g| s.target_groups.contains(&g.arn))
+            })
+            .map(|l| l.arn.as_str())
+            .collect();
+        dims.iter().any(|d| {
+            let value = d.split_once('=').map_or(d.as_str(), |(_, v)| v);
+            !value.is_empty()
+                && (value == s.name
+                    || s.target_groups.iter().any(|t| t.ends_with(value))
+                    || lb_arns.iter().any(|l| l.ends_with(value)))
+        })
+    }
+}

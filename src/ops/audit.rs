@@ -1,0 +1,212 @@
+//! The audit log: `$XDG_STATE_HOME/opsdash/audit.jsonl`, one JSON object per line. Every
+//! operation writes an intent line, flushed to disk before its first call, and an outcome line
+//! after; a crash between the two leaves the intent, which `opsdash audit` shows as interrupted.
+
+use crate::model::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Write as _;
+use std::fs::OpenOptions;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// Who acted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OperatorRecord {
+    /// `$USER`.
+    pub user: String,
+    /// The STS caller ARN.
+    pub caller_arn: String,
+}
+
+/// One line of the audit log (SPEC section 5).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    /// RFC 3339, wall clock.
+    pub time: String,
+    /// Pairs an intent with its outcome.
+    pub id: String,
+    /// `intent` or `outcome`.
+    pub phase: String,
+    pub operator: OperatorRecord,
+    pub profile: Option<String>,
+    pub account: String,
+    pub region: String,
+    /// `demo` or `aws`.
+    pub source: String,
+    /// `scale`, `deploy`, `rollback`, `run_now`.
+    pub operation: String,
+    pub target: String,
+    pub parameters: BTreeMap<String, String>,
+    /// The exact API calls of the plan.
+    pub calls: Vec<String>,
+    /// On outcome lines: `ok`, `failed`, `refused`, `cancelled`.
+    pub outcome: Option<String>,
+    pub error: Option<String>,
+    /// Seconds from intent to outcome.
+    pub duration: Option<f64>,
+}
+
+/// Where the audit log lives: `$XDG_STATE_HOME/opsdash/audit.jsonl`, else
+/// `~/.local/state/opsdash/audit.jsonl`.
+pub fn default_path() -> Option<PathBuf> {
+    std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .map(|d| d.join("opsdash").join("audit.jsonl"))
+}
+
+/// An append-only JSON-lines file.
+#[derive(Debug, Clone)]
+pub struct AuditLog {
+    path: PathBuf,
+}
+
+impl AuditLog {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        AuditLog { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Appends one record and waits until it is on disk. The file is created readable by its
+    /// owner only.
+    pub fn append(&self, rec: &AuditRecord) -> io::Result<()> {
+        if let Some(dir) = self.path.parent() {
+            std::fs::create_dir_all(dir)?;
+        }
+        let mut opts = OpenOptions::new();
+        opts.create(true).append(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        let mut f = opts.open(&self.path)?;
+        let mut line = serde_json::to_vec(rec).map_err(io::Error::other)?;
+        line.push(b'\n');
+        // One write of the whole line: appends of concurrent writers do not interleave.
+        f.write_all(&line)?;
+        f.sync_data()
+    }
+
+    /// Every record; a line that does not parse is reported with its number.
+    pub fn read(&self) -> io::Result<Vec<Result<AuditRecord, String>>> {
+        let text = match std::fs::read_to_string(&self.path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(e),
+        };
+        Ok(text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1)))
+            .collect())
+    }
+}
+
+/// Parses `--since`: `90s`, `30m`, `12h`, `7d`.
+pub fn parse_duration(s: &str) -> Result<f64, String> {
+    let s = s.trim();
+    let (num, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len()));
+    let n: f64 = num
+        .parse::<u32>()
+        .map_err(|_| format!("'{s}' is not a duration; use e.g. 90s, 30m, 12h, 7d"))?
+        .into();
+    let mult = match unit {
+        "s" => 1.0,
+        "m" | "" => 60.0,
+        "h" => 3600.0,
+        "d" => 86_400.0,
+        _ => {
+            return Err(format!(
+                "'{s}' is not a duration; use e.g. 90s, 30m, 12h, 7d"
+            ));
+        }
+    };
+    Ok(n * mult)
+}
+
+/// The log as a readable table, one operation per line (an intent joined with its outcome),
+/// oldest first; only operations that started at or after `since`.
+pub fn format_log(records: &[Result<AuditRecord, String>], since: Option<Timestamp>) -> String {
+    let mut outcomes: HashMap<&str, &AuditRecord> = HashMap::new();
+    for r in records.iter().flatten() {
+        if r.phase == "outcome" {
+            outcomes.insert(&r.id, r);
+        }
+    }
+    let mut out = String::new();
+    for r in records {
+        let r = match r {
+            Ok(r) => r,
+            Err(e) => {
+                let _ = writeln!(out, "(unreadable {e})");
+                continue;
+            }
+        };
+        if r.phase != "intent" {
+            continue;
+        }
+        if let (Some(since), Some(t)) = (since, Timestamp::parse_rfc3339(&r.time))
+            && t < since
+        {
+            continue;
+        }
+        let params: Vec<String> = r
+            .parameters
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let result = match outcomes.get(r.id.as_str()) {
+            Some(o) => {
+                let what = o.outcome.as_deref().unwrap_or("?").to_uppercase();
+                let took = o
+                    .duration
+                    .map(|d| format!(" in {d:.1}s"))
+                    .unwrap_or_default();
+                match &o.error {
+                    Some(e) => format!("{what}{took}: {e}"),
+                    None => format!("{what}{took}"),
+                }
+            }
+            None => "INTERRUPTED: no outcome recorded (opsdash stopped during the call)".into(),
+        };
+        let _ = writeln!(
+            out,
+            "{}  {:<10} {:<9} {} {:<10} {}  {}  [{}]  -> {}",
+            r.time.replace('T', " ").trim_end_matches('Z'),
+            r.operator.user,
+            r.operation,
+            r.source,
+            r.region,
+            r.target,
+            params.join(" "),
+            r.operator.caller_arn,
+            result
+        );
+    }
+    if out.is_empty() {
+        out.push_str("no operations recorded\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("90s"), Ok(90.0));
+        assert_eq!(parse_duration("30m"), Ok(1800.0));
+        assert_eq!(parse_duration("2h"), Ok(7200.0));
+        assert_eq!(parse_duration("7d"), Ok(604_800.0));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5y").is_err());
+    }
+}

@@ -1,0 +1,278 @@
+//! The executor: the only caller of [`EstateWriter`]. It refuses everything in read-only mode,
+//! writes the intent to the audit log before the first call (and refuses if it cannot), runs the
+//! plan's steps in order, stops at the first error, and writes the outcome.
+
+use super::audit::{AuditLog, AuditRecord, OperatorRecord};
+use super::{Plan, Step, TaskDefRef};
+use crate::model::Timestamp;
+use crate::source::{EstateWriter, ServiceUpdate, SourceKind};
+use std::fmt::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Who acts, and against what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operator {
+    /// `$USER`.
+    pub user: String,
+    pub caller_arn: String,
+    pub profile: Option<String>,
+    pub source: SourceKind,
+}
+
+impl Operator {
+    /// `$USER` (or `$LOGNAME`) with the source's caller.
+    pub fn from_env(caller_arn: &str, profile: Option<String>, source: SourceKind) -> Self {
+        let user = std::env::var("USER")
+            .or_else(|_| std::env::var("LOGNAME"))
+            .unwrap_or_else(|_| "unknown".into());
+        Operator {
+            user,
+            caller_arn: caller_arn.to_owned(),
+            profile,
+            source,
+        }
+    }
+}
+
+/// How an operation ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcome {
+    pub ok: bool,
+    /// The result line: what was done, or the error in full.
+    pub message: String,
+    /// Seconds from intent to outcome.
+    pub duration: f64,
+}
+
+/// Runs plans against a writer, auditing each.
+pub struct Executor {
+    writer: Arc<dyn EstateWriter>,
+    audit: AuditLog,
+    read_only: bool,
+    operator: Operator,
+    next_id: AtomicU64,
+}
+
+impl Executor {
+    pub fn new(
+        writer: Arc<dyn EstateWriter>,
+        audit: AuditLog,
+        read_only: bool,
+        operator: Operator,
+    ) -> Self {
+        Executor {
+            writer,
+            audit,
+            read_only,
+            operator,
+            next_id: AtomicU64::new(1),
+        }
+    }
+
+    pub fn audit_log(&self) -> &AuditLog {
+        &self.audit
+    }
+
+    fn record(&self, id: &str, plan: &Plan, phase: &str) -> AuditRecord {
+        AuditRecord {
+            time: Timestamp::now().rfc3339(),
+            id: id.to_owned(),
+            phase: phase.to_owned(),
+            operator: OperatorRecord {
+                user: self.operator.user.clone(),
+                caller_arn: self.operator.caller_arn.clone(),
+            },
+            profile: self.operator.profile.clone(),
+            account: plan.account.clone(),
+            region: plan.region.clone(),
+            source: self.operator.source.as_str().to_owned(),
+            operation: plan.kind.as_str().to_owned(),
+            target: plan.target.clone(),
+            parameters: plan.params.iter().cloned().collect(),
+            calls: plan.calls(),
+            outcome: None,
+            error: None,
+            duration: None,
+        }
+    }
+
+    fn new_id(&self) -> String {
+        format!(
+            "{}-{}-{}",
+            Timestamp::now().0,
+            std::process::id(),
+            self.next_id.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+
+    fn finish(
+        &self,
+        id: &str,
+        plan: &Plan,
+        started: Instant,
+        outcome: &str,
+        error: Option<String>,
+    ) -> std::io::Result<f64> {
+        let duration = started.elapsed().as_secs_f64();
+        let mut rec = self.record(id, plan, "outcome");
+        rec.outcome = Some(outcome.to_owned());
+        rec.error = error;
+        rec.duration = Some((duration * 1000.0).round() / 1000.0);
+        self.audit.append(&rec).map(|()| duration)
+    }
+
+    /// Records a plan that was not executed (`cancelled` by the operator, or `refused`): an
+    /// intent and an outcome line, and no call.
+    pub fn record_unexecuted(&self, plan: &Plan, outcome: &str, reason: &str) -> Outcome {
+        let id = self.new_id();
+        let started = Instant::now();
+        let written = self
+            .audit
+            .append(&self.record(&id, plan, "intent"))
+            .and_then(|()| self.finish(&id, plan, started, outcome, Some(reason.to_owned())));
+        match written {
+            Ok(_) => Outcome {
+                ok: false,
+                message: format!("{}: {outcome} ({reason})", plan.summary),
+                duration: 0.0,
+            },
+            Err(e) => Outcome {
+                ok: false,
+                message: format!(
+                    "{}: {outcome} ({reason}); the audit log {} could not be written: {e}",
+                    plan.summary,
+                    self.audit.path().display()
+                ),
+                duration: 0.0,
+            },
+        }
+    }
+
+    /// Executes a confirmed plan; `progress` hears each call as it starts.
+    pub async fn execute(&self, plan: &Plan, progress: &mut (dyn FnMut(&str) + Send)) -> Outcome {
+        if self.read_only {
+            return self.record_unexecuted(plan, "refused", "read-only mode");
+        }
+        let id = self.new_id();
+        let started = Instant::now();
+        if let Err(e) = self.audit.append(&self.record(&id, plan, "intent")) {
+            return Outcome {
+                ok: false,
+                message: format!(
+                    "{}: not run: the audit log {} cannot be written: {e}",
+                    plan.summary,
+                    self.audit.path().display()
+                ),
+                duration: 0.0,
+            };
+        }
+        let mut registered: Option<String> = None;
+        let mut done: Vec<String> = Vec::new();
+        let mut error = None;
+        for step in &plan.steps {
+            if let Some(call) = step.calls().last() {
+                progress(call.split(' ').next().unwrap_or(call));
+            }
+            match self
+                .run_step(&plan.region, step, registered.as_deref())
+                .await
+            {
+                Ok(Some(new)) => {
+                    done.push(format!("registered {new}"));
+                    registered = Some(new);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        let (ok, outcome) = if error.is_none() {
+            (true, "ok")
+        } else {
+            (false, "failed")
+        };
+        let written = self.finish(&id, plan, started, outcome, error.clone());
+        let duration = started.elapsed().as_secs_f64();
+        let mut message = match &error {
+            None if done.is_empty() => format!("{}: done", plan.summary),
+            None => format!("{}: done ({})", plan.summary, done.join(", ")),
+            Some(e) => format!("{}: FAILED: {e}", plan.summary),
+        };
+        if let Err(e) = written {
+            let _ = write!(
+                message,
+                "; the outcome could not be written to {}: {e}",
+                self.audit.path().display()
+            );
+        }
+        Outcome {
+            ok,
+            message,
+            duration,
+        }
+    }
+
+    /// One step; returns the revision a register step created.
+    async fn run_step(
+        &self,
+        region: &str,
+        step: &Step,
+        registered: Option<&str>,
+    ) -> Result<Option<String>, crate::source::SourceError> {
+        let w = &self.writer;
+        match step {
+            Step::SetDesiredCapacity { asg, desired } => {
+                w.set_desired_capacity(region, asg, *desired).await?;
+            }
+            Step::RegisterWithImage {
+                task_definition,
+                container,
+                image,
+            } => {
+                return w
+                    .register_task_definition_with_image(region, task_definition, container, image)
+                    .await
+                    .map(Some);
+            }
+            Step::UpdateService {
+                cluster,
+                service,
+                desired,
+                task_definition,
+                force_new_deployment,
+            } => {
+                let task_definition = match task_definition {
+                    Some(TaskDefRef::Named(t)) => Some(t.clone()),
+                    Some(TaskDefRef::Registered) => registered.map(str::to_owned),
+                    None => None,
+                };
+                w.update_service(
+                    region,
+                    ServiceUpdate {
+                        cluster: cluster.clone(),
+                        service: service.clone(),
+                        desired: *desired,
+                        task_definition,
+                        force_new_deployment: *force_new_deployment,
+                    },
+                )
+                .await?;
+            }
+            Step::StartAssociationsOnce { ids } => {
+                w.start_associations_once(region, ids).await?;
+            }
+            Step::SetAlarmState {
+                alarm,
+                state,
+                reason,
+            } => {
+                w.set_alarm_state(region, alarm, *state, reason).await?;
+            }
+        }
+        Ok(None)
+    }
+}
