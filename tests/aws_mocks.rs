@@ -777,3 +777,431 @@ fn timeline_keeps_each_regions_changes_for_that_region() {
     assert!(west[0].message.contains("steady state"));
     assert_eq!(west[0].region, "us-west-2");
 }
+
+// ---- operations: the exact requests of each, and their error paths ----
+
+mod operations {
+    use super::*;
+    use ecs::types as et;
+    use opsdash::ops::audit::AuditLog;
+    use opsdash::ops::{self, Bounds, Executor, Operator, ScaleTarget, Scope};
+    use opsdash::source::SourceKind;
+    use std::sync::Mutex;
+
+    fn scope() -> Scope {
+        Scope {
+            account: "123456789012".into(),
+            region: REGION.into(),
+        }
+    }
+
+    fn executor(src: &Arc<AwsSource>, read_only: bool, tag: &str) -> (Executor, AuditLog) {
+        let dir =
+            std::env::temp_dir().join(format!("opsdash-mockops-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let log = AuditLog::new(dir.join("audit.jsonl"));
+        let exec = Executor::new(
+            src.clone(),
+            log.clone(),
+            read_only,
+            Operator {
+                user: "tester".into(),
+                caller_arn: src.caller_arn.clone(),
+                profile: None,
+                source: SourceKind::Aws,
+            },
+        );
+        (exec, log)
+    }
+
+    fn container(name: &str, image: &str) -> et::ContainerDefinition {
+        et::ContainerDefinition::builder()
+            .name(name)
+            .image(image)
+            .cpu(256)
+            .memory(512)
+            .essential(true)
+            .port_mappings(et::PortMapping::builder().container_port(8080).build())
+            .environment(
+                et::KeyValuePair::builder()
+                    .name("MODE")
+                    .value("prod")
+                    .build(),
+            )
+            .build()
+    }
+
+    /// A task definition with every field a copy must carry over.
+    fn full_task_definition() -> et::TaskDefinition {
+        et::TaskDefinition::builder()
+            .family("fam")
+            .revision(3)
+            .task_definition_arn("arn:aws:ecs:us-east-1:123456789012:task-definition/fam:3")
+            .task_role_arn("arn:aws:iam::123456789012:role/task")
+            .execution_role_arn("arn:aws:iam::123456789012:role/exec")
+            .network_mode(et::NetworkMode::Awsvpc)
+            .container_definitions(container("app", "repo/app:v1"))
+            .container_definitions(container("envoy", "public.ecr.aws/envoy:1.30"))
+            .volumes(et::Volume::builder().name("data").build())
+            .placement_constraints(
+                et::TaskDefinitionPlacementConstraint::builder()
+                    .r#type(et::TaskDefinitionPlacementConstraintType::MemberOf)
+                    .expression("attribute:ecs.availability-zone in [us-east-1a]")
+                    .build(),
+            )
+            .requires_compatibilities(et::Compatibility::Ec2)
+            .requires_compatibilities(et::Compatibility::Fargate)
+            .cpu("512")
+            .memory("1024")
+            .pid_mode(et::PidMode::Task)
+            .ipc_mode(et::IpcMode::None)
+            .proxy_configuration(
+                et::ProxyConfiguration::builder()
+                    .container_name("envoy")
+                    .build()
+                    .unwrap(),
+            )
+            .ephemeral_storage(et::EphemeralStorage::builder().size_in_gib(30).build())
+            .runtime_platform(
+                et::RuntimePlatform::builder()
+                    .cpu_architecture(et::CpuArchitecture::Arm64)
+                    .operating_system_family(et::OsFamily::Linux)
+                    .build(),
+            )
+            .build()
+    }
+
+    #[test]
+    fn each_operation_sends_exactly_its_planned_requests() {
+        use ecs::operation::register_task_definition::RegisterTaskDefinitionInput;
+        let registered: Arc<Mutex<Option<RegisterTaskDefinitionInput>>> = Arc::default();
+        let seen = registered.clone();
+        let rules = Rules {
+            asg: vec![
+                mock!(asg::Client::set_desired_capacity)
+                    .match_requests(|r| {
+                        r.auto_scaling_group_name() == Some("web")
+                            && r.desired_capacity() == Some(3)
+                            && r.honor_cooldown() == Some(false)
+                    })
+                    .then_output(|| {
+                        asg::operation::set_desired_capacity::SetDesiredCapacityOutput::builder()
+                            .build()
+                    }),
+            ],
+            ecs: vec![
+                mock!(ecs::Client::describe_task_definition)
+                    .match_requests(|r| {
+                        r.task_definition() == Some("fam:3")
+                            && r.include() == [et::TaskDefinitionField::Tags]
+                    })
+                    .then_output(|| {
+                        ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput::builder()
+                            .task_definition(full_task_definition())
+                            .tags(et::Tag::builder().key("team").value("books").build())
+                            .build()
+                    }),
+                mock!(ecs::Client::register_task_definition)
+                    .match_requests(move |r| {
+                        *seen.lock().unwrap() = Some(r.clone());
+                        true
+                    })
+                    .then_output(|| {
+                        ecs::operation::register_task_definition::RegisterTaskDefinitionOutput::builder()
+                            .task_definition(
+                                et::TaskDefinition::builder().family("fam").revision(4).build(),
+                            )
+                            .build()
+                    }),
+                mock!(ecs::Client::update_service)
+                    .match_requests(|r| {
+                        r.cluster() == Some("c")
+                            && r.service() == Some("s")
+                            && r.task_definition() == Some("fam:4")
+                            && r.desired_count().is_none()
+                            && r.force_new_deployment() == Some(false)
+                    })
+                    .then_output(|| {
+                        ecs::operation::update_service::UpdateServiceOutput::builder().build()
+                    }),
+            ],
+            ssm: vec![
+                mock!(ssm::Client::start_associations_once)
+                    .match_requests(|r| r.association_ids() == ["assoc-1".to_owned()])
+                    .then_output(|| {
+                        ssm::operation::start_associations_once::StartAssociationsOnceOutput::builder()
+                            .build()
+                    }),
+            ],
+            ..Rules::default()
+        };
+        let src = Arc::new(source(&rules));
+        let (exec, log) = executor(&src, false, "exact");
+        let rt = rt();
+        let mut quiet = |_: &str| {};
+        let scale = ops::plan_scale(
+            &scope(),
+            &ScaleTarget::Asg("web".into()),
+            Bounds {
+                min: 1,
+                desired: 2,
+                max: 4,
+            },
+            "3",
+        )
+        .unwrap();
+        let o = rt.block_on(exec.execute(&scale, &mut quiet));
+        assert!(o.ok, "{}", o.message);
+        let deploy =
+            ops::plan_deploy(&scope(), "c", "s", "fam:3", ("app", "repo/app:v1"), "v2").unwrap();
+        let o = rt.block_on(exec.execute(&deploy, &mut quiet));
+        assert!(o.ok, "{}", o.message);
+        assert!(o.message.contains("registered fam:4"), "{}", o.message);
+        let run = ops::plan_run_now(&scope(), "assoc-1", "web-config");
+        let o = rt.block_on(exec.execute(&run, &mut quiet));
+        assert!(o.ok, "{}", o.message);
+        for (op, n) in [
+            ("SetDesiredCapacity", 1),
+            ("DescribeTaskDefinition", 1),
+            ("RegisterTaskDefinition", 1),
+            ("UpdateService", 1),
+            ("StartAssociationsOnce", 1),
+        ] {
+            assert_eq!(calls(&src, op), n, "{op}");
+        }
+        // The new revision is the old one with only the app image replaced.
+        let r = registered.lock().unwrap().clone().expect("registered");
+        let old = full_task_definition();
+        assert_eq!(r.family(), Some("fam"));
+        assert_eq!(r.task_role_arn(), old.task_role_arn());
+        assert_eq!(r.execution_role_arn(), old.execution_role_arn());
+        assert_eq!(r.network_mode(), old.network_mode());
+        assert_eq!(r.volumes(), old.volumes());
+        assert_eq!(r.placement_constraints(), old.placement_constraints());
+        assert_eq!(r.requires_compatibilities(), old.requires_compatibilities());
+        assert_eq!(r.cpu(), old.cpu());
+        assert_eq!(r.memory(), old.memory());
+        assert_eq!(r.pid_mode(), old.pid_mode());
+        assert_eq!(r.ipc_mode(), old.ipc_mode());
+        assert_eq!(r.proxy_configuration(), old.proxy_configuration());
+        assert_eq!(r.ephemeral_storage(), old.ephemeral_storage());
+        assert_eq!(r.runtime_platform(), old.runtime_platform());
+        assert_eq!(
+            r.tags(),
+            [et::Tag::builder().key("team").value("books").build()]
+        );
+        let mut want = old.container_definitions().to_vec();
+        want[0].image = Some("repo/app:v2".into());
+        assert_eq!(r.container_definitions(), want.as_slice());
+        // Every operation: an intent and an ok outcome.
+        let recs: Vec<_> = log
+            .read()
+            .unwrap()
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let outcomes: Vec<_> = recs
+            .iter()
+            .filter(|r| r.phase == "outcome")
+            .map(|r| (r.operation.as_str(), r.outcome.as_deref().unwrap()))
+            .collect();
+        assert_eq!(
+            outcomes,
+            vec![("scale", "ok"), ("deploy", "ok"), ("run_now", "ok")]
+        );
+        assert_eq!(recs.len(), 6);
+    }
+
+    #[test]
+    fn register_task_definition_is_not_retried_and_the_failure_stops_the_plan() {
+        let rules = Rules {
+            ecs: vec![
+                mock!(ecs::Client::describe_task_definition).then_output(|| {
+                    ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput::builder()
+                        .task_definition(full_task_definition())
+                        .build()
+                }),
+                mock!(ecs::Client::register_task_definition)
+                    .sequence()
+                    .error(|| {
+                        ecs::operation::register_task_definition::RegisterTaskDefinitionError::generic(
+                            ErrorMetadata::builder()
+                                .code("ThrottlingException")
+                                .message("Rate exceeded")
+                                .build(),
+                        )
+                    })
+                    .output(|| {
+                        ecs::operation::register_task_definition::RegisterTaskDefinitionOutput::builder()
+                            .build()
+                    })
+                    .build(),
+                mock!(ecs::Client::update_service).then_output(|| {
+                    ecs::operation::update_service::UpdateServiceOutput::builder().build()
+                }),
+            ],
+            ..Rules::default()
+        };
+        let src = Arc::new(source(&rules));
+        let (exec, log) = executor(&src, false, "noretry");
+        let deploy =
+            ops::plan_deploy(&scope(), "c", "s", "fam:3", ("app", "repo/app:v1"), "v2").unwrap();
+        let o = rt().block_on(exec.execute(&deploy, &mut |_| {}));
+        assert!(!o.ok);
+        assert!(
+            o.message
+                .contains("ThrottlingException ecs:RegisterTaskDefinition: Rate exceeded"),
+            "{}",
+            o.message
+        );
+        assert_eq!(calls(&src, "RegisterTaskDefinition"), 1, "never retried");
+        assert_eq!(
+            calls(&src, "UpdateService"),
+            0,
+            "the plan stops at the failure"
+        );
+        let recs: Vec<_> = log
+            .read()
+            .unwrap()
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(recs[1].outcome.as_deref(), Some("failed"));
+        assert!(
+            recs[1]
+                .error
+                .as_deref()
+                .unwrap()
+                .contains("ThrottlingException")
+        );
+    }
+
+    #[test]
+    fn access_denied_is_shown_in_full_with_the_missing_action() {
+        let rules = Rules {
+            ecs: vec![mock!(ecs::Client::update_service).then_error(|| {
+                ecs::operation::update_service::UpdateServiceError::generic(
+                    ErrorMetadata::builder()
+                        .code("AccessDeniedException")
+                        .message("User: arn:aws:sts::123456789012:assumed-role/OnCall/me is not authorized to perform: ecs:UpdateService")
+                        .build(),
+                )
+            })],
+            ..Rules::default()
+        };
+        let src = Arc::new(source(&rules));
+        let (exec, _log) = executor(&src, false, "denied");
+        let plan = ops::plan_rollback(&scope(), "c", "s", "fam:4", "fam:3");
+        let o = rt().block_on(exec.execute(&plan, &mut |_| {}));
+        assert!(!o.ok);
+        assert!(o.message.contains("AccessDeniedException"), "{}", o.message);
+        assert!(
+            o.message
+                .contains("is not authorized to perform: ecs:UpdateService")
+        );
+        assert!(o.message.contains("ecs:UpdateService"), "{}", o.message);
+    }
+
+    #[test]
+    fn a_read_only_executor_makes_no_call_at_all() {
+        let rules = Rules {
+            asg: vec![mock!(asg::Client::set_desired_capacity).then_output(|| {
+                asg::operation::set_desired_capacity::SetDesiredCapacityOutput::builder().build()
+            })],
+            ..Rules::default()
+        };
+        let src = Arc::new(source(&rules));
+        let (exec, log) = executor(&src, true, "ro");
+        let plan = ops::plan_scale(
+            &scope(),
+            &ScaleTarget::Asg("web".into()),
+            Bounds {
+                min: 1,
+                desired: 2,
+                max: 4,
+            },
+            "3",
+        )
+        .unwrap();
+        let o = rt().block_on(exec.execute(&plan, &mut |_| {}));
+        assert!(!o.ok);
+        assert!(
+            o.message.contains("refused (read-only mode)"),
+            "{}",
+            o.message
+        );
+        assert_eq!(src.calls.total(), 0);
+        let recs: Vec<_> = log
+            .read()
+            .unwrap()
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(recs[1].outcome.as_deref(), Some("refused"));
+    }
+
+    #[test]
+    fn the_intent_is_on_disk_before_the_first_call() {
+        let log_dir =
+            std::env::temp_dir().join(format!("opsdash-mockops-intent-{}", std::process::id()));
+        let path = log_dir.join("audit.jsonl");
+        let seen_lines: Arc<Mutex<Option<usize>>> = Arc::default();
+        let (p, seen) = (path.clone(), seen_lines.clone());
+        let rules = Rules {
+            asg: vec![
+                mock!(asg::Client::set_desired_capacity)
+                    .match_requests(move |_| {
+                        let n = std::fs::read_to_string(&p).map_or(0, |t| t.lines().count());
+                        *seen.lock().unwrap() = Some(n);
+                        true
+                    })
+                    .then_output(|| {
+                        asg::operation::set_desired_capacity::SetDesiredCapacityOutput::builder()
+                            .build()
+                    }),
+            ],
+            ..Rules::default()
+        };
+        let src = Arc::new(source(&rules));
+        let _ = std::fs::remove_dir_all(&log_dir);
+        let exec = Executor::new(
+            src.clone(),
+            AuditLog::new(&path),
+            false,
+            Operator {
+                user: "tester".into(),
+                caller_arn: String::new(),
+                profile: None,
+                source: SourceKind::Aws,
+            },
+        );
+        let plan = ops::plan_scale(
+            &scope(),
+            &ScaleTarget::Asg("web".into()),
+            Bounds {
+                min: 1,
+                desired: 2,
+                max: 4,
+            },
+            "4",
+        )
+        .unwrap();
+        assert!(rt().block_on(exec.execute(&plan, &mut |_| {})).ok);
+        assert_eq!(
+            *seen_lines.lock().unwrap(),
+            Some(1),
+            "the intent line was written when the call went out; a crash now leaves it"
+        );
+        let recs = AuditLog::new(&path).read().unwrap();
+        assert_eq!(recs.len(), 2);
+        // Cut the outcome off, as a crash between the two would: `opsdash audit` says so.
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::write(&path, text.lines().next().unwrap().to_owned() + "\n").unwrap();
+        let shown = opsdash::ops::audit::format_log(&AuditLog::new(&path).read().unwrap(), None);
+        assert!(
+            shown.contains("INTERRUPTED: no outcome recorded"),
+            "{shown}"
+        );
+        assert!(shown.contains("scale"), "{shown}");
+    }
+}

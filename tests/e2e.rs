@@ -262,3 +262,90 @@ fn a_panic_restores_the_terminal_before_the_report() {
     assert!(!pty.parser.lock().unwrap().screen().hide_cursor());
     assert_cooked_mode(&mut pty);
 }
+
+/// The audit log a console in this pty writes.
+fn audit_lines(pty: &Pty) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(pty.home.join("state/opsdash/audit.jsonl"))
+        .unwrap_or_default()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("an audit line is JSON"))
+        .collect()
+}
+
+#[test]
+fn scale_from_the_keys_changes_the_pane_and_writes_the_audit_log() {
+    let mut pty = Pty::open(121, 40);
+    let _ = std::fs::remove_dir_all(pty.home.join("state"));
+    let mut child = pty.spawn(&binary(), &["--demo", "nlb-web-app"]);
+    pty.wait_for("1/2/4", Duration::from_secs(15));
+    pty.send("2");
+    pty.send("s");
+    pty.wait_for("new desired count", Duration::from_secs(5));
+    pty.send("9\r");
+    pty.wait_for("9 is outside min..max (1..4)", Duration::from_secs(5));
+    pty.send("\x7f3\r");
+    pty.wait_for("SetDesiredCapacity", Duration::from_secs(5));
+    assert!(
+        audit_lines(&pty).is_empty(),
+        "nothing before the confirmation"
+    );
+    pty.send("y");
+    pty.wait_for("2 -> 3: done", Duration::from_secs(10));
+    pty.wait_for("1/3/4", Duration::from_secs(10));
+    let log = audit_lines(&pty);
+    assert_eq!(log.len(), 2, "{log:?}");
+    assert_eq!(log[0]["phase"], "intent");
+    assert_eq!(log[0]["operation"], "scale");
+    assert_eq!(log[0]["target"], "asg/fa-092-AutoScalingGroup");
+    assert_eq!(log[0]["source"], "demo");
+    assert_eq!(log[1]["outcome"], "ok");
+    pty.send("q");
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+
+    // `opsdash audit` shows it.
+    let out = std::process::Command::new(binary())
+        .args(["audit", "--since", "1h"])
+        .env("HOME", &pty.home)
+        .env("XDG_STATE_HOME", pty.home.join("state"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(text.contains("scale"), "{text}");
+    assert!(text.contains("asg/fa-092-AutoScalingGroup"), "{text}");
+    assert!(text.contains("desired=3"), "{text}");
+    assert!(text.contains("-> OK"), "{text}");
+}
+
+#[test]
+fn read_only_scale_key_is_refused_and_nothing_changes() {
+    let mut pty = Pty::open(122, 40);
+    let _ = std::fs::remove_dir_all(pty.home.join("state"));
+    let mut child = pty.spawn(&binary(), &["--demo", "nlb-web-app", "--read-only"]);
+    pty.wait_for("1/2/4", Duration::from_secs(15));
+    assert!(pty.screen().contains("READ-ONLY"));
+    pty.send("2");
+    pty.send("s");
+    pty.wait_for(
+        "read-only (--read-only): scale ASG / service is disabled",
+        Duration::from_secs(5),
+    );
+    // Whatever follows (a value, Enter, y) cannot get past the refusal.
+    pty.send("3\ry");
+    pty.send("\x1b");
+    pty.send("2");
+    pty.send("r");
+    std::thread::sleep(Duration::from_millis(500));
+    let s = pty.screen();
+    assert!(!s.contains("new desired count"), "no prompt:\n{s}");
+    assert!(s.contains("1/2/4"), "the group is unchanged:\n{s}");
+    let log = audit_lines(&pty);
+    assert!(
+        log.iter()
+            .filter(|r| r["phase"] == "outcome")
+            .all(|r| r["outcome"] == "refused"),
+        "{log:?}"
+    );
+    pty.send("q");
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}

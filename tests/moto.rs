@@ -304,3 +304,192 @@ fn seed_004_two_regions_side_by_side() {
         );
     }
 }
+
+// ---- operations over real HTTP: the executor's calls change what moto holds ----
+
+mod operations {
+    use super::Moto;
+    use opsdash::model::Capacity;
+    use opsdash::ops::audit::AuditLog;
+    use opsdash::ops::{self, Bounds, Executor, Operator, ScaleTarget, Scope};
+    use opsdash::source::aws::AwsSource;
+    use opsdash::source::{EstateReader, SourceKind};
+    use std::sync::Arc;
+
+    const REGION: &str = "us-east-1";
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// The live source against this moto, in-process, with test credentials and nothing but
+    /// loopback configured.
+    async fn source(moto: &Moto) -> Arc<AwsSource> {
+        let creds = aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "test");
+        let conf = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new(REGION))
+            .endpoint_url(&moto.endpoint)
+            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(creds))
+            .build();
+        Arc::new(
+            AwsSource::with_config(&conf, None, None)
+                .await
+                .expect("connects to moto"),
+        )
+    }
+
+    fn executor(src: &Arc<AwsSource>, tag: &str) -> Executor {
+        let dir =
+            std::env::temp_dir().join(format!("opsdash-motoops-{tag}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        Executor::new(
+            src.clone(),
+            AuditLog::new(dir.join("audit.jsonl")),
+            false,
+            Operator {
+                user: "tester".into(),
+                caller_arn: src.caller_arn.clone(),
+                profile: None,
+                source: SourceKind::Aws,
+            },
+        )
+    }
+
+    fn scope(src: &AwsSource) -> Scope {
+        Scope {
+            account: src.account.clone(),
+            region: REGION.into(),
+        }
+    }
+
+    async fn capacity(src: &AwsSource) -> Capacity {
+        src.capacity(REGION).await.result.expect("capacity reads")
+    }
+
+    #[test]
+    fn scaling_an_asg_changes_its_instances() {
+        let moto = Moto::start();
+        moto.provision("000", REGION);
+        let rt = rt();
+        let src = rt.block_on(source(&moto));
+        let exec = executor(&src, "asg");
+        let plan = ops::plan_scale(
+            &scope(&src),
+            &ScaleTarget::Asg("fa-092-AutoScalingGroup".into()),
+            Bounds {
+                min: 1,
+                desired: 2,
+                max: 4,
+            },
+            "4",
+        )
+        .unwrap();
+        let o = rt.block_on(exec.execute(&plan, &mut |_| {}));
+        assert!(o.ok, "{}", o.message);
+        let cap = rt.block_on(capacity(&src));
+        let g = &cap.auto_scaling_groups[0];
+        assert_eq!(g.desired, 4);
+        assert_eq!(g.instances.len(), 4, "moto launches the instances at once");
+        let lbs = rt.block_on(src.targets(REGION)).result.unwrap();
+        assert_eq!(
+            lbs[0].target_groups[0].targets.len(),
+            4,
+            "and registers them"
+        );
+        // Out of range is refused by planning before any call.
+        assert!(
+            ops::plan_scale(
+                &scope(&src),
+                &ScaleTarget::Asg("fa-092-AutoScalingGroup".into()),
+                Bounds {
+                    min: 1,
+                    desired: 4,
+                    max: 4
+                },
+                "5"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn scaling_and_deploying_an_ecs_service() {
+        let moto = Moto::start();
+        moto.provision("001", REGION);
+        let rt = rt();
+        let src = rt.block_on(source(&moto));
+        let exec = executor(&src, "ecs");
+        let plan = ops::plan_scale(
+            &scope(&src),
+            &ScaleTarget::Service {
+                cluster: "appCluster".into(),
+                service: "appService".into(),
+            },
+            Bounds {
+                min: 0,
+                desired: 2,
+                max: ops::ECS_MAX_TASKS,
+            },
+            "3",
+        )
+        .unwrap();
+        let o = rt.block_on(exec.execute(&plan, &mut |_| {}));
+        assert!(o.ok, "{}", o.message);
+        assert_eq!(rt.block_on(capacity(&src)).ecs_services[0].desired, 3);
+
+        let td = rt
+            .block_on(src.task_definition(REGION, "appTaskDefinition:1"))
+            .result
+            .unwrap();
+        assert_eq!(
+            td.containers,
+            vec![("app".into(), "bookstore:v1.4.2".into())]
+        );
+        let plan = ops::plan_deploy(
+            &scope(&src),
+            "appCluster",
+            "appService",
+            "appTaskDefinition:1",
+            ("app", "bookstore:v1.4.2"),
+            "v1.5.0",
+        )
+        .unwrap();
+        let o = rt.block_on(exec.execute(&plan, &mut |_| {}));
+        assert!(o.ok, "{}", o.message);
+        assert!(
+            o.message.contains("registered appTaskDefinition:2"),
+            "{}",
+            o.message
+        );
+        let svc = &rt.block_on(capacity(&src)).ecs_services[0];
+        assert_eq!(
+            svc.task_definition, "appTaskDefinition:2",
+            "the service points at it"
+        );
+        let new = rt
+            .block_on(src.task_definition(REGION, "appTaskDefinition:2"))
+            .result
+            .unwrap();
+        assert_eq!(
+            new.containers,
+            vec![("app".into(), "bookstore:v1.5.0".into())]
+        );
+        // Roll back to the previous revision.
+        let plan = ops::plan_rollback(
+            &scope(&src),
+            "appCluster",
+            "appService",
+            "appTaskDefinition:2",
+            "appTaskDefinition:1",
+        );
+        assert!(rt.block_on(exec.execute(&plan, &mut |_| {})).ok);
+        assert_eq!(
+            rt.block_on(capacity(&src)).ecs_services[0].task_definition,
+            "appTaskDefinition:1"
+        );
+    }
+}

@@ -172,7 +172,6 @@ impl AwsSource {
     /// Loads credentials and region like the aws cli (profiles, SSO, assume-role, IMDS,
     /// `AWS_ENDPOINT_URL`), asks STS who we are, and builds the clients for each region.
     pub async fn connect(opts: &AwsOptions) -> Result<Self, SourceError> {
-        let calls = Arc::new(CallCounter::default());
         let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
@@ -185,6 +184,17 @@ impl AwsSource {
             .profile
             .clone()
             .or_else(|| std::env::var("AWS_PROFILE").ok());
+        Self::with_config(&base, profile, opts.dr_region.as_deref()).await
+    }
+
+    /// Asks STS who we are and builds the clients of each region from a loaded SDK config (its
+    /// region is the primary).
+    pub async fn with_config(
+        base: &aws_config::SdkConfig,
+        profile: Option<String>,
+        dr_region: Option<&str>,
+    ) -> Result<Self, SourceError> {
+        let calls = Arc::new(CallCounter::default());
         let Some(primary) = base.region().map(ToString::to_string) else {
             return Err(SourceError::new(
                 crate::source::ErrorClass::Validation,
@@ -194,7 +204,7 @@ impl AwsSource {
                 "no AWS region: pass --region, set AWS_REGION, or set one in the profile",
             ));
         };
-        let sts_conf = aws_sdk_sts::config::Builder::from(&base)
+        let sts_conf = aws_sdk_sts::config::Builder::from(base)
             .interceptor(CountCalls(calls.clone()))
             .build();
         let sts = aws_sdk_sts::Client::from_conf(sts_conf);
@@ -207,9 +217,9 @@ impl AwsSource {
             name: primary,
             role: RegionRole::Primary,
         }];
-        if let Some(dr) = &opts.dr_region {
+        if let Some(dr) = dr_region {
             regions.push(RegionInfo {
-                name: dr.clone(),
+                name: dr.to_owned(),
                 role: RegionRole::Dr,
             });
         }
@@ -221,7 +231,7 @@ impl AwsSource {
                 macro_rules! client {
                     ($krate:ident) => {
                         $krate::Client::from_conf(
-                            $krate::config::Builder::from(&base)
+                            $krate::config::Builder::from(base)
                                 .region(region.clone())
                                 .interceptor(counter.clone())
                                 .build(),
