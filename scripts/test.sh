@@ -10,12 +10,12 @@ cd "$(dirname "$0")/.."
 mkdir -p target
 log=target/test.log
 
-echo "==> installing moto into .venv"
-if [ ! -x .venv/bin/moto_server ]; then
+echo "==> installing moto (and cbor2, for the CloudWatch bridge) into .venv"
+if ! .venv/bin/python -c 'import moto, boto3, cbor2' 2>/dev/null; then
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6'
+  .venv/bin/pip install --quiet --disable-pip-version-check 'moto[server]>=5,<6' 'cbor2>=5'
 fi
-.venv/bin/python -c 'import moto, boto3; print("moto", moto.__version__)'
+.venv/bin/python -c 'import moto, boto3, cbor2; print("moto", moto.__version__)'
 
 echo "==> building the release binary (the end-to-end test drives it)"
 cargo build --release --locked

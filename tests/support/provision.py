@@ -5,6 +5,7 @@ write-ups create it. What opsdash reads back goes through the official aws-sdk-r
 
 usage: provision.py ENDPOINT SEED REGION   (SEED: 000 | 001 | 002)
        provision.py ENDPOINT stop REGION INSTANCE_ID
+       provision.py ENDPOINT alarm-state REGION ALARM STATE
 Prints a JSON summary of what was created.
 """
 import json
@@ -19,6 +20,11 @@ ec2 = boto3.client("ec2", **kw)
 if seed == "stop":
     ec2.stop_instances(InstanceIds=[sys.argv[4]])
     print(json.dumps({"stopped": sys.argv[4]}))
+    sys.exit(0)
+cw = boto3.client("cloudwatch", **kw)
+if seed == "alarm-state":
+    cw.set_alarm_state(AlarmName=sys.argv[4], StateValue=sys.argv[5], StateReason="test")
+    print(json.dumps({"alarm": sys.argv[4], "state": sys.argv[5]}))
     sys.exit(0)
 elb = boto3.client("elbv2", **kw)
 asg = boto3.client("autoscaling", **kw)
@@ -81,6 +87,27 @@ elif seed == "002":
     elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=80,
                         DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
     out["instances"] = group("web-asg", 2, 4, 2, [tg])
+    # Seed 003's alarms: ALB 5XX, CPU > 85 % for 5 minutes, unhealthy hosts; with an hour of data.
+    lb_dim = lb["LoadBalancerArn"].split(":loadbalancer/")[1]
+    tg_dim = tg["TargetGroupArn"].split(":")[-1]
+    alarms = [
+        ("web-alb-5xx", "AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "Sum", 10.0, 1,
+         [{"Name": "LoadBalancer", "Value": lb_dim}]),
+        ("web-cpu-high", "AWS/EC2", "CPUUtilization", "Average", 85.0, 5,
+         [{"Name": "AutoScalingGroupName", "Value": "web-asg"}]),
+        ("web-unhealthy-hosts", "AWS/ApplicationELB", "UnHealthyHostCount", "Maximum", 0.0, 2,
+         [{"Name": "LoadBalancer", "Value": lb_dim}, {"Name": "TargetGroup", "Value": tg_dim}]),
+    ]
+    import datetime
+    now = datetime.datetime.now(datetime.timezone.utc)
+    for name, ns, metric, stat, threshold, periods, dims in alarms:
+        cw.put_metric_alarm(AlarmName=name, Namespace=ns, MetricName=metric, Statistic=stat, Period=60,
+                            EvaluationPeriods=periods, Threshold=threshold,
+                            ComparisonOperator="GreaterThanThreshold", Dimensions=dims)
+        cw.put_metric_data(Namespace=ns, MetricData=[
+            {"MetricName": metric, "Dimensions": dims, "Value": 40.0 + m % 7,
+             "Timestamp": now - datetime.timedelta(minutes=m)} for m in range(1, 31)])
+    out["alarms"] = sorted(a[0] for a in alarms)
 else:
     sys.exit(f"unknown seed {seed}")
 

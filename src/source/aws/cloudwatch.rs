@@ -17,6 +17,7 @@ pub async fn alarms(r: &RegionClients, profile: Option<&str>) -> Result<Vec<Alar
     let c = &r.cloudwatch;
     let metric_alarms: Vec<t::MetricAlarm> = c
         .describe_alarms()
+        .max_records(100)
         .into_paginator()
         .send()
         .try_collect()

@@ -19,6 +19,7 @@ pub async fn services(
     let c = &r.ecs;
     let clusters: Vec<String> = c
         .list_clusters()
+        .max_results(100)
         .into_paginator()
         .items()
         .send()
@@ -30,6 +31,7 @@ pub async fn services(
         let arns: Vec<String> = c
             .list_services()
             .cluster(cluster)
+            .max_results(100)
             .into_paginator()
             .items()
             .send()

@@ -16,6 +16,7 @@ pub async fn load_balancers(
     let c = &r.elbv2;
     let lbs: Vec<t::LoadBalancer> = c
         .describe_load_balancers()
+        .page_size(400)
         .into_paginator()
         .items()
         .send()
@@ -24,6 +25,7 @@ pub async fn load_balancers(
         .map_err(|e| map(SVC, "DescribeLoadBalancers", profile, &e))?;
     let tgs: Vec<t::TargetGroup> = c
         .describe_target_groups()
+        .page_size(400)
         .into_paginator()
         .items()
         .send()

@@ -16,6 +16,7 @@ pub async fn associations(
     let c = &r.ssm;
     let list: Vec<t::Association> = c
         .list_associations()
+        .max_results(50)
         .into_paginator()
         .items()
         .send()
@@ -34,14 +35,18 @@ pub async fn associations(
             .map_err(|e| map(SVC, "DescribeAssociationExecutions", profile, &e))?;
         let newest = match execs.association_executions().first() {
             Some(x) => {
-                let targets = c
+                let targets: Vec<t::AssociationExecutionTarget> = c
                     .describe_association_execution_targets()
                     .association_id(id)
                     .execution_id(x.execution_id().unwrap_or_default())
+                    .max_results(50)
+                    .into_paginator()
+                    .items()
                     .send()
+                    .try_collect()
                     .await
                     .map_err(|e| map(SVC, "DescribeAssociationExecutionTargets", profile, &e))?;
-                Some(execution(x, targets.association_execution_targets()))
+                Some(execution(x, &targets))
             }
             None => None,
         };
