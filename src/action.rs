@@ -62,6 +62,8 @@ pub enum Action {
     RunNow,
     /// Roll the selected ECS service (or the one the banner names) back to its previous revision.
     Rollback,
+    /// Open the failover drill of the app with a failover section: preflight, plan, progress.
+    Failover,
     /// Open the fault-injection menu (demo only).
     Faults,
 }
@@ -95,6 +97,7 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Deploy, "deploy", "deploy ECS service"),
     (Action::RunNow, "run_now", "run association now"),
     (Action::Rollback, "rollback", "roll back service"),
+    (Action::Failover, "failover", "failover drill"),
     (Action::Faults, "faults", "inject fault (demo)"),
 ];
 
@@ -303,6 +306,7 @@ impl Default for Keymap {
             (c('d'), Action::Deploy),
             (c('x'), Action::RunNow),
             (c('b'), Action::Rollback),
+            (c('F'), Action::Failover),
             (c('!'), Action::Faults),
         ];
         Keymap {

@@ -8,6 +8,7 @@ use crate::model::{
     Alarm, Association, Capacity, Event, LoadBalancer, RegionInfo, RegionRole, RingSeries,
     Severity, TargetState, TaskDefinition, Timestamp,
 };
+use crate::ops::drill::{DrillSpec, DrillState};
 use crate::ops::{Bounds, Outcome, Plan, ScaleTarget};
 use crate::source::sim::{Fault, SCENARIOS, Scenario};
 use crate::source::{CallStats, Read, SourceError, SourceInfo, SourceKind};
@@ -15,8 +16,10 @@ use crate::theme::{Theme, ThemeSet};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{HashMap, VecDeque};
 
+mod drill;
 mod operations;
 
+pub use drill::DrillAction;
 pub use operations::{RollbackOffer, RunningOp};
 
 /// Timeline events the console keeps (all regions).
@@ -217,6 +220,8 @@ pub enum Effect {
         id: u64,
         plan: Box<Plan>,
     },
+    /// Write the failover drill's state to disk (`None`: the drill is over, remove it).
+    SaveDrill(Option<Box<DrillState>>),
     /// Audit a plan that was not executed: `cancelled` by the operator or `refused`.
     RecordUnexecuted {
         plan: Box<Plan>,
@@ -232,6 +237,8 @@ pub enum View {
     Detail(DetailRef),
     /// Primary and DR side by side.
     Regions,
+    /// The failover drill: preflight, plan, progress; the regions side by side below.
+    Drill,
 }
 
 /// What a detail view shows, by name so it survives refreshes.
@@ -277,6 +284,14 @@ pub enum Overlay {
         input: String,
         error: Option<String>,
     },
+    /// A drill action waiting for the app's typed name (start, failback) or `y` (abort).
+    DrillConfirm {
+        action: DrillAction,
+        typed: String,
+        error: Option<String>,
+    },
+    /// A drill was found on disk at start: resume or roll back.
+    DrillResume,
     /// The plan, waiting for `y` or the typed name.
     Confirm {
         plan: Box<Plan>,
@@ -407,6 +422,16 @@ pub struct App {
     /// Operations executing in the background.
     pub ops: Vec<RunningOp>,
     next_op: u64,
+    /// The failover drill under way (or just finished).
+    pub drill: Option<DrillState>,
+    /// The apps that have a failover section (the warm-standby demo's without config).
+    pub drill_specs: Vec<DrillSpec>,
+    /// Which of `drill_specs` the drill view shows.
+    pub drill_choice: usize,
+    /// The op id of the drill step whose call is in flight.
+    drill_op: Option<u64>,
+    /// Roll back once the call in flight ends.
+    drill_abort: bool,
 }
 
 impl App {
@@ -444,6 +469,11 @@ impl App {
             apps: Vec::new(),
             ops: Vec::new(),
             next_op: 1,
+            drill: None,
+            drill_specs: Vec::new(),
+            drill_choice: 0,
+            drill_op: None,
+            drill_abort: false,
         }
     }
 
@@ -502,7 +532,7 @@ impl App {
                 if self.status.is_some() && self.now.secs_since(self.status_at) > expiry {
                     self.status = None;
                 }
-                vec![]
+                self.check_drill()
             }
             Msg::Data {
                 region,
@@ -510,7 +540,7 @@ impl App {
                 payload,
             } => {
                 self.on_data(&region, at, payload);
-                vec![]
+                self.check_drill()
             }
             Msg::FaultMenu(items) => {
                 self.overlay = Overlay::Faults { items, selected: 0 };
@@ -850,6 +880,10 @@ impl App {
             Overlay::Scale { .. } | Overlay::Deploy { .. } | Overlay::Confirm { .. } => {
                 return self.on_operation_key(ev);
             }
+            Overlay::DrillConfirm { action, typed, .. } => {
+                return self.on_drill_confirm_key(&ev, action, typed);
+            }
+            Overlay::DrillResume => return self.on_drill_resume_key(&ev),
             Overlay::Help => {
                 let action = self.keymap.action(&Key::from_event(&ev));
                 if matches!(action, Some(Action::Quit)) {
@@ -860,6 +894,11 @@ impl App {
                 return vec![];
             }
             Overlay::None => {}
+        }
+        if self.view == View::Drill
+            && let Some(effects) = self.on_drill_view_key(&ev)
+        {
+            return effects;
         }
         let key = Key::from_event(&ev);
         let Some(action) = self.keymap.action(&key) else {
@@ -954,6 +993,7 @@ impl App {
             Action::Scale | Action::Deploy | Action::RunNow | Action::Rollback => {
                 return self.operation(action);
             }
+            Action::Failover => self.open_drill(),
             Action::Faults => {
                 if !self.is_demo() {
                     self.set_status("fault injection exists only in --demo", Severity::Warn);

@@ -86,10 +86,17 @@ pub struct Failover {
     pub health_alarm: String,
     #[serde(default = "hundred")]
     pub dr_capacity_percent: u32,
+    /// How long the drill waits for the DR targets to turn healthy, seconds.
+    #[serde(default = "ten_minutes")]
+    pub healthy_timeout_secs: u64,
 }
 
 fn hundred() -> u32 {
     100
+}
+
+fn ten_minutes() -> u64 {
+    600
 }
 
 /// An app: names or glob patterns that select what is shown.

@@ -164,6 +164,25 @@ fn main() -> ExitCode {
                 app.read_only,
                 Operator::from_env(&info.caller_arn, info.profile.clone(), info.kind),
             ));
+            app.drill_specs = config
+                .apps
+                .iter()
+                .filter_map(opsdash::ops::drill::DrillSpec::from_app)
+                .collect();
+            if app.drill_specs.is_empty() && app.scenario == Some(Scenario::WarmStandby) {
+                app.drill_specs
+                    .push(opsdash::ops::drill::DrillSpec::warm_standby_demo());
+            }
+            match opsdash::ops::drill::load(&executor.drill_path()) {
+                Ok(Some(state)) if state.account == info.account => app.offer_drill(state),
+                Ok(Some(state)) => eprintln!(
+                    "opsdash: a drill of account {} is recorded in {}; not this account, left alone",
+                    state.account,
+                    executor.drill_path().display()
+                ),
+                Ok(None) => {}
+                Err(e) => return fail(format!("cannot read the drill state: {e}")),
+            }
             match rt.block_on(runtime::run(app, source, executor, demo, refresh)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {

@@ -113,7 +113,8 @@ pub async fn run(
                 Effect::SetPaused(p) => control_tx.send_modify(|c| c.paused = p),
                 Effect::FetchTaskDefinition { .. }
                 | Effect::Execute { .. }
-                | Effect::RecordUnexecuted { .. } => {
+                | Effect::RecordUnexecuted { .. }
+                | Effect::SaveDrill(_) => {
                     let (source, executor, tx) = (source.clone(), executor.clone(), tx.clone());
                     tokio::spawn(async move { op_effect(&*source, &executor, e, &tx).await });
                 }
@@ -220,6 +221,18 @@ pub async fn op_effect(
             // Only a failure to write the audit log is news; the app said the rest already.
             if o.message.contains("could not be written") {
                 let _ = tx.send(Msg::Status(o.message, Severity::Crit));
+            }
+        }
+        Effect::SaveDrill(state) => {
+            let path = executor.drill_path();
+            if let Err(e) = crate::ops::drill::save(&path, state.as_deref()) {
+                let _ = tx.send(Msg::Status(
+                    format!(
+                        "the drill state could not be written to {}: {e}",
+                        path.display()
+                    ),
+                    Severity::Crit,
+                ));
             }
         }
         _ => {}

@@ -257,3 +257,12 @@ fn operation_prompts_and_confirmations() {
     h.key(KeyCode::Enter);
     insta::assert_snapshot!("deploy_confirm_120x40", h.terminal(120, 40).backend());
 }
+
+#[test]
+fn failover_drill_view() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.ch('F');
+    insta::assert_snapshot!("drill_preflight_120x40", h.terminal(120, 40).backend());
+    h.app.ascii = true;
+    assert!(h.screen(80, 24).is_ascii(), "the drill view is ASCII in --ascii");
+}

@@ -492,12 +492,9 @@ impl App {
             return vec![];
         };
         let op = self.ops.remove(i);
-        let sev = if outcome.ok {
-            Severity::Ok
-        } else {
-            Severity::Crit
-        };
-        self.set_status(outcome.message.clone(), sev);
+        let Outcome { ok, message, .. } = outcome;
+        let sev = if ok { Severity::Ok } else { Severity::Crit };
+        self.set_status(message.clone(), sev);
         let e = Event {
             seq: OPERATOR_SEQ + id,
             at: self.now,
@@ -505,14 +502,18 @@ impl App {
             kind: EventKind::Operator,
             severity: sev,
             resource: op.summary,
-            message: outcome.message,
+            message: message.clone(),
         };
         if self.timeline.len() == super::TIMELINE_KEPT {
             self.timeline.pop_back();
         }
         self.timeline.push_front(e);
         self.rebuild_rows();
-        vec![Effect::RefreshAll]
+        let mut effects = vec![Effect::RefreshAll];
+        if self.drill_op == Some(id) {
+            effects.extend(self.on_drill_op_done(ok, &message));
+        }
+        effects
     }
 
     /// A rollout in progress in the shown region while an alarm that belongs with it is in

@@ -75,6 +75,11 @@ impl Executor {
         &self.audit
     }
 
+    /// Where the failover drill's state is written: next to the audit log.
+    pub fn drill_path(&self) -> std::path::PathBuf {
+        self.audit.path().with_file_name("drill.json")
+    }
+
     fn record(&self, id: &str, plan: &Plan, phase: &str) -> AuditRecord {
         AuditRecord {
             time: Timestamp::now().rfc3339(),

@@ -5,6 +5,7 @@
 //! min..max, a well-formed image) before anything is shown, so a refused input makes no call.
 
 pub mod audit;
+pub mod drill;
 mod exec;
 
 pub use exec::{Executor, Operator, Outcome};
@@ -23,6 +24,8 @@ pub enum OpKind {
     Deploy,
     Rollback,
     RunNow,
+    /// A step of a failover drill, or of its failback.
+    Drill,
 }
 
 impl OpKind {
@@ -32,6 +35,7 @@ impl OpKind {
             OpKind::Deploy => "deploy",
             OpKind::Rollback => "rollback",
             OpKind::RunNow => "run_now",
+            OpKind::Drill => "failover_drill",
         }
     }
 }

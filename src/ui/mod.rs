@@ -2,6 +2,7 @@
 //! no state changes; the cost is proportional to what is visible, not to the estate's size.
 
 mod detail;
+mod drill;
 mod panes;
 mod popups;
 pub mod widgets;
@@ -83,6 +84,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         View::Main => panes::render_main(app, body, buf),
         View::Detail(d) => detail::render(app, d, body, buf),
         View::Regions => panes::render_regions(app, body, buf),
+        View::Drill => drill::render(app, body, buf),
     }
     render_status(app, status, buf);
     render_footer(app, footer, buf);
@@ -121,6 +123,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Overlay::Confirm { plan, typed, error } => {
             popups::confirm(app, plan, typed, error.as_deref(), body, buf);
         }
+        Overlay::DrillConfirm {
+            action,
+            typed,
+            error,
+        } => popups::drill_confirm(app, *action, typed, error.as_deref(), body, buf),
+        Overlay::DrillResume => popups::drill_resume(app, body, buf),
         Overlay::Filter | Overlay::None => {}
     }
 }
@@ -318,6 +326,38 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
             ("Enter".into(), "plan"),
             ("Esc".into(), "cancel"),
         ],
+        (Overlay::DrillConfirm { action, .. }, _) => match action {
+            crate::app::DrillAction::Abort => {
+                vec![("y".into(), "abort"), ("n/Esc".into(), "continue")]
+            }
+            _ => vec![("name+Enter".into(), "confirm"), ("Esc".into(), "cancel")],
+        },
+        (Overlay::DrillResume, _) => vec![
+            ("r".into(), "resume"),
+            ("b".into(), "roll back"),
+            ("Esc".into(), "later"),
+        ],
+        (Overlay::None, View::Drill) => {
+            let mut v = Vec::new();
+            match app.drill.as_ref().map(|d| d.phase) {
+                None | Some(crate::ops::drill::Phase::Finished) => {
+                    v.push(("s".into(), "start"));
+                    if app.drill_specs.len() > 1 {
+                        v.push(("Tab".into(), "next app"));
+                    }
+                    v.push((k(Action::Back), "back"));
+                }
+                Some(crate::ops::drill::Phase::Running) => v.push(("Esc".into(), "abort")),
+                Some(crate::ops::drill::Phase::Done | crate::ops::drill::Phase::Failed) => {
+                    v.push(("B".into(), "fail back"));
+                    v.push((k(Action::Back), "back"));
+                }
+                Some(crate::ops::drill::Phase::RollingBack) => v.push((k(Action::Back), "back")),
+            }
+            v.push((k(Action::Help), "help"));
+            v.push((k(Action::Quit), "quit"));
+            v
+        }
         (Overlay::Confirm { plan, .. }, _) => match plan.confirm {
             crate::ops::Confirm::Yes => vec![("y".into(), "run"), ("n/Esc".into(), "cancel")],
             crate::ops::Confirm::TypeName(_) => {

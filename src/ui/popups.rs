@@ -178,7 +178,7 @@ pub fn faults(app: &App, items: &[Fault], selected: usize, area: Rect, buf: &mut
 }
 
 /// Splits `s` into lines of at most `w` characters, at spaces where it can.
-fn wrap(s: &str, w: usize) -> Vec<String> {
+pub(super) fn wrap(s: &str, w: usize) -> Vec<String> {
     let w = w.max(8);
     let mut out = Vec::new();
     let mut line = String::new();
@@ -211,7 +211,7 @@ fn wrap(s: &str, w: usize) -> Vec<String> {
 }
 
 /// A box of styled lines, centred, as wide as its longest line allows.
-fn text_box(
+pub(super) fn text_box(
     app: &App,
     title: &str,
     lines: &[(String, ratatui::style::Style)],
@@ -375,4 +375,101 @@ pub fn confirm(
         lines.push((e.to_owned(), t.crit()));
     }
     text_box(app, "Confirm", &lines, area, buf);
+}
+
+pub fn drill_confirm(
+    app: &App,
+    action: crate::app::DrillAction,
+    typed: &str,
+    error: Option<&str>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    use crate::app::DrillAction;
+    let t = &app.theme;
+    let Some(spec) = app.drill_spec() else { return };
+    let mut lines = vec![(
+        format!(
+            "account {}, {} {} {}, as {}",
+            app.info.account,
+            spec.primary,
+            glyphs(app).arrow,
+            spec.dr,
+            app.info.caller_arn
+        ),
+        t.muted(),
+    )];
+    let (title, what) = match action {
+        DrillAction::Start => (
+            "Start the failover drill",
+            "Runs the plan shown: scales the DR region up, waits for its targets, sets the primary health alarm to ALARM (SIMULATED: no DNS record is changed), verifies.",
+        ),
+        DrillAction::Failback => (
+            "Fail back",
+            "Sets the health alarm back to OK and restores the DR capacities recorded before the drill.",
+        ),
+        DrillAction::Abort => (
+            "Abort the drill",
+            "Stops after the call in flight and rolls back the steps done.",
+        ),
+    };
+    lines.push((what.into(), t.text()));
+    lines.push((String::new(), t.text()));
+    if action == DrillAction::Abort {
+        lines.push((
+            "y aborts and rolls back / n or Esc continues".into(),
+            t.title(),
+        ));
+    } else {
+        lines.push((format!("type {} and Enter: {typed}_", spec.app), t.title()));
+        lines.push(("Esc cancels".into(), t.muted()));
+    }
+    if let Some(e) = error {
+        lines.push((e.to_owned(), t.crit()));
+    }
+    text_box(app, title, &lines, area, buf);
+}
+
+pub fn drill_resume(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let Some(d) = &app.drill else { return };
+    let done: Vec<&str> = d.done.iter().map(|s| s.title()).collect();
+    let lines = vec![
+        (
+            format!(
+                "A failover drill of {} ({} {} {}) was in progress when opsdash stopped.",
+                d.spec.app,
+                d.spec.primary,
+                glyphs(app).arrow,
+                d.spec.dr
+            ),
+            t.text(),
+        ),
+        (
+            format!(
+                "done: {}",
+                if done.is_empty() {
+                    "nothing yet".into()
+                } else {
+                    done.join("; ")
+                }
+            ),
+            t.muted(),
+        ),
+        (
+            format!(
+                "at: {}",
+                d.current
+                    .or_else(|| d.next_drill_step())
+                    .map_or("no step running", crate::ops::drill::StepKind::title)
+            ),
+            t.muted(),
+        ),
+        (String::new(), t.text()),
+        (
+            "r resumes / b rolls back what was done / Esc leaves it (F shows it)".into(),
+            t.title(),
+        ),
+    ];
+    text_box(app, "Drill in progress", &lines, area, buf);
 }

@@ -119,12 +119,31 @@ impl Harness {
 
     fn with_mode(scenario: Scenario, read_only: bool) -> Self {
         let sim = SimSource::new(Sim::new(scenario, SEED, T0));
+        Self::build(sim, temp_dir("audit").join("audit.jsonl"), read_only)
+    }
+
+    /// A new console over the same estate and state directory: opsdash started again after it
+    /// was killed. The estate keeps running; the console starts empty.
+    pub fn restart(&self) -> Self {
+        Self::build(
+            self.sim.clone(),
+            self.executor.audit_log().path().to_owned(),
+            self.app.read_only,
+        )
+    }
+
+    fn build(sim: SimSource, audit: std::path::PathBuf, read_only: bool) -> Self {
+        let scenario = sim.lock().scenario;
         let themes = ThemeSet::built_in().expect("built-in themes parse");
         let theme = themes.get("default").expect("default theme");
         let mut app = App::new(sim.info(), Keymap::default(), themes, theme);
         app.scenario = Some(scenario);
         app.read_only = read_only;
         app.read_only_why = "--read-only".into();
+        if scenario == Scenario::WarmStandby {
+            app.drill_specs
+                .push(opsdash::ops::drill::DrillSpec::warm_standby_demo());
+        }
         let writes = Arc::new(Mutex::new(Vec::new()));
         let counting = CountingWriter {
             sim: sim.clone(),
@@ -133,7 +152,7 @@ impl Harness {
         let info = sim.info();
         let executor = Executor::new(
             Arc::new(counting),
-            AuditLog::new(temp_dir("audit").join("audit.jsonl")),
+            AuditLog::new(audit),
             read_only,
             Operator {
                 user: "tester".into(),
@@ -217,6 +236,7 @@ impl Harness {
                 Effect::FetchTaskDefinition { .. }
                     | Effect::Execute { .. }
                     | Effect::RecordUnexecuted { .. }
+                    | Effect::SaveDrill(_)
             ) {
                 let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
                 self.rt

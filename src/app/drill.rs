@@ -1,0 +1,469 @@
+//! The failover drill in the console: `F` opens it (preflight and plan), `s` starts it after the
+//! app's name is typed, the steps run one after another as polls show progress, `B` fails back,
+//! `Esc` aborts (rolling back what was done). Every step is an audited plan; the state goes to
+//! disk after every step ([`Effect::SaveDrill`]) so a dropped session can resume or roll back.
+
+use super::{App, Effect, Overlay, Pane, RunningOp, View};
+use crate::model::{Severity, Timestamp};
+use crate::ops::drill::{self, DrillSpec, DrillState, Phase, Preflight, RegionView, StepKind};
+use crate::ops::{Confirm, OpKind, Plan};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// What a drill confirmation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DrillAction {
+    Start,
+    Failback,
+    Abort,
+}
+
+impl App {
+    /// The drill the console shows: the one under way, else the selected app's.
+    pub fn drill_spec(&self) -> Option<&DrillSpec> {
+        match &self.drill {
+            Some(d) if d.phase != Phase::Finished => Some(&d.spec),
+            _ => self.drill_specs.get(self.drill_choice),
+        }
+    }
+
+    fn region_view(&self, region: &str) -> RegionView<'_> {
+        self.data
+            .get(region)
+            .map_or_else(RegionView::default, |d| RegionView {
+                lbs: d.targets.value.as_deref(),
+                capacity: d.capacity.value.as_ref(),
+                alarms: d.alarms.value.as_deref(),
+            })
+    }
+
+    /// The preflight of the shown drill over the data polled so far.
+    pub fn drill_preflight(&self) -> Option<Preflight> {
+        let spec = self.drill_spec()?;
+        Some(drill::preflight(
+            spec,
+            self.region_view(&spec.primary),
+            self.region_view(&spec.dr),
+        ))
+    }
+
+    /// `F`: the drill view.
+    pub(super) fn open_drill(&mut self) {
+        if self.drill_spec().is_none() {
+            self.set_status(
+                "no app has a failover section: add [app.failover] to the config (SPEC section 3)",
+                Severity::Warn,
+            );
+            return;
+        }
+        self.view = View::Drill;
+    }
+
+    fn drill_active(&self) -> bool {
+        self.drill
+            .as_ref()
+            .is_some_and(|d| d.phase != Phase::Finished)
+    }
+
+    /// Keys in the drill view; `None` lets the keymap have the key.
+    pub(super) fn on_drill_view_key(&mut self, ev: &KeyEvent) -> Option<Vec<Effect>> {
+        match ev.code {
+            KeyCode::Char('s') => {
+                if self.drill_active() {
+                    self.set_status("a drill is already under way", Severity::Info);
+                    return Some(vec![]);
+                }
+                let spec = self.drill_spec()?.clone();
+                if self.read_only {
+                    self.set_status(
+                        format!(
+                            "read-only ({}): the drill's preflight and plan are shown; it cannot start",
+                            self.read_only_why
+                        ),
+                        Severity::Warn,
+                    );
+                    let plan = Plan {
+                        kind: OpKind::Drill,
+                        account: self.info.account.clone(),
+                        region: spec.primary.clone(),
+                        target: format!("app/{}", spec.app),
+                        summary: format!("drill {}", spec.app),
+                        params: vec![("step".into(), "Start".into())],
+                        steps: Vec::new(),
+                        confirm: Confirm::TypeName(spec.app.clone()),
+                        warning: None,
+                    };
+                    return Some(vec![Effect::RecordUnexecuted {
+                        plan: Box::new(plan),
+                        outcome: "refused",
+                        reason: format!("read-only mode ({})", self.read_only_why),
+                    }]);
+                }
+                let pre = self.drill_preflight()?;
+                if !pre.ok() {
+                    let why: Vec<String> = pre
+                        .checks
+                        .iter()
+                        .filter(|c| !c.ok)
+                        .map(|c| c.text.clone())
+                        .collect();
+                    self.set_status(
+                        format!("preflight blocks the drill: {}", why.join("; ")),
+                        Severity::Crit,
+                    );
+                    return Some(vec![]);
+                }
+                self.drill_confirm(DrillAction::Start);
+                Some(vec![])
+            }
+            KeyCode::Char('B') => {
+                match self.drill.as_ref().map(|d| d.phase) {
+                    Some(Phase::Done | Phase::Failed) => self.drill_confirm(DrillAction::Failback),
+                    _ => self.set_status(
+                        "failback applies once a drill is done or has failed",
+                        Severity::Info,
+                    ),
+                }
+                Some(vec![])
+            }
+            KeyCode::Tab if !self.drill_active() && self.drill_specs.len() > 1 => {
+                self.drill_choice = (self.drill_choice + 1) % self.drill_specs.len();
+                Some(vec![])
+            }
+            KeyCode::Esc if self.drill.as_ref().map(|d| d.phase) == Some(Phase::Running) => {
+                self.drill_confirm(DrillAction::Abort);
+                Some(vec![])
+            }
+            _ => None,
+        }
+    }
+
+    fn drill_confirm(&mut self, action: DrillAction) {
+        self.overlay = Overlay::DrillConfirm {
+            action,
+            typed: String::new(),
+            error: None,
+        };
+    }
+
+    /// Keys in a drill confirmation.
+    pub(super) fn on_drill_confirm_key(
+        &mut self,
+        ev: &KeyEvent,
+        action: DrillAction,
+        mut typed: String,
+    ) -> Vec<Effect> {
+        let Some(name) = self.drill_spec().map(|s| s.app.clone()) else {
+            self.overlay = Overlay::None;
+            return vec![];
+        };
+        let confirmed = match (action, ev.code) {
+            (DrillAction::Abort, KeyCode::Char('y')) => true,
+            (DrillAction::Abort, KeyCode::Esc | KeyCode::Char('n')) | (_, KeyCode::Esc) => {
+                self.overlay = Overlay::None;
+                self.set_status("nothing changed", Severity::Info);
+                return vec![];
+            }
+            (DrillAction::Abort, _) => {
+                self.overlay = Overlay::DrillConfirm {
+                    action,
+                    typed,
+                    error: Some(
+                        "y aborts and rolls back the steps done; n or Esc continues".into(),
+                    ),
+                };
+                return vec![];
+            }
+            (_, KeyCode::Enter) => typed == name,
+            (_, KeyCode::Backspace) => {
+                typed.pop();
+                false
+            }
+            (_, KeyCode::Char(c)) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
+                if typed.len() < 128 {
+                    typed.push(c);
+                }
+                false
+            }
+            _ => false,
+        };
+        if !confirmed {
+            let error = (ev.code == KeyCode::Enter)
+                .then(|| format!("type the app's name exactly ({name}) and Enter, or Esc"));
+            self.overlay = Overlay::DrillConfirm {
+                action,
+                typed,
+                error,
+            };
+            return vec![];
+        }
+        self.overlay = Overlay::None;
+        match action {
+            DrillAction::Start => self.start_drill(),
+            DrillAction::Failback | DrillAction::Abort => self.roll_back_drill(),
+        }
+    }
+
+    fn start_drill(&mut self) -> Vec<Effect> {
+        let (Some(spec), Some(pre)) = (self.drill_spec().cloned(), self.drill_preflight()) else {
+            return vec![];
+        };
+        let mut d = DrillState::new(spec, &self.info.account, &pre, self.now.0);
+        d.note(format!("{} drill started", self.now.hms()));
+        self.drill = Some(d);
+        self.view = View::Drill;
+        self.run_drill_step(StepKind::ScaleDr)
+    }
+
+    /// Failback, or abort: restore what the drill did, alarm first.
+    fn roll_back_drill(&mut self) -> Vec<Effect> {
+        if self.drill_op.is_some() {
+            // A step's call is in flight: roll back when it ends.
+            self.drill_abort = true;
+            self.set_status("rolling back once the current call ends", Severity::Warn);
+            return vec![];
+        }
+        let now = self.now;
+        let Some(d) = self.drill.as_mut() else {
+            return vec![];
+        };
+        // A step that was under way may have made its call (a session dropped mid-step): restore
+        // it too; every restore is idempotent.
+        if let Some(s) = d.current.take()
+            && matches!(s, StepKind::ScaleDr | StepKind::SwitchTraffic)
+            && !d.done.contains(&s)
+        {
+            d.done.push(s);
+        }
+        d.phase = Phase::RollingBack;
+        d.note(format!("{} rolling back", now.hms()));
+        self.next_drill_step()
+    }
+
+    /// Starts a step: its plan goes to the executor, or (waiting, verifying) the polls decide.
+    fn run_drill_step(&mut self, step: StepKind) -> Vec<Effect> {
+        let now = self.now;
+        let Some(d) = self.drill.as_mut() else {
+            return vec![];
+        };
+        d.current = Some(step);
+        d.step_started_ms = now.0;
+        d.note(format!("{} {}", now.hms(), step.title()));
+        let mut effects = vec![Effect::SaveDrill(Some(Box::new(d.clone())))];
+        match d.step_plan(step) {
+            Some(plan) if plan.steps.is_empty() => {
+                effects.extend(self.finish_drill_step(true, "nothing to change", Some(plan)));
+            }
+            Some(plan) => {
+                let id = self.next_op;
+                self.next_op += 1;
+                self.drill_op = Some(id);
+                self.ops.push(RunningOp {
+                    id,
+                    pane: Pane::Capacity,
+                    region: plan.region.clone(),
+                    summary: plan.summary.clone(),
+                    call: String::new(),
+                });
+                effects.push(Effect::Execute {
+                    id,
+                    plan: Box::new(plan),
+                });
+            }
+            None => effects.extend(self.check_drill()),
+        }
+        effects
+    }
+
+    /// A drill step's call ended.
+    pub(super) fn on_drill_op_done(&mut self, ok: bool, message: &str) -> Vec<Effect> {
+        self.drill_op = None;
+        self.finish_drill_step(ok, message, None)
+    }
+
+    /// Records the end of the current step; on success moves to the next.
+    fn finish_drill_step(&mut self, ok: bool, message: &str, audit: Option<Plan>) -> Vec<Effect> {
+        let now = self.now;
+        let Some(d) = self.drill.as_mut() else {
+            return vec![];
+        };
+        let Some(step) = d.current.take() else {
+            return vec![];
+        };
+        let mut effects = Vec::new();
+        if let Some(plan) = audit {
+            effects.push(Effect::RecordUnexecuted {
+                plan: Box::new(plan),
+                outcome: if ok { "ok" } else { "failed" },
+                reason: message.to_owned(),
+            });
+        }
+        if ok {
+            d.done.push(step);
+            d.note(format!("{} done: {}", now.hms(), step.title()));
+        } else {
+            d.error = Some(message.to_owned());
+            d.phase = Phase::Failed;
+            d.note(format!(
+                "{} FAILED: {} ({message})",
+                now.hms(),
+                step.title()
+            ));
+            effects.push(Effect::SaveDrill(Some(Box::new(d.clone()))));
+            self.drill_abort = false;
+            self.set_status(
+                format!("drill step failed: {message}; B rolls back what was done"),
+                Severity::Crit,
+            );
+            return effects;
+        }
+        if self.drill_abort {
+            self.drill_abort = false;
+            if let Some(d) = self.drill.as_mut() {
+                d.phase = Phase::RollingBack;
+            }
+        }
+        effects.extend(self.next_drill_step());
+        effects
+    }
+
+    /// Runs the next step of the drill or of its roll back, or ends it.
+    fn next_drill_step(&mut self) -> Vec<Effect> {
+        let Some(d) = self.drill.as_mut() else {
+            return vec![];
+        };
+        match d.phase {
+            Phase::Running => match d.next_drill_step() {
+                Some(s) => self.run_drill_step(s),
+                None => vec![Effect::SaveDrill(Some(Box::new(d.clone())))],
+            },
+            Phase::RollingBack => {
+                if let Some(s) = d.restore_steps().first() {
+                    return self.run_drill_step(*s);
+                }
+                d.phase = Phase::Finished;
+                d.note(format!(
+                    "{} rolled back: everything done was restored",
+                    self.now.hms()
+                ));
+                self.set_status(
+                    "failback complete: DR capacities restored, health alarm OK",
+                    Severity::Ok,
+                );
+                vec![Effect::SaveDrill(None)]
+            }
+            _ => vec![Effect::SaveDrill(Some(Box::new(d.clone())))],
+        }
+    }
+
+    /// The waiting and verifying steps, on every poll and tick: DR healthy enough, or timed out.
+    pub(super) fn check_drill(&mut self) -> Vec<Effect> {
+        let Some(d) = self.drill.as_ref() else {
+            return vec![];
+        };
+        let step = match d.current {
+            Some(s @ (StepKind::WaitHealthy | StepKind::Verify)) if d.phase == Phase::Running => s,
+            _ => return vec![],
+        };
+        let spec = d.spec.clone();
+        let healthy = self
+            .data
+            .get(&spec.dr)
+            .and_then(|r| r.targets.value.as_deref())
+            .map(|lbs| drill::healthy(&spec, lbs));
+        let now = self.now;
+        let Some(d) = self.drill.as_mut() else {
+            return vec![];
+        };
+        if let Some(h) = healthy {
+            d.dr_healthy = h;
+        }
+        let waited = now.secs_since(Timestamp(d.step_started_ms));
+        let plan = Plan {
+            kind: OpKind::Drill,
+            account: d.account.clone(),
+            region: spec.dr.clone(),
+            target: format!("app/{}", spec.app),
+            summary: format!("drill {}: {}", spec.app, step.title()),
+            params: vec![("step".into(), format!("{step:?}"))],
+            steps: Vec::new(),
+            confirm: Confirm::Yes,
+            warning: None,
+        };
+        if healthy.is_some_and(|h| h >= d.needed_healthy) {
+            let msg = format!(
+                "{} healthy in {} (needed {}) after {waited:.0} s",
+                d.dr_healthy, spec.dr, d.needed_healthy
+            );
+            if step == StepKind::Verify {
+                let secs = now.secs_since(Timestamp(d.started_ms));
+                d.recovery_secs = Some(secs);
+                d.phase = Phase::Done;
+                let s = secs.max(0.0).round() as u64;
+                let line = format!(
+                    "drill {} complete: {} serving, recovery time {}m {:02}s; B fails back",
+                    spec.app,
+                    spec.dr,
+                    s / 60,
+                    s % 60
+                );
+                self.set_status(line, Severity::Ok);
+            }
+            return self.finish_drill_step(true, &msg, Some(plan));
+        }
+        if waited > spec.timeout_secs as f64 {
+            let msg = format!(
+                "{} of {} needed targets healthy in {} after {} s",
+                d.dr_healthy, d.needed_healthy, spec.dr, spec.timeout_secs
+            );
+            return self.finish_drill_step(false, &msg, Some(plan));
+        }
+        vec![]
+    }
+
+    /// A drill found on disk at start: offer to resume it or roll it back.
+    pub fn offer_drill(&mut self, state: DrillState) {
+        let where_ = state
+            .current
+            .or_else(|| state.next_drill_step())
+            .map_or("no step running", StepKind::title);
+        self.set_status(
+            format!(
+                "a failover drill of {} was in progress ({where_}): r resumes, b rolls back, Esc leaves it",
+                state.spec.app
+            ),
+            Severity::Warn,
+        );
+        self.drill = Some(state);
+        self.view = View::Drill;
+        self.overlay = Overlay::DrillResume;
+    }
+
+    pub(super) fn on_drill_resume_key(&mut self, ev: &KeyEvent) -> Vec<Effect> {
+        match ev.code {
+            KeyCode::Char('r') => {
+                self.overlay = Overlay::None;
+                let Some(d) = self.drill.as_mut() else {
+                    return vec![];
+                };
+                d.note(format!("{} resumed", self.now.hms()));
+                let again = d.current.take();
+                match (d.phase, again) {
+                    (Phase::Running | Phase::RollingBack, Some(s)) => self.run_drill_step(s),
+                    (Phase::Running | Phase::RollingBack, None) => self.next_drill_step(),
+                    _ => vec![],
+                }
+            }
+            KeyCode::Char('b') => {
+                self.overlay = Overlay::None;
+                self.roll_back_drill()
+            }
+            KeyCode::Esc => {
+                self.overlay = Overlay::None;
+                self.view = View::Main;
+                self.set_status("the drill waits: F shows it", Severity::Warn);
+                vec![]
+            }
+            _ => vec![],
+        }
+    }
+}

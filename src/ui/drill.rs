@@ -1,0 +1,237 @@
+//! The failover drill view: preflight, the plan with its exact calls and each step's progress,
+//! the result; the primary and DR regions side by side below.
+
+use super::widgets::trunc;
+use super::{block, glyphs, panes};
+use crate::app::App;
+use crate::model::{Timestamp, short_age};
+use crate::ops::drill::{DrillState, Phase, StepKind};
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+use std::fmt::Write as _;
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let regions_h = if area.height >= 30 { 12 } else { 0 };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Min(5), Constraint::Length(regions_h)]).areas(area);
+    let t = &app.theme;
+    let b = block(
+        app,
+        Line::from(Span::styled(" Failover drill ", t.title())),
+        true,
+    );
+    let inner = b.inner(top);
+    b.render(top, buf);
+    let width = inner.width.saturating_sub(2) as usize;
+    let lines: Vec<(String, Style)> = lines(app)
+        .into_iter()
+        .flat_map(|(text, style)| {
+            let indent = text.len() - text.trim_start().len();
+            let (first, rest) = (" ".repeat(indent), " ".repeat(indent + 2));
+            super::popups::wrap(text.trim_start(), width.saturating_sub(indent + 2))
+                .into_iter()
+                .enumerate()
+                .map(|(i, l)| (format!("{}{l}", if i == 0 { &first } else { &rest }), style))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    // Keep the end (progress, result) in view when the box is short.
+    let skip = lines.len().saturating_sub(inner.height as usize);
+    let skip = if app.drill.is_some() { skip } else { 0 };
+    for (i, (text, style)) in lines.iter().skip(skip).enumerate() {
+        if i as u16 >= inner.height {
+            break;
+        }
+        buf.set_string(
+            inner.x + 1,
+            inner.y + i as u16,
+            trunc(text, inner.width.saturating_sub(1) as usize, glyphs(app)),
+            *style,
+        );
+    }
+    if regions_h > 0 {
+        panes::render_regions(app, bottom, buf);
+    }
+}
+
+fn lines(app: &App) -> Vec<(String, Style)> {
+    let t = &app.theme;
+    let g = glyphs(app);
+    let mut out: Vec<(String, Style)> = Vec::new();
+    let Some(spec) = app.drill_spec() else {
+        out.push(("no app has a failover section".into(), t.warn()));
+        return out;
+    };
+    out.push((
+        format!(
+            "app {}: {} {} {}, DR capacity {} % of the primary, healthy timeout {} s{}",
+            spec.app,
+            spec.primary,
+            g.arrow,
+            spec.dr,
+            spec.percent,
+            spec.timeout_secs,
+            if app.drill_specs.len() > 1 && app.drill.is_none() {
+                " (Tab: next app)"
+            } else {
+                ""
+            }
+        ),
+        t.title(),
+    ));
+    let active = app.drill.as_ref().filter(|d| d.phase != Phase::Finished);
+    let pre = app.drill_preflight();
+    if active.is_none()
+        && let Some(pre) = &pre
+    {
+        out.push(("Preflight".into(), t.title()));
+        for c in &pre.checks {
+            out.push((
+                format!("  {} {}", if c.ok { g.ok } else { g.fail }, c.text),
+                if c.ok { t.ok() } else { t.crit() },
+            ));
+        }
+    }
+    let state = match (&app.drill, &pre) {
+        (Some(d), _) => d.clone(),
+        (None, Some(pre)) => DrillState::new(spec.clone(), &app.info.account, pre, app.now.0),
+        (None, None) => return out,
+    };
+    out.push((
+        "Plan (SIMULATED switch: no DNS record is changed)".into(),
+        t.title(),
+    ));
+    for (n, step) in StepKind::DRILL.iter().enumerate() {
+        let (mark, style) = step_mark(app, &state, *step);
+        let mut line = format!("  {mark} {}. {}", n + 1, step.title());
+        if state.current == Some(*step)
+            && matches!(step, StepKind::WaitHealthy | StepKind::Verify)
+            && state.phase == Phase::Running
+        {
+            let waited = app
+                .now
+                .secs_since(Timestamp(state.step_started_ms))
+                .max(0.0);
+            let _ = write!(
+                line,
+                ": {} of {} healthy in {}, {} of {} s",
+                state.dr_healthy, state.needed_healthy, spec.dr, waited as u64, spec.timeout_secs
+            );
+        } else if *step == StepKind::WaitHealthy {
+            let _ = write!(line, ": {} healthy in {}", state.needed_healthy, spec.dr);
+        } else if *step == StepKind::Verify {
+            let _ = write!(
+                line,
+                ": the primary had {} healthy before the drill",
+                state.primary_healthy
+            );
+        }
+        out.push((line, style));
+        if let Some(p) = state.step_plan(*step) {
+            let calls = p.calls();
+            if calls.is_empty() {
+                out.push((
+                    "       no call: the DR region is already at or above the target".into(),
+                    t.muted(),
+                ));
+            }
+            for c in calls {
+                out.push((format!("       {c} [{}]", p.region), t.muted()));
+            }
+        }
+    }
+    if !state.items.is_empty() {
+        let items: Vec<String> = state
+            .items
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} {} {} {} (primary {})",
+                    i.resource.label(),
+                    i.before,
+                    g.arrow,
+                    i.target,
+                    i.primary
+                )
+            })
+            .collect();
+        out.push((format!("DR capacity: {}", items.join(", ")), t.text()));
+    }
+    let Some(d) = &app.drill else {
+        out.push((
+            if app.read_only {
+                "READ-ONLY: the plan is shown; the drill cannot start".into()
+            } else {
+                format!("s starts the drill (you will type {})", spec.app)
+            },
+            t.title(),
+        ));
+        return out;
+    };
+    for step in [StepKind::RestoreAlarm, StepKind::RestoreCapacity] {
+        if d.done.contains(&step) || d.current == Some(step) {
+            let (mark, style) = step_mark(app, d, step);
+            out.push((format!("  {mark} failback: {}", step.title()), style));
+        }
+    }
+    let elapsed = app.now.secs_since(Timestamp(d.started_ms)).max(0.0);
+    let (status, style) = match d.phase {
+        Phase::Running => (
+            format!(
+                "RUNNING for {} (Esc aborts and rolls back)",
+                short_age(elapsed)
+            ),
+            t.warn(),
+        ),
+        Phase::Done => (
+            format!(
+                "DONE: {} serving; recovery time {} (B fails back)",
+                spec.dr,
+                d.recovery_secs.map_or_else(|| "?".into(), mm_ss)
+            ),
+            t.ok(),
+        ),
+        Phase::Failed => (
+            format!(
+                "FAILED: {} (B rolls back what was done)",
+                d.error.as_deref().unwrap_or("?")
+            ),
+            t.crit(),
+        ),
+        Phase::RollingBack => ("ROLLING BACK".into(), t.warn()),
+        Phase::Finished => (
+            "FINISHED: everything the drill did was restored".into(),
+            t.ok(),
+        ),
+    };
+    out.push((status, style));
+    for l in d.log.iter().rev().take(4).rev() {
+        out.push((format!("  {l}"), t.muted()));
+    }
+    out
+}
+
+fn step_mark(app: &App, d: &DrillState, step: StepKind) -> (&'static str, Style) {
+    let t = &app.theme;
+    let g = glyphs(app);
+    if d.done.contains(&step) {
+        (g.ok, t.ok())
+    } else if d.current == Some(step) {
+        if d.phase == Phase::Failed {
+            (g.fail, t.crit())
+        } else {
+            (g.running, t.warn())
+        }
+    } else {
+        (" ", t.text())
+    }
+}
+
+/// `4m 20s`.
+fn mm_ss(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    format!("{}m {:02}s", s / 60, s % 60)
+}
