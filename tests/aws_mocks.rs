@@ -1205,3 +1205,147 @@ mod operations {
         assert!(shown.contains("scale"), "{shown}");
     }
 }
+
+// ---- the failover drill: the exact requests of each step and of failback, per region ----
+
+mod drill_steps {
+    use super::*;
+    use opsdash::ops::Executor;
+    use opsdash::ops::Operator;
+    use opsdash::ops::audit::AuditLog;
+    use opsdash::ops::drill::{
+        DrillSpec, DrillState, Preflight, Resource, SIMULATED, ScaleItem, StepKind,
+    };
+    use opsdash::source::SourceKind;
+
+    #[test]
+    fn each_step_and_failback_call_exactly_their_apis_in_their_region() {
+        let dr = Rules {
+            asg: vec![
+                mock!(asg::Client::set_desired_capacity)
+                    .match_requests(|r| {
+                        r.auto_scaling_group_name() == Some("web")
+                            && r.desired_capacity() == Some(4)
+                    })
+                    .then_output(|| {
+                        asg::operation::set_desired_capacity::SetDesiredCapacityOutput::builder()
+                            .build()
+                    }),
+                mock!(asg::Client::set_desired_capacity)
+                    .match_requests(|r| {
+                        r.auto_scaling_group_name() == Some("web")
+                            && r.desired_capacity() == Some(1)
+                    })
+                    .then_output(|| {
+                        asg::operation::set_desired_capacity::SetDesiredCapacityOutput::builder()
+                            .build()
+                    }),
+            ],
+            ecs: vec![
+                mock!(ecs::Client::update_service)
+                    .match_requests(|r| {
+                        r.cluster() == Some("c")
+                            && r.service() == Some("s")
+                            && matches!(r.desired_count(), Some(3 | 2))
+                            && r.task_definition().is_none()
+                    })
+                    .then_output(|| {
+                        ecs::operation::update_service::UpdateServiceOutput::builder().build()
+                    }),
+            ],
+            ..Rules::default()
+        };
+        let primary = Rules {
+            cw: vec![
+                mock!(cw::Client::set_alarm_state)
+                    .match_requests(|r| {
+                        r.alarm_name() == Some("app-health")
+                            && r.state_value() == Some(&cw::types::StateValue::Alarm)
+                            && r.state_reason() == Some(SIMULATED)
+                    })
+                    .then_output(|| {
+                        cw::operation::set_alarm_state::SetAlarmStateOutput::builder().build()
+                    }),
+                mock!(cw::Client::set_alarm_state)
+                    .match_requests(|r| {
+                        r.alarm_name() == Some("app-health")
+                            && r.state_value() == Some(&cw::types::StateValue::Ok)
+                    })
+                    .then_output(|| {
+                        cw::operation::set_alarm_state::SetAlarmStateOutput::builder().build()
+                    }),
+            ],
+            ..Rules::default()
+        };
+        let src = Arc::new(source_in(&[("us-east-1", &primary), ("us-west-2", &dr)]));
+        let dir = std::env::temp_dir().join(format!("opsdash-mockdrill-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let exec = Executor::new(
+            src.clone(),
+            AuditLog::new(dir.join("audit.jsonl")),
+            false,
+            Operator {
+                user: "tester".into(),
+                caller_arn: src.caller_arn.clone(),
+                profile: None,
+                source: SourceKind::Aws,
+            },
+        );
+        let spec = DrillSpec {
+            health_alarm: "app-health".into(),
+            ..DrillSpec::warm_standby_demo()
+        };
+        let pre = Preflight {
+            checks: Vec::new(),
+            items: vec![
+                ScaleItem {
+                    resource: Resource::Asg { name: "web".into() },
+                    primary: 4,
+                    before: 1,
+                    target: 4,
+                },
+                ScaleItem {
+                    resource: Resource::Service {
+                        cluster: "c".into(),
+                        name: "s".into(),
+                    },
+                    primary: 3,
+                    before: 2,
+                    target: 3,
+                },
+                // Already above the target: never scaled down, not touched.
+                ScaleItem {
+                    resource: Resource::Asg { name: "big".into() },
+                    primary: 2,
+                    before: 5,
+                    target: 5,
+                },
+            ],
+            primary_healthy: 7,
+            primary_registered: 7,
+            dr_healthy: 3,
+        };
+        let state = DrillState::new(spec, "123456789012", &pre, 0);
+        let rt = rt();
+        for step in [
+            StepKind::ScaleDr,
+            StepKind::SwitchTraffic,
+            StepKind::RestoreAlarm,
+            StepKind::RestoreCapacity,
+        ] {
+            let plan = state.step_plan(step).expect("a step with calls");
+            let o = rt.block_on(exec.execute(&plan, &mut |_| {}));
+            assert!(o.ok, "{step:?}: {}", o.message);
+        }
+        assert!(state.step_plan(StepKind::WaitHealthy).is_none(), "no call");
+        assert!(state.step_plan(StepKind::Verify).is_none(), "no call");
+        for (op, n) in [
+            ("SetDesiredCapacity", 2),
+            ("UpdateService", 2),
+            ("SetAlarmState", 2),
+        ] {
+            assert_eq!(calls(&src, op), n, "{op}");
+        }
+        assert_eq!(src.calls.total(), 6, "nothing else, and nothing for `big`");
+    }
+}

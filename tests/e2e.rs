@@ -349,3 +349,48 @@ fn read_only_scale_key_is_refused_and_nothing_changes() {
     pty.send("q");
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
+
+#[test]
+fn failover_drill_on_the_demo_runs_to_the_end_and_fails_back() {
+    let mut pty = Pty::open(123, 40);
+    let _ = std::fs::remove_dir_all(pty.home.join("state"));
+    let mut child = pty.spawn(&binary(), &["--demo", "--speed", "60", "--refresh", "1"]);
+    pty.wait_for("bookstore-frontend", Duration::from_secs(15));
+    pty.send("F");
+    pty.wait_for(
+        "health alarm bookstore-primary-health exists",
+        Duration::from_secs(10),
+    );
+    pty.send("s");
+    pty.wait_for("type bookstore and Enter", Duration::from_secs(5));
+    pty.send("bookstore\r");
+    pty.wait_for("RUNNING", Duration::from_secs(5));
+    let state = pty.home.join("state/opsdash/drill.json");
+    let start = Instant::now();
+    while !state.exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "the state is on disk while the drill runs"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let s = pty.wait_for("DONE: us-west-2 serving", Duration::from_secs(90));
+    assert!(s.contains("recovery time"), "{s}");
+    pty.send("B");
+    pty.wait_for("type bookstore and Enter", Duration::from_secs(5));
+    pty.send("bookstore\r");
+    pty.wait_for(
+        "FINISHED: everything the drill did was restored",
+        Duration::from_secs(20),
+    );
+    assert!(!pty.home.join("state/opsdash/drill.json").exists());
+    let steps: Vec<String> = audit_lines(&pty)
+        .iter()
+        .filter(|r| r["phase"] == "outcome")
+        .map(|r| format!("{} {}", r["parameters"]["step"], r["outcome"]))
+        .collect();
+    assert_eq!(steps.len(), 6, "{steps:?}");
+    assert!(steps.iter().all(|s| s.ends_with("\"ok\"")), "{steps:?}");
+    pty.send("q");
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}

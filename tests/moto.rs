@@ -150,6 +150,38 @@ impl Moto {
     }
 }
 
+/// What `AWS_ENDPOINT_URL_CLOUDWATCH` does for the CLI: CloudWatch through the bridge.
+#[derive(Debug)]
+struct CloudWatchVia(String);
+
+impl aws_types::service_config::LoadServiceConfig for CloudWatchVia {
+    fn load_config(&self, key: aws_types::service_config::ServiceConfigKey<'_>) -> Option<String> {
+        (key.service_id() == "CloudWatch" && key.profile() == "endpoint_url")
+            .then(|| self.0.clone())
+    }
+}
+
+/// The live source against this moto, in-process, with test credentials and nothing but
+/// loopback configured; `us-east-1` is the primary.
+async fn live_source(
+    moto: &Moto,
+    dr: Option<&str>,
+) -> std::sync::Arc<opsdash::source::aws::AwsSource> {
+    let creds = aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "test");
+    let conf = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&moto.endpoint)
+        .service_config(CloudWatchVia(moto.cw_endpoint.clone()))
+        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(creds))
+        .build();
+    std::sync::Arc::new(
+        opsdash::source::aws::AwsSource::with_config(&conf, None, dr)
+            .await
+            .expect("connects to moto"),
+    )
+}
+
 fn names(v: &Value, key: &str) -> Vec<String> {
     let mut n: Vec<String> = v
         .as_array()
@@ -376,20 +408,6 @@ mod operations {
 
     const REGION: &str = "us-east-1";
 
-    /// What `AWS_ENDPOINT_URL_CLOUDWATCH` does for the CLI: CloudWatch through the bridge.
-    #[derive(Debug)]
-    struct CloudWatchVia(String);
-
-    impl aws_types::service_config::LoadServiceConfig for CloudWatchVia {
-        fn load_config(
-            &self,
-            key: aws_types::service_config::ServiceConfigKey<'_>,
-        ) -> Option<String> {
-            (key.service_id() == "CloudWatch" && key.profile() == "endpoint_url")
-                .then(|| self.0.clone())
-        }
-    }
-
     fn rt() -> tokio::runtime::Runtime {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -400,19 +418,7 @@ mod operations {
     /// The live source against this moto, in-process, with test credentials and nothing but
     /// loopback configured.
     async fn source(moto: &Moto) -> Arc<AwsSource> {
-        let creds = aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "test");
-        let conf = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new(REGION))
-            .endpoint_url(&moto.endpoint)
-            .service_config(CloudWatchVia(moto.cw_endpoint.clone()))
-            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(creds))
-            .build();
-        Arc::new(
-            AwsSource::with_config(&conf, None, None)
-                .await
-                .expect("connects to moto"),
-        )
+        super::live_source(moto, None).await
     }
 
     fn executor(src: &Arc<AwsSource>, tag: &str) -> Executor {
@@ -603,6 +609,115 @@ mod operations {
         assert_eq!(
             rt.block_on(capacity(&src)).ecs_services[0].task_definition,
             "appTaskDefinition:1"
+        );
+    }
+}
+
+// ---- the failover drill over real HTTP: seed 004's two regions in one server ----
+
+mod drill_over_http {
+    use super::Moto;
+    use opsdash::model::AlarmState;
+    use opsdash::ops::audit::AuditLog;
+    use opsdash::ops::drill::{self, DrillSpec, DrillState, RegionView, StepKind};
+    use opsdash::ops::{Executor, Operator};
+    use opsdash::source::{EstateReader, SourceKind};
+
+    #[test]
+    fn the_dr_group_follows_the_plan_and_returns_on_failback() {
+        let moto = Moto::start();
+        moto.provision("000", "us-east-1");
+        moto.python(&["000", "us-west-2", "1"]);
+        moto.python(&["health-alarm", "us-east-1", "bookstore-primary-health"]);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let src = rt.block_on(super::live_source(&moto, Some("us-west-2")));
+        let read = |region: &str| {
+            let lbs = rt.block_on(src.targets(region)).result.unwrap();
+            let cap = rt.block_on(src.capacity(region)).result.unwrap();
+            let alarms = rt.block_on(src.alarms(region)).result.unwrap();
+            (lbs, cap, alarms)
+        };
+        let (p, d) = (read("us-east-1"), read("us-west-2"));
+        let spec = DrillSpec::warm_standby_demo();
+        let pre = drill::preflight(
+            &spec,
+            RegionView {
+                lbs: Some(&p.0),
+                capacity: Some(&p.1),
+                alarms: Some(&p.2),
+            },
+            RegionView {
+                lbs: Some(&d.0),
+                capacity: Some(&d.1),
+                alarms: Some(&d.2),
+            },
+        );
+        assert!(pre.ok(), "{:?}", pre.checks);
+        assert_eq!(pre.primary_healthy, 2);
+        let state = DrillState::new(spec, &src.account, &pre, 0);
+        let dir = std::env::temp_dir().join(format!("opsdash-motodrill-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let exec = Executor::new(
+            src.clone(),
+            AuditLog::new(dir.join("audit.jsonl")),
+            false,
+            Operator {
+                user: "tester".into(),
+                caller_arn: src.caller_arn.clone(),
+                profile: None,
+                source: SourceKind::Aws,
+            },
+        );
+        let run = |step: StepKind| {
+            let plan = state.step_plan(step).unwrap();
+            let o = rt.block_on(exec.execute(&plan, &mut |_| {}));
+            assert!(o.ok, "{step:?}: {}", o.message);
+        };
+        let dr_group = || {
+            let cap = rt.block_on(src.capacity("us-west-2")).result.unwrap();
+            let g = &cap.auto_scaling_groups[0];
+            (g.desired, g.instances.len())
+        };
+        let health = || {
+            rt.block_on(src.alarms("us-east-1"))
+                .result
+                .unwrap()
+                .into_iter()
+                .find(|a| a.name == "bookstore-primary-health")
+                .unwrap()
+        };
+        assert_eq!(dr_group(), (1, 1));
+        run(StepKind::ScaleDr);
+        assert_eq!(dr_group(), (2, 2), "DR scaled to the primary's desired");
+        let lbs = rt.block_on(src.targets("us-west-2")).result.unwrap();
+        assert_eq!(
+            drill::healthy(&state.spec, &lbs),
+            2,
+            "moto reports new targets healthy"
+        );
+        run(StepKind::SwitchTraffic);
+        let a = health();
+        assert_eq!(a.state, AlarmState::Alarm);
+        assert_eq!(a.reason, drill::SIMULATED);
+        run(StepKind::RestoreAlarm);
+        run(StepKind::RestoreCapacity);
+        assert_eq!(health().state, AlarmState::Ok);
+        assert_eq!(
+            dr_group().0,
+            1,
+            "failback restores the recorded DR capacity"
+        );
+        assert_eq!(
+            rt.block_on(src.capacity("us-east-1"))
+                .result
+                .unwrap()
+                .auto_scaling_groups[0]
+                .desired,
+            2,
+            "the primary is never touched"
         );
     }
 }

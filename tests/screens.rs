@@ -264,5 +264,8 @@ fn failover_drill_view() {
     h.ch('F');
     insta::assert_snapshot!("drill_preflight_120x40", h.terminal(120, 40).backend());
     h.app.ascii = true;
-    assert!(h.screen(80, 24).is_ascii(), "the drill view is ASCII in --ascii");
+    assert!(
+        h.screen(80, 24).is_ascii(),
+        "the drill view is ASCII in --ascii"
+    );
 }

@@ -3,9 +3,10 @@
 Test fixture set-up only: boto3 ships with moto, and the estate is created the way the seed
 write-ups create it. What opsdash reads back goes through the official aws-sdk-rust clients.
 
-usage: provision.py ENDPOINT SEED REGION   (SEED: 000 | 001 | 002)
+usage: provision.py ENDPOINT SEED REGION [DESIRED]   (SEED: 000 | 001 | 002)
        provision.py ENDPOINT stop REGION INSTANCE_ID
        provision.py ENDPOINT alarm-state REGION ALARM STATE
+       provision.py ENDPOINT health-alarm REGION ALARM
 Prints a JSON summary of what was created.
 """
 import json
@@ -25,6 +26,14 @@ cw = boto3.client("cloudwatch", **kw)
 if seed == "alarm-state":
     cw.set_alarm_state(AlarmName=sys.argv[4], StateValue=sys.argv[5], StateReason="test")
     print(json.dumps({"alarm": sys.argv[4], "state": sys.argv[5]}))
+    sys.exit(0)
+if seed == "health-alarm":
+    # The Route 53 health check's alarm that DNS failover follows (seed 004).
+    cw.put_metric_alarm(AlarmName=sys.argv[4], Namespace="AWS/Route53", MetricName="HealthCheckStatus",
+                        Statistic="Minimum", Period=60, EvaluationPeriods=1, Threshold=1.0,
+                        ComparisonOperator="LessThanThreshold",
+                        Dimensions=[{"Name": "HealthCheckId", "Value": "hc-1"}])
+    print(json.dumps({"alarm": sys.argv[4]}))
     sys.exit(0)
 elb = boto3.client("elbv2", **kw)
 asg = boto3.client("autoscaling", **kw)
@@ -61,7 +70,8 @@ if seed == "000":
                       HealthyThresholdCount=3, UnhealthyThresholdCount=3)
     elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="TCP", Port=9090,
                         DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
-    out["instances"] = group("fa-092-AutoScalingGroup", 1, 4, 2, [tg])
+    desired = int(sys.argv[4]) if len(sys.argv) > 4 else 2
+    out["instances"] = group("fa-092-AutoScalingGroup", 1, 4, desired, [tg])
     out["web"] = web["Instances"][0]["InstanceId"]
 elif seed == "001":
     # Internal NLB with two target groups -> ECS service on a capacity-provider group.
