@@ -91,6 +91,15 @@ fn main() -> ExitCode {
                 let sim = SimSource::new(Sim::new(scenario, cli.source.seed, Timestamp::now()));
                 (Arc::new(sim.clone()), Some((sim, scenario)))
             }
+            // The console draws at once and connects in the background; the one-shot commands
+            // wait for the connection.
+            None if cli.command.is_none() => (
+                Arc::new(opsdash::source::aws::Connecting::new(
+                    aws_options(&cli.source, &config),
+                    std::time::Duration::from_secs(20),
+                )),
+                None,
+            ),
             None => (rt.block_on(connect_live(&cli.source, &config)), None),
         };
     match cli.command {
@@ -196,10 +205,11 @@ fn main() -> ExitCode {
 
 /// Connects to AWS with the aws cli's credential chain; on failure (no credentials, an expired
 /// SSO token, no region, no answer within 20 s) a source that reports the cause on every pane.
-async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<dyn Estate> {
-    use opsdash::model::{RegionInfo, RegionRole};
-    use opsdash::source::aws::{AwsOptions, AwsSource, Unavailable};
-    let opts = AwsOptions {
+fn aws_options(
+    args: &opsdash::cli::SourceArgs,
+    config: &Config,
+) -> opsdash::source::aws::AwsOptions {
+    opsdash::source::aws::AwsOptions {
         profile: args.profile.clone(),
         region: args
             .region
@@ -209,7 +219,13 @@ async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<d
             .dr_region
             .clone()
             .or_else(|| config.regions.get(1).cloned()),
-    };
+    }
+}
+
+async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<dyn Estate> {
+    use opsdash::model::{RegionInfo, RegionRole};
+    use opsdash::source::aws::{AwsSource, Unavailable};
+    let opts = aws_options(args, config);
     let attempt = tokio::time::timeout(
         std::time::Duration::from_secs(20),
         AwsSource::connect(&opts),

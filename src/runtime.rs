@@ -97,6 +97,7 @@ pub async fn run(
         spawn_demo_clock(d.source.clone(), d.speed, tx.clone());
     }
 
+    let mut settled = !app.info.account.starts_with("connecting");
     let mut last: Option<Buffer> = None;
     draw_if_changed(&mut terminal, &app, &mut last)?;
     app.dirty = false;
@@ -139,6 +140,24 @@ pub async fn run(
         }
         if app.quit {
             break;
+        }
+        // Live AWS connects in the background: take the account, caller and regions it found.
+        if !settled {
+            let info = source.info();
+            if info != app.info {
+                executor.set_caller(&info.caller_arn, info.profile.clone());
+                if info.regions == app.info.regions {
+                    app.info = info;
+                    app.dirty = true;
+                } else {
+                    app.update(Msg::Reset(info));
+                    for h in pollers.drain(..) {
+                        h.abort();
+                    }
+                    pollers = poller::spawn(&source, refresh, &tx, &control_rx);
+                }
+            }
+            settled = !app.info.account.starts_with("connecting");
         }
         if app.dirty {
             draw_if_changed(&mut terminal, &app, &mut last)?;

@@ -51,7 +51,7 @@ pub struct Executor {
     writer: Arc<dyn EstateWriter>,
     audit: AuditLog,
     read_only: bool,
-    operator: Operator,
+    operator: std::sync::Mutex<Operator>,
     next_id: AtomicU64,
 }
 
@@ -66,9 +66,19 @@ impl Executor {
             writer,
             audit,
             read_only,
-            operator,
+            operator: std::sync::Mutex::new(operator),
             next_id: AtomicU64::new(1),
         }
+    }
+
+    /// The caller, once live AWS has connected in the background.
+    pub fn set_caller(&self, caller_arn: &str, profile: Option<String>) {
+        let mut op = self
+            .operator
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        caller_arn.clone_into(&mut op.caller_arn);
+        op.profile = profile;
     }
 
     pub fn audit_log(&self) -> &AuditLog {
@@ -81,18 +91,23 @@ impl Executor {
     }
 
     fn record(&self, id: &str, plan: &Plan, phase: &str) -> AuditRecord {
+        let operator = self
+            .operator
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         AuditRecord {
             time: Timestamp::now().rfc3339(),
             id: id.to_owned(),
             phase: phase.to_owned(),
             operator: OperatorRecord {
-                user: self.operator.user.clone(),
-                caller_arn: self.operator.caller_arn.clone(),
+                user: operator.user,
+                caller_arn: operator.caller_arn,
             },
-            profile: self.operator.profile.clone(),
+            profile: operator.profile,
             account: plan.account.clone(),
             region: plan.region.clone(),
-            source: self.operator.source.as_str().to_owned(),
+            source: operator.source.as_str().to_owned(),
             operation: plan.kind.as_str().to_owned(),
             target: plan.target.clone(),
             parameters: plan.params.iter().cloned().collect(),

@@ -9,6 +9,7 @@ mod cloudwatch;
 mod ecs;
 mod elbv2;
 mod errors;
+mod pace;
 mod ssm;
 
 pub use errors::classify;
@@ -228,23 +229,31 @@ impl AwsSource {
             .map(|info| {
                 let region = aws_config::Region::new(info.name.clone());
                 let counter = CountCalls(calls.clone());
+                // Each service of each region is paced on its own.
+                let paced = |service: &str| {
+                    base.http_client().map(|http| {
+                        let (rate, burst) = pace::limits(service);
+                        pace::PacedClient::new(http, Arc::new(pace::Pacer::new(rate, burst)))
+                    })
+                };
                 macro_rules! client {
-                    ($krate:ident) => {
-                        $krate::Client::from_conf(
-                            $krate::config::Builder::from(base)
-                                .region(region.clone())
-                                .interceptor(counter.clone())
-                                .build(),
-                        )
-                    };
+                    ($krate:ident, $service:literal) => {{
+                        let mut b = $krate::config::Builder::from(base)
+                            .region(region.clone())
+                            .interceptor(counter.clone());
+                        if let Some(http) = paced($service) {
+                            b = b.http_client(http);
+                        }
+                        $krate::Client::from_conf(b.build())
+                    }};
                 }
                 RegionClients {
                     info,
-                    elbv2: client!(aws_sdk_elasticloadbalancingv2),
-                    autoscaling: client!(aws_sdk_autoscaling),
-                    ecs: client!(aws_sdk_ecs),
-                    cloudwatch: client!(aws_sdk_cloudwatch),
-                    ssm: client!(aws_sdk_ssm),
+                    elbv2: client!(aws_sdk_elasticloadbalancingv2, "elasticloadbalancing"),
+                    autoscaling: client!(aws_sdk_autoscaling, "autoscaling"),
+                    ecs: client!(aws_sdk_ecs, "ecs"),
+                    cloudwatch: client!(aws_sdk_cloudwatch, "monitoring"),
+                    ssm: client!(aws_sdk_ssm, "ssm"),
                 }
             })
             .collect();
@@ -351,8 +360,12 @@ impl EstateReader for AwsSource {
 
     async fn capacity(&self, region: &str) -> Read<Capacity> {
         self.counted(region, |r| async move {
-            let asgs = autoscaling::groups(r, self.profile()).await?;
-            let services = ecs::services(r, self.profile()).await?;
+            // Two services, read side by side: a slow one does not hold the other back.
+            let (asgs, services) = tokio::join!(
+                autoscaling::groups(r, self.profile()),
+                ecs::services(r, self.profile())
+            );
+            let (asgs, services) = (asgs?, services?);
             for s in &services {
                 for e in &s.events {
                     let key = format!("ecs:{}:{}:{}", s.cluster, e.at.0, e.message);
@@ -423,8 +436,12 @@ impl EstateReader for AwsSource {
     async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>> {
         let read = self
             .counted(region, |r| async move {
-                let mut found = autoscaling::activities(r, self.profile()).await?;
-                found.extend(cloudwatch::history(r, self.profile()).await?);
+                let (activities, history) = tokio::join!(
+                    autoscaling::activities(r, self.profile()),
+                    cloudwatch::history(r, self.profile())
+                );
+                let mut found = activities?;
+                found.extend(history?);
                 Ok(found)
             })
             .await;
@@ -593,5 +610,199 @@ impl EstateWriter for Unavailable {
         _: &str,
     ) -> Result<(), SourceError> {
         Err(self.error.clone())
+    }
+}
+
+/// Live AWS while it connects: the console draws at once and the panes say "loading" while
+/// credentials load and STS answers, in the background. Every read waits for the connection
+/// (or its failure, which every pane then shows with its fix).
+pub struct Connecting {
+    opts: AwsOptions,
+    timeout: std::time::Duration,
+    cell: tokio::sync::OnceCell<Result<AwsSource, SourceError>>,
+}
+
+impl Connecting {
+    pub fn new(opts: AwsOptions, timeout: std::time::Duration) -> Self {
+        Connecting {
+            opts,
+            timeout,
+            cell: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Connects (once; later callers share the outcome).
+    pub async fn get(&self) -> Result<&AwsSource, &SourceError> {
+        self.cell
+            .get_or_init(|| async {
+                match tokio::time::timeout(self.timeout, AwsSource::connect(&self.opts)).await {
+                    Ok(r) => r,
+                    Err(_) => Err(SourceError::new(
+                        crate::source::ErrorClass::Network,
+                        "sts",
+                        "GetCallerIdentity",
+                        "Timeout",
+                        format!("no answer from STS within {} s", self.timeout.as_secs()),
+                    )),
+                }
+            })
+            .await
+            .as_ref()
+    }
+
+    /// The regions asked for before the connection resolves them.
+    fn planned_regions(&self) -> Vec<RegionInfo> {
+        let primary = self
+            .opts
+            .region
+            .clone()
+            .or_else(|| std::env::var("AWS_REGION").ok())
+            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
+            .unwrap_or_else(|| "(region)".into());
+        let mut regions = vec![RegionInfo {
+            name: primary,
+            role: RegionRole::Primary,
+        }];
+        if let Some(dr) = &self.opts.dr_region {
+            regions.push(RegionInfo {
+                name: dr.clone(),
+                role: RegionRole::Dr,
+            });
+        }
+        regions
+    }
+}
+
+#[async_trait]
+impl EstateReader for Connecting {
+    fn info(&self) -> SourceInfo {
+        match self.cell.get() {
+            Some(Ok(s)) => s.info(),
+            done => SourceInfo {
+                kind: SourceKind::Aws,
+                account: if done.is_some() {
+                    "no account".into()
+                } else {
+                    "connecting…".into()
+                },
+                profile: self
+                    .opts
+                    .profile
+                    .clone()
+                    .or_else(|| std::env::var("AWS_PROFILE").ok()),
+                caller_arn: String::new(),
+                regions: self.planned_regions(),
+            },
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+
+    async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>> {
+        match self.get().await {
+            Ok(s) => s.targets(region).await,
+            Err(e) => Read::err(e.clone(), 0),
+        }
+    }
+
+    async fn capacity(&self, region: &str) -> Read<Capacity> {
+        match self.get().await {
+            Ok(s) => s.capacity(region).await,
+            Err(e) => Read::err(e.clone(), 0),
+        }
+    }
+
+    async fn runs(&self, region: &str) -> Read<Vec<Association>> {
+        match self.get().await {
+            Ok(s) => s.runs(region).await,
+            Err(e) => Read::err(e.clone(), 0),
+        }
+    }
+
+    async fn alarms(&self, region: &str) -> Read<Vec<Alarm>> {
+        match self.get().await {
+            Ok(s) => s.alarms(region).await,
+            Err(e) => Read::err(e.clone(), 0),
+        }
+    }
+
+    async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>> {
+        match self.get().await {
+            Ok(s) => s.timeline(region, after_seq).await,
+            Err(e) => Read::err(e.clone(), 0),
+        }
+    }
+
+    async fn task_definition(&self, region: &str, name: &str) -> Read<TaskDefinition> {
+        match self.get().await {
+            Ok(s) => s.task_definition(region, name).await,
+            Err(e) => Read::err(e.clone(), 0),
+        }
+    }
+}
+
+#[async_trait]
+impl EstateWriter for Connecting {
+    async fn set_desired_capacity(
+        &self,
+        region: &str,
+        asg: &str,
+        desired: u32,
+    ) -> Result<(), SourceError> {
+        self.get()
+            .await
+            .map_err(Clone::clone)?
+            .set_desired_capacity(region, asg, desired)
+            .await
+    }
+
+    async fn update_service(&self, region: &str, update: ServiceUpdate) -> Result<(), SourceError> {
+        self.get()
+            .await
+            .map_err(Clone::clone)?
+            .update_service(region, update)
+            .await
+    }
+
+    async fn register_task_definition_with_image(
+        &self,
+        region: &str,
+        task_definition: &str,
+        container: &str,
+        image: &str,
+    ) -> Result<String, SourceError> {
+        self.get()
+            .await
+            .map_err(Clone::clone)?
+            .register_task_definition_with_image(region, task_definition, container, image)
+            .await
+    }
+
+    async fn start_associations_once(
+        &self,
+        region: &str,
+        ids: &[String],
+    ) -> Result<(), SourceError> {
+        self.get()
+            .await
+            .map_err(Clone::clone)?
+            .start_associations_once(region, ids)
+            .await
+    }
+
+    async fn set_alarm_state(
+        &self,
+        region: &str,
+        alarm: &str,
+        state: AlarmState,
+        reason: &str,
+    ) -> Result<(), SourceError> {
+        self.get()
+            .await
+            .map_err(Clone::clone)?
+            .set_alarm_state(region, alarm, state, reason)
+            .await
     }
 }
