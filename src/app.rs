@@ -11,7 +11,7 @@ use crate::model::{
 use crate::ops::drill::{DrillSpec, DrillState};
 use crate::ops::{Bounds, Outcome, Plan, ScaleTarget};
 use crate::source::sim::{Fault, SCENARIOS, Scenario};
-use crate::source::{CallStats, Read, SourceError, SourceInfo, SourceKind};
+use crate::source::{CallCounts, CallStats, Read, SourceError, SourceInfo, SourceKind};
 use crate::theme::{Theme, ThemeSet};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{HashMap, VecDeque};
@@ -189,6 +189,8 @@ pub enum Msg {
         id: u64,
         outcome: Outcome,
     },
+    /// The source's request counts by (service, operation), sampled at a wall-clock time.
+    Calls(Timestamp, CallCounts),
 }
 
 /// What the runtime must do after an update.
@@ -292,6 +294,8 @@ pub enum Overlay {
     },
     /// A drill was found on disk at start: resume or roll back.
     DrillResume,
+    /// Requests per service and operation in the last minute (`:api`).
+    Api,
     /// The plan, waiting for `y` or the typed name.
     Confirm {
         plan: Box<Plan>,
@@ -349,6 +353,59 @@ impl ApiHealth {
     }
 }
 
+/// Requests per service and operation over the last minute, from samples of the source's counts.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApiRates {
+    samples: VecDeque<(Timestamp, CallCounts)>,
+}
+
+impl ApiRates {
+    /// Samples kept: a minute and a bit at one every five seconds.
+    const KEPT: usize = 14;
+
+    fn record(&mut self, at: Timestamp, counts: CallCounts) {
+        if self.samples.len() == Self::KEPT {
+            self.samples.pop_front();
+        }
+        self.samples.push_back((at, counts));
+    }
+
+    /// Requests by (service, operation) in the last minute (or since the first sample), most first.
+    pub fn by_operation(&self) -> Vec<((String, String), u64)> {
+        let Some((now, last)) = self.samples.back() else {
+            return Vec::new();
+        };
+        let base = self
+            .samples
+            .iter()
+            .rev()
+            .find(|(t, _)| now.secs_since(*t) >= 60.0)
+            .or_else(|| self.samples.front())
+            .map(|(_, c)| c);
+        let mut v: Vec<((String, String), u64)> = last
+            .iter()
+            .map(|(k, n)| {
+                let before = base.and_then(|b| b.get(k)).copied().unwrap_or(0);
+                (k.clone(), n.saturating_sub(before))
+            })
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    }
+
+    /// Requests by service in the last minute, most first.
+    pub fn by_service(&self) -> Vec<(String, u64)> {
+        let mut m: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+        for ((svc, _), n) in self.by_operation() {
+            *m.entry(svc).or_default() += n;
+        }
+        let mut v: Vec<(String, u64)> = m.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    }
+}
+
 /// Which resources the configured apps select; an empty list selects everything of its kind.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Selector {
@@ -401,6 +458,8 @@ pub struct App {
     /// Alarm metric history, by (region, alarm name), bounded.
     pub series: HashMap<(String, String), RingSeries>,
     pub api: ApiHealth,
+    /// Per-service and per-operation request rates.
+    pub rates: ApiRates,
     pub status: Option<(String, Severity)>,
     /// When the status line was set (source clock); it clears itself after `STATUS_SECS`.
     pub status_at: Timestamp,
@@ -457,6 +516,7 @@ impl App {
             timeline: VecDeque::new(),
             series: HashMap::new(),
             api: ApiHealth::default(),
+            rates: ApiRates::default(),
             status: None,
             status_at: Timestamp::default(),
             detail_scroll: 0,
@@ -566,6 +626,10 @@ impl App {
                 vec![]
             }
             Msg::OpDone { id, outcome } => self.on_op_done(id, outcome),
+            Msg::Calls(at, counts) => {
+                self.rates.record(at, counts);
+                vec![]
+            }
             Msg::Reset(info) => {
                 self.info = info;
                 self.data.clear();
@@ -884,6 +948,10 @@ impl App {
                 return self.on_drill_confirm_key(&ev, action, typed);
             }
             Overlay::DrillResume => return self.on_drill_resume_key(&ev),
+            Overlay::Api => {
+                self.overlay = Overlay::None;
+                return vec![];
+            }
             Overlay::Help => {
                 let action = self.keymap.action(&Key::from_event(&ev));
                 if matches!(action, Some(Action::Quit)) {
@@ -1135,7 +1203,7 @@ impl App {
                 all.push(format!("scenario {n}"));
             }
         }
-        for c in ["refresh", "pause", "resume", "help", "quit"] {
+        for c in ["api", "refresh", "pause", "resume", "help", "quit"] {
             all.push(c.to_owned());
         }
         let input = input.trim().to_lowercase();
@@ -1203,6 +1271,7 @@ impl App {
         match (cmd, arg) {
             ("quit" | "q", _) => return self.act(Action::Quit),
             ("help", _) => self.overlay = Overlay::Help,
+            ("api", _) => self.overlay = Overlay::Api,
             ("refresh", _) => return self.act(Action::Refresh),
             ("pause", _) if !self.paused => return self.act(Action::Pause),
             ("resume", _) if self.paused => return self.act(Action::Pause),
@@ -1245,7 +1314,7 @@ impl App {
             }
             _ => self.set_status(
                 format!(
-                    "unknown command '{}'; commands: theme, region, pane, {}refresh, pause, resume, help, quit",
+                    "unknown command '{}'; commands: theme, region, pane, {}api, refresh, pause, resume, help, quit",
                     line.trim(),
                     if self.is_demo() { "scenario, " } else { "" }
                 ),

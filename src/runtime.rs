@@ -96,6 +96,7 @@ pub async fn run(
     if let Some(d) = &demo {
         spawn_demo_clock(d.source.clone(), d.speed, tx.clone());
     }
+    spawn_call_sampler(source.clone(), tx.clone());
 
     let mut settled = !app.info.account.starts_with("connecting");
     let mut last: Option<Buffer> = None;
@@ -311,6 +312,24 @@ fn spawn_demo_clock(sim: SimSource, speed: u32, tx: mpsc::UnboundedSender<Msg>) 
             tick.tick().await;
             sim.advance(f64::from(speed));
             if n % 5 == 0 && tx.send(Msg::Tick(sim.now())).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Samples the source's request counts every five seconds (the header's per-service rates).
+fn spawn_call_sampler(source: Arc<dyn EstateReader>, tx: mpsc::UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            let counts = source.call_counts();
+            if tx
+                .send(Msg::Calls(crate::model::Timestamp::now(), counts))
+                .is_err()
+            {
                 return;
             }
         }

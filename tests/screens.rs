@@ -269,3 +269,37 @@ fn failover_drill_view() {
         "the drill view is ASCII in --ascii"
     );
 }
+
+#[test]
+fn per_service_rates_in_the_header_and_by_operation_in_the_api_popup() {
+    use opsdash::app::Msg;
+    use opsdash::source::EstateReader;
+    let mut h = Harness::new(Scenario::WarmStandby);
+    let t0 = opsdash::model::Timestamp(1_000_000);
+    h.send(Msg::Calls(t0, h.sim.call_counts()));
+    for _ in 0..3 {
+        h.poll();
+    }
+    h.send(Msg::Calls(t0.plus_secs(60.0), h.sim.call_counts()));
+    let rates = h.app.rates.by_service();
+    assert!(
+        rates
+            .iter()
+            .any(|(s, n)| s == "elasticloadbalancing" && *n > 0),
+        "{rates:?}"
+    );
+    let screen = h.screen(160, 40);
+    let header = screen.lines().next().unwrap();
+    assert!(header.contains("(elb "), "{header}");
+    h.ch(':');
+    h.type_str("api");
+    h.key(KeyCode::Enter);
+    let screen = h.screen(120, 40);
+    assert!(
+        screen.contains("API requests by service and operation"),
+        "{screen}"
+    );
+    assert!(screen.contains("DescribeTargetHealth"), "{screen}");
+    h.ch('x');
+    assert_eq!(h.app.overlay, opsdash::app::Overlay::None);
+}

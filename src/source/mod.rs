@@ -169,7 +169,14 @@ pub trait EstateReader: Send + Sync {
     async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>>;
     /// A task definition's containers (`ecs:DescribeTaskDefinition`), for the deploy prompt.
     async fn task_definition(&self, region: &str, name: &str) -> Read<TaskDefinition>;
+    /// Requests made so far by (service, operation), for the header's per-service rates.
+    fn call_counts(&self) -> CallCounts {
+        CallCounts::new()
+    }
 }
+
+/// Requests by (service, operation).
+pub type CallCounts = std::collections::BTreeMap<(String, String), u64>;
 
 /// A source that can be watched and changed: what the console runs on.
 pub trait Estate: EstateReader + EstateWriter {}

@@ -129,6 +129,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             error,
         } => popups::drill_confirm(app, *action, typed, error.as_deref(), body, buf),
         Overlay::DrillResume => popups::drill_resume(app, body, buf),
+        Overlay::Api => popups::api(app, body, buf),
         Overlay::Filter | Overlay::None => {}
     }
 }
@@ -199,9 +200,25 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
         ));
     }
     let api = app.api.last_minute;
+    let by_service = if area.width >= 150 {
+        let parts: Vec<String> = app
+            .rates
+            .by_service()
+            .iter()
+            .take(5)
+            .map(|(s, n)| format!("{} {n}", short_service(s)))
+            .collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", parts.join(" "))
+        }
+    } else {
+        String::new()
+    };
     let right = if area.width >= 100 {
         format!(
-            " API {}/m {}thr {}err | {} UTC ",
+            " API {}/m{by_service} {}thr {}err | {} UTC ",
             api.calls,
             api.throttles,
             api.errors,
@@ -247,6 +264,16 @@ fn render_banner(app: &App, o: &crate::app::RollbackOffer, area: Rect, buf: &mut
         widgets::trunc(&msg, area.width as usize, glyphs(app)),
         style,
     );
+}
+
+/// A service's short name for the header.
+pub fn short_service(s: &str) -> &str {
+    match s {
+        "elasticloadbalancing" | "elasticloadbalancingv2" => "elb",
+        "autoscaling" => "asg",
+        "monitoring" | "cloudwatch" => "cw",
+        other => other,
+    }
 }
 
 fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
@@ -302,7 +329,7 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
 pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
     let k = |a: Action| app.keymap.key_label(a);
     match (&app.overlay, &app.view) {
-        (Overlay::Help, _) => vec![("any key".into(), "close")],
+        (Overlay::Help | Overlay::Api, _) => vec![("any key".into(), "close")],
         (Overlay::Filter, _) => vec![
             ("Enter".into(), "keep filter"),
             ("Esc".into(), "clear"),

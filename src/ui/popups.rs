@@ -473,3 +473,38 @@ pub fn drill_resume(app: &App, area: Rect, buf: &mut Buffer) {
     ];
     text_box(app, "Drill in progress", &lines, area, buf);
 }
+
+/// `:api`: requests per service and operation in the last minute.
+pub fn api(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = &app.theme;
+    let ops = app.rates.by_operation();
+    let h = app.api.last_minute;
+    let mut lines = vec![(
+        format!(
+            "last full minute: {} calls, {} throttled, {} errors",
+            h.calls, h.throttles, h.errors
+        ),
+        t.muted(),
+    )];
+    if ops.is_empty() {
+        lines.push((
+            "no requests counted yet (sampled every 5 s)".into(),
+            t.muted(),
+        ));
+    }
+    for ((svc, op), n) in ops.iter().take(30) {
+        lines.push((
+            format!("{:<6} {:<38} {n:>6}/min", super::short_service(svc), op),
+            t.text(),
+        ));
+    }
+    lines.push((String::new(), t.text()));
+    lines.push(("any key closes".into(), t.muted()));
+    text_box(
+        app,
+        "API requests by service and operation",
+        &lines,
+        area,
+        buf,
+    );
+}

@@ -41,6 +41,18 @@ pub struct CallCounter {
 }
 
 impl CallCounter {
+    /// Requests so far, widened for the app.
+    pub fn counts(&self) -> crate::source::CallCounts {
+        self.counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .map(|(k, v)| (k.clone(), u64::from(*v)))
+            .collect()
+    }
+}
+
+impl CallCounter {
     /// Requests so far, by (service, operation).
     pub fn snapshot(&self) -> BTreeMap<(String, String), u32> {
         self.counts
@@ -233,7 +245,7 @@ impl AwsSource {
                 let paced = |service: &str| {
                     base.http_client().map(|http| {
                         let (rate, burst) = pace::limits(service);
-                        pace::PacedClient::new(http, Arc::new(pace::Pacer::new(rate, burst)))
+                        pace::PacedClient::shared(http, Arc::new(pace::Pacer::new(rate, burst)))
                     })
                 };
                 macro_rules! client {
@@ -467,6 +479,10 @@ impl EstateReader for AwsSource {
     async fn task_definition(&self, region: &str, name: &str) -> Read<TaskDefinition> {
         self.counted(region, |r| ecs::task_definition(r, self.profile(), name))
             .await
+    }
+
+    fn call_counts(&self) -> crate::source::CallCounts {
+        self.calls.counts()
     }
 }
 
@@ -739,6 +755,13 @@ impl EstateReader for Connecting {
         match self.get().await {
             Ok(s) => s.task_definition(region, name).await,
             Err(e) => Read::err(e.clone(), 0),
+        }
+    }
+
+    fn call_counts(&self) -> crate::source::CallCounts {
+        match self.cell.get() {
+            Some(Ok(s)) => s.call_counts(),
+            _ => crate::source::CallCounts::new(),
         }
     }
 }

@@ -21,8 +21,7 @@ pub fn limits(service: &str) -> (f64, u32) {
     match service {
         "elasticloadbalancing" => (20.0, 100),
         "ecs" => (20.0, 60),
-        "autoscaling" => (10.0, 40),
-        "monitoring" => (10.0, 40),
+        "autoscaling" | "monitoring" => (10.0, 40),
         "ssm" => (5.0, 40),
         _ => (10.0, 20),
     }
@@ -63,7 +62,7 @@ pub struct PacedClient {
 }
 
 impl PacedClient {
-    pub fn new(inner: SharedHttpClient, pacer: Arc<Pacer>) -> SharedHttpClient {
+    pub fn shared(inner: SharedHttpClient, pacer: Arc<Pacer>) -> SharedHttpClient {
         SharedHttpClient::new(PacedClient { inner, pacer })
     }
 }

@@ -173,12 +173,15 @@ impl Sim {
 #[derive(Debug, Clone)]
 pub struct SimSource {
     sim: Arc<Mutex<Sim>>,
+    /// Simulated requests by (service, operation), as the live source counts them.
+    calls: Arc<Mutex<crate::source::CallCounts>>,
 }
 
 impl SimSource {
     pub fn new(sim: Sim) -> Self {
         Self {
             sim: Arc::new(Mutex::new(sim)),
+            calls: Arc::default(),
         }
     }
 
@@ -211,14 +214,22 @@ impl SimSource {
         if let Some(e) = sim.throttled_read(service, operation) {
             return Read::err(e, 1);
         }
-        match sim.region(region) {
+        let read = match sim.region(region) {
             Ok(r) => {
                 let v = f(&sim, r);
                 let n = calls(&v);
                 Read::ok(v, n)
             }
             Err(e) => Read::err(e, 1),
-        }
+        };
+        drop(sim);
+        *self
+            .calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry((service.to_owned(), operation.to_owned()))
+            .or_default() += u64::from(read.stats.calls);
+        read
     }
 }
 
@@ -237,6 +248,13 @@ impl EstateReader for SimSource {
 
     fn now(&self) -> Timestamp {
         self.lock().now
+    }
+
+    fn call_counts(&self) -> crate::source::CallCounts {
+        self.calls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     async fn targets(&self, region: &str) -> Read<Vec<crate::model::LoadBalancer>> {
