@@ -1349,3 +1349,181 @@ mod drill_steps {
         assert_eq!(src.calls.total(), 6, "nothing else, and nothing for `big`");
     }
 }
+
+/// A full refresh of every pane of a known estate makes exactly the calls the batch and page
+/// limits require, no more: each rule only answers requests that ask for the largest page.
+#[test]
+fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
+    use asg::operation::describe_auto_scaling_groups::DescribeAutoScalingGroupsOutput as A;
+    use cw::operation::{
+        describe_alarms::DescribeAlarmsOutput as Al, get_metric_data::GetMetricDataOutput as M,
+    };
+    use elb::operation::{
+        describe_load_balancers::DescribeLoadBalancersOutput as L,
+        describe_target_groups::DescribeTargetGroupsOutput as G,
+        describe_target_health::DescribeTargetHealthOutput as H,
+    };
+    use ssm::operation::{
+        describe_association_execution_targets::DescribeAssociationExecutionTargetsOutput as T,
+        describe_association_executions::DescribeAssociationExecutionsOutput as E,
+        list_associations::ListAssociationsOutput as La,
+    };
+    const GROUPS: usize = 150;
+    const SERVICES: usize = 25;
+    const ASSOCIATIONS: usize = 3;
+    const ALARMS: usize = 120;
+    const TGS: usize = 3;
+    let groups = |r: std::ops::Range<usize>| -> Vec<_> { r.map(|n| group(&format!("g{n}"))).collect() };
+    let rules = Rules {
+        elb: vec![
+            mock!(elb::Client::describe_load_balancers)
+                .match_requests(|r| r.page_size() == Some(400) && r.marker().is_none())
+                .then_output(|| L::builder().load_balancers(lb("a")).load_balancers(lb("b")).build()),
+            mock!(elb::Client::describe_target_groups)
+                .match_requests(|r| r.page_size() == Some(400) && r.marker().is_none())
+                .then_output(|| {
+                    G::builder()
+                        .target_groups(tg("a-web", "a"))
+                        .target_groups(tg("a-api", "a"))
+                        .target_groups(tg("b-web", "b"))
+                        .build()
+                }),
+            mock!(elb::Client::describe_target_health).then_output(|| {
+                H::builder()
+                    .target_health_descriptions(health("i-1", elb::types::TargetHealthStateEnum::Healthy))
+                    .build()
+            }),
+        ],
+        asg: vec![
+            mock!(asg::Client::describe_auto_scaling_groups)
+                .match_requests(|r| r.max_records() == Some(100) && r.next_token().is_none())
+                .then_output(move || {
+                    A::builder()
+                        .set_auto_scaling_groups(Some(groups(0..100)))
+                        .next_token("p2")
+                        .build()
+                }),
+            mock!(asg::Client::describe_auto_scaling_groups)
+                .match_requests(|r| r.max_records() == Some(100) && r.next_token() == Some("p2"))
+                .then_output(move || A::builder().set_auto_scaling_groups(Some(groups(100..GROUPS))).build()),
+            mock!(asg::Client::describe_scaling_activities)
+                .match_requests(|r| r.max_records() == Some(100))
+                .then_output(|| {
+                    asg::operation::describe_scaling_activities::DescribeScalingActivitiesOutput::builder().build()
+                }),
+        ],
+        ecs: vec![
+            mock!(ecs::Client::list_clusters)
+                .match_requests(|r| r.max_results() == Some(100))
+                .then_output(|| {
+                    ecs::operation::list_clusters::ListClustersOutput::builder()
+                        .cluster_arns("arn:aws:ecs:us-east-1:123456789012:cluster/appCluster")
+                        .build()
+                }),
+            mock!(ecs::Client::list_services)
+                .match_requests(|r| r.max_results() == Some(100))
+                .then_output(|| {
+                    ecs::operation::list_services::ListServicesOutput::builder()
+                        .set_service_arns(Some(
+                            (0..SERVICES)
+                                .map(|n| format!("arn:aws:ecs:us-east-1:123456789012:service/appCluster/s{n}"))
+                                .collect(),
+                        ))
+                        .build()
+                }),
+            mock!(ecs::Client::describe_services)
+                .match_requests(|r| r.services().len() <= 10)
+                .then_output(|| {
+                    ecs::operation::describe_services::DescribeServicesOutput::builder()
+                        .services(ecs_service(0))
+                        .build()
+                }),
+        ],
+        ssm: vec![
+            mock!(ssm::Client::list_associations)
+                .match_requests(|r| r.max_results() == Some(50))
+                .then_output(|| {
+                    La::builder()
+                        .set_associations(Some(
+                            (0..ASSOCIATIONS)
+                                .map(|n| {
+                                    ssm::types::Association::builder()
+                                        .association_id(format!("a{n}"))
+                                        .association_name(format!("assoc-{n}"))
+                                        .name("AWS-RunShellScript")
+                                        .build()
+                                })
+                                .collect(),
+                        ))
+                        .build()
+                }),
+            mock!(ssm::Client::describe_association_executions).then_output(|| {
+                E::builder()
+                    .association_executions(
+                        ssm::types::AssociationExecution::builder()
+                            .execution_id("x")
+                            .status("Success")
+                            .build(),
+                    )
+                    .build()
+            }),
+            mock!(ssm::Client::describe_association_execution_targets)
+                .match_requests(|r| r.max_results() == Some(50))
+                .then_output(|| T::builder().build()),
+        ],
+        cw: vec![
+            mock!(cw::Client::describe_alarms)
+                .match_requests(|r| r.max_records() == Some(100) && r.next_token().is_none())
+                .then_output(|| {
+                    Al::builder()
+                        .set_metric_alarms(Some((0..100).map(metric_alarm).collect()))
+                        .next_token("a2")
+                        .build()
+                }),
+            mock!(cw::Client::describe_alarms)
+                .match_requests(|r| r.max_records() == Some(100) && r.next_token() == Some("a2"))
+                .then_output(|| {
+                    Al::builder()
+                        .set_metric_alarms(Some((100..ALARMS).map(metric_alarm).collect()))
+                        .build()
+                }),
+            mock!(cw::Client::get_metric_data)
+                .match_requests(|r| r.metric_data_queries().len() <= 500)
+                .then_output(|| M::builder().build()),
+            mock!(cw::Client::describe_alarm_history)
+                .match_requests(|r| r.max_records() == Some(100))
+                .then_output(|| {
+                    cw::operation::describe_alarm_history::DescribeAlarmHistoryOutput::builder().build()
+                }),
+        ],
+    };
+    let src = source(&rules);
+    let msgs = rt().block_on(opsdash::poller::poll_all(&src, |_| 0));
+    for m in &msgs {
+        if let opsdash::app::Msg::Data { payload, .. } = m {
+            assert_eq!(payload.stats().errors + payload.stats().throttles, 0, "{payload:?}");
+        }
+    }
+    let want = [
+        ("DescribeLoadBalancers", 1),
+        ("DescribeTargetGroups", 1),
+        ("DescribeTargetHealth", TGS),
+        ("DescribeAutoScalingGroups", GROUPS.div_ceil(100)),
+        ("ListClusters", 1),
+        ("ListServices", SERVICES.div_ceil(100)),
+        ("DescribeServices", SERVICES.div_ceil(10)),
+        ("ListAssociations", ASSOCIATIONS.div_ceil(50)),
+        ("DescribeAssociationExecutions", ASSOCIATIONS),
+        ("DescribeAssociationExecutionTargets", ASSOCIATIONS),
+        ("DescribeAlarms", ALARMS.div_ceil(100)),
+        ("GetMetricData", ALARMS.div_ceil(500)),
+        ("DescribeScalingActivities", 1),
+        ("DescribeAlarmHistory", 1),
+    ];
+    for (op, n) in want {
+        assert_eq!(calls(&src, op) as usize, n, "{op}");
+    }
+    let total: usize = want.iter().map(|(_, n)| n).sum();
+    assert_eq!(src.calls.total() as usize, total, "{:?}", src.calls.snapshot());
+    assert_eq!(total, 24);
+}
