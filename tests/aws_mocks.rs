@@ -1373,7 +1373,8 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
     const ASSOCIATIONS: usize = 3;
     const ALARMS: usize = 120;
     const TGS: usize = 3;
-    let groups = |r: std::ops::Range<usize>| -> Vec<_> { r.map(|n| group(&format!("g{n}"))).collect() };
+    let groups =
+        |r: std::ops::Range<usize>| -> Vec<_> { r.map(|n| group(&format!("g{n}"))).collect() };
     let rules = Rules {
         elb: vec![
             mock!(elb::Client::describe_load_balancers)
@@ -1501,7 +1502,11 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
     let msgs = rt().block_on(opsdash::poller::poll_all(&src, |_| 0));
     for m in &msgs {
         if let opsdash::app::Msg::Data { payload, .. } = m {
-            assert_eq!(payload.stats().errors + payload.stats().throttles, 0, "{payload:?}");
+            assert_eq!(
+                payload.stats().errors + payload.stats().throttles,
+                0,
+                "{payload:?}"
+            );
         }
     }
     let want = [
@@ -1524,6 +1529,11 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
         assert_eq!(calls(&src, op) as usize, n, "{op}");
     }
     let total: usize = want.iter().map(|(_, n)| n).sum();
-    assert_eq!(src.calls.total() as usize, total, "{:?}", src.calls.snapshot());
+    assert_eq!(
+        src.calls.total() as usize,
+        total,
+        "{:?}",
+        src.calls.snapshot()
+    );
     assert_eq!(total, 24);
 }

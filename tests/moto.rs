@@ -721,3 +721,41 @@ mod drill_over_http {
         );
     }
 }
+
+// ---- the release binary in a pseudo-terminal against moto ----
+
+#[path = "support/pty.rs"]
+mod pty;
+
+#[test]
+fn the_console_in_a_terminal_fills_its_panes_from_moto() {
+    let moto = Moto::start();
+    moto.provision("002", "us-east-1");
+    let mut term = pty::Pty::open(140, 40);
+    let cw = moto.cw_endpoint.clone();
+    let mut child = term.spawn_env(
+        &pty::binary(),
+        &["--region", "us-east-1"],
+        &[
+            ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH", cw.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    let wait = Duration::from_secs(20);
+    let s = term.wait_for("web-tg", wait);
+    assert!(s.contains("LIVE"), "{s}");
+    term.wait_for("123456789012", wait);
+    for what in ["web-asg", "web-alb-5xx", "web-cpu-high"] {
+        term.wait_for(what, wait);
+    }
+    // moto's known gaps (no SSM associations, no alarm history) show as error codes on their
+    // panes, not as a hang.
+    term.wait_for("3 Runs ResponseError", wait);
+    let s = term.wait_for("5 Timeline InternalFailure", wait);
+    assert!(s.contains("ASG web-asg                  2/2/4"), "{s}");
+    term.send("q");
+    assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
+}
