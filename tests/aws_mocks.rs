@@ -1537,3 +1537,123 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
     );
     assert_eq!(total, 24);
 }
+
+/// Host counts ride in the alarms' GetMetricData batch: two queries per target group, with the
+/// target group and load balancer dimensions; the next Targets read shows them.
+#[test]
+fn host_counts_share_the_alarms_metric_batch_and_reach_the_target_groups() {
+    use cw::operation::get_metric_data::GetMetricDataOutput as M;
+    use elb::operation::{
+        describe_load_balancers::DescribeLoadBalancersOutput as L,
+        describe_target_groups::DescribeTargetGroupsOutput as G,
+        describe_target_health::DescribeTargetHealthOutput as H,
+    };
+    let lb_arn =
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:loadbalancer/app/web/50dc6c495c0c9188";
+    let tg_arn =
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web-tg/73e2d6bc24d8a067";
+    let rules = Rules {
+        elb: vec![
+            mock!(elb::Client::describe_load_balancers).then_output(move || {
+                L::builder()
+                    .load_balancers({
+                        let mut l = lb("web");
+                        l.load_balancer_arn = Some(lb_arn.to_owned());
+                        l
+                    })
+                    .build()
+            }),
+            mock!(elb::Client::describe_target_groups).then_output(move || {
+                G::builder()
+                    .target_groups({
+                        let mut g = tg("web-tg", "web");
+                        g.target_group_arn = Some(tg_arn.to_owned());
+                        g.load_balancer_arns = Some(vec![lb_arn.to_owned()]);
+                        g
+                    })
+                    .build()
+            }),
+            mock!(elb::Client::describe_target_health).then_output(|| H::builder().build()),
+        ],
+        cw: vec![
+            mock!(cw::Client::describe_alarms).then_output(|| {
+                cw::operation::describe_alarms::DescribeAlarmsOutput::builder()
+                    .metric_alarms(metric_alarm(0))
+                    .build()
+            }),
+            mock!(cw::Client::get_metric_data)
+                .match_requests(|r| {
+                    let q = r.metric_data_queries();
+                    let dims = |id: &str| {
+                        q.iter()
+                            .find(|x| x.id() == Some(id))
+                            .and_then(|x| x.metric_stat())
+                            .and_then(|s| s.metric())
+                            .map(|m| {
+                                (
+                                    m.namespace().unwrap_or_default().to_owned(),
+                                    m.metric_name().unwrap_or_default().to_owned(),
+                                    m.dimensions()
+                                        .iter()
+                                        .map(|d| {
+                                            format!("{}={}", d.name().unwrap(), d.value().unwrap())
+                                        })
+                                        .collect::<Vec<_>>(),
+                                )
+                            })
+                    };
+                    let want = |metric: &str| {
+                        Some((
+                            "AWS/ApplicationELB".to_owned(),
+                            metric.to_owned(),
+                            vec![
+                                "TargetGroup=targetgroup/web-tg/73e2d6bc24d8a067".to_owned(),
+                                "LoadBalancer=app/web/50dc6c495c0c9188".to_owned(),
+                            ],
+                        ))
+                    };
+                    q.len() == 3
+                        && dims("h0") == want("HealthyHostCount")
+                        && dims("u0") == want("UnHealthyHostCount")
+                })
+                .then_output(|| {
+                    let at = |m: i64| aws_smithy_types::DateTime::from_secs(1_795_219_200 + m * 60);
+                    M::builder()
+                        .metric_data_results(
+                            cw::types::MetricDataResult::builder()
+                                .id("h0")
+                                .timestamps(at(0))
+                                .timestamps(at(1))
+                                .values(2.0)
+                                .values(1.0)
+                                .build(),
+                        )
+                        .metric_data_results(
+                            cw::types::MetricDataResult::builder()
+                                .id("u0")
+                                .timestamps(at(1))
+                                .values(1.0)
+                                .build(),
+                        )
+                        .build()
+                }),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let rt = rt();
+    let first = rt.block_on(src.targets(REGION)).result.unwrap();
+    assert!(first[0].target_groups[0].healthy_series.is_empty());
+    let alarms = rt.block_on(src.alarms(REGION)).result.unwrap();
+    assert_eq!(alarms.len(), 1);
+    assert_eq!(
+        calls(&src, "GetMetricData"),
+        1,
+        "one batch for the alarm and the host counts"
+    );
+    let again = rt.block_on(src.targets(REGION)).result.unwrap();
+    let g = &again[0].target_groups[0];
+    let values = |s: &[opsdash::model::Point]| s.iter().map(|p| p.value).collect::<Vec<_>>();
+    assert_eq!(values(&g.healthy_series), vec![2.0, 1.0]);
+    assert_eq!(values(&g.unhealthy_series), vec![1.0]);
+}

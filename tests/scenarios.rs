@@ -617,3 +617,26 @@ fn a_day_of_churn_stays_bounded() {
     let tasks = cap.ecs_services[0].running + cap.ecs_services[0].pending;
     assert!(tasks <= 4, "no task leak: {tasks}");
 }
+
+#[test]
+fn target_groups_carry_an_hour_of_host_counts() {
+    let mut h = Harness::new(Scenario::NlbWebApp);
+    let region = h.primary();
+    let tg = |h: &Harness| {
+        h.app.data[&h.primary()].targets.value.as_ref().unwrap()[0].target_groups[0].clone()
+    };
+    let g = tg(&h);
+    assert_eq!(g.healthy_series.len(), 60, "the warm-up hour");
+    let last = |s: &[opsdash::model::Point]| s.last().map_or(-1.0, |p| p.value);
+    assert!((last(&g.healthy_series) - 2.0).abs() < 1e-9);
+    assert!(last(&g.unhealthy_series).abs() < 1e-9);
+    h.inject(&Fault::StopInstance {
+        region,
+        instance: None,
+    });
+    h.advance_until(180.0, 10.0, |h| {
+        tg(h).unhealthy_series.last().is_some_and(|p| p.value > 0.5)
+    })
+    .expect("the stopped instance shows in UnHealthyHostCount");
+    assert_eq!(tg(&h).healthy_series.len(), 60, "bounded to the hour");
+}

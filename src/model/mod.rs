@@ -90,6 +90,12 @@ pub struct TargetGroup {
     pub target_type: String,
     #[serde(skip_serializing)]
     pub health_check: HealthCheck,
+    /// Healthy hosts, one point a minute over the last hour (`HealthyHostCount`), oldest first.
+    #[serde(skip_serializing)]
+    pub healthy_series: Vec<Point>,
+    /// Unhealthy hosts, likewise (`UnHealthyHostCount`).
+    #[serde(skip_serializing)]
+    pub unhealthy_series: Vec<Point>,
 }
 
 impl TargetGroup {

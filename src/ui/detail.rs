@@ -57,6 +57,29 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                         ratio_style(t, x.healthy, x.total),
                     ),
                 ]));
+                for (label, series, bad) in [
+                    ("healthy hosts, 1 h", &x.healthy_series, false),
+                    ("unhealthy hosts, 1 h", &x.unhealthy_series, true),
+                ] {
+                    let values: Vec<f64> = series.iter().map(|p| p.value).collect();
+                    let mut spans = vec![Span::styled(format!("{label:<28}"), t.muted())];
+                    if values.is_empty() {
+                        spans.push(Span::styled("no data yet", t.muted()));
+                    } else {
+                        spans.extend(super::widgets::sparkline(
+                            &values,
+                            40,
+                            0.0,
+                            |v| bad && v > 0.0,
+                            g,
+                            t.ok(),
+                            t.crit(),
+                        ));
+                        let last = values.last().copied().unwrap_or(0.0);
+                        spans.push(Span::styled(format!(" {last}"), t.text()));
+                    }
+                    lines.push(Line::from(spans));
+                }
                 lines.push(Line::default());
                 lines.push(heading(app, "Health check"));
                 lines.push(kv(

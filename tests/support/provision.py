@@ -3,7 +3,7 @@
 Test fixture set-up only: boto3 ships with moto, and the estate is created the way the seed
 write-ups create it. What opsdash reads back goes through the official aws-sdk-rust clients.
 
-usage: provision.py ENDPOINT SEED REGION [DESIRED]   (SEED: 000 | 001 | 002)
+usage: provision.py ENDPOINT SEED REGION [DESIRED]   (SEED: 000 | 001 | 002 | large)
        provision.py ENDPOINT stop REGION INSTANCE_ID
        provision.py ENDPOINT alarm-state REGION ALARM STATE
        provision.py ENDPOINT health-alarm REGION ALARM
@@ -118,6 +118,31 @@ elif seed == "002":
             {"MetricName": metric, "Dimensions": dims, "Value": 40.0 + m % 7,
              "Timestamp": now - datetime.timedelta(minutes=m)} for m in range(1, 31)])
     out["alarms"] = sorted(a[0] for a in alarms)
+elif seed == "large":
+    # The performance estate of issue 3: 300 instances in 50 groups, 50 target groups on 25 ALBs,
+    # 100 ECS services in 2 clusters, 200 alarms.
+    tgs = []
+    for n in range(25):
+        lb = elb.create_load_balancer(Name=f"alb-{n:02}", Subnets=subnets, Type="application")["LoadBalancers"][0]
+        for port in (80, 8080):
+            tg = target_group(f"tg-{n:02}-{port}", "HTTP", port, HealthCheckPath="/status")
+            elb.create_listener(LoadBalancerArn=lb["LoadBalancerArn"], Protocol="HTTP", Port=port,
+                                DefaultActions=[{"Type": "forward", "TargetGroupArn": tg["TargetGroupArn"]}])
+            tgs.append(tg)
+    out["instances"] = []
+    for n, tg in enumerate(tgs):
+        out["instances"] += group(f"asg-{n:02}", 1, 12, 6, [tg])
+    ecs.register_task_definition(family="svc", containerDefinitions=[{"name": "app", "image": "app:1", "memory": 256}])
+    for c in range(2):
+        ecs.create_cluster(clusterName=f"cluster-{c}")
+        for n in range(50):
+            ecs.create_service(cluster=f"cluster-{c}", serviceName=f"svc-{n:02}", taskDefinition="svc", desiredCount=2)
+    for n in range(200):
+        cw.put_metric_alarm(AlarmName=f"alarm-{n:03}", Namespace="AWS/EC2", MetricName="CPUUtilization",
+                            Statistic="Average", Period=60, EvaluationPeriods=5, Threshold=85.0,
+                            ComparisonOperator="GreaterThanThreshold",
+                            Dimensions=[{"Name": "AutoScalingGroupName", "Value": f"asg-{n % 50:02}"}])
+    out["counts"] = {"instances": len(out["instances"]), "target_groups": len(tgs), "services": 100, "alarms": 200}
 else:
     sys.exit(f"unknown seed {seed}")
 

@@ -13,7 +13,47 @@ const SVC: &str = "monitoring";
 /// GetMetricData takes at most 500 queries.
 pub const METRIC_QUERIES_BATCH: usize = 500;
 
-pub async fn alarms(r: &RegionClients, profile: Option<&str>) -> Result<Vec<Alarm>, SourceError> {
+/// A target group's host-count metrics, fetched in the same GetMetricData batches as the
+/// alarms' metrics.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostMetric {
+    pub tg_arn: String,
+    pub namespace: &'static str,
+    /// `TargetGroup` dimension: `targetgroup/NAME/ID`.
+    pub tg_dim: String,
+    /// `LoadBalancer` dimension: `app/NAME/ID` or `net/NAME/ID`.
+    pub lb_dim: String,
+}
+
+/// Healthy and unhealthy host counts of the last hour, by target group ARN.
+pub type HostSeries = HashMap<String, (Vec<Point>, Vec<Point>)>;
+
+fn host_query(id: String, h: &HostMetric, metric: &str, stat: &str) -> t::MetricDataQuery {
+    let dim = |n: &str, v: &str| t::Dimension::builder().name(n).value(v).build();
+    let metric = t::Metric::builder()
+        .namespace(h.namespace)
+        .metric_name(metric)
+        .dimensions(dim("TargetGroup", &h.tg_dim))
+        .dimensions(dim("LoadBalancer", &h.lb_dim))
+        .build();
+    t::MetricDataQuery::builder()
+        .id(id)
+        .metric_stat(
+            t::MetricStat::builder()
+                .metric(metric)
+                .period(60)
+                .stat(stat)
+                .build(),
+        )
+        .return_data(true)
+        .build()
+}
+
+pub async fn alarms(
+    r: &RegionClients,
+    profile: Option<&str>,
+    hosts: &[HostMetric],
+) -> Result<(Vec<Alarm>, HostSeries), SourceError> {
     let c = &r.cloudwatch;
     let metric_alarms: Vec<t::MetricAlarm> = c
         .describe_alarms()
@@ -28,11 +68,23 @@ pub async fn alarms(r: &RegionClients, profile: Option<&str>) -> Result<Vec<Alar
         .collect();
     let mut out: Vec<Alarm> = metric_alarms.iter().map(alarm).collect();
     // One query per alarm with a plain metric; batched at the API's limit.
-    let queries: Vec<(usize, t::MetricDataQuery)> = metric_alarms
+    let mut queries: Vec<(usize, t::MetricDataQuery)> = metric_alarms
         .iter()
         .enumerate()
         .filter_map(|(i, a)| query(i, a).map(|q| (i, q)))
         .collect();
+    // Two more per target group: its healthy and unhealthy host counts (ids `h<j>`, `u<j>`).
+    for (j, h) in hosts.iter().enumerate() {
+        queries.push((
+            j,
+            host_query(format!("h{j}"), h, "HealthyHostCount", "Minimum"),
+        ));
+        queries.push((
+            j,
+            host_query(format!("u{j}"), h, "UnHealthyHostCount", "Maximum"),
+        ));
+    }
+    let mut host_series = HostSeries::new();
     let end = Timestamp::now();
     let start = end.plus_secs(-3600.0);
     for batch in queries.chunks(METRIC_QUERIES_BATCH) {
@@ -56,8 +108,36 @@ pub async fn alarms(r: &RegionClients, profile: Option<&str>) -> Result<Vec<Alar
             }
         }
         merge_series(&mut out, &results);
+        merge_hosts(&mut host_series, hosts, &results);
     }
-    Ok(out)
+    Ok((out, host_series))
+}
+
+/// Adds host-count results (ids `h<j>`, `u<j>`) to the series of target group `j`.
+fn merge_hosts(out: &mut HostSeries, hosts: &[HostMetric], results: &[t::MetricDataResult]) {
+    for r in results {
+        let Some(id) = r.id() else { continue };
+        let (healthy, rest) = match id.split_at_checked(1) {
+            Some(("h", rest)) => (true, rest),
+            Some(("u", rest)) => (false, rest),
+            _ => continue,
+        };
+        let Some(h) = rest.parse::<usize>().ok().and_then(|j| hosts.get(j)) else {
+            continue;
+        };
+        let entry = out.entry(h.tg_arn.clone()).or_default();
+        let series = if healthy { &mut entry.0 } else { &mut entry.1 };
+        for (t, v) in r.timestamps().iter().zip(r.values()) {
+            if let Ok(ms) = t.to_millis() {
+                series.push(Point {
+                    at: Timestamp(ms),
+                    value: *v,
+                });
+            }
+        }
+        series.sort_by_key(|p| p.at);
+        series.dedup_by_key(|p| p.at);
+    }
 }
 
 /// The GetMetricData query of an alarm's metric, id `m<index>`.

@@ -8,6 +8,8 @@ use crate::source::SourceError;
 use aws_sdk_elasticloadbalancingv2::types as t;
 
 const SVC: &str = "elasticloadbalancing";
+/// DescribeTargetHealth requests in flight at once.
+const HEALTH_IN_FLIGHT: usize = 8;
 
 pub async fn load_balancers(
     r: &RegionClients,
@@ -33,15 +35,42 @@ pub async fn load_balancers(
         .await
         .map_err(|e| map(SVC, "DescribeTargetGroups", profile, &e))?;
     let mut out: Vec<LoadBalancer> = lbs.iter().map(load_balancer).collect();
-    for tg in &tgs {
-        let arn = tg.target_group_arn().unwrap_or_default();
-        let health = c
-            .describe_target_health()
-            .target_group_arn(arn)
-            .send()
-            .await
-            .map_err(|e| map(SVC, "DescribeTargetHealth", profile, &e))?;
-        let group = target_group(tg, health.target_health_descriptions());
+    // One DescribeTargetHealth per group, a few in flight at a time (the service's pacer
+    // still spaces them).
+    let mut healths: Vec<Vec<t::TargetHealthDescription>> = vec![Vec::new(); tgs.len()];
+    let mut set = tokio::task::JoinSet::new();
+    let mut next = 0;
+    while next < tgs.len() || !set.is_empty() {
+        while next < tgs.len() && set.len() < HEALTH_IN_FLIGHT {
+            let arn = tgs[next].target_group_arn().unwrap_or_default().to_owned();
+            let (client, i) = (c.clone(), next);
+            set.spawn(async move {
+                let r = client
+                    .describe_target_health()
+                    .target_group_arn(arn)
+                    .send()
+                    .await;
+                (i, r)
+            });
+            next += 1;
+        }
+        let Some(joined) = set.join_next().await else {
+            break;
+        };
+        let (i, r) = joined.map_err(|e| {
+            SourceError::new(
+                crate::source::ErrorClass::Other,
+                SVC,
+                "DescribeTargetHealth",
+                "TaskFailed",
+                e.to_string(),
+            )
+        })?;
+        let health = r.map_err(|e| map(SVC, "DescribeTargetHealth", profile, &e))?;
+        healths[i] = health.target_health_descriptions().to_vec();
+    }
+    for (tg, health) in tgs.iter().zip(&healths) {
+        let group = target_group(tg, health);
         // A target group belongs to each of its load balancers (usually one).
         for lb_arn in tg.load_balancer_arns() {
             if let Some(lb) = out.iter_mut().find(|l| &l.arn == lb_arn) {
@@ -50,6 +79,39 @@ pub async fn load_balancers(
         }
     }
     Ok(out)
+}
+
+/// The host-count metrics of every target group behind a load balancer.
+pub fn host_metrics(lbs: &[LoadBalancer]) -> Vec<super::cloudwatch::HostMetric> {
+    let mut out = Vec::new();
+    for l in lbs {
+        let namespace = match l.lb_type.as_str() {
+            "application" => "AWS/ApplicationELB",
+            "network" => "AWS/NetworkELB",
+            "gateway" => "AWS/GatewayELB",
+            _ => continue,
+        };
+        let Some((_, lb_dim)) = l.arn.split_once(":loadbalancer/") else {
+            continue;
+        };
+        for g in &l.target_groups {
+            let Some(tg_dim) = g
+                .arn
+                .rsplit(':')
+                .next()
+                .filter(|d| d.starts_with("targetgroup/"))
+            else {
+                continue;
+            };
+            out.push(super::cloudwatch::HostMetric {
+                tg_arn: g.arn.clone(),
+                namespace,
+                tg_dim: tg_dim.to_owned(),
+                lb_dim: lb_dim.to_owned(),
+            });
+        }
+    }
+    out
 }
 
 /// SDK load balancer to model (target groups are added by the caller).
@@ -89,6 +151,8 @@ pub fn target_group(g: &t::TargetGroup, health: &[t::TargetHealthDescription]) -
         healthy: 0,
         total: 0,
         targets: health.iter().map(target).collect(),
+        healthy_series: Vec::new(),
+        unhealthy_series: Vec::new(),
         target_type: g
             .target_type()
             .map(|x| x.as_str().to_owned())

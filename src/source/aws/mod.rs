@@ -28,7 +28,7 @@ use aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterce
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::sync::{Arc, Mutex, PoisonError};
 
 /// Timeline keys remembered per region, so an event is reported once.
@@ -153,6 +153,9 @@ pub struct AwsSource {
     regions: Vec<RegionClients>,
     pub calls: Arc<CallCounter>,
     timeline: Mutex<TimelineState>,
+    /// Per region: the target groups whose host counts the alarms' GetMetricData also asks for
+    /// (learnt from the last Targets read), and the series it got (shown by the next one).
+    hosts: Mutex<HashMap<String, (Vec<cloudwatch::HostMetric>, cloudwatch::HostSeries)>>,
 }
 
 /// How to connect.
@@ -179,6 +182,7 @@ impl AwsSource {
             regions,
             calls,
             timeline: Mutex::new(TimelineState::default()),
+            hosts: Mutex::new(HashMap::new()),
         }
     }
 
@@ -366,8 +370,21 @@ impl EstateReader for AwsSource {
     }
 
     async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>> {
-        self.counted(region, |r| elbv2::load_balancers(r, self.profile()))
-            .await
+        let mut read = self
+            .counted(region, |r| elbv2::load_balancers(r, self.profile()))
+            .await;
+        if let Ok(lbs) = &mut read.result {
+            let mut hosts = self.hosts.lock().unwrap_or_else(PoisonError::into_inner);
+            let entry = hosts.entry(region.to_owned()).or_default();
+            entry.0 = elbv2::host_metrics(lbs);
+            for g in lbs.iter_mut().flat_map(|l| l.target_groups.iter_mut()) {
+                if let Some((h, u)) = entry.1.get(&g.arn) {
+                    g.healthy_series.clone_from(h);
+                    g.unhealthy_series.clone_from(u);
+                }
+            }
+        }
+        read
     }
 
     async fn capacity(&self, region: &str) -> Read<Capacity> {
@@ -441,8 +458,28 @@ impl EstateReader for AwsSource {
     }
 
     async fn alarms(&self, region: &str) -> Read<Vec<Alarm>> {
-        self.counted(region, |r| cloudwatch::alarms(r, self.profile()))
-            .await
+        let hosts = self
+            .hosts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(region)
+            .map(|(h, _)| h.clone())
+            .unwrap_or_default();
+        let Read { result, stats } = self
+            .counted(region, |r| cloudwatch::alarms(r, self.profile(), &hosts))
+            .await;
+        let result = result.map(|(alarms, series)| {
+            if let Some(e) = self
+                .hosts
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .get_mut(region)
+            {
+                e.1 = series;
+            }
+            alarms
+        });
+        Read { result, stats }
     }
 
     async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>> {

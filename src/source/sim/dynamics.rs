@@ -1113,6 +1113,19 @@ impl Sim {
                 *acc = (0.0, 0.0, 0.0, 0);
             }
         }
+        // HealthyHostCount (Minimum) and UnHealthyHostCount (Maximum) of every target group.
+        for tg in &mut region.tgs {
+            let count = |s: TargetState| tg.members.iter().filter(|m| m.state == s).count() as f64;
+            let (h, u) = (count(TargetState::Healthy), count(TargetState::Unhealthy));
+            let (min_h, max_u) = tg.host_acc.unwrap_or((h, u));
+            tg.host_acc = Some((min_h.min(h), max_u.max(u)));
+            if minute && let Some((h, u)) = tg.host_acc.take() {
+                if tg.hosts.len() == HISTORY_MINUTES {
+                    tg.hosts.pop_front();
+                }
+                tg.hosts.push_back((now.plus_secs(-60.0), h, u));
+            }
+        }
     }
 
     /// Evaluates every alarm whose period ends now, `CloudWatch` style: M of N datapoints.

@@ -262,6 +262,8 @@ impl Builder {
             unhealthy_threshold: ut,
             deregistration_delay: 300,
             members: Vec::new(),
+            hosts: std::collections::VecDeque::new(),
+            host_acc: None,
         });
         let g = r.tgs.len() - 1;
         r.lbs[lb].tgs.push(g);

@@ -114,6 +114,10 @@ pub struct SimTg {
     pub unhealthy_threshold: u32,
     pub deregistration_delay: u32,
     pub members: Vec<Member>,
+    /// (minute, healthy, unhealthy) over the last hour: the host-count metrics.
+    pub hosts: VecDeque<(Timestamp, f64, f64)>,
+    /// This minute so far: the fewest healthy and the most unhealthy hosts (Minimum / Maximum).
+    pub host_acc: Option<(f64, f64)>,
 }
 
 #[derive(Debug, Clone)]

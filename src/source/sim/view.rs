@@ -52,6 +52,8 @@ pub fn load_balancers(r: &RegionSim) -> Vec<LoadBalancer> {
                                 description: m.reason.map(|r| describe(r).to_owned()),
                             })
                             .collect(),
+                        healthy_series: Vec::new(),
+                        unhealthy_series: Vec::new(),
                         target_type: tg.target_type.into(),
                         health_check: HealthCheck {
                             protocol: tg.hc_protocol.into(),
@@ -64,6 +66,10 @@ pub fn load_balancers(r: &RegionSim) -> Vec<LoadBalancer> {
                             matcher: tg.hc_protocol.starts_with("HTTP").then(|| "200".to_owned()),
                         },
                     };
+                    for &(at, h, u) in &tg.hosts {
+                        out.healthy_series.push(Point { at, value: h });
+                        out.unhealthy_series.push(Point { at, value: u });
+                    }
                     out.recount();
                     out
                 })

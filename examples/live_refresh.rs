@@ -1,0 +1,79 @@
+//! Measures full refreshes of a live estate (every pane of every region, as `r` does): the calls
+//! each makes by operation, and their wall time. Point it at moto with `scripts/measure-live.sh`.
+//!
+//! `cargo run --release --example live_refresh -- [REFRESHES] [--region R] [--dr-region R]`
+use opsdash::poller;
+use opsdash::source::EstateReader;
+use opsdash::source::aws::{AwsOptions, AwsSource};
+use std::time::Instant;
+
+fn main() {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let n: usize = args.first().and_then(|a| a.parse().ok()).map_or(5, |n| {
+        args.remove(0);
+        n
+    });
+    let flag = |name: &str| {
+        args.iter()
+            .position(|a| a == name)
+            .and_then(|i| args.get(i + 1).cloned())
+    };
+    let opts = AwsOptions {
+        profile: None,
+        region: flag("--region"),
+        dr_region: flag("--dr-region"),
+    };
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let t = Instant::now();
+    let src = rt.block_on(AwsSource::connect(&opts)).expect("connects");
+    println!(
+        "connect (STS):        {:.1} ms",
+        t.elapsed().as_secs_f64() * 1000.0
+    );
+    let mut times = Vec::new();
+    for i in 0..n {
+        let before = src.call_counts();
+        let t = Instant::now();
+        let msgs = rt.block_on(poller::poll_all(&src, |_| 0));
+        let wall = t.elapsed().as_secs_f64() * 1000.0;
+        times.push(wall);
+        if i == 0 {
+            let after = src.call_counts();
+            let mut total = 0;
+            println!("calls of one full refresh, by operation:");
+            for (k, v) in &after {
+                let d = v - before.get(k).copied().unwrap_or(0);
+                if d > 0 {
+                    println!("  {:<22} {:<38} {d:>4}", k.0, k.1);
+                    total += d;
+                }
+            }
+            println!("  total                                                       {total:>4}");
+            let errors: Vec<String> = msgs
+                .iter()
+                .filter_map(|m| match m {
+                    opsdash::app::Msg::Data {
+                        payload, region, ..
+                    } => {
+                        let s = payload.stats();
+                        (s.errors + s.throttles > 0)
+                            .then(|| format!("{region} {:?}", payload.pane()))
+                    }
+                    _ => None,
+                })
+                .collect();
+            println!("panes that failed:    {errors:?}");
+        }
+        println!("refresh {i}:            {wall:.1} ms");
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "wall time:            min {:.1} ms, median {:.1} ms, max {:.1} ms over {n} refreshes",
+        times[0],
+        times[times.len() / 2],
+        times[times.len() - 1]
+    );
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Measures opsdash against moto (installed by ./scripts/test.sh into .venv), on loopback only:
+#   1. full refreshes of an estate: calls by operation and wall time (examples/live_refresh.rs);
+#   2. the release binary in a pseudo-terminal: first frame, first complete screen, then CPU,
+#      RSS and bytes written over WINDOW seconds of refreshing every 10 s (examples/measure.rs).
+# usage: scripts/measure-live.sh [small|large] [WINDOW]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+estate=${1:-large}
+window=${2:-60}
+port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+.venv/bin/moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
+moto=$!
+coproc bridge { .venv/bin/python tests/support/cw_proxy.py "http://127.0.0.1:$port"; }
+trap 'kill $moto $bridge_PID 2>/dev/null || true' EXIT
+read -r cw_port <&"${bridge[0]}"
+for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
+seed=$([ "$estate" = large ] && echo large || echo 000)
+echo "==> provisioning the $estate estate in moto"
+.venv/bin/python tests/support/provision.py "http://127.0.0.1:$port" "$seed" us-east-1 | cut -c1-200
+export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ENDPOINT_URL_CLOUDWATCH="http://127.0.0.1:$cw_port"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
+unset AWS_PROFILE AWS_SESSION_TOKEN
+cargo build --release --examples --quiet
+echo "==> full refreshes (cargo run --release --example live_refresh -- 5 --region us-east-1)"
+./target/release/examples/live_refresh 5 --region us-east-1
+echo "==> the console in a pseudo-terminal, refreshing every 10 s"
+MEASURE_WAIT="1 Targets <,2 Capacity <,4 Alarms <,3 Runs ResponseError" \
+  ./target/release/examples/measure "$window" --region us-east-1 --refresh 10
