@@ -154,6 +154,9 @@ fn health(
         .build()
 }
 
+#[path = "support/live_exec.rs"]
+mod live_exec;
+
 #[test]
 fn targets_follow_every_page_and_ask_health_once_per_group() {
     use elb::operation::{
@@ -795,23 +798,20 @@ mod operations {
         }
     }
 
-    fn executor(src: &Arc<AwsSource>, read_only: bool, tag: &str) -> (Executor, AuditLog) {
-        let dir =
-            std::env::temp_dir().join(format!("opsdash-mockops-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let log = AuditLog::new(dir.join("audit.jsonl"));
-        let exec = Executor::new(
-            src.clone(),
-            log.clone(),
-            read_only,
-            Operator {
-                user: "tester".into(),
-                caller_arn: src.caller_arn.clone(),
-                profile: None,
-                source: SourceKind::Aws,
+    use super::live_exec::executor;
+
+    fn scale_web(to: &str) -> opsdash::ops::Plan {
+        ops::plan_scale(
+            &scope(),
+            &ScaleTarget::Asg("web".into()),
+            Bounds {
+                min: 1,
+                desired: 2,
+                max: 4,
             },
-        );
-        (exec, log)
+            to,
+        )
+        .unwrap()
     }
 
     fn container(name: &str, image: &str) -> et::ContainerDefinition {
@@ -939,17 +939,7 @@ mod operations {
         let (exec, log) = executor(&src, false, "exact");
         let rt = rt();
         let mut quiet = |_: &str| {};
-        let scale = ops::plan_scale(
-            &scope(),
-            &ScaleTarget::Asg("web".into()),
-            Bounds {
-                min: 1,
-                desired: 2,
-                max: 4,
-            },
-            "3",
-        )
-        .unwrap();
+        let scale = scale_web("3");
         let o = rt.block_on(exec.execute(&scale, &mut quiet));
         assert!(o.ok, "{}", o.message);
         let deploy =
@@ -1112,17 +1102,7 @@ mod operations {
         };
         let src = Arc::new(source(&rules));
         let (exec, log) = executor(&src, true, "ro");
-        let plan = ops::plan_scale(
-            &scope(),
-            &ScaleTarget::Asg("web".into()),
-            Bounds {
-                min: 1,
-                desired: 2,
-                max: 4,
-            },
-            "3",
-        )
-        .unwrap();
+        let plan = scale_web("3");
         let o = rt().block_on(exec.execute(&plan, &mut |_| {}));
         assert!(!o.ok);
         assert!(
@@ -1175,17 +1155,7 @@ mod operations {
                 source: SourceKind::Aws,
             },
         );
-        let plan = ops::plan_scale(
-            &scope(),
-            &ScaleTarget::Asg("web".into()),
-            Bounds {
-                min: 1,
-                desired: 2,
-                max: 4,
-            },
-            "4",
-        )
-        .unwrap();
+        let plan = scale_web("4");
         assert!(rt().block_on(exec.execute(&plan, &mut |_| {})).ok);
         assert_eq!(
             *seen_lines.lock().unwrap(),
@@ -1210,13 +1180,9 @@ mod operations {
 
 mod drill_steps {
     use super::*;
-    use opsdash::ops::Executor;
-    use opsdash::ops::Operator;
-    use opsdash::ops::audit::AuditLog;
     use opsdash::ops::drill::{
         DrillSpec, DrillState, Preflight, Resource, SIMULATED, ScaleItem, StepKind,
     };
-    use opsdash::source::SourceKind;
 
     #[test]
     fn each_step_and_failback_call_exactly_their_apis_in_their_region() {
@@ -1278,19 +1244,7 @@ mod drill_steps {
             ..Rules::default()
         };
         let src = Arc::new(source_in(&[("us-east-1", &primary), ("us-west-2", &dr)]));
-        let dir = std::env::temp_dir().join(format!("opsdash-mockdrill-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let exec = Executor::new(
-            src.clone(),
-            AuditLog::new(dir.join("audit.jsonl")),
-            false,
-            Operator {
-                user: "tester".into(),
-                caller_arn: src.caller_arn.clone(),
-                profile: None,
-                source: SourceKind::Aws,
-            },
-        );
+        let (exec, _log) = super::live_exec::executor(&src, false, "mockdrill");
         let spec = DrillSpec {
             health_alarm: "app-health".into(),
             ..DrillSpec::warm_standby_demo()

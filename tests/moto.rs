@@ -400,10 +400,9 @@ fn seed_004_two_regions_side_by_side() {
 mod operations {
     use super::Moto;
     use opsdash::model::Capacity;
-    use opsdash::ops::audit::AuditLog;
-    use opsdash::ops::{self, Bounds, Executor, Operator, ScaleTarget, Scope};
+    use opsdash::ops::{self, Bounds, Executor, ScaleTarget, Scope};
+    use opsdash::source::EstateReader;
     use opsdash::source::aws::AwsSource;
-    use opsdash::source::{EstateReader, SourceKind};
     use std::sync::Arc;
 
     const REGION: &str = "us-east-1";
@@ -422,20 +421,7 @@ mod operations {
     }
 
     fn executor(src: &Arc<AwsSource>, tag: &str) -> Executor {
-        let dir =
-            std::env::temp_dir().join(format!("opsdash-motoops-{tag}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        Executor::new(
-            src.clone(),
-            AuditLog::new(dir.join("audit.jsonl")),
-            false,
-            Operator {
-                user: "tester".into(),
-                caller_arn: src.caller_arn.clone(),
-                profile: None,
-                source: SourceKind::Aws,
-            },
-        )
+        super::live_exec::executor(src, false, tag).0
     }
 
     fn scope(src: &AwsSource) -> Scope {
@@ -618,10 +604,8 @@ mod operations {
 mod drill_over_http {
     use super::Moto;
     use opsdash::model::AlarmState;
-    use opsdash::ops::audit::AuditLog;
     use opsdash::ops::drill::{self, DrillSpec, DrillState, RegionView, StepKind};
-    use opsdash::ops::{Executor, Operator};
-    use opsdash::source::{EstateReader, SourceKind};
+    use opsdash::source::EstateReader;
 
     #[test]
     fn the_dr_group_follows_the_plan_and_returns_on_failback() {
@@ -658,19 +642,7 @@ mod drill_over_http {
         assert!(pre.ok(), "{:?}", pre.checks);
         assert_eq!(pre.primary_healthy, 2);
         let state = DrillState::new(spec, &src.account, &pre, 0);
-        let dir = std::env::temp_dir().join(format!("opsdash-motodrill-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        let exec = Executor::new(
-            src.clone(),
-            AuditLog::new(dir.join("audit.jsonl")),
-            false,
-            Operator {
-                user: "tester".into(),
-                caller_arn: src.caller_arn.clone(),
-                profile: None,
-                source: SourceKind::Aws,
-            },
-        );
+        let (exec, _log) = super::live_exec::executor(&src, false, "motodrill");
         let run = |step: StepKind| {
             let plan = state.step_plan(step).unwrap();
             let o = rt.block_on(exec.execute(&plan, &mut |_| {}));
@@ -726,6 +698,9 @@ mod drill_over_http {
 
 #[path = "support/pty.rs"]
 mod pty;
+
+#[path = "support/live_exec.rs"]
+mod live_exec;
 
 #[test]
 fn the_console_in_a_terminal_fills_its_panes_from_moto() {
