@@ -268,10 +268,14 @@ fn render_banner(app: &App, o: &crate::app::RollbackOffer, area: Rect, buf: &mut
 
 /// A service's short name for the header.
 pub fn short_service(s: &str) -> &str {
+    // The live source names services as the SDK's metadata does, the demo by endpoint prefix.
     match s {
-        "elasticloadbalancing" | "elasticloadbalancingv2" => "elb",
-        "autoscaling" => "asg",
-        "monitoring" | "cloudwatch" => "cw",
+        "elasticloadbalancing" | "Elastic Load Balancing v2" => "elb",
+        "autoscaling" | "Auto Scaling" => "asg",
+        "monitoring" | "CloudWatch" => "cw",
+        "ECS" => "ecs",
+        "SSM" => "ssm",
+        "STS" => "sts",
         other => other,
     }
 }
