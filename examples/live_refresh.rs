@@ -1,10 +1,13 @@
-//! Measures full refreshes of a live estate (every pane of every region, as `r` does): the calls
-//! each makes by operation, and their wall time. Point it at moto with `scripts/measure-live.sh`.
+//! Measures full refreshes of a live estate (every pane of every region at once, as the console's
+//! pollers and `r` do): the calls each makes by operation, the wall time of the whole refresh and
+//! of each pane. Point it at moto with `scripts/measure-live.sh`.
 //!
 //! `cargo run --release --example live_refresh -- [REFRESHES] [--region R] [--dr-region R]`
+use opsdash::app::{Msg, Pane};
 use opsdash::poller;
 use opsdash::source::EstateReader;
 use opsdash::source::aws::{AwsOptions, AwsSource};
+use std::sync::Arc;
 use std::time::Instant;
 
 fn main() {
@@ -28,7 +31,7 @@ fn main() {
         .build()
         .expect("runtime");
     let t = Instant::now();
-    let src = rt.block_on(AwsSource::connect(&opts)).expect("connects");
+    let src = Arc::new(rt.block_on(AwsSource::connect(&opts)).expect("connects"));
     println!(
         "connect (STS):        {:.1} ms",
         t.elapsed().as_secs_f64() * 1000.0
@@ -37,7 +40,21 @@ fn main() {
     for i in 0..n {
         let before = src.call_counts();
         let t = Instant::now();
-        let msgs = rt.block_on(poller::poll_all(&src, |_| 0));
+        // Every pane of every region concurrently, as the pollers run them.
+        let msgs: Vec<(Msg, f64)> = rt.block_on(async {
+            let mut set = tokio::task::JoinSet::new();
+            for r in src.info().regions {
+                for p in Pane::ALL {
+                    let (src, region) = (src.clone(), r.name.clone());
+                    set.spawn(async move {
+                        let t = Instant::now();
+                        let m = poller::fetch(&*src, &region, p, 0).await;
+                        (m, t.elapsed().as_secs_f64() * 1000.0)
+                    });
+                }
+            }
+            set.join_all().await
+        });
         let wall = t.elapsed().as_secs_f64() * 1000.0;
         times.push(wall);
         if i == 0 {
@@ -52,20 +69,24 @@ fn main() {
                 }
             }
             println!("  total                                                       {total:>4}");
-            let errors: Vec<String> = msgs
-                .iter()
-                .filter_map(|m| match m {
-                    opsdash::app::Msg::Data {
-                        payload, region, ..
-                    } => {
-                        let s = payload.stats();
-                        (s.errors + s.throttles > 0)
-                            .then(|| format!("{region} {:?}", payload.pane()))
-                    }
-                    _ => None,
-                })
-                .collect();
-            println!("panes that failed:    {errors:?}");
+            for (m, ms) in &msgs {
+                if let Msg::Data {
+                    payload, region, ..
+                } = m
+                {
+                    let s = payload.stats();
+                    let failed = if s.errors + s.throttles > 0 {
+                        " (failed)"
+                    } else {
+                        ""
+                    };
+                    println!(
+                        "  pane {region} {:<9} {ms:>8.1} ms, {} calls{failed}",
+                        payload.pane().title(),
+                        s.calls
+                    );
+                }
+            }
         }
         println!("refresh {i}:            {wall:.1} ms");
     }

@@ -1490,6 +1490,23 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
         src.calls.snapshot()
     );
     assert_eq!(total, 24);
+    // The pollers read the panes concurrently: each read still counts only its own requests.
+    let (t, c, a) = rt().block_on(async {
+        tokio::join!(
+            src.targets(REGION),
+            src.capacity(REGION),
+            src.alarms(REGION)
+        )
+    });
+    assert_eq!(t.stats.calls as usize, 2 + TGS);
+    assert_eq!(
+        c.stats.calls as usize,
+        GROUPS.div_ceil(100) + 1 + SERVICES.div_ceil(100) + SERVICES.div_ceil(10)
+    );
+    assert_eq!(
+        a.stats.calls as usize,
+        ALARMS.div_ceil(100) + ALARMS.div_ceil(500)
+    );
 }
 
 /// Host counts ride in the alarms' GetMetricData batch: two queries per target group, with the

@@ -41,7 +41,7 @@ ecs = boto3.client("ecs", **kw)
 
 vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
 subnets = [
-    ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{region}{az}")["Subnet"]["SubnetId"]
+    ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i * 16}.0/20", AvailabilityZone=f"{region}{az}")["Subnet"]["SubnetId"]
     for i, az in ((1, "a"), (2, "b"))
 ]
 ami = ec2.describe_images()["Images"][0]["ImageId"]

@@ -44,14 +44,14 @@ pub async fn load_balancers(
         while next < tgs.len() && set.len() < HEALTH_IN_FLIGHT {
             let arn = tgs[next].target_group_arn().unwrap_or_default().to_owned();
             let (client, i) = (c.clone(), next);
-            set.spawn(async move {
+            set.spawn(super::in_current_read(async move {
                 let r = client
                     .describe_target_health()
                     .target_group_arn(arn)
                     .send()
                     .await;
                 (i, r)
-            });
+            }));
             next += 1;
         }
         let Some(joined) = set.join_next().await else {

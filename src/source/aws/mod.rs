@@ -34,6 +34,25 @@ use std::sync::{Arc, Mutex, PoisonError};
 /// Timeline keys remembered per region, so an event is reported once.
 const SEEN_KEPT: usize = 5000;
 
+tokio::task_local! {
+    /// The request counter of the read running in this task: reads run concurrently, so each
+    /// counts its own requests rather than a difference of the shared totals.
+    static READ_CALLS: Arc<std::sync::atomic::AtomicU32>;
+}
+
+/// Runs `fut` counting into the current read's counter (for tasks a read spawns).
+pub(crate) fn in_current_read<F: std::future::Future>(
+    fut: F,
+) -> impl std::future::Future<Output = F::Output> {
+    let counter = READ_CALLS.try_with(Arc::clone).ok();
+    async move {
+        match counter {
+            Some(c) => READ_CALLS.scope(c, fut).await,
+            None => fut.await,
+        }
+    }
+}
+
 /// Counts every request attempt by (service, operation).
 #[derive(Debug, Default)]
 pub struct CallCounter {
@@ -98,6 +117,7 @@ impl Intercept for CountCalls {
             .unwrap_or_else(PoisonError::into_inner)
             .entry((service, op))
             .or_default() += 1;
+        let _ = READ_CALLS.try_with(|c| c.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
         Ok(())
     }
 }
@@ -307,12 +327,12 @@ impl AwsSource {
     where
         F: std::future::Future<Output = Result<T, SourceError>> + 'a,
     {
-        let before = self.calls.total();
+        let counter = Arc::new(std::sync::atomic::AtomicU32::new(0));
         let result = match self.region(region) {
-            Ok(r) => f(r).await,
+            Ok(r) => READ_CALLS.scope(counter.clone(), f(r)).await,
             Err(e) => Err(e),
         };
-        Read::new(result, self.calls.total().saturating_sub(before))
+        Read::new(result, counter.load(std::sync::atomic::Ordering::Relaxed))
     }
 
     fn offer(&self, key: String, e: Event) {
