@@ -9,6 +9,8 @@ use aws_sdk_ecs::types as t;
 const SVC: &str = "ecs";
 /// DescribeServices takes at most ten services.
 pub const DESCRIBE_SERVICES_BATCH: usize = 10;
+/// DescribeServices batches in flight at once.
+const IN_FLIGHT: usize = 4;
 /// Service events kept per service.
 const EVENTS_KEPT: usize = 100;
 
@@ -38,16 +40,32 @@ pub async fn services(
             .try_collect()
             .await
             .map_err(|e| map(SVC, "ListServices", profile, &e))?;
-        for batch in arns.chunks(DESCRIBE_SERVICES_BATCH) {
-            let d = c
-                .describe_services()
-                .cluster(cluster)
-                .set_services(Some(batch.to_vec()))
-                .send()
-                .await
-                .map_err(|e| map(SVC, "DescribeServices", profile, &e))?;
-            out.extend(d.services().iter().map(|s| service(s, cluster)));
-        }
+        // DescribeServices by ten, a few batches in flight at a time.
+        let profile_owned = profile.map(str::to_owned);
+        let batches: Vec<Vec<String>> = arns
+            .chunks(DESCRIBE_SERVICES_BATCH)
+            .map(<[String]>::to_vec)
+            .collect();
+        let described = super::in_parallel(batches, IN_FLIGHT, |batch| {
+            let (client, cluster, profile) = (c.clone(), cluster.clone(), profile_owned.clone());
+            async move {
+                client
+                    .describe_services()
+                    .cluster(&cluster)
+                    .set_services(Some(batch))
+                    .send()
+                    .await
+                    .map(|d| {
+                        d.services()
+                            .iter()
+                            .map(|s| service(s, &cluster))
+                            .collect::<Vec<_>>()
+                    })
+                    .map_err(|e| map(SVC, "DescribeServices", profile.as_deref(), &e))
+            }
+        })
+        .await?;
+        out.extend(described.into_iter().flatten());
     }
     Ok(out)
 }

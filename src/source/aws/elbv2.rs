@@ -9,7 +9,7 @@ use aws_sdk_elasticloadbalancingv2::types as t;
 
 const SVC: &str = "elasticloadbalancing";
 /// DescribeTargetHealth requests in flight at once.
-const HEALTH_IN_FLIGHT: usize = 8;
+const IN_FLIGHT: usize = 8;
 
 pub async fn load_balancers(
     r: &RegionClients,
@@ -37,38 +37,26 @@ pub async fn load_balancers(
     let mut out: Vec<LoadBalancer> = lbs.iter().map(load_balancer).collect();
     // One DescribeTargetHealth per group, a few in flight at a time (the service's pacer
     // still spaces them).
-    let mut healths: Vec<Vec<t::TargetHealthDescription>> = vec![Vec::new(); tgs.len()];
-    let mut set = tokio::task::JoinSet::new();
-    let mut next = 0;
-    while next < tgs.len() || !set.is_empty() {
-        while next < tgs.len() && set.len() < HEALTH_IN_FLIGHT {
-            let arn = tgs[next].target_group_arn().unwrap_or_default().to_owned();
-            let (client, i) = (c.clone(), next);
-            set.spawn(super::in_current_read(async move {
-                let r = client
+    let profile_owned = profile.map(str::to_owned);
+    let healths: Vec<Vec<t::TargetHealthDescription>> = super::in_parallel(
+        tgs.iter()
+            .map(|g| g.target_group_arn().unwrap_or_default().to_owned())
+            .collect(),
+        IN_FLIGHT,
+        |arn| {
+            let (client, profile) = (c.clone(), profile_owned.clone());
+            async move {
+                client
                     .describe_target_health()
                     .target_group_arn(arn)
                     .send()
-                    .await;
-                (i, r)
-            }));
-            next += 1;
-        }
-        let Some(joined) = set.join_next().await else {
-            break;
-        };
-        let (i, r) = joined.map_err(|e| {
-            SourceError::new(
-                crate::source::ErrorClass::Other,
-                SVC,
-                "DescribeTargetHealth",
-                "TaskFailed",
-                e.to_string(),
-            )
-        })?;
-        let health = r.map_err(|e| map(SVC, "DescribeTargetHealth", profile, &e))?;
-        healths[i] = health.target_health_descriptions().to_vec();
-    }
+                    .await
+                    .map(|h| h.target_health_descriptions().to_vec())
+                    .map_err(|e| map(SVC, "DescribeTargetHealth", profile.as_deref(), &e))
+            }
+        },
+    )
+    .await?;
     for (tg, health) in tgs.iter().zip(&healths) {
         let group = target_group(tg, health);
         // A target group belongs to each of its load balancers (usually one).

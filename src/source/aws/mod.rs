@@ -53,6 +53,44 @@ pub(crate) fn in_current_read<F: std::future::Future>(
     }
 }
 
+/// Runs `f` on every item, at most `limit` at a time, counted in the current read; the results
+/// come back in the items' order, or the first error.
+pub(crate) async fn in_parallel<I, T, Fut>(
+    items: Vec<I>,
+    limit: usize,
+    f: impl Fn(I) -> Fut,
+) -> Result<Vec<T>, SourceError>
+where
+    Fut: std::future::Future<Output = Result<T, SourceError>> + Send + 'static,
+    T: Send + 'static,
+{
+    let n = items.len();
+    let mut out: Vec<Option<T>> = (0..n).map(|_| None).collect();
+    let mut set = tokio::task::JoinSet::new();
+    let mut items = items.into_iter().enumerate();
+    loop {
+        while set.len() < limit.max(1) {
+            let Some((i, item)) = items.next() else { break };
+            let fut = f(item);
+            set.spawn(in_current_read(async move { (i, fut.await) }));
+        }
+        let Some(joined) = set.join_next().await else {
+            break;
+        };
+        let (i, r) = joined.map_err(|e| {
+            SourceError::new(
+                crate::source::ErrorClass::Other,
+                "opsdash",
+                "Task",
+                "TaskFailed",
+                e.to_string(),
+            )
+        })?;
+        out[i] = Some(r?);
+    }
+    Ok(out.into_iter().flatten().collect())
+}
+
 /// Counts every request attempt by (service, operation).
 #[derive(Debug, Default)]
 pub struct CallCounter {
