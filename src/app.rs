@@ -1085,7 +1085,8 @@ impl App {
 
     fn focus_pane(&mut self, p: Pane) {
         self.focus = p;
-        if matches!(self.view, View::Detail(_)) {
+        // A pane key leaves a detail or the drill view (a drill keeps running; F returns to it).
+        if matches!(self.view, View::Detail(_) | View::Drill) {
             self.view = View::Main;
         }
     }

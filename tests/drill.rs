@@ -365,3 +365,22 @@ fn restore_steps_undo_exactly_what_was_done() {
         assert_eq!(d.restore_steps(), want, "after {done:?}");
     }
 }
+
+#[test]
+fn the_panes_stay_reachable_while_a_drill_runs_and_the_header_says_so() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    start(&mut h);
+    h.ch('2');
+    assert_eq!(h.app.view, View::Main, "a pane key leaves the drill view");
+    assert_eq!(phase(&h), Some(Phase::Running), "the drill keeps running");
+    let screen = h.screen(160, 40);
+    assert!(
+        screen.lines().next().unwrap().contains("DRILL RUNNING"),
+        "{screen}"
+    );
+    h.advance_until(900.0, 10.0, |h| phase(h) != Some(Phase::Running))
+        .expect("the drill ends in the background");
+    assert_eq!(phase(&h), Some(Phase::Done));
+    h.ch('F');
+    assert_eq!(h.app.view, View::Drill);
+}

@@ -199,6 +199,22 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
             style.add_modifier(ratatui::style::Modifier::BOLD),
         ));
     }
+    if let Some(d) = &app.drill {
+        let word = match d.phase {
+            crate::ops::drill::Phase::Running => Some("DRILL RUNNING"),
+            crate::ops::drill::Phase::Done => Some("DRILL DONE: failback pending"),
+            crate::ops::drill::Phase::Failed => Some("DRILL FAILED"),
+            crate::ops::drill::Phase::RollingBack => Some("DRILL ROLLING BACK"),
+            crate::ops::drill::Phase::Finished => None,
+        };
+        if let Some(word) = word {
+            parts.push(sep());
+            parts.push(Span::styled(
+                word,
+                style.add_modifier(ratatui::style::Modifier::BOLD),
+            ));
+        }
+    }
     let api = app.api.last_minute;
     let by_service = if area.width >= 150 {
         let parts: Vec<String> = app
