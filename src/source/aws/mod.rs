@@ -298,27 +298,26 @@ impl AwsSource {
                 role: RegionRole::Dr,
             });
         }
+        let http = base.http_client().unwrap_or_else(pace::default_client);
         let clients = regions
             .into_iter()
             .map(|info| {
                 let region = aws_config::Region::new(info.name.clone());
                 let counter = CountCalls(calls.clone());
-                // Each service of each region is paced on its own.
+                // Each service of each region is paced on its own, over one shared client.
                 let paced = |service: &str| {
-                    base.http_client().map(|http| {
-                        let (rate, burst) = pace::limits(service);
-                        pace::PacedClient::shared(http, Arc::new(pace::Pacer::new(rate, burst)))
-                    })
+                    let (rate, burst) = pace::limits(service);
+                    pace::PacedClient::shared(http.clone(), Arc::new(pace::Pacer::new(rate, burst)))
                 };
                 macro_rules! client {
                     ($krate:ident, $service:literal) => {{
-                        let mut b = $krate::config::Builder::from(base)
-                            .region(region.clone())
-                            .interceptor(counter.clone());
-                        if let Some(http) = paced($service) {
-                            b = b.http_client(http);
-                        }
-                        $krate::Client::from_conf(b.build())
+                        $krate::Client::from_conf(
+                            $krate::config::Builder::from(base)
+                                .region(region.clone())
+                                .interceptor(counter.clone())
+                                .http_client(paced($service))
+                                .build(),
+                        )
                     }};
                 }
                 RegionClients {

@@ -27,6 +27,24 @@ pub fn limits(service: &str) -> (f64, u32) {
     }
 }
 
+/// The SDK's default HTTPS client (rustls with aws-lc, proxies from the environment), built
+/// here because a loaded SDK config does not carry one and pacing needs a client to wrap. All
+/// services share it, and its connection pool.
+pub fn default_client() -> SharedHttpClient {
+    use aws_smithy_http_client::{Builder, ConnectorBuilder, proxy::ProxyConfig, tls};
+    Builder::new().build_with_connector_fn(move |settings, runtime_components| {
+        let mut conn = ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ));
+        conn.set_connector_settings(settings.cloned());
+        if let Some(components) = runtime_components {
+            conn.set_sleep_impl(components.sleep_impl());
+        }
+        conn.set_proxy_config(Some(ProxyConfig::from_env()));
+        conn.build()
+    })
+}
+
 /// A token bucket as a theoretical arrival time.
 #[derive(Debug)]
 pub struct Pacer {
