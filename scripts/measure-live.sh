@@ -11,8 +11,9 @@ window=${2:-60}
 port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 .venv/bin/moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
 moto=$!
-coproc bridge { .venv/bin/python tests/support/cw_proxy.py "http://127.0.0.1:$port" 2>/dev/null; }
-trap 'kill $moto $bridge_PID 2>/dev/null || true' EXIT
+coproc bridge { exec .venv/bin/python tests/support/cw_proxy.py "http://127.0.0.1:$port" 2>/dev/null; }
+bridge_pid=$bridge_PID
+trap 'kill "$moto" "$bridge_pid" 2>/dev/null || true' EXIT
 read -r cw_port <&"${bridge[0]}"
 for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
 seed=$([ "$estate" = large ] && echo large || echo 000)
