@@ -93,13 +93,7 @@ fn main() -> ExitCode {
             }
             // The console draws at once and connects in the background; the one-shot commands
             // wait for the connection.
-            None if cli.command.is_none() => (
-                Arc::new(opsdash::source::aws::Connecting::new(
-                    aws_options(&cli.source, &config),
-                    std::time::Duration::from_secs(20),
-                )),
-                None,
-            ),
+            None if cli.command.is_none() => (Arc::new(connecting(&cli.source, &config)), None),
             None => (rt.block_on(connect_live(&cli.source, &config)), None),
         };
     match cli.command {
@@ -203,8 +197,7 @@ fn main() -> ExitCode {
     }
 }
 
-/// Connects to AWS with the aws cli's credential chain; on failure (no credentials, an expired
-/// SSO token, no region, no answer within 20 s) a source that reports the cause on every pane.
+/// How to connect: the flags, else the config's regions (else what the aws cli would use).
 fn aws_options(
     args: &opsdash::cli::SourceArgs,
     config: &Config,
@@ -222,46 +215,23 @@ fn aws_options(
     }
 }
 
+/// Connects to AWS with the aws cli's credential chain, waiting for the answer (at most 20 s);
+/// a failure gives a source whose every read reports it.
 async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<dyn Estate> {
-    use opsdash::model::{RegionInfo, RegionRole};
-    use opsdash::source::aws::{AwsSource, Unavailable};
-    let opts = aws_options(args, config);
-    let attempt = tokio::time::timeout(
+    let source = connecting(args, config);
+    let _ = source.get().await;
+    Arc::new(source)
+}
+
+/// Live AWS, connecting with the aws cli's credential chain in the background (at most 20 s).
+fn connecting(
+    args: &opsdash::cli::SourceArgs,
+    config: &Config,
+) -> opsdash::source::aws::Connecting {
+    opsdash::source::aws::Connecting::new(
+        aws_options(args, config),
         std::time::Duration::from_secs(20),
-        AwsSource::connect(&opts),
     )
-    .await;
-    let error = match attempt {
-        Ok(Ok(src)) => return Arc::new(src),
-        Ok(Err(e)) => e,
-        Err(_) => opsdash::source::SourceError::new(
-            opsdash::source::ErrorClass::Network,
-            "sts",
-            "GetCallerIdentity",
-            "Timeout",
-            "no answer from STS within 20 s",
-        ),
-    };
-    let primary = opts
-        .region
-        .clone()
-        .or_else(|| std::env::var("AWS_REGION").ok())
-        .unwrap_or_else(|| "no-region".into());
-    let mut regions = vec![RegionInfo {
-        name: primary,
-        role: RegionRole::Primary,
-    }];
-    if let Some(dr) = opts.dr_region {
-        regions.push(RegionInfo {
-            name: dr,
-            role: RegionRole::Dr,
-        });
-    }
-    Arc::new(Unavailable {
-        error,
-        regions,
-        profile: opts.profile,
-    })
 }
 
 /// The audit log's path; without `$XDG_STATE_HOME` and `$HOME`, the current directory.

@@ -632,100 +632,10 @@ impl EstateWriter for AwsSource {
     }
 }
 
-/// Stands in when connecting failed (no credentials, expired SSO token, no region): every read
-/// answers the connect error, so the console shows the cause and the fix instead of hanging.
-#[derive(Debug)]
-pub struct Unavailable {
-    pub error: SourceError,
-    pub regions: Vec<RegionInfo>,
-    pub profile: Option<String>,
-}
-
-impl Unavailable {
-    fn fail<T>(&self) -> Read<T> {
-        Read::err(self.error.clone(), 0)
-    }
-}
-
-#[async_trait]
-impl EstateReader for Unavailable {
-    fn info(&self) -> SourceInfo {
-        SourceInfo {
-            kind: SourceKind::Aws,
-            account: "no account".to_owned(),
-            profile: self.profile.clone(),
-            caller_arn: String::new(),
-            regions: self.regions.clone(),
-        }
-    }
-
-    fn now(&self) -> Timestamp {
-        Timestamp::now()
-    }
-
-    async fn targets(&self, _region: &str) -> Read<Vec<LoadBalancer>> {
-        self.fail()
-    }
-
-    async fn capacity(&self, _region: &str) -> Read<Capacity> {
-        self.fail()
-    }
-
-    async fn runs(&self, _region: &str) -> Read<Vec<Association>> {
-        self.fail()
-    }
-
-    async fn alarms(&self, _region: &str) -> Read<Vec<Alarm>> {
-        self.fail()
-    }
-
-    async fn timeline(&self, _region: &str, _after_seq: u64) -> Read<Vec<Event>> {
-        self.fail()
-    }
-
-    async fn task_definition(&self, _region: &str, _name: &str) -> Read<TaskDefinition> {
-        self.fail()
-    }
-}
-
-#[async_trait]
-impl EstateWriter for Unavailable {
-    async fn set_desired_capacity(&self, _: &str, _: &str, _: u32) -> Result<(), SourceError> {
-        Err(self.error.clone())
-    }
-
-    async fn update_service(&self, _: &str, _: ServiceUpdate) -> Result<(), SourceError> {
-        Err(self.error.clone())
-    }
-
-    async fn register_task_definition_with_image(
-        &self,
-        _: &str,
-        _: &str,
-        _: &str,
-        _: &str,
-    ) -> Result<String, SourceError> {
-        Err(self.error.clone())
-    }
-
-    async fn start_associations_once(&self, _: &str, _: &[String]) -> Result<(), SourceError> {
-        Err(self.error.clone())
-    }
-
-    async fn set_alarm_state(
-        &self,
-        _: &str,
-        _: &str,
-        _: AlarmState,
-        _: &str,
-    ) -> Result<(), SourceError> {
-        Err(self.error.clone())
-    }
-}
-
 /// Live AWS while it connects: the console draws at once and the panes say "loading" while
-/// credentials load and STS answers, in the background. Every read waits for the connection
-/// (or its failure, which every pane then shows with its fix).
+/// credentials load and STS answers, in the background. Every read waits for the connection;
+/// if it failed (no credentials, an expired SSO token, no region, no answer), every read answers
+/// that error, so the panes show the cause and the fix instead of hanging.
 pub struct Connecting {
     opts: AwsOptions,
     timeout: std::time::Duration,
