@@ -92,11 +92,7 @@ impl App {
                         confirm: Confirm::TypeName(spec.app.clone()),
                         warning: None,
                     };
-                    return Some(vec![Effect::RecordUnexecuted {
-                        plan: Box::new(plan),
-                        outcome: "refused",
-                        reason: format!("read-only mode ({})", self.read_only_why),
-                    }]);
+                    return Some(vec![self.refused(plan)]);
                 }
                 let pre = self.drill_preflight()?;
                 if !pre.ok() {
@@ -378,17 +374,7 @@ impl App {
             d.dr_healthy = h;
         }
         let waited = now.secs_since(Timestamp(d.step_started_ms));
-        let plan = Plan {
-            kind: OpKind::Drill,
-            account: d.account.clone(),
-            region: spec.dr.clone(),
-            target: format!("app/{}", spec.app),
-            summary: format!("drill {}: {}", spec.app, step.title()),
-            params: vec![("step".into(), format!("{step:?}"))],
-            steps: Vec::new(),
-            confirm: Confirm::Yes,
-            warning: None,
-        };
+        let plan = d.step_record(step);
         if healthy.is_some_and(|h| h >= d.needed_healthy) {
             let msg = format!(
                 "{} healthy in {} (needed {}) after {waited:.0} s",

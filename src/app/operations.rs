@@ -200,11 +200,7 @@ impl App {
                 confirm: Confirm::Yes,
                 warning: None,
             };
-            return vec![Effect::RecordUnexecuted {
-                plan: Box::new(plan),
-                outcome: "refused",
-                reason: format!("read-only mode ({})", self.read_only_why),
-            }];
+            return vec![self.refused(plan)];
         }
         let subject = match subject {
             Ok(s) => s,
@@ -267,6 +263,15 @@ impl App {
                 self.confirm(ops::plan_run_now(&scope, &id, &name));
                 vec![]
             }
+        }
+    }
+
+    /// The audit record of a plan refused because the console is read-only.
+    pub(super) fn refused(&self, plan: Plan) -> Effect {
+        Effect::RecordUnexecuted {
+            plan: Box::new(plan),
+            outcome: "refused",
+            reason: format!("read-only mode ({})", self.read_only_why),
         }
     }
 
@@ -459,11 +464,7 @@ impl App {
                 format!("read-only ({}): nothing was sent", self.read_only_why),
                 Severity::Warn,
             );
-            return vec![Effect::RecordUnexecuted {
-                plan: Box::new(plan),
-                outcome: "refused",
-                reason: format!("read-only mode ({})", self.read_only_why),
-            }];
+            return vec![self.refused(plan)];
         }
         let id = self.next_op;
         self.next_op += 1;

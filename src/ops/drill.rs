@@ -473,6 +473,16 @@ impl DrillState {
         }
     }
 
+    /// The audit record of a step that makes no call: waiting for, and verifying, the DR region.
+    pub fn step_record(&self, step: StepKind) -> Plan {
+        self.plan(
+            &self.spec.dr,
+            format!("drill {}: {}", self.spec.app, step.title()),
+            step,
+            Vec::new(),
+        )
+    }
+
     /// The API calls of a step (none for the waiting and verifying steps).
     pub fn step_plan(&self, step: StepKind) -> Option<Plan> {
         let s = &self.spec;
