@@ -28,6 +28,16 @@ fn service_desired(s: &Snapshot, region: usize) -> u32 {
     s.regions[region].ecs_services[0].desired
 }
 
+/// The DR region's app group, capacity-provider group and ECS service desired counts.
+fn dr_capacity(h: &Harness) -> (u32, u32, u32) {
+    let s = h.snapshot();
+    (
+        desired(&s, 1, ASG),
+        desired(&s, 1, CAP_ASG),
+        service_desired(&s, 1),
+    )
+}
+
 fn health_alarm(h: &Harness) -> AlarmState {
     h.snapshot().regions[0]
         .alarms
@@ -92,15 +102,7 @@ fn a_full_drill_then_failback() {
             "UpdateService ServiceUpdate { cluster: \"appCluster\", service: \"appService\", desired: Some(2), task_definition: None, force_new_deployment: false }".to_owned(),
         ]
     );
-    let s = h.snapshot();
-    assert_eq!(
-        (
-            desired(&s, 1, ASG),
-            desired(&s, 1, CAP_ASG),
-            service_desired(&s, 1)
-        ),
-        (2, 2, 2)
-    );
+    assert_eq!(dr_capacity(&h), (2, 2, 2));
     let on_disk = drill::load(&drill_file(&h))
         .unwrap()
         .expect("state written");
@@ -133,15 +135,7 @@ fn a_full_drill_then_failback() {
     h.type_str("bookstore");
     h.key(KeyCode::Enter);
     assert_eq!(phase(&h), Some(Phase::Finished));
-    let s = h.snapshot();
-    assert_eq!(
-        (
-            desired(&s, 1, ASG),
-            desired(&s, 1, CAP_ASG),
-            service_desired(&s, 1)
-        ),
-        (1, 1, 1)
-    );
+    assert_eq!(dr_capacity(&h), (1, 1, 1));
     assert_eq!(health_alarm(&h), AlarmState::Ok);
     assert!(!drill_file(&h).exists(), "nothing left to resume");
     let steps: Vec<String> = h
@@ -211,15 +205,7 @@ fn abort_while_waiting_restores_only_the_capacity() {
         !writes.iter().any(|w| w.starts_with("SetAlarmState")),
         "{writes:?}"
     );
-    let s = h.snapshot();
-    assert_eq!(
-        (
-            desired(&s, 1, ASG),
-            desired(&s, 1, CAP_ASG),
-            service_desired(&s, 1)
-        ),
-        (1, 1, 1)
-    );
+    assert_eq!(dr_capacity(&h), (1, 1, 1));
 }
 
 #[test]

@@ -263,14 +263,8 @@ fn bad_image_deploy_raises_the_alarm_the_banner_offers_roll_back_and_it_recovers
     );
     h.ch('y');
     assert_eq!(h.write_count(), 3);
-    h.advance_until(1200.0, 10.0, |h| {
-        let s = h.snapshot();
-        let svc = &s.regions[0].ecs_services[0];
-        svc.deployments.len() == 1
-            && svc.deployments[0].rollout_state == "COMPLETED"
-            && svc.running == 2
-    })
-    .expect("the roll back completes");
+    h.advance_until(1200.0, 10.0, |h| h.rollout_settled(2))
+        .expect("the roll back completes");
     assert_eq!(
         h.snapshot().regions[0].ecs_services[0].task_definition,
         "appTaskDefinition:7"

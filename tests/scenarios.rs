@@ -182,14 +182,8 @@ fn bad_image_fails_health_checks_raises_5xx_and_the_alarm() {
     );
     // Clearing faults rolls the service back; the rollout completes and the alarm returns to OK.
     h.inject(&Fault::ClearAll);
-    h.advance_until(1200.0, 10.0, |h| {
-        let s = h.snapshot();
-        let svc = &s.regions[0].ecs_services[0];
-        svc.deployments.len() == 1
-            && svc.deployments[0].rollout_state == "COMPLETED"
-            && svc.running == 2
-    })
-    .expect("roll back completes");
+    h.advance_until(1200.0, 10.0, |h| h.rollout_settled(2))
+        .expect("roll back completes");
     h.advance_until(600.0, 30.0, |h| {
         alarm_state(&h.snapshot(), 0, "bookstore-alb-5xx") == AlarmState::Ok
     })

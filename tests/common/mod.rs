@@ -322,6 +322,16 @@ impl Harness {
         self.writes.lock().unwrap().len()
     }
 
+    /// Whether the primary region's first ECS service has one deployment, completed, running
+    /// `running` tasks.
+    pub fn rollout_settled(&self, running: u32) -> bool {
+        let s = self.snapshot();
+        let svc = &s.regions[0].ecs_services[0];
+        svc.deployments.len() == 1
+            && svc.deployments[0].rollout_state == "COMPLETED"
+            && svc.running == running
+    }
+
     pub fn primary(&self) -> String {
         self.sim.info().regions[0].name.clone()
     }
