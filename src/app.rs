@@ -19,7 +19,7 @@ use std::collections::{HashMap, VecDeque};
 mod drill;
 mod operations;
 
-pub use drill::DrillAction;
+pub use drill::{DrillAction, FoundDrill};
 pub use operations::{RollbackOffer, RunningOp};
 
 /// Timeline events the console keeps (all regions).
@@ -131,6 +131,17 @@ pub enum Payload {
 }
 
 impl Payload {
+    /// A failed read of `pane`.
+    pub fn failed(pane: Pane, e: SourceError) -> Payload {
+        match pane {
+            Pane::Targets => Payload::Targets(Read::err(e, 0)),
+            Pane::Capacity => Payload::Capacity(Read::err(e, 0)),
+            Pane::Runs => Payload::Runs(Read::err(e, 0)),
+            Pane::Alarms => Payload::Alarms(Read::err(e, 0)),
+            Pane::Timeline => Payload::Timeline(Read::err(e, 0)),
+        }
+    }
+
     pub fn stats(&self) -> CallStats {
         match self {
             Payload::Targets(r) => r.stats,
@@ -191,6 +202,12 @@ pub enum Msg {
     },
     /// The source's request counts by (service, operation), sampled at a wall-clock time.
     Calls(Timestamp, CallCounts),
+    /// Text pasted into the terminal (bracketed paste): never keys.
+    Paste(String),
+    /// What the source says of itself changed (live AWS connected, or failed to).
+    Info(SourceInfo),
+    /// The drill's state was written to disk, or why not ([`Effect::SaveDrill`]).
+    DrillSaved(Result<(), String>),
 }
 
 /// What the runtime must do after an update.
@@ -325,31 +342,51 @@ pub struct PaneState {
     pub offset: usize,
     pub filter: String,
     pub rows: Vec<Row>,
+    /// The identity of the selected item (`App::row_id`): the selection follows it when the
+    /// rows are rebuilt from new data, whatever moved around it.
+    pub selected_id: Option<String>,
 }
 
-/// API calls in the last full minute (source clock), for the header.
+/// API calls in the last 60 seconds (source clock), for the header: a moving window, so an
+/// error shows at once and leaves a minute later.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApiHealth {
-    minute: i64,
-    current: CallStats,
+    /// Per second: the calls of the reads that ended in it (at most 61 kept).
+    seconds: VecDeque<(i64, CallStats)>,
     pub last_minute: CallStats,
 }
 
 impl ApiHealth {
     fn record(&mut self, at: Timestamp, s: CallStats) {
-        let m = at.secs().div_euclid(60);
-        if m != self.minute {
-            self.last_minute = if m == self.minute + 1 {
-                self.current
-            } else {
-                CallStats::default()
-            };
-            self.current = CallStats::default();
-            self.minute = m;
+        let sec = at.secs();
+        if let Some((_, c)) = self.seconds.iter_mut().find(|(t, _)| *t == sec) {
+            c.calls += s.calls;
+            c.throttles += s.throttles;
+            c.errors += s.errors;
+        } else {
+            let pos = self.seconds.partition_point(|(t, _)| *t < sec);
+            self.seconds.insert(pos, (sec, s));
         }
-        self.current.calls += s.calls;
-        self.current.throttles += s.throttles;
-        self.current.errors += s.errors;
+        let newest = self.seconds.back().map_or(sec, |(t, _)| *t);
+        self.roll(newest);
+    }
+
+    /// Forgets what is older than a minute before `now_sec`.
+    fn roll(&mut self, now_sec: i64) {
+        while self
+            .seconds
+            .front()
+            .is_some_and(|(t, _)| *t <= now_sec - 60)
+        {
+            self.seconds.pop_front();
+        }
+        let mut sum = CallStats::default();
+        for (_, c) in &self.seconds {
+            sum.calls += c.calls;
+            sum.throttles += c.throttles;
+            sum.errors += c.errors;
+        }
+        self.last_minute = sum;
     }
 }
 
@@ -406,9 +443,12 @@ impl ApiRates {
     }
 }
 
-/// Which resources the configured apps select; an empty list selects everything of its kind.
+/// Which resources the configured apps select: what their patterns name (nothing of a kind none
+/// of them names); without any app config, everything.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Selector {
+    /// Without any `[[app]]`, everything is selected.
+    configured: bool,
     load_balancers: Vec<String>,
     asgs: Vec<String>,
     services: Vec<String>,
@@ -418,7 +458,10 @@ pub struct Selector {
 
 impl Selector {
     pub fn new(apps: &[AppConfig]) -> Self {
-        let mut s = Selector::default();
+        let mut s = Selector {
+            configured: !apps.is_empty(),
+            ..Selector::default()
+        };
         for a in apps {
             s.load_balancers.extend(a.load_balancers.iter().cloned());
             s.asgs.extend(a.auto_scaling_groups.iter().cloned());
@@ -429,8 +472,10 @@ impl Selector {
         s
     }
 
-    fn keep(patterns: &[String], name: &str) -> bool {
-        patterns.is_empty() || patterns.iter().any(|p| glob_match(p, name))
+    /// Whether a kind's patterns select `name`. With apps configured, a kind that no app names
+    /// selects nothing of that kind; without any app config, everything is shown.
+    fn keep(&self, patterns: &[String], name: &str) -> bool {
+        !self.configured || patterns.iter().any(|p| glob_match(p, name))
     }
 }
 
@@ -491,6 +536,18 @@ pub struct App {
     drill_op: Option<u64>,
     /// Roll back once the call in flight ends.
     drill_abort: bool,
+    /// A drill step's plan waiting for its state to be on disk ([`Msg::DrillSaved`]).
+    drill_unsaved: Option<Plan>,
+    /// A drill found on disk at start, offered once the connection says whose account this is.
+    drill_found: Option<drill::FoundDrill>,
+    /// Why no new drill can start here (an unsettled or refused drill file), if so.
+    pub drill_blocked: Option<String>,
+    /// Another console that drives the drill shown (`opsdash pid N on HOST`).
+    pub drill_elsewhere: Option<String>,
+    /// The drill state file, for messages.
+    pub drill_file: String,
+    /// Revisions this console rolled back from: never offered as a roll-back target again.
+    left_revisions: VecDeque<String>,
 }
 
 impl App {
@@ -534,6 +591,12 @@ impl App {
             drill_choice: 0,
             drill_op: None,
             drill_abort: false,
+            drill_unsaved: None,
+            drill_found: None,
+            drill_blocked: None,
+            drill_elsewhere: None,
+            drill_file: "drill.json".into(),
+            left_revisions: VecDeque::new(),
         }
     }
 
@@ -580,7 +643,11 @@ impl App {
         };
         self.dirty |= visible;
         match msg {
-            Msg::Key(k) => self.on_key(k),
+            Msg::Key(k) => {
+                let effects = self.on_key(k);
+                self.remember_selection();
+                effects
+            }
             Msg::Resize(w, h) => {
                 self.size = (w, h);
                 self.clamp_all();
@@ -588,6 +655,7 @@ impl App {
             }
             Msg::Tick(now) => {
                 self.now = self.now.max(now);
+                self.api.roll(self.now.secs());
                 let expiry = STATUS_SECS * self.time_scale.max(1.0);
                 if self.status.is_some() && self.now.secs_since(self.status_at) > expiry {
                     self.status = None;
@@ -630,6 +698,18 @@ impl App {
                 self.rates.record(at, counts);
                 vec![]
             }
+            Msg::Paste(text) => self.on_paste(&text),
+            Msg::DrillSaved(r) => self.on_drill_saved(&r),
+            Msg::Info(info) => {
+                let effects = if info.regions == self.info.regions {
+                    self.info = info;
+                    vec![]
+                } else {
+                    self.update(Msg::Reset(info))
+                };
+                self.settle_found_drill();
+                effects
+            }
             Msg::Reset(info) => {
                 self.info = info;
                 self.data.clear();
@@ -654,7 +734,7 @@ impl App {
         match payload {
             Payload::Targets(r) => {
                 let res = r.result.map(|mut lbs| {
-                    lbs.retain(|l| Selector::keep(&sel.load_balancers, &l.name));
+                    lbs.retain(|l| sel.keep(&sel.load_balancers, &l.name));
                     lbs
                 });
                 d.targets.apply(res, at);
@@ -662,24 +742,23 @@ impl App {
             Payload::Capacity(r) => {
                 let res = r.result.map(|mut c| {
                     c.auto_scaling_groups
-                        .retain(|g| Selector::keep(&sel.asgs, &g.name));
-                    c.ecs_services.retain(|s| {
-                        Selector::keep(&sel.services, &format!("{}/{}", s.cluster, s.name))
-                    });
+                        .retain(|g| sel.keep(&sel.asgs, &g.name));
+                    c.ecs_services
+                        .retain(|s| sel.keep(&sel.services, &format!("{}/{}", s.cluster, s.name)));
                     c
                 });
                 d.capacity.apply(res, at);
             }
             Payload::Runs(r) => {
                 let res = r.result.map(|mut a| {
-                    a.retain(|x| Selector::keep(&sel.associations, &x.name));
+                    a.retain(|x| sel.keep(&sel.associations, &x.name));
                     a
                 });
                 d.runs.apply(res, at);
             }
             Payload::Alarms(r) => {
                 let res = r.result.map(|mut a| {
-                    a.retain(|x| Selector::keep(&sel.alarms, &x.name));
+                    a.retain(|x| sel.keep(&sel.alarms, &x.name));
                     // ALARM first, then INSUFFICIENT_DATA, then OK; by name within a state.
                     a.sort_by(|x, y| x.state.cmp(&y.state).then_with(|| x.name.cmp(&y.name)));
                     a
@@ -723,22 +802,82 @@ impl App {
         self.rebuild_rows();
     }
 
-    /// Recomputes every pane's rows from the data and the filters, keeping selections on the
-    /// same item where it still exists.
+    /// Recomputes every pane's rows from the data and the filters, keeping each selection on the
+    /// same item (by identity) where it still exists.
     pub fn rebuild_rows(&mut self) {
         for p in Pane::ALL {
-            let key = self.row_key(p, self.panes[p.index()].selected);
             let rows = self.compute_rows(p);
-            let ps = &mut self.panes[p.index()];
-            ps.rows = rows;
-            if let Some(key) = key
+            self.panes[p.index()].rows = rows;
+            if let Some(id) = self.panes[p.index()].selected_id.clone()
                 && let Some(i) = (0..self.panes[p.index()].rows.len())
-                    .find(|&i| self.row_key(p, i).as_deref() == Some(key.as_str()))
+                    .find(|&i| self.row_id(p, i).as_deref() == Some(id.as_str()))
             {
                 self.panes[p.index()].selected = i;
             }
         }
         self.clamp_all();
+        self.remember_selection();
+    }
+
+    /// Notes the identity of every pane's selected item (after keys moved a selection).
+    fn remember_selection(&mut self) {
+        for p in Pane::ALL {
+            let id = self.row_id(p, self.panes[p.index()].selected);
+            self.panes[p.index()].selected_id = id;
+        }
+    }
+
+    /// A row's identity, stable across refreshes: what it is, not how it looks (an alarm's
+    /// identity does not change with its state, an event's with the events around it).
+    fn row_id(&self, p: Pane, i: usize) -> Option<String> {
+        let row = *self.panes[p.index()].rows.get(i)?;
+        let d = self.current()?;
+        let lbs = d.targets.value.as_deref().unwrap_or_default();
+        let cap = d.capacity.value.as_ref();
+        match row {
+            Row::Lb(l) => lbs.get(l).map(|x| format!("lb {}", x.arn)),
+            Row::Tg(l, g) => lbs
+                .get(l)?
+                .target_groups
+                .get(g)
+                .map(|g| format!("tg {}", g.arn)),
+            Row::Target(l, g, t) => {
+                let g = lbs.get(l)?.target_groups.get(g)?;
+                g.targets
+                    .get(t)
+                    .map(|t| format!("target {} {} {}", g.arn, t.id, t.port))
+            }
+            Row::Asg(a) => cap?
+                .auto_scaling_groups
+                .get(a)
+                .map(|g| format!("asg {}", g.name)),
+            Row::Service(x) => cap?
+                .ecs_services
+                .get(x)
+                .map(|x| format!("ecs {}/{}", x.cluster, x.name)),
+            Row::Deployment(x, k) => {
+                let x = cap?.ecs_services.get(x)?;
+                x.deployments
+                    .get(k)
+                    .map(|d| format!("deployment {}/{} {}", x.cluster, x.name, d.id))
+            }
+            Row::Association(a) => d
+                .runs
+                .value
+                .as_ref()?
+                .get(a)
+                .map(|a| format!("ssm {}", a.id)),
+            Row::Alarm(a) => d
+                .alarms
+                .value
+                .as_ref()?
+                .get(a)
+                .map(|a| format!("alarm {}", a.name)),
+            Row::Event(e) => self
+                .timeline
+                .get(e)
+                .map(|e| format!("event {} {} {}", e.region, e.seq, e.at.0)),
+        }
     }
 
     fn clamp_all(&mut self) {
@@ -749,13 +888,7 @@ impl App {
         }
     }
 
-    /// A stable identity of a row, for keeping the selection across refreshes.
-    fn row_key(&self, p: Pane, i: usize) -> Option<String> {
-        let row = *self.panes[p.index()].rows.get(i)?;
-        Some(self.row_text(row))
-    }
-
-    /// The searchable text of a row (also its identity).
+    /// The searchable text of a row.
     pub fn row_text(&self, row: Row) -> String {
         let Some(d) = self.current() else {
             return String::new();
@@ -1183,6 +1316,7 @@ impl App {
             _ => return vec![],
         }
         self.panes[self.focus.index()].selected = 0;
+        self.panes[self.focus.index()].selected_id = None;
         self.rebuild_rows();
         vec![]
     }
@@ -1377,6 +1511,32 @@ impl App {
             Pane::Timeline => d.timeline_at,
         }?;
         Some(self.now.secs_since(at).max(0.0))
+    }
+
+    /// A credential or connection problem that every read of live AWS reports (no credentials,
+    /// expired ones, STS unreachable), if any: the screen shows it in full, with its fix.
+    pub fn connection_problem(&self) -> Option<&SourceError> {
+        self.info
+            .regions
+            .iter()
+            .filter_map(|r| self.data.get(&r.name))
+            .flat_map(|d| {
+                [
+                    d.targets.error.as_ref(),
+                    d.capacity.error.as_ref(),
+                    d.runs.error.as_ref(),
+                    d.alarms.error.as_ref(),
+                    d.timeline_error.as_ref(),
+                ]
+            })
+            .flatten()
+            .find(|e| {
+                matches!(
+                    e.class,
+                    crate::source::ErrorClass::NoCredentials
+                        | crate::source::ErrorClass::ExpiredCredentials
+                ) || e.operation == "GetCallerIdentity"
+            })
     }
 
     /// The error of a pane's last fetch, if it failed.

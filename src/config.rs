@@ -82,7 +82,8 @@ impl Default for Refresh {
 #[serde(deny_unknown_fields)]
 pub struct Failover {
     pub primary: String,
-    pub dr: String,
+    /// Spanned: an error about it names its line.
+    pub dr: Spanned<String>,
     pub health_alarm: String,
     #[serde(default = "hundred")]
     pub dr_capacity_percent: u32,
@@ -242,6 +243,21 @@ impl Config {
                 ));
             }
         }
+        for app in &file.app {
+            if let Some(f) = &app.failover
+                && f.dr.get_ref() == &f.primary
+            {
+                return Err(FileError::at(
+                    path,
+                    text,
+                    Some(f.dr.span()),
+                    format!(
+                        "app {}: failover dr is the primary region ({}); name the standby region",
+                        app.name, f.primary
+                    ),
+                ));
+            }
+        }
         let theme_origin = file.theme.as_ref().map(|t| {
             let e = FileError::at(path, text, Some(t.span()), String::new());
             (path.to_owned(), e.line, e.column)
@@ -328,7 +344,10 @@ refresh = "f5"
 "#;
         let c = Config::parse(Path::new("c.toml"), text).unwrap();
         assert!(c.read_only);
-        assert_eq!(c.apps[0].failover.as_ref().unwrap().dr, "us-west-2");
+        assert_eq!(
+            c.apps[0].failover.as_ref().unwrap().dr.get_ref(),
+            "us-west-2"
+        );
         assert_eq!(c.refresh.timeline, 5);
         assert_eq!(
             c.keymap.action(&Key::parse("f5").unwrap()),

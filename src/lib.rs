@@ -10,5 +10,6 @@ pub mod poller;
 pub mod report;
 pub mod runtime;
 pub mod source;
+pub mod state;
 pub mod theme;
 pub mod ui;

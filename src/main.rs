@@ -74,6 +74,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    let started = std::time::Instant::now();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -96,9 +97,11 @@ fn main() -> ExitCode {
             None if cli.command.is_none() => (Arc::new(connecting(&cli.source, &config)), None),
             None => (rt.block_on(connect_live(&cli.source, &config)), None),
         };
+    // `snapshot` and `check` answer within ONE_SHOT_SECS, connection included, whatever the network.
+    let left = std::time::Duration::from_secs(ONE_SHOT_SECS).saturating_sub(started.elapsed());
     match cli.command {
         Some(Command::Snapshot { json }) => {
-            let snap = rt.block_on(poller::snapshot(&*source));
+            let snap = rt.block_on(poller::snapshot(&*source, left));
             if json {
                 match serde_json::to_string_pretty(&snap) {
                     Ok(s) => println!("{s}"),
@@ -110,7 +113,7 @@ fn main() -> ExitCode {
             ExitCode::from(u8::from(!snap.errors.is_empty()))
         }
         Some(Command::Check) => {
-            let snap = rt.block_on(poller::snapshot(&*source));
+            let snap = rt.block_on(poller::snapshot(&*source, left));
             let (status, line) = report::check(&snap);
             println!("{line}");
             ExitCode::from(status as u8)
@@ -163,7 +166,7 @@ fn main() -> ExitCode {
             let info = source.info();
             let executor = Arc::new(Executor::new(
                 source.clone(),
-                AuditLog::new(audit_path()),
+                AuditLog::at_default(),
                 app.read_only,
                 Operator::from_env(&info.caller_arn, info.profile.clone(), info.kind),
             ));
@@ -176,15 +179,21 @@ fn main() -> ExitCode {
                 app.drill_specs
                     .push(opsdash::ops::drill::DrillSpec::warm_standby_demo());
             }
-            match opsdash::ops::drill::load(&executor.drill_path()) {
-                Ok(Some(state)) if state.account == info.account => app.offer_drill(state),
-                Ok(Some(state)) => eprintln!(
-                    "opsdash: a drill of account {} is recorded in {}; not this account, left alone",
-                    state.account,
-                    executor.drill_path().display()
-                ),
-                Ok(None) => {}
-                Err(e) => return fail(format!("cannot read the drill state: {e}")),
+            if let Ok(path) = executor.drill_path() {
+                use opsdash::app::FoundDrill;
+                use opsdash::ops::drill;
+                path.display().to_string().clone_into(&mut app.drill_file);
+                let found = match drill::load(&path) {
+                    Ok(Some(state)) => Some(match drill::other_holder(&path) {
+                        Some(h) => FoundDrill::Elsewhere(Box::new(state), h.describe()),
+                        None => FoundDrill::State(Box::new(state)),
+                    }),
+                    Ok(None) => None,
+                    Err(e) => Some(FoundDrill::Unreadable(e.to_string())),
+                };
+                if let Some(f) = found {
+                    app.found_drill(f);
+                }
             }
             match rt.block_on(runtime::run(app, source, executor, demo, refresh)) {
                 Ok(()) => ExitCode::SUCCESS,
@@ -215,6 +224,9 @@ fn aws_options(
     }
 }
 
+/// How long `snapshot` and `check` may take in all.
+const ONE_SHOT_SECS: u64 = 30;
+
 /// Connects to AWS with the aws cli's credential chain, waiting for the answer (at most 20 s);
 /// a failure gives a source whose every read reports it.
 async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<dyn Estate> {
@@ -234,18 +246,13 @@ fn connecting(
     )
 }
 
-/// The audit log's path; without `$XDG_STATE_HOME` and `$HOME`, the current directory.
-fn audit_path() -> std::path::PathBuf {
-    audit::default_path().unwrap_or_else(|| "opsdash-audit.jsonl".into())
-}
-
 /// `opsdash audit [--since DURATION]`.
 fn print_audit(since: Option<&str>) -> ExitCode {
     let since = match since.map(audit::parse_duration).transpose() {
         Ok(s) => s.map(|secs| Timestamp::now().plus_secs(-secs)),
         Err(e) => return fail(e),
     };
-    let log = AuditLog::new(audit_path());
+    let log = AuditLog::at_default();
     match log.read() {
         Ok(records) => {
             print!("{}", audit::format_log(&records, since));

@@ -45,8 +45,10 @@ pub async fn poll_all(source: &dyn EstateReader, after_seq: impl Fn(&str) -> u64
     out
 }
 
-/// One full poll as a `snapshot --json` document.
-pub async fn snapshot(source: &dyn EstateReader) -> Snapshot {
+/// One full poll as a `snapshot --json` document, within `deadline`: a read that has not answered
+/// by then is reported as a `Timeout` error, so `snapshot` and `check` never hang.
+pub async fn snapshot(source: &dyn EstateReader, deadline: Duration) -> Snapshot {
+    let until = tokio::time::Instant::now() + deadline;
     let info = source.info();
     let mut regions = Vec::new();
     let mut errors = Vec::new();
@@ -60,24 +62,43 @@ pub async fn snapshot(source: &dyn EstateReader) -> Snapshot {
             associations: Vec::new(),
             alarms: Vec::new(),
         };
-        match source.targets(&r.name).await.result {
-            Ok(v) => rs.load_balancers = v,
-            Err(e) => errors.push(e.record(&r.name)),
-        }
-        match source.capacity(&r.name).await.result {
-            Ok(c) => {
-                rs.auto_scaling_groups = c.auto_scaling_groups;
-                rs.ecs_services = c.ecs_services;
+        let within = |pane: Pane| {
+            let left = until.saturating_duration_since(tokio::time::Instant::now());
+            fetch_within(source, &r.name, pane, 0, left)
+        };
+        // The panes of a region are read side by side, under one deadline.
+        let (targets, capacity, runs, alarms) = tokio::join!(
+            within(Pane::Targets),
+            within(Pane::Capacity),
+            within(Pane::Runs),
+            within(Pane::Alarms)
+        );
+        for msg in [targets, capacity, runs, alarms] {
+            let Msg::Data { payload, .. } = msg else {
+                continue;
+            };
+            match payload {
+                Payload::Targets(read) => match read.result {
+                    Ok(v) => rs.load_balancers = v,
+                    Err(e) => errors.push(e.record(&r.name)),
+                },
+                Payload::Capacity(read) => match read.result {
+                    Ok(c) => {
+                        rs.auto_scaling_groups = c.auto_scaling_groups;
+                        rs.ecs_services = c.ecs_services;
+                    }
+                    Err(e) => errors.push(e.record(&r.name)),
+                },
+                Payload::Runs(read) => match read.result {
+                    Ok(v) => rs.associations = v,
+                    Err(e) => errors.push(e.record(&r.name)),
+                },
+                Payload::Alarms(read) => match read.result {
+                    Ok(v) => rs.alarms = v,
+                    Err(e) => errors.push(e.record(&r.name)),
+                },
+                Payload::Timeline(_) => {}
             }
-            Err(e) => errors.push(e.record(&r.name)),
-        }
-        match source.runs(&r.name).await.result {
-            Ok(v) => rs.associations = v,
-            Err(e) => errors.push(e.record(&r.name)),
-        }
-        match source.alarms(&r.name).await.result {
-            Ok(v) => rs.alarms = v,
-            Err(e) => errors.push(e.record(&r.name)),
         }
         regions.push(rs);
     }
@@ -99,12 +120,49 @@ fn interval(refresh: &Refresh, pane: Pane) -> u64 {
     }
 }
 
-/// The delay before the next poll: the pane's interval, doubled per consecutive throttle up to
-/// five minutes, with ±20 % jitter so pollers do not retry in step.
+/// The delay before the next poll: the pane's interval, doubled while the service throttles (not
+/// more: once throttling stops the pane is current again within about two intervals; the
+/// per-service pacer is what keeps the request rate down), with ±20 % jitter so pollers do not
+/// retry in step.
 pub fn backoff(base: Duration, throttles: u32, jitter: f64) -> Duration {
-    let factor = 2f64.powi(throttles.min(6) as i32);
-    let secs = (base.as_secs_f64() * factor).min(300.0);
+    let factor = if throttles > 0 { 2.0 } else { 1.0 };
+    let secs = base.as_secs_f64() * factor;
     Duration::from_secs_f64(secs * (0.8 + 0.4 * jitter.clamp(0.0, 1.0)))
+}
+
+/// The longest one pane's read may take, whatever its calls do: past it the pane reports
+/// `Timeout` and the poller carries on (every SDK call has its own, shorter limits too).
+pub const READ_DEADLINE: Duration = Duration::from_secs(45);
+
+/// [`fetch`] within [`READ_DEADLINE`].
+pub async fn fetch_within(
+    source: &dyn EstateReader,
+    region: &str,
+    pane: Pane,
+    after_seq: u64,
+    deadline: Duration,
+) -> Msg {
+    match tokio::time::timeout(deadline, fetch(source, region, pane, after_seq)).await {
+        Ok(m) => m,
+        Err(_) => Msg::Data {
+            region: region.to_owned(),
+            at: source.now(),
+            payload: Payload::failed(pane, timed_out(deadline)),
+        },
+    }
+}
+
+/// The error of a read that ran past its deadline.
+pub fn timed_out(deadline: Duration) -> crate::source::SourceError {
+    let mut e = crate::source::SourceError::new(
+        crate::source::ErrorClass::Network,
+        "opsdash",
+        "Read",
+        "Timeout",
+        format!("no answer within {} s", deadline.as_secs()),
+    );
+    e.hint = Some("no answer from the endpoint: check the network or AWS_ENDPOINT_URL".into());
+    e
 }
 
 /// Starts one task per region and pane. Tasks end when the message channel closes.
@@ -131,7 +189,8 @@ pub fn spawn(
                 loop {
                     let paused = control.borrow().paused;
                     if !paused {
-                        let msg = fetch(&*source, &region, pane, last_seq).await;
+                        let msg =
+                            fetch_within(&*source, &region, pane, last_seq, READ_DEADLINE).await;
                         if let Msg::Data { payload, .. } = &msg {
                             throttles = if payload.stats().throttles > 0 {
                                 throttles + 1
@@ -181,8 +240,10 @@ mod tests {
     fn backoff_doubles_with_jitter_and_caps() {
         let base = Duration::from_secs(5);
         assert_eq!(backoff(base, 0, 0.5), Duration::from_secs(5));
-        assert_eq!(backoff(base, 2, 0.5), Duration::from_secs(20));
-        assert!(backoff(base, 20, 1.0) <= Duration::from_secs(360));
+        assert_eq!(backoff(base, 1, 0.5), Duration::from_secs(10));
+        // However long a service throttled, the pane polls again within about two intervals.
+        assert_eq!(backoff(base, 20, 0.5), Duration::from_secs(10));
+        assert!(backoff(base, 20, 1.0) <= Duration::from_secs(12));
         assert!(backoff(base, 0, 0.0) < backoff(base, 0, 1.0));
     }
 }

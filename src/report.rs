@@ -25,6 +25,11 @@ impl CheckStatus {
 
 /// The check's verdict and its one summary line.
 pub fn check(s: &Snapshot) -> (CheckStatus, String) {
+    let (status, line) = check_line(s);
+    (status, crate::state::printable(&line).into_owned())
+}
+
+fn check_line(s: &Snapshot) -> (CheckStatus, String) {
     let reads = s.regions.len() * 4;
     if s.regions.is_empty() || s.errors.len() >= reads {
         let why = s.errors.first().map_or_else(
@@ -217,12 +222,27 @@ pub fn snapshot_text(s: &Snapshot) -> String {
             );
         }
     }
+    // One line per distinct error (a connection failure fails every read the same way), with
+    // its fix.
+    let mut seen: Vec<(&str, &str, &str)> = Vec::new();
     for e in &s.errors {
-        let _ = writeln!(
+        let key = (e.region.as_str(), e.code.as_str(), e.message.as_str());
+        if seen.contains(&key) {
+            continue;
+        }
+        seen.push(key);
+        let _ = write!(
             o,
             "error: {} {} {}:{}: {}",
             e.region, e.code, e.service, e.operation, e.message
         );
+        match &e.hint {
+            Some(h) => {
+                let _ = writeln!(o, " - {h}");
+            }
+            None => o.push('\n'),
+        }
     }
-    o
+    // Text from AWS goes to a terminal: no escape sequence in it may act.
+    crate::state::printable_lines(&o)
 }

@@ -7,12 +7,14 @@ use crate::model::Severity;
 use crate::ops::Executor;
 use crate::poller::{self, Control};
 use crate::source::sim::{Sim, SimSource};
-use crate::source::{Estate, EstateReader};
+use crate::source::{Connection, Estate, EstateReader};
 use crate::ui;
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{self, Event, KeyEventKind};
+use ratatui::crossterm::event::{
+    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
+};
 use ratatui::crossterm::terminal::{
     BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
     LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -30,6 +32,7 @@ pub fn restore_terminal() {
     let _ = execute!(
         out,
         EndSynchronizedUpdate,
+        DisableBracketedPaste,
         LeaveAlternateScreen,
         cursor::Show
     );
@@ -77,9 +80,12 @@ pub async fn run(
     let mut stdout = io::stdout();
     // Clear with crossterm directly: `Terminal::clear` asks the terminal for the cursor position,
     // a round trip that costs start-up time and hangs on terminals that never answer.
+    // Bracketed paste: a paste arrives as one text, never as keys (a pasted line break must not
+    // confirm anything).
     execute!(
         stdout,
         EnterAlternateScreen,
+        EnableBracketedPaste,
         cursor::Hide,
         Clear(ClearType::All)
     )?;
@@ -95,10 +101,12 @@ pub async fn run(
     let mut pollers = poller::spawn(&source, refresh, &tx, &control_rx);
     if let Some(d) = &demo {
         spawn_demo_clock(d.source.clone(), d.speed, tx.clone());
+    } else {
+        spawn_wall_clock(source.clone(), tx.clone());
     }
     spawn_call_sampler(source.clone(), tx.clone());
 
-    let mut settled = !app.info.account.starts_with("connecting");
+    let mut settled = app.info.connection == Connection::Connected;
     let mut last: Option<Buffer> = None;
     draw_if_changed(&mut terminal, &app, &mut last)?;
     app.dirty = false;
@@ -113,10 +121,11 @@ pub async fn run(
                 Effect::Quit => app.quit = true,
                 Effect::RefreshAll => control_tx.send_modify(|c| c.refresh += 1),
                 Effect::SetPaused(p) => control_tx.send_modify(|c| c.paused = p),
+                // In order, before anything after it: a step's call waits for its saved state.
+                Effect::SaveDrill(_) => op_effect(&*source, &executor, e, &tx).await,
                 Effect::FetchTaskDefinition { .. }
                 | Effect::Execute { .. }
-                | Effect::RecordUnexecuted { .. }
-                | Effect::SaveDrill(_) => {
+                | Effect::RecordUnexecuted { .. } => {
                     let (source, executor, tx) = (source.clone(), executor.clone(), tx.clone());
                     tokio::spawn(async move { op_effect(&*source, &executor, e, &tx).await });
                 }
@@ -142,23 +151,23 @@ pub async fn run(
         if app.quit {
             break;
         }
-        // Live AWS connects in the background: take the account, caller and regions it found.
+        // Live AWS connects in the background (and again after a failure): take the account,
+        // caller and regions it found.
         if !settled {
             let info = source.info();
             if info != app.info {
                 executor.set_caller(&info.caller_arn, info.profile.clone());
-                if info.regions == app.info.regions {
-                    app.info = info;
-                    app.dirty = true;
-                } else {
-                    app.update(Msg::Reset(info));
+                let moved = info.regions != app.info.regions;
+                // Its only effect, a Reset's refresh, is moot: the pollers restart below.
+                app.update(Msg::Info(info));
+                if moved {
                     for h in pollers.drain(..) {
                         h.abort();
                     }
                     pollers = poller::spawn(&source, refresh, &tx, &control_rx);
                 }
             }
-            settled = !app.info.account.starts_with("connecting");
+            settled = app.info.connection == Connection::Connected;
         }
         if app.dirty {
             draw_if_changed(&mut terminal, &app, &mut last)?;
@@ -167,6 +176,10 @@ pub async fn run(
     }
     for h in pollers {
         h.abort();
+    }
+    // The drill file stays for the next start; its lock goes with this console.
+    if let Ok(path) = executor.drill_path() {
+        crate::ops::drill::release(&path);
     }
     Ok(())
 }
@@ -244,16 +257,12 @@ pub async fn op_effect(
             }
         }
         Effect::SaveDrill(state) => {
-            let path = executor.drill_path();
-            if let Err(e) = crate::ops::drill::save(&path, state.as_deref()) {
-                let _ = tx.send(Msg::Status(
-                    format!(
-                        "the drill state could not be written to {}: {e}",
-                        path.display()
-                    ),
-                    Severity::Crit,
-                ));
-            }
+            let saved = match executor.drill_path() {
+                Ok(path) => crate::ops::drill::save(&path, state.as_deref())
+                    .map_err(|e| format!("{}: {e}", path.display())),
+                Err(why) => Err(why),
+            };
+            let _ = tx.send(Msg::DrillSaved(saved));
         }
         _ => {}
     }
@@ -291,6 +300,7 @@ fn spawn_input_thread(tx: mpsc::UnboundedSender<Msg>) {
             let msg = match event::read() {
                 Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
                 Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
+                Ok(Event::Paste(text)) => Msg::Paste(text),
                 Ok(_) => continue,
                 Err(_) => return,
             };
@@ -312,6 +322,21 @@ fn spawn_demo_clock(sim: SimSource, speed: u32, tx: mpsc::UnboundedSender<Msg>) 
             tick.tick().await;
             sim.advance(f64::from(speed));
             if n % 5 == 0 && tx.send(Msg::Tick(sim.now())).is_err() {
+                return;
+            }
+        }
+    });
+}
+
+/// Live mode: tells the UI the wall-clock time every five seconds, so the clock runs and pane
+/// ages grow even while every call is stalled (a stall shows as stale, never as current).
+fn spawn_wall_clock(source: Arc<dyn EstateReader>, tx: mpsc::UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if tx.send(Msg::Tick(source.now())).is_err() {
                 return;
             }
         }

@@ -1278,6 +1278,7 @@ mod drill_steps {
             primary_healthy: 7,
             primary_registered: 7,
             dr_healthy: 3,
+            target_groups: vec!["web-tg".into()],
         };
         let state = DrillState::new(spec, "123456789012", &pre, 0);
         let rt = rt();

@@ -5,7 +5,7 @@
 mod common;
 
 use common::Harness;
-use opsdash::app::{Overlay, View};
+use opsdash::app::{FoundDrill, Overlay, View};
 use opsdash::model::{AlarmState, Snapshot};
 use opsdash::ops::drill::{self, Phase, StepKind};
 use opsdash::source::EstateWriter;
@@ -69,7 +69,7 @@ fn start(h: &mut Harness) {
 }
 
 fn drill_file(h: &Harness) -> std::path::PathBuf {
-    h.executor.drill_path()
+    h.executor.drill_path().expect("a state dir")
 }
 
 #[test]
@@ -244,10 +244,10 @@ fn killed_mid_drill_the_next_start_resumes_from_the_state_on_disk() {
     // The session drops: a new console over the same estate and state directory.
     let mut h2 = h.restart();
     drop(h);
-    let state = drill::load(&h2.executor.drill_path())
+    let state = drill::load(&drill_file(&h2))
         .unwrap()
         .expect("state on disk");
-    h2.app.offer_drill(state);
+    h2.app.found_drill(FoundDrill::State(Box::new(state)));
     assert_eq!(h2.app.overlay, Overlay::DrillResume);
     let screen = h2.screen(120, 40);
     assert!(
@@ -255,22 +255,29 @@ fn killed_mid_drill_the_next_start_resumes_from_the_state_on_disk() {
         "{screen}"
     );
     assert!(screen.contains("done: scale the DR region up"), "{screen}");
+    // Resuming asks for the app's name, like every failover step.
     h2.ch('r');
+    assert!(matches!(h2.app.overlay, Overlay::DrillConfirm { .. }));
+    h2.type_str("bookstore");
+    h2.key(KeyCode::Enter);
     h2.advance_until(900.0, 10.0, |h| phase(h) != Some(Phase::Running))
         .expect("the resumed drill ends");
     assert_eq!(phase(&h2), Some(Phase::Done));
     // Killed again, after the switch: roll back from the next start.
     let mut h3 = h2.restart();
-    let state = drill::load(&h3.executor.drill_path())
+    let state = drill::load(&drill_file(&h3))
         .unwrap()
         .expect("state on disk");
     assert_eq!(state.phase, Phase::Done);
-    h3.app.offer_drill(state);
+    h3.app.found_drill(FoundDrill::State(Box::new(state)));
     h3.ch('b');
+    assert_eq!(phase(&h3), Some(Phase::Done), "one key does nothing yet");
+    h3.type_str("bookstore");
+    h3.key(KeyCode::Enter);
     assert_eq!(phase(&h3), Some(Phase::Finished));
     assert_eq!(desired(&h3.snapshot(), 1, ASG), 1);
     assert_eq!(health_alarm(&h3), AlarmState::Ok);
-    assert!(!h3.executor.drill_path().exists());
+    assert!(!drill_file(&h3).exists());
 }
 
 #[test]

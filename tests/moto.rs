@@ -92,6 +92,10 @@ impl Moto {
         self.python(&["alarm-state", region, name, state]);
     }
 
+    fn set_alarm_because(&self, region: &str, name: &str, state: &str, reason: &str) {
+        self.python(&["alarm-state", region, name, state, reason]);
+    }
+
     fn provision(&self, seed: &str, region: &str) -> Value {
         self.python(&[seed, region])
     }
@@ -116,21 +120,28 @@ impl Moto {
         serde_json::from_slice(&out.stdout).expect("provisioning prints JSON")
     }
 
-    /// `opsdash snapshot --json` against this server, with nothing but loopback reachable.
-    fn snapshot(&self, args: &[&str]) -> Value {
+    /// The binary pointed at `endpoint` (moto itself, or a fault proxy in front of it) with test
+    /// credentials and nothing but loopback reachable.
+    fn command(&self, endpoint: &str, args: &[&str]) -> Command {
         let home = std::env::temp_dir().join(format!("opsdash-moto-{}", std::process::id()));
-        let out = Command::new(env!("CARGO_BIN_EXE_opsdash"))
-            .args(["snapshot", "--json"])
-            .args(args)
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_opsdash"));
+        cmd.args(args)
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", &home)
             .env("XDG_CONFIG_HOME", home.join("config"))
-            .env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_ENDPOINT_URL_CLOUDWATCH", &self.cw_endpoint)
             .env("AWS_ACCESS_KEY_ID", "testing")
             .env("AWS_SECRET_ACCESS_KEY", "testing")
-            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_EC2_METADATA_DISABLED", "true");
+        cmd
+    }
+
+    /// `opsdash snapshot --json` against this server, with nothing but loopback reachable.
+    fn snapshot(&self, args: &[&str]) -> Value {
+        let out = self
+            .command(&self.endpoint, &[&["snapshot", "--json"], args].concat())
             .output()
             .expect("opsdash runs");
         let v: Value = serde_json::from_slice(&out.stdout)
@@ -666,7 +677,7 @@ mod drill_over_http {
         assert_eq!(dr_group(), (2, 2), "DR scaled to the primary's desired");
         let lbs = rt.block_on(src.targets("us-west-2")).result.unwrap();
         assert_eq!(
-            drill::healthy(&state.spec, &lbs),
+            drill::healthy(&state.spec, &lbs, &state.target_groups),
             2,
             "moto reports new targets healthy"
         );
@@ -733,4 +744,183 @@ fn the_console_in_a_terminal_fills_its_panes_from_moto() {
     assert!(s.contains("ASG web-asg                  2/2/4"), "{s}");
     term.send("q");
     assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
+}
+
+// ---- faults: a loopback proxy in front of moto stalls or refuses; moto answers the rest ----
+
+#[path = "support/fault_proxy.rs"]
+mod fault_proxy;
+
+mod faults {
+    use super::fault_proxy::{FaultProxy, Mode};
+    use super::*;
+    use opsdash::source::EstateReader;
+
+    fn proxy(moto: &Moto) -> FaultProxy {
+        FaultProxy::start(moto.endpoint.trim_start_matches("http://"))
+    }
+
+    #[test]
+    fn a_stalled_call_times_out_and_the_next_read_recovers() {
+        let moto = Moto::start();
+        moto.provision("002", "us-east-1");
+        let p = proxy(&moto);
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let creds = aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "t");
+        let conf = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&p.endpoint)
+            .service_config(CloudWatchVia(moto.cw_endpoint.clone()))
+            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(creds))
+            .build();
+        let src = rt
+            .block_on(opsdash::source::aws::AwsSource::with_config(
+                &conf, None, None,
+            ))
+            .expect("connects through the proxy");
+        assert!(rt.block_on(src.targets("us-east-1")).result.is_ok());
+        // Connections accepted, requests read, never answered.
+        p.set(Mode::Stall);
+        let t = Instant::now();
+        let e = rt.block_on(src.targets("us-east-1")).result.unwrap_err();
+        let took = t.elapsed();
+        assert_eq!(e.code, "Timeout", "{e}");
+        assert!(
+            took < Duration::from_secs(25),
+            "the call gave up within its limits: {took:?}"
+        );
+        p.set(Mode::Pass);
+        let lbs = rt
+            .block_on(src.targets("us-east-1"))
+            .result
+            .expect("recovered");
+        assert!(
+            lbs.iter()
+                .any(|l| l.target_groups.iter().any(|g| g.name == "web-tg"))
+        );
+    }
+
+    #[test]
+    fn snapshot_and_check_end_within_30_s_when_the_endpoint_stalls() {
+        let moto = Moto::start();
+        let p = proxy(&moto);
+        p.set(Mode::Stall);
+        let run = |args: &'static [&'static str]| {
+            let t = Instant::now();
+            let out = moto
+                .command(&p.endpoint, args)
+                .output()
+                .expect("opsdash runs");
+            (out, t.elapsed())
+        };
+        let (snap, check) = std::thread::scope(|s| {
+            let a = s.spawn(|| run(&["snapshot", "--region", "us-east-1"]));
+            let b = s.spawn(|| run(&["check", "--region", "us-east-1"]));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        let text = String::from_utf8_lossy(&snap.0.stdout).to_string();
+        assert_eq!(snap.0.status.code(), Some(1), "{text}");
+        assert!(
+            snap.1 < Duration::from_secs(31),
+            "snapshot took {:?}",
+            snap.1
+        );
+        assert!(text.contains("Timeout"), "{text}");
+        assert!(
+            !text.contains("DispatchFailure") && !text.contains("ConnectorError"),
+            "one clear line per error, no SDK debug dump: {text}"
+        );
+        let line = String::from_utf8_lossy(&check.0.stdout).to_string();
+        assert_eq!(check.0.status.code(), Some(3), "{line}");
+        assert!(
+            check.1 < Duration::from_secs(31),
+            "check took {:?}",
+            check.1
+        );
+        assert!(line.starts_with("OPSDASH UNKNOWN"), "{line}");
+    }
+
+    #[test]
+    fn alarm_text_with_escape_sequences_cannot_drive_the_terminal() {
+        let moto = Moto::start();
+        moto.provision("002", "us-east-1");
+        let evil = "boom\u{1b}]0;pwned\u{7}\u{1b}[2J\u{1b}[31mred";
+        moto.set_alarm_because("us-east-1", "web-alb-5xx", "ALARM", evil);
+        let out = moto
+            .command(&moto.endpoint, &["snapshot", "--region", "us-east-1"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(text.contains("boom?]0;pwned??[2J?[31mred"), "{text}");
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{7}'),
+            "{text:?}"
+        );
+        // JSON stays JSON: the reason as AWS has it, escaped.
+        let json = moto.snapshot(&["--region", "us-east-1"]);
+        let reasons: Vec<&str> = json["regions"][0]["alarms"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|a| a["reason"].as_str())
+            .collect();
+        assert!(reasons.contains(&evil), "{reasons:?}");
+    }
+
+    /// The console in a pseudo-terminal against a proxy that first refuses every connection
+    /// (no network yet), then passes, then stalls, then passes again: it connects once it can,
+    /// shows a stall as stale with its cause, and recovers without a key.
+    #[test]
+    fn the_console_connects_when_it_can_shows_a_stall_and_recovers() {
+        let moto = Moto::start();
+        moto.provision("002", "us-east-1");
+        let p = proxy(&moto);
+        p.set(Mode::Refuse);
+        let mut term = pty::Pty::open(140, 40);
+        let cw = moto.cw_endpoint.clone();
+        let mut child = term.spawn_env(
+            &pty::binary(),
+            &["--region", "us-east-1", "--refresh", "2"],
+            &[
+                ("AWS_ENDPOINT_URL", p.endpoint.as_str()),
+                ("AWS_ENDPOINT_URL_CLOUDWATCH", cw.as_str()),
+                ("AWS_ACCESS_KEY_ID", "testing"),
+                ("AWS_SECRET_ACCESS_KEY", "testing"),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ],
+        );
+        let s = term.wait_for("CANNOT CONNECT TO AWS", Duration::from_secs(30));
+        assert!(s.contains("sts:GetCallerIdentity"), "{s}");
+        // The network comes back: no restart, no key.
+        p.set(Mode::Pass);
+        term.wait_for("123456789012", Duration::from_secs(45));
+        term.wait_for("web-tg", Duration::from_secs(20));
+        // A black hole: the Targets pane turns stale with its cause, the console keeps running.
+        p.set(Mode::Stall);
+        term.wait_for("stale", Duration::from_secs(40));
+        let s = term.wait_for("Timeout", Duration::from_secs(40));
+        assert!(s.contains("web-tg"), "the last data stays on screen: {s}");
+        p.set(Mode::Pass);
+        let start = Instant::now();
+        loop {
+            let s = term.screen();
+            if !s.contains("Targets Timeout")
+                && !s.contains("Targets: Timeout")
+                && s.contains("web-tg")
+            {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "recovered within a few intervals: {s}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        term.send("q");
+        assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
+    }
 }

@@ -140,7 +140,23 @@ fn bad_scale_input_is_refused_in_the_prompt_and_nothing_is_sent() {
             .contains("type the new desired count (1..4)")
     );
     h.ch('x');
-    assert!(prompt_error(&h).unwrap().contains("'x' is not a digit"));
+    assert!(
+        prompt_error(&h)
+            .unwrap()
+            .contains("'x' is not a whole number")
+    );
+    h.key(KeyCode::Backspace);
+    // A minus sign stays in the field: `-1` is refused, never read as 1.
+    h.type_str("-1");
+    let e = prompt_error(&h).unwrap();
+    assert!(e.contains("'-1' is not a whole number"), "{e}");
+    h.key(KeyCode::Enter);
+    assert!(
+        matches!(h.app.overlay, Overlay::Scale { .. }),
+        "no plan from -1"
+    );
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Backspace);
     h.type_str("9");
     h.key(KeyCode::Enter);
     let e = prompt_error(&h).unwrap();
@@ -246,10 +262,17 @@ fn bad_image_deploy_raises_the_alarm_the_banner_offers_roll_back_and_it_recovers
     // The banner, from any pane; b rolls back the service it names.
     h.ch('4');
     let screen = h.screen(120, 40);
+    // The key and the target first, so it survives 80 columns.
     assert!(
-        screen
-            .contains("bookstore-alb-5xx is in ALARM during the rollout of appCluster/appService"),
+        screen.contains(
+            "b → roll back appService to :7: bookstore-alb-5xx in ALARM during the rollout of :8"
+        ),
         "{screen}"
+    );
+    assert!(
+        h.screen(80, 24).contains("b → roll back appService to :7"),
+        "{}",
+        h.screen(80, 24)
     );
     h.ch('b');
     let Overlay::Confirm { plan, .. } = &h.app.overlay else {
@@ -263,8 +286,29 @@ fn bad_image_deploy_raises_the_alarm_the_banner_offers_roll_back_and_it_recovers
     );
     h.ch('y');
     assert_eq!(h.write_count(), 3);
-    h.advance_until(1200.0, 10.0, |h| h.rollout_settled(2))
-        .expect("the roll back completes");
+    // Right after rolling back, with the alarm still firing and :8 still draining, the bad
+    // revision just left is never offered (the banner used to flip to "rolls back to :8").
+    let mut offered = Vec::new();
+    h.advance_until(1200.0, 10.0, |h| {
+        if let Some(o) = h.app.rollback_offer() {
+            offered.push(o.previous);
+        }
+        h.rollout_settled(2)
+    })
+    .expect("the roll back completes");
+    assert!(
+        !offered.iter().any(|p| p == "appTaskDefinition:8"),
+        "{offered:?}"
+    );
+    h.ch('b');
+    if let Overlay::Confirm { plan, .. } = &h.app.overlay {
+        assert!(
+            !plan.summary.contains("-> appTaskDefinition:8"),
+            "{}",
+            plan.summary
+        );
+    }
+    h.key(KeyCode::Esc);
     assert_eq!(
         h.snapshot().regions[0].ecs_services[0].task_definition,
         "appTaskDefinition:7"

@@ -331,9 +331,14 @@ fn same_seed_same_run() {
             .unwrap();
         sim.advance(900.0);
         let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
             .build()
             .unwrap();
-        serde_json::to_string(&rt.block_on(opsdash::poller::snapshot(&sim))).unwrap()
+        serde_json::to_string(&rt.block_on(opsdash::poller::snapshot(
+            &sim,
+            std::time::Duration::from_secs(30),
+        )))
+        .unwrap()
     };
     assert_eq!(run(), run());
 }

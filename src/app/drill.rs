@@ -15,6 +15,19 @@ pub enum DrillAction {
     Start,
     Failback,
     Abort,
+    /// Resume a drill found on disk.
+    Resume,
+}
+
+/// A drill found on disk at start, waiting for the connection (its account must be this one).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FoundDrill {
+    /// A state file this console may drive, once checked against the account and the config.
+    State(Box<DrillState>),
+    /// A state file whose lock another live console holds.
+    Elsewhere(Box<DrillState>, String),
+    /// A state file that cannot be read.
+    Unreadable(String),
 }
 
 impl App {
@@ -73,6 +86,10 @@ impl App {
                     return Some(vec![]);
                 }
                 let spec = self.drill_spec()?.clone();
+                if let Some(why) = self.drill_blocked.clone() {
+                    self.set_status(format!("no new drill: {why}"), Severity::Crit);
+                    return Some(vec![]);
+                }
                 if self.read_only {
                     self.set_status(
                         format!(
@@ -112,6 +129,10 @@ impl App {
                 Some(vec![])
             }
             KeyCode::Char('B') => {
+                if let Some(why) = self.drill_not_here() {
+                    self.set_status(why, Severity::Warn);
+                    return Some(vec![]);
+                }
                 match self.drill.as_ref().map(|d| d.phase) {
                     Some(Phase::Done | Phase::Failed) => self.drill_confirm(DrillAction::Failback),
                     _ => self.set_status(
@@ -125,7 +146,10 @@ impl App {
                 self.drill_choice = (self.drill_choice + 1) % self.drill_specs.len();
                 Some(vec![])
             }
-            KeyCode::Esc if self.drill.as_ref().map(|d| d.phase) == Some(Phase::Running) => {
+            KeyCode::Esc
+                if self.drill.as_ref().map(|d| d.phase) == Some(Phase::Running)
+                    && self.drill_not_here().is_none() =>
+            {
                 self.drill_confirm(DrillAction::Abort);
                 Some(vec![])
             }
@@ -196,6 +220,111 @@ impl App {
         match action {
             DrillAction::Start => self.start_drill(),
             DrillAction::Failback | DrillAction::Abort => self.roll_back_drill(),
+            DrillAction::Resume => self.resume_drill(),
+        }
+    }
+
+    /// Why this console may not change the drill it shows: read-only, or another console
+    /// drives it.
+    pub fn drill_not_here(&self) -> Option<String> {
+        if let Some(h) = &self.drill_elsewhere {
+            return Some(format!(
+                "this drill is driven by {h}: this console only shows it"
+            ));
+        }
+        self.read_only.then(|| {
+            format!(
+                "read-only ({}): the drill is shown; it cannot be resumed or rolled back here",
+                self.read_only_why
+            )
+        })
+    }
+
+    /// A drill found on disk at start: offered once the account is known.
+    pub fn found_drill(&mut self, found: FoundDrill) {
+        self.drill_found = Some(found);
+        self.settle_found_drill();
+    }
+
+    /// Offers the drill found on disk, if the connection is up: resume or roll back when it is
+    /// this account's and matches the config; else says why it is left alone. Until it is
+    /// settled, no new drill can start (it would record the DR capacity the old one scaled up
+    /// as its "before").
+    pub(super) fn settle_found_drill(&mut self) {
+        if self.info.connection != crate::source::Connection::Connected {
+            if self.drill_found.is_some() {
+                self.drill_blocked = Some(format!(
+                    "a drill recorded in {} waits for the connection to be checked",
+                    self.drill_file
+                ));
+            }
+            return;
+        }
+        let Some(found) = self.drill_found.take() else {
+            return;
+        };
+        let file = self.drill_file.clone();
+        self.drill_blocked = None;
+        match found {
+            FoundDrill::Unreadable(why) => {
+                let msg = format!(
+                    "the drill state {file} cannot be read ({why}): nothing was done; move it aside to start a new drill"
+                );
+                self.set_status(msg.clone(), Severity::Crit);
+                self.drill_blocked = Some(msg);
+            }
+            FoundDrill::Elsewhere(state, holder) => {
+                self.set_status(
+                    format!(
+                        "a failover drill of {} is driven by {holder}: this console only shows it",
+                        state.spec.app
+                    ),
+                    Severity::Warn,
+                );
+                self.drill_blocked = Some(format!("a drill is driven by {holder}"));
+                self.drill_elsewhere = Some(holder);
+                self.drill = Some(*state);
+                self.view = View::Drill;
+            }
+            FoundDrill::State(state) if state.account != self.info.account => {
+                let msg = format!(
+                    "a drill of account {} is recorded in {file}, not this account ({}): left alone; finish it from that account or move the file aside",
+                    state.account, self.info.account
+                );
+                self.set_status(msg.clone(), Severity::Warn);
+                self.drill_blocked = Some(msg);
+            }
+            FoundDrill::State(state) => match state.validate(&self.drill_specs) {
+                Err(why) => {
+                    let msg = format!(
+                        "the drill state {file} is refused: {why}; nothing was done. Move it aside to start a new drill"
+                    );
+                    self.set_status(msg.clone(), Severity::Crit);
+                    self.drill_blocked = Some(msg);
+                }
+                Ok(()) => self.offer_drill(*state),
+            },
+        }
+    }
+
+    /// Resumes a drill found on disk. A drill that had scaled the DR region re-applies the
+    /// scale-up first (idempotent: only what is below its target now), so a capacity lost while
+    /// no console watched is restored before the wait.
+    fn resume_drill(&mut self) -> Vec<Effect> {
+        let now = self.now;
+        let Some(d) = self.drill.as_mut() else {
+            return vec![];
+        };
+        d.note(format!("{} resumed", now.hms()));
+        let again = d.current.take();
+        if d.phase == Phase::Running && (d.done.contains(&StepKind::ScaleDr) || again.is_some()) {
+            d.done.retain(|s| *s != StepKind::ScaleDr);
+            return self.run_drill_step(StepKind::ScaleDr);
+        }
+        match (d.phase, again) {
+            (Phase::Running | Phase::RollingBack, Some(s)) => self.run_drill_step(s),
+            (Phase::Running | Phase::RollingBack, None) => self.next_drill_step(),
+            _ => vec![],
         }
     }
 
@@ -245,29 +374,82 @@ impl App {
         d.step_started_ms = now.0;
         d.note(format!("{} {}", now.hms(), step.title()));
         let mut effects = vec![Effect::SaveDrill(Some(Box::new(d.clone())))];
-        match d.step_plan(step) {
+        let dr_capacity = self
+            .data
+            .get(&d.spec.dr)
+            .and_then(|r| r.capacity.value.as_ref());
+        let plan = match step {
+            StepKind::ScaleDr => Some(d.scale_plan(dr_capacity)),
+            _ => d.step_plan(step),
+        };
+        match plan {
             Some(plan) if plan.steps.is_empty() => {
                 effects.extend(self.finish_drill_step(true, "nothing to change", Some(plan)));
             }
             Some(plan) => {
-                let id = self.next_op;
-                self.next_op += 1;
-                self.drill_op = Some(id);
-                self.ops.push(RunningOp {
-                    id,
-                    pane: Pane::Capacity,
-                    region: plan.region.clone(),
-                    summary: plan.summary.clone(),
-                    call: String::new(),
-                });
-                effects.push(Effect::Execute {
-                    id,
-                    plan: Box::new(plan),
-                });
+                // The call goes out once the state that records it is on disk.
+                self.drill_unsaved = Some(plan);
             }
             None => effects.extend(self.check_drill()),
         }
         effects
+    }
+
+    /// The drill's state was written (or not): a step's call waits for this. A drill whose
+    /// state cannot be saved does not go forward (a crash could not be resumed or rolled back);
+    /// restoring goes on whatever happens, since it is what puts the estate back.
+    pub(super) fn on_drill_saved(&mut self, saved: &Result<(), String>) -> Vec<Effect> {
+        let pending = self.drill_unsaved.take();
+        let forward = self
+            .drill
+            .as_ref()
+            .is_some_and(|d| d.phase == Phase::Running);
+        if let Err(why) = saved {
+            if forward {
+                let started = self.drill.as_ref().is_some_and(|d| !d.done.is_empty());
+                if started {
+                    if let Some(d) = self.drill.as_mut() {
+                        d.current = None;
+                        d.phase = Phase::Failed;
+                        d.error = Some(format!("the drill state cannot be saved: {why}"));
+                    }
+                    self.set_status(
+                        format!("drill stopped: its state cannot be saved ({why}); B rolls back what was done"),
+                        Severity::Crit,
+                    );
+                } else {
+                    self.drill = None;
+                    self.set_status(
+                        format!("the drill did not start: its state cannot be saved ({why}); nothing was sent"),
+                        Severity::Crit,
+                    );
+                }
+                return vec![];
+            }
+            if self.drill.is_some() {
+                self.set_status(
+                    format!("the drill state cannot be saved ({why}); restoring goes on"),
+                    Severity::Crit,
+                );
+            }
+        }
+        let Some(plan) = pending else {
+            return vec![];
+        };
+        let id = self.next_op;
+        self.next_op += 1;
+        self.drill_op = Some(id);
+        self.ops.push(RunningOp {
+            id,
+            pane: Pane::Capacity,
+            region: plan.region.clone(),
+            summary: plan.summary.clone(),
+            call: String::new(),
+        });
+        vec![Effect::Execute {
+            id,
+            plan: Box::new(plan),
+        }]
     }
 
     /// A drill step's call ended.
@@ -365,7 +547,7 @@ impl App {
             .data
             .get(&spec.dr)
             .and_then(|r| r.targets.value.as_deref())
-            .map(|lbs| drill::healthy(&spec, lbs));
+            .map(|lbs| drill::healthy(&spec, lbs, &d.target_groups));
         let now = self.now;
         let Some(d) = self.drill.as_mut() else {
             return vec![];
@@ -426,22 +608,18 @@ impl App {
 
     pub(super) fn on_drill_resume_key(&mut self, ev: &KeyEvent) -> Vec<Effect> {
         match ev.code {
-            KeyCode::Char('r') => {
-                self.overlay = Overlay::None;
-                let Some(d) = self.drill.as_mut() else {
+            KeyCode::Char(c @ ('r' | 'b')) => {
+                if let Some(why) = self.drill_not_here() {
+                    self.set_status(why, Severity::Warn);
                     return vec![];
-                };
-                d.note(format!("{} resumed", self.now.hms()));
-                let again = d.current.take();
-                match (d.phase, again) {
-                    (Phase::Running | Phase::RollingBack, Some(s)) => self.run_drill_step(s),
-                    (Phase::Running | Phase::RollingBack, None) => self.next_drill_step(),
-                    _ => vec![],
                 }
-            }
-            KeyCode::Char('b') => {
-                self.overlay = Overlay::None;
-                self.roll_back_drill()
+                // Like every failover step: the app's name typed, not one key.
+                self.drill_confirm(if c == 'r' {
+                    DrillAction::Resume
+                } else {
+                    DrillAction::Failback
+                });
+                vec![]
             }
             KeyCode::Esc => {
                 self.overlay = Overlay::None;

@@ -14,6 +14,10 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// Longest input a prompt takes.
 const INPUT_MAX: usize = 255;
+/// Characters the scale prompt keeps: more than any count, so a paste shows what it was.
+const SCALE_INPUT_MAX: usize = 12;
+/// Revisions left by roll backs that are remembered (never offered again).
+const LEFT_KEPT: usize = 32;
 /// Timeline sequence numbers of this operator's own actions start here, clear of any source's.
 const OPERATOR_SEQ: u64 = 1 << 62;
 
@@ -238,7 +242,7 @@ impl App {
                     .iter()
                     .map(|d| d.task_definition.as_str())
                     .collect();
-                match ops::previous_revision(&s.task_definition, &revisions) {
+                match ops::previous_revision(&s.task_definition, &revisions, &self.avoid(&s)) {
                     Some(prev) => {
                         let plan = ops::plan_rollback(
                             &scope,
@@ -340,17 +344,18 @@ impl App {
                     input.pop();
                     *error = None;
                 }
-                KeyCode::Char(c) if c.is_ascii_digit() && !ctrl => {
-                    if input.len() < 6 {
+                KeyCode::Char(c) if !ctrl => {
+                    // Every character stays in the field, so what is seen is what Enter plans:
+                    // `-1` is refused, never read as 1.
+                    if input.chars().count() < SCALE_INPUT_MAX {
                         input.push(c);
                     }
-                    *error = None;
-                }
-                KeyCode::Char(c) if !ctrl => {
-                    *error = Some(format!(
-                        "'{c}' is not a digit: type the new desired count ({}..{})",
-                        bounds.min, bounds.max
-                    ));
+                    *error = (!input.chars().all(|c| c.is_ascii_digit())).then(|| {
+                        format!(
+                            "'{input}' is not a whole number: type the new desired count ({}..{})",
+                            bounds.min, bounds.max
+                        )
+                    });
                 }
                 KeyCode::Enter => match ops::plan_scale(&scope, target, *bounds, input) {
                     Ok(plan) => self.confirm(plan),
@@ -456,6 +461,85 @@ impl App {
         vec![]
     }
 
+    /// A bracketed paste: its text goes into the focused text field as typed text, with line
+    /// breaks and control characters turned into spaces. A paste never confirms, never runs a
+    /// command and never presses a key; with no text field open it is ignored.
+    pub(super) fn on_paste(&mut self, text: &str) -> Vec<Effect> {
+        let clean: String = text
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        let push = |field: &mut String, max: usize| {
+            for c in clean.chars() {
+                if field.chars().count() >= max {
+                    break;
+                }
+                field.push(c);
+            }
+        };
+        match &mut self.overlay {
+            Overlay::Scale {
+                input,
+                error,
+                bounds,
+                ..
+            } => {
+                push(input, SCALE_INPUT_MAX);
+                *error = (!input.chars().all(|c| c.is_ascii_digit())).then(|| {
+                    format!(
+                        "'{input}' is not a whole number: type the new desired count ({}..{})",
+                        bounds.min, bounds.max
+                    )
+                });
+            }
+            Overlay::Deploy { input, error, .. } => {
+                push(input, INPUT_MAX);
+                *error = None;
+            }
+            Overlay::Confirm {
+                plan, typed, error, ..
+            } => {
+                if matches!(plan.confirm, Confirm::TypeName(_)) {
+                    push(typed, INPUT_MAX);
+                    *error = None;
+                } else {
+                    *error =
+                        Some("a paste does not confirm: press y to run, n or Esc to cancel".into());
+                }
+            }
+            Overlay::DrillConfirm {
+                action,
+                typed,
+                error,
+            } => {
+                if *action == super::DrillAction::Abort {
+                    *error = Some("a paste does not confirm: y aborts, n or Esc continues".into());
+                } else {
+                    push(typed, 128);
+                    *error = None;
+                }
+            }
+            Overlay::Filter => {
+                let ps = &mut self.panes[self.focus.index()];
+                push(&mut ps.filter, 64);
+                ps.selected = 0;
+                ps.selected_id = None;
+                self.rebuild_rows();
+            }
+            Overlay::Palette { input, selected } => {
+                push(input, INPUT_MAX);
+                *selected = 0;
+            }
+            _ => {
+                self.set_status(
+                    "paste ignored: no text field is open (a paste never acts as keys)",
+                    Severity::Info,
+                );
+            }
+        }
+        vec![]
+    }
+
     /// Hands a confirmed plan to the executor.
     fn start(&mut self, plan: Plan) -> Vec<Effect> {
         self.overlay = Overlay::None;
@@ -465,6 +549,14 @@ impl App {
                 Severity::Warn,
             );
             return vec![self.refused(plan)];
+        }
+        if plan.kind == OpKind::Rollback
+            && let Some((_, from)) = plan.params.iter().find(|(k, _)| k == "from")
+        {
+            if self.left_revisions.len() == LEFT_KEPT {
+                self.left_revisions.pop_front();
+            }
+            self.left_revisions.push_back(from.clone());
         }
         let id = self.next_op;
         self.next_op += 1;
@@ -546,7 +638,9 @@ impl App {
                 .iter()
                 .map(|x| x.task_definition.as_str())
                 .collect();
-            if let Some(previous) = ops::previous_revision(&s.task_definition, &revisions) {
+            if let Some(previous) =
+                ops::previous_revision(&s.task_definition, &revisions, &self.avoid(s))
+            {
                 return Some(RollbackOffer {
                     cluster: s.cluster.clone(),
                     service: s.name.clone(),
@@ -557,6 +651,21 @@ impl App {
             }
         }
         None
+    }
+
+    /// Revisions a roll back never returns to: those this console rolled back from, and those
+    /// whose deployment failed.
+    fn avoid(&self, s: &EcsService) -> Vec<String> {
+        self.left_revisions
+            .iter()
+            .cloned()
+            .chain(
+                s.deployments
+                    .iter()
+                    .filter(|d| d.rollout_state == "FAILED")
+                    .map(|d| d.task_definition.clone()),
+            )
+            .collect()
     }
 
     fn belongs(&self, s: &EcsService, alarm: &str, dims: &[String], lbs: &[LoadBalancer]) -> bool {

@@ -440,6 +440,9 @@ pub struct ErrorRecord {
     pub operation: String,
     pub code: String,
     pub message: String,
+    /// The fix, for the text output (not a JSON field: SPEC section 8 lists them).
+    #[serde(skip)]
+    pub hint: Option<String>,
 }
 
 /// One region in a snapshot.

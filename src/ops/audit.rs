@@ -6,7 +6,6 @@ use crate::model::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
-use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
@@ -48,44 +47,54 @@ pub struct AuditRecord {
 }
 
 /// Where the audit log lives: `$XDG_STATE_HOME/opsdash/audit.jsonl`, else
-/// `~/.local/state/opsdash/audit.jsonl`.
-pub fn default_path() -> Option<PathBuf> {
-    std::env::var_os("XDG_STATE_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
-        .map(|d| d.join("opsdash").join("audit.jsonl"))
+/// `~/.local/state/opsdash/audit.jsonl`; with neither variable set, why there is no place.
+pub fn default_path() -> Result<PathBuf, String> {
+    crate::state::file("audit.jsonl")
 }
 
-/// An append-only JSON-lines file.
+/// An append-only JSON-lines file (0600, in a 0700 directory; a symlink is refused).
 #[derive(Debug, Clone)]
 pub struct AuditLog {
     path: PathBuf,
+    /// Why there is no audit log (no state directory): every append fails with this.
+    missing: Option<String>,
 }
 
 impl AuditLog {
     pub fn new(path: impl Into<PathBuf>) -> Self {
-        AuditLog { path: path.into() }
+        AuditLog {
+            path: path.into(),
+            missing: None,
+        }
+    }
+
+    /// The log at `default_path`, or one that refuses every write with the reason.
+    pub fn at_default() -> Self {
+        match default_path() {
+            Ok(p) => AuditLog::new(p),
+            Err(why) => AuditLog {
+                path: PathBuf::from("(no state directory)/audit.jsonl"),
+                missing: Some(why),
+            },
+        }
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
+    /// Why there is no audit log, if there is none.
+    pub fn missing(&self) -> Option<&str> {
+        self.missing.as_deref()
+    }
+
     /// Appends one record and waits until it is on disk. The file is created readable by its
     /// owner only.
     pub fn append(&self, rec: &AuditRecord) -> io::Result<()> {
-        if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)?;
+        if let Some(why) = &self.missing {
+            return Err(io::Error::new(io::ErrorKind::NotFound, why.clone()));
         }
-        let mut opts = OpenOptions::new();
-        opts.create(true).append(true);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::OpenOptionsExt;
-            opts.mode(0o600);
-        }
-        let mut f = opts.open(&self.path)?;
+        let mut f = crate::state::open_append(&self.path)?;
         let mut line = serde_json::to_vec(rec).map_err(io::Error::other)?;
         line.push(b'\n');
         // One write of the whole line: appends of concurrent writers do not interleave.
@@ -95,11 +104,13 @@ impl AuditLog {
 
     /// Every record; a line that does not parse is reported with its number.
     pub fn read(&self) -> io::Result<Vec<Result<AuditRecord, String>>> {
-        let text = match std::fs::read_to_string(&self.path) {
-            Ok(t) => t,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(e),
+        if let Some(why) = &self.missing {
+            return Err(io::Error::new(io::ErrorKind::NotFound, why.clone()));
+        }
+        let Some(bytes) = crate::state::read(&self.path)? else {
+            return Ok(Vec::new());
         };
+        let text = String::from_utf8_lossy(&bytes);
         Ok(text
             .lines()
             .enumerate()
@@ -193,7 +204,9 @@ pub fn format_log(records: &[Result<AuditRecord, String>], since: Option<Timesta
     if out.is_empty() {
         out.push_str("no operations recorded\n");
     }
-    out
+    // Errors, targets and the operator come from AWS and the environment: printed to a
+    // terminal, no escape sequence in them may act.
+    crate::state::printable_lines(&out)
 }
 
 #[cfg(test)]

@@ -27,7 +27,7 @@ pub struct DrillSpec {
     pub health_alarm: String,
     pub percent: u32,
     pub timeout_secs: u64,
-    /// Patterns; an empty list takes everything of its kind.
+    /// Patterns; an empty list takes nothing of its kind (`*` takes everything).
     pub load_balancers: Vec<String>,
     pub asgs: Vec<String>,
     pub services: Vec<String>,
@@ -41,7 +41,7 @@ impl DrillSpec {
         Some(DrillSpec {
             app: app.name.clone(),
             primary: f.primary.clone(),
-            dr: f.dr.clone(),
+            dr: f.dr.get_ref().clone(),
             health_alarm: f.health_alarm.clone(),
             percent: f.dr_capacity_percent,
             timeout_secs: f.healthy_timeout_secs,
@@ -61,15 +61,16 @@ impl DrillSpec {
             health_alarm: "bookstore-primary-health".into(),
             percent: 100,
             timeout_secs: 600,
-            load_balancers: Vec::new(),
-            asgs: Vec::new(),
-            services: Vec::new(),
-            alarms: Vec::new(),
+            load_balancers: vec!["*".into()],
+            asgs: vec!["*".into()],
+            services: vec!["*".into()],
+            alarms: vec!["*".into()],
         }
     }
 
+    /// Whether a kind's patterns select `name`: a kind the app does not name selects nothing.
     fn keep(patterns: &[String], name: &str) -> bool {
-        patterns.is_empty() || patterns.iter().any(|p| glob_match(p, name))
+        patterns.iter().any(|p| glob_match(p, name))
     }
 }
 
@@ -131,6 +132,8 @@ pub struct Preflight {
     /// primary is already failing, what the DR must make up for.
     pub primary_registered: usize,
     pub dr_healthy: usize,
+    /// The target groups (by name) both regions have: the only ones the drill counts.
+    pub target_groups: Vec<String>,
 }
 
 impl Preflight {
@@ -160,19 +163,39 @@ pub struct RegionView<'a> {
     pub alarms: Option<&'a [Alarm]>,
 }
 
-/// Targets in the spec's load balancers that pass `f`.
-fn count(spec: &DrillSpec, lbs: &[LoadBalancer], f: impl Fn(TargetState) -> bool) -> usize {
+/// The target groups of the spec's load balancers, by name.
+fn group_names(spec: &DrillSpec, lbs: &[LoadBalancer]) -> Vec<String> {
+    let mut v: Vec<String> = lbs
+        .iter()
+        .filter(|l| DrillSpec::keep(&spec.load_balancers, &l.name))
+        .flat_map(|l| &l.target_groups)
+        .map(|g| g.name.clone())
+        .collect();
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Targets in the spec's load balancers, in the target groups named in `groups`, that pass `f`.
+fn count(
+    spec: &DrillSpec,
+    lbs: &[LoadBalancer],
+    groups: &[String],
+    f: impl Fn(TargetState) -> bool,
+) -> usize {
     lbs.iter()
         .filter(|l| DrillSpec::keep(&spec.load_balancers, &l.name))
         .flat_map(|l| &l.target_groups)
+        .filter(|g| groups.contains(&g.name))
         .flat_map(|g| &g.targets)
         .filter(|t| f(t.state))
         .count()
 }
 
-/// Healthy targets in the spec's load balancers.
-pub fn healthy(spec: &DrillSpec, lbs: &[LoadBalancer]) -> usize {
-    count(spec, lbs, |s| s == TargetState::Healthy)
+/// Healthy targets in the spec's load balancers, in the target groups named in `groups` (those
+/// the primary and the DR region both have).
+pub fn healthy(spec: &DrillSpec, lbs: &[LoadBalancer], groups: &[String]) -> usize {
+    count(spec, lbs, groups, |s| s == TargetState::Healthy)
 }
 
 /// The preflight: DR resources exist, DR alarms are not in ALARM, capacities are read, the health
@@ -201,6 +224,7 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
             primary_healthy: 0,
             primary_registered: 0,
             dr_healthy: 0,
+            target_groups: Vec::new(),
         };
     };
     let mut missing = Vec::new();
@@ -257,11 +281,39 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
             None => missing.push(format!("ecs {}/{}", s.cluster, s.name)),
         }
     }
-    let dr_tgs = d_lbs
+    let (p_groups, d_groups) = (group_names(spec, p_lbs), group_names(spec, d_lbs));
+    let common: Vec<String> = p_groups
         .iter()
-        .filter(|l| DrillSpec::keep(&spec.load_balancers, &l.name))
-        .map(|l| l.target_groups.len())
-        .sum::<usize>();
+        .filter(|g| d_groups.contains(g))
+        .cloned()
+        .collect();
+    let dr_tgs = common.len();
+    let unmatched: Vec<&str> = p_groups
+        .iter()
+        .filter(|g| !d_groups.contains(g))
+        .map(String::as_str)
+        .collect();
+    checks.push(Check {
+        ok: unmatched.is_empty() && !p_groups.is_empty(),
+        text: if p_groups.is_empty() {
+            format!(
+                "no load balancer of {} in {} (load_balancers in the config)",
+                spec.app, spec.primary
+            )
+        } else if unmatched.is_empty() {
+            format!(
+                "every target group of {} in {} has its counterpart in {}",
+                spec.app, spec.primary, spec.dr
+            )
+        } else {
+            format!(
+                "no counterpart in {} for target group(s) of {}: {}",
+                spec.dr,
+                spec.primary,
+                unmatched.join(", ")
+            )
+        },
+    });
     checks.push(Check {
         ok: missing.is_empty() && !items.is_empty() && dr_tgs > 0,
         text: if !missing.is_empty() {
@@ -308,8 +360,9 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
             ),
         },
     });
-    let (primary_healthy, dr_healthy) = (healthy(spec, p_lbs), healthy(spec, d_lbs));
-    let primary_registered = count(spec, p_lbs, |s| {
+    let (primary_healthy, dr_healthy) =
+        (healthy(spec, p_lbs, &common), healthy(spec, d_lbs, &common));
+    let primary_registered = count(spec, p_lbs, &common, |s| {
         !matches!(s, TargetState::Draining | TargetState::Unused)
     });
     checks.push(Check {
@@ -329,6 +382,7 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
         primary_healthy,
         primary_registered,
         dr_healthy,
+        target_groups: common,
     }
 }
 
@@ -397,6 +451,9 @@ pub struct DrillState {
     pub phase: Phase,
     pub recovery_secs: Option<f64>,
     pub dr_healthy: usize,
+    /// The target groups (by name) both regions have: the only ones the drill counts.
+    #[serde(default)]
+    pub target_groups: Vec<String>,
     pub error: Option<String>,
     /// What happened, oldest first (bounded).
     pub log: Vec<String>,
@@ -420,6 +477,7 @@ impl DrillState {
             phase: Phase::Running,
             recovery_secs: None,
             dr_healthy: pre.dr_healthy,
+            target_groups: pre.target_groups.clone(),
             error: None,
             log: Vec::new(),
         }
@@ -483,24 +541,44 @@ impl DrillState {
         )
     }
 
+    /// The scale-up's calls given the DR capacities polled now (when known): only what is below
+    /// its target is raised, so running it again (a resume) changes nothing already done and
+    /// never scales down what someone raised since.
+    pub fn scale_plan(&self, current: Option<&Capacity>) -> Plan {
+        let desired_now = |r: &Resource| -> Option<u32> {
+            let c = current?;
+            match r {
+                Resource::Asg { name } => c
+                    .auto_scaling_groups
+                    .iter()
+                    .find(|g| &g.name == name)
+                    .map(|g| g.desired),
+                Resource::Service { cluster, name } => c
+                    .ecs_services
+                    .iter()
+                    .find(|s| &s.cluster == cluster && &s.name == name)
+                    .map(|s| s.desired),
+            }
+        };
+        let steps: Vec<Step> = self
+            .items
+            .iter()
+            .filter(|i| i.target > desired_now(&i.resource).unwrap_or(i.before))
+            .map(|i| i.resource.step(i.target))
+            .collect();
+        self.plan(
+            &self.spec.dr,
+            format!("drill {}: scale {} up", self.spec.app, self.spec.dr),
+            StepKind::ScaleDr,
+            steps,
+        )
+    }
+
     /// The API calls of a step (none for the waiting and verifying steps).
     pub fn step_plan(&self, step: StepKind) -> Option<Plan> {
         let s = &self.spec;
         match step {
-            StepKind::ScaleDr => {
-                let steps: Vec<Step> = self
-                    .items
-                    .iter()
-                    .filter(|i| i.target > i.before)
-                    .map(|i| i.resource.step(i.target))
-                    .collect();
-                Some(self.plan(
-                    &s.dr,
-                    format!("drill {}: scale {} up", s.app, s.dr),
-                    step,
-                    steps,
-                ))
-            }
+            StepKind::ScaleDr => Some(self.scale_plan(None)),
             StepKind::SwitchTraffic => Some(self.plan(
                 &s.primary,
                 format!("drill {}: {} to ALARM (SIMULATED)", s.app, s.health_alarm),
@@ -578,43 +656,194 @@ impl DrillState {
     }
 }
 
-/// Where the drill's state lives: next to the audit log.
-pub fn state_path() -> Option<PathBuf> {
-    super::audit::default_path().map(|p| p.with_file_name("drill.json"))
+/// Who drives a drill: the console holding its lock (`drill.lock` beside the state file).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Holder {
+    pub pid: u32,
+    pub host: String,
 }
 
-/// Writes the state (atomically: a temporary file renamed over the old one), or removes the file
-/// when the drill is over.
+impl Holder {
+    /// This process.
+    pub fn me() -> Self {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_else(|| "localhost".into());
+        Holder {
+            pid: std::process::id(),
+            host,
+        }
+    }
+
+    /// Whether the holder may still be running: on this host, its process exists; on another
+    /// host there is no telling, so yes.
+    pub fn alive(&self) -> bool {
+        let me = Holder::me();
+        if self.host != me.host {
+            return true;
+        }
+        self.pid == me.pid || Path::new(&format!("/proc/{}", self.pid)).exists()
+    }
+
+    pub fn describe(&self) -> String {
+        format!("opsdash pid {} on {}", self.pid, self.host)
+    }
+}
+
+/// The lock file of a drill state file.
+pub fn lock_path(state: &Path) -> PathBuf {
+    state.with_extension("lock")
+}
+
+/// Another live console holding the drill lock, if any.
+pub fn other_holder(state: &Path) -> Option<Holder> {
+    let bytes = crate::state::read(&lock_path(state)).ok()??;
+    let h: Holder = serde_json::from_slice(&bytes).ok()?;
+    (h != Holder::me() && h.alive()).then_some(h)
+}
+
+/// Takes the drill lock for this process: free, already ours, or left by a process that is gone.
+pub fn acquire(state: &Path) -> io::Result<()> {
+    let path = lock_path(state);
+    let me = Holder::me();
+    let text = serde_json::to_vec(&me).map_err(io::Error::other)?;
+    for _ in 0..3 {
+        if crate::state::create_new(&path, &text)? {
+            return Ok(());
+        }
+        let held =
+            crate::state::read(&path)?.and_then(|b| serde_json::from_slice::<Holder>(&b).ok());
+        match held {
+            Some(h) if h == me => return Ok(()),
+            Some(h) if h.alive() => {
+                return Err(io::Error::new(
+                    io::ErrorKind::WouldBlock,
+                    format!(
+                        "the drill is driven by {} (lock {})",
+                        h.describe(),
+                        path.display()
+                    ),
+                ));
+            }
+            // A lock left by a process that is gone, or unreadable: take it over.
+            _ => crate::state::remove(&path)?,
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::WouldBlock,
+        format!("the drill lock {} keeps changing", path.display()),
+    ))
+}
+
+/// Gives the drill lock back, if this process holds it.
+pub fn release(state: &Path) {
+    let path = lock_path(state);
+    if let Ok(Some(b)) = crate::state::read(&path)
+        && serde_json::from_slice::<Holder>(&b).ok() == Some(Holder::me())
+    {
+        let _ = crate::state::remove(&path);
+    }
+}
+
+/// Writes the state (atomically, 0600, under the drill lock), or removes the file and gives the
+/// lock back when the drill is over. Fails, writing nothing, when another live console holds the
+/// lock.
 pub fn save(path: &Path, state: Option<&DrillState>) -> io::Result<()> {
     match state {
         Some(s) if s.phase != Phase::Finished => {
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir)?;
-            }
-            let tmp = path.with_extension("json.tmp");
+            acquire(path)?;
             let text = serde_json::to_vec_pretty(s).map_err(io::Error::other)?;
-            {
-                use std::io::Write;
-                let mut f = std::fs::File::create(&tmp)?;
-                f.write_all(&text)?;
-                f.sync_data()?;
-            }
-            std::fs::rename(&tmp, path)
+            crate::state::write_atomic(path, &text)
         }
-        _ => match std::fs::remove_file(path) {
-            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
-            _ => Ok(()),
-        },
+        _ => {
+            crate::state::remove(path)?;
+            release(path);
+            Ok(())
+        }
     }
 }
 
-/// A drill left on disk by an earlier run, if any.
+/// A drill left on disk by an earlier run, if any (a symlink is refused).
 pub fn load(path: &Path) -> io::Result<Option<DrillState>> {
-    match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
+    match crate::state::read(path)? {
+        Some(bytes) => serde_json::from_slice(&bytes)
             .map(Some)
             .map_err(|e| io::Error::other(format!("{}: {e}", path.display()))),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
+        None => Ok(None),
     }
 }
+
+impl DrillState {
+    /// Checks a state read from disk against the configured drills before anything acts on it:
+    /// the same app with the same regions, health alarm and resource patterns, resources the
+    /// app selects, and sane capacities. A hand-edited or corrupt file is refused, with why.
+    pub fn validate(&self, specs: &[DrillSpec]) -> Result<(), String> {
+        let Some(spec) = specs.iter().find(|s| s.app == self.spec.app) else {
+            return Err(format!(
+                "app {:?} has no [app.failover] section in the config",
+                self.spec.app
+            ));
+        };
+        let differs = [
+            ("primary", spec.primary != self.spec.primary),
+            ("dr", spec.dr != self.spec.dr),
+            ("health_alarm", spec.health_alarm != self.spec.health_alarm),
+            ("dr_capacity_percent", spec.percent != self.spec.percent),
+            (
+                "load_balancers",
+                spec.load_balancers != self.spec.load_balancers,
+            ),
+            ("auto_scaling_groups", spec.asgs != self.spec.asgs),
+            ("ecs_services", spec.services != self.spec.services),
+            ("alarms", spec.alarms != self.spec.alarms),
+        ];
+        let changed: Vec<&str> = differs
+            .iter()
+            .filter(|(_, d)| *d)
+            .map(|(k, _)| *k)
+            .collect();
+        if !changed.is_empty() {
+            return Err(format!(
+                "its {} differ from the config's failover of {}",
+                changed.join(", "),
+                spec.app
+            ));
+        }
+        for i in &self.items {
+            let selected = match &i.resource {
+                Resource::Asg { name } => DrillSpec::keep(&spec.asgs, name),
+                Resource::Service { cluster, name } => {
+                    DrillSpec::keep(&spec.services, &format!("{cluster}/{name}"))
+                }
+            };
+            if !selected {
+                return Err(format!(
+                    "{} is not one of {}'s resources",
+                    i.resource.label(),
+                    spec.app
+                ));
+            }
+            if i.target < i.before || i.target > MAX_CAPACITY || i.before > MAX_CAPACITY {
+                return Err(format!(
+                    "{}: before {} and target {} are not a drill's scale-up",
+                    i.resource.label(),
+                    i.before,
+                    i.target
+                ));
+            }
+        }
+        if self.done.iter().any(|s| {
+            matches!(s, StepKind::RestoreAlarm | StepKind::RestoreCapacity)
+                && self.phase == Phase::Running
+        }) {
+            return Err("it restores steps while it says the drill runs".into());
+        }
+        Ok(())
+    }
+}
+
+/// No ASG or ECS service a drill scales goes past this (the ECS tasks-per-service quota).
+const MAX_CAPACITY: u32 = 5000;

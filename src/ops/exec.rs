@@ -85,9 +85,13 @@ impl Executor {
         &self.audit
     }
 
-    /// Where the failover drill's state is written: next to the audit log.
-    pub fn drill_path(&self) -> std::path::PathBuf {
-        self.audit.path().with_file_name("drill.json")
+    /// Where the failover drill's state is written: next to the audit log (none without a
+    /// state directory, and then no drill starts).
+    pub fn drill_path(&self) -> Result<std::path::PathBuf, String> {
+        match self.audit.missing() {
+            Some(why) => Err(why.to_owned()),
+            None => Ok(self.audit.path().with_file_name("drill.json")),
+        }
     }
 
     fn record(&self, id: &str, plan: &Plan, phase: &str) -> AuditRecord {

@@ -431,13 +431,29 @@ pub fn plan_run_now(scope: &Scope, id: &str, name: &str) -> Plan {
 
 /// The revision a roll back returns to: the other deployment while a rollout runs, else the
 /// revision before the current one.
-pub fn previous_revision(current: &str, deployment_revisions: &[&str]) -> Option<String> {
-    if let Some(other) = deployment_revisions.iter().find(|t| **t != current) {
+pub fn previous_revision(
+    current: &str,
+    deployment_revisions: &[&str],
+    avoid: &[String],
+) -> Option<String> {
+    let number = |t: &str| -> Option<(String, u32)> {
+        let (family, rev) = t.rsplit_once(':')?;
+        Some((family.to_owned(), rev.parse().ok()?))
+    };
+    let (family, rev) = number(current)?;
+    // The other deployment only when it is older: right after a roll back the newer one still
+    // drains, and it is the revision just left.
+    if let Some(other) = deployment_revisions.iter().find(|t| {
+        **t != current
+            && !avoid.iter().any(|a| a == *t)
+            && number(t).is_some_and(|(f, r)| f == family && r < rev)
+    }) {
         return Some((*other).to_owned());
     }
-    let (family, rev) = current.rsplit_once(':')?;
-    let rev: u32 = rev.parse().ok()?;
-    (rev > 1).then(|| format!("{family}:{}", rev - 1))
+    (1..rev)
+        .rev()
+        .map(|r| format!("{family}:{r}"))
+        .find(|t| !avoid.contains(t))
 }
 
 #[cfg(test)]
@@ -536,10 +552,23 @@ mod tests {
     #[test]
     fn previous_revision_prefers_the_other_deployment() {
         assert_eq!(
-            previous_revision("f:5", &["f:5", "f:3"]).as_deref(),
+            previous_revision("f:5", &["f:5", "f:3"], &[]).as_deref(),
             Some("f:3")
         );
-        assert_eq!(previous_revision("f:5", &["f:5"]).as_deref(), Some("f:4"));
-        assert_eq!(previous_revision("f:1", &["f:1"]), None);
+        assert_eq!(
+            previous_revision("f:5", &["f:5"], &[]).as_deref(),
+            Some("f:4")
+        );
+        assert_eq!(previous_revision("f:1", &["f:1"], &[]), None);
+        // Right after rolling back from :8 to :7 the draining :8 is never offered.
+        assert_eq!(
+            previous_revision("f:7", &["f:7", "f:8"], &[]).as_deref(),
+            Some("f:6")
+        );
+        // A revision left or failed is skipped.
+        assert_eq!(
+            previous_revision("f:7", &["f:7"], &["f:6".to_owned()]).as_deref(),
+            Some("f:5")
+        );
     }
 }

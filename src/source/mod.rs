@@ -37,6 +37,19 @@ pub struct SourceInfo {
     pub caller_arn: String,
     /// The first is the primary.
     pub regions: Vec<RegionInfo>,
+    /// Whether the account and caller above are known yet (live AWS connects in the background).
+    pub connection: Connection,
+}
+
+/// Where a source is with its connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Connection {
+    /// Still trying: the account is not known yet.
+    Connecting,
+    /// The last attempt failed; another follows after a back-off.
+    Failed,
+    /// Account and caller known.
+    Connected,
 }
 
 /// What went wrong with a call, classified for the screen.
@@ -44,6 +57,8 @@ pub struct SourceInfo {
 pub enum ErrorClass {
     Throttling,
     AccessDenied,
+    /// No credentials found anywhere in the chain.
+    NoCredentials,
     ExpiredCredentials,
     Network,
     Validation,
@@ -87,6 +102,7 @@ impl SourceError {
             operation: self.operation.clone(),
             code: self.code.clone(),
             message: self.message.clone(),
+            hint: self.hint.as_deref().map(str::to_owned),
         }
     }
 }

@@ -71,6 +71,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     ])
     .areas(area);
     render_header(app, header, buf);
+    let body = match app.connection_problem() {
+        Some(e) if body.height > 8 => {
+            let text = problem_text(app, e);
+            let lines = widgets::wrap(&text, body.width.saturating_sub(2) as usize);
+            let h = (lines.len() as u16).min(4);
+            let [banner, rest] =
+                Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(body);
+            let style = app
+                .theme
+                .crit()
+                .add_modifier(ratatui::style::Modifier::REVERSED);
+            buf.set_style(banner, style);
+            for (i, l) in lines.iter().take(h as usize).enumerate() {
+                buf.set_string(banner.x + 1, banner.y + i as u16, l, style);
+            }
+            rest
+        }
+        _ => body,
+    };
     let body = match app.rollback_offer() {
         Some(o) if body.height > 4 => {
             let [banner, rest] =
@@ -262,6 +281,29 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// The banner of a credential or connection problem: what is wrong and the fix, in full.
+fn problem_text(app: &App, e: &crate::source::SourceError) -> String {
+    let what = match e.class {
+        crate::source::ErrorClass::NoCredentials => "NO AWS CREDENTIALS",
+        crate::source::ErrorClass::ExpiredCredentials => "AWS CREDENTIALS EXPIRED OR INVALID",
+        _ => "CANNOT CONNECT TO AWS",
+    };
+    let fix = e
+        .hint
+        .as_deref()
+        .map(|h| format!(" Fix: {h}."))
+        .unwrap_or_default();
+    let retry = if app.is_demo() {
+        ""
+    } else {
+        " opsdash retries by itself; the panes keep their last data, marked stale."
+    };
+    format!(
+        "{what}: {} ({}:{}): {}.{fix}{retry}",
+        e.code, e.service, e.operation, e.message
+    )
+}
+
 /// The roll-back offer: a rollout under an alarm of the same app.
 fn render_banner(app: &App, o: &crate::app::RollbackOffer, area: Rect, buf: &mut Buffer) {
     let style = app
@@ -270,9 +312,20 @@ fn render_banner(app: &App, o: &crate::app::RollbackOffer, area: Rect, buf: &mut
         .add_modifier(ratatui::style::Modifier::REVERSED);
     buf.set_style(area, style);
     let key = app.keymap.key_label(Action::Rollback);
+    // The key and the target first: at 80 columns the rest is what gets cut.
+    let rev = |t: &str| {
+        t.rsplit_once(':')
+            .map_or(t.to_owned(), |(_, r)| format!(":{r}"))
+    };
     let msg = format!(
-        " {} is in ALARM during the rollout of {}/{} ({}): {key} rolls back to {} ",
-        o.alarm, o.cluster, o.service, o.current, o.previous
+        " {key} {} roll back {} to {}: {} in ALARM during the rollout of {} ({}/{}) ",
+        glyphs(app).arrow,
+        o.service,
+        rev(&o.previous),
+        o.alarm,
+        rev(&o.current),
+        o.cluster,
+        o.service
     );
     buf.set_string(
         area.x,
@@ -379,6 +432,9 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
             }
             _ => vec![("name+Enter".into(), "confirm"), ("Esc".into(), "cancel")],
         },
+        (Overlay::DrillResume, _) if app.drill_not_here().is_some() => {
+            vec![("Esc".into(), "close")]
+        }
         (Overlay::DrillResume, _) => vec![
             ("r".into(), "resume"),
             ("b".into(), "roll back"),

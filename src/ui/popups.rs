@@ -412,6 +412,10 @@ pub fn drill_confirm(
             "Abort the drill",
             "Stops after the call in flight and rolls back the steps done.",
         ),
+        DrillAction::Resume => (
+            "Resume the drill",
+            "Re-applies the DR scale-up where it is below its target now, then carries on from the step it was at.",
+        ),
     };
     lines.push((what.into(), t.text()));
     lines.push((String::new(), t.text()));
@@ -467,7 +471,9 @@ pub fn drill_resume(app: &App, area: Rect, buf: &mut Buffer) {
         ),
         (String::new(), t.text()),
         (
-            "r resumes / b rolls back what was done / Esc leaves it (F shows it)".into(),
+            app.drill_not_here().unwrap_or_else(|| {
+                "r resumes / b rolls back what was done (each asks for the app's name) / Esc leaves it (F shows it)".into()
+            }),
             t.title(),
         ),
     ];
@@ -481,7 +487,7 @@ pub fn api(app: &App, area: Rect, buf: &mut Buffer) {
     let h = app.api.last_minute;
     let mut lines = vec![(
         format!(
-            "last full minute: {} calls, {} throttled, {} errors",
+            "last 60 s: {} calls, {} throttled, {} errors",
             h.calls, h.throttles, h.errors
         ),
         t.muted(),

@@ -138,6 +138,42 @@ pub fn progress(done: u32, total: u32, width: usize, g: &Glyphs) -> String {
     s
 }
 
+/// Word-wraps `s` to lines of at most `width` characters (a longer word is split).
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in s.split_whitespace() {
+        let mut word: Vec<char> = word.chars().collect();
+        loop {
+            let used = line.chars().count();
+            let room = if used == 0 {
+                width
+            } else {
+                width.saturating_sub(used + 1)
+            };
+            if word.len() <= room {
+                if used > 0 {
+                    line.push(' ');
+                }
+                line.extend(word.iter());
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            let rest = word.split_off(width);
+            lines.push(word.iter().collect());
+            word = rest;
+        }
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
 /// Truncates to `width` characters with an ellipsis.
 pub fn trunc(s: &str, width: usize, g: &Glyphs) -> String {
     if s.chars().count() <= width {

@@ -298,7 +298,10 @@ impl Harness {
     }
 
     pub fn snapshot(&self) -> Snapshot {
-        self.rt.block_on(poller::snapshot(&self.sim))
+        self.rt.block_on(poller::snapshot(
+            &self.sim,
+            std::time::Duration::from_secs(30),
+        ))
     }
 
     pub fn inject(&mut self, f: &opsdash::source::sim::Fault) {

@@ -5,7 +5,7 @@ write-ups create it. What opsdash reads back goes through the official aws-sdk-r
 
 usage: provision.py ENDPOINT SEED REGION [DESIRED]   (SEED: 000 | 001 | 002 | large)
        provision.py ENDPOINT stop REGION INSTANCE_ID
-       provision.py ENDPOINT alarm-state REGION ALARM STATE
+       provision.py ENDPOINT alarm-state REGION ALARM STATE [REASON]
        provision.py ENDPOINT health-alarm REGION ALARM
 Prints a JSON summary of what was created.
 """
@@ -24,7 +24,8 @@ if seed == "stop":
     sys.exit(0)
 cw = boto3.client("cloudwatch", **kw)
 if seed == "alarm-state":
-    cw.set_alarm_state(AlarmName=sys.argv[4], StateValue=sys.argv[5], StateReason="test")
+    reason = sys.argv[6] if len(sys.argv) > 6 else "test"
+    cw.set_alarm_state(AlarmName=sys.argv[4], StateValue=sys.argv[5], StateReason=reason)
     print(json.dumps({"alarm": sys.argv[4], "state": sys.argv[5]}))
     sys.exit(0)
 if seed == "health-alarm":

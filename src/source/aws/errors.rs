@@ -59,6 +59,15 @@ pub fn hint(
             None => "credentials expired or invalid: refresh them (aws sso login, or new keys)"
                 .to_owned(),
         }),
+        ErrorClass::NoCredentials => Some(match profile {
+            Some(p) => format!(
+                "no credentials for profile {p}: run `aws sso login --profile {p}` or check ~/.aws/config"
+            ),
+            None => "no credentials: set AWS_PROFILE (then `aws sso login --profile P`), export \
+                     AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an instance role \
+                     applies"
+                .to_owned(),
+        }),
         ErrorClass::AccessDenied => Some(format!(
             "the caller lacks IAM permission {}:{operation}",
             iam_prefix(service)
@@ -69,6 +78,47 @@ pub fn hint(
         }
         _ => None,
     }
+}
+
+/// The first line of an SDK error's text without its debug dump, with the names of the
+/// credential providers tried, if it lists them: `no credentials found in chain (tried
+/// Environment, Profile, …)`.
+pub fn one_line(full: &str) -> String {
+    let mut lines = full.lines();
+    let mut first = lines.next().unwrap_or_default().trim().to_owned();
+    for prefix in ["dispatch failure: ", "other: ", "io error: "] {
+        while let Some(rest) = first.strip_prefix(prefix) {
+            first = rest.to_owned();
+        }
+    }
+    // `… (DispatchFailure(DispatchFailure { … }))`: the debug representation at the end.
+    if let Some(i) = debug_start(&first) {
+        first.truncate(i);
+    }
+    let first = first.trim_end_matches(". Attempted:").trim_end().to_owned();
+    let tried: Vec<&str> = lines
+        .filter_map(|l| l.strip_prefix("  "))
+        .filter_map(|l| l.split_once(':').map(|(name, _)| name.trim()))
+        .filter(|n| !n.is_empty() && n.chars().all(char::is_alphanumeric))
+        .collect();
+    if tried.is_empty() {
+        first
+    } else {
+        format!("{first} (tried {})", tried.join(", "))
+    }
+}
+
+/// Where ` (SomeType(` or ` (SomeType {` starts, if it does.
+fn debug_start(s: &str) -> Option<usize> {
+    s.match_indices(" (").map(|(i, _)| i).find(|&i| {
+        let rest = &s[i + 2..];
+        let ident: String = rest
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        ident.starts_with(|c: char| c.is_ascii_uppercase())
+            && (rest[ident.len()..].starts_with('(') || rest[ident.len()..].starts_with(" {"))
+    })
 }
 
 /// Maps an SDK error.
@@ -105,9 +155,12 @@ where
         ),
         _ => {
             // Construction and dispatch failures: missing or expired credentials show up here,
-            // as do unreachable endpoints.
-            let text = DisplayErrorContext(e).to_string();
-            let lower = text.to_lowercase();
+            // as do unreachable endpoints. The SDK's text spans lines and ends in a debug dump:
+            // the screen and `snapshot` get one clear line, the log file the whole of it.
+            let full = DisplayErrorContext(e).to_string();
+            tracing::debug!("{service}:{operation}: {full}");
+            let text = one_line(&full);
+            let lower = full.to_lowercase();
             let credentials = [
                 "credential",
                 "sso session",
@@ -115,9 +168,11 @@ where
                 "token has expired",
                 "expiredtoken",
             ];
-            if credentials.iter().any(|w| lower.contains(w)) {
+            if lower.contains("no credentials found") || lower.contains("no credentials provider") {
+                ("NoCredentials".to_owned(), text, ErrorClass::NoCredentials)
+            } else if credentials.iter().any(|w| lower.contains(w)) {
                 (
-                    "NoCredentials".to_owned(),
+                    "ExpiredCredentials".to_owned(),
                     text,
                     ErrorClass::ExpiredCredentials,
                 )
@@ -129,4 +184,22 @@ where
     let mut err = SourceError::new(class, service, operation, &code, message);
     err.hint = hint(class, service, operation, profile).map(String::into_boxed_str);
     err
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sdk_text_becomes_one_line() {
+        let full = "dispatch failure: other: the credential provider was not enabled: no credentials found in chain. Attempted:\n  Environment: the credential provider was not enabled: environment variable not set\n  Profile: the credential provider was not enabled\n  Ec2InstanceMetadata: IMDS disabled (DispatchFailure(DispatchFailure { source: ConnectorError { kind: Other(None) } }))";
+        assert_eq!(
+            one_line(full),
+            "the credential provider was not enabled: no credentials found in chain (tried Environment, Profile, Ec2InstanceMetadata)"
+        );
+        assert_eq!(
+            one_line("dispatch failure: io error: connection refused (DispatchFailure(x))"),
+            "connection refused"
+        );
+    }
 }

@@ -202,6 +202,18 @@ impl TimelineState {
     }
 }
 
+/// Every SDK call's time limits: a stalled endpoint (connection accepted, never answered) fails
+/// the call with `Timeout` instead of freezing its pane. An attempt may take 8 s, a call with its
+/// retries 20 s; connecting 3 s; between bytes of an answer 8 s.
+pub fn timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(3))
+        .read_timeout(std::time::Duration::from_secs(8))
+        .operation_attempt_timeout(std::time::Duration::from_secs(8))
+        .operation_timeout(std::time::Duration::from_secs(20))
+        .build()
+}
+
 /// Live AWS behind the source boundary.
 #[derive(Debug)]
 pub struct AwsSource {
@@ -247,7 +259,8 @@ impl AwsSource {
     /// Loads credentials and region like the aws cli (profiles, SSO, assume-role, IMDS,
     /// `AWS_ENDPOINT_URL`), asks STS who we are, and builds the clients for each region.
     pub async fn connect(opts: &AwsOptions) -> Result<Self, SourceError> {
-        let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest());
+        let mut loader =
+            aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts());
         if let Some(p) = &opts.profile {
             loader = loader.profile_name(p);
         }
@@ -280,6 +293,7 @@ impl AwsSource {
             ));
         };
         let sts_conf = aws_sdk_sts::config::Builder::from(base)
+            .timeout_config(timeouts())
             .interceptor(CountCalls(calls.clone()))
             .build();
         let sts = aws_sdk_sts::Client::from_conf(sts_conf);
@@ -314,6 +328,7 @@ impl AwsSource {
                         $krate::Client::from_conf(
                             $krate::config::Builder::from(base)
                                 .region(region.clone())
+                                .timeout_config(timeouts())
                                 .interceptor(counter.clone())
                                 .http_client(paced($service))
                                 .build(),
@@ -419,6 +434,7 @@ impl EstateReader for AwsSource {
             profile: self.profile.clone(),
             caller_arn: self.caller_arn.clone(),
             regions: self.regions.iter().map(|r| r.info.clone()).collect(),
+            connection: crate::source::Connection::Connected,
         }
     }
 
@@ -634,12 +650,30 @@ impl EstateWriter for AwsSource {
 
 /// Live AWS while it connects: the console draws at once and the panes say "loading" while
 /// credentials load and STS answers, in the background. Every read waits for the connection;
-/// if it failed (no credentials, an expired SSO token, no region, no answer), every read answers
-/// that error, so the panes show the cause and the fix instead of hanging.
+/// while it fails (no credentials, an expired SSO token, no region, no answer), every read
+/// answers that error, so the panes show the cause and the fix instead of hanging, and the next
+/// read after a back-off (2 s doubling to 30 s) tries again: an `aws sso login` in another window
+/// brings the console back without a restart.
 pub struct Connecting {
     opts: AwsOptions,
     timeout: std::time::Duration,
-    cell: tokio::sync::OnceCell<Result<AwsSource, SourceError>>,
+    connected: std::sync::OnceLock<AwsSource>,
+    failed: Mutex<Option<Failure>>,
+    /// One attempt at a time; the others wait for its outcome.
+    attempt: tokio::sync::Mutex<()>,
+}
+
+/// The last failed attempt to connect.
+struct Failure {
+    error: SourceError,
+    attempts: u32,
+    retry_at: tokio::time::Instant,
+}
+
+/// The wait before the next attempt after `attempts` failed ones: 2 s doubling, at most 30 s.
+pub fn connect_backoff(attempts: u32) -> std::time::Duration {
+    let secs = 2u64.saturating_mul(1 << attempts.saturating_sub(1).min(5));
+    std::time::Duration::from_secs(secs.min(30))
 }
 
 impl Connecting {
@@ -647,27 +681,58 @@ impl Connecting {
         Connecting {
             opts,
             timeout,
-            cell: tokio::sync::OnceCell::new(),
+            connected: std::sync::OnceLock::new(),
+            failed: Mutex::new(None),
+            attempt: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// Connects (once; later callers share the outcome).
-    pub async fn get(&self) -> Result<&AwsSource, &SourceError> {
-        self.cell
-            .get_or_init(|| async {
-                match tokio::time::timeout(self.timeout, AwsSource::connect(&self.opts)).await {
-                    Ok(r) => r,
-                    Err(_) => Err(SourceError::new(
-                        crate::source::ErrorClass::Network,
-                        "sts",
-                        "GetCallerIdentity",
-                        "Timeout",
-                        format!("no answer from STS within {} s", self.timeout.as_secs()),
-                    )),
-                }
-            })
-            .await
-            .as_ref()
+    /// The connected source; connects if no attempt failed within the back-off, else answers the
+    /// last failure.
+    pub async fn get(&self) -> Result<&AwsSource, SourceError> {
+        if let Some(s) = self.connected.get() {
+            return Ok(s);
+        }
+        let _one = self.attempt.lock().await;
+        if let Some(s) = self.connected.get() {
+            return Ok(s);
+        }
+        let attempts = {
+            let failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+            match failed.as_ref() {
+                Some(f) if tokio::time::Instant::now() < f.retry_at => return Err(f.error.clone()),
+                Some(f) => f.attempts,
+                None => 0,
+            }
+        };
+        let outcome = match tokio::time::timeout(self.timeout, AwsSource::connect(&self.opts)).await
+        {
+            Ok(r) => r,
+            Err(_) => Err(SourceError::new(
+                crate::source::ErrorClass::Network,
+                "sts",
+                "GetCallerIdentity",
+                "Timeout",
+                format!("no answer from STS within {} s", self.timeout.as_secs()),
+            )),
+        };
+        match outcome {
+            Ok(src) => {
+                *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                Ok(self.connected.get_or_init(|| src))
+            }
+            Err(error) => {
+                let attempts = attempts + 1;
+                let wait = connect_backoff(attempts);
+                tracing::info!("connecting failed (attempt {attempts}, next in {wait:?}): {error}");
+                *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = Some(Failure {
+                    error: error.clone(),
+                    attempts,
+                    retry_at: tokio::time::Instant::now() + wait,
+                });
+                Err(error)
+            }
+        }
     }
 
     /// The regions asked for before the connection resolves them.
@@ -696,11 +761,18 @@ impl Connecting {
 #[async_trait]
 impl EstateReader for Connecting {
     fn info(&self) -> SourceInfo {
-        match self.cell.get() {
-            Some(Ok(s)) => s.info(),
-            done => SourceInfo {
+        if let Some(s) = self.connected.get() {
+            return s.info();
+        }
+        let failed = self
+            .failed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some();
+        {
+            SourceInfo {
                 kind: SourceKind::Aws,
-                account: if done.is_some() {
+                account: if failed {
                     "no account".into()
                 } else {
                     "connecting…".into()
@@ -712,7 +784,12 @@ impl EstateReader for Connecting {
                     .or_else(|| std::env::var("AWS_PROFILE").ok()),
                 caller_arn: String::new(),
                 regions: self.planned_regions(),
-            },
+                connection: if failed {
+                    crate::source::Connection::Failed
+                } else {
+                    crate::source::Connection::Connecting
+                },
+            }
         }
     }
 
@@ -723,49 +800,49 @@ impl EstateReader for Connecting {
     async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>> {
         match self.get().await {
             Ok(s) => s.targets(region).await,
-            Err(e) => Read::err(e.clone(), 0),
+            Err(e) => Read::err(e, 0),
         }
     }
 
     async fn capacity(&self, region: &str) -> Read<Capacity> {
         match self.get().await {
             Ok(s) => s.capacity(region).await,
-            Err(e) => Read::err(e.clone(), 0),
+            Err(e) => Read::err(e, 0),
         }
     }
 
     async fn runs(&self, region: &str) -> Read<Vec<Association>> {
         match self.get().await {
             Ok(s) => s.runs(region).await,
-            Err(e) => Read::err(e.clone(), 0),
+            Err(e) => Read::err(e, 0),
         }
     }
 
     async fn alarms(&self, region: &str) -> Read<Vec<Alarm>> {
         match self.get().await {
             Ok(s) => s.alarms(region).await,
-            Err(e) => Read::err(e.clone(), 0),
+            Err(e) => Read::err(e, 0),
         }
     }
 
     async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>> {
         match self.get().await {
             Ok(s) => s.timeline(region, after_seq).await,
-            Err(e) => Read::err(e.clone(), 0),
+            Err(e) => Read::err(e, 0),
         }
     }
 
     async fn task_definition(&self, region: &str, name: &str) -> Read<TaskDefinition> {
         match self.get().await {
             Ok(s) => s.task_definition(region, name).await,
-            Err(e) => Read::err(e.clone(), 0),
+            Err(e) => Read::err(e, 0),
         }
     }
 
     fn call_counts(&self) -> crate::source::CallCounts {
-        match self.cell.get() {
-            Some(Ok(s)) => s.call_counts(),
-            _ => crate::source::CallCounts::new(),
+        match self.connected.get() {
+            Some(s) => s.call_counts(),
+            None => crate::source::CallCounts::new(),
         }
     }
 }
@@ -779,18 +856,13 @@ impl EstateWriter for Connecting {
         desired: u32,
     ) -> Result<(), SourceError> {
         self.get()
-            .await
-            .map_err(Clone::clone)?
+            .await?
             .set_desired_capacity(region, asg, desired)
             .await
     }
 
     async fn update_service(&self, region: &str, update: ServiceUpdate) -> Result<(), SourceError> {
-        self.get()
-            .await
-            .map_err(Clone::clone)?
-            .update_service(region, update)
-            .await
+        self.get().await?.update_service(region, update).await
     }
 
     async fn register_task_definition_with_image(
@@ -801,8 +873,7 @@ impl EstateWriter for Connecting {
         image: &str,
     ) -> Result<String, SourceError> {
         self.get()
-            .await
-            .map_err(Clone::clone)?
+            .await?
             .register_task_definition_with_image(region, task_definition, container, image)
             .await
     }
@@ -812,11 +883,7 @@ impl EstateWriter for Connecting {
         region: &str,
         ids: &[String],
     ) -> Result<(), SourceError> {
-        self.get()
-            .await
-            .map_err(Clone::clone)?
-            .start_associations_once(region, ids)
-            .await
+        self.get().await?.start_associations_once(region, ids).await
     }
 
     async fn set_alarm_state(
@@ -827,8 +894,7 @@ impl EstateWriter for Connecting {
         reason: &str,
     ) -> Result<(), SourceError> {
         self.get()
-            .await
-            .map_err(Clone::clone)?
+            .await?
             .set_alarm_state(region, alarm, state, reason)
             .await
     }

@@ -243,6 +243,7 @@ impl EstateReader for SimSource {
             profile: None,
             caller_arn: format!("arn:aws:sts::{DEMO_ACCOUNT}:assumed-role/OnCall/demo"),
             regions: sim.regions(),
+            connection: crate::source::Connection::Connected,
         }
     }
 

@@ -1,0 +1,174 @@
+//! Where opsdash keeps its state (the audit log, the failover drill's state and lock, the log
+//! file), and how those files are written: in `$XDG_STATE_HOME/opsdash`, else
+//! `$HOME/.local/state/opsdash`; the directory 0700, the files 0600; a symlink in place of a
+//! state file is refused, never followed. With neither variable set there is no state directory:
+//! operations are refused with a message that says where state would go, never the current
+//! directory.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// The state directory, or why there is none.
+pub fn dir() -> Result<PathBuf, String> {
+    let xdg = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty());
+    let home = std::env::var_os("HOME").filter(|v| !v.is_empty());
+    match (xdg, home) {
+        (Some(x), _) => Ok(PathBuf::from(x).join("opsdash")),
+        (None, Some(h)) => Ok(PathBuf::from(h).join(".local/state/opsdash")),
+        (None, None) => Err(
+            "no state directory: neither XDG_STATE_HOME nor HOME is set (state goes to \
+             $XDG_STATE_HOME/opsdash, else $HOME/.local/state/opsdash); set one of them"
+                .to_owned(),
+        ),
+    }
+}
+
+/// A file in the state directory, or why there is none.
+pub fn file(name: &str) -> Result<PathBuf, String> {
+    dir().map(|d| d.join(name))
+}
+
+/// Refuses a path that is a symbolic link (a state file is never followed elsewhere).
+pub fn refuse_symlink(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            format!(
+                "{} is a symbolic link: refused (a state file is never followed)",
+                path.display()
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// Creates the directory of `path` (0700) if needed.
+pub fn ensure_dir(path: &Path) -> io::Result<()> {
+    let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
+        return Ok(());
+    };
+    if dir.is_dir() {
+        return Ok(());
+    }
+    let mut b = std::fs::DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        b.mode(0o700);
+    }
+    b.create(dir)
+}
+
+/// Options that create a file readable by its owner only, refusing to follow a symlink at the
+/// last component.
+fn private(opts: &mut std::fs::OpenOptions) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let _ = opts;
+}
+
+/// Opens a state file for appending (created 0600).
+pub fn open_append(path: &Path) -> io::Result<std::fs::File> {
+    ensure_dir(path)?;
+    refuse_symlink(path)?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.create(true).append(true);
+    private(&mut opts);
+    opts.open(path)
+}
+
+/// Reads a state file, refusing a symlink; `None` if it does not exist.
+pub fn read(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    refuse_symlink(path)?;
+    match std::fs::read(path) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Replaces a state file atomically (a 0600 temporary file, synced, renamed over it).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    ensure_dir(path)?;
+    refuse_symlink(path)?;
+    let tmp = path.with_extension("tmp");
+    let _ = std::fs::remove_file(&tmp);
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    private(&mut opts);
+    let mut f = opts.open(&tmp)?;
+    f.write_all(bytes)?;
+    f.sync_data()?;
+    drop(f);
+    std::fs::rename(&tmp, path)
+}
+
+/// Creates a state file only if it does not exist (a lock); `Ok(false)` if it does.
+pub fn create_new(path: &Path, bytes: &[u8]) -> io::Result<bool> {
+    ensure_dir(path)?;
+    refuse_symlink(path)?;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    private(&mut opts);
+    match opts.open(path) {
+        Ok(mut f) => {
+            f.write_all(bytes)?;
+            f.sync_data()?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes a state file; a missing one is fine.
+pub fn remove(path: &Path) -> io::Result<()> {
+    match std::fs::remove_file(path) {
+        Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Text from AWS, the environment or a file, safe to print to a terminal: control characters
+/// (escape sequences, bells, backspaces) become `?`; tabs and line breaks become spaces.
+/// JSON output needs none of this: serde escapes control characters.
+pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    std::borrow::Cow::Owned(
+        s.chars()
+            .map(|c| match c {
+                '\t' | '\n' | '\r' => ' ',
+                c if c.is_control() => '?',
+                c => c,
+            })
+            .collect(),
+    )
+}
+
+/// Several lines of text, each made [`printable`]; the line breaks stay.
+pub fn printable_lines(s: &str) -> String {
+    s.split('\n')
+        .map(|l| printable(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn printable_strips_escape_sequences() {
+        assert_eq!(printable("ok"), "ok");
+        assert_eq!(
+            printable("a\x1b]0;pwned\x07b\x1b[2Jc\r\n"),
+            "a?]0;pwned?b?[2Jc  "
+        );
+    }
+}
