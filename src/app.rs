@@ -819,6 +819,13 @@ impl App {
         self.remember_selection();
     }
 
+    /// Selects row `i` of a pane (and remembers which item that is).
+    pub fn select_row(&mut self, p: Pane, i: usize) {
+        self.panes[p.index()].selected = i;
+        self.clamp_all();
+        self.remember_selection();
+    }
+
     /// Notes the identity of every pane's selected item (after keys moved a selection).
     fn remember_selection(&mut self) {
         for p in Pane::ALL {

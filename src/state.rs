@@ -42,12 +42,21 @@ pub fn refuse_symlink(path: &Path) -> io::Result<()> {
     }
 }
 
-/// Creates the directory of `path` (0700) if needed.
+/// Creates the directory of `path` (0700) if needed; one an older opsdash left open to others
+/// is closed to them.
 pub fn ensure_dir(path: &Path) -> io::Result<()> {
     let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
         return Ok(());
     };
     if dir.is_dir() {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(dir)?.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+            }
+        }
         return Ok(());
     }
     let mut b = std::fs::DirBuilder::new();
@@ -78,7 +87,15 @@ pub fn open_append(path: &Path) -> io::Result<std::fs::File> {
     let mut opts = std::fs::OpenOptions::new();
     opts.create(true).append(true);
     private(&mut opts);
-    opts.open(path)
+    let f = opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if f.metadata()?.permissions().mode() & 0o077 != 0 {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    Ok(f)
 }
 
 /// Reads a state file, refusing a symlink; `None` if it does not exist.
@@ -162,6 +179,41 @@ pub fn printable_lines(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn state_files_are_private_and_symlinks_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o777;
+        let root = std::env::temp_dir().join(format!("opsdash-state-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let dir = root.join("opsdash");
+        let log = dir.join("audit.jsonl");
+        open_append(&log).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&log), 0o600);
+        let drill = dir.join("drill.json");
+        write_atomic(&drill, b"{}").unwrap();
+        assert_eq!(mode(&drill), 0o600);
+        // Left open by an older version: closed again.
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o644)).unwrap();
+        open_append(&log).unwrap();
+        assert_eq!((mode(&dir), mode(&log)), (0o700, 0o600));
+        // A symlink in place of a state file is never followed.
+        let outside = root.join("outside");
+        std::fs::write(&outside, b"keep").unwrap();
+        for name in ["audit-link.jsonl", "drill-link.json"] {
+            let link = dir.join(name);
+            std::os::unix::fs::symlink(&outside, &link).unwrap();
+            let e = open_append(&link).unwrap_err();
+            assert!(e.to_string().contains("symbolic link"), "{e}");
+            assert!(write_atomic(&link, b"x").is_err());
+            assert!(read(&link).is_err());
+        }
+        assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
+        let _ = std::fs::remove_dir_all(&root);
+    }
 
     #[test]
     fn printable_strips_escape_sequences() {

@@ -54,6 +54,11 @@ fn config_errors_name_file_line_column_and_expectation() {
             "config_zero_refresh.toml:2:1:",
             "refresh.targets must be at least 1 second",
         ),
+        (
+            "config_failover_same_region.toml",
+            "config_failover_same_region.toml:6:6:",
+            "app bookstore: failover dr is the primary region (us-east-1); name the standby region",
+        ),
     ];
     for (file, place, what) in cases {
         let msg = config_error(file);
@@ -256,4 +261,90 @@ fn live_mode_without_credentials_is_unknown_with_the_fix_not_a_hang() {
     assert!(line.starts_with("OPSDASH UNKNOWN - no data:"), "{line}");
     assert!(line.contains("sts:GetCallerIdentity"), "{line}");
     assert_terminal_untouched(&out);
+}
+
+#[test]
+fn a_failover_to_its_own_region_is_refused_before_the_terminal_is_touched() {
+    let out = opsdash(
+        &[
+            "--demo",
+            "--config",
+            fixture("config_failover_same_region.toml")
+                .to_str()
+                .unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "config_failover_same_region.toml:6:6: app bookstore: failover dr is the primary region"
+        ),
+        "{err}"
+    );
+    assert_terminal_untouched(&out);
+}
+
+/// With neither XDG_STATE_HOME nor HOME, state goes nowhere silently: `audit` says where it
+/// would be and what to set, and nothing is written to the current directory.
+#[test]
+fn without_a_state_directory_opsdash_says_where_state_would_go() {
+    let cwd = tempdir();
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdash"))
+        .arg("audit")
+        .current_dir(&cwd)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("neither XDG_STATE_HOME nor HOME is set")
+            && err.contains("$XDG_STATE_HOME/opsdash"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_dir(&cwd).unwrap().count(),
+        0,
+        "nothing in the cwd"
+    );
+}
+
+/// No credentials anywhere: `snapshot` prints the cause and the fix once, on one line, with no
+/// SDK debug dump.
+#[test]
+fn snapshot_without_credentials_prints_one_clear_line_with_the_fix() {
+    let home = tempdir();
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdash"))
+        .args(["snapshot", "--region", "us-east-1"])
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", &home)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+        .env("AWS_CONFIG_FILE", home.join("none"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{text}");
+    let e = errors[0];
+    assert!(e.contains("NoCredentials sts:GetCallerIdentity"), "{e}");
+    assert!(e.contains("no credentials found"), "{e}");
+    assert!(
+        e.contains("- set AWS_PROFILE (then `aws sso login --profile P`)"),
+        "{e}"
+    );
+    for dump in [
+        "DispatchFailure",
+        "ProviderChainError",
+        "CredentialsNotLoaded {",
+    ] {
+        assert!(!text.contains(dump), "no SDK debug text: {text}");
+    }
 }

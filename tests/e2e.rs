@@ -260,3 +260,45 @@ fn failover_drill_on_the_demo_runs_to_the_end_and_fails_back() {
     pty.send("q");
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
+
+/// A paste arrives in the terminal as one bracketed text: it goes into the prompt as text, so a
+/// line break inside it confirms nothing (it used to run a scale: "see ticket INC-4⏎yes, scale
+/// it" typed `4`, Enter, `y`).
+#[test]
+fn a_pasted_text_never_confirms_an_operation() {
+    let mut pty = Pty::open(123, 40);
+    let _ = std::fs::remove_dir_all(pty.home.join("state"));
+    let mut child = pty.spawn(&binary(), &["--demo", "nlb-web-app"]);
+    pty.wait_for("1/2/4", Duration::from_secs(15));
+    pty.send("2");
+    pty.send("s");
+    pty.wait_for("new desired count", Duration::from_secs(5));
+    pty.send("\x1b[200~see ticket INC-4\ryes, scale it\x1b[201~");
+    pty.wait_for("is not a whole number", Duration::from_secs(5));
+    // Enter on what was pasted plans nothing either.
+    pty.send("\r");
+    std::thread::sleep(Duration::from_millis(300));
+    let s = pty.screen();
+    assert!(!s.contains("SetDesiredCapacity"), "no plan:\n{s}");
+    pty.send("\x1b");
+    // A valid count, then a pasted "y": the confirmation stays open.
+    pty.send("s");
+    pty.wait_for("new desired count", Duration::from_secs(5));
+    pty.send("3\r");
+    pty.wait_for("SetDesiredCapacity", Duration::from_secs(5));
+    pty.send("\x1b[200~y\r\x1b[201~");
+    pty.wait_for("a paste does not confirm", Duration::from_secs(5));
+    pty.send("n");
+    std::thread::sleep(Duration::from_millis(500));
+    let s = pty.screen();
+    assert!(s.contains("1/2/4"), "the group is unchanged:\n{s}");
+    let log = audit_lines(&pty);
+    assert!(
+        log.iter()
+            .filter(|r| r["phase"] == "outcome")
+            .all(|r| r["outcome"] == "cancelled"),
+        "{log:?}"
+    );
+    pty.send("q");
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}

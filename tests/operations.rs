@@ -13,16 +13,6 @@ use ratatui::crossterm::event::KeyCode;
 const ASG: &str = "fa-092-AutoScalingGroup";
 
 /// Focuses `pane` and selects the first row whose text contains `needle`.
-fn select(h: &mut Harness, pane: Pane, needle: &str) {
-    h.ch(char::from(b'1' + pane.index() as u8));
-    let rows = h.app.pane(pane).rows.clone();
-    let i = rows
-        .iter()
-        .position(|r| h.app.row_text(*r).contains(needle))
-        .unwrap_or_else(|| panic!("no row with {needle}"));
-    h.app.panes[pane.index()].selected = i;
-}
-
 fn asg(s: &Snapshot, name: &str) -> (u32, u32, u32) {
     let g = s.regions[0]
         .auto_scaling_groups
@@ -64,7 +54,7 @@ fn prompt_error(h: &Harness) -> Option<String> {
 #[test]
 fn scale_out_plans_confirms_executes_audits_and_the_estate_follows() {
     let mut h = Harness::new(Scenario::NlbWebApp);
-    select(&mut h, Pane::Capacity, ASG);
+    h.select(Pane::Capacity, ASG);
     h.ch('s');
     let screen = h.screen(120, 40);
     assert!(screen.contains("min 1, desired 2, max 4"), "{screen}");
@@ -131,7 +121,7 @@ fn scale_out_plans_confirms_executes_audits_and_the_estate_follows() {
 #[test]
 fn bad_scale_input_is_refused_in_the_prompt_and_nothing_is_sent() {
     let mut h = Harness::new(Scenario::NlbWebApp);
-    select(&mut h, Pane::Capacity, ASG);
+    h.select(Pane::Capacity, ASG);
     h.ch('s');
     h.key(KeyCode::Enter);
     assert!(
@@ -179,7 +169,7 @@ fn bad_scale_input_is_refused_in_the_prompt_and_nothing_is_sent() {
 #[test]
 fn scaling_in_by_more_than_half_needs_the_typed_name_and_cancel_is_audited() {
     let mut h = Harness::new(Scenario::Ecs);
-    select(&mut h, Pane::Capacity, "appCluster/appService");
+    h.select(Pane::Capacity, "appCluster/appService");
     h.ch('s');
     assert!(h.screen(120, 40).contains("min 0, desired 2, max 5000"));
     h.type_str("0");
@@ -227,7 +217,7 @@ fn scaling_in_by_more_than_half_needs_the_typed_name_and_cancel_is_audited() {
 #[test]
 fn bad_image_deploy_raises_the_alarm_the_banner_offers_roll_back_and_it_recovers() {
     let mut h = Harness::new(Scenario::WarmStandby);
-    select(&mut h, Pane::Capacity, "appCluster/appService");
+    h.select(Pane::Capacity, "appCluster/appService");
     h.ch('d');
     let screen = h.screen(120, 40);
     assert!(screen.contains("runs appTaskDefinition:7"), "{screen}");
@@ -330,7 +320,7 @@ fn bad_image_deploy_raises_the_alarm_the_banner_offers_roll_back_and_it_recovers
 #[test]
 fn an_empty_deploy_input_forces_a_new_deployment() {
     let mut h = Harness::new(Scenario::Ecs);
-    select(&mut h, Pane::Capacity, "appCluster/appService");
+    h.select(Pane::Capacity, "appCluster/appService");
     h.ch('d');
     h.key(KeyCode::Enter);
     h.ch('y');
@@ -346,7 +336,7 @@ fn an_empty_deploy_input_forces_a_new_deployment() {
 #[test]
 fn run_now_starts_the_association_and_the_runs_pane_follows_it() {
     let mut h = Harness::new(Scenario::NlbWebApp);
-    select(&mut h, Pane::Runs, "fa-092-app-association");
+    h.select(Pane::Runs, "fa-092-app-association");
     let before = h.snapshot().regions[0]
         .associations
         .iter()

@@ -465,7 +465,9 @@ impl App {
     /// breaks and control characters turned into spaces. A paste never confirms, never runs a
     /// command and never presses a key; with no text field open it is ignored.
     pub(super) fn on_paste(&mut self, text: &str) -> Vec<Effect> {
+        // A line break at the end (a copied line) is dropped; Enter is the operator's to press.
         let clean: String = text
+            .trim_end_matches(['\n', '\r'])
             .chars()
             .map(|c| if c.is_control() { ' ' } else { c })
             .collect();

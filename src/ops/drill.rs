@@ -847,3 +847,97 @@ impl DrillState {
 
 /// No ASG or ECS service a drill scales goes past this (the ECS tasks-per-service quota).
 const MAX_CAPACITY: u32 = 5000;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state(asgs: &[&str]) -> DrillState {
+        let spec = DrillSpec {
+            asgs: asgs.iter().map(|s| (*s).to_owned()).collect(),
+            ..DrillSpec::warm_standby_demo()
+        };
+        let pre = Preflight {
+            checks: Vec::new(),
+            items: vec![ScaleItem {
+                resource: Resource::Asg {
+                    name: "fa-092-web".into(),
+                },
+                primary: 2,
+                before: 1,
+                target: 2,
+            }],
+            primary_healthy: 2,
+            primary_registered: 2,
+            dr_healthy: 1,
+            target_groups: vec!["web".into()],
+        };
+        DrillState::new(spec, "123456789012", &pre, 0)
+    }
+
+    #[test]
+    fn a_state_file_must_match_the_config() {
+        let s = state(&["fa-092-*"]);
+        assert_eq!(s.validate(std::slice::from_ref(&s.spec)), Ok(()));
+        // A resource the app does not select, written into the file by hand.
+        let mut edited = s.clone();
+        edited.items[0].resource = Resource::Asg {
+            name: "payments-prod".into(),
+        };
+        let e = edited.validate(std::slice::from_ref(&s.spec)).unwrap_err();
+        assert!(
+            e.contains("asg payments-prod is not one of bookstore's resources"),
+            "{e}"
+        );
+        // Patterns widened in the file but not in the config.
+        let wide = state(&["*"]);
+        let e = wide.validate(std::slice::from_ref(&s.spec)).unwrap_err();
+        assert!(e.contains("auto_scaling_groups"), "{e}");
+        // A restore step recorded while the drill claims to be running.
+        let mut odd = s.clone();
+        odd.done.push(StepKind::RestoreCapacity);
+        assert!(odd.validate(std::slice::from_ref(&s.spec)).is_err());
+    }
+
+    #[test]
+    fn the_drill_lock_is_shared_with_nobody_alive() {
+        let dir = std::env::temp_dir().join(format!("opsdash-lock-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let path = dir.join("drill.json");
+        acquire(&path).unwrap();
+        acquire(&path).unwrap();
+        assert_eq!(other_holder(&path), None, "held by this process");
+        release(&path);
+        assert!(!lock_path(&path).exists());
+        // Held by a live process on this host (pid 1): refused, nothing written.
+        let host = Holder::me().host;
+        let other = Holder { pid: 1, host };
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(lock_path(&path), serde_json::to_vec(&other).unwrap()).unwrap();
+        let e = acquire(&path).unwrap_err();
+        assert!(e.to_string().contains("opsdash pid 1 on"), "{e}");
+        let s = DrillState::new(
+            DrillSpec::warm_standby_demo(),
+            "1",
+            &preflight(
+                &DrillSpec::warm_standby_demo(),
+                RegionView::default(),
+                RegionView::default(),
+            ),
+            0,
+        );
+        assert!(save(&path, Some(&s)).is_err());
+        assert!(!path.exists());
+        // Left by a process that is gone: taken over.
+        let gone = Holder {
+            pid: u32::MAX - 1,
+            host: Holder::me().host,
+        };
+        std::fs::write(lock_path(&path), serde_json::to_vec(&gone).unwrap()).unwrap();
+        save(&path, Some(&s)).unwrap();
+        assert!(path.exists());
+        save(&path, None).unwrap();
+        assert!(!path.exists() && !lock_path(&path).exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -75,7 +75,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Some(e) if body.height > 8 => {
             let text = problem_text(app, e);
             let lines = widgets::wrap(&text, body.width.saturating_sub(2) as usize);
-            let h = (lines.len() as u16).min(4);
+            // In full: the fix is the point. At most a third of the body.
+            let h = (lines.len() as u16).min((body.height / 3).max(2));
             let [banner, rest] =
                 Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(body);
             let style = app

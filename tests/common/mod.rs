@@ -256,6 +256,22 @@ impl Harness {
         }
     }
 
+    /// Runs a future on the harness's runtime (a writer call made behind the console's back).
+    pub fn rt_block<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    /// Focuses `pane` and selects its first row whose text contains `needle`.
+    pub fn select(&mut self, pane: opsdash::app::Pane, needle: &str) {
+        self.ch(char::from(b'1' + pane.index() as u8));
+        let rows = self.app.pane(pane).rows.clone();
+        let i = rows
+            .iter()
+            .position(|r| self.app.row_text(*r).contains(needle))
+            .unwrap_or_else(|| panic!("no row with {needle}"));
+        self.app.select_row(pane, i);
+    }
+
     pub fn key(&mut self, code: KeyCode) {
         self.send(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)));
     }

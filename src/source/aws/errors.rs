@@ -60,10 +60,10 @@ pub fn hint(
                 .to_owned(),
         }),
         ErrorClass::NoCredentials => Some(match profile {
-            Some(p) => format!(
-                "no credentials for profile {p}: run `aws sso login --profile {p}` or check ~/.aws/config"
-            ),
-            None => "no credentials: set AWS_PROFILE (then `aws sso login --profile P`), export \
+            Some(p) => {
+                format!("run `aws sso login --profile {p}`, or check profile {p} in ~/.aws/config")
+            }
+            None => "set AWS_PROFILE (then `aws sso login --profile P`), export \
                      AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an instance role \
                      applies"
                 .to_owned(),

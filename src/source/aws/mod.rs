@@ -12,7 +12,7 @@ mod errors;
 mod pace;
 mod ssm;
 
-pub use errors::classify;
+pub use errors::{classify, hint};
 
 use crate::model::{
     Alarm, AlarmState, Association, Capacity, Event, EventKind, LoadBalancer, RegionInfo,
