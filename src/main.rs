@@ -273,21 +273,10 @@ fn init_logging() {
     let Ok(level) = std::env::var("OPSDASH_LOG") else {
         return;
     };
-    let dir = std::env::var_os("XDG_STATE_HOME")
-        .map(std::path::PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|h| std::path::PathBuf::from(h).join(".local/state"))
-        })
-        .map(|d| d.join("opsdash"));
-    let Some(dir) = dir else { return };
-    if std::fs::create_dir_all(&dir).is_err() {
+    let Ok(path) = opsdash::state::file("opsdash.log") else {
         return;
-    }
-    let Ok(file) = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(dir.join("opsdash.log"))
-    else {
+    };
+    let Ok(file) = opsdash::state::open_append(&path) else {
         return;
     };
     let level = level.parse().unwrap_or(tracing::Level::INFO);
