@@ -5,8 +5,8 @@
 use crate::action::{Action, Key, Keymap};
 use crate::config::{AppConfig, glob_match};
 use crate::model::{
-    Alarm, Association, Capacity, Event, LoadBalancer, RegionInfo, RegionRole, RingSeries,
-    Severity, TargetState, TaskDefinition, Timestamp,
+    Alarm, AlarmState, Association, Capacity, Event, EventKind, LoadBalancer, RegionInfo,
+    RegionRole, RingSeries, Severity, TargetState, TaskDefinition, Timestamp,
 };
 use crate::ops::drill::{DrillSpec, DrillState};
 use crate::ops::{Bounds, Outcome, Plan, ScaleTarget};
@@ -17,9 +17,11 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::{HashMap, VecDeque};
 
 mod drill;
+mod help;
 mod operations;
 
 pub use drill::{DrillAction, FoundDrill};
+pub use help::HelpLine;
 pub use operations::{RollbackOffer, RunningOp};
 
 /// Timeline events the console keeps (all regions).
@@ -443,6 +445,21 @@ impl ApiRates {
     }
 }
 
+/// The state an alarm-transition event moved to: `OK -> ALARM` (demo), `Alarm updated from OK
+/// to ALARM` (CloudWatch history).
+fn transition_to(message: &str) -> Option<AlarmState> {
+    let after = message
+        .rsplit_once(" -> ")
+        .or_else(|| message.rsplit_once(" to "))
+        .map(|(_, rest)| rest)?;
+    AlarmState::parse(
+        after
+            .split_whitespace()
+            .next()?
+            .trim_end_matches([',', '.', ':']),
+    )
+}
+
 /// Which resources the configured apps select: what their patterns name (nothing of a kind none
 /// of them names); without any app config, everything.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -509,6 +526,9 @@ pub struct App {
     /// When the status line was set (source clock); it clears itself after `STATUS_SECS`.
     pub status_at: Timestamp,
     pub detail_scroll: usize,
+    /// How far the detail view on screen scrolls, as the renderer last found it (the one value
+    /// drawing writes: the length of wrapped text is known only where it is laid out).
+    pub detail_max: std::cell::Cell<Option<usize>>,
     pub selector: Selector,
     /// Refresh interval per pane, seconds (for staleness).
     pub refresh_secs: [u64; 5],
@@ -548,10 +568,19 @@ pub struct App {
     pub drill_file: String,
     /// Revisions this console rolled back from: never offered as a roll-back target again.
     left_revisions: VecDeque<String>,
+    /// How far the help popup is scrolled (rows).
+    pub help_scroll: usize,
+    /// The association run started with `x`, followed until it ends.
+    follow_run: Option<operations::FollowRun>,
+    /// A light theme was chosen (config, `--theme`, `:theme`): `t` cycles light themes too.
+    pub light_terminal: bool,
+    /// Palette Tab completion: what was typed and which of its matches the input shows.
+    palette_tab: Option<(String, usize)>,
 }
 
 impl App {
     pub fn new(info: SourceInfo, keymap: Keymap, themes: ThemeSet, theme: Theme) -> Self {
+        let light_terminal = theme.name.contains("light");
         App {
             info,
             scenario: None,
@@ -577,6 +606,7 @@ impl App {
             status: None,
             status_at: Timestamp::default(),
             detail_scroll: 0,
+            detail_max: std::cell::Cell::new(None),
             selector: Selector::default(),
             refresh_secs: [5, 10, 30, 30, 5],
             time_scale: 1.0,
@@ -597,6 +627,10 @@ impl App {
             drill_elsewhere: None,
             drill_file: "drill.json".into(),
             left_revisions: VecDeque::new(),
+            help_scroll: 0,
+            palette_tab: None,
+            follow_run: None,
+            light_terminal,
         }
     }
 
@@ -660,7 +694,9 @@ impl App {
                 if self.status.is_some() && self.now.secs_since(self.status_at) > expiry {
                     self.status = None;
                 }
-                self.check_drill()
+                let mut effects = self.check_drill();
+                effects.extend(self.follow_tick());
+                effects
             }
             Msg::Data {
                 region,
@@ -755,6 +791,7 @@ impl App {
                     a
                 });
                 d.runs.apply(res, at);
+                self.show_followed_run();
             }
             Payload::Alarms(r) => {
                 let res = r.result.map(|mut a| {
@@ -782,6 +819,25 @@ impl App {
                 Ok(events) => {
                     d.timeline_at = Some(at);
                     d.timeline_error = None;
+                    // One truth per fact: an alarm transition the timeline saw is the alarm's
+                    // state in the Alarms pane too, until a newer read says otherwise.
+                    if let Some(alarms) = d.alarms.value.as_mut() {
+                        for e in events.iter().filter(|e| e.kind == EventKind::Alarm) {
+                            let Some(to) = transition_to(&e.message) else {
+                                continue;
+                            };
+                            if let Some(a) = alarms
+                                .iter_mut()
+                                .find(|a| a.name == e.resource && a.updated_at < e.at)
+                            {
+                                a.state = to;
+                                a.updated_at = e.at;
+                            }
+                        }
+                        alarms.sort_by(|x, y| {
+                            x.state.cmp(&y.state).then_with(|| x.name.cmp(&y.name))
+                        });
+                    }
                     for e in events {
                         d.last_seq = d.last_seq.max(e.seq);
                         if self.timeline.len() == TIMELINE_KEPT {
@@ -1075,6 +1131,19 @@ impl App {
             self.quit = true;
             return vec![Effect::Quit];
         }
+        // Esc and a key typed quickly after it arrive as Alt+key: when Alt+key means nothing,
+        // it is the two keys the operator pressed.
+        if ev.modifiers == KeyModifiers::ALT
+            && let KeyCode::Char(c) = ev.code
+            && self.keymap.action(&Key::from_event(&ev)).is_none()
+        {
+            let mut effects = self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+            effects.extend(self.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
+            return effects;
+        }
+        if !matches!(self.overlay, Overlay::Palette { .. }) || ev.code != KeyCode::Tab {
+            self.palette_tab = None;
+        }
         match self.overlay.clone() {
             Overlay::Filter => return self.on_filter_key(ev),
             Overlay::Palette { input, selected } => {
@@ -1098,7 +1167,20 @@ impl App {
                     self.quit = true;
                     return vec![Effect::Quit];
                 }
-                self.overlay = Overlay::None;
+                let page = self.help_layout().1 as i64;
+                match (ev.code, action) {
+                    (KeyCode::Down, _) | (_, Some(Action::Down)) => self.scroll_help(1),
+                    (KeyCode::Up, _) | (_, Some(Action::Up)) => self.scroll_help(-1),
+                    (KeyCode::PageDown | KeyCode::Char(' '), _) | (_, Some(Action::PageDown)) => {
+                        self.scroll_help(page);
+                    }
+                    (KeyCode::PageUp, _) | (_, Some(Action::PageUp)) => self.scroll_help(-page),
+                    (KeyCode::Home, _) | (_, Some(Action::Top)) => self.help_scroll = 0,
+                    (KeyCode::End, _) | (_, Some(Action::Bottom)) => {
+                        self.help_scroll = self.help_rows().1;
+                    }
+                    _ => self.overlay = Overlay::None,
+                }
                 return vec![];
             }
             Overlay::None => {}
@@ -1129,7 +1211,10 @@ impl App {
                 self.quit = true;
                 return vec![Effect::Quit];
             }
-            Action::Help => self.overlay = Overlay::Help,
+            Action::Help => {
+                self.help_scroll = 0;
+                self.overlay = Overlay::Help;
+            }
             Action::NextPane => self.focus_pane(Pane::ALL[(self.focus.index() + 1) % 5]),
             Action::PrevPane => self.focus_pane(Pane::ALL[(self.focus.index() + 4) % 5]),
             Action::PaneTargets => self.focus_pane(Pane::Targets),
@@ -1137,13 +1222,12 @@ impl App {
             Action::PaneRuns => self.focus_pane(Pane::Runs),
             Action::PaneAlarms => self.focus_pane(Pane::Alarms),
             Action::PaneTimeline => self.focus_pane(Pane::Timeline),
-            Action::Up if in_detail => self.detail_scroll = self.detail_scroll.saturating_sub(1),
-            Action::Down if in_detail => self.detail_scroll += 1,
-            Action::PageUp if in_detail => {
-                self.detail_scroll = self.detail_scroll.saturating_sub(10);
-            }
-            Action::PageDown if in_detail => self.detail_scroll += 10,
+            Action::Up if in_detail => self.scroll_detail(-1),
+            Action::Down if in_detail => self.scroll_detail(1),
+            Action::PageUp if in_detail => self.scroll_detail(-10),
+            Action::PageDown if in_detail => self.scroll_detail(10),
             Action::Top if in_detail => self.detail_scroll = 0,
+            Action::Bottom if in_detail => self.scroll_detail(i64::from(u16::MAX)),
             Action::Up => self.move_selection(-1),
             Action::Down => self.move_selection(1),
             Action::PageUp => self.move_selection(-(self.page() as i64)),
@@ -1194,9 +1278,18 @@ impl App {
                 };
             }
             Action::NextTheme => {
+                // On a dark terminal `t` stays among dark themes; a light one is chosen by name
+                // (config, `--theme`, `:theme`), and from it `t` cycles them all.
+                let n = self.themes.themes.len();
                 let i = self.themes.index(&self.theme.name).unwrap_or(0);
-                let next = self.themes.themes[(i + 1) % self.themes.themes.len()].clone();
-                self.set_theme(next);
+                let on_light = self.light_terminal || self.theme.name.contains("light");
+                let next = (1..=n)
+                    .map(|k| &self.themes.themes[(i + k) % n])
+                    .find(|t| on_light || !t.name.contains("light"))
+                    .cloned();
+                if let Some(t) = next {
+                    self.set_theme(t);
+                }
             }
             Action::Scale | Action::Deploy | Action::RunNow | Action::Rollback => {
                 return self.operation(action);
@@ -1219,6 +1312,8 @@ impl App {
     /// Applies a theme, keeping `NO_COLOR`.
     pub fn set_theme(&mut self, mut theme: Theme) {
         theme.no_color = self.no_color;
+        // A light theme chosen once says the terminal is light: `t` may cycle into them.
+        self.light_terminal |= theme.name.contains("light");
         self.set_status(format!("theme {}", theme.name), Severity::Info);
         self.theme = theme;
     }
@@ -1296,8 +1391,19 @@ impl App {
         };
         if let Some(detail) = detail {
             self.detail_scroll = 0;
+            self.detail_max.set(None);
             self.view = View::Detail(detail);
         }
+    }
+
+    /// Scrolls the detail view, never past its last line (as last drawn).
+    fn scroll_detail(&mut self, delta: i64) {
+        let max = self
+            .detail_max
+            .get()
+            .map_or(i64::from(u16::MAX), |m| m as i64);
+        let from = (self.detail_scroll as i64).min(max);
+        self.detail_scroll = (from + delta).clamp(0, max) as usize;
     }
 
     fn on_filter_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
@@ -1378,9 +1484,22 @@ impl App {
                 return self.run_command(&line);
             }
             KeyCode::Tab => {
-                if let Some(s) = self.palette_suggestions(&input).get(selected) {
-                    input.clone_from(s);
+                // The first Tab completes the selected match; the next ones cycle the matches of
+                // what was typed.
+                let (prefix, i) = match self.palette_tab.take() {
+                    Some((prefix, i))
+                        if self.palette_suggestions(&prefix).get(i) == Some(&input) =>
+                    {
+                        (prefix, i + 1)
+                    }
+                    _ => (input.clone(), selected),
+                };
+                let matches = self.palette_suggestions(&prefix);
+                if !matches.is_empty() {
+                    let i = i % matches.len();
+                    input.clone_from(&matches[i]);
                     selected = 0;
+                    self.palette_tab = Some((prefix, i));
                 }
             }
             KeyCode::Down => selected += 1,
@@ -1412,7 +1531,10 @@ impl App {
         let arg = words.next();
         match (cmd, arg) {
             ("quit" | "q", _) => return self.act(Action::Quit),
-            ("help", _) => self.overlay = Overlay::Help,
+            ("help", _) => {
+                self.help_scroll = 0;
+                self.overlay = Overlay::Help;
+            }
             ("api", _) => self.overlay = Overlay::Api,
             ("refresh", _) => return self.act(Action::Refresh),
             ("pause", _) if !self.paused => return self.act(Action::Pause),
@@ -1518,6 +1640,22 @@ impl App {
             Pane::Timeline => d.timeline_at,
         }?;
         Some(self.now.secs_since(at).max(0.0))
+    }
+
+    /// The DR region, when the primary's DNS health check alarm is in ALARM: traffic has failed
+    /// over (or, during a drill, is simulated to have).
+    pub fn traffic_on_dr(&self) -> Option<&str> {
+        let primary = self.info.regions.first()?;
+        let dr = self.info.regions.get(1)?;
+        let alarms = self.data.get(&primary.name)?.alarms.value.as_ref()?;
+        alarms
+            .iter()
+            .any(|a| {
+                a.state == crate::model::AlarmState::Alarm
+                    && (a.metric == "HealthCheckStatus"
+                        || self.drill_specs.iter().any(|d| d.health_alarm == a.name))
+            })
+            .then_some(dr.name.as_str())
     }
 
     /// A credential or connection problem that every read of live AWS reports (no credentials,

@@ -30,7 +30,7 @@ fn demo_console_end_to_end() {
     );
 
     pty.send("?");
-    pty.wait_for("Keys (any key closes)", Duration::from_secs(5));
+    pty.wait_for("Navigation", Duration::from_secs(5));
     pty.send("x");
     pty.send("4");
     pty.send("\r");

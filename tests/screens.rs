@@ -225,11 +225,11 @@ fn ages_scale_with_the_demo_speed() {
     h.sim.advance(240.0);
     let now = opsdash::source::EstateReader::now(&h.sim);
     h.send(opsdash::app::Msg::Tick(now));
-    assert!(h.screen(120, 40).contains("Alarms stale 4m"));
+    assert!(h.screen(120, 40).contains("Alarms us-east-1 stale 4m"));
     h.app.time_scale = 10.0;
     let s = h.screen(120, 40);
     assert!(
-        s.contains("4 Alarms <10m") && !s.contains("Alarms stale"),
+        s.contains("4 Alarms us-east-1 <10m") && !s.contains("Alarms us-east-1 stale"),
         "{s}"
     );
 }

@@ -76,7 +76,7 @@ fn the_header_counts_an_error_at_once_not_a_minute_later() {
         payload: Payload::Targets(Read::err(credentials_error(), 1)),
     });
     assert_eq!(h.app.api.last_minute.errors, 1);
-    assert!(h.screen(80, 24).contains(" 1E "), "{}", h.screen(80, 24));
+    assert!(h.screen(80, 24).contains(" 1err "), "{}", h.screen(80, 24));
     // A minute later it has rolled off.
     h.advance(61.0);
     assert_eq!(h.app.api.last_minute.errors, 0);

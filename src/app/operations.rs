@@ -16,6 +16,77 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 const INPUT_MAX: usize = 255;
 /// Characters the scale prompt keeps: more than any count, so a paste shows what it was.
 const SCALE_INPUT_MAX: usize = 12;
+/// How long a run started with `x` is followed (refreshed every tick), seconds.
+const FOLLOW_SECS: f64 = 600.0;
+
+/// An association run started from the console, followed until it ends.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FollowRun {
+    op: u64,
+    region: String,
+    association: String,
+    /// Followed until then (source clock); set when the call succeeded.
+    until: crate::model::Timestamp,
+    /// When the run was asked for: an execution older than this is the previous run.
+    requested: Option<crate::model::Timestamp>,
+}
+
+impl App {
+    /// The followed run as the Runs pane shows it: until a poll shows an execution that started
+    /// after it was asked for, a pending one (never the previous run's result).
+    pub(super) fn show_followed_run(&mut self) {
+        let Some(f) = &self.follow_run else { return };
+        let Some(requested) = f.requested else { return };
+        let (region, association) = (f.region.clone(), f.association.clone());
+        if let Some(a) = self
+            .data
+            .get_mut(&region)
+            .and_then(|d| d.runs.value.as_mut())
+            .and_then(|v| v.iter_mut().find(|a| a.id == association))
+            && a.last_execution
+                .as_ref()
+                .is_none_or(|x| x.created_at < requested)
+        {
+            a.last_execution = Some(crate::model::Execution {
+                id: "(starting)".into(),
+                status: "Pending".into(),
+                created_at: requested,
+                success: 0,
+                failed: 0,
+                pending: 0,
+                targets: Vec::new(),
+            });
+        }
+    }
+
+    /// While a run started here has not ended: refresh now (every tick) to follow it.
+    pub(super) fn follow_tick(&mut self) -> Vec<Effect> {
+        let Some(f) = &self.follow_run else {
+            return vec![];
+        };
+        if self.ops.iter().any(|o| o.id == f.op) {
+            return vec![];
+        }
+        let status = self
+            .data
+            .get(&f.region)
+            .and_then(|d| d.runs.value.as_ref())
+            .and_then(|v| v.iter().find(|a| a.id == f.association))
+            .and_then(|a| a.last_execution.as_ref())
+            .filter(|x| f.requested.is_some_and(|r| x.created_at >= r) && x.id != "(starting)")
+            .map(|x| x.status.clone());
+        let ended = matches!(
+            status.as_deref(),
+            Some("Success" | "Failed" | "TimedOut" | "Cancelled" | "Skipped")
+        );
+        if ended || self.now > f.until {
+            self.follow_run = None;
+            return vec![];
+        }
+        vec![Effect::RefreshAll]
+    }
+}
+
 /// Revisions left by roll backs that are remembered (never offered again).
 const LEFT_KEPT: usize = 32;
 /// Timeline sequence numbers of this operator's own actions start here, clear of any source's.
@@ -562,6 +633,17 @@ impl App {
         }
         let id = self.next_op;
         self.next_op += 1;
+        if plan.kind == OpKind::RunNow
+            && let Some((_, assoc)) = plan.params.iter().find(|(k, _)| k == "association_id")
+        {
+            self.follow_run = Some(FollowRun {
+                op: id,
+                region: plan.region.clone(),
+                association: assoc.clone(),
+                until: self.now,
+                requested: None,
+            });
+        }
         let pane = if plan.kind == OpKind::RunNow {
             Pane::Runs
         } else {
@@ -590,6 +672,23 @@ impl App {
         let Outcome { ok, message, .. } = outcome;
         let sev = if ok { Severity::Ok } else { Severity::Crit };
         self.set_status(message.clone(), sev);
+        if let Some(f) = self.follow_run.as_mut()
+            && f.op == id
+        {
+            if ok {
+                // Shown at once as pending; the Runs pane refreshes fast until it ends.
+                f.until = self.now.plus_secs(FOLLOW_SECS * self.time_scale.max(1.0));
+                f.requested = Some(self.now);
+                self.show_followed_run();
+            } else {
+                self.follow_run = None;
+            }
+        }
+        // The event names the operation once: its resource is the summary, its text the rest.
+        let text = message
+            .strip_prefix(&format!("{}: ", op.summary))
+            .unwrap_or(&message)
+            .to_owned();
         let e = Event {
             seq: OPERATOR_SEQ + id,
             at: self.now,
@@ -597,7 +696,7 @@ impl App {
             kind: EventKind::Operator,
             severity: sev,
             resource: op.summary,
-            message: message.clone(),
+            message: text,
         };
         if self.timeline.len() == super::TIMELINE_KEPT {
             self.timeline.pop_back();

@@ -372,9 +372,14 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
         }
         _ => (inner, None),
     };
+    // Wrapped rows, so the view never scrolls into blank space.
+    let w = text_area.width.max(1) as usize;
+    let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum();
+    let max = rows.saturating_sub(text_area.height as usize);
+    app.detail_max.set(Some(max));
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .scroll((app.detail_scroll.min(u16::MAX as usize) as u16, 0))
+        .scroll((app.detail_scroll.min(max).min(u16::MAX as usize) as u16, 0))
         .render(text_area, buf);
     if let (Some(a), Some(c)) = (chart_alarm, chart_area) {
         let values: Vec<f64> = app

@@ -154,70 +154,31 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// How much of the optional header text fits.
+#[derive(Clone, Copy)]
+struct HeaderFit {
+    title: bool,
+    scenario: bool,
+    account: bool,
+    all_regions: bool,
+    /// 0 none, 1 `34/m 0T 0E`, 2 `API 34/m 0thr 0err`, 3 with the per-service rates.
+    api: u8,
+    utc: bool,
+}
+
+/// The header: mode, region in view, the safety badges and the clock are never cut; the title,
+/// the scenario, the account, the other regions and the API figures give way, in that order
+/// reversed, when the line is short.
 fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     let style = app.theme.header();
+    let bold = style.add_modifier(ratatui::style::Modifier::BOLD);
     buf.set_style(area, style);
-    let mut parts: Vec<Span> = vec![Span::styled(
-        " opsdash ",
-        style.add_modifier(ratatui::style::Modifier::BOLD),
-    )];
-    let sep = || Span::styled(" | ", style);
-    let mode = if app.is_demo() {
-        format!("DEMO {}", app.scenario.map_or("", |s| s.name()))
-    } else {
-        "LIVE".to_owned()
-    };
-    parts.push(sep());
-    parts.push(Span::styled(mode, style));
-    let who = app.info.caller_arn.rsplit(':').next().unwrap_or("");
-    let who = who.strip_prefix("assumed-role/").unwrap_or(who);
-    let profile = app
-        .info
-        .profile
-        .as_deref()
-        .map(|p| format!(" ({p})"))
-        .unwrap_or_default();
-    // The account and caller go first when the line is short of room.
-    if area.width >= 110 {
-        parts.push(sep());
-        parts.push(Span::styled(
-            format!("{} {who}{profile}", app.info.account),
-            style,
-        ));
-    }
-    parts.push(sep());
-    let regions: Vec<String> = app
-        .info
-        .regions
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let role = match r.role {
-                crate::model::RegionRole::Primary => "",
-                crate::model::RegionRole::Dr => " DR",
-            };
-            let mark = if i == app.region && app.info.regions.len() > 1 {
-                "*"
-            } else {
-                ""
-            };
-            format!("{}{mark}{role}", r.name)
-        })
-        .collect();
-    parts.push(Span::styled(regions.join(" "), style));
+    let mut badges: Vec<String> = Vec::new();
     if app.read_only {
-        parts.push(sep());
-        parts.push(Span::styled(
-            "READ-ONLY",
-            style.add_modifier(ratatui::style::Modifier::BOLD),
-        ));
+        badges.push("READ-ONLY".into());
     }
     if app.paused {
-        parts.push(sep());
-        parts.push(Span::styled(
-            "PAUSED",
-            style.add_modifier(ratatui::style::Modifier::BOLD),
-        ));
+        badges.push("PAUSED".into());
     }
     if let Some(d) = &app.drill {
         let word = match d.phase {
@@ -227,57 +188,158 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
             crate::ops::drill::Phase::RollingBack => Some("DRILL ROLLING BACK"),
             crate::ops::drill::Phase::Finished => None,
         };
-        if let Some(word) = word {
-            parts.push(sep());
-            parts.push(Span::styled(
-                word,
-                style.add_modifier(ratatui::style::Modifier::BOLD),
-            ));
-        }
+        badges.extend(word.map(str::to_owned));
     }
-    let api = app.api.last_minute;
-    let by_service = if area.width >= 150 {
-        let parts: Vec<String> = app
-            .rates
-            .by_service()
-            .iter()
-            .take(5)
-            .map(|(s, n)| format!("{} {n}", short_service(s)))
-            .collect();
-        if parts.is_empty() {
-            String::new()
-        } else {
-            format!(" ({})", parts.join(" "))
-        }
-    } else {
-        String::new()
-    };
-    let right = if area.width >= 100 {
-        format!(
-            " API {}/m{by_service} {}thr {}err | {} UTC ",
-            api.calls,
-            api.throttles,
-            api.errors,
-            app.now.hm()
-        )
-    } else {
-        format!(
-            " {}/m {}T {}E {} ",
-            api.calls,
-            api.throttles,
-            api.errors,
-            app.now.hm()
-        )
-    };
-    let right_w = right.chars().count() as u16;
-    let left_w = area.width.saturating_sub(right_w);
-    buf.set_line(area.x, area.y, &Line::from(parts), left_w);
-    if area.width > right_w + 20 {
-        let api_style = if api.throttles + api.errors > 0 {
-            style.add_modifier(ratatui::style::Modifier::BOLD)
-        } else {
-            style
+    if let Some(dr) = app.traffic_on_dr() {
+        badges.push(format!("TRAFFIC ON {dr}"));
+    }
+    let who = app.info.caller_arn.rsplit(':').next().unwrap_or("");
+    let who = who.strip_prefix("assumed-role/").unwrap_or(who);
+    let profile = app
+        .info
+        .profile
+        .as_deref()
+        .map(|p| format!(" ({p})"))
+        .unwrap_or_default();
+    let account = format!("{} {who}{profile}", app.info.account);
+    let region_label = |i: usize, r: &crate::model::RegionInfo| {
+        let role = match r.role {
+            crate::model::RegionRole::Primary => "",
+            crate::model::RegionRole::Dr => " DR",
         };
+        let mark = if i == app.region && app.info.regions.len() > 1 {
+            "*"
+        } else {
+            ""
+        };
+        format!("{}{mark}{role}", r.name)
+    };
+    let all_regions: Vec<String> = app
+        .info
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| region_label(i, r))
+        .collect();
+    let in_view = app
+        .info
+        .regions
+        .get(app.region)
+        .map(|r| region_label(app.region, r))
+        .unwrap_or_default();
+    let api = app.api.last_minute;
+    let rates: Vec<String> = app
+        .rates
+        .by_service()
+        .iter()
+        .take(5)
+        .map(|(s, n)| format!("{} {n}", short_service(s)))
+        .collect();
+    let build = |f: HeaderFit| -> (Vec<(String, bool)>, String) {
+        let mut left: Vec<(String, bool)> = Vec::new();
+        if f.title {
+            left.push(("opsdash".into(), true));
+        }
+        let mode = match (app.is_demo(), f.scenario) {
+            (true, true) => format!("DEMO {}", app.scenario.map_or("", |s| s.name())),
+            (true, false) => "DEMO".into(),
+            (false, _) => "LIVE".into(),
+        };
+        left.push((mode, false));
+        if f.account {
+            left.push((account.clone(), false));
+        }
+        left.push((
+            if f.all_regions {
+                all_regions.join(" ")
+            } else {
+                in_view.clone()
+            },
+            false,
+        ));
+        left.extend(badges.iter().map(|b| (b.clone(), true)));
+        let api_text = match f.api {
+            3 if !rates.is_empty() => format!(
+                "API {}/m ({}) {}thr {}err",
+                api.calls,
+                rates.join(" "),
+                api.throttles,
+                api.errors
+            ),
+            2 | 3 => format!("API {}/m {}thr {}err", api.calls, api.throttles, api.errors),
+            1 => format!("{}/m {}T {}E", api.calls, api.throttles, api.errors),
+            _ => String::new(),
+        };
+        let clock = if f.utc {
+            format!("{} UTC", app.now.hm())
+        } else {
+            app.now.hm()
+        };
+        let right = if api_text.is_empty() {
+            format!(" {clock} ")
+        } else {
+            format!(" {api_text} | {clock} ")
+        };
+        (left, right)
+    };
+    let width = |(left, right): &(Vec<(String, bool)>, String)| {
+        1 + left
+            .iter()
+            .map(|(t, _)| t.chars().count() + 3)
+            .sum::<usize>()
+            + right.chars().count()
+    };
+    let full = HeaderFit {
+        title: true,
+        scenario: true,
+        account: true,
+        all_regions: true,
+        api: 3,
+        utc: true,
+    };
+    let steps: [fn(&mut HeaderFit); 8] = [
+        |f| f.api = 2,
+        |f| f.account = false,
+        |f| f.api = 1,
+        |f| f.scenario = false,
+        |f| f.all_regions = false,
+        |f| f.title = false,
+        |f| f.api = 0,
+        |f| f.utc = false,
+    ];
+    let mut fit = full;
+    let mut parts = build(fit);
+    for step in steps {
+        if width(&parts) <= area.width as usize {
+            break;
+        }
+        step(&mut fit);
+        parts = build(fit);
+    }
+    let (left, right) = parts;
+    let mut spans: Vec<Span> = vec![Span::styled(" ", style)];
+    for (i, (text, strong)) in left.iter().enumerate() {
+        if i > 0 {
+            spans.push(Span::styled(" | ", style));
+        }
+        spans.push(Span::styled(
+            text.clone(),
+            if *strong { bold } else { style },
+        ));
+    }
+    let right_w = right.chars().count() as u16;
+    buf.set_line(
+        area.x,
+        area.y,
+        &Line::from(spans),
+        area.width.saturating_sub(right_w),
+    );
+    let api_style = if api.throttles + api.errors > 0 && fit.api > 0 {
+        bold
+    } else {
+        style
+    };
+    if area.width >= right_w {
         buf.set_string(area.x + area.width - right_w, area.y, right, api_style);
     }
 }
@@ -403,7 +465,8 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
 pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
     let k = |a: Action| app.keymap.key_label(a);
     match (&app.overlay, &app.view) {
-        (Overlay::Help | Overlay::Api, _) => vec![("any key".into(), "close")],
+        (Overlay::Help, _) => vec![("j/k".into(), "scroll"), ("any key".into(), "close")],
+        (Overlay::Api, _) => vec![("any key".into(), "close")],
         (Overlay::Filter, _) => vec![
             ("Enter".into(), "keep filter"),
             ("Esc".into(), "clear"),
@@ -468,12 +531,30 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                 vec![("name+Enter".into(), "run"), ("Esc".into(), "cancel")]
             }
         },
-        (Overlay::None, View::Detail(_)) => vec![
-            (k(Action::Back), "back"),
-            (format!("{}/{}", k(Action::Down), k(Action::Up)), "scroll"),
-            (k(Action::Help), "help"),
-            (k(Action::Quit), "quit"),
-        ],
+        (Overlay::None, View::Detail(d)) => {
+            let mut v = vec![
+                (k(Action::Back), "back"),
+                (format!("{}/{}", k(Action::Down), k(Action::Up)), "scroll"),
+                (
+                    format!("{}/{}", k(Action::Top), k(Action::Bottom)),
+                    "top/end",
+                ),
+            ];
+            // The operations that work on what is shown.
+            match d {
+                crate::app::DetailRef::Asg(_) => v.push((k(Action::Scale), "scale")),
+                crate::app::DetailRef::Service { .. } => {
+                    v.push((k(Action::Scale), "scale"));
+                    v.push((k(Action::Deploy), "deploy"));
+                    v.push((k(Action::Rollback), "roll back"));
+                }
+                crate::app::DetailRef::Association(_) => v.push((k(Action::RunNow), "run now")),
+                _ => {}
+            }
+            v.push((k(Action::Help), "help"));
+            v.push((k(Action::Quit), "quit"));
+            v
+        }
         (Overlay::None, View::Regions) => vec![
             (k(Action::RegionView), "panes"),
             (k(Action::Back), "back"),
@@ -499,6 +580,9 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
             }
             if app.focus != Pane::Capacity && app.rollback_offer().is_some() {
                 v.push((k(Action::Rollback), "roll back"));
+            }
+            if !app.drill_specs.is_empty() || app.drill.is_some() {
+                v.push((k(Action::Failover), "drill"));
             }
             v.extend([
                 (k(Action::Filter), "filter"),

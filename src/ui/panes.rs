@@ -16,24 +16,64 @@ pub fn is_full(area: Rect) -> bool {
     area.width >= 100 && area.height >= 28
 }
 
+/// Heights for panes stacked in `total` rows: every pane but the `elastic` one gets what its
+/// rows need (plus borders), at least `min` and at most three fifths of the column; the elastic
+/// one (the long list: targets, the timeline) gets the rest. No pane sits half empty while
+/// another is cut short.
+fn heights(total: u16, wants: &[u16], elastic: usize, min: u16) -> Vec<u16> {
+    let n = wants.len() as u16;
+    let cap = (total * 3 / 5).max(min);
+    let mut h: Vec<u16> = wants.iter().map(|w| (*w).clamp(min, cap)).collect();
+    let others: u16 = h
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != elastic)
+        .map(|(_, v)| *v)
+        .sum();
+    if others + min > total {
+        // Too short for that: equal shares.
+        let each = total / n.max(1);
+        h = vec![each; wants.len()];
+        if let Some(last) = h.last_mut() {
+            *last += total - each * n;
+        }
+        return h;
+    }
+    h[elastic] = total - others;
+    h
+}
+
+/// The rows a pane would like: its rows and borders.
+fn want(app: &App, p: Pane) -> u16 {
+    (app.pane(p).rows.len() as u16).saturating_add(2).max(3)
+}
+
+/// Stacks panes in `area` by [`heights`] and draws them.
+fn render_column(app: &App, panes: &[Pane], elastic: usize, area: Rect, buf: &mut Buffer) {
+    let wants: Vec<u16> = panes.iter().map(|p| want(app, *p)).collect();
+    let hs = heights(area.height, &wants, elastic, 5);
+    let mut y = area.y;
+    for (p, h) in panes.iter().zip(hs) {
+        let h = h.min(area.y + area.height - y);
+        render_pane(app, *p, Rect::new(area.x, y, area.width, h), buf);
+        y += h;
+    }
+}
+
 pub fn render_main(app: &App, area: Rect, buf: &mut Buffer) {
     if is_full(area) {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(area);
-        let [targets, capacity] =
-            Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(left);
-        let [alarms, runs, timeline] = Layout::vertical([
-            Constraint::Percentage(40),
-            Constraint::Percentage(25),
-            Constraint::Percentage(35),
-        ])
-        .areas(right);
-        render_pane(app, Pane::Targets, targets, buf);
-        render_pane(app, Pane::Capacity, capacity, buf);
-        render_pane(app, Pane::Alarms, alarms, buf);
-        render_pane(app, Pane::Runs, runs, buf);
-        render_pane(app, Pane::Timeline, timeline, buf);
+        // Numbered in screen order: 1, 2 down the left; 3, 4, 5 down the right.
+        render_column(app, &[Pane::Targets, Pane::Capacity], 0, left, buf);
+        render_column(
+            app,
+            &[Pane::Runs, Pane::Alarms, Pane::Timeline],
+            2,
+            right,
+            buf,
+        );
     } else {
         // Small terminal: the focused pane grows, the others are one line each.
         let others: Vec<Pane> = Pane::ALL
@@ -59,10 +99,11 @@ pub fn render_main(app: &App, area: Rect, buf: &mut Buffer) {
 /// `Targets · 5s` with staleness and filter marks.
 fn pane_title(app: &App, p: Pane) -> Line<'static> {
     let theme = &app.theme;
-    let mut spans = vec![Span::styled(
-        format!(" {} {} ", p.index() + 1, p.title()),
-        theme.title(),
-    )];
+    let mut spans = vec![
+        Span::styled(format!(" {} {} ", p.index() + 1, p.title()), theme.title()),
+        // The region in view, so a title never leaves it to the header.
+        Span::styled(format!("{} ", app.region_name()), theme.muted()),
+    ];
     if let Some(age) = app.age(p) {
         let refresh = app.refresh_secs[p.index()] as f64 * app.time_scale.max(1.0);
         let stale = age > refresh * 3.0 + 10.0;
@@ -230,7 +271,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
         Row::Lb(l) => {
             let lb = &lbs(d)[l];
             Line::from(vec![
-                Span::styled(format!("{} {}", g.open, lb.name), t.title()),
+                Span::styled(lb.name.clone(), t.title()),
                 Span::styled(
                     format!("  {} {} {}", lb.lb_type, lb.scheme, lb.state),
                     t.muted(),
@@ -240,31 +281,42 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
         Row::Tg(l, gi) => {
             let tg = &lbs(d)[l].target_groups[gi];
             let bar = progress(tg.healthy as u32, tg.total as u32, 8, g);
+            // The name column is as wide as the longest name in view, health before protocol.
+            let name_w = lbs(d)
+                .iter()
+                .flat_map(|l| &l.target_groups)
+                .map(|g| g.name.chars().count())
+                .max()
+                .unwrap_or(0)
+                .min(w / 2);
             Line::from(vec![
                 Span::raw("  "),
-                Span::styled(cell(&tg.name, 24.min(w / 2), g), t.text()),
-                Span::styled(format!(" {}:{:<5}", tg.protocol, tg.port), t.muted()),
+                Span::styled(cell(&tg.name, name_w, g), t.text()),
                 Span::styled(
                     format!(" {}/{} healthy ", tg.healthy, tg.total),
                     ratio_style(t, tg.healthy, tg.total),
                 ),
                 Span::styled(bar, ratio_style(t, tg.healthy, tg.total)),
+                Span::styled(format!(" {}:{}", tg.protocol, tg.port), t.muted()),
             ])
         }
         Row::Target(l, gi, ti) => {
             let x = &lbs(d)[l].target_groups[gi].targets[ti];
+            // State and reason before where the target is; AWS's `Target.` prefix dropped.
+            let reason = x
+                .reason
+                .as_deref()
+                .map(|r| format!(" {}", r.strip_prefix("Target.").unwrap_or(r)))
+                .unwrap_or_default();
             Line::from(vec![
                 Span::raw("    "),
                 Span::styled(cell(&x.id, 19, g), t.text()),
-                Span::styled(format!(" {:<5} {:<11} ", x.port, x.az), t.muted()),
-                Span::styled(format!("{:<9}", x.state.as_str()), target_style(t, x.state)),
                 Span::styled(
-                    x.reason
-                        .as_deref()
-                        .map(|r| format!(" {r}"))
-                        .unwrap_or_default(),
-                    t.muted(),
+                    format!(" {:<9}", x.state.as_str()),
+                    target_style(t, x.state),
                 ),
+                Span::styled(format!(" {:<5} {:<10}", x.port, x.az), t.muted()),
+                Span::styled(reason, target_style(t, x.state)),
             ])
         }
         Row::Asg(a) => {
@@ -285,10 +337,20 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                     t.title(),
                 ),
                 Span::styled(
-                    format!(
-                        " in {} pend {} term {}",
-                        asg.in_service, asg.pending, asg.terminating
-                    ),
+                    {
+                        // Only the counts that say something.
+                        let pend = if asg.pending > 0 {
+                            format!(" pend {}", asg.pending)
+                        } else {
+                            String::new()
+                        };
+                        let term = if asg.terminating > 0 {
+                            format!(" term {}", asg.terminating)
+                        } else {
+                            String::new()
+                        };
+                        format!(" in {}{pend}{term}", asg.in_service)
+                    },
                     t.ok_or_warn(ok),
                 ),
             ];
@@ -327,7 +389,10 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                     ),
                     t.ok_or_warn(ok),
                 ),
-                Span::styled(format!("  {}", svc.task_definition), t.muted()),
+                Span::styled(
+                    format!("  {}", short_revision(&svc.task_definition)),
+                    t.muted(),
+                ),
             ])
         }
         Row::Deployment(s, k) => {
@@ -419,17 +484,31 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                 t.crit(),
             ));
             let last = values.last().copied().unwrap_or(f64::NAN);
+            // The value and the state agree: a breaching value under a state that is not ALARM
+            // says how many of the periods the alarm evaluates breach (it fires at all of them).
+            let periods = (x.evaluation_periods.max(1)) as usize;
+            let breaching = values
+                .iter()
+                .rev()
+                .take(periods)
+                .filter(|v| x.breaches(**v))
+                .count();
+            let pending = if x.breaches(last) && x.state != AlarmState::Alarm {
+                format!(" {breaching}/{periods}")
+            } else {
+                String::new()
+            };
             spans.push(Span::styled(
                 format!(
-                    " {} {}{}",
+                    " {} {}{}{pending}",
                     fmt_num(last),
                     x.comparison_symbol(),
                     fmt_num(x.threshold)
                 ),
-                if x.breaches(last) {
-                    t.crit()
-                } else {
-                    t.muted()
+                match (x.breaches(last), x.state) {
+                    (true, AlarmState::Alarm) => t.crit(),
+                    (true, _) => t.warn(),
+                    _ => t.muted(),
                 },
             ));
             if w > name_w + spark_w + 40 {
@@ -441,22 +520,52 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             let Some(e) = app.timeline.get(i) else {
                 return Line::default();
             };
-            let mut spans = vec![Span::styled(format!("{} ", e.at.hms()), t.muted())];
-            if app.info.regions.len() > 1 {
-                spans.push(Span::styled(format!("{} ", e.region), t.muted()));
+            // What changed first; the kind and the region, when there is room, last.
+            let head = format!("{} ", e.at.hms());
+            let what = short_event(&e.resource, &e.message);
+            let tail = if app.info.regions.len() > 1 {
+                format!(" {} {}", e.kind.label(), e.region)
+            } else {
+                format!(" {}", e.kind.label())
+            };
+            let room = w.saturating_sub(head.chars().count());
+            let fits = what.chars().count() + tail.chars().count() <= room;
+            let what_w = if fits {
+                room - tail.chars().count()
+            } else {
+                room
+            };
+            let mut spans = vec![
+                Span::styled(head, t.muted()),
+                Span::styled(cell(&what, what_w, g), severity_style(t, e.severity)),
+            ];
+            if fits {
+                spans.push(Span::styled(tail, t.muted()));
             }
-            spans.push(Span::styled(
-                format!("{:<8} ", e.kind.label()),
-                severity_style(t, e.severity),
-            ));
-            spans.push(Span::styled(format!("{} ", e.resource), t.text()));
-            spans.push(Span::styled(
-                e.message.clone(),
-                severity_style(t, e.severity),
-            ));
             Line::from(spans)
         }
     }
+}
+
+/// A task definition as `:7` when its family is long (the deployment rows name it in full).
+fn short_revision(td: &str) -> String {
+    match td.rsplit_once(':') {
+        Some((family, rev)) if family.len() > 12 => format!(":{rev}"),
+        _ => td.to_owned(),
+    }
+}
+
+/// Timeline text with the known long words shortened: `fa-092-app-association: execution …`
+/// reads `fa-092-app: run …`.
+fn short_event(resource: &str, message: &str) -> String {
+    let message = message
+        .strip_prefix(&format!("(service {resource}) "))
+        .unwrap_or(message);
+    let resource = resource.strip_suffix("-association").unwrap_or(resource);
+    let message = message
+        .strip_prefix("execution ")
+        .map_or_else(|| message.to_owned(), |rest| format!("run {rest}"));
+    format!("{resource}: {message}")
 }
 
 /// A number with no needless decimals.
@@ -560,7 +669,7 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
         Pane::Timeline => {
             if let Some(e) = app.timeline.front() {
                 spans.push(Span::styled(
-                    format!(" {} {} {}", e.at.hms(), e.resource, e.message),
+                    format!(" {} {}", e.at.hms(), short_event(&e.resource, &e.message)),
                     severity_style(t, e.severity),
                 ));
             }

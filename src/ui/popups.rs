@@ -1,8 +1,8 @@
 //! Popups: help (generated from the keymap), the command palette, the fault menu.
 
-use super::widgets::cell;
+use super::widgets::{cell, trunc};
 use super::{block, glyphs};
-use crate::app::App;
+use crate::app::{App, HelpLine};
 use crate::source::sim::Fault;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -20,69 +20,63 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
     )
 }
 
-/// The help lines: one per bound action, with all its keys.
-pub fn help_lines(app: &App) -> Vec<(String, &'static str)> {
-    app.keymap
-        .bindings()
-        .into_iter()
-        .filter(|(a, _)| app.is_demo() || *a != crate::action::Action::Faults)
-        .map(|(a, keys)| {
-            let k: Vec<String> = keys.iter().map(ToString::to_string).collect();
-            (k.join(" "), a.help())
-        })
-        .collect()
-}
-
+/// `?`: every bound action, grouped, generated from the keymap; scrolls when it does not fit.
 pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let items = help_lines(app);
-    let extra = [
-        ("Ctrl-C", "quit from anywhere"),
-        ("in / filter", "type to filter, Enter keep, Esc clear"),
-        (
-            ": palette",
-            "theme NAME, region NAME, pane NAME, scenario NAME, quit",
-        ),
-    ];
-    let cols = if area.width >= 84 { 2 } else { 1 };
-    let rows = items.len().div_ceil(cols) + extra.len() + 2;
-    let w = if cols == 2 { 84 } else { 44 };
-    let r = centered(area, w, rows as u16 + 2);
+    let lines = app.help_lines();
+    let (cols, _) = app.help_layout();
+    let (per_col, max) = app.help_rows();
+    let scroll = app.help_scroll.min(max);
+    let w = if cols == 2 { 100 } else { 60 };
+    let r = centered(area, w, per_col as u16 + 3);
     Clear.render(r, buf);
     buf.set_style(r, t.text());
-    let b = block(
-        app,
-        Line::from(Span::styled(" Keys (any key closes) ", t.title())),
-        true,
-    );
+    let b = block(app, Line::from(Span::styled(" Keys ", t.title())), true);
     let inner = b.inner(r);
     b.render(r, buf);
+    let visible = inner.height.saturating_sub(1) as usize;
     let col_w = inner.width / cols as u16;
-    let per_col = items.len().div_ceil(cols);
     let g = glyphs(app);
-    for (i, (keys, what)) in items.iter().enumerate() {
-        let (c, row) = (i / per_col, i % per_col);
-        if row as u16 >= inner.height {
-            continue;
+    for c in 0..cols {
+        let column = lines.iter().skip(c * per_col).take(per_col);
+        for (row, l) in column.skip(scroll).take(visible).enumerate() {
+            let line = match l {
+                HelpLine::Group(title) => Line::from(Span::styled(
+                    (*title).to_owned(),
+                    t.title().add_modifier(ratatui::style::Modifier::BOLD),
+                )),
+                HelpLine::Item { keys, what, muted } => {
+                    let style = if *muted { t.muted() } else { t.text() };
+                    Line::from(vec![
+                        Span::styled(
+                            cell(keys, 14, g),
+                            if *muted { t.muted() } else { t.title() },
+                        ),
+                        Span::styled((*what).to_owned(), style),
+                    ])
+                }
+                HelpLine::Blank => Line::default(),
+            };
+            let x = inner.x + c as u16 * col_w + 1;
+            buf.set_line(x, inner.y + row as u16, &line, col_w.saturating_sub(1));
         }
-        let x = inner.x + c as u16 * col_w + 1;
-        let line = Line::from(vec![
-            Span::styled(cell(keys, 14, g), t.title()),
-            Span::styled((*what).to_owned(), t.text()),
-        ]);
-        buf.set_line(x, inner.y + row as u16, &line, col_w.saturating_sub(1));
     }
-    for (i, (k, what)) in extra.iter().enumerate() {
-        let y = inner.y + (per_col + 1 + i) as u16;
-        if y >= inner.y + inner.height {
-            break;
-        }
-        let line = Line::from(vec![
-            Span::styled(cell(k, 14, g), t.muted()),
-            Span::styled((*what).to_owned(), t.muted()),
-        ]);
-        buf.set_line(inner.x + 1, y, &line, inner.width.saturating_sub(1));
-    }
+    let hint = if max > 0 {
+        format!(
+            "rows {}-{} of {}: j/k PgUp/PgDn g/G scroll, any other key closes",
+            scroll + 1,
+            (scroll + visible).min(per_col),
+            per_col
+        )
+    } else {
+        "any key closes".to_owned()
+    };
+    buf.set_string(
+        inner.x + 1,
+        inner.y + inner.height.saturating_sub(1),
+        trunc(&hint, inner.width.saturating_sub(2) as usize, g),
+        t.muted(),
+    );
 }
 
 pub fn palette(

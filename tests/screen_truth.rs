@@ -1,0 +1,341 @@
+//! The screen an on-call engineer reads at 3 a.m. (issue 11): badges never cut, help that
+//! scrolls and is grouped, the informative part of a line first, panes that agree with each
+//! other, the region named, `x` followed, and the small papercuts (detail scrolling, Esc then a
+//! digit, dark themes, palette Tab). Snapshots at 80×24, 120×40 and 200×60.
+
+mod common;
+
+use common::Harness;
+use opsdash::app::{Msg, Overlay, Pane, View};
+use opsdash::source::EstateReader;
+use opsdash::source::sim::{Fault, Scenario};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+const SIZES: [(u16, u16); 3] = [(80, 24), (120, 40), (200, 60)];
+
+/// A console in read-only mode, paused, with a drill under way: every badge at once.
+fn all_badges() -> Harness {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.ch('F');
+    h.ch('s');
+    h.type_str("bookstore");
+    h.key(KeyCode::Enter);
+    // A pane key leaves the drill view; the drill keeps running.
+    h.ch('1');
+    h.app.read_only = true;
+    h.ch('p');
+    assert!(h.app.paused);
+    h
+}
+
+#[test]
+fn badges_and_mode_are_never_cut() {
+    let mut h = all_badges();
+    for (w, ht) in SIZES {
+        let screen = h.screen(w, ht);
+        let header = screen.lines().next().unwrap().to_owned();
+        for badge in ["READ-ONLY", "PAUSED", "DRILL RUNNING", "DEMO", "us-east-1*"] {
+            assert!(header.contains(badge), "{w}x{ht}: {badge} cut: {header:?}");
+        }
+        assert!(
+            header.contains(&h.app.now.hm()),
+            "{w}x{ht}: clock: {header:?}"
+        );
+    }
+    insta::assert_snapshot!("badges_80x24", h.terminal(80, 24).backend());
+    insta::assert_snapshot!("badges_120x40", h.terminal(120, 40).backend());
+    insta::assert_snapshot!("badges_200x60", h.terminal(200, 60).backend());
+}
+
+#[test]
+fn help_is_grouped_and_scrolls_at_80x24() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.resize(80, 24);
+    h.ch('?');
+    let first = h.screen(80, 24);
+    assert!(first.contains("Navigation"), "{first}");
+    assert!(first.contains("j/k PgUp/PgDn g/G scroll"), "{first}");
+    insta::assert_snapshot!("help_80x24_top", h.terminal(80, 24).backend());
+    h.key(KeyCode::End);
+    let last = h.screen(80, 24);
+    for line in [
+        "Operations",
+        "Failover drill",
+        "Demo",
+        "inject fault (demo)",
+    ] {
+        assert!(last.contains(line), "{line}: {last}");
+    }
+    assert_eq!(h.app.overlay, Overlay::Help, "scrolling keeps help open");
+    insta::assert_snapshot!("help_80x24_end", h.terminal(80, 24).backend());
+    h.ch('k');
+    assert!(h.app.help_scroll > 0);
+    h.key(KeyCode::Home);
+    assert_eq!(h.app.help_scroll, 0);
+    h.ch('x');
+    assert_eq!(h.app.overlay, Overlay::None, "any other key closes");
+    insta::assert_snapshot!("help_120x40", {
+        h.resize(120, 40);
+        h.ch('?');
+        h.terminal(120, 40).backend().clone()
+    });
+    insta::assert_snapshot!("help_200x60", {
+        h.key(KeyCode::Esc);
+        h.resize(200, 60);
+        h.ch('?');
+        h.terminal(200, 60).backend().clone()
+    });
+}
+
+#[test]
+fn the_footer_offers_the_drill_and_the_detail_footer_its_operations() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    let footer = |h: &mut Harness| h.screen(200, 60).lines().last().unwrap().to_owned();
+    assert!(footer(&mut h).contains("F drill"), "{}", footer(&mut h));
+    h.select(Pane::Capacity, "appCluster/appService");
+    h.key(KeyCode::Enter);
+    assert!(matches!(h.app.view, View::Detail(_)));
+    let f = footer(&mut h);
+    for op in ["s scale", "d deploy", "b roll back", "g/G top/end"] {
+        assert!(f.contains(op), "{op}: {f}");
+    }
+    h.key(KeyCode::Esc);
+    h.select(Pane::Runs, "fa-092-app-association");
+    h.key(KeyCode::Enter);
+    assert!(footer(&mut h).contains("x run now"));
+    // The nlb-web-app demo has no drill: no F.
+    let mut h = Harness::new(Scenario::NlbWebApp);
+    assert!(!footer(&mut h).contains("F drill"));
+}
+
+#[test]
+fn pane_titles_name_the_region_and_the_header_says_traffic_failed_over() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    let s = h.screen(120, 40);
+    for title in [
+        "1 Targets us-east-1",
+        "2 Capacity us-east-1",
+        "3 Runs us-east-1",
+        "4 Alarms us-east-1",
+        "5 Timeline us-east-1",
+    ] {
+        assert!(s.contains(title), "{title}: {s}");
+    }
+    h.inject(&Fault::PrimaryDark);
+    h.advance_until(900.0, 10.0, |h| h.app.traffic_on_dr().is_some())
+        .expect("the health alarm fires");
+    let header = h.screen(80, 24).lines().next().unwrap().to_owned();
+    assert!(header.contains("TRAFFIC ON us-west-2"), "{header}");
+}
+
+#[test]
+fn panes_are_numbered_in_screen_order() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    let s = h.screen(120, 40);
+    let row_of = |title: &str| {
+        s.lines()
+            .position(|l| l.contains(title))
+            .unwrap_or_else(|| panic!("{title}"))
+    };
+    // Left column 1, 2; right column 3, 4, 5, top to bottom.
+    assert!(row_of("1 Targets") < row_of("2 Capacity"));
+    assert!(row_of("3 Runs") < row_of("4 Alarms"));
+    assert!(row_of("4 Alarms") < row_of("5 Timeline"));
+    // Every alarm row is on screen: the pane is as tall as its rows.
+    for a in [
+        "bookstore-alb-5xx",
+        "bookstore-cpu-high",
+        "bookstore-log-errors",
+        "bookstore-primary-health",
+    ] {
+        assert!(s.contains(a), "{a}: {s}");
+    }
+}
+
+#[test]
+fn timeline_lines_put_what_changed_first() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.advance(600.0);
+    let s = h.screen(120, 40);
+    let line = s
+        .lines()
+        .find(|l| l.contains("fa-092-app: run "))
+        .unwrap_or_else(|| panic!("{s}"));
+    assert!(
+        line.contains("finished") || line.contains("started"),
+        "the change is on screen: {line}"
+    );
+}
+
+#[test]
+fn an_alarm_transition_the_timeline_shows_is_the_alarms_state_at_once() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    let region = h.primary();
+    let name = "bookstore-cpu-high";
+    let at = h.app.now.plus_secs(1.0);
+    let event = opsdash::model::Event {
+        seq: 1_000_000,
+        at,
+        region: region.clone(),
+        kind: opsdash::model::EventKind::Alarm,
+        severity: opsdash::model::Severity::Crit,
+        resource: name.into(),
+        message: "Alarm updated from OK to ALARM".into(),
+    };
+    h.send(Msg::Data {
+        region,
+        at,
+        payload: opsdash::app::Payload::Timeline(opsdash::source::Read::ok(vec![event], 1)),
+    });
+    let alarms = h.app.current().unwrap().alarms.value.clone().unwrap();
+    assert_eq!(alarms[0].name, name, "ALARM sorts first");
+    assert_eq!(alarms[0].state, opsdash::model::AlarmState::Alarm);
+    let s = h.screen(120, 40);
+    assert!(s.contains(&format!("ALARM {name}")), "{s}");
+}
+
+#[test]
+fn run_now_is_followed_until_it_ends_and_its_timeline_entry_says_it_once() {
+    let mut h = Harness::new(Scenario::NlbWebApp);
+    h.select(Pane::Runs, "fa-092-app-association");
+    h.ch('x');
+    h.ch('y');
+    let runs = h.app.current().unwrap().runs.value.clone().unwrap();
+    let a = runs
+        .iter()
+        .find(|a| a.name == "fa-092-app-association")
+        .unwrap();
+    let status = a.last_execution.as_ref().map(|x| x.status.clone());
+    assert!(
+        matches!(status.as_deref(), Some("Pending" | "InProgress")),
+        "shown at once: {status:?}"
+    );
+    // Ticks refresh every pane until the run ends.
+    h.effects.clear();
+    h.sim.advance(5.0);
+    let effects = h.app.update(Msg::Tick(h.sim.now()));
+    assert!(
+        effects.contains(&opsdash::app::Effect::RefreshAll),
+        "{effects:?}"
+    );
+    let event = h
+        .app
+        .timeline
+        .iter()
+        .find(|e| e.kind == opsdash::model::EventKind::Operator)
+        .unwrap();
+    assert!(
+        !event.message.contains(&event.resource),
+        "says the operation once: {} / {}",
+        event.resource,
+        event.message
+    );
+    h.advance_until(600.0, 5.0, |h| {
+        h.app
+            .current()
+            .unwrap()
+            .runs
+            .value
+            .as_ref()
+            .unwrap()
+            .iter()
+            .any(|a| {
+                a.name == "fa-092-app-association"
+                    && a.last_execution
+                        .as_ref()
+                        .is_some_and(|x| x.status == "Success")
+            })
+    })
+    .expect("the run ends");
+    let effects = h.app.update(Msg::Tick(h.sim.now()));
+    assert!(
+        !effects.contains(&opsdash::app::Effect::RefreshAll),
+        "no longer followed"
+    );
+}
+
+#[test]
+fn detail_views_stop_at_their_last_line_and_g_and_shift_g_work() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.select(Pane::Capacity, "appCluster/appService");
+    h.key(KeyCode::Enter);
+    let top = h.screen(120, 40);
+    h.ch('G');
+    let end = h.screen(120, 40);
+    let max = h.app.detail_scroll;
+    for _ in 0..50 {
+        h.ch('j');
+    }
+    h.screen(120, 40);
+    assert_eq!(h.app.detail_scroll, max, "never past the last line");
+    h.ch('k');
+    assert_eq!(
+        h.app.detail_scroll,
+        max.saturating_sub(1),
+        "one k is one line up"
+    );
+    h.ch('g');
+    assert_eq!(h.app.detail_scroll, 0);
+    assert_eq!(h.screen(120, 40), top);
+    if max > 0 {
+        assert_ne!(end, top);
+    }
+}
+
+#[test]
+fn esc_then_a_digit_is_two_keys() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.select(Pane::Capacity, "appCluster/appService");
+    h.key(KeyCode::Enter);
+    // A terminal sends Esc and a quick "4" as Alt-4.
+    h.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('4'),
+        KeyModifiers::ALT,
+    )));
+    assert_eq!(h.app.view, View::Main);
+    assert_eq!(h.app.focus, Pane::Alarms);
+}
+
+#[test]
+fn t_cycles_dark_themes_unless_a_light_one_is_chosen() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    let mut seen = Vec::new();
+    for _ in 0..h.app.themes.themes.len() * 2 {
+        h.ch('t');
+        seen.push(h.app.theme.name.clone());
+    }
+    assert!(!seen.iter().any(|n| n.contains("light")), "{seen:?}");
+    assert!(seen.len() > 1);
+    let light = h.app.themes.get("light").unwrap();
+    h.app.set_theme(light);
+    h.ch('t');
+    h.ch('t');
+    h.ch('t');
+    h.ch('t');
+    assert_eq!(
+        h.app.theme.name, "light",
+        "from light, t goes round them all"
+    );
+}
+
+#[test]
+fn palette_tab_cycles_the_matches() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.ch(':');
+    h.type_str("theme ");
+    let mut seen = Vec::new();
+    for _ in 0..=h.app.themes.themes.len() {
+        h.key(KeyCode::Tab);
+        let Overlay::Palette { input, .. } = &h.app.overlay else {
+            panic!()
+        };
+        seen.push(input.clone());
+    }
+    assert!(seen.iter().all(|s| s.starts_with("theme ")), "{seen:?}");
+    assert_ne!(seen[0], seen[1], "Tab moves on to the next match: {seen:?}");
+    assert_eq!(
+        seen[0],
+        seen[h.app.themes.themes.len()],
+        "and comes round: {seen:?}"
+    );
+}
