@@ -426,7 +426,14 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             let Some(x) = d.runs.value.as_ref().and_then(|v| v.get(a)) else {
                 return Line::default();
             };
-            let name_w = 26.min(w / 3);
+            // As wide as the longest name in view, up to half the pane.
+            let name_w = d
+                .runs
+                .value
+                .as_ref()
+                .and_then(|v| v.iter().map(|a| a.name.chars().count()).max())
+                .unwrap_or(10)
+                .min(w / 2);
             let mut spans = vec![
                 Span::styled(cell(&x.name, name_w, g), t.text()),
                 Span::styled(format!(" {:<10}", x.status), status_style(t, &x.status)),
@@ -468,7 +475,13 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                 AlarmState::Ok => "OK",
             };
             let spark_w = if w >= 70 { 20 } else { 10 };
-            let name_w = (w.saturating_sub(spark_w + 24)).clamp(10, 28);
+            let longest = d
+                .alarms
+                .value
+                .as_ref()
+                .and_then(|v| v.iter().map(|a| a.name.chars().count()).max())
+                .unwrap_or(10);
+            let name_w = longest.min(w.saturating_sub(spark_w + 24)).max(10);
             let mut spans = vec![
                 Span::styled(format!("{state:<6}"), alarm_style(t, x.state)),
                 Span::styled(cell(&x.name, name_w, g), t.text()),
