@@ -45,7 +45,10 @@ fn heights(total: u16, wants: &[u16], elastic: usize, min: u16) -> Vec<u16> {
 
 /// The rows a pane would like: its rows and borders.
 fn want(app: &App, p: Pane) -> u16 {
-    (app.pane(p).rows.len() as u16).saturating_add(2).max(3)
+    let header = u16::from(matches!(p, Pane::Runs | Pane::Alarms | Pane::Timeline));
+    (app.pane(p).rows.len() as u16)
+        .saturating_add(2 + header)
+        .max(3)
 }
 
 /// Stacks panes in `area` by [`heights`] and draws them.
@@ -187,6 +190,14 @@ fn render_pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer) {
         );
         return;
     }
+    // Column headings where the rows are columns and there is room for them.
+    let inner = match header_line(app, d, p, inner.width as usize) {
+        Some(head) if inner.height >= 3 => {
+            buf.set_line(inner.x, inner.y, &head, inner.width);
+            Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1)
+        }
+        _ => inner,
+    };
     let h = inner.height as usize;
     let offset = if ps.selected >= h {
         ps.selected + 1 - h
@@ -209,6 +220,60 @@ fn render_pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer) {
         let x = area.x + area.width.saturating_sub(pos.len() as u16 + 1);
         buf.set_string(x, area.y + area.height - 1, pos, app.theme.muted());
     }
+}
+
+/// The Runs pane's name column: as wide as the longest name in view, up to half the pane.
+fn runs_name_w(d: &RegionData, w: usize) -> usize {
+    d.runs
+        .value
+        .as_ref()
+        .and_then(|v| v.iter().map(|a| a.name.chars().count()).max())
+        .unwrap_or(10)
+        .min(w / 2)
+}
+
+/// The Alarms pane's name and sparkline columns.
+fn alarm_widths(d: &RegionData, w: usize) -> (usize, usize) {
+    let spark_w = if w >= 70 { 20 } else { 10 };
+    let longest = d
+        .alarms
+        .value
+        .as_ref()
+        .and_then(|v| v.iter().map(|a| a.name.chars().count()).max())
+        .unwrap_or(10);
+    (longest.min(w.saturating_sub(spark_w + 22)).max(10), spark_w)
+}
+
+/// Column headings of the panes whose rows are columns (the tree panes label their values).
+fn header_line(app: &App, d: &RegionData, p: Pane, w: usize) -> Option<Line<'static>> {
+    let g = glyphs(app);
+    let text = match p {
+        Pane::Runs => format!(
+            "{} {:<10} {:<6}{:<8} document",
+            cell("association", runs_name_w(d, w), g),
+            "status",
+            "result",
+            "started"
+        ),
+        Pane::Alarms => {
+            let (name_w, spark_w) = alarm_widths(d, w);
+            format!(
+                "{:<6}{} {:>4} {} value",
+                "state",
+                cell("alarm", name_w, g),
+                "for",
+                cell("last hour", spark_w, g)
+            )
+        }
+        Pane::Timeline => "time     what changed".to_owned(),
+        Pane::Targets | Pane::Capacity => return None,
+    };
+    Some(Line::from(Span::styled(
+        text,
+        app.theme
+            .muted()
+            .add_modifier(ratatui::style::Modifier::UNDERLINED),
+    )))
 }
 
 fn empty_noun(p: Pane) -> &'static str {
@@ -426,14 +491,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             let Some(x) = d.runs.value.as_ref().and_then(|v| v.get(a)) else {
                 return Line::default();
             };
-            // As wide as the longest name in view, up to half the pane.
-            let name_w = d
-                .runs
-                .value
-                .as_ref()
-                .and_then(|v| v.iter().map(|a| a.name.chars().count()).max())
-                .unwrap_or(10)
-                .min(w / 2);
+            let name_w = runs_name_w(d, w);
             let mut spans = vec![
                 Span::styled(cell(&x.name, name_w, g), t.text()),
                 Span::styled(format!(" {:<10}", x.status), status_style(t, &x.status)),
@@ -474,14 +532,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                 AlarmState::InsufficientData => "INSUF",
                 AlarmState::Ok => "OK",
             };
-            let spark_w = if w >= 70 { 20 } else { 10 };
-            let longest = d
-                .alarms
-                .value
-                .as_ref()
-                .and_then(|v| v.iter().map(|a| a.name.chars().count()).max())
-                .unwrap_or(10);
-            let name_w = longest.min(w.saturating_sub(spark_w + 24)).max(10);
+            let (name_w, spark_w) = alarm_widths(d, w);
             let mut spans = vec![
                 Span::styled(format!("{state:<6}"), alarm_style(t, x.state)),
                 Span::styled(cell(&x.name, name_w, g), t.text()),
