@@ -249,10 +249,11 @@ fn header_line(app: &App, d: &RegionData, p: Pane, w: usize) -> Option<Line<'sta
     let g = glyphs(app);
     let text = match p {
         Pane::Runs => format!(
-            "{} {:<10} {:<6}{:<8} document",
+            "{} {:<10} {}/{}   {:<8} document",
             cell("association", runs_name_w(d, w), g),
             "status",
-            "result",
+            g.ok,
+            g.fail,
             "started"
         ),
         Pane::Alarms => {
