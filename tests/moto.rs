@@ -739,8 +739,8 @@ fn the_console_in_a_terminal_fills_its_panes_from_moto() {
     }
     // moto's known gaps (no SSM associations, no alarm history) show as error codes on their
     // panes, not as a hang.
-    term.wait_for("3 Runs ResponseError", wait);
-    let s = term.wait_for("5 Timeline InternalFailure", wait);
+    term.wait_for("3 Runs us-east-1 ResponseError", wait);
+    let s = term.wait_for("5 Timeline us-east-1 InternalFailure", wait);
     assert!(s.contains("ASG web-asg                  2/2/4"), "{s}");
     term.send("q");
     assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());

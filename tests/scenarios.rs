@@ -170,8 +170,10 @@ fn bad_image_fails_health_checks_raises_5xx_and_the_alarm() {
         .iter()
         .position(|l| l.contains("4 Alarms"))
         .expect("the Alarms pane");
+    // Under the column headings.
+    assert!(lines[title + 1].contains("state alarm"), "{screen}");
     assert!(
-        lines[title + 1].contains("ALARM bookstore-alb-5xx"),
+        lines[title + 2].contains("ALARM bookstore-alb-5xx"),
         "{screen}"
     );
     assert!(
