@@ -372,7 +372,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             let reason = x
                 .reason
                 .as_deref()
-                .map(|r| format!(" {}", r.strip_prefix("Target.").unwrap_or(r)))
+                .map(|r| format!(" {}", short_reason(r)))
                 .unwrap_or_default();
             Line::from(vec![
                 Span::raw("    "),
@@ -609,6 +609,24 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             }
             Line::from(spans)
         }
+    }
+}
+
+/// A target health reason code in a few words (the detail view shows the code and AWS's text).
+fn short_reason(code: &str) -> &str {
+    match code {
+        "Target.DeregistrationInProgress" => "deregistering",
+        "Elb.RegistrationInProgress" => "registering",
+        "Elb.InitialHealthChecking" => "first checks",
+        "Target.FailedHealthChecks" => "failed checks",
+        "Target.ResponseCodeMismatch" => "bad status code",
+        "Target.Timeout" => "check timed out",
+        "Target.NotRegistered" => "not registered",
+        "Target.NotInUse" => "not in use",
+        "Target.InvalidState" => "stopped or invalid",
+        "Target.IpUnusable" => "IP unusable",
+        "Elb.InternalError" => "ELB internal error",
+        other => other.strip_prefix("Target.").unwrap_or(other),
     }
 }
 
