@@ -101,10 +101,8 @@ pub async fn run(
     let mut pollers = poller::spawn(&source, refresh, &tx, &control_rx);
     if let Some(d) = &demo {
         spawn_demo_clock(d.source.clone(), d.speed, tx.clone());
-    } else {
-        spawn_wall_clock(source.clone(), tx.clone());
     }
-    spawn_call_sampler(source.clone(), tx.clone());
+    spawn_ticks(source.clone(), tx.clone(), demo.is_none());
 
     let mut settled = app.info.connection == Connection::Connected;
     let mut last: Option<Buffer> = None;
@@ -328,33 +326,18 @@ fn spawn_demo_clock(sim: SimSource, speed: u32, tx: mpsc::UnboundedSender<Msg>) 
     });
 }
 
-/// Live mode: tells the UI the wall-clock time every five seconds, so the clock runs and pane
-/// ages grow even while every call is stalled (a stall shows as stale, never as current).
-fn spawn_wall_clock(source: Arc<dyn EstateReader>, tx: mpsc::UnboundedSender<Msg>) {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(5));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if tx.send(Msg::Tick(source.now())).is_err() {
-                return;
-            }
-        }
-    });
-}
-
-/// Samples the source's request counts every five seconds (the header's per-service rates).
-fn spawn_call_sampler(source: Arc<dyn EstateReader>, tx: mpsc::UnboundedSender<Msg>) {
+/// Every five seconds: the source's request counts (the header's per-service rates) and, in live
+/// mode, the wall-clock time, so the clock runs and pane ages grow even while every call is
+/// stalled (a stall shows as stale, never as current).
+fn spawn_ticks(source: Arc<dyn EstateReader>, tx: mpsc::UnboundedSender<Msg>, live: bool) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(5));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             let counts = source.call_counts();
-            if tx
-                .send(Msg::Calls(crate::model::Timestamp::now(), counts))
-                .is_err()
-            {
+            let calls = Msg::Calls(crate::model::Timestamp::now(), counts);
+            if tx.send(calls).is_err() || (live && tx.send(Msg::Tick(source.now())).is_err()) {
                 return;
             }
         }

@@ -229,14 +229,12 @@ fn snapshot_and_check_in_demo() {
     );
 }
 
-#[test]
-fn live_mode_without_credentials_is_unknown_with_the_fix_not_a_hang() {
-    // Everything stays on this machine: no instance metadata lookups, endpoints on a closed
-    // loopback port, no credentials anywhere.
+/// The binary in live mode with no credentials anywhere; everything stays on this machine: no
+/// instance metadata lookups, endpoints on a closed loopback port.
+fn without_credentials(args: &[&str]) -> std::process::Output {
     let home = tempdir();
-    let start = std::time::Instant::now();
-    let out = Command::new(env!("CARGO_BIN_EXE_opsdash"))
-        .args(["check", "--region", "us-east-1"])
+    Command::new(env!("CARGO_BIN_EXE_opsdash"))
+        .args(args)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", &home)
@@ -246,7 +244,15 @@ fn live_mode_without_credentials_is_unknown_with_the_fix_not_a_hang() {
         .env("AWS_CONFIG_FILE", home.join("none"))
         .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+#[test]
+fn live_mode_without_credentials_is_unknown_with_the_fix_not_a_hang() {
+    // Everything stays on this machine: no instance metadata lookups, endpoints on a closed
+    // loopback port, no credentials anywhere.
+    let start = std::time::Instant::now();
+    let out = without_credentials(&["check", "--region", "us-east-1"]);
     assert!(
         start.elapsed() < std::time::Duration::from_secs(25),
         "no hang"
@@ -316,19 +322,7 @@ fn without_a_state_directory_opsdash_says_where_state_would_go() {
 /// SDK debug dump.
 #[test]
 fn snapshot_without_credentials_prints_one_clear_line_with_the_fix() {
-    let home = tempdir();
-    let out = Command::new(env!("CARGO_BIN_EXE_opsdash"))
-        .args(["snapshot", "--region", "us-east-1"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", &home)
-        .env("XDG_CONFIG_HOME", home.join("config"))
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
-        .env("AWS_CONFIG_FILE", home.join("none"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("none"))
-        .output()
-        .unwrap();
+    let out = without_credentials(&["snapshot", "--region", "us-east-1"]);
     assert_eq!(out.status.code(), Some(1));
     let text = String::from_utf8_lossy(&out.stdout);
     let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("error:")).collect();

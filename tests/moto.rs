@@ -172,20 +172,26 @@ impl aws_types::service_config::LoadServiceConfig for CloudWatchVia {
     }
 }
 
+/// An SDK config for `endpoint` (moto, or a proxy in front of it) with test credentials,
+/// CloudWatch through the bridge; `us-east-1` is the region.
+fn sdk_config(moto: &Moto, endpoint: &str) -> aws_config::SdkConfig {
+    let creds = aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "test");
+    aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .service_config(CloudWatchVia(moto.cw_endpoint.clone()))
+        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(creds))
+        .build()
+}
+
 /// The live source against this moto, in-process, with test credentials and nothing but
 /// loopback configured; `us-east-1` is the primary.
 async fn live_source(
     moto: &Moto,
     dr: Option<&str>,
 ) -> std::sync::Arc<opsdash::source::aws::AwsSource> {
-    let creds = aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "test");
-    let conf = aws_config::SdkConfig::builder()
-        .behavior_version(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(&moto.endpoint)
-        .service_config(CloudWatchVia(moto.cw_endpoint.clone()))
-        .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(creds))
-        .build();
+    let conf = sdk_config(moto, &moto.endpoint);
     std::sync::Arc::new(
         opsdash::source::aws::AwsSource::with_config(&conf, None, dr)
             .await
@@ -769,14 +775,7 @@ mod faults {
             .enable_all()
             .build()
             .unwrap();
-        let creds = aws_sdk_sts::config::Credentials::new("testing", "testing", None, None, "t");
-        let conf = aws_config::SdkConfig::builder()
-            .behavior_version(aws_config::BehaviorVersion::latest())
-            .region(aws_config::Region::new("us-east-1"))
-            .endpoint_url(&p.endpoint)
-            .service_config(CloudWatchVia(moto.cw_endpoint.clone()))
-            .credentials_provider(aws_sdk_sts::config::SharedCredentialsProvider::new(creds))
-            .build();
+        let conf = sdk_config(&moto, &p.endpoint);
         let src = rt
             .block_on(opsdash::source::aws::AwsSource::with_config(
                 &conf, None, None,

@@ -3,7 +3,7 @@
 //! `Esc` aborts (rolling back what was done). Every step is an audited plan; the state goes to
 //! disk after every step ([`Effect::SaveDrill`]) so a dropped session can resume or roll back.
 
-use super::{App, Effect, Overlay, Pane, RunningOp, View};
+use super::{App, Effect, Overlay, Pane, View};
 use crate::model::{Severity, Timestamp};
 use crate::ops::drill::{self, DrillSpec, DrillState, Phase, Preflight, RegionView, StepKind};
 use crate::ops::{Confirm, OpKind, Plan};
@@ -439,17 +439,7 @@ impl App {
         let id = self.next_op;
         self.next_op += 1;
         self.drill_op = Some(id);
-        self.ops.push(RunningOp {
-            id,
-            pane: Pane::Capacity,
-            region: plan.region.clone(),
-            summary: plan.summary.clone(),
-            call: String::new(),
-        });
-        vec![Effect::Execute {
-            id,
-            plan: Box::new(plan),
-        }]
+        vec![self.launch(id, Pane::Capacity, plan)]
     }
 
     /// A drill step's call ended.

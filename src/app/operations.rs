@@ -650,6 +650,12 @@ impl App {
             Pane::Capacity
         };
         self.set_status(format!("{}: running", plan.summary), Severity::Info);
+        vec![self.launch(id, pane, plan)]
+    }
+
+    /// Notes an operation as running (its pane's title shows the call in flight) and hands its
+    /// plan to the executor.
+    pub(super) fn launch(&mut self, id: u64, pane: Pane, plan: Plan) -> Effect {
         self.ops.push(RunningOp {
             id,
             pane,
@@ -657,10 +663,10 @@ impl App {
             summary: plan.summary.clone(),
             call: String::new(),
         });
-        vec![Effect::Execute {
+        Effect::Execute {
             id,
             plan: Box::new(plan),
-        }]
+        }
     }
 
     /// An operation ended: the result line, a timeline entry, and a refresh to show its effect.
