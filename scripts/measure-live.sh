@@ -27,5 +27,5 @@ echo "==> full refreshes (cargo run --release --example live_refresh -- 5 --regi
 ./target/release/examples/live_refresh 5 --region us-east-1
 echo "==> the console in a pseudo-terminal, refreshing every 10 s"
 # Runs and Timeline cannot fill against moto (no SSM associations, no alarm history).
-MEASURE_WAIT="1 Targets <,2 Capacity <,4 Alarms <" \
+MEASURE_WAIT="Targets us-east-1 <,Capacity us-east-1 <,Alarms us-east-1 <" \
   ./target/release/examples/measure "$window" --region us-east-1 --refresh 10

@@ -9,7 +9,7 @@ use crate::poller::{self, Control};
 use crate::source::sim::{Sim, SimSource};
 use crate::source::{Connection, Estate, EstateReader};
 use crate::ui;
-use ratatui::Terminal;
+use ratatui::backend::Backend;
 use ratatui::backend::CrosstermBackend;
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{
@@ -19,7 +19,7 @@ use ratatui::crossterm::terminal::{
     BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
     LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
-use ratatui::crossterm::{cursor, execute};
+use ratatui::crossterm::{cursor, execute, queue};
 use std::io::{self, Stdout, Write};
 use std::sync::Arc;
 use std::time::Duration;
@@ -89,12 +89,10 @@ pub async fn run(
         cursor::Hide,
         Clear(ClearType::All)
     )?;
-    let mut terminal = Terminal::new(CrosstermBackend::new(io::BufWriter::with_capacity(
-        64 * 1024,
-        io::stdout(),
-    )))?;
-    let size = terminal.size()?;
-    app.size = (size.width, size.height);
+    // The size is asked for once; after that resize events keep `app.size` current, so a frame
+    // never queries the terminal.
+    let mut terminal = CrosstermBackend::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()));
+    app.size = ratatui::crossterm::terminal::size()?;
 
     spawn_input_thread(tx.clone());
     let (control_tx, control_rx) = watch::channel(Control::default());
@@ -267,27 +265,31 @@ pub async fn op_effect(
 }
 
 /// Renders into a scratch buffer and writes to the terminal only if it differs from the last
-/// frame, inside a synchronized update, so an idle screen writes nothing at all.
+/// frame: the cells that changed (all of them after a resize), inside a synchronized update, in
+/// one write. An idle screen writes nothing at all.
 fn draw_if_changed(
-    terminal: &mut Terminal<CrosstermBackend<io::BufWriter<Stdout>>>,
+    out: &mut CrosstermBackend<io::BufWriter<Stdout>>,
     app: &App,
     last: &mut Option<Buffer>,
 ) -> io::Result<()> {
-    let size = terminal.size()?;
-    let frame = ui::render_to_buffer(app, size.width, size.height);
+    let (width, height) = app.size;
+    let frame = ui::render_to_buffer(app, width, height);
     if last.as_ref() == Some(&frame) {
         return Ok(());
     }
-    execute!(terminal.backend_mut(), BeginSynchronizedUpdate)?;
-    terminal.draw(|f| {
-        let area = f.area();
-        if area == frame.area {
-            *f.buffer_mut() = frame.clone();
-        } else {
-            ui::render(app, area, f.buffer_mut());
+    queue!(out, BeginSynchronizedUpdate)?;
+    match last.as_ref().filter(|prev| prev.area == frame.area) {
+        Some(prev) => out.draw(prev.diff(&frame).into_iter())?,
+        None => {
+            queue!(out, Clear(ClearType::All))?;
+            out.draw(frame.content.iter().enumerate().map(|(i, c)| {
+                let (x, y) = frame.pos_of(i);
+                (x, y, c)
+            }))?;
         }
-    })?;
-    execute!(terminal.backend_mut(), EndSynchronizedUpdate)?;
+    }
+    queue!(out, EndSynchronizedUpdate)?;
+    Backend::flush(out)?;
     *last = Some(frame);
     Ok(())
 }
