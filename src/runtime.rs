@@ -278,15 +278,14 @@ fn draw_if_changed(
         return Ok(());
     }
     queue!(out, BeginSynchronizedUpdate)?;
-    match last.as_ref().filter(|prev| prev.area == frame.area) {
-        Some(prev) => out.draw(prev.diff(&frame).into_iter())?,
-        None => {
-            queue!(out, Clear(ClearType::All))?;
-            out.draw(frame.content.iter().enumerate().map(|(i, c)| {
-                let (x, y) = frame.pos_of(i);
-                (x, y, c)
-            }))?;
-        }
+    if let Some(prev) = last.as_ref().filter(|prev| prev.area == frame.area) {
+        out.draw(prev.diff(&frame).into_iter())?;
+    } else {
+        queue!(out, Clear(ClearType::All))?;
+        out.draw(frame.content.iter().enumerate().map(|(i, c)| {
+            let (x, y) = frame.pos_of(i);
+            (x, y, c)
+        }))?;
     }
     queue!(out, EndSynchronizedUpdate)?;
     Backend::flush(out)?;
