@@ -22,7 +22,7 @@ echo "==> provisioning the $estate estate in moto"
 export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ENDPOINT_URL_CLOUDWATCH="http://127.0.0.1:$cw_port"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE AWS_SESSION_TOKEN
-cargo build --release --examples --quiet
+cargo build --release --bins --examples --quiet
 echo "==> full refreshes (cargo run --release --example live_refresh -- 5 --region us-east-1)"
 ./target/release/examples/live_refresh 5 --region us-east-1
 echo "==> the console in a pseudo-terminal, refreshing every 10 s"

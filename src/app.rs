@@ -349,8 +349,8 @@ pub struct PaneState {
     pub selected_id: Option<String>,
 }
 
-/// API calls in the last 60 seconds (source clock), for the header: a moving window, so an
-/// error shows at once and leaves a minute later.
+/// API health for the header (source clock): calls in the last full minute, throttles and
+/// errors in the last 60 s (a moving window, so an error shows at once and leaves a minute later).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApiHealth {
     /// Per second: the calls of the reads that ended in it (at most 61 kept).
@@ -373,20 +373,28 @@ impl ApiHealth {
         self.roll(newest);
     }
 
-    /// Forgets what is older than a minute before `now_sec`.
+    /// Forgets what is older than two minutes before `now_sec`; sums the figures: calls over the
+    /// last full minute (a figure that changes once a minute, so an idle screen stays idle, and
+    /// the same minute the per-service breakdown covers), throttles and errors over the last 60 s
+    /// (they show at once).
     fn roll(&mut self, now_sec: i64) {
         while self
             .seconds
             .front()
-            .is_some_and(|(t, _)| *t <= now_sec - 60)
+            .is_some_and(|(t, _)| *t <= now_sec - 120)
         {
             self.seconds.pop_front();
         }
+        let minute = now_sec.div_euclid(60) * 60;
         let mut sum = CallStats::default();
-        for (_, c) in &self.seconds {
-            sum.calls += c.calls;
-            sum.throttles += c.throttles;
-            sum.errors += c.errors;
+        for (t, c) in &self.seconds {
+            if (minute - 60..minute).contains(t) {
+                sum.calls += c.calls;
+            }
+            if *t > now_sec - 60 {
+                sum.throttles += c.throttles;
+                sum.errors += c.errors;
+            }
         }
         self.last_minute = sum;
     }
@@ -399,8 +407,8 @@ pub struct ApiRates {
 }
 
 impl ApiRates {
-    /// Samples kept: a minute and a bit at one every five seconds.
-    const KEPT: usize = 14;
+    /// Samples kept: two minutes and a bit at one every five seconds.
+    const KEPT: usize = 26;
 
     fn record(&mut self, at: Timestamp, counts: CallCounts) {
         if self.samples.len() == Self::KEPT {
@@ -411,14 +419,20 @@ impl ApiRates {
 
     /// Requests by (service, operation) in the last minute (or since the first sample), most first.
     pub fn by_operation(&self) -> Vec<((String, String), u64)> {
-        let Some((now, last)) = self.samples.back() else {
+        // The last full minute, like the header's total: the latest sample before the minute
+        // began, against the latest one a minute before that (or the first there is).
+        let Some((newest, _)) = self.samples.back() else {
+            return Vec::new();
+        };
+        let minute = newest.secs().div_euclid(60) * 60;
+        let Some((_, last)) = self.samples.iter().rev().find(|(t, _)| t.secs() < minute) else {
             return Vec::new();
         };
         let base = self
             .samples
             .iter()
             .rev()
-            .find(|(t, _)| now.secs_since(*t) >= 60.0)
+            .find(|(t, _)| t.secs() < minute - 60)
             .or_else(|| self.samples.front())
             .map(|(_, c)| c);
         let mut v: Vec<((String, String), u64)> = last
