@@ -93,7 +93,7 @@ fn main() {
     // What "every pane has data" looks like: the demo's by default, or MEASURE_WAIT (comma
     // separated) for a live estate.
     let filled =
-        std::env::var("MEASURE_WAIT").unwrap_or_else(|_| "healthy,associ,OK,ASG,ssm".into());
+        std::env::var("MEASURE_WAIT").unwrap_or_else(|_| "healthy,associ,OK,ASG,succeeded".into());
     let filled: Vec<&str> = filled.split(',').collect();
     let full = wait(&filled);
     println!(
