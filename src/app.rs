@@ -122,6 +122,19 @@ pub struct RegionData {
     pub last_seq: u64,
 }
 
+impl RegionData {
+    /// The error of a pane's last fetch in this region, if it failed.
+    pub fn error(&self, p: Pane) -> Option<&SourceError> {
+        match p {
+            Pane::Targets => self.targets.error.as_ref(),
+            Pane::Capacity => self.capacity.error.as_ref(),
+            Pane::Runs => self.runs.error.as_ref(),
+            Pane::Alarms => self.alarms.error.as_ref(),
+            Pane::Timeline => self.timeline_error.as_ref(),
+        }
+    }
+}
+
 /// A poll result.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Payload {
@@ -1679,16 +1692,7 @@ impl App {
             .regions
             .iter()
             .filter_map(|r| self.data.get(&r.name))
-            .flat_map(|d| {
-                [
-                    d.targets.error.as_ref(),
-                    d.capacity.error.as_ref(),
-                    d.runs.error.as_ref(),
-                    d.alarms.error.as_ref(),
-                    d.timeline_error.as_ref(),
-                ]
-            })
-            .flatten()
+            .flat_map(|d| Pane::ALL.iter().filter_map(|p| d.error(*p)))
             .find(|e| {
                 matches!(
                     e.class,
@@ -1700,14 +1704,7 @@ impl App {
 
     /// The error of a pane's last fetch, if it failed.
     pub fn pane_error(&self, p: Pane) -> Option<&SourceError> {
-        let d = self.current()?;
-        match p {
-            Pane::Targets => d.targets.error.as_ref(),
-            Pane::Capacity => d.capacity.error.as_ref(),
-            Pane::Runs => d.runs.error.as_ref(),
-            Pane::Alarms => d.alarms.error.as_ref(),
-            Pane::Timeline => d.timeline_error.as_ref(),
-        }
+        self.current()?.error(p)
     }
 
     /// Regions as (primary, dr) names, for the side-by-side view.
