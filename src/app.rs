@@ -472,6 +472,11 @@ impl ApiRates {
     }
 }
 
+/// The Alarms pane's order: ALARM first, then INSUFFICIENT_DATA, then OK; by name within a state.
+fn sort_alarms(alarms: &mut [Alarm]) {
+    alarms.sort_by(|x, y| x.state.cmp(&y.state).then_with(|| x.name.cmp(&y.name)));
+}
+
 /// The state an alarm-transition event moved to: `OK -> ALARM` (demo), `Alarm updated from OK
 /// to ALARM` (CloudWatch history).
 fn transition_to(message: &str) -> Option<AlarmState> {
@@ -823,8 +828,7 @@ impl App {
             Payload::Alarms(r) => {
                 let res = r.result.map(|mut a| {
                     a.retain(|x| sel.keep(&sel.alarms, &x.name));
-                    // ALARM first, then INSUFFICIENT_DATA, then OK; by name within a state.
-                    a.sort_by(|x, y| x.state.cmp(&y.state).then_with(|| x.name.cmp(&y.name)));
+                    sort_alarms(&mut a);
                     a
                 });
                 if let Ok(alarms) = &res {
@@ -861,9 +865,7 @@ impl App {
                                 a.updated_at = e.at;
                             }
                         }
-                        alarms.sort_by(|x, y| {
-                            x.state.cmp(&y.state).then_with(|| x.name.cmp(&y.name))
-                        });
+                        sort_alarms(alarms);
                     }
                     for e in events {
                         d.last_seq = d.last_seq.max(e.seq);
@@ -1238,10 +1240,7 @@ impl App {
                 self.quit = true;
                 return vec![Effect::Quit];
             }
-            Action::Help => {
-                self.help_scroll = 0;
-                self.overlay = Overlay::Help;
-            }
+            Action::Help => self.open_help(),
             Action::NextPane => self.focus_pane(Pane::ALL[(self.focus.index() + 1) % 5]),
             Action::PrevPane => self.focus_pane(Pane::ALL[(self.focus.index() + 4) % 5]),
             Action::PaneTargets => self.focus_pane(Pane::Targets),
@@ -1309,10 +1308,9 @@ impl App {
                 // (config, `--theme`, `:theme`), and from it `t` cycles them all.
                 let n = self.themes.themes.len();
                 let i = self.themes.index(&self.theme.name).unwrap_or(0);
-                let on_light = self.light_terminal || self.theme.name.contains("light");
                 let next = (1..=n)
                     .map(|k| &self.themes.themes[(i + k) % n])
-                    .find(|t| on_light || !t.name.contains("light"))
+                    .find(|t| self.light_terminal || !t.name.contains("light"))
                     .cloned();
                 if let Some(t) = next {
                     self.set_theme(t);
@@ -1558,10 +1556,7 @@ impl App {
         let arg = words.next();
         match (cmd, arg) {
             ("quit" | "q", _) => return self.act(Action::Quit),
-            ("help", _) => {
-                self.help_scroll = 0;
-                self.overlay = Overlay::Help;
-            }
+            ("help", _) => self.open_help(),
             ("api", _) => self.overlay = Overlay::Api,
             ("refresh", _) => return self.act(Action::Refresh),
             ("pause", _) if !self.paused => return self.act(Action::Pause),
@@ -1678,7 +1673,7 @@ impl App {
         alarms
             .iter()
             .any(|a| {
-                a.state == crate::model::AlarmState::Alarm
+                a.state == AlarmState::Alarm
                     && (a.metric == "HealthCheckStatus"
                         || self.drill_specs.iter().any(|d| d.health_alarm == a.name))
             })

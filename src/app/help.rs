@@ -105,6 +105,12 @@ impl App {
         (per_col, per_col.saturating_sub(rows))
     }
 
+    /// Opens the help at its top.
+    pub(super) fn open_help(&mut self) {
+        self.help_scroll = 0;
+        self.overlay = super::Overlay::Help;
+    }
+
     /// Scrolls the help by `delta` rows (clamped).
     pub(super) fn scroll_help(&mut self, delta: i64) {
         let (_, max) = self.help_rows();
