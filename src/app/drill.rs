@@ -436,10 +436,9 @@ impl App {
         let Some(plan) = pending else {
             return vec![];
         };
-        let id = self.next_op;
-        self.next_op += 1;
+        let (id, effect) = self.launch(Pane::Capacity, plan);
         self.drill_op = Some(id);
-        vec![self.launch(id, Pane::Capacity, plan)]
+        vec![effect]
     }
 
     /// A drill step's call ended.

@@ -25,9 +25,8 @@ pub struct FollowRun {
     op: u64,
     region: String,
     association: String,
-    /// Followed until then (source clock); set when the call succeeded.
-    until: crate::model::Timestamp,
-    /// When the run was asked for: an execution older than this is the previous run.
+    /// When the call succeeded (source clock): an execution older than this is the previous run;
+    /// the run is followed for `FOLLOW_SECS` (scaled with the demo's speed) from then.
     requested: Option<crate::model::Timestamp>,
 }
 
@@ -67,24 +66,39 @@ impl App {
         if self.ops.iter().any(|o| o.id == f.op) {
             return vec![];
         }
+        // `show_followed_run` keeps the previous run's result off the pane (a pending
+        // placeholder stands in), so the last execution shown is this run's.
         let status = self
             .data
             .get(&f.region)
             .and_then(|d| d.runs.value.as_ref())
             .and_then(|v| v.iter().find(|a| a.id == f.association))
             .and_then(|a| a.last_execution.as_ref())
-            .filter(|x| f.requested.is_some_and(|r| x.created_at >= r) && x.id != "(starting)")
             .map(|x| x.status.clone());
         let ended = matches!(
             status.as_deref(),
             Some("Success" | "Failed" | "TimedOut" | "Cancelled" | "Skipped")
         );
-        if ended || self.now > f.until {
+        let until = f
+            .requested
+            .map(|r| r.plus_secs(FOLLOW_SECS * self.time_scale.max(1.0)));
+        if ended || until.is_some_and(|u| self.now > u) {
             self.follow_run = None;
             return vec![];
         }
         vec![Effect::RefreshAll]
     }
+}
+
+/// What is wrong with the scale prompt's text as typed or pasted, if anything is yet: every
+/// character stays in the field, so `-1` is shown, and refused, never read as 1.
+fn scale_input_error(input: &str, bounds: Bounds) -> Option<String> {
+    (!input.chars().all(|c| c.is_ascii_digit())).then(|| {
+        format!(
+            "'{input}' is not a whole number: type the new desired count ({}..{})",
+            bounds.min, bounds.max
+        )
+    })
 }
 
 /// Revisions left by roll backs that are remembered (never offered again).
@@ -421,12 +435,7 @@ impl App {
                     if input.chars().count() < SCALE_INPUT_MAX {
                         input.push(c);
                     }
-                    *error = (!input.chars().all(|c| c.is_ascii_digit())).then(|| {
-                        format!(
-                            "'{input}' is not a whole number: type the new desired count ({}..{})",
-                            bounds.min, bounds.max
-                        )
-                    });
+                    *error = scale_input_error(input, *bounds);
                 }
                 KeyCode::Enter => match ops::plan_scale(&scope, target, *bounds, input) {
                     Ok(plan) => self.confirm(plan),
@@ -558,12 +567,7 @@ impl App {
                 ..
             } => {
                 push(input, SCALE_INPUT_MAX);
-                *error = (!input.chars().all(|c| c.is_ascii_digit())).then(|| {
-                    format!(
-                        "'{input}' is not a whole number: type the new desired count ({}..{})",
-                        bounds.min, bounds.max
-                    )
-                });
+                *error = scale_input_error(input, *bounds);
             }
             Overlay::Deploy { input, error, .. } => {
                 push(input, INPUT_MAX);
@@ -631,31 +635,33 @@ impl App {
             }
             self.left_revisions.push_back(from.clone());
         }
-        let id = self.next_op;
-        self.next_op += 1;
-        if plan.kind == OpKind::RunNow
-            && let Some((_, assoc)) = plan.params.iter().find(|(k, _)| k == "association_id")
-        {
-            self.follow_run = Some(FollowRun {
-                op: id,
-                region: plan.region.clone(),
-                association: assoc.clone(),
-                until: self.now,
-                requested: None,
-            });
-        }
+        let follow = (plan.kind == OpKind::RunNow)
+            .then(|| plan.params.iter().find(|(k, _)| k == "association_id"))
+            .flatten()
+            .map(|(_, assoc)| (plan.region.clone(), assoc.clone()));
         let pane = if plan.kind == OpKind::RunNow {
             Pane::Runs
         } else {
             Pane::Capacity
         };
         self.set_status(format!("{}: running", plan.summary), Severity::Info);
-        vec![self.launch(id, pane, plan)]
+        let (id, effect) = self.launch(pane, plan);
+        if let Some((region, association)) = follow {
+            self.follow_run = Some(FollowRun {
+                op: id,
+                region,
+                association,
+                requested: None,
+            });
+        }
+        vec![effect]
     }
 
-    /// Notes an operation as running (its pane's title shows the call in flight) and hands its
-    /// plan to the executor.
-    pub(super) fn launch(&mut self, id: u64, pane: Pane, plan: Plan) -> Effect {
+    /// Notes an operation as running under a new id (its pane's title shows the call in flight)
+    /// and hands its plan to the executor.
+    pub(super) fn launch(&mut self, pane: Pane, plan: Plan) -> (u64, Effect) {
+        let id = self.next_op;
+        self.next_op += 1;
         self.ops.push(RunningOp {
             id,
             pane,
@@ -663,10 +669,13 @@ impl App {
             summary: plan.summary.clone(),
             call: String::new(),
         });
-        Effect::Execute {
+        (
             id,
-            plan: Box::new(plan),
-        }
+            Effect::Execute {
+                id,
+                plan: Box::new(plan),
+            },
+        )
     }
 
     /// An operation ended: the result line, a timeline entry, and a refresh to show its effect.
@@ -683,7 +692,6 @@ impl App {
         {
             if ok {
                 // Shown at once as pending; the Runs pane refreshes fast until it ends.
-                f.until = self.now.plus_secs(FOLLOW_SECS * self.time_scale.max(1.0));
                 f.requested = Some(self.now);
                 self.show_followed_run();
             } else {
