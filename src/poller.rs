@@ -124,8 +124,8 @@ fn interval(refresh: &Refresh, pane: Pane) -> u64 {
 /// more: once throttling stops the pane is current again within about two intervals; the
 /// per-service pacer is what keeps the request rate down), with ±20 % jitter so pollers do not
 /// retry in step.
-pub fn backoff(base: Duration, throttles: u32, jitter: f64) -> Duration {
-    let factor = if throttles > 0 { 2.0 } else { 1.0 };
+pub fn backoff(base: Duration, throttled: bool, jitter: f64) -> Duration {
+    let factor = if throttled { 2.0 } else { 1.0 };
     let secs = base.as_secs_f64() * factor;
     Duration::from_secs_f64(secs * (0.8 + 0.4 * jitter.clamp(0.0, 1.0)))
 }
@@ -185,18 +185,14 @@ pub fn spawn(
             let mut rng = seed;
             handles.push(tokio::spawn(async move {
                 let mut last_seq = 0u64;
-                let mut throttles = 0u32;
+                let mut throttled = false;
                 loop {
                     let paused = control.borrow().paused;
                     if !paused {
                         let msg =
                             fetch_within(&*source, &region, pane, last_seq, READ_DEADLINE).await;
                         if let Msg::Data { payload, .. } = &msg {
-                            throttles = if payload.stats().throttles > 0 {
-                                throttles + 1
-                            } else {
-                                0
-                            };
+                            throttled = payload.stats().throttles > 0;
                             if let Payload::Timeline(r) = payload
                                 && let Ok(ev) = &r.result
                             {
@@ -216,7 +212,7 @@ pub fn spawn(
                     rng ^= rng >> 7;
                     rng ^= rng << 17;
                     let jitter = (rng >> 11) as f64 / (1u64 << 53) as f64;
-                    let delay = backoff(base, throttles, jitter);
+                    let delay = backoff(base, throttled, jitter);
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         changed = control.changed() => {
@@ -239,11 +235,11 @@ mod tests {
     #[test]
     fn backoff_doubles_with_jitter_and_caps() {
         let base = Duration::from_secs(5);
-        assert_eq!(backoff(base, 0, 0.5), Duration::from_secs(5));
-        assert_eq!(backoff(base, 1, 0.5), Duration::from_secs(10));
-        // However long a service throttled, the pane polls again within about two intervals.
-        assert_eq!(backoff(base, 20, 0.5), Duration::from_secs(10));
-        assert!(backoff(base, 20, 1.0) <= Duration::from_secs(12));
-        assert!(backoff(base, 0, 0.0) < backoff(base, 0, 1.0));
+        assert_eq!(backoff(base, false, 0.5), Duration::from_secs(5));
+        // However long a service throttles (the poller keeps only whether the last read was
+        // throttled), the pane polls again within about two intervals.
+        assert_eq!(backoff(base, true, 0.5), Duration::from_secs(10));
+        assert!(backoff(base, true, 1.0) <= Duration::from_secs(12));
+        assert!(backoff(base, false, 0.0) < backoff(base, false, 1.0));
     }
 }

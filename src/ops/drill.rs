@@ -666,31 +666,41 @@ pub struct Holder {
 impl Holder {
     /// This process.
     pub fn me() -> Self {
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .ok()
-            .map(|h| h.trim().to_owned())
-            .filter(|h| !h.is_empty())
-            .or_else(|| std::env::var("HOSTNAME").ok())
-            .unwrap_or_else(|| "localhost".into());
         Holder {
             pid: std::process::id(),
-            host,
+            host: this_host().to_owned(),
         }
     }
 
     /// Whether the holder may still be running: on this host, its process exists; on another
     /// host there is no telling, so yes.
     pub fn alive(&self) -> bool {
-        let me = Holder::me();
-        if self.host != me.host {
-            return true;
-        }
-        self.pid == me.pid || Path::new(&format!("/proc/{}", self.pid)).exists()
+        self.host != this_host()
+            || self.pid == std::process::id()
+            || Path::new(&format!("/proc/{}", self.pid)).exists()
     }
 
     pub fn describe(&self) -> String {
         format!("opsdash pid {} on {}", self.pid, self.host)
     }
+}
+
+/// This machine's name, read once.
+fn this_host() -> &'static str {
+    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    HOST.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty())
+            .or_else(|| std::env::var("HOSTNAME").ok())
+            .unwrap_or_else(|| "localhost".into())
+    })
+}
+
+/// Who the lock file says holds the drill (`None`: no lock, or one that does not parse).
+fn read_holder(lock: &Path) -> io::Result<Option<Holder>> {
+    Ok(crate::state::read(lock)?.and_then(|b| serde_json::from_slice(&b).ok()))
 }
 
 /// The lock file of a drill state file.
@@ -700,8 +710,7 @@ pub fn lock_path(state: &Path) -> PathBuf {
 
 /// Another live console holding the drill lock, if any.
 pub fn other_holder(state: &Path) -> Option<Holder> {
-    let bytes = crate::state::read(&lock_path(state)).ok()??;
-    let h: Holder = serde_json::from_slice(&bytes).ok()?;
+    let h = read_holder(&lock_path(state)).ok()??;
     (h != Holder::me() && h.alive()).then_some(h)
 }
 
@@ -714,9 +723,7 @@ pub fn acquire(state: &Path) -> io::Result<()> {
         if crate::state::create_new(&path, &text)? {
             return Ok(());
         }
-        let held =
-            crate::state::read(&path)?.and_then(|b| serde_json::from_slice::<Holder>(&b).ok());
-        match held {
+        match read_holder(&path)? {
             Some(h) if h == me => return Ok(()),
             Some(h) if h.alive() => {
                 return Err(io::Error::new(
@@ -741,8 +748,8 @@ pub fn acquire(state: &Path) -> io::Result<()> {
 /// Gives the drill lock back, if this process holds it.
 pub fn release(state: &Path) {
     let path = lock_path(state);
-    if let Ok(Some(b)) = crate::state::read(&path)
-        && serde_json::from_slice::<Holder>(&b).ok() == Some(Holder::me())
+    if let Ok(Some(h)) = read_holder(&path)
+        && h == Holder::me()
     {
         let _ = crate::state::remove(&path);
     }
