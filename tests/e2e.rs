@@ -138,12 +138,19 @@ fn audit_lines(pty: &Pty) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The nlb-web-app demo in a pseudo-terminal `cols` wide (each test its own width, and so its own
+/// state directory, emptied first), with the app group on screen.
+fn nlb_demo(cols: u16, extra: &[&str]) -> (Pty, Box<dyn portable_pty::Child + Send + Sync>) {
+    let pty = Pty::open(cols, 40);
+    let _ = std::fs::remove_dir_all(pty.home.join("state"));
+    let child = pty.spawn(&binary(), &[&["--demo", "nlb-web-app"], extra].concat());
+    pty.wait_for("1/2/4", Duration::from_secs(15));
+    (pty, child)
+}
+
 #[test]
 fn scale_from_the_keys_changes_the_pane_and_writes_the_audit_log() {
-    let mut pty = Pty::open(121, 40);
-    let _ = std::fs::remove_dir_all(pty.home.join("state"));
-    let mut child = pty.spawn(&binary(), &["--demo", "nlb-web-app"]);
-    pty.wait_for("1/2/4", Duration::from_secs(15));
+    let (mut pty, mut child) = nlb_demo(121, &[]);
     pty.send("2");
     pty.send("s");
     pty.wait_for("new desired count", Duration::from_secs(5));
@@ -185,10 +192,7 @@ fn scale_from_the_keys_changes_the_pane_and_writes_the_audit_log() {
 
 #[test]
 fn read_only_scale_key_is_refused_and_nothing_changes() {
-    let mut pty = Pty::open(122, 40);
-    let _ = std::fs::remove_dir_all(pty.home.join("state"));
-    let mut child = pty.spawn(&binary(), &["--demo", "nlb-web-app", "--read-only"]);
-    pty.wait_for("1/2/4", Duration::from_secs(15));
+    let (mut pty, mut child) = nlb_demo(122, &["--read-only"]);
     assert!(pty.screen().contains("READ-ONLY"));
     pty.send("2");
     pty.send("s");
@@ -266,10 +270,8 @@ fn failover_drill_on_the_demo_runs_to_the_end_and_fails_back() {
 /// it" typed `4`, Enter, `y`).
 #[test]
 fn a_pasted_text_never_confirms_an_operation() {
-    let mut pty = Pty::open(123, 40);
-    let _ = std::fs::remove_dir_all(pty.home.join("state"));
-    let mut child = pty.spawn(&binary(), &["--demo", "nlb-web-app"]);
-    pty.wait_for("1/2/4", Duration::from_secs(15));
+    // Width 124: 123 is the drill test's, and with it its state directory and audit log.
+    let (mut pty, mut child) = nlb_demo(124, &[]);
     pty.send("2");
     pty.send("s");
     pty.wait_for("new desired count", Duration::from_secs(5));
