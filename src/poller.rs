@@ -154,14 +154,16 @@ pub async fn fetch_within(
 
 /// The error of a read that ran past its deadline.
 pub fn timed_out(deadline: Duration) -> crate::source::SourceError {
+    let class = crate::source::ErrorClass::Network;
     let mut e = crate::source::SourceError::new(
-        crate::source::ErrorClass::Network,
+        class,
         "opsdash",
         "Read",
         "Timeout",
         format!("no answer within {} s", deadline.as_secs()),
     );
-    e.hint = Some("no answer from the endpoint: check the network or AWS_ENDPOINT_URL".into());
+    // The same fix as any call that got no answer.
+    e.hint = crate::source::aws::hint(class, "opsdash", "Read", None).map(Into::into);
     e
 }
 

@@ -79,10 +79,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             let h = (lines.len() as u16).min((body.height / 3).max(2));
             let [banner, rest] =
                 Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(body);
-            let style = app
-                .theme
-                .crit()
-                .add_modifier(ratatui::style::Modifier::REVERSED);
+            let style = banner_style(app);
             buf.set_style(banner, style);
             for (i, l) in lines.iter().take(h as usize).enumerate() {
                 buf.set_string(banner.x + 1, banner.y + i as u16, l, style);
@@ -367,12 +364,16 @@ fn problem_text(app: &App, e: &crate::source::SourceError) -> String {
     )
 }
 
+/// The style of the banners under the header (credentials, roll-back offer).
+fn banner_style(app: &App) -> Style {
+    app.theme
+        .crit()
+        .add_modifier(ratatui::style::Modifier::REVERSED)
+}
+
 /// The roll-back offer: a rollout under an alarm of the same app.
 fn render_banner(app: &App, o: &crate::app::RollbackOffer, area: Rect, buf: &mut Buffer) {
-    let style = app
-        .theme
-        .crit()
-        .add_modifier(ratatui::style::Modifier::REVERSED);
+    let style = banner_style(app);
     buf.set_style(area, style);
     let key = app.keymap.key_label(Action::Rollback);
     // The key and the target first: at 80 columns the rest is what gets cut.
