@@ -360,6 +360,8 @@ pub struct PaneState {
     /// The identity of the selected item (`App::row_id`): the selection follows it when the
     /// rows are rebuilt from new data, whatever moved around it.
     pub selected_id: Option<String>,
+    /// The rows on screen as the renderer last drew them: (first, how many).
+    pub shown: std::cell::Cell<(usize, usize)>,
 }
 
 /// API health for the header (source clock): calls in the last full minute, throttles and
@@ -686,6 +688,42 @@ impl App {
 
     pub fn pane(&self, p: Pane) -> &PaneState {
         &self.panes[p.index()]
+    }
+
+    /// The target groups (ARNs) on screen in the current region: those with a row among the
+    /// Targets pane's rows on screen, and the one a detail view shows. A live source reads
+    /// their health on every read.
+    pub fn watched_target_groups(&self) -> (String, Vec<String>) {
+        let region = self.region_name().to_owned();
+        let Some(lbs) = self.current().and_then(|d| d.targets.value.as_deref()) else {
+            return (region, Vec::new());
+        };
+        let ps = self.pane(Pane::Targets);
+        let (first, n) = ps.shown.get();
+        let mut out: Vec<String> = Vec::new();
+        let mut add = |arn: &str| {
+            if !out.iter().any(|a| a == arn) {
+                out.push(arn.to_owned());
+            }
+        };
+        for row in ps.rows.iter().skip(first).take(n) {
+            if let Row::Tg(l, g) | Row::Target(l, g, _) = *row
+                && let Some(tg) = lbs.get(l).and_then(|lb| lb.target_groups.get(g))
+            {
+                add(&tg.arn);
+            }
+        }
+        if let View::Detail(DetailRef::TargetGroup { lb, tg }) = &self.view {
+            let open = lbs
+                .iter()
+                .filter(|l| &l.name == lb)
+                .flat_map(|l| &l.target_groups)
+                .find(|g| &g.name == tg);
+            if let Some(g) = open {
+                add(&g.arn);
+            }
+        }
+        (region, out)
     }
 
     fn set_status(&mut self, msg: impl Into<String>, sev: Severity) {

@@ -106,6 +106,7 @@ pub async fn run(
     let mut last: Option<Buffer> = None;
     draw_if_changed(&mut terminal, &app, &mut last)?;
     app.dirty = false;
+    let mut watched = (String::new(), Vec::new());
     while let Some(first) = rx.recv().await {
         let mut effects = app.update(first);
         // Coalesce: apply everything already queued, then draw once.
@@ -168,6 +169,16 @@ pub async fn run(
         if app.dirty {
             draw_if_changed(&mut terminal, &app, &mut last)?;
             app.dirty = false;
+            // What is on screen decides whose target health is read every time.
+            let now = app.watched_target_groups();
+            if now != watched {
+                if now.0 != watched.0 {
+                    // The region left is no longer on screen.
+                    source.watch(&watched.0, &[]);
+                }
+                source.watch(&now.0, &now.1);
+                watched = now;
+            }
         }
     }
     for h in pollers {

@@ -1499,7 +1499,11 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
             src.alarms(REGION)
         )
     });
-    assert_eq!(t.stats.calls as usize, 2 + TGS);
+    // The second Targets read, with no group on screen, reads the health of its rotation's share.
+    assert_eq!(
+        t.stats.calls as usize,
+        2 + TGS.div_ceil(opsdash::source::aws::HEALTH_ROTATION as usize)
+    );
     assert_eq!(
         c.stats.calls as usize,
         GROUPS.div_ceil(100) + 1 + SERVICES.div_ceil(100) + SERVICES.div_ceil(10)
@@ -1628,4 +1632,83 @@ fn host_counts_share_the_alarms_metric_batch_and_reach_the_target_groups() {
     let values = |s: &[opsdash::model::Point]| s.iter().map(|p| p.value).collect::<Vec<_>>();
     assert_eq!(values(&g.healthy_series), vec![2.0, 1.0]);
     assert_eq!(values(&g.unhealthy_series), vec![1.0]);
+}
+
+#[test]
+fn target_health_is_read_every_time_for_groups_on_screen_and_in_rotation_for_the_rest() {
+    use elb::operation::{
+        describe_load_balancers::DescribeLoadBalancersOutput as L,
+        describe_target_groups::DescribeTargetGroupsOutput as G,
+        describe_target_health::DescribeTargetHealthOutput as H,
+    };
+    use std::sync::Mutex;
+    let names: Vec<String> = (0..12).map(|i| format!("web-{i:02}")).collect();
+    let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = asked.clone();
+    let groups = names.clone();
+    let rules = Rules {
+        elb: vec![
+            mock!(elb::Client::describe_load_balancers)
+                .then_output(|| L::builder().load_balancers(lb("a")).build()),
+            mock!(elb::Client::describe_target_groups).then_output(move || {
+                let mut g = G::builder();
+                for n in &groups {
+                    g = g.target_groups(tg(n, "a"));
+                }
+                g.build()
+            }),
+            mock!(elb::Client::describe_target_health)
+                .match_requests(move |r| {
+                    log.lock()
+                        .unwrap()
+                        .push(r.target_group_arn().unwrap_or_default().to_owned());
+                    true
+                })
+                .then_output(|| {
+                    H::builder()
+                        .target_health_descriptions(health(
+                            "i-1",
+                            elb::types::TargetHealthStateEnum::Healthy,
+                        ))
+                        .build()
+                }),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let rt = rt();
+    let take = || std::mem::take(&mut *asked.lock().unwrap());
+    // The first read knows nothing yet: every group.
+    let first = rt.block_on(src.targets(REGION)).result.unwrap();
+    assert_eq!(take().len(), 12);
+    assert!(first[0].target_groups.iter().all(|g| g.health_at.is_none()));
+
+    let on_screen = vec!["arn:tg/web-03".to_owned(), "arn:tg/web-07".to_owned()];
+    src.watch(REGION, &on_screen);
+    let mut since_first = std::collections::HashSet::new();
+    for read in 0..6 {
+        let lbs = rt.block_on(src.targets(REGION)).result.unwrap();
+        let asked_now = take();
+        // The two on screen, and ceil(10 / 6) = 2 of the other ten.
+        assert_eq!(asked_now.len(), 4, "read {read}: {asked_now:?}");
+        for arn in &on_screen {
+            assert!(asked_now.contains(arn), "read {read}: {arn} on screen");
+        }
+        for g in &lbs[0].target_groups {
+            // Carried over exactly when not asked, and then it says when it was read.
+            assert_eq!(
+                g.health_at.is_none(),
+                asked_now.contains(&g.arn),
+                "{}",
+                g.name
+            );
+            assert_eq!((g.healthy, g.total), (1, 1), "{} keeps its targets", g.name);
+        }
+        since_first.extend(asked_now);
+    }
+    assert_eq!(since_first.len(), 12, "every group within six reads");
+    // Off screen again: the rotation alone.
+    src.watch(REGION, &[]);
+    rt.block_on(src.targets(REGION)).result.unwrap();
+    assert_eq!(take().len(), 2);
 }

@@ -339,3 +339,60 @@ fn palette_tab_cycles_the_matches() {
         "and comes round: {seen:?}"
     );
 }
+
+/// A live source reads the health of target groups off screen in rotation (issue 10): the console
+/// tells it which groups have a row on screen (or an open detail), and a group whose health was
+/// carried over from an earlier read shows how old it is, never as if read with the pane.
+#[test]
+fn groups_on_screen_are_watched_and_carried_over_health_shows_its_age() {
+    use opsdash::app::Row;
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.resize(80, 14);
+    h.screen(80, 14);
+    let (region, watched) = h.app.watched_target_groups();
+    assert_eq!(region, h.app.region_name());
+    let lbs = h.app.current().unwrap().targets.value.clone().unwrap();
+    let all: Vec<&str> = lbs
+        .iter()
+        .flat_map(|l| &l.target_groups)
+        .map(|g| g.arn.as_str())
+        .collect();
+    let ps = h.app.pane(Pane::Targets);
+    let (first, n) = ps.shown.get();
+    assert!(n > 0 && n < ps.rows.len(), "80x14 shows part of the rows");
+    let mut want: Vec<String> = Vec::new();
+    for row in ps.rows.iter().skip(first).take(n) {
+        if let Row::Tg(l, g) | Row::Target(l, g, _) = *row {
+            let arn = lbs[l].target_groups[g].arn.clone();
+            if !want.contains(&arn) {
+                want.push(arn);
+            }
+        }
+    }
+    assert_eq!(watched, want);
+    assert!(
+        watched.len() < all.len(),
+        "a group off screen is not watched"
+    );
+
+    // Scrolled to the end, the last group is watched instead of the first.
+    h.key(KeyCode::End);
+    h.screen(80, 14);
+    let (_, watched_end) = h.app.watched_target_groups();
+    assert!(watched_end.contains(&all[all.len() - 1].to_owned()));
+    assert!(!watched_end.contains(&all[0].to_owned()));
+
+    // Health carried over from a read 40 s ago says so in the row, the detail and the summary.
+    h.key(KeyCode::Home);
+    let at = opsdash::model::Timestamp(h.app.now.0 - 40_000);
+    let region = h.app.region_name().to_owned();
+    let d = h.app.data.get_mut(&region).unwrap();
+    d.targets.value.as_mut().unwrap()[0].target_groups[0].health_at = Some(at);
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("40s old"), "{screen}");
+    h.key(KeyCode::Down);
+    h.key(KeyCode::Enter);
+    assert!(matches!(h.app.view, View::Detail(_)));
+    let detail = h.screen(120, 40);
+    assert!(detail.contains("40s old"), "{detail}");
+}

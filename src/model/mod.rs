@@ -86,6 +86,10 @@ pub struct TargetGroup {
     pub healthy: usize,
     pub total: usize,
     pub targets: Vec<Target>,
+    /// When the targets were read, if on an earlier read than the rest of the pane (live
+    /// sources read the health of groups off screen in rotation); `None` when read with it.
+    #[serde(skip_serializing)]
+    pub health_at: Option<Timestamp>,
     #[serde(skip_serializing)]
     pub target_type: String,
     #[serde(skip_serializing)]

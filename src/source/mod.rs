@@ -173,6 +173,9 @@ pub trait EstateReader: Send + Sync {
     fn info(&self) -> SourceInfo;
     /// The source's clock: virtual in the simulated estate.
     fn now(&self) -> Timestamp;
+    /// The target groups (ARNs) the operator has on screen in `region`: a live source reads
+    /// their health on every read and the others' in rotation.
+    fn watch(&self, _region: &str, _target_groups: &[String]) {}
     /// Load balancers, their target groups and target health.
     async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>>;
     /// Auto Scaling groups and ECS services.

@@ -50,13 +50,17 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                     "protocol / port",
                     format!("{}:{} ({} targets)", x.protocol, x.port, x.target_type),
                 ));
-                lines.push(Line::from(vec![
+                let mut healthy = Line::from(vec![
                     Span::styled(format!("{:<28}", "healthy"), t.muted()),
                     Span::styled(
                         format!("{}/{}", x.healthy, x.total),
                         ratio_style(t, x.healthy, x.total),
                     ),
-                ]));
+                ]);
+                if let Some(age) = super::panes::health_age(app, x) {
+                    healthy.push_span(age);
+                }
+                lines.push(healthy);
                 for (label, series, bad) in [
                     ("healthy hosts, 1 h", &x.healthy_series, false),
                     ("unhealthy hosts, 1 h", &x.unhealthy_series, true),

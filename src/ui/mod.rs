@@ -48,6 +48,10 @@ pub fn block<'a>(app: &App, title: Line<'a>, focused: bool) -> Block<'a> {
 /// Paints the whole screen.
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     buf.set_style(area, app.theme.text());
+    // Set again by each pane drawn with its rows.
+    for p in crate::app::Pane::ALL {
+        app.pane(p).shown.set((0, 0));
+    }
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!("opsdash: {}x{} is too small", area.width, area.height);
         for (i, chunk) in msg

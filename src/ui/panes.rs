@@ -204,6 +204,7 @@ fn render_pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer) {
     } else {
         0
     };
+    ps.shown.set((offset, h));
     let g = glyphs(app);
     let w = inner.width as usize;
     for (i, row) in ps.rows.iter().enumerate().skip(offset).take(h) {
@@ -329,6 +330,17 @@ fn lbs(d: &RegionData) -> &[LoadBalancer] {
     d.targets.value.as_deref().unwrap_or_default()
 }
 
+/// How old a target group's health is, when it was read before the rest of the pane (a live
+/// source reads the groups off screen in rotation): never shown as if read with it.
+pub(super) fn health_age(app: &App, tg: &crate::model::TargetGroup) -> Option<Span<'static>> {
+    tg.health_at.map(|at| {
+        Span::styled(
+            format!(" {} old", short_age(app.now.secs_since(at))),
+            app.theme.muted(),
+        )
+    })
+}
+
 /// One row of a pane as a line of `w` cells at most.
 fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Line<'a> {
     let t = &app.theme;
@@ -355,7 +367,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                 .max()
                 .unwrap_or(0)
                 .min(w / 2);
-            Line::from(vec![
+            let mut spans = vec![
                 Span::raw("  "),
                 Span::styled(cell(&tg.name, name_w, g), t.text()),
                 Span::styled(
@@ -363,8 +375,14 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                     ratio_style(t, tg.healthy, tg.total),
                 ),
                 Span::styled(bar, ratio_style(t, tg.healthy, tg.total)),
-                Span::styled(format!(" {}:{}", tg.protocol, tg.port), t.muted()),
-            ])
+            ];
+            // Its age before the protocol: a narrow pane cuts the protocol, not the age.
+            spans.extend(health_age(app, tg));
+            spans.push(Span::styled(
+                format!(" {}:{}", tg.protocol, tg.port),
+                t.muted(),
+            ));
+            Line::from(spans)
         }
         Row::Target(l, gi, ti) => {
             let x = &lbs(d)[l].target_groups[gi].targets[ti];
@@ -689,11 +707,12 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
         Pane::Targets => {
             let groups = lbs(d).iter().flat_map(|l| &l.target_groups);
             spans.extend(take_width(
-                groups.map(|g| {
-                    Span::styled(
+                groups.flat_map(|g| {
+                    let counts = Span::styled(
                         format!(" {} {}/{}", g.name, g.healthy, g.total),
                         ratio_style(t, g.healthy, g.total),
-                    )
+                    );
+                    std::iter::once(counts).chain(health_age(app, g))
                 }),
                 250,
             ));
@@ -844,6 +863,9 @@ fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
                     ratio_style(t, tg.healthy, tg.total),
                 ),
             ]));
+            if let Some(age) = health_age(app, tg) {
+                out.last_mut().expect("pushed above").push_span(age);
+            }
         }
     }
     out.push(Line::default());

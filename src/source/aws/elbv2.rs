@@ -1,19 +1,80 @@
-//! Elastic Load Balancing v2: load balancers, target groups (all pages), and one
-//! DescribeTargetHealth per target group.
+//! Elastic Load Balancing v2: load balancers, target groups (all pages), and DescribeTargetHealth
+//! for the target groups on screen every read, the others in rotation ([`HealthCache`]).
 
 use super::RegionClients;
 use super::errors::map;
-use crate::model::{HealthCheck, LoadBalancer, Target, TargetGroup, TargetState};
+use crate::model::{HealthCheck, LoadBalancer, Target, TargetGroup, TargetState, Timestamp};
 use crate::source::SourceError;
 use aws_sdk_elasticloadbalancingv2::types as t;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, PoisonError};
 
 const SVC: &str = "elasticloadbalancing";
 /// DescribeTargetHealth requests in flight at once.
 const IN_FLIGHT: usize = 8;
 
+/// Every target group not on screen has its health read at least once in this many reads.
+pub const ROTATION: u64 = 6;
+
+/// Target health kept between reads of one region. The groups the operator has on screen (or
+/// open) are described on every read; of the others, the least recently described
+/// `ceil(n / ROTATION)` are, so each is at most [`ROTATION`] reads old. A group whose health is
+/// carried over says so (`TargetGroup::health_at`), and the screen shows its age.
+#[derive(Debug, Default)]
+pub struct HealthCache {
+    watched: HashSet<String>,
+    /// Per group: its targets, when they were read, and on which read.
+    known: HashMap<String, (Vec<Target>, Timestamp, u64)>,
+    reads: u64,
+}
+
+impl HealthCache {
+    /// The groups to describe on every read (replaces the previous set).
+    pub fn watch(&mut self, arns: &[String]) {
+        self.watched = arns.iter().cloned().collect();
+    }
+
+    /// Which of `arns` this read describes.
+    pub fn due(&mut self, arns: &[String]) -> Vec<bool> {
+        self.reads += 1;
+        let mut due: Vec<bool> = arns
+            .iter()
+            .map(|a| self.watched.contains(a) || !self.known.contains_key(a))
+            .collect();
+        let mut rest: Vec<(u64, usize)> = arns
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !due[*i])
+            .map(|(i, a)| (self.known[a].2, i))
+            .collect();
+        rest.sort_unstable();
+        let share = rest.len().div_ceil(ROTATION as usize);
+        for (_, i) in rest.into_iter().take(share) {
+            due[i] = true;
+        }
+        // Groups that no longer exist are forgotten.
+        let present: HashSet<&String> = arns.iter().collect();
+        self.known.retain(|a, _| present.contains(a));
+        due
+    }
+
+    /// Records a group's health read now.
+    fn store(&mut self, arn: &str, targets: &[Target], at: Timestamp) {
+        let reads = self.reads;
+        self.known
+            .insert(arn.to_owned(), (targets.to_vec(), at, reads));
+    }
+
+    /// A group's last known health and when it was read.
+    fn carried(&self, arn: &str) -> Option<(&[Target], Timestamp)> {
+        self.known.get(arn).map(|(t, at, _)| (t.as_slice(), *at))
+    }
+}
+
 pub async fn load_balancers(
     r: &RegionClients,
     profile: Option<&str>,
+    cache: &Mutex<HealthCache>,
 ) -> Result<Vec<LoadBalancer>, SourceError> {
     let c = &r.elbv2;
     let lbs: Vec<t::LoadBalancer> = c
@@ -35,12 +96,22 @@ pub async fn load_balancers(
         .await
         .map_err(|e| map(SVC, "DescribeTargetGroups", profile, &e))?;
     let mut out: Vec<LoadBalancer> = lbs.iter().map(load_balancer).collect();
-    // One DescribeTargetHealth per group, a few in flight at a time (the service's pacer
+    let arns: Vec<String> = tgs
+        .iter()
+        .map(|g| g.target_group_arn().unwrap_or_default().to_owned())
+        .collect();
+    let due = cache
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .due(&arns);
+    // One DescribeTargetHealth per group due, a few in flight at a time (the service's pacer
     // still spaces them).
     let profile_owned = profile.map(str::to_owned);
     let healths: Vec<Vec<t::TargetHealthDescription>> = super::in_parallel(
-        tgs.iter()
-            .map(|g| g.target_group_arn().unwrap_or_default().to_owned())
+        arns.iter()
+            .zip(&due)
+            .filter(|(_, d)| **d)
+            .map(|(a, _)| a.clone())
             .collect(),
         IN_FLIGHT,
         |arn| {
@@ -57,8 +128,24 @@ pub async fn load_balancers(
         },
     )
     .await?;
-    for (tg, health) in tgs.iter().zip(&healths) {
-        let group = target_group(tg, health);
+    let now = Timestamp::now();
+    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut fresh = healths.iter();
+    for (tg, is_due) in tgs.iter().zip(due) {
+        let arn = tg.target_group_arn().unwrap_or_default();
+        let group = if is_due {
+            let targets: Vec<Target> = fresh
+                .next()
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .map(target)
+                .collect();
+            cache.store(arn, &targets, now);
+            target_group(tg, targets, None)
+        } else {
+            let (targets, at) = cache.carried(arn).unwrap_or((&[], now));
+            target_group(tg, targets.to_vec(), Some(at))
+        };
         // A target group belongs to each of its load balancers (usually one).
         for lb_arn in tg.load_balancer_arns() {
             if let Some(lb) = out.iter_mut().find(|l| &l.arn == lb_arn) {
@@ -125,8 +212,13 @@ pub fn load_balancer(l: &t::LoadBalancer) -> LoadBalancer {
     }
 }
 
-/// SDK target group and its health to model.
-pub fn target_group(g: &t::TargetGroup, health: &[t::TargetHealthDescription]) -> TargetGroup {
+/// SDK target group and its targets to model; `health_at` when the targets were read on an
+/// earlier read than this one.
+pub fn target_group(
+    g: &t::TargetGroup,
+    targets: Vec<Target>,
+    health_at: Option<Timestamp>,
+) -> TargetGroup {
     let u = |v: Option<i32>| v.map_or(0, |x| x.max(0) as u32);
     let mut out = TargetGroup {
         name: g.target_group_name().unwrap_or_default().to_owned(),
@@ -138,7 +230,8 @@ pub fn target_group(g: &t::TargetGroup, health: &[t::TargetHealthDescription]) -
         port: g.port().map_or(0, |p| p.clamp(0, 65535) as u16),
         healthy: 0,
         total: 0,
-        targets: health.iter().map(target).collect(),
+        targets,
+        health_at,
         healthy_series: Vec::new(),
         unhealthy_series: Vec::new(),
         target_type: g

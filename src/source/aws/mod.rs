@@ -12,6 +12,7 @@ mod errors;
 mod pace;
 mod ssm;
 
+pub use elbv2::ROTATION as HEALTH_ROTATION;
 pub use errors::{classify, hint};
 
 use crate::model::{
@@ -226,6 +227,8 @@ pub struct AwsSource {
     /// Per region: the target groups whose host counts the alarms' GetMetricData also asks for
     /// (learnt from the last Targets read), and the series it got (shown by the next one).
     hosts: Mutex<HashMap<String, (Vec<cloudwatch::HostMetric>, cloudwatch::HostSeries)>>,
+    /// Per region: the target health kept between reads, and which groups are on screen.
+    health: HashMap<String, Mutex<elbv2::HealthCache>>,
 }
 
 /// How to connect.
@@ -249,10 +252,14 @@ impl AwsSource {
             account: account.to_owned(),
             caller_arn: caller_arn.to_owned(),
             profile: None,
-            regions,
             calls,
             timeline: Mutex::new(TimelineState::default()),
             hosts: Mutex::new(HashMap::new()),
+            health: regions
+                .iter()
+                .map(|r| (r.info.name.clone(), Mutex::default()))
+                .collect(),
+            regions,
         }
     }
 
@@ -442,9 +449,19 @@ impl EstateReader for AwsSource {
         Timestamp::now()
     }
 
+    fn watch(&self, region: &str, target_groups: &[String]) {
+        if let Some(h) = self.health.get(region) {
+            h.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .watch(target_groups);
+        }
+    }
+
     async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>> {
         let mut read = self
-            .counted(region, |r| elbv2::load_balancers(r, self.profile()))
+            .counted(region, |r| {
+                elbv2::load_balancers(r, self.profile(), &self.health[&r.info.name])
+            })
             .await;
         if let Ok(lbs) = &mut read.result {
             let mut hosts = self.hosts.lock().unwrap_or_else(PoisonError::into_inner);
@@ -661,6 +678,8 @@ pub struct Connecting {
     failed: Mutex<Option<Failure>>,
     /// One attempt at a time; the others wait for its outcome.
     attempt: tokio::sync::Mutex<()>,
+    /// The target groups on screen, per region, handed to the source once it is connected.
+    watched: Mutex<HashMap<String, Vec<String>>>,
 }
 
 /// The last failed attempt to connect.
@@ -684,6 +703,7 @@ impl Connecting {
             connected: std::sync::OnceLock::new(),
             failed: Mutex::new(None),
             attempt: tokio::sync::Mutex::new(()),
+            watched: Mutex::default(),
         }
     }
 
@@ -799,9 +819,27 @@ impl EstateReader for Connecting {
 
     async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>> {
         match self.get().await {
-            Ok(s) => s.targets(region).await,
+            Ok(s) => {
+                let watched = self
+                    .watched
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .get(region)
+                    .cloned();
+                if let Some(w) = watched {
+                    s.watch(region, &w);
+                }
+                s.targets(region).await
+            }
             Err(e) => Read::err(e, 0),
         }
+    }
+
+    fn watch(&self, region: &str, target_groups: &[String]) {
+        self.watched
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(region.to_owned(), target_groups.to_vec());
     }
 
     async fn capacity(&self, region: &str) -> Read<Capacity> {

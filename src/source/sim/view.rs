@@ -52,6 +52,7 @@ pub fn load_balancers(r: &RegionSim) -> Vec<LoadBalancer> {
                                 description: m.reason.map(|r| describe(r).to_owned()),
                             })
                             .collect(),
+                        health_at: None,
                         healthy_series: Vec::new(),
                         unhealthy_series: Vec::new(),
                         target_type: tg.target_type.into(),
