@@ -120,13 +120,74 @@ fn interval(refresh: &Refresh, pane: Pane) -> u64 {
     }
 }
 
-/// The delay before the next poll: the pane's interval, doubled while the service throttles (not
-/// more: once throttling stops the pane is current again within about two intervals; the
-/// per-service pacer is what keeps the request rate down), with ±20 % jitter so pollers do not
-/// retry in step.
-pub fn backoff(base: Duration, throttled: bool, jitter: f64) -> Duration {
-    let factor = if throttled { 2.0 } else { 1.0 };
-    let secs = base.as_secs_f64() * factor;
+/// How a pane's last reads went, for the delay before its next one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pace {
+    /// The last read was throttled.
+    pub throttled: bool,
+    /// The last read found nothing new in a pane that changes rarely (Runs, Timeline).
+    pub quiet: bool,
+    /// Reads in a row that failed with an error other than throttling.
+    pub failures: u32,
+}
+
+impl Pace {
+    /// Learns from a read; `previous` holds the pane's last runs, to tell a quiet Runs read.
+    fn learn(&mut self, payload: &Payload, previous: &mut Option<Vec<crate::model::Association>>) {
+        let stats = payload.stats();
+        self.throttled = stats.throttles > 0;
+        let failed = match payload {
+            Payload::Targets(r) => r.result.is_err(),
+            Payload::Capacity(r) => r.result.is_err(),
+            Payload::Runs(r) => r.result.is_err(),
+            Payload::Alarms(r) => r.result.is_err(),
+            Payload::Timeline(r) => r.result.is_err(),
+        };
+        self.failures = if failed && !self.throttled {
+            self.failures.saturating_add(1)
+        } else {
+            0
+        };
+        self.quiet = match payload {
+            Payload::Timeline(r) => r.result.as_ref().is_ok_and(Vec::is_empty),
+            Payload::Runs(r) => match &r.result {
+                Ok(v) => {
+                    let same = previous.as_ref() == Some(v);
+                    if !same {
+                        *previous = Some(v.clone());
+                    }
+                    same
+                }
+                Err(_) => false,
+            },
+            _ => false,
+        };
+    }
+
+    /// How many intervals to wait: 2 while the service throttles (not more: once throttling
+    /// stops the pane is current again within about two intervals; the per-service pacer is what
+    /// keeps the request rate down) or while a rarely changing pane finds nothing new (its age
+    /// stays under the `<2×` label, never "stale"); 2, then 4, after errors that are not
+    /// throttling (the pane shows the error, its data shows its age).
+    pub fn factor(self) -> f64 {
+        let errors = match self.failures {
+            0 => 1.0,
+            1 => 2.0,
+            _ => 4.0,
+        };
+        let slow = if self.throttled || self.quiet {
+            2.0
+        } else {
+            1.0
+        };
+        f64::max(errors, slow)
+    }
+}
+
+/// The delay before the next poll: the pane's interval times the pace's factor, with ±20 %
+/// jitter so pollers do not retry in step.
+pub fn backoff(base: Duration, pace: Pace, jitter: f64) -> Duration {
+    let secs = base.as_secs_f64() * pace.factor();
     Duration::from_secs_f64(secs * (0.8 + 0.4 * jitter.clamp(0.0, 1.0)))
 }
 
@@ -187,14 +248,15 @@ pub fn spawn(
             let mut rng = seed;
             handles.push(tokio::spawn(async move {
                 let mut last_seq = 0u64;
-                let mut throttled = false;
+                let mut pace = Pace::default();
+                let mut runs = None;
                 loop {
                     let paused = control.borrow().paused;
                     if !paused {
                         let msg =
                             fetch_within(&*source, &region, pane, last_seq, READ_DEADLINE).await;
                         if let Msg::Data { payload, .. } = &msg {
-                            throttled = payload.stats().throttles > 0;
+                            pace.learn(payload, &mut runs);
                             if let Payload::Timeline(r) = payload
                                 && let Ok(ev) = &r.result
                             {
@@ -214,7 +276,7 @@ pub fn spawn(
                     rng ^= rng >> 7;
                     rng ^= rng << 17;
                     let jitter = (rng >> 11) as f64 / (1u64 << 53) as f64;
-                    let delay = backoff(base, throttled, jitter);
+                    let delay = backoff(base, pace, jitter);
                     tokio::select! {
                         () = tokio::time::sleep(delay) => {}
                         changed = control.changed() => {
@@ -234,14 +296,79 @@ pub fn spawn(
 mod tests {
     use super::*;
 
+    use crate::model::{Association, Event};
+    use crate::source::{ErrorClass, Read, SourceError};
+
     #[test]
     fn backoff_doubles_with_jitter_and_caps() {
         let base = Duration::from_secs(5);
-        assert_eq!(backoff(base, false, 0.5), Duration::from_secs(5));
+        let calm = Pace::default();
+        let throttled = Pace {
+            throttled: true,
+            ..Pace::default()
+        };
+        assert_eq!(backoff(base, calm, 0.5), Duration::from_secs(5));
         // However long a service throttles (the poller keeps only whether the last read was
         // throttled), the pane polls again within about two intervals.
-        assert_eq!(backoff(base, true, 0.5), Duration::from_secs(10));
-        assert!(backoff(base, true, 1.0) <= Duration::from_secs(12));
-        assert!(backoff(base, false, 0.0) < backoff(base, false, 1.0));
+        assert_eq!(backoff(base, throttled, 0.5), Duration::from_secs(10));
+        assert!(backoff(base, throttled, 1.0) <= Duration::from_secs(12));
+        assert!(backoff(base, calm, 0.0) < backoff(base, calm, 1.0));
+    }
+
+    fn error(class: ErrorClass) -> SourceError {
+        SourceError::new(class, "ssm", "ListAssociations", "Code", "message")
+    }
+
+    #[test]
+    fn errors_back_off_to_four_intervals_and_recover_at_once() {
+        let mut pace = Pace::default();
+        let mut runs = None;
+        let failed = || Payload::Runs(Read::err(error(ErrorClass::AccessDenied), 1));
+        pace.learn(&failed(), &mut runs);
+        assert!((pace.factor() - 2.0).abs() < f64::EPSILON);
+        for _ in 0..5 {
+            pace.learn(&failed(), &mut runs);
+        }
+        assert!((pace.factor() - 4.0).abs() < f64::EPSILON, "capped at 4");
+        pace.learn(&Payload::Runs(Read::ok(Vec::new(), 1)), &mut runs);
+        assert!((pace.factor() - 1.0).abs() < f64::EPSILON, "{pace:?}");
+        // Throttling is the pacer's business: two intervals, not more.
+        let throttled = Read::<Vec<Association>>::new(Err(error(ErrorClass::Throttling)), 1);
+        pace.learn(&Payload::Runs(throttled), &mut runs);
+        assert!(pace.throttled, "{pace:?}");
+        assert!((pace.factor() - 2.0).abs() < f64::EPSILON, "{pace:?}");
+    }
+
+    #[test]
+    fn quiet_runs_and_timeline_wait_two_intervals_and_a_change_brings_them_back() {
+        let mut pace = Pace::default();
+        let mut runs = None;
+        let read = |n: usize| {
+            let a = (0..n).map(|i| Association {
+                id: format!("a-{i}"),
+                name: format!("web-{i}"),
+                document: "AWS-RunShellScript".into(),
+                status: "Success".into(),
+                last_execution: None,
+                targets: "tag:Role=web".into(),
+                schedule: None,
+            });
+            Payload::Runs(Read::ok(a.collect(), 1))
+        };
+        pace.learn(&read(2), &mut runs);
+        assert!(!pace.quiet, "the first read is news");
+        pace.learn(&read(2), &mut runs);
+        assert!(pace.quiet);
+        assert!((pace.factor() - 2.0).abs() < f64::EPSILON);
+        pace.learn(&read(1), &mut runs);
+        assert!(!pace.quiet, "a change");
+        pace.learn(
+            &Payload::Timeline(Read::ok(Vec::<Event>::new(), 1)),
+            &mut runs,
+        );
+        assert!(pace.quiet, "no new events");
+        // Targets, Capacity and Alarms never slow down for being quiet.
+        pace.learn(&Payload::Alarms(Read::ok(Vec::new(), 1)), &mut runs);
+        assert!(!pace.quiet);
     }
 }
