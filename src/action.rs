@@ -66,6 +66,8 @@ pub enum Action {
     Failover,
     /// Open the fault-injection menu (demo only).
     Faults,
+    /// Open the CloudWatch Logs of the selected ECS service, Auto Scaling group or alarm.
+    Logs,
 }
 
 /// Every action with its config name and help text, in help order.
@@ -98,6 +100,7 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::RunNow, "run_now", "run association now"),
     (Action::Rollback, "rollback", "roll back service"),
     (Action::Failover, "failover", "failover drill"),
+    (Action::Logs, "logs", "logs of service / group / alarm"),
     (Action::Faults, "faults", "inject fault (demo)"),
 ];
 
@@ -307,6 +310,7 @@ impl Default for Keymap {
             (c('x'), Action::RunNow),
             (c('b'), Action::Rollback),
             (c('F'), Action::Failover),
+            (c('l'), Action::Logs),
             (c('!'), Action::Faults),
         ];
         Keymap {

@@ -18,6 +18,7 @@ use std::collections::{HashMap, VecDeque};
 
 mod drill;
 mod help;
+pub mod logs;
 mod operations;
 
 pub use drill::{DrillAction, FoundDrill};
@@ -223,6 +224,17 @@ pub enum Msg {
     Info(SourceInfo),
     /// The drill's state was written to disk, or why not ([`Effect::SaveDrill`]).
     DrillSaved(Result<(), String>),
+    /// Where a Logs view's logs are ([`Effect::FindLogs`]).
+    LogSource {
+        generation: u64,
+        read: crate::source::Read<crate::model::logs::LogSource>,
+    },
+    /// Log events for a Logs view ([`Effect::ReadLogs`]), read with `pattern`.
+    Logs {
+        generation: u64,
+        pattern: String,
+        read: crate::source::Read<crate::model::logs::LogPage>,
+    },
 }
 
 /// What the runtime must do after an update.
@@ -262,6 +274,21 @@ pub enum Effect {
         outcome: &'static str,
         reason: String,
     },
+    /// Find where a Logs view's logs are; answered by [`Msg::LogSource`].
+    FindLogs {
+        generation: u64,
+        region: String,
+        target: crate::model::logs::LogTarget,
+    },
+    /// After `delay`, read a Logs view's events from `since`; answered by [`Msg::Logs`].
+    ReadLogs {
+        generation: u64,
+        region: String,
+        source: crate::model::logs::LogSource,
+        pattern: String,
+        since: Timestamp,
+        delay: std::time::Duration,
+    },
 }
 
 /// What the body shows.
@@ -273,6 +300,8 @@ pub enum View {
     Regions,
     /// The failover drill: preflight, plan, progress; the regions side by side below.
     Drill,
+    /// CloudWatch Logs of a service, group or alarm (`App::logs`).
+    Logs,
 }
 
 /// What a detail view shows, by name so it survives refreshes.
@@ -604,6 +633,11 @@ pub struct App {
     left_revisions: VecDeque<String>,
     /// How far the help popup is scrolled (rows).
     pub help_scroll: usize,
+    /// The open Logs view (`View::Logs`), and the view to return to.
+    pub logs: Option<Box<logs::LogsView>>,
+    pub logs_back: Option<View>,
+    /// Numbers each Logs view opened, so a closed one's answers are ignored.
+    pub logs_generation: u64,
     /// The association run started with `x`, followed until it ends.
     follow_run: Option<operations::FollowRun>,
     /// A light theme was chosen (config, `--theme`, `:theme`): `t` cycles light themes too.
@@ -662,6 +696,9 @@ impl App {
             drill_file: "drill.json".into(),
             left_revisions: VecDeque::new(),
             help_scroll: 0,
+            logs: None,
+            logs_back: None,
+            logs_generation: 0,
             palette_tab: None,
             follow_run: None,
             light_terminal,
@@ -806,6 +843,12 @@ impl App {
             }
             Msg::Paste(text) => self.on_paste(&text),
             Msg::DrillSaved(r) => self.on_drill_saved(&r),
+            Msg::LogSource { generation, read } => self.on_log_source(generation, read),
+            Msg::Logs {
+                generation,
+                pattern,
+                read,
+            } => self.on_logs(generation, &pattern, read),
             Msg::Info(info) => {
                 let effects = if info.regions == self.info.regions {
                     self.info = info;
@@ -1257,6 +1300,11 @@ impl App {
         {
             return effects;
         }
+        if self.view == View::Logs
+            && let Some(effects) = self.on_logs_key(&ev)
+        {
+            return effects;
+        }
         let key = Key::from_event(&ev);
         let Some(action) = self.keymap.action(&key) else {
             if let KeyCode::Char(c) = ev.code {
@@ -1332,7 +1380,11 @@ impl App {
                     "resumed"
                 };
                 self.set_status(word, Severity::Info);
-                return vec![Effect::SetPaused(self.paused)];
+                let mut effects = vec![Effect::SetPaused(self.paused)];
+                if !self.paused {
+                    effects.extend(self.resume_logs());
+                }
+                return effects;
             }
             Action::RegionView => {
                 self.view = if self.view == View::Regions {
@@ -1358,6 +1410,7 @@ impl App {
                 return self.operation(action);
             }
             Action::Failover => self.open_drill(),
+            Action::Logs => return self.open_logs(),
             Action::Faults => {
                 if !self.is_demo() {
                     self.set_status("fault injection exists only in --demo", Severity::Warn);

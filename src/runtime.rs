@@ -122,7 +122,9 @@ pub async fn run(
                 Effect::SaveDrill(_) => op_effect(&*source, &executor, e, &tx).await,
                 Effect::FetchTaskDefinition { .. }
                 | Effect::Execute { .. }
-                | Effect::RecordUnexecuted { .. } => {
+                | Effect::RecordUnexecuted { .. }
+                | Effect::FindLogs { .. }
+                | Effect::ReadLogs { .. } => {
                     let (source, executor, tx) = (source.clone(), executor.clone(), tx.clone());
                     tokio::spawn(async move { op_effect(&*source, &executor, e, &tx).await });
                 }
@@ -270,6 +272,31 @@ pub async fn op_effect(
                 Err(why) => Err(why),
             };
             let _ = tx.send(Msg::DrillSaved(saved));
+        }
+        Effect::FindLogs {
+            generation,
+            region,
+            target,
+        } => {
+            let read = source.log_source(&region, &target).await;
+            let _ = tx.send(Msg::LogSource { generation, read });
+        }
+        Effect::ReadLogs {
+            generation,
+            region,
+            source: logs,
+            pattern,
+            since,
+            delay,
+        } => {
+            tokio::time::sleep(delay).await;
+            let limit = crate::app::logs::READ_LIMIT;
+            let read = source.logs(&region, &logs, &pattern, since, limit).await;
+            let _ = tx.send(Msg::Logs {
+                generation,
+                pattern,
+                read,
+            });
         }
         _ => {}
     }

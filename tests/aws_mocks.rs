@@ -6,6 +6,7 @@
 
 use aws_sdk_autoscaling as asg;
 use aws_sdk_cloudwatch as cw;
+use aws_sdk_cloudwatchlogs as logs;
 use aws_sdk_ecs as ecs;
 use aws_sdk_elasticloadbalancingv2 as elb;
 use aws_sdk_ssm as ssm;
@@ -25,6 +26,7 @@ struct Rules {
     ecs: Vec<Rule>,
     cw: Vec<Rule>,
     ssm: Vec<Rule>,
+    logs: Vec<Rule>,
 }
 
 fn region_clients(
@@ -52,6 +54,9 @@ fn region_clients(
             .interceptor(c.clone())
             .region(region())),
         ssm: mock_client!(ssm, RuleMode::MatchAny, &rules.ssm, |b| b
+            .interceptor(c.clone())
+            .region(region())),
+        logs: mock_client!(logs, RuleMode::MatchAny, &rules.logs, |b| b
             .interceptor(c.clone())
             .region(region())),
     }
@@ -673,6 +678,7 @@ fn an_empty_account_is_empty_not_an_error() {
         ecs: vec![mock!(ecs::Client::list_clusters).then_output(|| ecs::operation::list_clusters::ListClustersOutput::builder().build())],
         cw: vec![mock!(cw::Client::describe_alarms).then_output(|| cw::operation::describe_alarms::DescribeAlarmsOutput::builder().build())],
         ssm: vec![mock!(ssm::Client::list_associations).then_output(|| ssm::operation::list_associations::ListAssociationsOutput::builder().build())],
+        logs: Vec::new(),
     };
     let src = source(&rules);
     let rt = rt();
@@ -1452,6 +1458,7 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
                     cw::operation::describe_alarm_history::DescribeAlarmHistoryOutput::builder().build()
                 }),
         ],
+        logs: Vec::new(),
     };
     let src = source(&rules);
     let msgs = rt().block_on(opsdash::poller::poll_all(&src, |_| 0));
@@ -1711,4 +1718,182 @@ fn target_health_is_read_every_time_for_groups_on_screen_and_in_rotation_for_the
     src.watch(REGION, &[]);
     rt.block_on(src.targets(REGION)).result.unwrap();
     assert_eq!(take().len(), 2);
+}
+
+/// The Logs view's calls: where a service's, an alarm's and a group's logs are, and
+/// FilterLogEvents following its pages up to the read's limit.
+mod logs_view {
+    use super::*;
+    use opsdash::model::Timestamp;
+    use opsdash::model::logs::{LogGroup, LogSource, LogTarget};
+
+    fn event(n: usize) -> logs::types::FilteredLogEvent {
+        logs::types::FilteredLogEvent::builder()
+            .event_id(format!("e{n:04}"))
+            .timestamp(1_000_000 + n as i64)
+            .log_stream_name("web/app/task1")
+            .message(format!("line {n}"))
+            .build()
+    }
+
+    #[test]
+    fn a_service_reads_its_containers_awslogs_groups_and_prefixes() {
+        use ecs::types::{ContainerDefinition, LogConfiguration, LogDriver};
+        let logged = |name: &str, group: &str| {
+            ContainerDefinition::builder()
+                .name(name)
+                .log_configuration(
+                    LogConfiguration::builder()
+                        .log_driver(LogDriver::Awslogs)
+                        .options("awslogs-group", group)
+                        .options("awslogs-stream-prefix", "web")
+                        .build()
+                        .unwrap(),
+                )
+                .build()
+        };
+        let rules = Rules {
+            ecs: vec![
+                mock!(ecs::Client::describe_task_definition)
+                    .match_requests(|r| r.task_definition() == Some("web:7"))
+                    .then_output(move || {
+                        ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput::builder()
+                            .task_definition(
+                                ecs::types::TaskDefinition::builder()
+                                    .container_definitions(logged("app", "/ecs/web"))
+                                    .container_definitions(logged("sidecar", "/ecs/web"))
+                                    .container_definitions(
+                                        ContainerDefinition::builder().name("nolog").build(),
+                                    )
+                                    .build(),
+                            )
+                            .build()
+                    }),
+            ],
+            ..Rules::default()
+        };
+        let src = source(&rules);
+        let target = LogTarget::Service {
+            cluster: "c".into(),
+            name: "web".into(),
+            task_definition: "web:7".into(),
+        };
+        let found = rt()
+            .block_on(src.log_source(REGION, &target))
+            .result
+            .unwrap();
+        assert_eq!(
+            found.groups,
+            vec![
+                LogGroup {
+                    name: "/ecs/web".into(),
+                    stream_prefix: Some("web/app/".into())
+                },
+                LogGroup {
+                    name: "/ecs/web".into(),
+                    stream_prefix: Some("web/sidecar/".into())
+                },
+            ]
+        );
+        assert_eq!(calls(&src, "DescribeTaskDefinition"), 1);
+    }
+
+    #[test]
+    fn an_alarm_reads_its_metric_filters_group_and_pattern() {
+        let rules = Rules {
+            logs: vec![
+                mock!(logs::Client::describe_metric_filters)
+                    .match_requests(|r| {
+                        r.metric_name() == Some("ErrorCount")
+                            && r.metric_namespace() == Some("LogMetrics")
+                    })
+                    .then_output(|| {
+                        logs::operation::describe_metric_filters::DescribeMetricFiltersOutput::builder()
+                            .metric_filters(
+                                logs::types::MetricFilter::builder()
+                                    .log_group_name("/ec2/web/app")
+                                    .filter_pattern("Error")
+                                    .build(),
+                            )
+                            .build()
+                    }),
+                mock!(logs::Client::describe_metric_filters).then_output(|| {
+                    logs::operation::describe_metric_filters::DescribeMetricFiltersOutput::builder()
+                        .build()
+                }),
+            ],
+            ..Rules::default()
+        };
+        let src = source(&rules);
+        let alarm = |metric: &str| LogTarget::Alarm {
+            name: "web-log-errors".into(),
+            namespace: "LogMetrics".into(),
+            metric: metric.into(),
+        };
+        let found = rt()
+            .block_on(src.log_source(REGION, &alarm("ErrorCount")))
+            .result
+            .unwrap();
+        assert_eq!(found.pattern, "Error");
+        assert_eq!(found.groups[0].name, "/ec2/web/app");
+        let none = rt().block_on(src.log_source(REGION, &alarm("CPUUtilization")));
+        let e = none.result.unwrap_err();
+        assert!(e.message.contains("no log metric filter"), "{e:?}");
+    }
+
+    #[test]
+    fn filter_log_events_follows_pages_up_to_the_limit_and_says_when_it_stopped() {
+        let rules = Rules {
+            logs: vec![
+                mock!(logs::Client::filter_log_events)
+                    .match_requests(|r| {
+                        r.next_token().is_none()
+                            && r.log_group_name() == Some("/ecs/web")
+                            && r.log_stream_name_prefix() == Some("web/app/")
+                            && r.filter_pattern() == Some("line")
+                            && r.start_time() == Some(999_000)
+                    })
+                    .then_output(|| {
+                        logs::operation::filter_log_events::FilterLogEventsOutput::builder()
+                            .set_events(Some((0..40).map(event).collect()))
+                            .next_token("p2")
+                            .build()
+                    }),
+                mock!(logs::Client::filter_log_events)
+                    .match_requests(|r| r.next_token() == Some("p2"))
+                    .then_output(|| {
+                        logs::operation::filter_log_events::FilterLogEventsOutput::builder()
+                            // A page may be empty while the service scans on.
+                            .next_token("p3")
+                            .build()
+                    }),
+                mock!(logs::Client::filter_log_events)
+                    .match_requests(|r| r.next_token() == Some("p3"))
+                    .then_output(|| {
+                        logs::operation::filter_log_events::FilterLogEventsOutput::builder()
+                            .set_events(Some((40..100).map(event).collect()))
+                            .next_token("p4")
+                            .build()
+                    }),
+            ],
+            ..Rules::default()
+        };
+        let src = source(&rules);
+        let source = LogSource {
+            groups: vec![LogGroup {
+                name: "/ecs/web".into(),
+                stream_prefix: Some("web/app/".into()),
+            }],
+            pattern: String::new(),
+        };
+        let page = rt()
+            .block_on(src.logs(REGION, &source, "line", Timestamp(999_000), 50))
+            .result
+            .unwrap();
+        assert_eq!(page.events.len(), 50, "the limit");
+        assert!(page.truncated, "more were left");
+        assert_eq!(page.events[0].message, "line 0");
+        assert_eq!(page.events[49].id, "e0049");
+        assert_eq!(calls(&src, "FilterLogEvents"), 3);
+    }
 }

@@ -304,3 +304,28 @@ fn a_pasted_text_never_confirms_an_operation() {
     pty.send("q");
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
+
+#[test]
+fn logs_of_a_group_filter_pause_and_back() {
+    // Width 125: its own state directory and audit log.
+    let (mut pty, mut child) = nlb_demo(125, &[]);
+    let wait = Duration::from_secs(5);
+    pty.send("2");
+    pty.send("l");
+    let s = pty.wait_for("Logs group", wait);
+    assert!(s.contains("/ec2/"), "the group's log group:\n{s}");
+    // The last 15 minutes are there at once: the instances' access lines.
+    pty.wait_for("INFO GET / 200", wait);
+    pty.wait_for("following", wait);
+    pty.send("/");
+    pty.wait_for("filter pattern /", wait);
+    pty.send("zzz-nothing\r");
+    pty.wait_for("no log events in the last 15 minutes match", wait);
+    pty.send("f");
+    pty.wait_for("paused, 0 new", wait);
+    pty.send("\x1b");
+    let s = pty.wait_for("2 Capacity", wait);
+    assert!(!s.contains("Logs group"), "back to the panes:\n{s}");
+    pty.send("q");
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+}

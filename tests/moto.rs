@@ -923,3 +923,202 @@ mod faults {
         assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
     }
 }
+
+// ---- CloudWatch Logs over HTTP ----
+
+/// The Logs view's calls against moto. moto implements CreateLogGroup/Stream, PutLogEvents,
+/// FilterLogEvents (plain-term filter patterns), PutMetricFilter, DescribeMetricFilters and
+/// DescribeLogGroups; it ignores FilterLogEvents' logStreamNamePrefix and DescribeLogGroups'
+/// logGroupNamePattern (the source checks both again itself); it does not implement
+/// StartLiveTail, which opsdash does not use (it polls FilterLogEvents).
+mod logs_over_http {
+    use super::*;
+    use opsdash::model::Timestamp;
+    use opsdash::model::logs::{LogGroup, LogTarget};
+    use opsdash::source::EstateReader;
+
+    const REGION: &str = "us-east-1";
+
+    #[test]
+    fn a_service_an_alarm_and_a_group_find_their_logs_and_filter_log_events_reads_them() {
+        let moto = Moto::start();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let conf = sdk_config(&moto, &moto.endpoint);
+            let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
+            let ecs = aws_sdk_ecs::Client::new(&conf);
+            let now = Timestamp::now().0;
+            for group in ["/ecs/web", "/ec2/web-asg/app"] {
+                logs.create_log_group()
+                    .log_group_name(group)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+            let put =
+                |group: &'static str, stream: &'static str, lines: Vec<(i64, &'static str)>| {
+                    let logs = logs.clone();
+                    async move {
+                        logs.create_log_stream()
+                            .log_group_name(group)
+                            .log_stream_name(stream)
+                            .send()
+                            .await
+                            .unwrap();
+                        let mut req = logs
+                            .put_log_events()
+                            .log_group_name(group)
+                            .log_stream_name(stream);
+                        for (ago, m) in lines {
+                            req = req.log_events(
+                                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                                    .timestamp(now - ago)
+                                    .message(m)
+                                    .build()
+                                    .unwrap(),
+                            );
+                        }
+                        req.send().await.unwrap();
+                    }
+                };
+            put(
+                "/ecs/web",
+                "web/app/task1",
+                vec![(60_000, "INFO GET / 200"), (30_000, "ERROR db timeout")],
+            )
+            .await;
+            put(
+                "/ecs/web",
+                "other/app/task9",
+                vec![(20_000, "ERROR not ours")],
+            )
+            .await;
+            put(
+                "/ec2/web-asg/app",
+                "i-0abc",
+                vec![(10_000, "ERROR upstream")],
+            )
+            .await;
+            ecs.register_task_definition()
+                .family("web")
+                .container_definitions(
+                    aws_sdk_ecs::types::ContainerDefinition::builder()
+                        .name("app")
+                        .image("web:1")
+                        .memory(256)
+                        .log_configuration(
+                            aws_sdk_ecs::types::LogConfiguration::builder()
+                                .log_driver(aws_sdk_ecs::types::LogDriver::Awslogs)
+                                .options("awslogs-group", "/ecs/web")
+                                .options("awslogs-stream-prefix", "web")
+                                .options("awslogs-region", REGION)
+                                .build()
+                                .unwrap(),
+                        )
+                        .build(),
+                )
+                .send()
+                .await
+                .unwrap();
+            logs.put_metric_filter()
+                .log_group_name("/ec2/web-asg/app")
+                .filter_name("errors")
+                .filter_pattern("ERROR")
+                .metric_transformations(
+                    aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
+                        .metric_name("ErrorCount")
+                        .metric_namespace("LogMetrics")
+                        .metric_value("1")
+                        .build()
+                        .unwrap(),
+                )
+                .send()
+                .await
+                .unwrap();
+
+            let src = live_source(&moto, None).await;
+            let since = Timestamp(now - 15 * 60_000);
+            // An ECS service: its container's awslogs group and stream prefix.
+            let service = LogTarget::Service {
+                cluster: "default".into(),
+                name: "web".into(),
+                task_definition: "web:1".into(),
+            };
+            let found = src.log_source(REGION, &service).await.result.unwrap();
+            assert_eq!(
+                found.groups,
+                vec![LogGroup {
+                    name: "/ecs/web".into(),
+                    stream_prefix: Some("web/app/".into())
+                }]
+            );
+            let page = src
+                .logs(REGION, &found, "", since, 100)
+                .await
+                .result
+                .unwrap();
+            let lines: Vec<&str> = page.events.iter().map(|e| e.message.as_str()).collect();
+            assert_eq!(
+                lines,
+                ["INFO GET / 200", "ERROR db timeout"],
+                "its streams only, in order"
+            );
+            let page = src
+                .logs(REGION, &found, "ERROR", since, 100)
+                .await
+                .result
+                .unwrap();
+            let lines: Vec<&str> = page.events.iter().map(|e| e.message.as_str()).collect();
+            assert_eq!(
+                lines,
+                ["ERROR db timeout"],
+                "the pattern is the service's to apply"
+            );
+            // Reading on from the newest event: nothing new, nothing twice.
+            let next = Timestamp(page.events[0].at.0 + 1);
+            let page = src
+                .logs(REGION, &found, "ERROR", next, 100)
+                .await
+                .result
+                .unwrap();
+            assert!(page.events.is_empty(), "{page:?}");
+
+            // An alarm on the metric filter's metric: its group and pattern.
+            let alarm = LogTarget::Alarm {
+                name: "web-log-errors".into(),
+                namespace: "LogMetrics".into(),
+                metric: "ErrorCount".into(),
+            };
+            let found = src.log_source(REGION, &alarm).await.result.unwrap();
+            assert_eq!(found.pattern, "ERROR");
+            assert_eq!(found.groups[0].name, "/ec2/web-asg/app");
+            let page = src
+                .logs(REGION, &found, &found.pattern, since, 100)
+                .await
+                .result
+                .unwrap();
+            assert_eq!(page.events.len(), 1);
+            assert_eq!(page.events[0].stream, "i-0abc");
+
+            // An Auto Scaling group: the groups named after it.
+            let found = src
+                .log_source(REGION, &LogTarget::Asg("web-asg".into()))
+                .await
+                .result
+                .unwrap();
+            assert_eq!(found.groups[0].name, "/ec2/web-asg/app");
+            let none = src
+                .log_source(REGION, &LogTarget::Asg("nothing-logs".into()))
+                .await
+                .result
+                .unwrap_err();
+            assert!(
+                none.message.contains("no log group named after"),
+                "{none:?}"
+            );
+        });
+    }
+}

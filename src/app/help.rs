@@ -29,7 +29,8 @@ fn group(a: Action) -> usize {
         | Action::RegionView
         | Action::NextTheme
         | Action::Filter
-        | Action::Palette => 1,
+        | Action::Palette
+        | Action::Logs => 1,
         _ => 0,
     }
 }
@@ -43,6 +44,10 @@ fn notes(group: usize) -> &'static [(&'static str, &'static str)] {
         1 => &[
             ("in / filter", "type to filter, Enter keep, Esc clear"),
             (": palette", "theme, region, pane, scenario, api, quit"),
+            (
+                "in logs",
+                "/ filter pattern, f follow/pause, w wrap, g/G ends",
+            ),
         ],
         3 => &[
             ("s / B / Esc", "start / fail back / abort (app name typed)"),

@@ -2,6 +2,7 @@
 //! No AWS SDK types and no UI types live here; serde gives `snapshot --json` (SPEC section 8),
 //! whose field names are a contract: fields the JSON must not carry are `skip_serializing`.
 
+pub mod logs;
 mod metrics;
 mod time;
 

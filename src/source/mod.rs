@@ -186,6 +186,22 @@ pub trait EstateReader: Send + Sync {
     async fn alarms(&self, region: &str) -> Read<Vec<Alarm>>;
     /// Changes newer than `after_seq` (0 for all that are kept).
     async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>>;
+    /// Where `target`'s logs are (the Logs view, `l`).
+    async fn log_source(
+        &self,
+        region: &str,
+        target: &crate::model::logs::LogTarget,
+    ) -> Read<crate::model::logs::LogSource>;
+    /// Log events of `source` matching `pattern` (CloudWatch filter syntax) from `since` on,
+    /// oldest first, at most `limit`.
+    async fn logs(
+        &self,
+        region: &str,
+        source: &crate::model::logs::LogSource,
+        pattern: &str,
+        since: Timestamp,
+        limit: usize,
+    ) -> Read<crate::model::logs::LogPage>;
     /// A task definition's containers (`ecs:DescribeTaskDefinition`), for the deploy prompt.
     async fn task_definition(&self, region: &str, name: &str) -> Read<TaskDefinition>;
     /// Requests made so far by (service, operation), for the header's per-service rates.

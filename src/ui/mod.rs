@@ -3,6 +3,7 @@
 
 mod detail;
 mod drill;
+mod logs;
 mod panes;
 mod popups;
 pub mod widgets;
@@ -106,6 +107,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         View::Detail(d) => detail::render(app, d, body, buf),
         View::Regions => panes::render_regions(app, body, buf),
         View::Drill => drill::render(app, body, buf),
+        View::Logs => {
+            if let Some(v) = app.logs.as_deref() {
+                logs::render(app, v, body, buf);
+            }
+        }
     }
     render_status(app, status, buf);
     render_footer(app, footer, buf);
@@ -547,18 +553,42 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
             ];
             // The operations that work on what is shown.
             match d {
-                crate::app::DetailRef::Asg(_) => v.push((k(Action::Scale), "scale")),
+                crate::app::DetailRef::Asg(_) => {
+                    v.push((k(Action::Scale), "scale"));
+                    v.push((k(Action::Logs), "logs"));
+                }
                 crate::app::DetailRef::Service { .. } => {
                     v.push((k(Action::Scale), "scale"));
                     v.push((k(Action::Deploy), "deploy"));
                     v.push((k(Action::Rollback), "roll back"));
+                    v.push((k(Action::Logs), "logs"));
                 }
+                crate::app::DetailRef::Alarm(_) => v.push((k(Action::Logs), "logs")),
                 crate::app::DetailRef::Association(_) => v.push((k(Action::RunNow), "run now")),
                 _ => {}
             }
             v.push((k(Action::Help), "help"));
             v.push((k(Action::Quit), "quit"));
             v
+        }
+        (Overlay::None, View::Logs) if app.logs.as_ref().is_some_and(|v| v.editing.is_some()) => {
+            vec![("Enter".into(), "send pattern"), ("Esc".into(), "cancel")]
+        }
+        (Overlay::None, View::Logs) => {
+            let following = app.logs.as_ref().is_some_and(|v| v.follow);
+            vec![
+                (k(Action::Back), "back"),
+                ("/".into(), "filter pattern"),
+                ("f".into(), if following { "pause" } else { "follow" }),
+                ("w".into(), "wrap"),
+                (format!("{}/{}", k(Action::Down), k(Action::Up)), "scroll"),
+                (
+                    format!("{}/{}", k(Action::Top), k(Action::Bottom)),
+                    "oldest/newest",
+                ),
+                (k(Action::Help), "help"),
+                (k(Action::Quit), "quit"),
+            ]
         }
         (Overlay::None, View::Regions) => vec![
             (k(Action::RegionView), "panes"),
@@ -581,7 +611,11 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                     v.push((k(Action::Rollback), "roll back"));
                 }
                 Pane::Runs => v.push((k(Action::RunNow), "run now")),
+                Pane::Alarms => v.push((k(Action::Logs), "logs")),
                 _ => {}
+            }
+            if app.focus == Pane::Capacity {
+                v.push((k(Action::Logs), "logs"));
             }
             if app.focus != Pane::Capacity && app.rollback_offer().is_some() {
                 v.push((k(Action::Rollback), "roll back"));

@@ -104,6 +104,8 @@ pub struct Harness {
     /// Every mutating call that reached the estate.
     pub writes: Arc<Mutex<Vec<String>>>,
     pub executor: Executor,
+    /// Logs reads the runtime would make after a delay: made at the next poll.
+    pending_logs: Vec<Effect>,
     rt: tokio::runtime::Runtime,
 }
 
@@ -172,6 +174,7 @@ impl Harness {
             effects: Vec::new(),
             writes,
             executor,
+            pending_logs: Vec::new(),
             rt,
         };
         h.poll();
@@ -191,6 +194,33 @@ impl Harness {
         }));
         for m in msgs {
             self.send(m);
+        }
+        for e in std::mem::take(&mut self.pending_logs) {
+            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+            let now = match e {
+                Effect::ReadLogs {
+                    generation,
+                    region,
+                    source,
+                    pattern,
+                    since,
+                    ..
+                } => Effect::ReadLogs {
+                    generation,
+                    region,
+                    source,
+                    pattern,
+                    since,
+                    delay: std::time::Duration::ZERO,
+                },
+                other => other,
+            };
+            self.rt
+                .block_on(op_effect(&self.sim, &self.executor, now, &tx));
+            drop(tx);
+            while let Ok(m) = rx.try_recv() {
+                self.send(m);
+            }
         }
     }
 
@@ -231,12 +261,22 @@ impl Harness {
                 let more = self.app.update(m);
                 self.apply(more);
             }
+            // A Logs view's next read waits for the next poll (the runtime waits a few seconds).
+            if let Effect::ReadLogs { delay, .. } = &e
+                && !delay.is_zero()
+            {
+                self.pending_logs.push(e.clone());
+                self.effects.push(e);
+                continue;
+            }
             if matches!(
                 e,
                 Effect::FetchTaskDefinition { .. }
                     | Effect::Execute { .. }
                     | Effect::RecordUnexecuted { .. }
                     | Effect::SaveDrill(_)
+                    | Effect::FindLogs { .. }
+                    | Effect::ReadLogs { .. }
             ) {
                 let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
                 self.rt

@@ -9,9 +9,11 @@ mod cloudwatch;
 mod ecs;
 mod elbv2;
 mod errors;
+mod logs;
 mod pace;
 mod ssm;
 
+use crate::model::logs::{LogPage, LogSource, LogTarget};
 pub use elbv2::ROTATION as HEALTH_ROTATION;
 pub use errors::{classify, hint};
 
@@ -170,6 +172,7 @@ pub struct RegionClients {
     pub ecs: aws_sdk_ecs::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub ssm: aws_sdk_ssm::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
 }
 
 /// What the timeline learns from the other panes' reads (no extra calls for it): every change
@@ -349,6 +352,7 @@ impl AwsSource {
                     ecs: client!(aws_sdk_ecs, "ecs"),
                     cloudwatch: client!(aws_sdk_cloudwatch, "monitoring"),
                     ssm: client!(aws_sdk_ssm, "ssm"),
+                    logs: client!(aws_sdk_cloudwatchlogs, "logs"),
                 }
             })
             .collect();
@@ -475,6 +479,25 @@ impl EstateReader for AwsSource {
             }
         }
         read
+    }
+
+    async fn log_source(&self, region: &str, target: &LogTarget) -> Read<LogSource> {
+        self.counted(region, |r| logs::source(r, self.profile(), target))
+            .await
+    }
+
+    async fn logs(
+        &self,
+        region: &str,
+        source: &LogSource,
+        pattern: &str,
+        since: Timestamp,
+        limit: usize,
+    ) -> Read<LogPage> {
+        self.counted(region, |r| {
+            logs::events(r, self.profile(), source, pattern, since, limit)
+        })
+        .await
     }
 
     async fn capacity(&self, region: &str) -> Read<Capacity> {
@@ -866,6 +889,27 @@ impl EstateReader for Connecting {
     async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>> {
         match self.get().await {
             Ok(s) => s.timeline(region, after_seq).await,
+            Err(e) => Read::err(e, 0),
+        }
+    }
+
+    async fn log_source(&self, region: &str, target: &LogTarget) -> Read<LogSource> {
+        match self.get().await {
+            Ok(s) => s.log_source(region, target).await,
+            Err(e) => Read::err(e, 0),
+        }
+    }
+
+    async fn logs(
+        &self,
+        region: &str,
+        source: &LogSource,
+        pattern: &str,
+        since: Timestamp,
+        limit: usize,
+    ) -> Read<LogPage> {
+        match self.get().await {
+            Ok(s) => s.logs(region, source, pattern, since, limit).await,
             Err(e) => Read::err(e, 0),
         }
     }

@@ -23,6 +23,8 @@ pub fn limits(service: &str) -> (f64, u32) {
         "ecs" => (20.0, 60),
         "autoscaling" | "monitoring" => (10.0, 40),
         "ssm" => (5.0, 40),
+        // FilterLogEvents: 5 requests a second per account and region.
+        "logs" => (5.0, 10),
         _ => (10.0, 20),
     }
 }

@@ -66,6 +66,7 @@ impl Sim {
             self.step_health_checks(r);
             self.step_associations(r);
             self.step_metrics(r);
+            self.step_logs(r);
             if self.tick() % 60 == 0 {
                 self.evaluate_alarms(r);
             }
@@ -1087,12 +1088,17 @@ impl Sim {
         let minute = self.tick() % 60 == 0;
         let errors = self.rng.noise(0.5).max(0.0) * 0.02;
         let region = &mut self.regions[r];
+        let mut log_errors = 0.0f64;
         for (al, v) in region.alarms.iter_mut().zip(samples) {
             let v = if al.source == MetricSource::LogErrors {
                 v + errors
             } else {
                 v
             };
+            if al.source == MetricSource::LogErrors {
+                // The log metric filter counts lines the application writes: owe them to the log.
+                log_errors = log_errors.max(v);
+            }
             let acc = &mut al.acc;
             acc.0 += v;
             acc.1 = if acc.3 == 0 { v } else { acc.1.min(v) };
@@ -1113,6 +1119,7 @@ impl Sim {
                 *acc = (0.0, 0.0, 0.0, 0);
             }
         }
+        region.log_errors += log_errors;
         // HealthyHostCount (Minimum) and UnHealthyHostCount (Maximum) of every target group.
         for tg in &mut region.tgs {
             let count = |s: TargetState| tg.members.iter().filter(|m| m.state == s).count() as f64;

@@ -5,6 +5,7 @@
 
 mod dynamics;
 mod faults;
+mod logs;
 mod rng;
 mod scenario;
 mod state;
@@ -48,6 +49,8 @@ pub struct Sim {
     base_rps: f64,
     /// Whether DNS fails over from the primary to the DR region on the health check.
     failover_routing: bool,
+    /// Log events written so far (their ids).
+    log_seq: u64,
 }
 
 impl Sim {
@@ -74,6 +77,7 @@ impl Sim {
             throttle_until: None,
             base_rps: 40.0,
             failover_routing: false,
+            log_seq: 0,
         }
     }
 
@@ -319,6 +323,42 @@ impl EstateReader for SimSource {
             |_: &Vec<Event>| 1,
             |sim, r| sim.events_after(&r.name, after_seq),
         )
+    }
+
+    async fn log_source(
+        &self,
+        region: &str,
+        target: &crate::model::logs::LogTarget,
+    ) -> Read<crate::model::logs::LogSource> {
+        // DescribeTaskDefinition, DescribeLogGroups or DescribeMetricFilters.
+        let read = self.read(
+            region,
+            "logs",
+            "DescribeLogGroups",
+            |_| 1,
+            |sim, r| sim.log_source(r, target),
+        );
+        Read::new(read.result.and_then(|r| r), read.stats.calls)
+    }
+
+    async fn logs(
+        &self,
+        region: &str,
+        source: &crate::model::logs::LogSource,
+        pattern: &str,
+        since: Timestamp,
+        limit: usize,
+    ) -> Read<crate::model::logs::LogPage> {
+        // FilterLogEvents per log group.
+        let calls = source.groups.len().max(1) as u32;
+        let read = self.read(
+            region,
+            "logs",
+            "FilterLogEvents",
+            |_| calls,
+            |_, r| Sim::read_logs(r, source, pattern, since, limit),
+        );
+        Read::new(read.result.and_then(|r| r), read.stats.calls)
     }
 
     async fn task_definition(

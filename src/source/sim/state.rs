@@ -291,6 +291,10 @@ pub struct RegionSim {
     pub ip_counter: u32,
     /// Instance id → index in `instances`; rebuilt by `reindex` whenever instances come or go.
     pub index: HashMap<String, usize>,
+    /// What the services and instances logged, oldest first, at most `logs::KEPT`.
+    pub logs: VecDeque<crate::model::logs::LogEvent>,
+    /// `Error` lines owed to the log: the log-error metric's count not yet written.
+    pub log_errors: f64,
 }
 
 impl RegionSim {
@@ -315,6 +319,8 @@ impl RegionSim {
             lb_5xx: Vec::new(),
             ip_counter: 10,
             index: HashMap::new(),
+            logs: VecDeque::new(),
+            log_errors: 0.0,
         }
     }
 

@@ -1,0 +1,203 @@
+//! The Logs view (`l`, issue 12) on the simulated estate: which logs a row opens, the first read
+//! from 15 minutes back then the tail, the filter pattern, follow and pause, wrap, the bad
+//! image's crash and the log-error alarm's `Error` lines, read-only, and bad input.
+
+mod common;
+
+use common::Harness;
+use opsdash::app::{Pane, View};
+use opsdash::model::logs::LogTarget;
+use opsdash::source::sim::{Fault, Scenario};
+use ratatui::crossterm::event::KeyCode;
+
+fn messages(h: &Harness) -> Vec<String> {
+    h.app
+        .logs
+        .as_ref()
+        .expect("logs open")
+        .lines
+        .iter()
+        .map(|l| l.message.clone())
+        .collect()
+}
+
+#[test]
+fn a_service_opens_its_awslogs_group_from_fifteen_minutes_back_and_tails() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.select(Pane::Capacity, "appService");
+    h.ch('l');
+    assert_eq!(h.app.view, View::Logs);
+    let v = h.app.logs.as_ref().unwrap();
+    assert!(matches!(&v.target, LogTarget::Service { name, .. } if name == "appService"));
+    let src = v.source.as_ref().expect("the log group was found");
+    assert_eq!(src.groups[0].name, "/ecs/appTaskDefinition");
+    assert_eq!(src.groups[0].stream_prefix.as_deref(), Some("appService/"));
+    // The first read covers the last 15 minutes: access lines of the running tasks, and none
+    // older than that.
+    let first = v.lines.len();
+    assert!(first >= 10, "{first} lines");
+    let oldest = v.lines.front().unwrap().at;
+    assert!(h.app.now.secs_since(oldest) <= 15.0 * 60.0);
+    assert!(
+        v.lines
+            .iter()
+            .all(|l| l.stream.starts_with("appService/app/"))
+    );
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("Logs service appService"), "{screen}");
+    assert!(screen.contains("/ecs/appTaskDefinition"), "{screen}");
+    assert!(
+        screen.contains("info GET /api/books 200"),
+        "JSON read as text: {screen}"
+    );
+    assert!(screen.contains("following"), "{screen}");
+    // The tail: a minute later the new lines are there, each once.
+    h.advance(60.0);
+    let v = h.app.logs.as_ref().unwrap();
+    assert!(v.lines.len() > first, "tailing");
+    let mut ids: Vec<&str> = v.lines.iter().map(|l| l.id.as_str()).collect();
+    let n = ids.len();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), n, "no line twice");
+    // Esc goes back to where `l` was pressed.
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.view, View::Main);
+    assert!(h.app.logs.is_none());
+}
+
+#[test]
+fn the_bad_image_logs_its_crash() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    let region = h.primary();
+    h.inject(&Fault::BadImage { region });
+    h.select(Pane::Capacity, "appService");
+    h.ch('l');
+    h.advance_until(300.0, 10.0, |h| {
+        messages(h).iter().any(|m| m.contains("panic: exiting"))
+    })
+    .expect("the crash is logged");
+    let all = messages(&h);
+    assert!(all.iter().any(|m| m.contains("cannot reach database")));
+    // The filter pattern goes to the source: only the matching lines, highlighted.
+    h.ch('/');
+    h.type_str("Error");
+    h.key(KeyCode::Enter);
+    let v = h.app.logs.as_ref().unwrap();
+    assert_eq!(v.pattern, "Error");
+    assert!(!v.lines.is_empty());
+    assert!(
+        v.lines.iter().all(|l| l.message.contains("Error")),
+        "{:?}",
+        messages(&h)
+    );
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("filter Error"), "{screen}");
+    assert!(screen.contains("cannot reach database"), "{screen}");
+}
+
+#[test]
+fn the_log_error_alarm_opens_its_metric_filters_group_and_pattern() {
+    let mut h = Harness::new(Scenario::AlbAsg);
+    // A dark Availability Zone: 5XX, and the application's errors with them.
+    let region = h.primary();
+    h.inject(&Fault::AzDark { region });
+    h.select(Pane::Alarms, "web-log-errors");
+    h.ch('l');
+    let v = h.app.logs.as_ref().unwrap();
+    let src = v.source.as_ref().expect("found");
+    assert_eq!(v.pattern, "ERROR", "the metric filter's pattern");
+    assert_eq!(src.groups[0].name, "/ec2/web-asg/app");
+    h.advance_until(600.0, 10.0, |h| !messages(h).is_empty())
+        .expect("Error lines");
+    assert!(messages(&h).iter().all(|m| m.contains("ERROR")));
+}
+
+#[test]
+fn an_auto_scaling_group_opens_its_instances_log_and_follow_pause_and_wrap() {
+    let mut h = Harness::new(Scenario::AlbAsg);
+    h.select(Pane::Capacity, "web");
+    h.ch('l');
+    assert!(matches!(
+        h.app.logs.as_ref().unwrap().target,
+        LogTarget::Asg(_)
+    ));
+    h.advance(120.0);
+    assert!(!messages(&h).is_empty());
+    // Paused: new lines are counted, the view stays where it is.
+    h.ch('f');
+    let v = h.app.logs.as_ref().unwrap();
+    assert!(!v.follow);
+    h.advance(120.0);
+    let unseen = h.app.logs.as_ref().unwrap().unseen;
+    assert!(unseen > 0);
+    let screen = h.screen(120, 40);
+    assert!(
+        screen.contains(&format!("paused, {unseen} new")),
+        "{screen}"
+    );
+    h.key(KeyCode::Up);
+    assert_eq!(h.app.logs.as_ref().unwrap().scroll, 1);
+    // G: newest, following again.
+    h.ch('G');
+    let v = h.app.logs.as_ref().unwrap();
+    assert!(v.follow && v.scroll == 0 && v.unseen == 0);
+    h.ch('w');
+    assert!(h.app.logs.as_ref().unwrap().wrap);
+    assert!(h.screen(80, 24).contains("wrap"));
+}
+
+#[test]
+fn read_only_opens_logs_and_rows_without_logs_say_why() {
+    let mut h = Harness::read_only(Scenario::WarmStandby);
+    h.select(Pane::Capacity, "appService");
+    h.ch('l');
+    assert_eq!(h.app.view, View::Logs, "reading logs mutates nothing");
+    h.key(KeyCode::Esc);
+    h.select(Pane::Runs, "association");
+    h.ch('l');
+    assert_eq!(h.app.view, View::Main);
+    let (msg, _) = h.app.status.clone().expect("a message");
+    assert!(
+        msg.contains("ECS service, an Auto Scaling group or an alarm"),
+        "{msg}"
+    );
+    // An alarm whose metric no log metric filter makes.
+    h.select(Pane::Alarms, "5xx");
+    h.ch('l');
+    let v = h
+        .app
+        .logs
+        .as_ref()
+        .expect("opens, and says why it has nothing");
+    let e = v.error.as_ref().expect("an error");
+    assert!(e.message.contains("no log metric filter"), "{e:?}");
+    let screen = h.screen(120, 40);
+    assert!(
+        screen.contains("DescribeMetricFilters NotFound"),
+        "{screen}"
+    );
+    assert!(screen.contains("no log group found"), "{screen}");
+}
+
+#[test]
+fn a_json_pattern_the_demo_cannot_evaluate_is_a_clear_error_and_keeps_the_view() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.select(Pane::Capacity, "appService");
+    h.ch('l');
+    h.ch('/');
+    h.type_str("{ $.level = \"error\" }");
+    h.key(KeyCode::Enter);
+    let v = h.app.logs.as_ref().unwrap();
+    let e = v.error.as_ref().expect("refused");
+    assert!(e.message.contains("plain terms"), "{e:?}");
+    // Esc while typing keeps the pattern in force.
+    h.ch('/');
+    h.type_str("zzz");
+    h.key(KeyCode::Esc);
+    assert_eq!(
+        h.app.logs.as_ref().unwrap().pattern,
+        "{ $.level = \"error\" }"
+    );
+    assert_eq!(h.app.view, View::Logs);
+}
