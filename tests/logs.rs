@@ -47,7 +47,7 @@ fn a_service_opens_its_awslogs_group_from_fifteen_minutes_back_and_tails() {
     assert!(screen.contains("Logs service appService"), "{screen}");
     assert!(screen.contains("/ecs/appTaskDefinition"), "{screen}");
     assert!(
-        screen.contains("info GET /api/books 200"),
+        screen.contains("info GET /api/"),
         "JSON read as text: {screen}"
     );
     assert!(screen.contains("following"), "{screen}");

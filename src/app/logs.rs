@@ -339,8 +339,20 @@ impl App {
                 v.scroll = 0;
                 v.unseen = 0;
             }
-            // Quit, help, pause, refresh, the palette: as anywhere.
-            (_, Some(Action::Quit | Action::Help | Action::Pause | Action::Palette)) => {
+            // Quit, help, pause, the palette, and the operations on the selected row (the
+            // roll-back banner's `b` among them): as anywhere.
+            (
+                _,
+                Some(
+                    Action::Quit
+                    | Action::Help
+                    | Action::Pause
+                    | Action::Palette
+                    | Action::Rollback
+                    | Action::Scale
+                    | Action::Deploy,
+                ),
+            ) => {
                 return None;
             }
             (_, Some(Action::Refresh)) => {

@@ -134,6 +134,7 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
             vec![trunc(&text, body_w, g)]
         };
         let marks = highlights(&v.pattern, &text);
+        let base = level_style(app, &text);
         let mut lines_of_event = Vec::new();
         let mut offset = 0;
         for (i, c) in chunks.iter().enumerate() {
@@ -145,7 +146,7 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
             } else {
                 vec![Span::raw(" ".repeat(prefix))]
             };
-            spans.extend(marked(c, offset, &marks, app));
+            spans.extend(marked(c, offset, &marks, app, base));
             offset += c.len();
             lines_of_event.push(Line::from(spans));
         }
@@ -166,6 +167,18 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
         let pos = format!(" {} lines below ", v.scroll);
         let x = area.x + area.width.saturating_sub(pos.len() as u16 + 1);
         buf.set_string(x, area.y + area.height - 1, pos, t.muted());
+    }
+}
+
+/// A line's colour from its level, the first word of its readable form (`error`, `WARN` …).
+fn level_style(app: &App, text: &str) -> ratatui::style::Style {
+    let t = &app.theme;
+    let first = text.split_whitespace().next().unwrap_or("").to_lowercase();
+    let first = first.trim_end_matches(':');
+    match first {
+        "error" | "fatal" | "panic" | "critical" | "crit" | "emerg" | "alert" => t.crit(),
+        "warn" | "warning" => t.warn(),
+        _ => t.text(),
     }
 }
 
@@ -193,7 +206,13 @@ fn chunk(text: &str, width: usize) -> Vec<String> {
 }
 
 /// A piece of a line starting at byte `offset` of the whole, with the marked ranges highlighted.
-fn marked(piece: &str, offset: usize, marks: &[(usize, usize)], app: &App) -> Vec<Span<'static>> {
+fn marked(
+    piece: &str,
+    offset: usize,
+    marks: &[(usize, usize)],
+    app: &App,
+    base: ratatui::style::Style,
+) -> Vec<Span<'static>> {
     let t = &app.theme;
     let mut out = Vec::new();
     let mut at = 0;
@@ -207,13 +226,13 @@ fn marked(piece: &str, offset: usize, marks: &[(usize, usize)], app: &App) -> Ve
             continue;
         }
         if a > at {
-            out.push(Span::styled(piece[at..a].to_owned(), t.text()));
+            out.push(Span::styled(piece[at..a].to_owned(), base));
         }
         out.push(Span::styled(piece[a..b].to_owned(), t.selection()));
         at = b;
     }
     if at < piece.len() {
-        out.push(Span::styled(piece[at..].to_owned(), t.text()));
+        out.push(Span::styled(piece[at..].to_owned(), base));
     }
     out
 }

@@ -11,6 +11,9 @@ use crate::source::{ErrorClass, SourceError};
 /// Log events kept per region (the oldest go first): memory stays flat however long it runs.
 pub const KEPT: usize = 4000;
 
+/// What the simulated clients ask for.
+const PATHS: [&str; 4] = ["/api/books", "/api/authors", "/health", "/api/books/42"];
+
 /// The log group of an ECS service's task definition family (its `awslogs-group`).
 pub fn service_group(family: &str) -> String {
     format!("/ecs/{family}")
@@ -100,11 +103,13 @@ impl Sim {
                     ));
                 }
                 if (tick + k as i64 * 7) % 30 == 0 && (td.good || up < BAD_IMAGE_CRASH_SECS) {
+                    let n = tick / 30 + k as i64;
                     let ms = 3 + (tick + k as i64) % 40;
+                    let path = PATHS[n.rem_euclid(PATHS.len() as i64) as usize];
                     lines.push((
                         group,
                         stream,
-                        format!(r#"{{"level":"info","msg":"GET /api/books 200","ms":{ms}}}"#),
+                        format!(r#"{{"level":"info","msg":"GET {path} 200","ms":{ms}}}"#),
                     ));
                 }
             }
@@ -115,10 +120,11 @@ impl Sim {
                 continue;
             }
             let ms = 2 + (tick + k as i64) % 25;
+            let path = PATHS[(tick / 30 + k as i64).rem_euclid(PATHS.len() as i64) as usize];
             lines.push((
                 asg_group(&region.asgs[a].name),
                 i.id.clone(),
-                format!("INFO GET / 200 {ms}ms"),
+                format!("INFO GET {path} 200 {ms}ms"),
             ));
         }
         let errors = region.log_errors.floor();
