@@ -79,6 +79,17 @@ fn the_bad_image_logs_its_crash() {
     .expect("the crash is logged");
     let all = messages(&h);
     assert!(all.iter().any(|m| m.contains("cannot reach database")));
+    // The roll-back banner's `b` works from the Logs view: its plan opens over it.
+    h.advance_until(600.0, 10.0, |h| h.app.rollback_offer().is_some())
+        .expect("the 5XX alarm offers the roll back");
+    h.ch('b');
+    assert!(
+        matches!(h.app.overlay, opsdash::app::Overlay::Confirm { .. }),
+        "{:?}",
+        h.app.overlay
+    );
+    h.key(KeyCode::Esc);
+    assert_eq!(h.app.view, View::Logs, "cancelling keeps the logs open");
     // The filter pattern goes to the source: only the matching lines, highlighted.
     h.ch('/');
     h.type_str("Error");
