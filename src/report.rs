@@ -82,7 +82,7 @@ fn check_line(s: &Snapshot) -> (CheckStatus, String) {
             if svc
                 .deployments
                 .iter()
-                .any(|d| d.rollout_state != "COMPLETED")
+                .any(|d| d.rollout_state != crate::model::RolloutState::Completed)
             {
                 warn.push(format!("{} deployment in progress", svc.name));
             }

@@ -261,7 +261,7 @@ pub async fn op_effect(
         } => {
             let o = executor.record_unexecuted(&plan, outcome, &reason);
             // Only a failure to write the audit log is news; the app said the rest already.
-            if o.message.contains("could not be written") {
+            if !o.audited {
                 let _ = tx.send(Msg::Status(o.message, Severity::Crit));
             }
         }

@@ -381,7 +381,10 @@ fn capacity_pages_groups_and_describes_services_ten_at_a_time() {
     let s = &cap.ecs_services[0];
     assert_eq!(s.cluster, "appCluster");
     assert_eq!(s.task_definition, "app:8");
-    assert_eq!(s.deployments[0].rollout_state, "IN_PROGRESS");
+    assert_eq!(
+        s.deployments[0].rollout_state,
+        opsdash::model::RolloutState::InProgress
+    );
     assert_eq!(s.deployments[0].failed, 3);
     assert_eq!((s.min_healthy_percent, s.max_percent), (50, 100));
 }

@@ -140,7 +140,10 @@ fn bad_image_fails_health_checks_raises_5xx_and_the_alarm() {
         "a new PRIMARY deployment next to the ACTIVE one"
     );
     assert_eq!(svc.deployments[0].status, "PRIMARY");
-    assert_eq!(svc.deployments[0].rollout_state, "IN_PROGRESS");
+    assert_eq!(
+        svc.deployments[0].rollout_state,
+        opsdash::model::RolloutState::InProgress
+    );
     assert_eq!(svc.task_definition, "appTaskDefinition:8");
     // 5XX alarm: Sum > 10 over one 60 s period; the bad tasks take traffic within about two
     // minutes (start 20 s + 2 checks × 30 s), so it fires within five periods.

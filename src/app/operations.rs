@@ -737,7 +737,7 @@ impl App {
             let rolling = s.deployments.len() > 1
                 || s.deployments
                     .iter()
-                    .any(|x| x.rollout_state == "IN_PROGRESS");
+                    .any(|x| x.rollout_state == crate::model::RolloutState::InProgress);
             if !rolling {
                 continue;
             }
@@ -777,7 +777,7 @@ impl App {
             .chain(
                 s.deployments
                     .iter()
-                    .filter(|d| d.rollout_state == "FAILED")
+                    .filter(|d| d.rollout_state == crate::model::RolloutState::Failed)
                     .map(|d| d.task_definition.clone()),
             )
             .collect()

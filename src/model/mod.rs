@@ -183,6 +183,47 @@ impl AutoScalingGroup {
     }
 }
 
+/// An ECS deployment's rollout state, as ECS names it (the JSON and the screen show that name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum RolloutState {
+    #[serde(rename = "IN_PROGRESS")]
+    InProgress,
+    #[serde(rename = "COMPLETED")]
+    Completed,
+    #[serde(rename = "FAILED")]
+    Failed,
+    /// Not reported (a deployment without the circuit breaker's state), or a state this build
+    /// does not know.
+    #[serde(rename = "")]
+    Unknown,
+}
+
+impl RolloutState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RolloutState::InProgress => "IN_PROGRESS",
+            RolloutState::Completed => "COMPLETED",
+            RolloutState::Failed => "FAILED",
+            RolloutState::Unknown => "",
+        }
+    }
+
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "IN_PROGRESS" => RolloutState::InProgress,
+            "COMPLETED" => RolloutState::Completed,
+            "FAILED" => RolloutState::Failed,
+            _ => RolloutState::Unknown,
+        }
+    }
+}
+
+impl std::fmt::Display for RolloutState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
 /// One deployment of an ECS service.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Deployment {
@@ -197,8 +238,7 @@ pub struct Deployment {
     pub running: u32,
     pub pending: u32,
     pub failed: u32,
-    /// `IN_PROGRESS`, `COMPLETED` or `FAILED`.
-    pub rollout_state: String,
+    pub rollout_state: RolloutState,
     #[serde(skip_serializing)]
     pub created_at: Timestamp,
 }

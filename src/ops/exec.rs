@@ -44,6 +44,8 @@ pub struct Outcome {
     pub message: String,
     /// Seconds from intent to outcome.
     pub duration: f64,
+    /// Both audit lines, intent and outcome, were written.
+    pub audited: bool,
 }
 
 /// Runs plans against a writer, auditing each.
@@ -161,6 +163,7 @@ impl Executor {
                 ok: false,
                 message: format!("{}: {outcome} ({reason})", plan.summary),
                 duration: 0.0,
+                audited: true,
             },
             Err(e) => Outcome {
                 ok: false,
@@ -170,6 +173,7 @@ impl Executor {
                     self.audit.path().display()
                 ),
                 duration: 0.0,
+                audited: false,
             },
         }
     }
@@ -190,6 +194,7 @@ impl Executor {
                     self.audit.path().display()
                 ),
                 duration: 0.0,
+                audited: false,
             };
         }
         let mut registered: Option<String> = None;
@@ -226,7 +231,7 @@ impl Executor {
             None => format!("{}: done ({})", plan.summary, done.join(", ")),
             Some(e) => format!("{}: FAILED: {e}", plan.summary),
         };
-        if let Err(e) = written {
+        if let Err(e) = &written {
             let _ = write!(
                 message,
                 "; the outcome could not be written to {}: {e}",
@@ -237,6 +242,7 @@ impl Executor {
             ok,
             message,
             duration,
+            audited: written.is_ok(),
         }
     }
 

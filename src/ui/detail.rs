@@ -6,7 +6,7 @@ use super::panes::{alarm_style, fmt_num, ratio_style, target_style};
 use super::widgets::{cell, chart, progress};
 use super::{block, glyphs, severity_style};
 use crate::app::{App, DetailRef};
-use crate::model::short_age;
+use crate::model::{RolloutState, short_age};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -213,7 +213,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                         Span::styled(format!("{:<8}", dep.status), t.title()),
                         Span::styled(
                             format!("{:<12}", dep.rollout_state),
-                            t.ok_or_warn(dep.rollout_state == "COMPLETED"),
+                            t.ok_or_warn(dep.rollout_state == RolloutState::Completed),
                         ),
                         Span::styled(progress(dep.running, dep.desired, 10, g), t.text()),
                         Span::styled(

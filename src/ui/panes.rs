@@ -495,9 +495,9 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                 Span::styled(format!("{:<7} ", dep.status), t.muted()),
                 Span::styled(
                     format!("{:<11} ", dep.rollout_state),
-                    status_style(t, &dep.rollout_state),
+                    status_style(t, dep.rollout_state.as_str()),
                 ),
-                Span::styled(bar, status_style(t, &dep.rollout_state)),
+                Span::styled(bar, status_style(t, dep.rollout_state.as_str())),
                 Span::styled(format!(" {}/{} ", dep.running, dep.desired), t.text()),
                 Span::styled(trunc(&dep.task_definition, 24, g), t.muted()),
             ];

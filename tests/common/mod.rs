@@ -387,7 +387,7 @@ impl Harness {
         let s = self.snapshot();
         let svc = &s.regions[0].ecs_services[0];
         svc.deployments.len() == 1
-            && svc.deployments[0].rollout_state == "COMPLETED"
+            && svc.deployments[0].rollout_state == opsdash::model::RolloutState::Completed
             && svc.running == running
     }
 

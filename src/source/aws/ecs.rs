@@ -2,7 +2,7 @@
 
 use super::errors::map;
 use super::{RegionClients, ts};
-use crate::model::{Deployment, EcsService, ServiceEvent, Severity, TaskDefinition};
+use crate::model::{Deployment, EcsService, RolloutState, ServiceEvent, Severity, TaskDefinition};
 use crate::source::{ServiceUpdate, SourceError};
 use aws_sdk_ecs::types as t;
 
@@ -100,8 +100,7 @@ pub fn service(s: &t::Service, cluster: &str) -> EcsService {
                 failed: u(d.failed_tasks()),
                 rollout_state: d
                     .rollout_state()
-                    .map(|r| r.as_str().to_owned())
-                    .unwrap_or_default(),
+                    .map_or(RolloutState::Unknown, |r| RolloutState::parse(r.as_str())),
                 created_at: ts(d.created_at()),
             })
             .collect(),

@@ -151,11 +151,10 @@ pub fn capacity(r: &RegionSim) -> Capacity {
                     pending: count(Some(&d.id), &pending),
                     failed: d.failed,
                     rollout_state: if d.completed {
-                        "COMPLETED"
+                        crate::model::RolloutState::Completed
                     } else {
-                        "IN_PROGRESS"
-                    }
-                    .into(),
+                        crate::model::RolloutState::InProgress
+                    },
                     created_at: d.created_at,
                 })
                 .collect();
