@@ -5,7 +5,6 @@ use ratatui::crossterm::terminal::{EnterAlternateScreen, enable_raw_mode};
 use ratatui::crossterm::{cursor, execute};
 
 fn main() {
-    let _ = color_eyre::install();
     opsdash::runtime::install_panic_hook();
     enable_raw_mode().expect("raw mode");
     execute!(std::io::stdout(), EnterAlternateScreen, cursor::Hide).expect("alternate screen");

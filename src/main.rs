@@ -33,8 +33,6 @@ fn main() -> ExitCode {
         }
     };
     init_logging();
-    // color-eyre reports panics; our hook, installed later over it, restores the terminal first.
-    let _ = color_eyre::install();
     let config = match Config::load(cli.source.config.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(e),
