@@ -9,7 +9,7 @@ use crate::model::logs::{LogEvent, LogGroup, LogPage, LogSource, LogTarget, matc
 use crate::source::{ErrorClass, SourceError};
 
 /// Log events kept per region (the oldest go first): memory stays flat however long it runs.
-pub const KEPT: usize = 4000;
+pub const KEPT: usize = 1000;
 
 /// What the simulated clients ask for.
 const PATHS: [&str; 4] = ["/api/books", "/api/authors", "/health", "/api/books/42"];
