@@ -89,7 +89,9 @@ fn main() {
         );
         std::thread::sleep(Duration::from_micros(200));
     };
-    let first = wait(&["1 Targets"]);
+    // The first frame: opsdash's Targets pane, or MEASURE_FIRST for another console.
+    let first_mark = std::env::var("MEASURE_FIRST").unwrap_or_else(|_| "1 Targets".into());
+    let first = wait(&[first_mark.as_str()]);
     // What "every pane has data" looks like: the demo's by default, or MEASURE_WAIT (comma
     // separated) for a live estate.
     let filled =

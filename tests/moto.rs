@@ -1055,28 +1055,26 @@ mod logs_over_http {
                     stream_prefix: Some("web/app/".into())
                 }]
             );
-            let page = src
-                .logs(REGION, &found, "", since, 100)
-                .await
-                .result
-                .unwrap();
-            let lines: Vec<&str> = page.events.iter().map(|e| e.message.as_str()).collect();
+            let read = async |pattern: &str| {
+                let page = src.logs(REGION, &found, pattern, since, 100).await;
+                let events = page.result.unwrap().events;
+                events.into_iter().map(|e| e.message).collect::<Vec<_>>()
+            };
             assert_eq!(
-                lines,
+                read("").await,
                 ["INFO GET / 200", "ERROR db timeout"],
                 "its streams only, in order"
+            );
+            assert_eq!(
+                read("ERROR").await,
+                ["ERROR db timeout"],
+                "the pattern is the service's to apply"
             );
             let page = src
                 .logs(REGION, &found, "ERROR", since, 100)
                 .await
                 .result
                 .unwrap();
-            let lines: Vec<&str> = page.events.iter().map(|e| e.message.as_str()).collect();
-            assert_eq!(
-                lines,
-                ["ERROR db timeout"],
-                "the pattern is the service's to apply"
-            );
             // Reading on from the newest event: nothing new, nothing twice.
             let next = Timestamp(page.events[0].at.0 + 1);
             let page = src
