@@ -3,6 +3,8 @@
 #   1. full refreshes of an estate: calls by operation and wall time (examples/live_refresh.rs);
 #   2. the release binary in a pseudo-terminal: first frame, first complete screen, then CPU,
 #      RSS and bytes written over WINDOW seconds of refreshing every 10 s (examples/measure.rs).
+#   3. the same for taws (https://github.com/huseyinbabal/taws), when it is on PATH (`cargo install
+#      taws --locked`), against the same moto: the side-by-side.
 # usage: scripts/measure-live.sh [small|large] [WINDOW]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,3 +31,13 @@ echo "==> the console in a pseudo-terminal, refreshing every 10 s"
 # Runs and Timeline cannot fill against moto (no SSM associations, no alarm history).
 MEASURE_WAIT="Targets us-east-1 <,Capacity us-east-1 <,Alarms us-east-1 <" \
   ./target/release/examples/measure "$window" --region us-east-1 --refresh 10
+if command -v taws >/dev/null; then
+  echo "==> taws in the same pseudo-terminal, against the same moto (it redraws every second)"
+  OPSDASH_BIN=$(command -v taws) MEASURE_FIRST="EC2 Instances" MEASURE_WAIT="EC2 Instances" \
+    ./target/release/examples/measure "$window" --region us-east-1
+fi
+if [ "$estate" = large ]; then
+  echo "goals (issue 10): RSS <= 13 MiB, CPU <= 0.15 % at --refresh 10, first complete screen <= 500 ms"
+else
+  echo "goals (issue 10): RSS <= 12 MiB, CPU <= 0.10 % at --refresh 10"
+fi
