@@ -229,10 +229,9 @@ pub enum Msg {
         generation: u64,
         read: crate::source::Read<crate::model::logs::LogSource>,
     },
-    /// Log events for a Logs view ([`Effect::ReadLogs`]), read with `pattern`.
+    /// Log events for a Logs view: the answer to the [`Effect::ReadLogs`] numbered `number`.
     Logs {
-        generation: u64,
-        pattern: String,
+        number: u64,
         read: crate::source::Read<crate::model::logs::LogPage>,
     },
 }
@@ -280,9 +279,10 @@ pub enum Effect {
         region: String,
         target: crate::model::logs::LogTarget,
     },
-    /// After `delay`, read a Logs view's events from `since`; answered by [`Msg::Logs`].
+    /// After `delay`, read a Logs view's events from `since`; answered by [`Msg::Logs`] with
+    /// the same number.
     ReadLogs {
-        generation: u64,
+        read: u64,
         region: String,
         source: crate::model::logs::LogSource,
         pattern: String,
@@ -844,11 +844,7 @@ impl App {
             Msg::Paste(text) => self.on_paste(&text),
             Msg::DrillSaved(r) => self.on_drill_saved(&r),
             Msg::LogSource { generation, read } => self.on_log_source(generation, read),
-            Msg::Logs {
-                generation,
-                pattern,
-                read,
-            } => self.on_logs(generation, &pattern, read),
+            Msg::Logs { number, read } => self.on_logs(number, read),
             Msg::Info(info) => {
                 let effects = if info.regions == self.info.regions {
                     self.info = info;

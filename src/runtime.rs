@@ -282,7 +282,7 @@ pub async fn op_effect(
             let _ = tx.send(Msg::LogSource { generation, read });
         }
         Effect::ReadLogs {
-            generation,
+            read: number,
             region,
             source: logs,
             pattern,
@@ -292,11 +292,7 @@ pub async fn op_effect(
             tokio::time::sleep(delay).await;
             let limit = crate::app::logs::READ_LIMIT;
             let read = source.logs(&region, &logs, &pattern, since, limit).await;
-            let _ = tx.send(Msg::Logs {
-                generation,
-                pattern,
-                read,
-            });
+            let _ = tx.send(Msg::Logs { number, read });
         }
         _ => {}
     }

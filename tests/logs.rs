@@ -212,3 +212,33 @@ fn a_json_pattern_the_demo_cannot_evaluate_is_a_clear_error_and_keeps_the_view()
     );
     assert_eq!(h.app.view, View::Logs);
 }
+
+/// Reads the Logs view has asked for with a delay, since `from` in `h.effects`.
+fn tail_reads(h: &Harness, from: usize) -> usize {
+    h.effects[from..]
+        .iter()
+        .filter(|e| matches!(e, opsdash::app::Effect::ReadLogs { delay, .. } if !delay.is_zero()))
+        .count()
+}
+
+#[test]
+fn a_refresh_a_resume_or_a_new_pattern_leaves_one_tail() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.select(Pane::Capacity, "appService");
+    h.ch('l');
+    // `r` reads at once while the next tail read is already waiting; `p` twice pauses and
+    // resumes; a new pattern starts over. Each asks for a read of its own.
+    h.ch('r');
+    h.ch('p');
+    h.ch('p');
+    h.ch('/');
+    h.type_str("GET");
+    h.key(KeyCode::Enter);
+    // However many reads were asked for, only the newest one's answer asks for the next: one tail.
+    for _ in 0..5 {
+        let from = h.effects.len();
+        h.poll();
+        assert_eq!(tail_reads(&h, from), 1, "one tail read per poll");
+    }
+    assert!(messages(&h).iter().all(|m| m.contains("GET")));
+}

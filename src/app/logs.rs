@@ -28,8 +28,11 @@ pub const TAIL_EVERY: Duration = Duration::from_secs(2);
 pub struct LogsView {
     pub target: LogTarget,
     pub region: String,
-    /// Which reads belong to this view (a closed or reopened view ignores older answers).
+    /// This view's number (a closed or reopened view ignores older answers).
     pub generation: u64,
+    /// The number of the read whose answer the view waits for: only that answer is taken, so a
+    /// refresh, a resume or a new pattern never leaves two tails running.
+    pub reading: u64,
     /// Where the logs are, once found.
     pub source: Option<LogSource>,
     /// The CloudWatch filter pattern in force.
@@ -64,6 +67,7 @@ impl LogsView {
             target,
             region,
             generation,
+            reading: 0,
             source: None,
             pattern: String::new(),
             editing: None,
@@ -199,12 +203,16 @@ impl App {
         }]
     }
 
-    fn logs_read(&self, delay: Duration) -> Option<Effect> {
-        let v = self.logs.as_deref()?;
+    /// The view's next read, numbered; any read asked for before it is superseded.
+    fn logs_read(&mut self, delay: Duration) -> Option<Effect> {
+        let v = self.logs.as_deref_mut()?;
+        let source = v.source.clone()?;
+        self.logs_generation += 1;
+        v.reading = self.logs_generation;
         Some(Effect::ReadLogs {
-            generation: v.generation,
+            read: v.reading,
             region: v.region.clone(),
-            source: v.source.clone()?,
+            source,
             pattern: v.pattern.clone(),
             since: v.since,
             delay,
@@ -236,19 +244,10 @@ impl App {
 
     /// A read's events ([`Effect::ReadLogs`]); the next read is asked for at once when this one
     /// stopped at its limit, else after [`TAIL_EVERY`] (paused: when resumed).
-    pub(super) fn on_logs(
-        &mut self,
-        generation: u64,
-        pattern: &str,
-        read: Read<LogPage>,
-    ) -> Vec<Effect> {
+    pub(super) fn on_logs(&mut self, number: u64, read: Read<LogPage>) -> Vec<Effect> {
         let now = self.now;
         let paused = self.paused;
-        let Some(v) = self
-            .logs
-            .as_deref_mut()
-            .filter(|v| v.generation == generation && v.pattern == pattern)
-        else {
+        let Some(v) = self.logs.as_deref_mut().filter(|v| v.reading == number) else {
             return vec![];
         };
         v.read_at = Some(now);
@@ -375,7 +374,7 @@ impl App {
     }
 
     /// Pause resumed: the tail carries on.
-    pub(super) fn resume_logs(&self) -> Option<Effect> {
+    pub(super) fn resume_logs(&mut self) -> Option<Effect> {
         self.logs_read(Duration::ZERO)
     }
 }

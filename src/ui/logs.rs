@@ -26,33 +26,9 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
     }
     let w = inner.width as usize;
     let g = glyphs(app);
-    // Line 1: where from, the filter, the state of the tail.
+    // Line 1: the state of the tail and the filter first (a long list of groups is what a
+    // narrow terminal cuts), then where the lines come from.
     let mut head = Vec::new();
-    match &v.source {
-        None if v.error.is_none() => head.push(Span::styled("finding the log groups…", t.muted())),
-        None => {}
-        Some(s) => {
-            let names: Vec<String> = s
-                .groups
-                .iter()
-                .map(|g| match &g.stream_prefix {
-                    Some(p) => format!("{} ({p}…)", g.name),
-                    None => g.name.clone(),
-                })
-                .collect();
-            head.push(Span::styled(names.join(", "), t.text()));
-        }
-    }
-    if v.source.is_none() && v.error.is_some() {
-        head.push(Span::styled("no log group found", t.warn()));
-    }
-    head.push(Span::styled("  filter ", t.muted()));
-    head.push(if v.pattern.is_empty() {
-        Span::styled("none", t.muted())
-    } else {
-        Span::styled(v.pattern.clone(), t.warn())
-    });
-    head.push(Span::raw("  "));
     if v.follow {
         head.push(Span::styled("following", t.ok()));
     } else {
@@ -61,6 +37,12 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
     if app.paused {
         head.push(Span::styled("  refresh paused", t.warn()));
     }
+    head.push(Span::styled("  filter ", t.muted()));
+    head.push(if v.pattern.is_empty() {
+        Span::styled("none", t.muted())
+    } else {
+        Span::styled(v.pattern.clone(), t.warn())
+    });
     if let Some(at) = v.read_at {
         head.push(Span::styled(
             format!("  read {} ago", short_age(app.now.secs_since(at))),
@@ -75,6 +57,22 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
     }
     if v.wrap {
         head.push(Span::styled("  wrap", t.muted()));
+    }
+    head.push(Span::raw("  "));
+    match &v.source {
+        None if v.error.is_none() => head.push(Span::styled("finding the log groups…", t.muted())),
+        None => head.push(Span::styled("no log group found", t.warn())),
+        Some(s) => {
+            let names: Vec<String> = s
+                .groups
+                .iter()
+                .map(|g| match &g.stream_prefix {
+                    Some(p) => format!("{} ({p}…)", g.name),
+                    None => g.name.clone(),
+                })
+                .collect();
+            head.push(Span::styled(names.join(", "), t.text()));
+        }
     }
     buf.set_line(inner.x, inner.y, &Line::from(head), inner.width);
     let mut top = inner.y + 1;

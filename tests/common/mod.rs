@@ -199,14 +199,14 @@ impl Harness {
             let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
             let now = match e {
                 Effect::ReadLogs {
-                    generation,
+                    read,
                     region,
                     source,
                     pattern,
                     since,
                     ..
                 } => Effect::ReadLogs {
-                    generation,
+                    read,
                     region,
                     source,
                     pattern,

@@ -80,17 +80,26 @@ impl Sim {
                     continue;
                 }
                 let td = &region.task_defs[task.task_def];
+                let up = now.secs_since(task.started);
+                let starting = (0.0..1.0).contains(&up);
+                let crashing =
+                    !td.good && (BAD_IMAGE_CRASH_SECS..BAD_IMAGE_CRASH_SECS + 1.0).contains(&up);
+                let serving =
+                    (tick + k as i64 * 7) % 30 == 0 && (td.good || up < BAD_IMAGE_CRASH_SECS);
+                // Most seconds a task writes nothing: nothing is built for it then.
+                if !(starting || crashing || serving) {
+                    continue;
+                }
                 let group = service_group(&td.family);
                 let stream = format!("{}/{CONTAINER}/{}", s.name, task.id);
-                let up = now.secs_since(task.started);
-                if (0.0..1.0).contains(&up) {
+                if starting {
                     let msg = format!(
                         r#"{{"level":"info","msg":"listening on :8080","image":"{}"}}"#,
                         td.image
                     );
                     lines.push((group.clone(), stream.clone(), msg));
                 }
-                if !td.good && (BAD_IMAGE_CRASH_SECS..BAD_IMAGE_CRASH_SECS + 1.0).contains(&up) {
+                if crashing {
                     lines.push((
                         group.clone(),
                         stream.clone(),
@@ -102,7 +111,7 @@ impl Sim {
                         r#"{"level":"fatal","msg":"panic: exiting after 3 failed connection attempts","exit":1}"#.into(),
                     ));
                 }
-                if (tick + k as i64 * 7) % 30 == 0 && (td.good || up < BAD_IMAGE_CRASH_SECS) {
+                if serving {
                     let n = tick / 30 + k as i64;
                     let ms = 3 + (tick + k as i64) % 40;
                     let path = PATHS[n.rem_euclid(PATHS.len() as i64) as usize];
