@@ -270,7 +270,7 @@ pub enum Effect {
     /// Audit a plan that was not executed: `cancelled` by the operator or `refused`.
     RecordUnexecuted {
         plan: Box<Plan>,
-        outcome: &'static str,
+        outcome: crate::ops::audit::AuditOutcome,
         reason: String,
     },
     /// Find where a Logs view's logs are; answered by [`Msg::LogSource`].

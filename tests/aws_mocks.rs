@@ -13,6 +13,7 @@ use aws_sdk_ssm as ssm;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
 use opsdash::model::{AlarmState, RegionInfo, RegionRole, TargetState};
+use opsdash::ops::audit::{AuditOutcome, AuditPhase};
 use opsdash::source::aws::{AwsSource, CallCounter, CountCalls, RegionClients};
 use opsdash::source::{ErrorClass, EstateReader};
 use std::sync::Arc;
@@ -1001,8 +1002,8 @@ mod operations {
             .collect();
         let outcomes: Vec<_> = recs
             .iter()
-            .filter(|r| r.phase == "outcome")
-            .map(|r| (r.operation.as_str(), r.outcome.as_deref().unwrap()))
+            .filter(|r| r.phase == AuditPhase::Outcome)
+            .map(|r| (r.operation.as_str(), r.outcome.unwrap().as_str()))
             .collect();
         assert_eq!(
             outcomes,
@@ -1065,7 +1066,7 @@ mod operations {
             .into_iter()
             .map(Result::unwrap)
             .collect();
-        assert_eq!(recs[1].outcome.as_deref(), Some("failed"));
+        assert_eq!(recs[1].outcome, Some(AuditOutcome::Failed));
         assert!(
             recs[1]
                 .error
@@ -1126,7 +1127,7 @@ mod operations {
             .into_iter()
             .map(Result::unwrap)
             .collect();
-        assert_eq!(recs[1].outcome.as_deref(), Some("refused"));
+        assert_eq!(recs[1].outcome, Some(AuditOutcome::Refused));
     }
 
     #[test]

@@ -141,8 +141,10 @@ fn a_full_drill_then_failback() {
     let steps: Vec<String> = h
         .audit()
         .iter()
-        .filter(|r| r.phase == "outcome" && r.operation == "failover_drill")
-        .map(|r| format!("{} {}", r.parameters["step"], r.outcome.clone().unwrap()))
+        .filter(|r| {
+            r.phase == opsdash::ops::audit::AuditPhase::Outcome && r.operation == "failover_drill"
+        })
+        .map(|r| format!("{} {}", r.parameters["step"], r.outcome.unwrap()))
         .collect();
     assert_eq!(
         steps,
@@ -297,7 +299,10 @@ fn read_only_shows_the_plan_and_cannot_start() {
     assert!(h.app.status.clone().unwrap().0.contains("cannot start"));
     assert!(h.app.drill.is_none());
     assert_eq!(h.write_count(), 0);
-    assert_eq!(h.audit()[1].outcome.as_deref(), Some("refused"));
+    assert_eq!(
+        h.audit()[1].outcome,
+        Some(opsdash::ops::audit::AuditOutcome::Refused)
+    );
 }
 
 #[test]

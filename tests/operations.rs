@@ -7,6 +7,7 @@ use common::Harness;
 use opsdash::app::{Overlay, Pane};
 use opsdash::model::{AlarmState, Snapshot, TargetState};
 use opsdash::ops::Confirm;
+use opsdash::ops::audit::{AuditOutcome, AuditPhase};
 use opsdash::source::sim::Scenario;
 use ratatui::crossterm::event::KeyCode;
 
@@ -96,10 +97,10 @@ fn scale_out_plans_confirms_executes_audits_and_the_estate_follows() {
     // Audit: intent then outcome, same id, with operator, account, region, calls.
     let log = h.audit();
     assert_eq!(log.len(), 2);
-    assert_eq!(log[0].phase, "intent");
-    assert_eq!(log[1].phase, "outcome");
+    assert_eq!(log[0].phase, AuditPhase::Intent);
+    assert_eq!(log[1].phase, AuditPhase::Outcome);
     assert_eq!(log[0].id, log[1].id);
-    assert_eq!(log[1].outcome.as_deref(), Some("ok"));
+    assert_eq!(log[1].outcome, Some(AuditOutcome::Ok));
     assert_eq!(log[0].operator.user, "tester");
     assert_eq!(log[0].account, "123456789012");
     assert_eq!(log[0].region, "us-east-1");
@@ -199,7 +200,7 @@ fn scaling_in_by_more_than_half_needs_the_typed_name_and_cancel_is_audited() {
     assert_eq!(h.write_count(), 0);
     let log = h.audit();
     assert_eq!(log.len(), 2);
-    assert_eq!(log[1].outcome.as_deref(), Some("cancelled"));
+    assert_eq!(log[1].outcome, Some(AuditOutcome::Cancelled));
     assert!(log[0].calls[0].contains("desiredCount=0"));
     // Typed correctly, it runs.
     h.ch('s');
@@ -311,8 +312,8 @@ fn bad_image_deploy_raises_the_alarm_the_banner_offers_roll_back_and_it_recovers
     let ops: Vec<String> = h
         .audit()
         .iter()
-        .filter(|r| r.phase == "outcome")
-        .map(|r| format!("{} {}", r.operation, r.outcome.clone().unwrap()))
+        .filter(|r| r.phase == AuditPhase::Outcome)
+        .map(|r| format!("{} {}", r.operation, r.outcome.unwrap()))
         .collect();
     assert_eq!(ops, vec!["deploy ok", "rollback ok"]);
 }
@@ -390,8 +391,8 @@ fn read_only_every_mutating_key_on_every_pane_sends_nothing() {
         assert!(!log.is_empty(), "refusals are audited");
         assert!(
             log.iter()
-                .filter(|r| r.phase == "outcome")
-                .all(|r| r.outcome.as_deref() == Some("refused")),
+                .filter(|r| r.phase == AuditPhase::Outcome)
+                .all(|r| r.outcome == Some(AuditOutcome::Refused)),
         );
     }
 }

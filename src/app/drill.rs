@@ -460,7 +460,11 @@ impl App {
         if let Some(plan) = audit {
             effects.push(Effect::RecordUnexecuted {
                 plan: Box::new(plan),
-                outcome: if ok { "ok" } else { "failed" },
+                outcome: if ok {
+                    crate::ops::audit::AuditOutcome::Ok
+                } else {
+                    crate::ops::audit::AuditOutcome::Failed
+                },
                 reason: message.to_owned(),
             });
         }

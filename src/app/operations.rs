@@ -359,7 +359,7 @@ impl App {
     pub(super) fn refused(&self, plan: Plan) -> Effect {
         Effect::RecordUnexecuted {
             plan: Box::new(plan),
-            outcome: "refused",
+            outcome: crate::ops::audit::AuditOutcome::Refused,
             reason: format!("read-only mode ({})", self.read_only_why),
         }
     }
@@ -496,7 +496,7 @@ impl App {
             Overlay::Confirm { plan, typed, error } => {
                 let cancel = |plan: &Plan| Effect::RecordUnexecuted {
                     plan: Box::new(plan.clone()),
-                    outcome: "cancelled",
+                    outcome: crate::ops::audit::AuditOutcome::Cancelled,
                     reason: "cancelled by the operator at the confirmation".into(),
                 };
                 match (&plan.confirm, ev.code) {

@@ -18,6 +18,45 @@ pub struct OperatorRecord {
     pub caller_arn: String,
 }
 
+/// Which line of an operation's pair a record is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditPhase {
+    /// Written and flushed before the first call.
+    Intent,
+    /// Written when the operation ended, however it ended.
+    Outcome,
+}
+
+/// How an operation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditOutcome {
+    Ok,
+    Failed,
+    /// Not run: read-only mode.
+    Refused,
+    /// Not run: the operator said no after seeing the plan.
+    Cancelled,
+}
+
+impl AuditOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditOutcome::Ok => "ok",
+            AuditOutcome::Failed => "failed",
+            AuditOutcome::Refused => "refused",
+            AuditOutcome::Cancelled => "cancelled",
+        }
+    }
+}
+
+impl std::fmt::Display for AuditOutcome {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One line of the audit log (SPEC section 5).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
@@ -25,8 +64,7 @@ pub struct AuditRecord {
     pub time: String,
     /// Pairs an intent with its outcome.
     pub id: String,
-    /// `intent` or `outcome`.
-    pub phase: String,
+    pub phase: AuditPhase,
     pub operator: OperatorRecord,
     pub profile: Option<String>,
     pub account: String,
@@ -39,8 +77,8 @@ pub struct AuditRecord {
     pub parameters: BTreeMap<String, String>,
     /// The exact API calls of the plan.
     pub calls: Vec<String>,
-    /// On outcome lines: `ok`, `failed`, `refused`, `cancelled`.
-    pub outcome: Option<String>,
+    /// On outcome lines.
+    pub outcome: Option<AuditOutcome>,
     pub error: Option<String>,
     /// Seconds from intent to outcome.
     pub duration: Option<f64>,
@@ -147,7 +185,7 @@ pub fn parse_duration(s: &str) -> Result<f64, String> {
 pub fn format_log(records: &[Result<AuditRecord, String>], since: Option<Timestamp>) -> String {
     let mut outcomes: HashMap<&str, &AuditRecord> = HashMap::new();
     for r in records.iter().flatten() {
-        if r.phase == "outcome" {
+        if r.phase == AuditPhase::Outcome {
             outcomes.insert(&r.id, r);
         }
     }
@@ -160,7 +198,7 @@ pub fn format_log(records: &[Result<AuditRecord, String>], since: Option<Timesta
                 continue;
             }
         };
-        if r.phase != "intent" {
+        if r.phase != AuditPhase::Intent {
             continue;
         }
         if let (Some(since), Some(t)) = (since, Timestamp::parse_rfc3339(&r.time))
@@ -175,7 +213,7 @@ pub fn format_log(records: &[Result<AuditRecord, String>], since: Option<Timesta
             .collect();
         let result = match outcomes.get(r.id.as_str()) {
             Some(o) => {
-                let what = o.outcome.as_deref().unwrap_or("?").to_uppercase();
+                let what = o.outcome.map_or("?", AuditOutcome::as_str).to_uppercase();
                 let took = o
                     .duration
                     .map(|d| format!(" in {d:.1}s"))

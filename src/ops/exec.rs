@@ -2,7 +2,7 @@
 //! writes the intent to the audit log before the first call (and refuses if it cannot), runs the
 //! plan's steps in order, stops at the first error, and writes the outcome.
 
-use super::audit::{AuditLog, AuditRecord, OperatorRecord};
+use super::audit::{AuditLog, AuditOutcome, AuditPhase, AuditRecord, OperatorRecord};
 use super::{Plan, Step, TaskDefRef};
 use crate::model::Timestamp;
 use crate::source::{EstateWriter, ServiceUpdate, SourceKind};
@@ -96,7 +96,7 @@ impl Executor {
         }
     }
 
-    fn record(&self, id: &str, plan: &Plan, phase: &str) -> AuditRecord {
+    fn record(&self, id: &str, plan: &Plan, phase: AuditPhase) -> AuditRecord {
         let operator = self
             .operator
             .lock()
@@ -105,7 +105,7 @@ impl Executor {
         AuditRecord {
             time: Timestamp::now().rfc3339(),
             id: id.to_owned(),
-            phase: phase.to_owned(),
+            phase,
             operator: OperatorRecord {
                 user: operator.user,
                 caller_arn: operator.caller_arn,
@@ -138,12 +138,12 @@ impl Executor {
         id: &str,
         plan: &Plan,
         started: Instant,
-        outcome: &str,
+        outcome: AuditOutcome,
         error: Option<String>,
     ) -> std::io::Result<f64> {
         let duration = started.elapsed().as_secs_f64();
-        let mut rec = self.record(id, plan, "outcome");
-        rec.outcome = Some(outcome.to_owned());
+        let mut rec = self.record(id, plan, AuditPhase::Outcome);
+        rec.outcome = Some(outcome);
         rec.error = error;
         rec.duration = Some((duration * 1000.0).round() / 1000.0);
         self.audit.append(&rec).map(|()| duration)
@@ -151,12 +151,12 @@ impl Executor {
 
     /// Records a plan that was not executed (`cancelled` by the operator, or `refused`): an
     /// intent and an outcome line, and no call.
-    pub fn record_unexecuted(&self, plan: &Plan, outcome: &str, reason: &str) -> Outcome {
+    pub fn record_unexecuted(&self, plan: &Plan, outcome: AuditOutcome, reason: &str) -> Outcome {
         let id = self.new_id();
         let started = Instant::now();
         let written = self
             .audit
-            .append(&self.record(&id, plan, "intent"))
+            .append(&self.record(&id, plan, AuditPhase::Intent))
             .and_then(|()| self.finish(&id, plan, started, outcome, Some(reason.to_owned())));
         match written {
             Ok(_) => Outcome {
@@ -181,11 +181,14 @@ impl Executor {
     /// Executes a confirmed plan; `progress` hears each call as it starts.
     pub async fn execute(&self, plan: &Plan, progress: &mut (dyn FnMut(&str) + Send)) -> Outcome {
         if self.read_only {
-            return self.record_unexecuted(plan, "refused", "read-only mode");
+            return self.record_unexecuted(plan, AuditOutcome::Refused, "read-only mode");
         }
         let id = self.new_id();
         let started = Instant::now();
-        if let Err(e) = self.audit.append(&self.record(&id, plan, "intent")) {
+        if let Err(e) = self
+            .audit
+            .append(&self.record(&id, plan, AuditPhase::Intent))
+        {
             return Outcome {
                 ok: false,
                 message: format!(
@@ -220,9 +223,9 @@ impl Executor {
             }
         }
         let (ok, outcome) = if error.is_none() {
-            (true, "ok")
+            (true, AuditOutcome::Ok)
         } else {
-            (false, "failed")
+            (false, AuditOutcome::Failed)
         };
         let written = self.finish(&id, plan, started, outcome, error.clone());
         let duration = started.elapsed().as_secs_f64();
