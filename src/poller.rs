@@ -348,7 +348,7 @@ mod tests {
                 id: format!("a-{i}"),
                 name: format!("web-{i}"),
                 document: "AWS-RunShellScript".into(),
-                status: "Success".into(),
+                status: crate::model::ExecStatus::Success,
                 last_execution: None,
                 targets: "tag:Role=web".into(),
                 schedule: None,

@@ -88,7 +88,7 @@ fn check_line(s: &Snapshot) -> (CheckStatus, String) {
             }
         }
         for a in &r.associations {
-            if a.status == "Failed" {
+            if a.status == crate::model::ExecStatus::Failed {
                 warn.push(format!("{} last run failed", a.name));
             }
         }

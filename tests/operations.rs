@@ -357,7 +357,9 @@ fn run_now_starts_the_association_and_the_runs_pane_follows_it() {
             .and_then(|v| v.iter().find(|a| a.name == "fa-092-app-association"))
             .and_then(|a| a.last_execution.as_ref())
             .is_some_and(|x| {
-                Some(&x.id) != before.as_ref() && x.status == "Success" && x.pending == 0
+                Some(&x.id) != before.as_ref()
+                    && x.status == opsdash::model::ExecStatus::Success
+                    && x.pending == 0
             })
     })
     .expect("a new execution runs to its end in the Runs pane");

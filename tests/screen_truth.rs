@@ -207,7 +207,10 @@ fn run_now_is_followed_until_it_ends_and_its_timeline_entry_says_it_once() {
         .unwrap();
     let status = a.last_execution.as_ref().map(|x| x.status.clone());
     assert!(
-        matches!(status.as_deref(), Some("Pending" | "InProgress")),
+        matches!(
+            status,
+            Some(opsdash::model::ExecStatus::Pending | opsdash::model::ExecStatus::InProgress)
+        ),
         "shown at once: {status:?}"
     );
     // Ticks refresh every pane until the run ends.
@@ -243,7 +246,7 @@ fn run_now_is_followed_until_it_ends_and_its_timeline_entry_says_it_once() {
                 a.name == "fa-092-app-association"
                     && a.last_execution
                         .as_ref()
-                        .is_some_and(|x| x.status == "Success")
+                        .is_some_and(|x| x.status == opsdash::model::ExecStatus::Success)
             })
     })
     .expect("the run ends");

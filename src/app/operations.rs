@@ -48,7 +48,7 @@ impl App {
         {
             a.last_execution = Some(crate::model::Execution {
                 id: "(starting)".into(),
-                status: "Pending".into(),
+                status: crate::model::ExecStatus::Pending,
                 created_at: requested,
                 success: 0,
                 failed: 0,
@@ -68,17 +68,13 @@ impl App {
         }
         // `show_followed_run` keeps the previous run's result off the pane (a pending
         // placeholder stands in), so the last execution shown is this run's.
-        let status = self
+        let ended = self
             .data
             .get(&f.region)
             .and_then(|d| d.runs.value.as_ref())
             .and_then(|v| v.iter().find(|a| a.id == f.association))
             .and_then(|a| a.last_execution.as_ref())
-            .map(|x| x.status.clone());
-        let ended = matches!(
-            status.as_deref(),
-            Some("Success" | "Failed" | "TimedOut" | "Cancelled" | "Skipped")
-        );
+            .is_some_and(|x| x.status.ended());
         let until = f
             .requested
             .map(|r| r.plus_secs(FOLLOW_SECS * self.time_scale.max(1.0)));

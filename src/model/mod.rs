@@ -290,6 +290,72 @@ pub struct Capacity {
     pub ecs_services: Vec<EcsService>,
 }
 
+/// The status SSM gives an association or one of its executions, as SSM names it (the JSON and
+/// the screen show that name; a status this build does not know is kept as it came).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExecStatus {
+    Pending,
+    InProgress,
+    Success,
+    Failed,
+    TimedOut,
+    Cancelled,
+    Skipped,
+    Other(String),
+}
+
+impl ExecStatus {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "Pending" => ExecStatus::Pending,
+            "InProgress" => ExecStatus::InProgress,
+            "Success" => ExecStatus::Success,
+            "Failed" => ExecStatus::Failed,
+            "TimedOut" => ExecStatus::TimedOut,
+            "Cancelled" => ExecStatus::Cancelled,
+            "Skipped" => ExecStatus::Skipped,
+            other => ExecStatus::Other(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            ExecStatus::Pending => "Pending",
+            ExecStatus::InProgress => "InProgress",
+            ExecStatus::Success => "Success",
+            ExecStatus::Failed => "Failed",
+            ExecStatus::TimedOut => "TimedOut",
+            ExecStatus::Cancelled => "Cancelled",
+            ExecStatus::Skipped => "Skipped",
+            ExecStatus::Other(s) => s,
+        }
+    }
+
+    /// Whether an execution with this status is over.
+    pub fn ended(&self) -> bool {
+        matches!(
+            self,
+            ExecStatus::Success
+                | ExecStatus::Failed
+                | ExecStatus::TimedOut
+                | ExecStatus::Cancelled
+                | ExecStatus::Skipped
+        )
+    }
+}
+
+impl std::fmt::Display for ExecStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for ExecStatus {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 /// The result of an association execution on one instance.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionTarget {
@@ -303,8 +369,7 @@ pub struct ExecutionTarget {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Execution {
     pub id: String,
-    /// `Pending`, `InProgress`, `Success` or `Failed`.
-    pub status: String,
+    pub status: ExecStatus,
     pub created_at: Timestamp,
     pub success: u32,
     pub failed: u32,
@@ -320,7 +385,7 @@ pub struct Association {
     pub name: String,
     pub document: String,
     /// `Success`, `Failed` or `Pending`.
-    pub status: String,
+    pub status: ExecStatus,
     pub last_execution: Option<Execution>,
     /// The targets expression, e.g. `tag:Server=App`.
     #[serde(skip_serializing)]

@@ -3,6 +3,7 @@
 use super::widgets::{Glyphs, cell, progress, sparkline, trunc};
 use super::{block, glyphs, severity_style};
 use crate::app::{App, Pane, RegionData, Row};
+use crate::model::ExecStatus;
 use crate::model::{AlarmState, LoadBalancer, Severity, TargetState, short_age};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -513,7 +514,10 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             let name_w = runs_name_w(d, w);
             let mut spans = vec![
                 Span::styled(cell(&x.name, name_w, g), t.text()),
-                Span::styled(format!(" {:<10}", x.status), status_style(t, &x.status)),
+                Span::styled(
+                    format!(" {:<10}", x.status),
+                    status_style(t, x.status.as_str()),
+                ),
             ];
             if let Some(e) = &x.last_execution {
                 spans.push(Span::styled(format!(" {}{} ", e.success, g.ok), t.ok()));
@@ -738,8 +742,8 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
         }
         Pane::Runs => {
             let v = d.runs.value.as_deref().unwrap_or_default();
-            let failed = v.iter().filter(|a| a.status == "Failed").count();
-            let pending = v.iter().filter(|a| a.status == "Pending").count();
+            let failed = v.iter().filter(|a| a.status == ExecStatus::Failed).count();
+            let pending = v.iter().filter(|a| a.status == ExecStatus::Pending).count();
             spans.push(Span::styled(format!(" {} associations", v.len()), t.text()));
             spans.push(Span::styled(
                 format!(" {failed} failed"),

@@ -13,6 +13,7 @@ mod logs;
 mod pace;
 mod ssm;
 
+use crate::model::ExecStatus;
 use crate::model::logs::{LogPage, LogSource, LogTarget};
 pub use elbv2::ROTATION as HEALTH_ROTATION;
 pub use errors::{classify, hint};
@@ -539,9 +540,9 @@ impl EstateReader for AwsSource {
             for a in &assocs {
                 if let Some(x) = &a.last_execution {
                     let key = format!("ssm:{}:{}:{}", a.id, x.id, x.status);
-                    let sev = match x.status.as_str() {
-                        "Success" => Severity::Ok,
-                        "Failed" | "TimedOut" => Severity::Warn,
+                    let sev = match x.status {
+                        ExecStatus::Success => Severity::Ok,
+                        ExecStatus::Failed | ExecStatus::TimedOut => Severity::Warn,
                         _ => Severity::Info,
                     };
                     let msg = format!(

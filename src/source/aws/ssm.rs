@@ -3,6 +3,7 @@
 
 use super::errors::map;
 use super::{RegionClients, ts};
+use crate::model::ExecStatus;
 use crate::model::{Association, Execution, ExecutionTarget};
 use crate::source::SourceError;
 use aws_sdk_ssm::types as t;
@@ -73,7 +74,7 @@ pub fn execution(
     let by = x.resource_count_by_status().unwrap_or_default();
     Execution {
         id: x.execution_id().unwrap_or_default().to_owned(),
-        status: x.status().unwrap_or_default().to_owned(),
+        status: ExecStatus::parse(x.status().unwrap_or_default()),
         created_at: ts(x.created_time()),
         success: count(by, "Success"),
         failed: count(by, "Failed") + count(by, "TimedOut"),
@@ -105,11 +106,7 @@ pub fn association(a: &t::Association, last: Option<Execution>) -> Association {
             .unwrap_or_default()
             .to_owned(),
         document: a.name().unwrap_or_default().to_owned(),
-        status: a
-            .overview()
-            .and_then(|o| o.status())
-            .unwrap_or("Pending")
-            .to_owned(),
+        status: ExecStatus::parse(a.overview().and_then(|o| o.status()).unwrap_or("Pending")),
         last_execution: last,
         targets: targets.join(" "),
         schedule: a.schedule_expression().map(str::to_owned),

@@ -1,6 +1,7 @@
 //! The simulated estate seen through the model types, as a live source would return them.
 
 use super::state::{Ec2State, Lifecycle, RegionSim, TaskState};
+use crate::model::ExecStatus;
 use crate::model::{
     Alarm, AsgInstance, Association, AutoScalingGroup, Capacity, Deployment, EcsService, Execution,
     HealthCheck, LoadBalancer, Point, Target, TargetGroup,
@@ -192,13 +193,12 @@ pub fn associations(r: &RegionSim) -> Vec<Association> {
                 Execution {
                     id: e.id.clone(),
                     status: if pending > 0 {
-                        "InProgress"
+                        ExecStatus::InProgress
                     } else if failed > 0 {
-                        "Failed"
+                        ExecStatus::Failed
                     } else {
-                        "Success"
-                    }
-                    .into(),
+                        ExecStatus::Success
+                    },
                     created_at: e.created_at,
                     success,
                     failed,
@@ -210,12 +210,11 @@ pub fn associations(r: &RegionSim) -> Vec<Association> {
                 id: a.id.clone(),
                 name: a.name.clone(),
                 document: a.document.clone(),
-                status: match last.as_ref().map(|e| e.status.as_str()) {
-                    Some("Failed") => "Failed",
-                    Some("Success") => "Success",
-                    _ => "Pending",
-                }
-                .into(),
+                status: match last.as_ref().map(|e| &e.status) {
+                    Some(ExecStatus::Failed) => ExecStatus::Failed,
+                    Some(ExecStatus::Success) => ExecStatus::Success,
+                    _ => ExecStatus::Pending,
+                },
                 last_execution: last,
                 targets: a.role.tag().into(),
                 schedule: a.schedule_secs.map(|s| format!("rate({} minutes)", s / 60)),
