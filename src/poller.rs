@@ -134,16 +134,10 @@ pub struct Pace {
 impl Pace {
     /// Learns from a read; `previous` holds the pane's last runs, to tell a quiet Runs read.
     fn learn(&mut self, payload: &Payload, previous: &mut Option<Vec<crate::model::Association>>) {
+        // A failed read counts as a throttle or an error (`Read::new`), never both.
         let stats = payload.stats();
         self.throttled = stats.throttles > 0;
-        let failed = match payload {
-            Payload::Targets(r) => r.result.is_err(),
-            Payload::Capacity(r) => r.result.is_err(),
-            Payload::Runs(r) => r.result.is_err(),
-            Payload::Alarms(r) => r.result.is_err(),
-            Payload::Timeline(r) => r.result.is_err(),
-        };
-        self.failures = if failed && !self.throttled {
+        self.failures = if stats.errors > 0 {
             self.failures.saturating_add(1)
         } else {
             0
