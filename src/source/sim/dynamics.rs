@@ -1091,14 +1091,12 @@ impl Sim {
         let mut log_errors = 0.0f64;
         for (al, v) in region.alarms.iter_mut().zip(samples) {
             let v = if al.source == MetricSource::LogErrors {
+                // The log metric filter counts lines the application writes: owe them to the log.
+                log_errors = log_errors.max(v + errors);
                 v + errors
             } else {
                 v
             };
-            if al.source == MetricSource::LogErrors {
-                // The log metric filter counts lines the application writes: owe them to the log.
-                log_errors = log_errors.max(v);
-            }
             let acc = &mut al.acc;
             acc.0 += v;
             acc.1 = if acc.3 == 0 { v } else { acc.1.min(v) };

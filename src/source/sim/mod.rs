@@ -206,6 +206,20 @@ impl SimSource {
         *self.lock() = sim;
     }
 
+    /// [`Self::read`] of a read that can fail on its own (a name not found, a pattern refused):
+    /// its error counts like any other.
+    fn try_read<T>(
+        &self,
+        region: &str,
+        service: &str,
+        operation: &str,
+        calls: u32,
+        f: impl FnOnce(&Sim, &RegionSim) -> Result<T, SourceError>,
+    ) -> Read<T> {
+        let read = self.read(region, service, operation, |_| calls, f);
+        Read::new(read.result.and_then(|r| r), read.stats.calls)
+    }
+
     fn read<T>(
         &self,
         region: &str,
@@ -331,14 +345,9 @@ impl EstateReader for SimSource {
         target: &crate::model::logs::LogTarget,
     ) -> Read<crate::model::logs::LogSource> {
         // DescribeTaskDefinition, DescribeLogGroups or DescribeMetricFilters.
-        let read = self.read(
-            region,
-            "logs",
-            "DescribeLogGroups",
-            |_| 1,
-            |sim, r| sim.log_source(r, target),
-        );
-        Read::new(read.result.and_then(|r| r), read.stats.calls)
+        self.try_read(region, "logs", "DescribeLogGroups", 1, |sim, r| {
+            sim.log_source(r, target)
+        })
     }
 
     async fn logs(
@@ -351,14 +360,9 @@ impl EstateReader for SimSource {
     ) -> Read<crate::model::logs::LogPage> {
         // FilterLogEvents per log group.
         let calls = source.groups.len().max(1) as u32;
-        let read = self.read(
-            region,
-            "logs",
-            "FilterLogEvents",
-            |_| calls,
-            |_, r| Sim::read_logs(r, source, pattern, since, limit),
-        );
-        Read::new(read.result.and_then(|r| r), read.stats.calls)
+        self.try_read(region, "logs", "FilterLogEvents", calls, |_, r| {
+            Sim::read_logs(r, source, pattern, since, limit)
+        })
     }
 
     async fn task_definition(
