@@ -148,9 +148,7 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
             offset += c.len();
             lines_of_event.push(Line::from(spans));
         }
-        for l in lines_of_event.into_iter().rev() {
-            out.push(l);
-        }
+        out.extend(lines_of_event.into_iter().rev());
         if out.len() >= rows {
             break;
         }
