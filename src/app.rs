@@ -22,7 +22,7 @@ pub mod logs;
 mod operations;
 
 pub use drill::{DrillAction, FoundDrill};
-pub use help::HelpLine;
+pub use help::{HelpLayout, HelpLine, KEYS_W as HELP_KEYS_W};
 pub use operations::{RollbackOffer, RunningOp};
 
 /// Timeline events the console keeps (all regions).
@@ -1273,7 +1273,7 @@ impl App {
                     self.quit = true;
                     return vec![Effect::Quit];
                 }
-                let page = self.help_layout().1 as i64;
+                let page = self.help_layout().rows as i64;
                 match (ev.code, action) {
                     (KeyCode::Down, _) | (_, Some(Action::Down)) => self.scroll_help(1),
                     (KeyCode::Up, _) | (_, Some(Action::Up)) => self.scroll_help(-1),

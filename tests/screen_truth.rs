@@ -399,3 +399,74 @@ fn groups_on_screen_are_watched_and_carried_over_health_shows_its_age() {
     let detail = h.screen(120, 40);
     assert!(detail.contains("40s old"), "{detail}");
 }
+
+/// The help popup's text column(s) of one screen: per column, the text after the keys cell of
+/// each row, joined by spaces (so a line wrapped onto the next row reads as one).
+fn help_columns(screen: &str) -> Vec<String> {
+    let rows: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let Some((top, left)) = rows.iter().enumerate().find_map(|(y, r)| {
+        let s: String = r.iter().collect();
+        s.find("┌ Keys").map(|b| (y, s[..b].chars().count()))
+    }) else {
+        return Vec::new();
+    };
+    let right = (left + 1..rows[top].len())
+        .find(|&x| rows[top][x] == '┐')
+        .expect("the popup's top right corner");
+    let inner_w = right - left - 1;
+    let cols = if inner_w >= 90 { 2 } else { 1 };
+    let col_w = inner_w / cols;
+    let mut out = vec![String::new(); cols];
+    for r in rows.iter().skip(top + 1) {
+        if r.get(left) == Some(&'└') {
+            break;
+        }
+        for (c, text) in out.iter_mut().enumerate() {
+            let from = left + 1 + c * col_w + 1 + 14;
+            let to = (left + 1 + (c + 1) * col_w).min(right);
+            if from < to {
+                let cell: String = r[from..to].iter().collect();
+                text.push(' ');
+                text.push_str(cell.trim());
+            }
+        }
+    }
+    out.into_iter()
+        .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect()
+}
+
+#[test]
+fn no_help_text_is_cut_at_any_size() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    for (w, ht) in SIZES {
+        h.resize(w, ht);
+        h.ch('?');
+        let wanted: Vec<String> = h
+            .app
+            .help_lines()
+            .into_iter()
+            .filter_map(|l| match l {
+                opsdash::app::HelpLine::Item { what, .. } => Some(what.to_owned()),
+                _ => None,
+            })
+            .collect();
+        // Every page, one row of scrolling at a time: each entry reads in full on one of them.
+        let mut pages = Vec::new();
+        loop {
+            let before = h.app.help_scroll;
+            pages.extend(help_columns(&h.screen(w, ht)));
+            h.ch('j');
+            if h.app.help_scroll == before {
+                break;
+            }
+        }
+        for what in &wanted {
+            assert!(
+                pages.iter().any(|p| p.contains(what.as_str())),
+                "{w}x{ht}: help cuts {what:?}; pages: {pages:#?}"
+            );
+        }
+        h.key(KeyCode::Esc);
+    }
+}

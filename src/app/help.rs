@@ -35,6 +35,45 @@ fn group(a: Action) -> usize {
     }
 }
 
+/// The keys cell of a help row, in columns.
+pub const KEYS_W: usize = 14;
+
+/// How the help popup lays out: its columns, the rows it shows at once, its width and the width
+/// of an item's text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HelpLayout {
+    pub cols: usize,
+    pub rows: usize,
+    pub width: u16,
+    pub text: usize,
+}
+
+/// `text` in pieces of at most `width` characters, broken at spaces (a word longer than the
+/// width is broken where it must be).
+fn wrap_words(text: &'static str, width: usize) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    let mut rest = text.trim();
+    while rest.chars().count() > width.max(1) {
+        // The last space within the first `width + 1` characters, else a break at `width`.
+        let mut space = None;
+        let mut hard = rest.len();
+        for (n, (i, c)) in rest.char_indices().enumerate() {
+            if c == ' ' && n > 0 {
+                space = Some(i);
+            }
+            if n == width.max(1) {
+                hard = i;
+                break;
+            }
+        }
+        let at = space.unwrap_or(hard);
+        out.push(rest[..at].trim_end());
+        rest = rest[at..].trim_start();
+    }
+    out.push(rest);
+    out
+}
+
 const GROUPS: [&str; 5] = ["Navigation", "View", "Operations", "Failover drill", "Demo"];
 
 /// Notes under a group that are not keymap actions.
@@ -93,21 +132,52 @@ impl App {
         out
     }
 
-    /// How the help lays out at the current size: (columns, rows it can show at once).
-    pub fn help_layout(&self) -> (usize, usize) {
+    /// How the help lays out at the current size.
+    pub fn help_layout(&self) -> HelpLayout {
         let (w, h) = self.size;
         let cols = if w >= 90 { 2 } else { 1 };
+        let width = (if cols == 2 { 100 } else { 60 }).min(w);
         // Header, status and footer lines, the popup's borders and its scroll line.
         let rows = (h as usize).saturating_sub(3 + 2 + 1).max(1);
-        (cols, rows)
+        // A column: a space, the keys cell, the text, a space before the next column.
+        let col = usize::from(width.saturating_sub(2)) / cols;
+        let text = col.saturating_sub(1 + KEYS_W + 1).max(8);
+        HelpLayout {
+            cols,
+            rows,
+            width,
+            text,
+        }
+    }
+
+    /// The help as drawn: every line of [`App::help_lines`], an item whose text is wider than
+    /// its column continued on the rows below it (never cut).
+    pub fn help_display(&self) -> Vec<HelpLine> {
+        let width = self.help_layout().text;
+        let mut out = Vec::new();
+        for line in self.help_lines() {
+            match line {
+                HelpLine::Item { keys, what, muted } => {
+                    for (i, piece) in wrap_words(what, width).into_iter().enumerate() {
+                        out.push(HelpLine::Item {
+                            keys: if i == 0 { keys.clone() } else { String::new() },
+                            what: piece,
+                            muted,
+                        });
+                    }
+                }
+                other => out.push(other),
+            }
+        }
+        out
     }
 
     /// The rows of help (per column) and the furthest it scrolls.
     pub fn help_rows(&self) -> (usize, usize) {
-        let lines = self.help_lines().len();
-        let (cols, rows) = self.help_layout();
-        let per_col = lines.div_ceil(cols);
-        (per_col, per_col.saturating_sub(rows))
+        let lines = self.help_display().len();
+        let layout = self.help_layout();
+        let per_col = lines.div_ceil(layout.cols);
+        (per_col, per_col.saturating_sub(layout.rows))
     }
 
     /// Opens the help at its top.

@@ -23,12 +23,12 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 /// `?`: every bound action, grouped, generated from the keymap; scrolls when it does not fit.
 pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let lines = app.help_lines();
-    let (cols, _) = app.help_layout();
+    let lines = app.help_display();
+    let layout = app.help_layout();
+    let cols = layout.cols;
     let (per_col, max) = app.help_rows();
     let scroll = app.help_scroll.min(max);
-    let w = if cols == 2 { 100 } else { 60 };
-    let r = centered(area, w, per_col as u16 + 3);
+    let r = centered(area, layout.width, per_col as u16 + 3);
     Clear.render(r, buf);
     buf.set_style(r, t.text());
     let b = block(app, Line::from(Span::styled(" Keys ", t.title())), true);
@@ -49,7 +49,7 @@ pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
                     let style = if *muted { t.muted() } else { t.text() };
                     Line::from(vec![
                         Span::styled(
-                            cell(keys, 14, g),
+                            cell(keys, crate::app::HELP_KEYS_W, g),
                             if *muted { t.muted() } else { t.title() },
                         ),
                         Span::styled((*what).to_owned(), style),
