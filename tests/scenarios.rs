@@ -101,7 +101,7 @@ fn stopped_instance_goes_unhealthy_after_threshold_times_interval_then_is_replac
             let asg = &s.regions[0].auto_scaling_groups[0];
             asg.instances
                 .iter()
-                .any(|i| i.id != victim && i.lifecycle == "Pending")
+                .any(|i| i.id != victim && i.lifecycle == opsdash::model::Lifecycle::Pending)
         })
         .expect("a replacement launches");
     assert!(t <= 120.0, "replacement launched after {t} s");

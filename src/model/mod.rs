@@ -134,10 +134,92 @@ pub struct LoadBalancer {
 pub struct AsgInstance {
     pub id: String,
     pub az: String,
-    /// `Pending`, `InService`, `Terminating`, `Standby`, …
-    pub lifecycle: String,
+    pub lifecycle: Lifecycle,
     /// `Healthy` or `Unhealthy`.
     pub health: String,
+}
+
+/// An Auto Scaling instance's lifecycle state, as Auto Scaling names it (the JSON and the screen
+/// show that name; warm-pool states and any this build does not know are kept as they came).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lifecycle {
+    Pending,
+    PendingWait,
+    PendingProceed,
+    Quarantined,
+    InService,
+    Terminating,
+    TerminatingWait,
+    TerminatingProceed,
+    Terminated,
+    Detaching,
+    Detached,
+    EnteringStandby,
+    Standby,
+    Other(String),
+}
+
+impl Lifecycle {
+    const NAMES: [(&'static str, Lifecycle); 13] = [
+        ("Pending", Lifecycle::Pending),
+        ("Pending:Wait", Lifecycle::PendingWait),
+        ("Pending:Proceed", Lifecycle::PendingProceed),
+        ("Quarantined", Lifecycle::Quarantined),
+        ("InService", Lifecycle::InService),
+        ("Terminating", Lifecycle::Terminating),
+        ("Terminating:Wait", Lifecycle::TerminatingWait),
+        ("Terminating:Proceed", Lifecycle::TerminatingProceed),
+        ("Terminated", Lifecycle::Terminated),
+        ("Detaching", Lifecycle::Detaching),
+        ("Detached", Lifecycle::Detached),
+        ("EnteringStandby", Lifecycle::EnteringStandby),
+        ("Standby", Lifecycle::Standby),
+    ];
+
+    pub fn parse(s: &str) -> Self {
+        Self::NAMES
+            .iter()
+            .find(|(n, _)| *n == s)
+            .map_or_else(|| Lifecycle::Other(s.to_owned()), |(_, l)| l.clone())
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Lifecycle::Other(s) => s,
+            known => Self::NAMES
+                .iter()
+                .find(|(_, l)| l == known)
+                .map_or("", |(n, _)| n),
+        }
+    }
+
+    /// Launching: `Pending` and its lifecycle-hook states.
+    pub fn is_pending(&self) -> bool {
+        matches!(
+            self,
+            Lifecycle::Pending | Lifecycle::PendingWait | Lifecycle::PendingProceed
+        )
+    }
+
+    /// Going away: `Terminating` and its lifecycle-hook states.
+    pub fn is_terminating(&self) -> bool {
+        matches!(
+            self,
+            Lifecycle::Terminating | Lifecycle::TerminatingWait | Lifecycle::TerminatingProceed
+        )
+    }
+}
+
+impl std::fmt::Display for Lifecycle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl Serialize for Lifecycle {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 /// One scaling activity of an Auto Scaling group.
@@ -170,16 +252,13 @@ pub struct AutoScalingGroup {
 impl AutoScalingGroup {
     /// Recomputes the lifecycle counts from the instances.
     pub fn recount(&mut self) {
-        let count = |p: &str| {
-            self.instances
-                .iter()
-                .filter(|i| i.lifecycle.starts_with(p))
-                .count() as u32
+        let count = |p: fn(&Lifecycle) -> bool| {
+            self.instances.iter().filter(|i| p(&i.lifecycle)).count() as u32
         };
-        self.in_service = count("InService");
-        self.pending = count("Pending");
-        self.terminating = count("Terminating");
-        self.standby = count("Standby");
+        self.in_service = count(|l| *l == Lifecycle::InService);
+        self.pending = count(Lifecycle::is_pending);
+        self.terminating = count(Lifecycle::is_terminating);
+        self.standby = count(|l| *l == Lifecycle::Standby);
     }
 }
 
@@ -360,7 +439,7 @@ impl Serialize for ExecStatus {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ExecutionTarget {
     pub instance_id: String,
-    pub status: String,
+    pub status: ExecStatus,
     pub detail: String,
     pub at: Timestamp,
 }
@@ -434,9 +513,8 @@ pub struct Alarm {
     pub namespace: String,
     pub metric: String,
     pub threshold: f64,
-    /// `GreaterThanThreshold`, `LessThanThreshold`, …
     #[serde(skip_serializing)]
-    pub comparison: String,
+    pub comparison: Comparison,
     #[serde(skip_serializing)]
     pub statistic: String,
     #[serde(skip_serializing)]
@@ -454,28 +532,75 @@ pub struct Alarm {
 impl Alarm {
     /// Whether `value` is on the alarming side of the threshold.
     pub fn breaches(&self, value: f64) -> bool {
-        breaches(&self.comparison, self.threshold, value)
+        self.comparison.breaches(self.threshold, value)
     }
 
     /// The comparison as a symbol.
     pub fn comparison_symbol(&self) -> &'static str {
-        match self.comparison.as_str() {
-            "GreaterThanOrEqualToThreshold" => ">=",
-            "LessThanThreshold" => "<",
-            "LessThanOrEqualToThreshold" => "<=",
-            _ => ">",
-        }
+        self.comparison.symbol()
     }
 }
 
-/// Whether `value` is on the alarming side of `threshold` for a CloudWatch comparison operator
-/// (`GreaterThanThreshold` when the operator is unknown).
-pub fn breaches(comparison: &str, threshold: f64, value: f64) -> bool {
-    match comparison {
-        "GreaterThanOrEqualToThreshold" => value >= threshold,
-        "LessThanThreshold" => value < threshold,
-        "LessThanOrEqualToThreshold" => value <= threshold,
-        _ => value > threshold,
+/// A CloudWatch alarm's comparison operator, as CloudWatch names it; the anomaly-detection band
+/// operators and any this build does not know are kept as they came (and read as "greater
+/// than").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Comparison {
+    GreaterThan,
+    GreaterOrEqual,
+    LessThan,
+    LessOrEqual,
+    Other(String),
+}
+
+impl Comparison {
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "GreaterThanThreshold" => Comparison::GreaterThan,
+            "GreaterThanOrEqualToThreshold" => Comparison::GreaterOrEqual,
+            "LessThanThreshold" => Comparison::LessThan,
+            "LessThanOrEqualToThreshold" => Comparison::LessOrEqual,
+            other => Comparison::Other(other.to_owned()),
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            Comparison::GreaterThan => "GreaterThanThreshold",
+            Comparison::GreaterOrEqual => "GreaterThanOrEqualToThreshold",
+            Comparison::LessThan => "LessThanThreshold",
+            Comparison::LessOrEqual => "LessThanOrEqualToThreshold",
+            Comparison::Other(s) => s,
+        }
+    }
+
+    /// Whether `value` is on the alarming side of `threshold`.
+    pub fn breaches(&self, threshold: f64, value: f64) -> bool {
+        match self {
+            Comparison::GreaterOrEqual => value >= threshold,
+            Comparison::LessThan => value < threshold,
+            Comparison::LessOrEqual => value <= threshold,
+            Comparison::GreaterThan | Comparison::Other(_) => value > threshold,
+        }
+    }
+
+    pub fn symbol(&self) -> &'static str {
+        match self {
+            Comparison::GreaterOrEqual => ">=",
+            Comparison::LessThan => "<",
+            Comparison::LessOrEqual => "<=",
+            Comparison::GreaterThan | Comparison::Other(_) => ">",
+        }
+    }
+
+    /// How CloudWatch words it in a state reason ("greater than or equal to").
+    pub fn words(&self) -> &'static str {
+        match self {
+            Comparison::GreaterOrEqual => "greater than or equal to",
+            Comparison::LessThan => "less than",
+            Comparison::LessOrEqual => "less than or equal to",
+            Comparison::GreaterThan | Comparison::Other(_) => "greater than",
+        }
     }
 }
 
@@ -575,4 +700,77 @@ pub struct Snapshot {
     pub taken_at: Timestamp,
     pub regions: Vec<RegionSnapshot>,
     pub errors: Vec<ErrorRecord>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lifecycle_states_read_back_as_auto_scaling_names_them_and_count_by_phase() {
+        for name in [
+            "Pending",
+            "Pending:Wait",
+            "Pending:Proceed",
+            "InService",
+            "Terminating:Wait",
+            "Standby",
+            "Warmed:Running",
+        ] {
+            assert_eq!(Lifecycle::parse(name).as_str(), name);
+        }
+        assert_eq!(
+            Lifecycle::parse("Warmed:Running"),
+            Lifecycle::Other("Warmed:Running".into())
+        );
+        let instance = |l: &str| AsgInstance {
+            id: "i-1".into(),
+            az: "a".into(),
+            lifecycle: Lifecycle::parse(l),
+            health: "Healthy".into(),
+        };
+        let mut g = AutoScalingGroup {
+            name: "g".into(),
+            min: 0,
+            max: 9,
+            desired: 5,
+            in_service: 0,
+            pending: 0,
+            terminating: 0,
+            standby: 0,
+            target_group_arns: Vec::new(),
+            instances: [
+                "Pending:Wait",
+                "InService",
+                "Terminating:Proceed",
+                "Standby",
+                "EnteringStandby",
+            ]
+            .into_iter()
+            .map(instance)
+            .collect(),
+            activities: Vec::new(),
+        };
+        g.recount();
+        assert_eq!(
+            (g.pending, g.in_service, g.terminating, g.standby),
+            (1, 1, 1, 1)
+        );
+        assert_eq!(
+            serde_json::to_value(&g.instances[0]).unwrap()["lifecycle"],
+            "Pending:Wait"
+        );
+    }
+
+    #[test]
+    fn comparisons_breach_on_their_side_and_unknown_ones_read_as_greater_than() {
+        let at = |c: &str, v: f64| Comparison::parse(c).breaches(10.0, v);
+        assert!(at("GreaterThanOrEqualToThreshold", 10.0));
+        assert!(!at("GreaterThanThreshold", 10.0));
+        assert!(at("LessThanThreshold", 9.0) && !at("LessThanThreshold", 10.0));
+        assert!(at("LessThanOrEqualToThreshold", 10.0));
+        let band = Comparison::parse("LessThanLowerOrGreaterThanUpperThreshold");
+        assert_eq!(band.as_str(), "LessThanLowerOrGreaterThanUpperThreshold");
+        assert!(band.breaches(10.0, 11.0) && band.symbol() == ">");
+    }
 }

@@ -160,7 +160,9 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                 lines.push(Line::default());
                 lines.push(heading(app, "Instances"));
                 for i in &a.instances {
-                    let st = t.ok_or_warn(i.lifecycle == "InService" && i.health == "Healthy");
+                    let st = t.ok_or_warn(
+                        i.lifecycle == crate::model::Lifecycle::InService && i.health == "Healthy",
+                    );
                     lines.push(Line::from(vec![
                         Span::styled(cell(&i.id, 21, g), t.text()),
                         Span::styled(format!(" {:<12}", i.az), t.muted()),
@@ -281,9 +283,9 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
                         lines.push(Line::default());
                         lines.push(heading(app, "Per instance"));
                         for r in &e.targets {
-                            let st = match r.status.as_str() {
-                                "Success" => t.ok(),
-                                "Failed" => t.crit(),
+                            let st = match r.status {
+                                crate::model::ExecStatus::Success => t.ok(),
+                                crate::model::ExecStatus::Failed => t.crit(),
                                 _ => t.warn(),
                             };
                             lines.push(Line::from(vec![

@@ -3,8 +3,8 @@
 use super::widgets::{Glyphs, cell, progress, sparkline, trunc};
 use super::{block, glyphs, severity_style};
 use crate::app::{App, Pane, RegionData, Row};
-use crate::model::ExecStatus;
 use crate::model::{AlarmState, LoadBalancer, Severity, TargetState, short_age};
+use crate::model::{ExecStatus, RolloutState};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -318,11 +318,22 @@ pub fn alarm_style(theme: &Theme, s: AlarmState) -> Style {
     }
 }
 
-fn status_style(theme: &Theme, s: &str) -> Style {
+/// The colour of an ECS rollout state.
+fn rollout_style(theme: &Theme, s: RolloutState) -> Style {
     match s {
-        "Success" | "COMPLETED" | "InService" | "Healthy" => theme.ok(),
-        "Failed" | "FAILED" | "Unhealthy" => theme.crit(),
-        "Pending" | "InProgress" | "IN_PROGRESS" | "Terminating" => theme.warn(),
+        RolloutState::Completed => theme.ok(),
+        RolloutState::Failed => theme.crit(),
+        RolloutState::InProgress => theme.warn(),
+        RolloutState::Unknown => theme.text(),
+    }
+}
+
+/// The colour of an SSM association or execution status.
+pub fn exec_style(theme: &Theme, s: &ExecStatus) -> Style {
+    match s {
+        ExecStatus::Success => theme.ok(),
+        ExecStatus::Failed => theme.crit(),
+        ExecStatus::Pending | ExecStatus::InProgress => theme.warn(),
         _ => theme.text(),
     }
 }
@@ -496,9 +507,9 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
                 Span::styled(format!("{:<7} ", dep.status), t.muted()),
                 Span::styled(
                     format!("{:<11} ", dep.rollout_state),
-                    status_style(t, dep.rollout_state.as_str()),
+                    rollout_style(t, dep.rollout_state),
                 ),
-                Span::styled(bar, status_style(t, dep.rollout_state.as_str())),
+                Span::styled(bar, rollout_style(t, dep.rollout_state)),
                 Span::styled(format!(" {}/{} ", dep.running, dep.desired), t.text()),
                 Span::styled(trunc(&dep.task_definition, 24, g), t.muted()),
             ];
@@ -514,10 +525,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             let name_w = runs_name_w(d, w);
             let mut spans = vec![
                 Span::styled(cell(&x.name, name_w, g), t.text()),
-                Span::styled(
-                    format!(" {:<10}", x.status),
-                    status_style(t, x.status.as_str()),
-                ),
+                Span::styled(format!(" {:<10}", x.status), exec_style(t, &x.status)),
             ];
             if let Some(e) = &x.last_execution {
                 spans.push(Span::styled(format!(" {}{} ", e.success, g.ok), t.ok()));

@@ -2,7 +2,9 @@
 
 use super::errors::map;
 use super::{RegionClients, event, ts};
-use crate::model::{AsgInstance, AutoScalingGroup, Event, EventKind, ScalingActivity, Severity};
+use crate::model::{
+    AsgInstance, AutoScalingGroup, Event, EventKind, Lifecycle, ScalingActivity, Severity,
+};
 use crate::source::SourceError;
 use aws_sdk_autoscaling::types as t;
 
@@ -44,10 +46,7 @@ pub fn group(g: &t::AutoScalingGroup) -> AutoScalingGroup {
             .map(|i| AsgInstance {
                 id: i.instance_id().unwrap_or_default().to_owned(),
                 az: i.availability_zone().unwrap_or_default().to_owned(),
-                lifecycle: i
-                    .lifecycle_state()
-                    .map(|l| l.as_str().to_owned())
-                    .unwrap_or_default(),
+                lifecycle: Lifecycle::parse(i.lifecycle_state().map_or("", |l| l.as_str())),
                 health: i.health_status().unwrap_or_default().to_owned(),
             })
             .collect(),

@@ -3,7 +3,7 @@
 
 use super::errors::map;
 use super::{RegionClients, event, ts};
-use crate::model::{Alarm, AlarmState, Event, EventKind, Point, Severity, Timestamp};
+use crate::model::{Alarm, AlarmState, Comparison, Event, EventKind, Point, Severity, Timestamp};
 use crate::source::SourceError;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types as t;
@@ -204,10 +204,7 @@ pub fn alarm(a: &t::MetricAlarm) -> Alarm {
         namespace: a.namespace().unwrap_or_default().to_owned(),
         metric: a.metric_name().unwrap_or_default().to_owned(),
         threshold: a.threshold().unwrap_or(0.0),
-        comparison: a
-            .comparison_operator()
-            .map(|c| c.as_str().to_owned())
-            .unwrap_or_default(),
+        comparison: Comparison::parse(a.comparison_operator().map_or("", |c| c.as_str())),
         statistic: a
             .statistic()
             .map(|s| s.as_str().to_owned())

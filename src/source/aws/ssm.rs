@@ -83,7 +83,7 @@ pub fn execution(
             .iter()
             .map(|tg| ExecutionTarget {
                 instance_id: tg.resource_id().unwrap_or_default().to_owned(),
-                status: tg.status().unwrap_or_default().to_owned(),
+                status: ExecStatus::parse(tg.status().unwrap_or_default()),
                 detail: tg.detailed_status().unwrap_or_default().to_owned(),
                 at: ts(tg.last_execution_date()),
             })

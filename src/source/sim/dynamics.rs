@@ -7,8 +7,8 @@ use super::state::{
     SimDeployment, SimExecution, TargetRef, Task, TaskState,
 };
 use crate::model::{
-    AlarmState, EventKind, ExecutionTarget, ScalingActivity, ServiceEvent, Severity, TargetState,
-    Timestamp,
+    AlarmState, EventKind, ExecStatus, ExecutionTarget, ScalingActivity, ServiceEvent, Severity,
+    TargetState, Timestamp,
 };
 use crate::source::{ErrorClass, ServiceUpdate, SourceError};
 
@@ -852,7 +852,7 @@ impl Sim {
                     .executions
                     .iter()
                     .flat_map(|e| e.results.iter())
-                    .filter(|(t, _)| t.status == "InProgress")
+                    .filter(|(t, _)| t.status == ExecStatus::InProgress)
                     .filter(|(t, _)| {
                         region
                             .instance(&t.instance_id)
@@ -864,12 +864,16 @@ impl Sim {
                 for ex in &mut assoc.executions {
                     let mut changed = false;
                     for (t, done) in &mut ex.results {
-                        if t.status == "InProgress" && now >= *done {
+                        if t.status == ExecStatus::InProgress && now >= *done {
                             changed = true;
                             t.at = now;
                             if reachable.contains(&t.instance_id) {
                                 let fail = self.rng.chance(0.03);
-                                t.status = if fail { "Failed" } else { "Success" }.into();
+                                t.status = if fail {
+                                    ExecStatus::Failed
+                                } else {
+                                    ExecStatus::Success
+                                };
                                 t.detail = if fail {
                                     "failed to run commands: exit status 1".into()
                                 } else if assoc.document == "AWS-ApplyAnsiblePlaybooks" {
@@ -878,16 +882,21 @@ impl Sim {
                                     "exit status 0".into()
                                 };
                             } else {
-                                t.status = "Failed".into();
+                                t.status = ExecStatus::Failed;
                                 t.detail = "Undeliverable: the instance did not respond".into();
                             }
                         }
                     }
-                    if changed && ex.results.iter().all(|(t, _)| t.status != "InProgress") {
+                    if changed
+                        && ex
+                            .results
+                            .iter()
+                            .all(|(t, _)| t.status != ExecStatus::InProgress)
+                    {
                         let ok = ex
                             .results
                             .iter()
-                            .filter(|(t, _)| t.status == "Success")
+                            .filter(|(t, _)| t.status == ExecStatus::Success)
                             .count();
                         finished.push((assoc.name.clone(), ex.id.clone(), ok, ex.results.len()));
                     }
@@ -962,7 +971,7 @@ impl Sim {
                 results.push((
                     ExecutionTarget {
                         instance_id: t.clone(),
-                        status: "InProgress".into(),
+                        status: ExecStatus::InProgress,
                         detail: String::new(),
                         at: now,
                     },
@@ -1160,7 +1169,7 @@ impl Sim {
                 .collect();
             let breaching = points
                 .iter()
-                .filter(|v| crate::model::breaches(al.comparison, al.threshold, **v))
+                .filter(|v| al.comparison.breaches(al.threshold, **v))
                 .count();
             let new_state = if breaching >= al.evaluation_periods as usize {
                 AlarmState::Alarm
@@ -1184,7 +1193,7 @@ impl Sim {
                     points.len(),
                     if points.len() == 1 { "" } else { "s" },
                     list.join(", "),
-                    comparison_words(al.comparison),
+                    al.comparison.words(),
                     al.threshold
                 );
                 transitions.push((al.name.clone(), al.state, new_state));
@@ -1474,15 +1483,6 @@ impl Sim {
     /// Timestamp helper for other modules.
     pub(super) fn at(&self) -> Timestamp {
         self.now
-    }
-}
-
-fn comparison_words(c: &str) -> &'static str {
-    match c {
-        "GreaterThanOrEqualToThreshold" => "greater than or equal to",
-        "LessThanThreshold" => "less than",
-        "LessThanOrEqualToThreshold" => "less than or equal to",
-        _ => "greater than",
     }
 }
 

@@ -494,7 +494,7 @@ impl Builder {
             namespace,
             metric,
             statistic,
-            comparison,
+            comparison: crate::model::Comparison::parse(comparison),
             threshold,
             period,
             evaluation_periods,

@@ -246,7 +246,7 @@ pub struct SimAlarm {
     pub namespace: &'static str,
     pub metric: &'static str,
     pub statistic: &'static str,
-    pub comparison: &'static str,
+    pub comparison: crate::model::Comparison,
     pub threshold: f64,
     pub period: u32,
     pub evaluation_periods: u32,

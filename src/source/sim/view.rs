@@ -104,11 +104,10 @@ pub fn capacity(r: &RegionSim) -> Capacity {
                         id: i.id.clone(),
                         az: i.az.clone(),
                         lifecycle: match i.lifecycle {
-                            Lifecycle::Pending => "Pending",
-                            Lifecycle::Terminating(_) => "Terminating",
-                            _ => "InService",
-                        }
-                        .into(),
+                            Lifecycle::Pending => crate::model::Lifecycle::Pending,
+                            Lifecycle::Terminating(_) => crate::model::Lifecycle::Terminating,
+                            _ => crate::model::Lifecycle::InService,
+                        },
                         health: if i.healthy && !matches!(i.ec2, Ec2State::Stopped) {
                             "Healthy"
                         } else {
@@ -188,8 +187,13 @@ pub fn associations(r: &RegionSim) -> Vec<Association> {
         .iter()
         .map(|a| {
             let last = a.executions.front().map(|e| {
-                let n = |s: &str| e.results.iter().filter(|(t, _)| t.status == s).count() as u32;
-                let (success, failed, pending) = (n("Success"), n("Failed"), n("InProgress"));
+                let n =
+                    |s: ExecStatus| e.results.iter().filter(|(t, _)| t.status == s).count() as u32;
+                let (success, failed, pending) = (
+                    n(ExecStatus::Success),
+                    n(ExecStatus::Failed),
+                    n(ExecStatus::InProgress),
+                );
                 Execution {
                     id: e.id.clone(),
                     status: if pending > 0 {
@@ -234,7 +238,7 @@ pub fn alarms(r: &RegionSim) -> Vec<Alarm> {
             namespace: a.namespace.into(),
             metric: a.metric.into(),
             threshold: a.threshold,
-            comparison: a.comparison.into(),
+            comparison: a.comparison.clone(),
             statistic: a.statistic.into(),
             period_secs: a.period,
             evaluation_periods: a.evaluation_periods,
