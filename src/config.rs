@@ -149,21 +149,12 @@ pub struct Config {
     pub path: Option<PathBuf>,
 }
 
-/// `$XDG_CONFIG_HOME/opsdash`, or `~/.config/opsdash`.
-pub fn config_dir() -> Option<PathBuf> {
-    std::env::var_os("XDG_CONFIG_HOME")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))
-        .map(|d| d.join("opsdash"))
-}
-
 impl Config {
     /// Loads `--config FILE`, or the default file if it exists, or the defaults.
     pub fn load(explicit: Option<&Path>) -> Result<Self, FileError> {
         let path = match explicit {
             Some(p) => p.to_owned(),
-            None => match config_dir().map(|d| d.join("config.toml")) {
+            None => match crate::paths::config_dir().map(|d| d.join("config.toml")) {
                 Some(p) if p.exists() => p,
                 _ => return Ok(Config::default()),
             },

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod config;
 pub mod model;
 pub mod ops;
+pub mod paths;
 pub mod poller;
 pub mod report;
 pub mod runtime;

@@ -253,7 +253,17 @@ fn print_audit(since: Option<&str>) -> ExitCode {
     let log = AuditLog::at_default();
     match log.read() {
         Ok(records) => {
-            print!("{}", audit::format_log(&records, since));
+            let text = audit::format_log(&records, since);
+            if text.is_empty() {
+                // Say where the log is, so an empty answer is never a mystery.
+                let when = if since.is_some() { " in that time" } else { "" };
+                let path = log.path().display().to_string();
+                println!(
+                    "no operations recorded{when} in {}",
+                    opsdash::state::printable(&path)
+                );
+            }
+            print!("{text}");
             ExitCode::SUCCESS
         }
         Err(e) => fail(format!("cannot read {}: {e}", log.path().display())),

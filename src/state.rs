@@ -1,31 +1,14 @@
-//! Where opsdash keeps its state (the audit log, the failover drill's state and lock, the log
-//! file), and how those files are written: in `$XDG_STATE_HOME/opsdash`, else
-//! `$HOME/.local/state/opsdash`; the directory 0700, the files 0600; a symlink in place of a
-//! state file is refused, never followed. With neither variable set there is no state directory:
-//! operations are refused with a message that says where state would go, never the current
-//! directory.
+//! How opsdash writes its state (the audit log, the failover drill's state and lock, the log
+//! file) in the state directory ([`crate::paths`]): the directory 0700, the files 0600; a symlink
+//! in place of a state file is refused, never followed. Without a state directory operations are
+//! refused with a message that says where state would go, never put in the current directory.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-/// The state directory, or why there is none.
-pub fn dir() -> Result<PathBuf, String> {
-    let xdg = std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty());
-    let home = std::env::var_os("HOME").filter(|v| !v.is_empty());
-    match (xdg, home) {
-        (Some(x), _) => Ok(PathBuf::from(x).join("opsdash")),
-        (None, Some(h)) => Ok(PathBuf::from(h).join(".local/state/opsdash")),
-        (None, None) => Err(
-            "no state directory: neither XDG_STATE_HOME nor HOME is set (state goes to \
-             $XDG_STATE_HOME/opsdash, else $HOME/.local/state/opsdash); set one of them"
-                .to_owned(),
-        ),
-    }
-}
-
-/// A file in the state directory, or why there is none.
+/// A file in the state directory ([`crate::paths::state_dir`]), or why there is none.
 pub fn file(name: &str) -> Result<PathBuf, String> {
-    dir().map(|d| d.join(name))
+    crate::paths::state_dir().map(|d| d.join(name))
 }
 
 /// Refuses a path that is a symbolic link (a state file is never followed elsewhere).

@@ -229,7 +229,7 @@ pub struct ThemeSet {
 
 /// `$XDG_CONFIG_HOME/opsdash/themes`.
 pub fn user_theme_dir() -> Option<PathBuf> {
-    crate::config::config_dir().map(|d| d.join("themes"))
+    crate::paths::config_dir().map(|d| d.join("themes"))
 }
 
 impl ThemeSet {

@@ -292,24 +292,50 @@ fn a_failover_to_its_own_region_is_refused_before_the_terminal_is_touched() {
     assert_terminal_untouched(&out);
 }
 
-/// With neither XDG_STATE_HOME nor HOME, state goes nowhere silently: `audit` says where it
-/// would be and what to set, and nothing is written to the current directory.
+/// Without HOME or XDG_STATE_HOME, state goes to the home the password database gives this user
+/// (as ssh and git find theirs), never to the current directory; `audit` says where it looked.
+/// A relative XDG_STATE_HOME is ignored, as the XDG specification says.
 #[test]
-fn without_a_state_directory_opsdash_says_where_state_would_go() {
+fn without_home_state_goes_to_the_password_database_home_never_the_cwd() {
     let cwd = tempdir();
-    let out = Command::new(env!("CARGO_BIN_EXE_opsdash"))
-        .arg("audit")
-        .current_dir(&cwd)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let run = |envs: &[(&str, &std::path::Path)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_opsdash"));
+        c.arg("audit")
+            .current_dir(&cwd)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        for (k, v) in envs {
+            c.env(k, v);
+        }
+        c.output().unwrap()
+    };
+    let uid = Command::new("id").arg("-u").output().unwrap();
+    let uid = String::from_utf8_lossy(&uid.stdout).trim().to_owned();
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap();
+    let home = passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.len() > 5 && f[2] == uid)
+        .map(|f| f[5].to_owned())
+        .expect("this user in /etc/passwd");
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let said = String::from_utf8_lossy(&out.stdout);
+    let expected = std::path::Path::new(&home).join(".local/state/opsdash/audit.jsonl");
     assert!(
-        err.contains("neither XDG_STATE_HOME nor HOME is set")
-            && err.contains("$XDG_STATE_HOME/opsdash"),
-        "{err}"
+        said.contains(&format!("no operations recorded in {}", expected.display())),
+        "{said}"
+    );
+    let relative = std::path::Path::new("state-here");
+    let home_dir = tempdir();
+    let out = run(&[("XDG_STATE_HOME", relative), ("HOME", &home_dir)]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains(&format!(
+            "{}",
+            home_dir.join(".local/state/opsdash/audit.jsonl").display()
+        )),
+        "a relative XDG_STATE_HOME is ignored: {said}"
     );
     assert_eq!(
         std::fs::read_dir(&cwd).unwrap().count(),

@@ -84,8 +84,8 @@ pub struct AuditRecord {
     pub duration: Option<f64>,
 }
 
-/// Where the audit log lives: `$XDG_STATE_HOME/opsdash/audit.jsonl`, else
-/// `~/.local/state/opsdash/audit.jsonl`; with neither variable set, why there is no place.
+/// Where the audit log lives: `audit.jsonl` in the state directory ([`crate::paths`]), or why
+/// there is no place.
 pub fn default_path() -> Result<PathBuf, String> {
     crate::state::file("audit.jsonl")
 }
@@ -181,7 +181,7 @@ pub fn parse_duration(s: &str) -> Result<f64, String> {
 }
 
 /// The log as a readable table, one operation per line (an intent joined with its outcome),
-/// oldest first; only operations that started at or after `since`.
+/// oldest first; only operations that started at or after `since` (nothing when there are none).
 pub fn format_log(records: &[Result<AuditRecord, String>], since: Option<Timestamp>) -> String {
     let mut outcomes: HashMap<&str, &AuditRecord> = HashMap::new();
     for r in records.iter().flatten() {
@@ -238,9 +238,6 @@ pub fn format_log(records: &[Result<AuditRecord, String>], since: Option<Timesta
             r.operator.caller_arn,
             result
         );
-    }
-    if out.is_empty() {
-        out.push_str("no operations recorded\n");
     }
     // Errors, targets and the operator come from AWS and the environment: printed to a
     // terminal, no escape sequence in them may act.
