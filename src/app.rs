@@ -3,34 +3,31 @@
 //! inject a fault) goes back to the runtime as effects.
 
 use crate::action::{Action, Key, Keymap};
-use crate::config::{AppConfig, glob_match};
+use crate::config::AppConfig;
 use crate::model::{
-    Alarm, AlarmState, Association, Capacity, Event, EventKind, LoadBalancer, RegionInfo,
-    RegionRole, RingSeries, Severity, TargetState, TaskDefinition, Timestamp,
+    AlarmState, RegionInfo, RegionRole, Severity, TargetState, TaskDefinition, Timestamp,
 };
 use crate::ops::drill::{DrillSpec, DrillState};
 use crate::ops::{Bounds, Outcome, Plan, ScaleTarget};
 use crate::source::sim::{Fault, SCENARIOS, Scenario};
-use crate::source::{CallCounts, CallStats, Read, SourceError, SourceInfo, SourceKind};
+use crate::source::{CallCounts, SourceError, SourceInfo, SourceKind};
 use crate::theme::{Theme, ThemeSet};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 mod drill;
 mod help;
 pub mod logs;
 mod operations;
+pub mod store;
 
 pub use drill::{DrillAction, FoundDrill};
 pub use help::{HelpLayout, HelpLine, KEYS_W as HELP_KEYS_W};
 pub use operations::{RollbackOffer, RunningOp};
+pub use store::{Fetch, Payload, RegionData, SERIES_POINTS, Selector, Store, TIMELINE_KEPT};
 
-/// Timeline events the console keeps (all regions).
-pub const TIMELINE_KEPT: usize = 500;
 /// Seconds (real) a status message stays on the status line.
 pub const STATUS_SECS: f64 = 20.0;
-/// Points kept per alarm series: one hour of one-minute points.
-pub const SERIES_POINTS: usize = 60;
 
 /// The five panes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,7 +40,10 @@ pub enum Pane {
 }
 
 impl Pane {
-    pub const ALL: [Pane; 5] = [
+    /// How many panes there are.
+    pub const COUNT: usize = 5;
+
+    pub const ALL: [Pane; Pane::COUNT] = [
         Pane::Targets,
         Pane::Capacity,
         Pane::Runs,
@@ -75,107 +75,6 @@ impl Pane {
                     .ok()
                     .and_then(|n| Pane::ALL.get(n.wrapping_sub(1)).copied())
             })
-    }
-}
-
-/// The data of one pane and how it was fetched.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Fetched<T> {
-    pub value: Option<T>,
-    /// When the value was fetched (source clock).
-    pub at: Option<Timestamp>,
-    /// The last error, if the last fetch failed.
-    pub error: Option<SourceError>,
-}
-
-impl<T> Default for Fetched<T> {
-    fn default() -> Self {
-        Fetched {
-            value: None,
-            at: None,
-            error: None,
-        }
-    }
-}
-
-impl<T> Fetched<T> {
-    fn apply(&mut self, result: Result<T, SourceError>, at: Timestamp) {
-        match result {
-            Ok(v) => {
-                self.value = Some(v);
-                self.at = Some(at);
-                self.error = None;
-            }
-            Err(e) => self.error = Some(e),
-        }
-    }
-}
-
-/// Everything known about one region.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct RegionData {
-    pub targets: Fetched<Vec<LoadBalancer>>,
-    pub capacity: Fetched<Capacity>,
-    pub runs: Fetched<Vec<Association>>,
-    pub alarms: Fetched<Vec<Alarm>>,
-    pub timeline_at: Option<Timestamp>,
-    pub timeline_error: Option<SourceError>,
-    pub last_seq: u64,
-}
-
-impl RegionData {
-    /// The error of a pane's last fetch in this region, if it failed.
-    pub fn error(&self, p: Pane) -> Option<&SourceError> {
-        match p {
-            Pane::Targets => self.targets.error.as_ref(),
-            Pane::Capacity => self.capacity.error.as_ref(),
-            Pane::Runs => self.runs.error.as_ref(),
-            Pane::Alarms => self.alarms.error.as_ref(),
-            Pane::Timeline => self.timeline_error.as_ref(),
-        }
-    }
-}
-
-/// A poll result.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Payload {
-    Targets(Read<Vec<LoadBalancer>>),
-    Capacity(Read<Capacity>),
-    Runs(Read<Vec<Association>>),
-    Alarms(Read<Vec<Alarm>>),
-    Timeline(Read<Vec<Event>>),
-}
-
-impl Payload {
-    /// A failed read of `pane`.
-    pub fn failed(pane: Pane, e: SourceError) -> Payload {
-        match pane {
-            Pane::Targets => Payload::Targets(Read::err(e, 0)),
-            Pane::Capacity => Payload::Capacity(Read::err(e, 0)),
-            Pane::Runs => Payload::Runs(Read::err(e, 0)),
-            Pane::Alarms => Payload::Alarms(Read::err(e, 0)),
-            Pane::Timeline => Payload::Timeline(Read::err(e, 0)),
-        }
-    }
-
-    pub fn stats(&self) -> CallStats {
-        match self {
-            Payload::Targets(r) => r.stats,
-            Payload::Capacity(r) => r.stats,
-            Payload::Runs(r) => r.stats,
-            Payload::Alarms(r) => r.stats,
-            Payload::Timeline(r) => r.stats,
-        }
-    }
-
-    pub fn pane(&self) -> Pane {
-        match self {
-            Payload::Targets(_) => Pane::Targets,
-            Payload::Capacity(_) => Pane::Capacity,
-            Payload::Runs(_) => Pane::Runs,
-            Payload::Alarms(_) => Pane::Alarms,
-            Payload::Timeline(_) => Pane::Timeline,
-        }
     }
 }
 
@@ -393,172 +292,6 @@ pub struct PaneState {
     pub shown: std::cell::Cell<(usize, usize)>,
 }
 
-/// API health for the header (source clock): calls in the last full minute, throttles and
-/// errors in the last 60 s (a moving window, so an error shows at once and leaves a minute later).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ApiHealth {
-    /// Per second: the calls of the reads that ended in it (at most 61 kept).
-    seconds: VecDeque<(i64, CallStats)>,
-    pub last_minute: CallStats,
-}
-
-impl ApiHealth {
-    fn record(&mut self, at: Timestamp, s: CallStats) {
-        let sec = at.secs();
-        if let Some((_, c)) = self.seconds.iter_mut().find(|(t, _)| *t == sec) {
-            c.calls += s.calls;
-            c.throttles += s.throttles;
-            c.errors += s.errors;
-        } else {
-            let pos = self.seconds.partition_point(|(t, _)| *t < sec);
-            self.seconds.insert(pos, (sec, s));
-        }
-        let newest = self.seconds.back().map_or(sec, |(t, _)| *t);
-        self.roll(newest);
-    }
-
-    /// Forgets what is older than two minutes before `now_sec`; sums the figures: calls over the
-    /// last full minute (a figure that changes once a minute, so an idle screen stays idle, and
-    /// the same minute the per-service breakdown covers), throttles and errors over the last 60 s
-    /// (they show at once).
-    fn roll(&mut self, now_sec: i64) {
-        while self
-            .seconds
-            .front()
-            .is_some_and(|(t, _)| *t <= now_sec - 120)
-        {
-            self.seconds.pop_front();
-        }
-        let minute = now_sec.div_euclid(60) * 60;
-        let mut sum = CallStats::default();
-        for (t, c) in &self.seconds {
-            if (minute - 60..minute).contains(t) {
-                sum.calls += c.calls;
-            }
-            if *t > now_sec - 60 {
-                sum.throttles += c.throttles;
-                sum.errors += c.errors;
-            }
-        }
-        self.last_minute = sum;
-    }
-}
-
-/// Requests per service and operation over the last minute, from samples of the source's counts.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ApiRates {
-    samples: VecDeque<(Timestamp, CallCounts)>,
-}
-
-impl ApiRates {
-    /// Samples kept: two minutes and a bit at one every five seconds.
-    const KEPT: usize = 26;
-
-    fn record(&mut self, at: Timestamp, counts: CallCounts) {
-        if self.samples.len() == Self::KEPT {
-            self.samples.pop_front();
-        }
-        self.samples.push_back((at, counts));
-    }
-
-    /// Requests by (service, operation) in the last minute (or since the first sample), most first.
-    pub fn by_operation(&self) -> Vec<((String, String), u64)> {
-        // The last full minute, like the header's total: the latest sample before the minute
-        // began, against the latest one a minute before that (or the first there is).
-        let Some((newest, _)) = self.samples.back() else {
-            return Vec::new();
-        };
-        let minute = newest.secs().div_euclid(60) * 60;
-        let Some((_, last)) = self.samples.iter().rev().find(|(t, _)| t.secs() < minute) else {
-            return Vec::new();
-        };
-        let base = self
-            .samples
-            .iter()
-            .rev()
-            .find(|(t, _)| t.secs() < minute - 60)
-            .or_else(|| self.samples.front())
-            .map(|(_, c)| c);
-        let mut v: Vec<((String, String), u64)> = last
-            .iter()
-            .map(|(k, n)| {
-                let before = base.and_then(|b| b.get(k)).copied().unwrap_or(0);
-                (k.clone(), n.saturating_sub(before))
-            })
-            .filter(|(_, n)| *n > 0)
-            .collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        v
-    }
-
-    /// Requests by service in the last minute, most first.
-    pub fn by_service(&self) -> Vec<(String, u64)> {
-        let mut m: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-        for ((svc, _), n) in self.by_operation() {
-            *m.entry(svc).or_default() += n;
-        }
-        let mut v: Vec<(String, u64)> = m.into_iter().collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        v
-    }
-}
-
-/// The Alarms pane's order: ALARM first, then INSUFFICIENT_DATA, then OK; by name within a state.
-fn sort_alarms(alarms: &mut [Alarm]) {
-    alarms.sort_by(|x, y| x.state.cmp(&y.state).then_with(|| x.name.cmp(&y.name)));
-}
-
-/// The state an alarm-transition event moved to: `OK -> ALARM` (demo), `Alarm updated from OK
-/// to ALARM` (CloudWatch history).
-fn transition_to(message: &str) -> Option<AlarmState> {
-    let after = message
-        .rsplit_once(" -> ")
-        .or_else(|| message.rsplit_once(" to "))
-        .map(|(_, rest)| rest)?;
-    AlarmState::parse(
-        after
-            .split_whitespace()
-            .next()?
-            .trim_end_matches([',', '.', ':']),
-    )
-}
-
-/// Which resources the configured apps select: what their patterns name (nothing of a kind none
-/// of them names); without any app config, everything.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Selector {
-    /// Without any `[[app]]`, everything is selected.
-    configured: bool,
-    load_balancers: Vec<String>,
-    asgs: Vec<String>,
-    services: Vec<String>,
-    associations: Vec<String>,
-    alarms: Vec<String>,
-}
-
-impl Selector {
-    pub fn new(apps: &[AppConfig]) -> Self {
-        let mut s = Selector {
-            configured: !apps.is_empty(),
-            ..Selector::default()
-        };
-        for a in apps {
-            s.load_balancers.extend(a.load_balancers.iter().cloned());
-            s.asgs.extend(a.auto_scaling_groups.iter().cloned());
-            s.services.extend(a.ecs_services.iter().cloned());
-            s.associations.extend(a.associations.iter().cloned());
-            s.alarms.extend(a.alarms.iter().cloned());
-        }
-        s
-    }
-
-    /// Whether a kind's patterns select `name`. With apps configured, a kind that no app names
-    /// selects nothing of that kind; without any app config, everything is shown.
-    fn keep(&self, patterns: &[String], name: &str) -> bool {
-        !self.configured || patterns.iter().any(|p| glob_match(p, name))
-    }
-}
-
 /// The whole console state.
 pub struct App {
     pub info: SourceInfo,
@@ -578,13 +311,8 @@ pub struct App {
     pub panes: [PaneState; 5],
     /// Index into `info.regions` of the region the panes show.
     pub region: usize,
-    pub data: HashMap<String, RegionData>,
-    pub timeline: VecDeque<Event>,
-    /// Alarm metric history, by (region, alarm name), bounded.
-    pub series: HashMap<(String, String), RingSeries>,
-    pub api: ApiHealth,
-    /// Per-service and per-operation request rates.
-    pub rates: ApiRates,
+    /// The fetched data.
+    store: Store,
     pub status: Option<(String, Severity)>,
     /// When the status line was set (source clock); it clears itself after `STATUS_SECS`.
     pub status_at: Timestamp,
@@ -592,7 +320,6 @@ pub struct App {
     /// How far the detail view on screen scrolls, as the renderer last found it (the one value
     /// drawing writes: the length of wrapped text is known only where it is laid out).
     pub detail_max: std::cell::Cell<Option<usize>>,
-    pub selector: Selector,
     /// Refresh interval per pane, seconds (for staleness).
     pub refresh_secs: [u64; 5],
     /// Source seconds per real second (`--speed` in the demo): polls run in real time, ages are
@@ -666,16 +393,11 @@ impl App {
             overlay: Overlay::None,
             panes: Default::default(),
             region: 0,
-            data: HashMap::new(),
-            timeline: VecDeque::new(),
-            series: HashMap::new(),
-            api: ApiHealth::default(),
-            rates: ApiRates::default(),
+            store: Store::default(),
             status: None,
             status_at: Timestamp::default(),
             detail_scroll: 0,
             detail_max: std::cell::Cell::new(None),
-            selector: Selector::default(),
             refresh_secs: [5, 10, 30, 30, 5],
             time_scale: 1.0,
             quit: false,
@@ -718,9 +440,20 @@ impl App {
         self.region_info().map_or("", |r| r.name.as_str())
     }
 
+    /// The configured apps: what the panes show, which alarms belong with which service.
+    pub fn set_apps(&mut self, apps: Vec<AppConfig>) {
+        self.store = Store::new(Selector::new(&apps));
+        self.apps = apps;
+    }
+
+    /// The fetched data.
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The data of the region the panes show.
     pub fn current(&self) -> Option<&RegionData> {
-        self.data.get(self.region_name())
+        self.store.region(self.region_name())
     }
 
     pub fn pane(&self, p: Pane) -> &PaneState {
@@ -732,7 +465,7 @@ impl App {
     /// their health on every read.
     pub fn watched_target_groups(&self) -> (String, Vec<String>) {
         let region = self.region_name().to_owned();
-        let Some(lbs) = self.current().and_then(|d| d.targets.value.as_deref()) else {
+        let Some(lbs) = self.current().and_then(|d| d.targets.as_deref()) else {
             return (region, Vec::new());
         };
         let ps = self.pane(Pane::Targets);
@@ -796,7 +529,7 @@ impl App {
             }
             Msg::Tick(now) => {
                 self.now = self.now.max(now);
-                self.api.roll(self.now.secs());
+                self.store.roll(self.now);
                 let expiry = STATUS_SECS * self.time_scale.max(1.0);
                 if self.status.is_some() && self.now.secs_since(self.status_at) > expiry {
                     self.status = None;
@@ -838,7 +571,7 @@ impl App {
             }
             Msg::OpDone { id, outcome } => self.on_op_done(id, outcome),
             Msg::Calls(at, counts) => {
-                self.rates.record(at, counts);
+                self.store.record_calls(at, counts);
                 vec![]
             }
             Msg::Paste(text) => self.on_paste(&text),
@@ -857,9 +590,7 @@ impl App {
             }
             Msg::Reset(info) => {
                 self.info = info;
-                self.data.clear();
-                self.timeline.clear();
-                self.series.clear();
+                self.store.clear();
                 self.region = 0;
                 self.view = View::Main;
                 self.overlay = Overlay::None;
@@ -873,93 +604,10 @@ impl App {
 
     fn on_data(&mut self, region: &str, at: Timestamp, payload: Payload) {
         self.now = self.now.max(at);
-        self.api.record(at, payload.stats());
-        let sel = &self.selector;
-        let d = self.data.entry(region.to_owned()).or_default();
-        match payload {
-            Payload::Targets(r) => {
-                let res = r.result.map(|mut lbs| {
-                    lbs.retain(|l| sel.keep(&sel.load_balancers, &l.name));
-                    lbs
-                });
-                d.targets.apply(res, at);
-            }
-            Payload::Capacity(r) => {
-                let res = r.result.map(|mut c| {
-                    c.auto_scaling_groups
-                        .retain(|g| sel.keep(&sel.asgs, &g.name));
-                    c.ecs_services
-                        .retain(|s| sel.keep(&sel.services, &format!("{}/{}", s.cluster, s.name)));
-                    c
-                });
-                d.capacity.apply(res, at);
-            }
-            Payload::Runs(r) => {
-                let res = r.result.map(|mut a| {
-                    a.retain(|x| sel.keep(&sel.associations, &x.name));
-                    a
-                });
-                d.runs.apply(res, at);
-                self.show_followed_run();
-            }
-            Payload::Alarms(r) => {
-                let res = r.result.map(|mut a| {
-                    a.retain(|x| sel.keep(&sel.alarms, &x.name));
-                    sort_alarms(&mut a);
-                    a
-                });
-                if let Ok(alarms) = &res {
-                    // Drop the history of alarms that no longer exist.
-                    self.series.retain(|(r, name), _| {
-                        r != region || alarms.iter().any(|a| &a.name == name)
-                    });
-                    for a in alarms {
-                        self.series
-                            .entry((region.to_owned(), a.name.clone()))
-                            .or_insert_with(|| RingSeries::new(SERIES_POINTS))
-                            .merge(&a.series);
-                    }
-                }
-                let d = self.data.entry(region.to_owned()).or_default();
-                d.alarms.apply(res, at);
-            }
-            Payload::Timeline(r) => match r.result {
-                Ok(events) => {
-                    d.timeline_at = Some(at);
-                    d.timeline_error = None;
-                    // One truth per fact: an alarm transition the timeline saw is the alarm's
-                    // state in the Alarms pane too, until a newer read says otherwise.
-                    if let Some(alarms) = d.alarms.value.as_mut() {
-                        for e in events.iter().filter(|e| e.kind == EventKind::Alarm) {
-                            let Some(to) = transition_to(&e.message) else {
-                                continue;
-                            };
-                            if let Some(a) = alarms
-                                .iter_mut()
-                                .find(|a| a.name == e.resource && a.updated_at < e.at)
-                            {
-                                a.state = to;
-                                a.updated_at = e.at;
-                            }
-                        }
-                        sort_alarms(alarms);
-                    }
-                    for e in events {
-                        d.last_seq = d.last_seq.max(e.seq);
-                        if self.timeline.len() == TIMELINE_KEPT {
-                            self.timeline.pop_back();
-                        }
-                        // Newest first.
-                        let pos = self
-                            .timeline
-                            .iter()
-                            .position(|x| x.at <= e.at)
-                            .unwrap_or(self.timeline.len());
-                        self.timeline.insert(pos, e);
-                    }
-                }
-                Err(e) => d.timeline_error = Some(e),
-            },
+        let runs = payload.pane() == Pane::Runs;
+        self.store.apply(region, at, payload);
+        if runs {
+            self.show_followed_run();
         }
         self.rebuild_rows();
     }
@@ -1001,8 +649,8 @@ impl App {
     fn row_id(&self, p: Pane, i: usize) -> Option<String> {
         let row = *self.panes[p.index()].rows.get(i)?;
         let d = self.current()?;
-        let lbs = d.targets.value.as_deref().unwrap_or_default();
-        let cap = d.capacity.value.as_ref();
+        let lbs = d.targets.as_deref().unwrap_or_default();
+        let cap = d.capacity.as_ref();
         match row {
             Row::Lb(l) => lbs.get(l).map(|x| format!("lb {}", x.arn)),
             Row::Tg(l, g) => lbs
@@ -1030,20 +678,15 @@ impl App {
                     .get(k)
                     .map(|d| format!("deployment {}/{} {}", x.cluster, x.name, d.id))
             }
-            Row::Association(a) => d
-                .runs
-                .value
-                .as_ref()?
-                .get(a)
-                .map(|a| format!("ssm {}", a.id)),
+            Row::Association(a) => d.runs.as_ref()?.get(a).map(|a| format!("ssm {}", a.id)),
             Row::Alarm(a) => d
                 .alarms
-                .value
                 .as_ref()?
                 .get(a)
                 .map(|a| format!("alarm {}", a.name)),
             Row::Event(e) => self
-                .timeline
+                .store
+                .timeline()
                 .get(e)
                 .map(|e| format!("event {} {} {}", e.region, e.seq, e.at.0)),
         }
@@ -1062,8 +705,8 @@ impl App {
         let Some(d) = self.current() else {
             return String::new();
         };
-        let lbs = d.targets.value.as_deref().unwrap_or_default();
-        let cap = d.capacity.value.as_ref();
+        let lbs = d.targets.as_deref().unwrap_or_default();
+        let cap = d.capacity.as_ref();
         match row {
             Row::Lb(l) => lbs.get(l).map(|x| x.name.clone()).unwrap_or_default(),
             Row::Tg(l, g) => lbs
@@ -1092,20 +735,19 @@ impl App {
                 .unwrap_or_default(),
             Row::Association(a) => d
                 .runs
-                .value
                 .as_ref()
                 .and_then(|v| v.get(a))
                 .map(|a| format!("{} {} {}", a.name, a.document, a.status))
                 .unwrap_or_default(),
             Row::Alarm(a) => d
                 .alarms
-                .value
                 .as_ref()
                 .and_then(|v| v.get(a))
                 .map(|a| format!("{} {}", a.name, a.state.as_str()))
                 .unwrap_or_default(),
             Row::Event(e) => self
-                .timeline
+                .store
+                .timeline()
                 .get(e)
                 .map(|e| {
                     format!(
@@ -1130,7 +772,7 @@ impl App {
         let mut rows = Vec::new();
         match p {
             Pane::Targets => {
-                for (l, lb) in d.targets.value.iter().flatten().enumerate() {
+                for (l, lb) in d.targets.iter().flatten().enumerate() {
                     let lb_match = matches(&lb.name);
                     let mut lb_rows = Vec::new();
                     for (g, tg) in lb.target_groups.iter().enumerate() {
@@ -1158,7 +800,7 @@ impl App {
                 }
             }
             Pane::Capacity => {
-                if let Some(c) = &d.capacity.value {
+                if let Some(c) = &d.capacity {
                     for (a, g) in c.auto_scaling_groups.iter().enumerate() {
                         if matches(&g.name) {
                             rows.push(Row::Asg(a));
@@ -1176,21 +818,21 @@ impl App {
                 }
             }
             Pane::Runs => {
-                for (a, x) in d.runs.value.iter().flatten().enumerate() {
+                for (a, x) in d.runs.iter().flatten().enumerate() {
                     if matches(&format!("{} {} {}", x.name, x.document, x.status)) {
                         rows.push(Row::Association(a));
                     }
                 }
             }
             Pane::Alarms => {
-                for (a, x) in d.alarms.value.iter().flatten().enumerate() {
+                for (a, x) in d.alarms.iter().flatten().enumerate() {
                     if matches(&format!("{} {} {}", x.name, x.state.as_str(), x.metric)) {
                         rows.push(Row::Alarm(a));
                     }
                 }
             }
             Pane::Timeline => {
-                for (i, e) in self.timeline.iter().enumerate() {
+                for (i, e) in self.store.timeline().iter().enumerate() {
                     if matches(&format!(
                         "{} {} {} {}",
                         e.region,
@@ -1220,7 +862,6 @@ impl App {
         let d = self.current()?;
         let id = &d
             .targets
-            .value
             .as_ref()?
             .get(l)?
             .target_groups
@@ -1458,7 +1099,7 @@ impl App {
             return;
         };
         let Some(d) = self.current() else { return };
-        let lbs = d.targets.value.as_deref().unwrap_or_default();
+        let lbs = d.targets.as_deref().unwrap_or_default();
         let detail = match row {
             Row::Lb(l) => lbs.get(l).and_then(|lb| {
                 lb.target_groups.first().map(|g| DetailRef::TargetGroup {
@@ -1474,13 +1115,11 @@ impl App {
             }),
             Row::Asg(a) => d
                 .capacity
-                .value
                 .as_ref()
                 .and_then(|c| c.auto_scaling_groups.get(a))
                 .map(|g| DetailRef::Asg(g.name.clone())),
             Row::Service(s) | Row::Deployment(s, _) => d
                 .capacity
-                .value
                 .as_ref()
                 .and_then(|c| c.ecs_services.get(s))
                 .map(|x| DetailRef::Service {
@@ -1489,17 +1128,19 @@ impl App {
                 }),
             Row::Association(a) => d
                 .runs
-                .value
                 .as_ref()
                 .and_then(|v| v.get(a))
                 .map(|x| DetailRef::Association(x.id.clone())),
             Row::Alarm(a) => d
                 .alarms
-                .value
                 .as_ref()
                 .and_then(|v| v.get(a))
                 .map(|x| DetailRef::Alarm(x.name.clone())),
-            Row::Event(e) => self.timeline.get(e).map(|x| DetailRef::Event(x.seq)),
+            Row::Event(e) => self
+                .store
+                .timeline()
+                .get(e)
+                .map(|x| DetailRef::Event(x.seq)),
         };
         if let Some(detail) = detail {
             self.detail_scroll = 0;
@@ -1741,13 +1382,7 @@ impl App {
     /// Age in seconds of a pane's data, if it has any.
     pub fn age(&self, p: Pane) -> Option<f64> {
         let d = self.current()?;
-        let at = match p {
-            Pane::Targets => d.targets.at,
-            Pane::Capacity => d.capacity.at,
-            Pane::Runs => d.runs.at,
-            Pane::Alarms => d.alarms.at,
-            Pane::Timeline => d.timeline_at,
-        }?;
+        let at = d.fetched(p).at?;
         Some(self.now.secs_since(at).max(0.0))
     }
 
@@ -1756,7 +1391,7 @@ impl App {
     pub fn traffic_on_dr(&self) -> Option<&str> {
         let primary = self.info.regions.first()?;
         let dr = self.info.regions.get(1)?;
-        let alarms = self.data.get(&primary.name)?.alarms.value.as_ref()?;
+        let alarms = self.store.region(&primary.name)?.alarms.as_ref()?;
         alarms
             .iter()
             .any(|a| {
@@ -1773,7 +1408,7 @@ impl App {
         self.info
             .regions
             .iter()
-            .filter_map(|r| self.data.get(&r.name))
+            .filter_map(|r| self.store.region(&r.name))
             .flat_map(|d| Pane::ALL.iter().filter_map(|p| d.error(*p)))
             .find(|e| {
                 matches!(
@@ -1802,9 +1437,9 @@ impl App {
 
     /// Healthy and total targets of a region.
     pub fn target_counts(&self, region: &str) -> (usize, usize) {
-        self.data
-            .get(region)
-            .and_then(|d| d.targets.value.as_ref())
+        self.store
+            .region(region)
+            .and_then(|d| d.targets.as_ref())
             .map_or((0, 0), |lbs| {
                 let mut h = 0;
                 let mut t = 0;

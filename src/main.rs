@@ -142,8 +142,7 @@ fn main() -> ExitCode {
                     |p| format!("read_only = true in {}", p.display()),
                 )
             };
-            app.apps.clone_from(&config.apps);
-            app.selector = opsdash::app::Selector::new(&config.apps);
+            app.set_apps(config.apps.clone());
             app.refresh_secs = [
                 refresh.targets,
                 refresh.capacity,

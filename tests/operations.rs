@@ -89,7 +89,8 @@ fn scale_out_plans_confirms_executes_audits_and_the_estate_follows() {
     );
     assert!(
         h.app
-            .timeline
+            .store()
+            .timeline()
             .iter()
             .any(|e| e.kind == opsdash::model::EventKind::Operator && e.message.contains("done")),
         "the operator's action is on the timeline"
@@ -353,7 +354,7 @@ fn run_now_starts_the_association_and_the_runs_pane_follows_it() {
     h.advance_until(300.0, 5.0, |h| {
         h.app
             .current()
-            .and_then(|d| d.runs.value.as_ref())
+            .and_then(|d| d.runs.as_ref())
             .and_then(|v| v.iter().find(|a| a.name == "fa-092-app-association"))
             .and_then(|a| a.last_execution.as_ref())
             .is_some_and(|x| {

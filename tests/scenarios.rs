@@ -88,7 +88,7 @@ fn stopped_instance_goes_unhealthy_after_threshold_times_interval_then_is_replac
     let screen = h.screen(120, 40);
     assert!(screen.contains("unhealthy"), "{screen}");
     assert!(
-        h.app.timeline.iter().any(|e| e
+        h.app.store().timeline().iter().any(|e| e
             .message
             .contains(&format!("{victim} healthy -> unhealthy"))),
         "the timeline records the transition"
@@ -121,7 +121,8 @@ fn stopped_instance_goes_unhealthy_after_threshold_times_interval_then_is_replac
     assert_eq!(s.regions[0].auto_scaling_groups[0].in_service, 2);
     assert!(
         h.app
-            .timeline
+            .store()
+            .timeline()
             .iter()
             .any(|e| e.message.contains("Launching a new EC2 instance"))
     );
@@ -154,7 +155,11 @@ fn bad_image_fails_health_checks_raises_5xx_and_the_alarm() {
         .expect("5XX alarm fires");
     assert!(t <= 300.0, "5XX alarm after {t} s");
     let s = h.snapshot();
-    let series = &h.app.series[&("us-east-1".to_owned(), "bookstore-alb-5xx".to_owned())];
+    let series = h
+        .app
+        .store()
+        .series("us-east-1", "bookstore-alb-5xx")
+        .unwrap();
     assert!(
         series.last().unwrap().value > 10.0,
         "5XX rose above the threshold"
@@ -181,7 +186,8 @@ fn bad_image_fails_health_checks_raises_5xx_and_the_alarm() {
     );
     assert!(
         h.app
-            .timeline
+            .store()
+            .timeline()
             .iter()
             .any(|e| e.message.contains("failed ELB health checks"))
     );
@@ -296,7 +302,7 @@ fn api_throttling_marks_panes_stale_and_counts_throttles() {
     assert!(saw_error, "some reads are throttled");
     h.advance(60.0);
     assert!(
-        h.app.api.last_minute.throttles > 0,
+        h.app.store().api().throttles > 0,
         "the header counts throttles"
     );
     let s = h.snapshot();
@@ -319,7 +325,8 @@ fn the_fault_menu_injects_through_the_keys() {
     assert!(h.app.status.clone().unwrap().0.contains("bad image"));
     assert!(
         h.app
-            .timeline
+            .store()
+            .timeline()
             .iter()
             .any(|e| e.message.contains("injected: shipped bad image"))
     );
@@ -382,7 +389,8 @@ fn scale_out_through_the_writer_goes_pending_in_service_then_healthy() {
     // State Manager applies the app association to the new instance.
     h.advance_until(300.0, 15.0, |h| {
         h.app
-            .timeline
+            .store()
+            .timeline()
             .iter()
             .any(|e| e.resource == "fa-092-app-association" && e.message.contains("on 1 instance"))
     })
@@ -587,17 +595,17 @@ fn a_day_of_churn_stays_bounded() {
             h.advance(300.0);
         }
     }
-    assert!(h.app.timeline.len() <= opsdash::app::TIMELINE_KEPT);
+    assert!(h.app.store().timeline().len() <= opsdash::app::TIMELINE_KEPT);
     assert!(
         h.app
-            .series
-            .values()
+            .store()
+            .all_series()
             .all(|s| s.len() <= opsdash::app::SERIES_POINTS)
     );
     assert!(
-        h.app.series.len() <= 9,
+        h.app.store().all_series().count() <= 9,
         "one series per alarm: {}",
-        h.app.series.len()
+        h.app.store().all_series().count()
     );
     let s = h.snapshot();
     let svc = &s.regions[0].ecs_services[0];
@@ -627,7 +635,15 @@ fn target_groups_carry_an_hour_of_host_counts() {
     let mut h = Harness::new(Scenario::NlbWebApp);
     let region = h.primary();
     let tg = |h: &Harness| {
-        h.app.data[&h.primary()].targets.value.as_ref().unwrap()[0].target_groups[0].clone()
+        h.app
+            .store()
+            .region(&h.primary())
+            .unwrap()
+            .targets
+            .as_ref()
+            .unwrap()[0]
+            .target_groups[0]
+            .clone()
     };
     let g = tg(&h);
     assert_eq!(g.healthy_series.len(), 60, "the warm-up hour");

@@ -187,7 +187,7 @@ fn an_alarm_transition_the_timeline_shows_is_the_alarms_state_at_once() {
         at,
         payload: opsdash::app::Payload::Timeline(opsdash::source::Read::ok(vec![event], 1)),
     });
-    let alarms = h.app.current().unwrap().alarms.value.clone().unwrap();
+    let alarms = h.app.current().unwrap().alarms.clone().unwrap();
     assert_eq!(alarms[0].name, name, "ALARM sorts first");
     assert_eq!(alarms[0].state, opsdash::model::AlarmState::Alarm);
     let s = h.screen(120, 40);
@@ -200,7 +200,7 @@ fn run_now_is_followed_until_it_ends_and_its_timeline_entry_says_it_once() {
     h.select(Pane::Runs, "fa-092-app-association");
     h.ch('x');
     h.ch('y');
-    let runs = h.app.current().unwrap().runs.value.clone().unwrap();
+    let runs = h.app.current().unwrap().runs.clone().unwrap();
     let a = runs
         .iter()
         .find(|a| a.name == "fa-092-app-association")
@@ -223,7 +223,8 @@ fn run_now_is_followed_until_it_ends_and_its_timeline_entry_says_it_once() {
     );
     let event = h
         .app
-        .timeline
+        .store()
+        .timeline()
         .iter()
         .find(|e| e.kind == opsdash::model::EventKind::Operator)
         .unwrap();
@@ -238,7 +239,6 @@ fn run_now_is_followed_until_it_ends_and_its_timeline_entry_says_it_once() {
             .current()
             .unwrap()
             .runs
-            .value
             .as_ref()
             .unwrap()
             .iter()
@@ -354,7 +354,7 @@ fn groups_on_screen_are_watched_and_carried_over_health_shows_its_age() {
     h.screen(80, 14);
     let (region, watched) = h.app.watched_target_groups();
     assert_eq!(region, h.app.region_name());
-    let lbs = h.app.current().unwrap().targets.value.clone().unwrap();
+    let lbs = h.app.current().unwrap().targets.clone().unwrap();
     let all: Vec<&str> = lbs
         .iter()
         .flat_map(|l| &l.target_groups)
@@ -389,8 +389,14 @@ fn groups_on_screen_are_watched_and_carried_over_health_shows_its_age() {
     h.key(KeyCode::Home);
     let at = opsdash::model::Timestamp(h.app.now.0 - 40_000);
     let region = h.app.region_name().to_owned();
-    let d = h.app.data.get_mut(&region).unwrap();
-    d.targets.value.as_mut().unwrap()[0].target_groups[0].health_at = Some(at);
+    let mut lbs = h.app.current().unwrap().targets.clone().unwrap();
+    lbs[0].target_groups[0].health_at = Some(at);
+    let now = h.app.now;
+    h.send(Msg::Data {
+        region,
+        at: now,
+        payload: opsdash::app::Payload::Targets(opsdash::source::Read::ok(lbs, 0)),
+    });
     let screen = h.screen(120, 40);
     assert!(screen.contains("40s old"), "{screen}");
     h.key(KeyCode::Down);

@@ -283,7 +283,7 @@ fn per_service_rates_in_the_header_and_by_operation_in_the_api_popup() {
     h.send(Msg::Calls(t0.plus_secs(60.0), h.sim.call_counts()));
     // The figures are the last full minute's: once the next one has begun.
     h.send(Msg::Calls(t0.plus_secs(120.0), h.sim.call_counts()));
-    let rates = h.app.rates.by_service();
+    let rates = h.app.store().rates().by_service();
     assert!(
         rates
             .iter()

@@ -75,11 +75,11 @@ fn the_header_counts_an_error_at_once_not_a_minute_later() {
         at,
         payload: Payload::Targets(Read::err(credentials_error(), 1)),
     });
-    assert_eq!(h.app.api.last_minute.errors, 1);
+    assert_eq!(h.app.store().api().errors, 1);
     assert!(h.screen(80, 24).contains(" 1err "), "{}", h.screen(80, 24));
     // A minute later it has rolled off.
     h.advance(61.0);
-    assert_eq!(h.app.api.last_minute.errors, 0);
+    assert_eq!(h.app.store().api().errors, 0);
 }
 
 #[test]
@@ -463,10 +463,10 @@ health_alarm = "bookstore-primary-health"
 "#,
     );
     let mut h = Harness::new(Scenario::WarmStandby);
-    h.app.selector = opsdash::app::Selector::new(&apps);
+    h.app.set_apps(apps.clone());
     h.app.drill_specs = apps.iter().filter_map(drill::DrillSpec::from_app).collect();
     h.poll();
-    let cap = h.app.current().unwrap().capacity.value.clone().unwrap();
+    let cap = h.app.current().unwrap().capacity.clone().unwrap();
     assert!(
         cap.ecs_services.is_empty(),
         "no ecs_services named: none shown"
@@ -489,7 +489,7 @@ health_alarm = "bookstore-primary-health"
     // Without any app config, everything is discovered.
     let mut h = Harness::new(Scenario::WarmStandby);
     h.poll();
-    let cap = h.app.current().unwrap().capacity.value.clone().unwrap();
+    let cap = h.app.current().unwrap().capacity.clone().unwrap();
     assert_eq!(cap.ecs_services.len(), 1);
 }
 
@@ -498,11 +498,11 @@ fn preflight_blocks_when_a_primary_target_group_has_no_dr_counterpart() {
     let h = Harness::new(Scenario::WarmStandby);
     let spec = drill::DrillSpec::warm_standby_demo();
     let view = |region: &str| {
-        let d = &h.app.data[region];
+        let d = h.app.store().region(region).unwrap();
         (
-            d.targets.value.clone().unwrap(),
-            d.capacity.value.clone().unwrap(),
-            d.alarms.value.clone().unwrap(),
+            d.targets.clone().unwrap(),
+            d.capacity.clone().unwrap(),
+            d.alarms.clone().unwrap(),
         )
     };
     let (p_lbs, p_cap, p_alarms) = view(&spec.primary);

@@ -40,12 +40,12 @@ impl App {
     }
 
     fn region_view(&self, region: &str) -> RegionView<'_> {
-        self.data
-            .get(region)
+        self.store
+            .region(region)
             .map_or_else(RegionView::default, |d| RegionView {
-                lbs: d.targets.value.as_deref(),
-                capacity: d.capacity.value.as_ref(),
-                alarms: d.alarms.value.as_deref(),
+                lbs: d.targets.as_deref(),
+                capacity: d.capacity.as_ref(),
+                alarms: d.alarms.as_deref(),
             })
     }
 
@@ -375,9 +375,9 @@ impl App {
         d.note(format!("{} {}", now.hms(), step.title()));
         let mut effects = vec![Effect::SaveDrill(Some(Box::new(d.clone())))];
         let dr_capacity = self
-            .data
-            .get(&d.spec.dr)
-            .and_then(|r| r.capacity.value.as_ref());
+            .store
+            .region(&d.spec.dr)
+            .and_then(|r| r.capacity.as_ref());
         let plan = match step {
             StepKind::ScaleDr => Some(d.scale_plan(dr_capacity)),
             _ => d.step_plan(step),
@@ -537,9 +537,9 @@ impl App {
         };
         let spec = d.spec.clone();
         let healthy = self
-            .data
-            .get(&spec.dr)
-            .and_then(|r| r.targets.value.as_deref())
+            .store
+            .region(&spec.dr)
+            .and_then(|r| r.targets.as_deref())
             .map(|lbs| drill::healthy(&spec, lbs, &d.target_groups));
         let now = self.now;
         let Some(d) = self.drill.as_mut() else {

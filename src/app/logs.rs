@@ -147,8 +147,8 @@ impl App {
             name: s.name.clone(),
             task_definition: s.task_definition.clone(),
         };
-        let capacity = d.capacity.value.as_ref();
-        let alarms = d.alarms.value.as_deref().unwrap_or_default();
+        let capacity = d.capacity.as_ref();
+        let alarms = d.alarms.as_deref().unwrap_or_default();
         let alarm = |a: &crate::model::Alarm| LogTarget::Alarm {
             name: a.name.clone(),
             namespace: a.namespace.clone(),

@@ -37,25 +37,8 @@ impl App {
         let Some(f) = &self.follow_run else { return };
         let Some(requested) = f.requested else { return };
         let (region, association) = (f.region.clone(), f.association.clone());
-        if let Some(a) = self
-            .data
-            .get_mut(&region)
-            .and_then(|d| d.runs.value.as_mut())
-            .and_then(|v| v.iter_mut().find(|a| a.id == association))
-            && a.last_execution
-                .as_ref()
-                .is_none_or(|x| x.created_at < requested)
-        {
-            a.last_execution = Some(crate::model::Execution {
-                id: "(starting)".into(),
-                status: crate::model::ExecStatus::Pending,
-                created_at: requested,
-                success: 0,
-                failed: 0,
-                pending: 0,
-                targets: Vec::new(),
-            });
-        }
+        self.store
+            .show_run_pending(&region, &association, requested);
     }
 
     /// While a run started here has not ended: refresh now (every tick) to follow it.
@@ -69,9 +52,9 @@ impl App {
         // `show_followed_run` keeps the previous run's result off the pane (a pending
         // placeholder stands in), so the last execution shown is this run's.
         let ended = self
-            .data
-            .get(&f.region)
-            .and_then(|d| d.runs.value.as_ref())
+            .store
+            .region(&f.region)
+            .and_then(|d| d.runs.as_ref())
             .and_then(|v| v.iter().find(|a| a.id == f.association))
             .and_then(|a| a.last_execution.as_ref())
             .is_some_and(|x| x.status.ended());
@@ -140,7 +123,7 @@ impl App {
 
     /// The selected ECS service, from the Capacity pane or its detail view.
     fn selected_service(&self) -> Option<&EcsService> {
-        let cap = self.current()?.capacity.value.as_ref()?;
+        let cap = self.current()?.capacity.as_ref()?;
         if let View::Detail(super::DetailRef::Service { cluster, name }) = &self.view {
             return cap
                 .ecs_services
@@ -161,7 +144,7 @@ impl App {
 
     fn subject(&self, action: Action) -> Result<Subject, String> {
         let d = self.current();
-        let cap = d.and_then(|d| d.capacity.value.as_ref());
+        let cap = d.and_then(|d| d.capacity.as_ref());
         match action {
             Action::Scale => {
                 if let Some(s) = self.selected_service() {
@@ -225,7 +208,7 @@ impl App {
             }
             _ => {
                 let row = self.selected_row();
-                match (self.focus, row, d.and_then(|d| d.runs.value.as_ref())) {
+                match (self.focus, row, d.and_then(|d| d.runs.as_ref())) {
                     (Pane::Runs, Some(Row::Association(a)), Some(v)) if a < v.len() => {
                         Ok(Subject::Association {
                             id: v[a].id.clone(),
@@ -708,10 +691,7 @@ impl App {
             resource: op.summary,
             message: text,
         };
-        if self.timeline.len() == super::TIMELINE_KEPT {
-            self.timeline.pop_back();
-        }
-        self.timeline.push_front(e);
+        self.store.push_event(e);
         self.rebuild_rows();
         let mut effects = vec![Effect::RefreshAll];
         if self.drill_op == Some(id) {
@@ -726,9 +706,9 @@ impl App {
     /// target groups or their load balancer.
     pub fn rollback_offer(&self) -> Option<RollbackOffer> {
         let d = self.current()?;
-        let cap = d.capacity.value.as_ref()?;
-        let alarms = d.alarms.value.as_ref()?;
-        let lbs = d.targets.value.as_deref().unwrap_or_default();
+        let cap = d.capacity.as_ref()?;
+        let alarms = d.alarms.as_ref()?;
+        let lbs = d.targets.as_deref().unwrap_or_default();
         for s in &cap.ecs_services {
             let rolling = s.deployments.len() > 1
                 || s.deployments

@@ -32,7 +32,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
     let mut chart_alarm = None;
     let title = match d {
         DetailRef::TargetGroup { lb, tg } => {
-            let found = data.and_then(|d| d.targets.value.as_ref()).and_then(|lbs| {
+            let found = data.and_then(|d| d.targets.as_ref()).and_then(|lbs| {
                 let l = lbs.iter().find(|l| &l.name == lb)?;
                 Some((l, l.target_groups.iter().find(|x| &x.name == tg)?))
             });
@@ -138,7 +138,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
         }
         DetailRef::Asg(name) => {
             let found = data
-                .and_then(|d| d.capacity.value.as_ref())
+                .and_then(|d| d.capacity.as_ref())
                 .and_then(|c| c.auto_scaling_groups.iter().find(|a| &a.name == name));
             if let Some(a) = found {
                 lines.push(kv(
@@ -185,7 +185,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
             format!(" Auto Scaling group {name} ")
         }
         DetailRef::Service { cluster, name } => {
-            let found = data.and_then(|d| d.capacity.value.as_ref()).and_then(|c| {
+            let found = data.and_then(|d| d.capacity.as_ref()).and_then(|c| {
                 c.ecs_services
                     .iter()
                     .find(|s| &s.cluster == cluster && &s.name == name)
@@ -254,7 +254,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
         }
         DetailRef::Association(id) => {
             let found = data
-                .and_then(|d| d.runs.value.as_ref())
+                .and_then(|d| d.runs.as_ref())
                 .and_then(|v| v.iter().find(|a| &a.id == id));
             let mut name = id.clone();
             if let Some(a) = found {
@@ -302,7 +302,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
         }
         DetailRef::Alarm(name) => {
             let found = data
-                .and_then(|d| d.alarms.value.as_ref())
+                .and_then(|d| d.alarms.as_ref())
                 .and_then(|v| v.iter().find(|a| &a.name == name));
             if let Some(a) = found {
                 lines.push(Line::from(vec![
@@ -341,7 +341,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
             format!(" Alarm {name} ")
         }
         DetailRef::Event(seq) => {
-            if let Some(e) = app.timeline.iter().find(|e| e.seq == *seq) {
+            if let Some(e) = app.store().timeline().iter().find(|e| e.seq == *seq) {
                 lines.push(kv(
                     app,
                     "time",
@@ -388,11 +388,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
         .scroll((app.detail_scroll.min(max).min(u16::MAX as usize) as u16, 0))
         .render(text_area, buf);
     if let (Some(a), Some(c)) = (chart_alarm, chart_area) {
-        let values: Vec<f64> = app
-            .series
-            .get(&(app.region_name().to_owned(), a.name.clone()))
-            .map(crate::model::RingSeries::values)
-            .unwrap_or_default();
+        let values: Vec<f64> = app.store().series_values(app.region_name(), &a.name);
         let label = format!(
             "{} over the last {} minutes, threshold {} {}",
             a.metric,

@@ -234,9 +234,10 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
         .get(app.region)
         .map(|r| region_label(app.region, r))
         .unwrap_or_default();
-    let api = app.api.last_minute;
+    let api = app.store().api();
     let rates: Vec<String> = app
-        .rates
+        .store()
+        .rates()
         .by_service()
         .iter()
         .take(5)

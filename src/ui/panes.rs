@@ -227,7 +227,6 @@ fn render_pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer) {
 /// The Runs pane's name column: as wide as the longest name in view, up to half the pane.
 fn runs_name_w(d: &RegionData, w: usize) -> usize {
     d.runs
-        .value
         .as_ref()
         .and_then(|v| v.iter().map(|a| a.name.chars().count()).max())
         .unwrap_or(10)
@@ -239,7 +238,6 @@ fn alarm_widths(d: &RegionData, w: usize) -> (usize, usize) {
     let spark_w = if w >= 70 { 20 } else { 10 };
     let longest = d
         .alarms
-        .value
         .as_ref()
         .and_then(|v| v.iter().map(|a| a.name.chars().count()).max())
         .unwrap_or(10);
@@ -339,7 +337,7 @@ pub fn exec_style(theme: &Theme, s: &ExecStatus) -> Style {
 }
 
 fn lbs(d: &RegionData) -> &[LoadBalancer] {
-    d.targets.value.as_deref().unwrap_or_default()
+    d.targets.as_deref().unwrap_or_default()
 }
 
 /// How old a target group's health is, when it was read before the rest of the pane (a live
@@ -418,7 +416,6 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
         Row::Asg(a) => {
             let Some(asg) = d
                 .capacity
-                .value
                 .as_ref()
                 .and_then(|c| c.auto_scaling_groups.get(a))
             else {
@@ -459,12 +456,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             Line::from(spans)
         }
         Row::Service(s) => {
-            let Some(svc) = d
-                .capacity
-                .value
-                .as_ref()
-                .and_then(|c| c.ecs_services.get(s))
-            else {
+            let Some(svc) = d.capacity.as_ref().and_then(|c| c.ecs_services.get(s)) else {
                 return Line::default();
             };
             let ok = svc.running == svc.desired && svc.deployments.len() == 1;
@@ -494,7 +486,6 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
         Row::Deployment(s, k) => {
             let Some(dep) = d
                 .capacity
-                .value
                 .as_ref()
                 .and_then(|c| c.ecs_services.get(s))
                 .and_then(|x| x.deployments.get(k))
@@ -519,7 +510,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             Line::from(spans)
         }
         Row::Association(a) => {
-            let Some(x) = d.runs.value.as_ref().and_then(|v| v.get(a)) else {
+            let Some(x) = d.runs.as_ref().and_then(|v| v.get(a)) else {
                 return Line::default();
             };
             let name_w = runs_name_w(d, w);
@@ -550,14 +541,10 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             Line::from(spans)
         }
         Row::Alarm(a) => {
-            let Some(x) = d.alarms.value.as_ref().and_then(|v| v.get(a)) else {
+            let Some(x) = d.alarms.as_ref().and_then(|v| v.get(a)) else {
                 return Line::default();
             };
-            let values: Vec<f64> = app
-                .series
-                .get(&(app.region_name().to_owned(), x.name.clone()))
-                .map(crate::model::RingSeries::values)
-                .unwrap_or_default();
+            let values: Vec<f64> = app.store().series_values(app.region_name(), &x.name);
             let state = match x.state {
                 AlarmState::Alarm => "ALARM",
                 AlarmState::InsufficientData => "INSUF",
@@ -612,7 +599,7 @@ fn row_line<'a>(app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Li
             Line::from(spans)
         }
         Row::Event(i) => {
-            let Some(e) = app.timeline.get(i) else {
+            let Some(e) = app.store().timeline().get(i) else {
                 return Line::default();
             };
             // What changed first; the kind and the region, when there is room, last.
@@ -703,14 +690,7 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
     if let Some(e) = app.pane_error(p) {
         spans.push(Span::styled(format!(" {} ", e.code), t.crit()));
     }
-    let has_data = match p {
-        Pane::Targets => d.targets.value.is_some(),
-        Pane::Capacity => d.capacity.value.is_some(),
-        Pane::Runs => d.runs.value.is_some(),
-        Pane::Alarms => d.alarms.value.is_some(),
-        Pane::Timeline => d.timeline_at.is_some(),
-    };
-    if !has_data {
+    if d.fetched(p).at.is_none() {
         // Never summarise data we do not have as if it were empty.
         spans.push(Span::styled(" no data yet", t.muted()));
         return Line::from(spans);
@@ -730,7 +710,7 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
             ));
         }
         Pane::Capacity => {
-            if let Some(c) = &d.capacity.value {
+            if let Some(c) = &d.capacity {
                 let asgs = c.auto_scaling_groups.iter().map(|g| {
                     let ok = g.in_service == g.desired;
                     Span::styled(
@@ -749,7 +729,7 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
             }
         }
         Pane::Runs => {
-            let v = d.runs.value.as_deref().unwrap_or_default();
+            let v = d.runs.as_deref().unwrap_or_default();
             let failed = v.iter().filter(|a| a.status == ExecStatus::Failed).count();
             let pending = v.iter().filter(|a| a.status == ExecStatus::Pending).count();
             spans.push(Span::styled(format!(" {} associations", v.len()), t.text()));
@@ -762,7 +742,7 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
             }
         }
         Pane::Alarms => {
-            let v = d.alarms.value.as_deref().unwrap_or_default();
+            let v = d.alarms.as_deref().unwrap_or_default();
             let firing: Vec<&str> = v
                 .iter()
                 .filter(|a| a.state == AlarmState::Alarm)
@@ -781,7 +761,7 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
             }
         }
         Pane::Timeline => {
-            if let Some(e) = app.timeline.front() {
+            if let Some(e) = app.store().timeline().front() {
                 spans.push(Span::styled(
                     format!(" {} {}", e.at.hms(), short_event(&e.resource, &e.message)),
                     severity_style(t, e.severity),
@@ -858,7 +838,7 @@ pub fn render_regions(app: &App, area: Rect, buf: &mut Buffer) {
 fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
     let t = &app.theme;
     let g = glyphs(app);
-    let Some(d) = app.data.get(region) else {
+    let Some(d) = app.store().region(region) else {
         return vec![Line::from(Span::styled("loading", t.muted()))];
     };
     let mut out = vec![Line::from(Span::styled("Target groups", t.title()))];
@@ -885,7 +865,7 @@ fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
         "Capacity (desired / in service)",
         t.title(),
     )));
-    if let Some(c) = &d.capacity.value {
+    if let Some(c) = &d.capacity {
         for a in &c.auto_scaling_groups {
             out.push(Line::from(vec![
                 Span::styled(cell(&a.name, 24, g), t.text()),
@@ -917,12 +897,8 @@ fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
     }
     out.push(Line::default());
     out.push(Line::from(Span::styled("Alarms", t.title())));
-    for a in d.alarms.value.iter().flatten() {
-        let values: Vec<f64> = app
-            .series
-            .get(&(region.to_owned(), a.name.clone()))
-            .map(crate::model::RingSeries::values)
-            .unwrap_or_default();
+    for a in d.alarms.iter().flatten() {
+        let values: Vec<f64> = app.store().series_values(region, &a.name);
         let mut spans = vec![
             Span::styled(
                 format!(
@@ -950,15 +926,11 @@ fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
         out.push(Line::from(spans));
     }
     out.push(Line::default());
-    let errors: Vec<String> = [
-        d.targets.error.as_ref(),
-        d.capacity.error.as_ref(),
-        d.alarms.error.as_ref(),
-    ]
-    .into_iter()
-    .flatten()
-    .map(|e| e.code.clone())
-    .collect();
+    let errors: Vec<String> = [Pane::Targets, Pane::Capacity, Pane::Alarms]
+        .into_iter()
+        .filter_map(|p| d.error(p))
+        .map(|e| e.code.clone())
+        .collect();
     if !errors.is_empty() {
         out.push(Line::from(Span::styled(
             format!("stale: {}", errors.join(", ")),

@@ -477,8 +477,8 @@ pub fn drill_resume(app: &App, area: Rect, buf: &mut Buffer) {
 /// `:api`: requests per service and operation in the last minute.
 pub fn api(app: &App, area: Rect, buf: &mut Buffer) {
     let t = &app.theme;
-    let ops = app.rates.by_operation();
-    let h = app.api.last_minute;
+    let ops = app.store().rates().by_operation();
+    let h = app.store().api();
     let mut lines = vec![(
         format!(
             "last 60 s: {} calls, {} throttled, {} errors",

@@ -185,9 +185,9 @@ impl Harness {
     pub fn poll(&mut self) {
         let seqs: std::collections::HashMap<String, u64> = self
             .app
-            .data
-            .iter()
-            .map(|(k, v)| (k.clone(), v.last_seq))
+            .store()
+            .regions()
+            .map(|(k, v)| (k.to_owned(), v.last_seq()))
             .collect();
         let msgs = self.rt.block_on(poller::poll_all(&self.sim, |r| {
             seqs.get(r).copied().unwrap_or(0)
