@@ -3,7 +3,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use opsdash::action::Keymap;
-use opsdash::app::{App, Msg};
+use opsdash::app::{App, Msg, Settings};
 use opsdash::model::Timestamp;
 use opsdash::poller;
 use opsdash::source::EstateReader;
@@ -18,8 +18,8 @@ fn loaded_app() -> App {
     let sim = SimSource::new(large_estate(7, Timestamp(1_795_219_200_000)));
     let themes = ThemeSet::built_in().unwrap();
     let theme = themes.get("default").unwrap();
-    let mut app = App::new(sim.info(), Keymap::default(), themes, theme);
-    app.now = sim.now();
+    let mut app = App::new(sim.info(), Settings::new(Keymap::default(), themes), theme);
+    app.update(Msg::Tick(sim.now()));
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -42,7 +42,7 @@ fn bench(c: &mut Criterion) {
     ));
     let themes = ThemeSet::built_in().unwrap();
     let theme = themes.get("default").unwrap();
-    let mut small = App::new(sim.info(), Keymap::default(), themes, theme);
+    let mut small = App::new(sim.info(), Settings::new(Keymap::default(), themes), theme);
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -72,11 +72,11 @@ fn bench(c: &mut Criterion) {
     for (w, h) in [(200u16, 60u16), (80, 24)] {
         let area = Rect::new(0, 0, w, h);
         let mut buf = Buffer::empty(area);
-        app.size = (w, h);
+        app.update(Msg::Resize(w, h));
         c.bench_function(&format!("render main {w}x{h}"), |b| {
             b.iter(|| {
                 buf.reset();
-                opsdash::ui::render(black_box(&app), area, &mut buf);
+                black_box(opsdash::ui::render(black_box(&app), area, &mut buf));
             });
         });
     }

@@ -3,7 +3,7 @@
 //! inject a fault) goes back to the runtime as effects.
 
 use crate::action::{Action, Key, Keymap};
-use crate::config::AppConfig;
+use crate::config::{AppConfig, Refresh};
 use crate::model::{
     AlarmState, RegionInfo, RegionRole, Severity, TargetState, TaskDefinition, Timestamp,
 };
@@ -13,70 +13,22 @@ use crate::source::sim::{Fault, SCENARIOS, Scenario};
 use crate::source::{CallCounts, SourceError, SourceInfo, SourceKind};
 use crate::theme::{Theme, ThemeSet};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use std::collections::VecDeque;
 
 mod drill;
 mod help;
 pub mod logs;
 mod operations;
+pub mod panes;
 pub mod store;
 
 pub use drill::{DrillAction, FoundDrill};
 pub use help::{HelpLayout, HelpLine, KEYS_W as HELP_KEYS_W};
 pub use operations::{RollbackOffer, RunningOp};
+pub use panes::{Pane, PaneData, PaneKind, PaneState, Row};
 pub use store::{Fetch, Payload, RegionData, SERIES_POINTS, Selector, Store, TIMELINE_KEPT};
 
 /// Seconds (real) a status message stays on the status line.
 pub const STATUS_SECS: f64 = 20.0;
-
-/// The five panes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Pane {
-    Targets,
-    Capacity,
-    Runs,
-    Alarms,
-    Timeline,
-}
-
-impl Pane {
-    /// How many panes there are.
-    pub const COUNT: usize = 5;
-
-    pub const ALL: [Pane; Pane::COUNT] = [
-        Pane::Targets,
-        Pane::Capacity,
-        Pane::Runs,
-        Pane::Alarms,
-        Pane::Timeline,
-    ];
-
-    pub fn index(self) -> usize {
-        Pane::ALL.iter().position(|p| *p == self).unwrap_or(0)
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Targets => "Targets",
-            Pane::Capacity => "Capacity",
-            Pane::Runs => "Runs",
-            Pane::Alarms => "Alarms",
-            Pane::Timeline => "Timeline",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Pane> {
-        Pane::ALL
-            .iter()
-            .copied()
-            .find(|p| p.title().eq_ignore_ascii_case(s))
-            .or_else(|| {
-                s.parse::<usize>()
-                    .ok()
-                    .and_then(|n| Pane::ALL.get(n.wrapping_sub(1)).copied())
-            })
-    }
-}
 
 /// What reaches `update`: keys, resizes, poll results, the clock.
 #[derive(Debug, Clone, PartialEq)]
@@ -123,6 +75,10 @@ pub enum Msg {
     Info(SourceInfo),
     /// The drill's state was written to disk, or why not ([`Effect::SaveDrill`]).
     DrillSaved(Result<(), String>),
+    /// A drill found on disk at start: offered once the connection says whose account this is.
+    DrillFound(FoundDrill),
+    /// What the frame just drawn laid out (the rows on screen, how far a detail scrolls).
+    Drawn(Drawn),
     /// Where a Logs view's logs are ([`Effect::FindLogs`]).
     LogSource {
         generation: u64,
@@ -264,127 +220,104 @@ pub enum Overlay {
     },
 }
 
-/// One row of a pane, as indices into the region's data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Row {
-    Lb(usize),
-    Tg(usize, usize),
-    Target(usize, usize, usize),
-    Asg(usize),
-    Service(usize),
-    Deployment(usize, usize),
-    Association(usize),
-    Alarm(usize),
-    Event(usize),
-}
-
-/// Selection, scroll and filter of one pane.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct PaneState {
-    pub selected: usize,
-    pub offset: usize,
-    pub filter: String,
-    pub rows: Vec<Row>,
-    /// The identity of the selected item (`App::row_id`): the selection follows it when the
-    /// rows are rebuilt from new data, whatever moved around it.
-    pub selected_id: Option<String>,
-    /// The rows on screen as the renderer last drew them: (first, how many).
-    pub shown: std::cell::Cell<(usize, usize)>,
-}
-
-/// The whole console state.
-pub struct App {
-    pub info: SourceInfo,
-    pub scenario: Option<Scenario>,
+/// How the console is set up, from the command line and the config: fixed once it runs.
+#[derive(Debug, Clone)]
+pub struct Settings {
     pub keymap: Keymap,
     pub themes: ThemeSet,
-    pub theme: Theme,
+    /// `NO_COLOR`: every theme is drawn without colour.
     pub no_color: bool,
+    /// ASCII glyphs only (`--ascii`).
     pub ascii: bool,
     pub read_only: bool,
-    pub paused: bool,
-    pub now: Timestamp,
-    pub size: (u16, u16),
-    pub focus: Pane,
-    pub view: View,
-    pub overlay: Overlay,
-    pub panes: [PaneState; 5],
-    /// Index into `info.regions` of the region the panes show.
-    pub region: usize,
-    /// The fetched data.
-    store: Store,
-    pub status: Option<(String, Severity)>,
-    /// When the status line was set (source clock); it clears itself after `STATUS_SECS`.
-    pub status_at: Timestamp,
-    pub detail_scroll: usize,
-    /// How far the detail view on screen scrolls, as the renderer last found it (the one value
-    /// drawing writes: the length of wrapped text is known only where it is laid out).
-    pub detail_max: std::cell::Cell<Option<usize>>,
-    /// Refresh interval per pane, seconds (for staleness).
-    pub refresh_secs: [u64; 5],
+    /// Why mutating keys are disabled (`--read-only`, or the config), when `read_only`.
+    pub read_only_why: String,
+    /// The configured apps: what the panes show, which alarms belong with which service.
+    pub apps: Vec<AppConfig>,
+    /// The apps that have a failover section (the warm-standby demo's without config).
+    pub drill_specs: Vec<DrillSpec>,
+    /// The drill state file, for messages.
+    pub drill_file: String,
+    /// Each pane's refresh interval (its data's age is judged by it).
+    pub refresh: Refresh,
     /// Source seconds per real second (`--speed` in the demo): polls run in real time, ages are
     /// in source time, so freshness windows scale by this.
     pub time_scale: f64,
-    pub quit: bool,
-    /// Whether anything on screen may have changed since the last frame; the runtime draws only
-    /// then, so polls of a region that is not on screen cost no frame.
-    pub dirty: bool,
-    /// Why mutating keys are disabled (`--read-only`, or the config), when `read_only`.
-    pub read_only_why: String,
-    /// The configured apps (roll-back banner: which alarms belong with which service).
-    pub apps: Vec<AppConfig>,
-    /// Operations executing in the background.
-    pub ops: Vec<RunningOp>,
-    next_op: u64,
-    /// The failover drill under way (or just finished).
-    pub drill: Option<DrillState>,
-    /// The apps that have a failover section (the warm-standby demo's without config).
-    pub drill_specs: Vec<DrillSpec>,
-    /// Which of `drill_specs` the drill view shows.
-    pub drill_choice: usize,
-    /// The op id of the drill step whose call is in flight.
-    drill_op: Option<u64>,
-    /// Roll back once the call in flight ends.
-    drill_abort: bool,
-    /// A drill step's plan waiting for its state to be on disk ([`Msg::DrillSaved`]).
-    drill_unsaved: Option<Plan>,
-    /// A drill found on disk at start, offered once the connection says whose account this is.
-    drill_found: Option<drill::FoundDrill>,
-    /// Why no new drill can start here (an unsettled or refused drill file), if so.
-    pub drill_blocked: Option<String>,
-    /// Another console that drives the drill shown (`opsdash pid N on HOST`).
-    pub drill_elsewhere: Option<String>,
-    /// The drill state file, for messages.
-    pub drill_file: String,
-    /// Revisions this console rolled back from: never offered as a roll-back target again.
-    left_revisions: VecDeque<String>,
-    /// How far the help popup is scrolled (rows).
-    pub help_scroll: usize,
-    /// The open Logs view (`View::Logs`), and the view to return to.
-    pub logs: Option<Box<logs::LogsView>>,
-    pub logs_back: Option<View>,
-    /// Numbers each Logs view opened, so a closed one's answers are ignored.
-    pub logs_generation: u64,
-    /// The association run started with `x`, followed until it ends.
-    follow_run: Option<operations::FollowRun>,
-    /// A light theme was chosen (config, `--theme`, `:theme`): `t` cycles light themes too.
-    pub light_terminal: bool,
-    /// Palette Tab completion: what was typed and which of its matches the input shows.
-    palette_tab: Option<(String, usize)>,
 }
 
-impl App {
-    pub fn new(info: SourceInfo, keymap: Keymap, themes: ThemeSet, theme: Theme) -> Self {
-        let light_terminal = theme.name.contains("light");
-        App {
-            info,
-            scenario: None,
+impl Settings {
+    /// The defaults: colour, Unicode, writable, no apps, the default refresh intervals.
+    pub fn new(keymap: Keymap, themes: ThemeSet) -> Self {
+        Settings {
             keymap,
             themes,
-            theme,
             no_color: false,
             ascii: false,
             read_only: false,
+            read_only_why: String::new(),
+            apps: Vec::new(),
+            drill_specs: Vec::new(),
+            drill_file: "drill.json".into(),
+            refresh: Refresh::default(),
+            time_scale: 1.0,
+        }
+    }
+}
+
+/// What the last frame laid out, as the renderer found it (the length of wrapped text and the
+/// rows that fit are known only where they are drawn); the console hands it back to `update` as
+/// [`Msg::Drawn`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drawn {
+    /// Per pane, the rows on screen: (first, how many).
+    pub shown: [(usize, usize); Pane::COUNT],
+    /// How far the detail view on screen scrolls.
+    pub detail_max: Option<usize>,
+}
+
+/// The whole console state. [`App::update`] is the only way it changes.
+pub struct App {
+    settings: Settings,
+    info: SourceInfo,
+    /// The demo's scenario (`:scenario` switches it).
+    scenario: Option<Scenario>,
+    theme: Theme,
+    /// A light theme was chosen (config, `--theme`, `:theme`): `t` cycles light themes too.
+    light_terminal: bool,
+    paused: bool,
+    now: Timestamp,
+    size: (u16, u16),
+    focus: Pane,
+    view: View,
+    overlay: Overlay,
+    panes: [PaneState; Pane::COUNT],
+    /// Index into `info.regions` of the region the panes show.
+    region: usize,
+    store: Store,
+    status: Option<(String, Severity)>,
+    /// When the status line was set (source clock); it clears itself after `STATUS_SECS`.
+    status_at: Timestamp,
+    detail_scroll: usize,
+    /// How far the help popup is scrolled (rows).
+    help_scroll: usize,
+    /// Palette Tab completion: what was typed and which of its matches the input shows.
+    palette_tab: Option<(String, usize)>,
+    drawn: Drawn,
+    ops: operations::Ops,
+    drill: drill::DrillConsole,
+    logs: logs::LogsConsole,
+}
+
+impl App {
+    /// A console over `info`'s estate, set up by `settings`, drawn in `theme`; empty until the
+    /// first poll.
+    pub fn new(info: SourceInfo, settings: Settings, mut theme: Theme) -> Self {
+        theme.no_color = settings.no_color;
+        App {
+            info,
+            scenario: None,
+            light_terminal: theme.name.contains("light"),
+            theme,
             paused: false,
             now: Timestamp::default(),
             size: (80, 24),
@@ -393,38 +326,119 @@ impl App {
             overlay: Overlay::None,
             panes: Default::default(),
             region: 0,
-            store: Store::default(),
+            store: Store::new(Selector::new(&settings.apps)),
             status: None,
             status_at: Timestamp::default(),
             detail_scroll: 0,
-            detail_max: std::cell::Cell::new(None),
-            refresh_secs: [5, 10, 30, 30, 5],
-            time_scale: 1.0,
-            quit: false,
-            dirty: true,
-            read_only_why: String::new(),
-            apps: Vec::new(),
-            ops: Vec::new(),
-            next_op: 1,
-            drill: None,
-            drill_specs: Vec::new(),
-            drill_choice: 0,
-            drill_op: None,
-            drill_abort: false,
-            drill_unsaved: None,
-            drill_found: None,
-            drill_blocked: None,
-            drill_elsewhere: None,
-            drill_file: "drill.json".into(),
-            left_revisions: VecDeque::new(),
             help_scroll: 0,
-            logs: None,
-            logs_back: None,
-            logs_generation: 0,
             palette_tab: None,
-            follow_run: None,
-            light_terminal,
+            drawn: Drawn::default(),
+            ops: operations::Ops::default(),
+            drill: drill::DrillConsole::default(),
+            logs: logs::LogsConsole::default(),
+            settings,
         }
+    }
+
+    /// The demo's scenario, set before the console runs.
+    #[must_use]
+    pub fn with_scenario(mut self, scenario: Option<Scenario>) -> Self {
+        self.scenario = scenario;
+        self
+    }
+
+    /// How the console is set up.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The settings, to change before the console runs (tests change a display setting between
+    /// frames); the console's state changes only through [`App::update`].
+    pub fn settings_mut(&mut self) -> &mut Settings {
+        &mut self.settings
+    }
+
+    pub fn info(&self) -> &SourceInfo {
+        &self.info
+    }
+
+    pub fn scenario(&self) -> Option<Scenario> {
+        self.scenario
+    }
+
+    pub fn theme(&self) -> &Theme {
+        &self.theme
+    }
+
+    /// Whether refreshing is paused (`p`).
+    pub fn paused(&self) -> bool {
+        self.paused
+    }
+
+    /// The source's clock, as the console last heard it.
+    pub fn now(&self) -> Timestamp {
+        self.now
+    }
+
+    /// The terminal's size, as the console last heard it.
+    pub fn size(&self) -> (u16, u16) {
+        self.size
+    }
+
+    /// The focused pane.
+    pub fn focus(&self) -> Pane {
+        self.focus
+    }
+
+    pub fn view(&self) -> &View {
+        &self.view
+    }
+
+    pub fn overlay(&self) -> &Overlay {
+        &self.overlay
+    }
+
+    /// Which of `info().regions` the panes show.
+    pub fn region_index(&self) -> usize {
+        self.region
+    }
+
+    /// The status line's message, if one is showing.
+    pub fn status(&self) -> Option<&(String, Severity)> {
+        self.status.as_ref()
+    }
+
+    pub fn detail_scroll(&self) -> usize {
+        self.detail_scroll
+    }
+
+    pub fn help_scroll(&self) -> usize {
+        self.help_scroll
+    }
+
+    /// What the last frame laid out.
+    pub fn drawn(&self) -> &Drawn {
+        &self.drawn
+    }
+
+    /// Operations executing in the background.
+    pub fn running_ops(&self) -> &[RunningOp] {
+        &self.ops.running
+    }
+
+    /// The failover drill under way (or just finished).
+    pub fn drill(&self) -> Option<&DrillState> {
+        self.drill.state.as_ref()
+    }
+
+    /// Why no new drill can start here (an unsettled or refused drill file), if so.
+    pub fn drill_blocked(&self) -> Option<&str> {
+        self.drill.blocked.as_deref()
+    }
+
+    /// The open Logs view.
+    pub fn logs(&self) -> Option<&logs::LogsView> {
+        self.logs.view.as_deref()
     }
 
     pub fn is_demo(&self) -> bool {
@@ -438,12 +452,6 @@ impl App {
 
     pub fn region_name(&self) -> &str {
         self.region_info().map_or("", |r| r.name.as_str())
-    }
-
-    /// The configured apps: what the panes show, which alarms belong with which service.
-    pub fn set_apps(&mut self, apps: Vec<AppConfig>) {
-        self.store = Store::new(Selector::new(&apps));
-        self.apps = apps;
     }
 
     /// The fetched data.
@@ -469,7 +477,7 @@ impl App {
             return (region, Vec::new());
         };
         let ps = self.pane(Pane::Targets);
-        let (first, n) = ps.shown.get();
+        let (first, n) = self.drawn.shown[Pane::Targets.index()];
         let mut out: Vec<String> = Vec::new();
         let mut add = |arn: &str| {
             if !out.iter().any(|a| a == arn) {
@@ -501,9 +509,10 @@ impl App {
         self.status_at = self.now;
     }
 
-    /// Applies one message; returns what the runtime must do.
-    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
-        let visible = match &msg {
+    /// Whether `msg` may change what is on screen (asked before it is applied): the console
+    /// draws only then, so polls of a region that is not on screen cost no frame.
+    pub fn shows(&self, msg: &Msg) -> bool {
+        match msg {
             // A region that is not on screen shows only in the side-by-side view, the timeline and
             // the header's API figure (which moves once a minute, with the clock).
             Msg::Data {
@@ -513,10 +522,19 @@ impl App {
                     || self.view == View::Regions
                     || matches!(payload, Payload::Timeline(r) if r.result.as_ref().is_ok_and(|e| !e.is_empty()))
             }
+            // What was just drawn is on screen already.
+            Msg::Drawn(_) => false,
             _ => true,
-        };
-        self.dirty |= visible;
+        }
+    }
+
+    /// Applies one message; returns what the runtime must do.
+    pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
+            Msg::Drawn(drawn) => {
+                self.drawn = drawn;
+                vec![]
+            }
             Msg::Key(k) => {
                 let effects = self.on_key(k);
                 self.remember_selection();
@@ -530,7 +548,7 @@ impl App {
             Msg::Tick(now) => {
                 self.now = self.now.max(now);
                 self.store.roll(self.now);
-                let expiry = STATUS_SECS * self.time_scale.max(1.0);
+                let expiry = STATUS_SECS * self.settings.time_scale.max(1.0);
                 if self.status.is_some() && self.now.secs_since(self.status_at) > expiry {
                     self.status = None;
                 }
@@ -564,7 +582,7 @@ impl App {
                 vec![]
             }
             Msg::OpProgress { id, call } => {
-                if let Some(op) = self.ops.iter_mut().find(|o| o.id == id) {
+                if let Some(op) = self.ops.running.iter_mut().find(|o| o.id == id) {
                     op.call = call;
                 }
                 vec![]
@@ -576,6 +594,11 @@ impl App {
             }
             Msg::Paste(text) => self.on_paste(&text),
             Msg::DrillSaved(r) => self.on_drill_saved(&r),
+            Msg::DrillFound(found) => {
+                self.drill.found = Some(found);
+                self.settle_found_drill();
+                vec![]
+            }
             Msg::LogSource { generation, read } => self.on_log_source(generation, read),
             Msg::Logs { number, read } => self.on_logs(number, read),
             Msg::Info(info) => {
@@ -614,7 +637,7 @@ impl App {
 
     /// Recomputes every pane's rows from the data and the filters, keeping each selection on the
     /// same item (by identity) where it still exists.
-    pub fn rebuild_rows(&mut self) {
+    fn rebuild_rows(&mut self) {
         for p in Pane::ALL {
             let rows = self.compute_rows(p);
             self.panes[p.index()].rows = rows;
@@ -629,13 +652,6 @@ impl App {
         self.remember_selection();
     }
 
-    /// Selects row `i` of a pane (and remembers which item that is).
-    pub fn select_row(&mut self, p: Pane, i: usize) {
-        self.panes[p.index()].selected = i;
-        self.clamp_all();
-        self.remember_selection();
-    }
-
     /// Notes the identity of every pane's selected item (after keys moved a selection).
     fn remember_selection(&mut self) {
         for p in Pane::ALL {
@@ -644,52 +660,18 @@ impl App {
         }
     }
 
-    /// A row's identity, stable across refreshes: what it is, not how it looks (an alarm's
-    /// identity does not change with its state, an event's with the events around it).
+    /// What a pane's rows are made of, once the region in view has data.
+    fn pane_data(&self) -> Option<PaneData<'_>> {
+        Some(PaneData {
+            region: self.current()?,
+            timeline: self.store.timeline(),
+        })
+    }
+
+    /// A row's identity, stable across refreshes ([`PaneKind::row_id`]).
     fn row_id(&self, p: Pane, i: usize) -> Option<String> {
         let row = *self.panes[p.index()].rows.get(i)?;
-        let d = self.current()?;
-        let lbs = d.targets.as_deref().unwrap_or_default();
-        let cap = d.capacity.as_ref();
-        match row {
-            Row::Lb(l) => lbs.get(l).map(|x| format!("lb {}", x.arn)),
-            Row::Tg(l, g) => lbs
-                .get(l)?
-                .target_groups
-                .get(g)
-                .map(|g| format!("tg {}", g.arn)),
-            Row::Target(l, g, t) => {
-                let g = lbs.get(l)?.target_groups.get(g)?;
-                g.targets
-                    .get(t)
-                    .map(|t| format!("target {} {} {}", g.arn, t.id, t.port))
-            }
-            Row::Asg(a) => cap?
-                .auto_scaling_groups
-                .get(a)
-                .map(|g| format!("asg {}", g.name)),
-            Row::Service(x) => cap?
-                .ecs_services
-                .get(x)
-                .map(|x| format!("ecs {}/{}", x.cluster, x.name)),
-            Row::Deployment(x, k) => {
-                let x = cap?.ecs_services.get(x)?;
-                x.deployments
-                    .get(k)
-                    .map(|d| format!("deployment {}/{} {}", x.cluster, x.name, d.id))
-            }
-            Row::Association(a) => d.runs.as_ref()?.get(a).map(|a| format!("ssm {}", a.id)),
-            Row::Alarm(a) => d
-                .alarms
-                .as_ref()?
-                .get(a)
-                .map(|a| format!("alarm {}", a.name)),
-            Row::Event(e) => self
-                .store
-                .timeline()
-                .get(e)
-                .map(|e| format!("event {} {} {}", e.region, e.seq, e.at.0)),
-        }
+        p.kind().row_id(self.pane_data()?, row)
     }
 
     fn clamp_all(&mut self) {
@@ -700,152 +682,20 @@ impl App {
         }
     }
 
-    /// The searchable text of a row.
-    pub fn row_text(&self, row: Row) -> String {
-        let Some(d) = self.current() else {
-            return String::new();
-        };
-        let lbs = d.targets.as_deref().unwrap_or_default();
-        let cap = d.capacity.as_ref();
-        match row {
-            Row::Lb(l) => lbs.get(l).map(|x| x.name.clone()).unwrap_or_default(),
-            Row::Tg(l, g) => lbs
-                .get(l)
-                .and_then(|x| x.target_groups.get(g))
-                .map(|g| format!("{} {}", lbs[l].name, g.name))
-                .unwrap_or_default(),
-            Row::Target(l, g, t) => lbs
-                .get(l)
-                .and_then(|x| x.target_groups.get(g))
-                .and_then(|g| g.targets.get(t).map(|t| (g, t)))
-                .map(|(g, t)| format!("{} {} {} {}", g.name, t.id, t.az, t.state.as_str()))
-                .unwrap_or_default(),
-            Row::Asg(a) => cap
-                .and_then(|c| c.auto_scaling_groups.get(a))
-                .map(|g| format!("asg {}", g.name))
-                .unwrap_or_default(),
-            Row::Service(s) => cap
-                .and_then(|c| c.ecs_services.get(s))
-                .map(|x| format!("ecs {}/{}", x.cluster, x.name))
-                .unwrap_or_default(),
-            Row::Deployment(s, k) => cap
-                .and_then(|c| c.ecs_services.get(s))
-                .and_then(|x| x.deployments.get(k).map(|d| (x, d)))
-                .map(|(x, d)| format!("ecs {}/{} {} {}", x.cluster, x.name, d.id, d.status))
-                .unwrap_or_default(),
-            Row::Association(a) => d
-                .runs
-                .as_ref()
-                .and_then(|v| v.get(a))
-                .map(|a| format!("{} {} {}", a.name, a.document, a.status))
-                .unwrap_or_default(),
-            Row::Alarm(a) => d
-                .alarms
-                .as_ref()
-                .and_then(|v| v.get(a))
-                .map(|a| format!("{} {}", a.name, a.state.as_str()))
-                .unwrap_or_default(),
-            Row::Event(e) => self
-                .store
-                .timeline()
-                .get(e)
-                .map(|e| {
-                    format!(
-                        "{} {} {} {} {}",
-                        e.seq,
-                        e.region,
-                        e.kind.label(),
-                        e.resource,
-                        e.message
-                    )
-                })
-                .unwrap_or_default(),
-        }
+    /// The searchable text of a row of pane `p` ([`PaneKind::row_text`]).
+    pub fn row_text(&self, p: Pane, row: Row) -> String {
+        self.pane_data()
+            .map(|d| p.kind().row_text(d, row))
+            .unwrap_or_default()
     }
 
+    /// A pane's rows over the data, those its filter matches.
     fn compute_rows(&self, p: Pane) -> Vec<Row> {
         let filter = self.panes[p.index()].filter.to_lowercase();
         let matches = |s: &str| filter.is_empty() || s.to_lowercase().contains(&filter);
-        let Some(d) = self.current() else {
-            return Vec::new();
-        };
-        let mut rows = Vec::new();
-        match p {
-            Pane::Targets => {
-                for (l, lb) in d.targets.iter().flatten().enumerate() {
-                    let lb_match = matches(&lb.name);
-                    let mut lb_rows = Vec::new();
-                    for (g, tg) in lb.target_groups.iter().enumerate() {
-                        let tg_match = lb_match || matches(&tg.name);
-                        let targets: Vec<Row> = tg
-                            .targets
-                            .iter()
-                            .enumerate()
-                            .filter(|(_, t)| {
-                                tg_match
-                                    || matches(&format!("{} {} {}", t.id, t.az, t.state.as_str()))
-                                    || t.reason.as_deref().is_some_and(matches)
-                            })
-                            .map(|(t, _)| Row::Target(l, g, t))
-                            .collect();
-                        if tg_match || !targets.is_empty() {
-                            lb_rows.push(Row::Tg(l, g));
-                            lb_rows.extend(targets);
-                        }
-                    }
-                    if lb_match || !lb_rows.is_empty() {
-                        rows.push(Row::Lb(l));
-                        rows.extend(lb_rows);
-                    }
-                }
-            }
-            Pane::Capacity => {
-                if let Some(c) = &d.capacity {
-                    for (a, g) in c.auto_scaling_groups.iter().enumerate() {
-                        if matches(&g.name) {
-                            rows.push(Row::Asg(a));
-                        }
-                    }
-                    for (s, svc) in c.ecs_services.iter().enumerate() {
-                        let name = format!("{}/{} {}", svc.cluster, svc.name, svc.task_definition);
-                        if matches(&name) {
-                            rows.push(Row::Service(s));
-                            for k in 0..svc.deployments.len() {
-                                rows.push(Row::Deployment(s, k));
-                            }
-                        }
-                    }
-                }
-            }
-            Pane::Runs => {
-                for (a, x) in d.runs.iter().flatten().enumerate() {
-                    if matches(&format!("{} {} {}", x.name, x.document, x.status)) {
-                        rows.push(Row::Association(a));
-                    }
-                }
-            }
-            Pane::Alarms => {
-                for (a, x) in d.alarms.iter().flatten().enumerate() {
-                    if matches(&format!("{} {} {}", x.name, x.state.as_str(), x.metric)) {
-                        rows.push(Row::Alarm(a));
-                    }
-                }
-            }
-            Pane::Timeline => {
-                for (i, e) in self.store.timeline().iter().enumerate() {
-                    if matches(&format!(
-                        "{} {} {} {}",
-                        e.region,
-                        e.kind.label(),
-                        e.resource,
-                        e.message
-                    )) {
-                        rows.push(Row::Event(i));
-                    }
-                }
-            }
-        }
-        rows
+        self.pane_data()
+            .map(|d| p.kind().rows(d, &matches))
+            .unwrap_or_default()
     }
 
     /// The selected row of the focused pane.
@@ -875,14 +725,13 @@ impl App {
     fn on_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
         // Ctrl-C always quits, whatever is open.
         if ev.code == KeyCode::Char('c') && ev.modifiers.contains(KeyModifiers::CONTROL) {
-            self.quit = true;
             return vec![Effect::Quit];
         }
         // Esc and a key typed quickly after it arrive as Alt+key: when Alt+key means nothing,
         // it is the two keys the operator pressed.
         if ev.modifiers == KeyModifiers::ALT
             && let KeyCode::Char(c) = ev.code
-            && self.keymap.action(&Key::from_event(&ev)).is_none()
+            && self.settings.keymap.action(&Key::from_event(&ev)).is_none()
         {
             let mut effects = self.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
             effects.extend(self.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE)));
@@ -909,9 +758,8 @@ impl App {
                 return vec![];
             }
             Overlay::Help => {
-                let action = self.keymap.action(&Key::from_event(&ev));
+                let action = self.settings.keymap.action(&Key::from_event(&ev));
                 if matches!(action, Some(Action::Quit)) {
-                    self.quit = true;
                     return vec![Effect::Quit];
                 }
                 let page = self.help_layout().rows as i64;
@@ -943,7 +791,7 @@ impl App {
             return effects;
         }
         let key = Key::from_event(&ev);
-        let Some(action) = self.keymap.action(&key) else {
+        let Some(action) = self.settings.keymap.action(&key) else {
             if let KeyCode::Char(c) = ev.code {
                 self.set_status(
                     format!("'{c}' is not bound; press ? for help"),
@@ -956,16 +804,15 @@ impl App {
     }
 
     /// Performs a bound action.
-    pub fn act(&mut self, action: Action) -> Vec<Effect> {
+    fn act(&mut self, action: Action) -> Vec<Effect> {
         let in_detail = matches!(self.view, View::Detail(_));
         match action {
             Action::Quit => {
-                self.quit = true;
                 return vec![Effect::Quit];
             }
             Action::Help => self.open_help(),
-            Action::NextPane => self.focus_pane(Pane::ALL[(self.focus.index() + 1) % 5]),
-            Action::PrevPane => self.focus_pane(Pane::ALL[(self.focus.index() + 4) % 5]),
+            Action::NextPane => self.focus_pane(self.focus.step(true)),
+            Action::PrevPane => self.focus_pane(self.focus.step(false)),
             Action::PaneTargets => self.focus_pane(Pane::Targets),
             Action::PaneCapacity => self.focus_pane(Pane::Capacity),
             Action::PaneRuns => self.focus_pane(Pane::Runs),
@@ -1033,10 +880,10 @@ impl App {
             Action::NextTheme => {
                 // On a dark terminal `t` stays among dark themes; a light one is chosen by name
                 // (config, `--theme`, `:theme`), and from it `t` cycles them all.
-                let n = self.themes.themes.len();
-                let i = self.themes.index(&self.theme.name).unwrap_or(0);
+                let n = self.settings.themes.themes.len();
+                let i = self.settings.themes.index(&self.theme.name).unwrap_or(0);
                 let next = (1..=n)
-                    .map(|k| &self.themes.themes[(i + k) % n])
+                    .map(|k| &self.settings.themes.themes[(i + k) % n])
                     .find(|t| self.light_terminal || !t.name.contains("light"))
                     .cloned();
                 if let Some(t) = next {
@@ -1063,8 +910,8 @@ impl App {
     }
 
     /// Applies a theme, keeping `NO_COLOR`.
-    pub fn set_theme(&mut self, mut theme: Theme) {
-        theme.no_color = self.no_color;
+    fn set_theme(&mut self, mut theme: Theme) {
+        theme.no_color = self.settings.no_color;
         // A light theme chosen once says the terminal is light: `t` may cycle into them.
         self.light_terminal |= theme.name.contains("light");
         self.set_status(format!("theme {}", theme.name), Severity::Info);
@@ -1098,53 +945,12 @@ impl App {
             self.set_status("nothing selected", Severity::Info);
             return;
         };
-        let Some(d) = self.current() else { return };
-        let lbs = d.targets.as_deref().unwrap_or_default();
-        let detail = match row {
-            Row::Lb(l) => lbs.get(l).and_then(|lb| {
-                lb.target_groups.first().map(|g| DetailRef::TargetGroup {
-                    lb: lb.name.clone(),
-                    tg: g.name.clone(),
-                })
-            }),
-            Row::Tg(l, g) | Row::Target(l, g, _) => lbs.get(l).and_then(|lb| {
-                lb.target_groups.get(g).map(|tg| DetailRef::TargetGroup {
-                    lb: lb.name.clone(),
-                    tg: tg.name.clone(),
-                })
-            }),
-            Row::Asg(a) => d
-                .capacity
-                .as_ref()
-                .and_then(|c| c.auto_scaling_groups.get(a))
-                .map(|g| DetailRef::Asg(g.name.clone())),
-            Row::Service(s) | Row::Deployment(s, _) => d
-                .capacity
-                .as_ref()
-                .and_then(|c| c.ecs_services.get(s))
-                .map(|x| DetailRef::Service {
-                    cluster: x.cluster.clone(),
-                    name: x.name.clone(),
-                }),
-            Row::Association(a) => d
-                .runs
-                .as_ref()
-                .and_then(|v| v.get(a))
-                .map(|x| DetailRef::Association(x.id.clone())),
-            Row::Alarm(a) => d
-                .alarms
-                .as_ref()
-                .and_then(|v| v.get(a))
-                .map(|x| DetailRef::Alarm(x.name.clone())),
-            Row::Event(e) => self
-                .store
-                .timeline()
-                .get(e)
-                .map(|x| DetailRef::Event(x.seq)),
-        };
+        let detail = self
+            .pane_data()
+            .and_then(|d| self.focus.kind().detail(d, row));
         if let Some(detail) = detail {
             self.detail_scroll = 0;
-            self.detail_max.set(None);
+            self.drawn.detail_max = None;
             self.view = View::Detail(detail);
         }
     }
@@ -1152,8 +958,8 @@ impl App {
     /// Scrolls the detail view, never past its last line (as last drawn).
     fn scroll_detail(&mut self, delta: i64) {
         let max = self
+            .drawn
             .detail_max
-            .get()
             .map_or(i64::from(u16::MAX), |m| m as i64);
         let from = (self.detail_scroll as i64).min(max);
         self.detail_scroll = (from + delta).clamp(0, max) as usize;
@@ -1190,7 +996,7 @@ impl App {
     /// Palette commands matching the input, as full command lines.
     pub fn palette_suggestions(&self, input: &str) -> Vec<String> {
         let mut all: Vec<String> = Vec::new();
-        for t in self.themes.names() {
+        for t in self.settings.themes.names() {
             all.push(format!("theme {t}"));
         }
         for r in &self.info.regions {
@@ -1278,7 +1084,7 @@ impl App {
     }
 
     /// Runs a palette command line.
-    pub fn run_command(&mut self, line: &str) -> Vec<Effect> {
+    fn run_command(&mut self, line: &str) -> Vec<Effect> {
         let mut words = line.split_whitespace();
         let cmd = words.next().unwrap_or("");
         let arg = words.next();
@@ -1290,7 +1096,7 @@ impl App {
             ("pause", _) if !self.paused => return self.act(Action::Pause),
             ("resume", _) if self.paused => return self.act(Action::Pause),
             ("pause" | "resume" | "", _) => {}
-            ("theme", Some(name)) => match self.themes.get(name) {
+            ("theme", Some(name)) => match self.settings.themes.get(name) {
                 Ok(t) => self.set_theme(t),
                 Err(e) => self.set_status(e, Severity::Warn),
             },
@@ -1308,13 +1114,18 @@ impl App {
                     );
                 }
             }
-            ("pane", Some(name)) => match Pane::parse(name) {
-                Some(p) => self.focus_pane(p),
-                None => self.set_status(
-                    format!("unknown pane '{name}'; panes are: targets, capacity, runs, alarms, timeline"),
-                    Severity::Warn,
-                ),
-            },
+            ("pane", Some(name)) => {
+                if let Some(p) = Pane::parse(name) {
+                    self.focus_pane(p);
+                } else {
+                    let names: Vec<String> =
+                        Pane::ALL.iter().map(|p| p.title().to_lowercase()).collect();
+                    self.set_status(
+                        format!("unknown pane '{name}'; panes are: {}", names.join(", ")),
+                        Severity::Warn,
+                    );
+                }
+            }
             ("scenario", Some(name)) if self.is_demo() => match Scenario::parse(name) {
                 Ok(s) => {
                     self.scenario = Some(s);
@@ -1397,7 +1208,11 @@ impl App {
             .any(|a| {
                 a.state == AlarmState::Alarm
                     && (a.metric == "HealthCheckStatus"
-                        || self.drill_specs.iter().any(|d| d.health_alarm == a.name))
+                        || self
+                            .settings
+                            .drill_specs
+                            .iter()
+                            .any(|d| d.health_alarm == a.name))
             })
             .then_some(dr.name.as_str())
     }

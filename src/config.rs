@@ -77,6 +77,31 @@ impl Default for Refresh {
     }
 }
 
+impl Refresh {
+    /// Every pane every `secs` seconds (`--refresh N`).
+    pub fn every(secs: u64) -> Self {
+        Refresh {
+            targets: secs,
+            capacity: secs,
+            runs: secs,
+            alarms: secs,
+            timeline: secs,
+        }
+    }
+
+    /// A pane's interval, seconds.
+    pub fn secs(&self, pane: crate::app::Pane) -> u64 {
+        use crate::app::Pane;
+        match pane {
+            Pane::Targets => self.targets,
+            Pane::Capacity => self.capacity,
+            Pane::Runs => self.runs,
+            Pane::Alarms => self.alarms,
+            Pane::Timeline => self.timeline,
+        }
+    }
+}
+
 /// Failover settings of an app.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]

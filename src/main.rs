@@ -2,8 +2,9 @@
 //! touched), then run the console or a one-shot command.
 
 use clap::Parser;
-use opsdash::app::App;
+use opsdash::app::{App, Msg, Settings};
 use opsdash::cli::{Cli, Command, normalise_args};
+use opsdash::config::Refresh;
 use opsdash::config::{Config, FileError};
 use opsdash::model::Timestamp;
 use opsdash::ops::audit::{self, AuditLog};
@@ -61,7 +62,7 @@ fn main() -> ExitCode {
         .clone()
         .or_else(|| config.theme.clone())
         .unwrap_or_else(|| "default".into());
-    let mut theme = match themes.get(&theme_name) {
+    let theme = match themes.get(&theme_name) {
         Ok(t) => t,
         Err(e) => {
             return match (&cli.source.theme, &config.theme_origin) {
@@ -118,23 +119,21 @@ fn main() -> ExitCode {
         }
         Some(Command::Themes | Command::Audit { .. }) => ExitCode::SUCCESS,
         None => {
-            theme.no_color = no_color();
-            let mut refresh = config.refresh;
-            if let Some(s) = cli.source.refresh {
-                refresh = opsdash::config::Refresh {
-                    targets: s,
-                    capacity: s,
-                    runs: s,
-                    alarms: s,
-                    timeline: s,
-                };
-            }
-            let mut app = App::new(source.info(), config.keymap.clone(), themes, theme);
-            app.scenario = demo.as_ref().map(|(_, s)| *s);
-            app.no_color = no_color();
-            app.ascii = cli.source.ascii;
-            app.read_only = cli.source.read_only || config.read_only;
-            app.read_only_why = if cli.source.read_only {
+            let refresh = cli.source.refresh.map_or(config.refresh, Refresh::every);
+            let scenario = demo.as_ref().map(|(_, s)| *s);
+            let read_only = cli.source.read_only || config.read_only;
+            let info = source.info();
+            let executor = Arc::new(Executor::new(
+                source.clone(),
+                AuditLog::at_default(),
+                read_only,
+                Operator::from_env(&info.caller_arn, info.profile.clone(), info.kind),
+            ));
+            let mut settings = Settings::new(config.keymap.clone(), themes);
+            settings.no_color = no_color();
+            settings.ascii = cli.source.ascii;
+            settings.read_only = read_only;
+            settings.read_only_why = if cli.source.read_only {
                 "--read-only".to_owned()
             } else {
                 config.path.as_ref().map_or_else(
@@ -142,44 +141,26 @@ fn main() -> ExitCode {
                     |p| format!("read_only = true in {}", p.display()),
                 )
             };
-            app.set_apps(config.apps.clone());
-            app.refresh_secs = [
-                refresh.targets,
-                refresh.capacity,
-                refresh.runs,
-                refresh.alarms,
-                refresh.timeline,
-            ];
-            app.now = source.now();
+            settings.apps.clone_from(&config.apps);
+            settings.refresh = refresh;
             if demo.is_some() {
-                app.time_scale = f64::from(cli.source.speed);
+                settings.time_scale = f64::from(cli.source.speed);
             }
-            runtime::install_panic_hook();
-            let demo = demo.map(|(sim, _)| Demo {
-                source: sim,
-                speed: cli.source.speed,
-                seed: cli.source.seed,
-            });
-            let info = source.info();
-            let executor = Arc::new(Executor::new(
-                source.clone(),
-                AuditLog::at_default(),
-                app.read_only,
-                Operator::from_env(&info.caller_arn, info.profile.clone(), info.kind),
-            ));
-            app.drill_specs = config
+            settings.drill_specs = config
                 .apps
                 .iter()
                 .filter_map(opsdash::ops::drill::DrillSpec::from_app)
                 .collect();
-            if app.drill_specs.is_empty() && app.scenario == Some(Scenario::WarmStandby) {
-                app.drill_specs
+            if settings.drill_specs.is_empty() && scenario == Some(Scenario::WarmStandby) {
+                settings
+                    .drill_specs
                     .push(opsdash::ops::drill::DrillSpec::warm_standby_demo());
             }
+            let mut first = Vec::new();
             if let Ok(path) = executor.drill_path() {
                 use opsdash::app::FoundDrill;
                 use opsdash::ops::drill;
-                path.display().to_string().clone_into(&mut app.drill_file);
+                settings.drill_file = path.display().to_string();
                 let found = match drill::load(&path) {
                     Ok(Some(state)) => Some(match drill::other_holder(&path) {
                         Some(h) => FoundDrill::Elsewhere(Box::new(state), h.describe()),
@@ -188,11 +169,16 @@ fn main() -> ExitCode {
                     Ok(None) => None,
                     Err(e) => Some(FoundDrill::Unreadable(e.to_string())),
                 };
-                if let Some(f) = found {
-                    app.found_drill(f);
-                }
+                first.extend(found.map(Msg::DrillFound));
             }
-            match rt.block_on(runtime::run(app, source, executor, demo, refresh)) {
+            let app = App::new(info, settings, theme).with_scenario(scenario);
+            runtime::install_panic_hook();
+            let demo = demo.map(|(sim, _)| Demo {
+                source: sim,
+                speed: cli.source.speed,
+                seed: cli.source.seed,
+            });
+            match rt.block_on(runtime::run(app, source, executor, demo, refresh, first)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     runtime::restore_terminal();

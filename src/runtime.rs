@@ -1,5 +1,8 @@
-//! The interactive console: terminal set-up and restore, the input thread, pollers, the demo
-//! clock, and the single update loop that redraws only when the screen changed.
+//! The interactive console. [`Console`] is the loop, over any terminal [`Screen`]: each message goes
+//! through [`App::update`], every effect it returns is carried out (none is dropped), and one frame
+//! is drawn when what is on screen may have changed. [`run`] puts the console on the real
+//! terminal, with its input thread, pollers, demo clock and signal watch; the tests put the same
+//! console on a `TestBackend` and drive it on virtual time.
 
 use crate::app::{App, Effect, Msg};
 use crate::config::Refresh;
@@ -9,8 +12,7 @@ use crate::poller::{self, Control};
 use crate::source::sim::{Sim, SimSource};
 use crate::source::{Connection, Estate, EstateReader};
 use crate::ui;
-use ratatui::backend::Backend;
-use ratatui::backend::CrosstermBackend;
+use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
 use ratatui::buffer::Buffer;
 use ratatui::crossterm::event::{
     self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
@@ -20,10 +22,14 @@ use ratatui::crossterm::terminal::{
     LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::crossterm::{cursor, execute, queue};
-use std::io::{self, Stdout, Write};
+use ratatui::layout::Rect;
+use std::collections::VecDeque;
+use std::io::{self, Write};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
+use tokio::task::{JoinHandle, JoinSet};
+use tokio::time::Instant;
 
 /// Puts the terminal back: raw mode off, main screen, cursor shown. Safe to call twice.
 pub fn restore_terminal() {
@@ -57,6 +63,105 @@ impl Drop for TerminalGuard {
     }
 }
 
+/// What the console draws on: a ratatui backend. A frame is written between `begin` and `end`.
+pub trait Screen: Backend<Error: Send + Sync + 'static> {
+    /// Before a frame of `area`: a real terminal opens a synchronized update; a test buffer takes
+    /// the frame's size.
+    fn begin(&mut self, area: Rect) -> io::Result<()>;
+    /// After it: the synchronized update closes.
+    fn end(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<W: Write> Screen for CrosstermBackend<W> {
+    fn begin(&mut self, _area: Rect) -> io::Result<()> {
+        queue!(self, BeginSynchronizedUpdate)
+    }
+
+    fn end(&mut self) -> io::Result<()> {
+        queue!(self, EndSynchronizedUpdate)
+    }
+}
+
+impl Screen for TestBackend {
+    fn begin(&mut self, area: Rect) -> io::Result<()> {
+        if self.buffer().area != area {
+            self.resize(area.width, area.height);
+        }
+        Ok(())
+    }
+}
+
+/// Who polls the panes: background tasks on the wall clock ([`Pollers`]), or, in tests on virtual
+/// time, the test itself.
+pub trait Polling: Send {
+    /// Poll every pane now.
+    fn refresh_all(&mut self);
+    fn set_paused(&mut self, paused: bool);
+    /// The regions changed (a scenario switched, the connection found others): poll those.
+    fn restart(&mut self);
+}
+
+/// One task per region and pane ([`poller::spawn`]), stopped when dropped.
+pub struct Pollers {
+    source: Arc<dyn EstateReader>,
+    refresh: Refresh,
+    tx: mpsc::UnboundedSender<Msg>,
+    control: watch::Sender<Control>,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Pollers {
+    pub fn start(
+        source: Arc<dyn EstateReader>,
+        refresh: Refresh,
+        tx: mpsc::UnboundedSender<Msg>,
+    ) -> Self {
+        let control = watch::Sender::new(Control::default());
+        let handles = poller::spawn(&source, refresh, &tx, &control.subscribe());
+        Pollers {
+            source,
+            refresh,
+            tx,
+            control,
+            handles,
+        }
+    }
+
+    fn stop(&mut self) {
+        for h in self.handles.drain(..) {
+            h.abort();
+        }
+    }
+}
+
+impl Polling for Pollers {
+    fn refresh_all(&mut self) {
+        self.control.send_modify(|c| c.refresh += 1);
+    }
+
+    fn set_paused(&mut self, paused: bool) {
+        self.control.send_modify(|c| c.paused = paused);
+    }
+
+    fn restart(&mut self) {
+        self.stop();
+        self.handles = poller::spawn(
+            &self.source,
+            self.refresh,
+            &self.tx,
+            &self.control.subscribe(),
+        );
+    }
+}
+
+impl Drop for Pollers {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
 /// The demo: the simulation and how fast its clock runs.
 pub struct Demo {
     pub source: SimSource,
@@ -64,17 +169,318 @@ pub struct Demo {
     pub seed: u64,
 }
 
-/// Runs the console until the user quits. The terminal is restored on every exit path.
+/// The console's loop over a [`Screen`]. Everything that changes the state is a message through
+/// [`App::update`]; every effect is carried out here: at once (quit, polling, the demo's
+/// faults), in order (the drill's state on disk before its step's call), in the background (API
+/// calls, whose answers come back as messages) or when due (a Logs view's next read).
+pub struct Console<S: Screen> {
+    app: App,
+    screen: S,
+    /// The frame on screen.
+    last: Option<Buffer>,
+    /// Something on screen may have changed since the last frame.
+    dirty: bool,
+    source: Arc<dyn Estate>,
+    executor: Arc<Executor>,
+    /// The simulation and its seed, in the demo.
+    demo: Option<(SimSource, u64)>,
+    polling: Box<dyn Polling>,
+    tx: mpsc::UnboundedSender<Msg>,
+    rx: mpsc::UnboundedReceiver<Msg>,
+    /// Effects carried out in the background.
+    tasks: JoinSet<()>,
+    /// Effects waiting for their time, soonest first.
+    delayed: Vec<(Instant, Effect)>,
+    /// The region and target groups the source was last told are on screen.
+    watched: (String, Vec<String>),
+    /// The source knows its account (live AWS connects in the background).
+    settled: bool,
+    quit: bool,
+    /// Every effect, when recorded (tests).
+    recorded: Option<Vec<Effect>>,
+}
+
+impl<S: Screen> Console<S> {
+    /// A console showing `app` on `screen`, over `source`, mutating through `executor`.
+    pub fn new(
+        app: App,
+        screen: S,
+        source: Arc<dyn Estate>,
+        executor: Arc<Executor>,
+        demo: Option<(SimSource, u64)>,
+        polling: impl FnOnce(mpsc::UnboundedSender<Msg>) -> Box<dyn Polling>,
+    ) -> Self {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let settled = app.info().connection == Connection::Connected;
+        Console {
+            app,
+            screen,
+            last: None,
+            dirty: true,
+            source,
+            executor,
+            demo,
+            polling: polling(tx.clone()),
+            tx,
+            rx,
+            tasks: JoinSet::new(),
+            delayed: Vec::new(),
+            watched: (String::new(), Vec::new()),
+            settled,
+            quit: false,
+            recorded: None,
+        }
+    }
+
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// The app, to change its settings before or between frames ([`App::settings_mut`]).
+    pub fn app_mut(&mut self) -> &mut App {
+        &mut self.app
+    }
+
+    pub fn screen(&self) -> &S {
+        &self.screen
+    }
+
+    /// Where messages for the console go (input, pollers, clocks).
+    pub fn sender(&self) -> mpsc::UnboundedSender<Msg> {
+        self.tx.clone()
+    }
+
+    /// Whether the operator asked to quit.
+    pub fn quitting(&self) -> bool {
+        self.quit
+    }
+
+    /// Keeps every effect from now on, for [`Console::take_effects`] (tests).
+    pub fn record_effects(&mut self) {
+        self.recorded = Some(Vec::new());
+    }
+
+    /// The effects carried out since the last call.
+    pub fn take_effects(&mut self) -> Vec<Effect> {
+        self.recorded
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    /// Runs until the operator quits or every sender is gone: the first frame, then a turn for
+    /// each message (with everything queued behind it) or due effect.
+    pub async fn run(&mut self) -> io::Result<()> {
+        self.draw()?;
+        while !self.quit {
+            let due = self.delayed.first().map(|(at, _)| *at);
+            tokio::select! {
+                m = self.rx.recv() => match m {
+                    Some(m) => self.turn(Some(m)).await?,
+                    None => break,
+                },
+                () = sleep_until(due), if due.is_some() => {
+                    self.fire_due(Instant::now());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One turn: `first` and every message already queued, each through `update` with its
+    /// effects carried out; then, if something on screen changed, one frame.
+    pub async fn turn(&mut self, first: Option<Msg>) -> io::Result<()> {
+        if let Some(m) = first {
+            self.apply(m).await;
+        }
+        while !self.quit
+            && let Ok(m) = self.rx.try_recv()
+        {
+            self.apply(m).await;
+        }
+        if self.quit {
+            return Ok(());
+        }
+        self.settle_connection().await;
+        while self.tasks.try_join_next().is_some() {}
+        if self.dirty {
+            self.draw()?;
+        }
+        Ok(())
+    }
+
+    /// Applies a message, carries out its effects, and applies at once the messages they answer
+    /// with at once (the demo's fault menu and injections), before anything else.
+    async fn apply(&mut self, m: Msg) {
+        let mut pending = VecDeque::from([m]);
+        while let Some(m) = pending.pop_front() {
+            self.dirty |= self.app.shows(&m);
+            let effects = self.app.update(m);
+            let mut answers = Vec::new();
+            for e in effects {
+                answers.extend(self.carry_out(e).await);
+            }
+            for a in answers.into_iter().rev() {
+                pending.push_front(a);
+            }
+        }
+    }
+
+    /// Carries out one effect; returns the messages that answer it at once.
+    async fn carry_out(&mut self, e: Effect) -> Vec<Msg> {
+        if let Some(r) = self.recorded.as_mut() {
+            r.push(e.clone());
+        }
+        match e {
+            Effect::Quit => self.quit = true,
+            Effect::RefreshAll => self.polling.refresh_all(),
+            Effect::SetPaused(p) => self.polling.set_paused(p),
+            // In order, before anything after it: a step's call waits for its saved state.
+            Effect::SaveDrill(_) => {
+                op_effect(&*self.source, &self.executor, e, &self.tx).await;
+            }
+            Effect::ReadLogs { delay, .. } if !delay.is_zero() => {
+                let at = Instant::now() + delay;
+                let i = self.delayed.partition_point(|(t, _)| *t <= at);
+                self.delayed.insert(i, (at, e));
+            }
+            Effect::FetchTaskDefinition { .. }
+            | Effect::Execute { .. }
+            | Effect::RecordUnexecuted { .. }
+            | Effect::FindLogs { .. }
+            | Effect::ReadLogs { .. } => self.spawn(e),
+            Effect::OpenFaultMenu { .. } | Effect::InjectFault(_) | Effect::SwitchScenario(_) => {
+                let Some((sim, seed)) = &self.demo else {
+                    return Vec::new();
+                };
+                let answers = demo_effect(sim, *seed, &e);
+                match e {
+                    Effect::SwitchScenario(_) => self.polling.restart(),
+                    Effect::InjectFault(_) => self.polling.refresh_all(),
+                    _ => {}
+                }
+                return answers;
+            }
+        }
+        Vec::new()
+    }
+
+    /// Carries out an effect in the background; its answers come back as messages.
+    fn spawn(&mut self, e: Effect) {
+        let (source, executor, tx) = (self.source.clone(), self.executor.clone(), self.tx.clone());
+        self.tasks
+            .spawn(async move { op_effect(&*source, &executor, e, &tx).await });
+    }
+
+    /// Starts the delayed effects due by `now`.
+    pub fn fire_due(&mut self, now: Instant) {
+        let n = self.delayed.partition_point(|(t, _)| *t <= now);
+        for (_, e) in self.delayed.drain(..n).collect::<Vec<_>>() {
+            self.spawn(e);
+        }
+    }
+
+    /// Starts every delayed effect now (tests on virtual time: at the next poll).
+    pub fn fire_all_delayed(&mut self) {
+        for (_, e) in std::mem::take(&mut self.delayed) {
+            self.spawn(e);
+        }
+    }
+
+    /// Waits until every effect in the background has ended (tests); their answers are queued.
+    pub async fn idle(&mut self) {
+        while self.tasks.join_next().await.is_some() {}
+    }
+
+    /// Whether messages wait to be applied.
+    pub fn has_queued(&self) -> bool {
+        !self.rx.is_empty()
+    }
+
+    /// Live AWS connects in the background (and again after a failure): once it has, the
+    /// account, caller and regions it found go to the app, the executor and, when the regions
+    /// moved, the pollers.
+    async fn settle_connection(&mut self) {
+        if self.settled {
+            return;
+        }
+        let info = self.source.info();
+        if info != *self.app.info() {
+            self.executor
+                .set_caller(&info.caller_arn, info.profile.clone());
+            let moved = info.regions != self.app.info().regions;
+            self.apply(Msg::Info(info)).await;
+            if moved {
+                self.polling.restart();
+            }
+        }
+        self.settled = self.app.info().connection == Connection::Connected;
+    }
+
+    /// Draws the frame if it differs from the one on screen: the cells that changed (all of them
+    /// after a resize), in one write; what it laid out goes back to the app, and the target
+    /// groups on screen to the source. An idle screen writes nothing at all.
+    pub fn draw(&mut self) -> io::Result<()> {
+        let (width, height) = self.app.size();
+        let (frame, drawn) = ui::render_to_buffer(&self.app, width, height);
+        self.dirty = false;
+        if self.last.as_ref() != Some(&frame) {
+            write_frame(&mut self.screen, self.last.as_ref(), &frame)?;
+            self.last = Some(frame);
+        }
+        let _ = self.app.update(Msg::Drawn(drawn));
+        // What is on screen decides whose target health is read every time.
+        let now = self.app.watched_target_groups();
+        if now != self.watched {
+            if now.0 != self.watched.0 {
+                // The region left is no longer on screen.
+                self.source.watch(&self.watched.0, &[]);
+            }
+            self.source.watch(&now.0, &now.1);
+            self.watched = now;
+        }
+        Ok(())
+    }
+}
+
+/// Sleeps until `at`, or for ever.
+async fn sleep_until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Writes `frame`: the cells that differ from `prev` when it has the same size, else all of it
+/// on a cleared screen.
+fn write_frame<S: Screen>(out: &mut S, prev: Option<&Buffer>, frame: &Buffer) -> io::Result<()> {
+    out.begin(frame.area)?;
+    if let Some(prev) = prev.filter(|p| p.area == frame.area) {
+        out.draw(prev.diff(frame).into_iter())
+            .map_err(io::Error::other)?;
+    } else {
+        out.clear().map_err(io::Error::other)?;
+        out.draw(frame.content.iter().enumerate().map(|(i, c)| {
+            let (x, y) = frame.pos_of(i);
+            (x, y, c)
+        }))
+        .map_err(io::Error::other)?;
+    }
+    out.end()?;
+    Backend::flush(out).map_err(io::Error::other)
+}
+
+/// Runs the console on the terminal until the user quits; `first` are the messages it starts
+/// with (a drill found on disk). The terminal is restored on every exit path.
 pub async fn run(
-    mut app: App,
+    app: App,
     estate: Arc<dyn Estate>,
     executor: Arc<Executor>,
     demo: Option<Demo>,
     refresh: Refresh,
+    first: Vec<Msg>,
 ) -> io::Result<()> {
     let source: Arc<dyn EstateReader> = estate.clone();
-    let (tx, mut rx) = mpsc::unbounded_channel::<Msg>();
-    spawn_signal_watch(tx.clone());
     enable_raw_mode()?;
     let _guard = TerminalGuard;
     let mut stdout = io::stdout();
@@ -89,103 +495,34 @@ pub async fn run(
         cursor::Hide,
         Clear(ClearType::All)
     )?;
-    // The size is asked for once; after that resize events keep `app.size` current, so a frame
-    // never queries the terminal.
-    let mut terminal = CrosstermBackend::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()));
-    app.size = ratatui::crossterm::terminal::size()?;
-
+    let screen = CrosstermBackend::new(io::BufWriter::with_capacity(64 * 1024, io::stdout()));
+    // The size is asked for once; after that resize events keep the app's size current, so a
+    // frame never queries the terminal.
+    let (width, height) = ratatui::crossterm::terminal::size()?;
+    let mut console = Console::new(
+        app,
+        screen,
+        estate,
+        executor.clone(),
+        demo.as_ref().map(|d| (d.source.clone(), d.seed)),
+        |tx| Box::new(Pollers::start(source.clone(), refresh, tx)),
+    );
+    let tx = console.sender();
+    spawn_signal_watch(tx.clone());
     spawn_input_thread(tx.clone());
-    let (control_tx, control_rx) = watch::channel(Control::default());
-    let mut pollers = poller::spawn(&source, refresh, &tx, &control_rx);
     if let Some(d) = &demo {
         spawn_demo_clock(d.source.clone(), d.speed, tx.clone());
     }
     spawn_ticks(source.clone(), tx.clone(), demo.is_none());
-
-    let mut settled = app.info.connection == Connection::Connected;
-    let mut last: Option<Buffer> = None;
-    draw_if_changed(&mut terminal, &app, &mut last)?;
-    app.dirty = false;
-    let mut watched = (String::new(), Vec::new());
-    while let Some(first) = rx.recv().await {
-        let mut effects = app.update(first);
-        // Coalesce: apply everything already queued, then draw once.
-        while let Ok(m) = rx.try_recv() {
-            effects.extend(app.update(m));
-        }
-        for e in effects {
-            match e {
-                Effect::Quit => app.quit = true,
-                Effect::RefreshAll => control_tx.send_modify(|c| c.refresh += 1),
-                Effect::SetPaused(p) => control_tx.send_modify(|c| c.paused = p),
-                // In order, before anything after it: a step's call waits for its saved state.
-                Effect::SaveDrill(_) => op_effect(&*source, &executor, e, &tx).await,
-                Effect::FetchTaskDefinition { .. }
-                | Effect::Execute { .. }
-                | Effect::RecordUnexecuted { .. }
-                | Effect::FindLogs { .. }
-                | Effect::ReadLogs { .. } => {
-                    let (source, executor, tx) = (source.clone(), executor.clone(), tx.clone());
-                    tokio::spawn(async move { op_effect(&*source, &executor, e, &tx).await });
-                }
-                Effect::OpenFaultMenu { .. }
-                | Effect::InjectFault(_)
-                | Effect::SwitchScenario(_) => {
-                    let Some(d) = &demo else { continue };
-                    let switched = matches!(e, Effect::SwitchScenario(_));
-                    for m in demo_effect(&d.source, d.seed, &e) {
-                        app.update(m);
-                    }
-                    if switched {
-                        for h in pollers.drain(..) {
-                            h.abort();
-                        }
-                        pollers = poller::spawn(&source, refresh, &tx, &control_rx);
-                    } else if matches!(e, Effect::InjectFault(_)) {
-                        control_tx.send_modify(|c| c.refresh += 1);
-                    }
-                }
-            }
-        }
-        if app.quit {
-            break;
-        }
-        // Live AWS connects in the background (and again after a failure): take the account,
-        // caller and regions it found.
-        if !settled {
-            let info = source.info();
-            if info != app.info {
-                executor.set_caller(&info.caller_arn, info.profile.clone());
-                let moved = info.regions != app.info.regions;
-                // Its only effect, a Reset's refresh, is moot: the pollers restart below.
-                app.update(Msg::Info(info));
-                if moved {
-                    for h in pollers.drain(..) {
-                        h.abort();
-                    }
-                    pollers = poller::spawn(&source, refresh, &tx, &control_rx);
-                }
-            }
-            settled = app.info.connection == Connection::Connected;
-        }
-        if app.dirty {
-            draw_if_changed(&mut terminal, &app, &mut last)?;
-            app.dirty = false;
-            // What is on screen decides whose target health is read every time.
-            let now = app.watched_target_groups();
-            if now != watched {
-                if now.0 != watched.0 {
-                    // The region left is no longer on screen.
-                    source.watch(&watched.0, &[]);
-                }
-                source.watch(&now.0, &now.1);
-                watched = now;
-            }
-        }
+    for m in [Msg::Resize(width, height), Msg::Tick(source.now())]
+        .into_iter()
+        .chain(first)
+    {
+        let _ = tx.send(m);
     }
-    for h in pollers {
-        h.abort();
-    }
+    console.turn(None).await?;
+    console.run().await?;
+    drop(console);
     // The drill file stays for the next start; its lock goes with this console.
     if let Ok(path) = executor.drill_path() {
         crate::ops::drill::release(&path);
@@ -220,9 +557,10 @@ pub fn demo_effect(sim: &SimSource, seed: u64, e: &Effect) -> Vec<Msg> {
     }
 }
 
-/// Carries out an operations effect: reads a task definition for the deploy prompt, executes a
-/// confirmed plan, or audits a plan that was not executed. Messages for the app (progress, then
-/// the result) go to `tx` as they happen.
+/// Carries out an effect that calls the source or the executor: reads a task definition for the
+/// deploy prompt, executes a confirmed plan, audits a plan that was not executed, saves the
+/// drill's state, finds and reads logs. Messages for the app (progress, then the result) go to
+/// `tx` as they happen.
 pub async fn op_effect(
     source: &dyn EstateReader,
     executor: &Executor,
@@ -287,44 +625,19 @@ pub async fn op_effect(
             source: logs,
             pattern,
             since,
-            delay,
+            ..
         } => {
-            tokio::time::sleep(delay).await;
             let limit = crate::app::logs::READ_LIMIT;
             let read = source.logs(&region, &logs, &pattern, since, limit).await;
             let _ = tx.send(Msg::Logs { number, read });
         }
-        _ => {}
+        Effect::Quit
+        | Effect::RefreshAll
+        | Effect::SetPaused(_)
+        | Effect::OpenFaultMenu { .. }
+        | Effect::InjectFault(_)
+        | Effect::SwitchScenario(_) => {}
     }
-}
-
-/// Renders into a scratch buffer and writes to the terminal only if it differs from the last
-/// frame: the cells that changed (all of them after a resize), inside a synchronized update, in
-/// one write. An idle screen writes nothing at all.
-fn draw_if_changed(
-    out: &mut CrosstermBackend<io::BufWriter<Stdout>>,
-    app: &App,
-    last: &mut Option<Buffer>,
-) -> io::Result<()> {
-    let (width, height) = app.size;
-    let frame = ui::render_to_buffer(app, width, height);
-    if last.as_ref() == Some(&frame) {
-        return Ok(());
-    }
-    queue!(out, BeginSynchronizedUpdate)?;
-    if let Some(prev) = last.as_ref().filter(|prev| prev.area == frame.area) {
-        out.draw(prev.diff(&frame).into_iter())?;
-    } else {
-        queue!(out, Clear(ClearType::All))?;
-        out.draw(frame.content.iter().enumerate().map(|(i, c)| {
-            let (x, y) = frame.pos_of(i);
-            (x, y, c)
-        }))?;
-    }
-    queue!(out, EndSynchronizedUpdate)?;
-    Backend::flush(out)?;
-    *last = Some(frame);
-    Ok(())
 }
 
 fn spawn_input_thread(tx: mpsc::UnboundedSender<Msg>) {

@@ -5,7 +5,7 @@
 mod common;
 
 use common::Harness;
-use opsdash::app::{FoundDrill, Overlay, View};
+use opsdash::app::{FoundDrill, Msg, Overlay, View};
 use opsdash::model::{AlarmState, Snapshot};
 use opsdash::ops::drill::{self, Phase, StepKind};
 use opsdash::source::EstateWriter;
@@ -48,21 +48,21 @@ fn health_alarm(h: &Harness) -> AlarmState {
 }
 
 fn phase(h: &Harness) -> Option<Phase> {
-    h.app.drill.as_ref().map(|d| d.phase)
+    h.app().drill().map(|d| d.phase)
 }
 
 fn start(h: &mut Harness) {
     h.ch('F');
-    assert_eq!(h.app.view, View::Drill);
+    assert_eq!(*h.app().view(), View::Drill);
     h.ch('s');
     assert!(
-        matches!(h.app.overlay, Overlay::DrillConfirm { .. }),
+        matches!(h.app().overlay(), Overlay::DrillConfirm { .. }),
         "{:?}",
-        h.app.status
+        h.app().status()
     );
     h.type_str("bookstor");
     h.key(KeyCode::Enter);
-    assert!(h.app.drill.is_none(), "a wrong name starts nothing");
+    assert!(h.app().drill().is_none(), "a wrong name starts nothing");
     h.ch('e');
     h.key(KeyCode::Enter);
     assert_eq!(phase(h), Some(Phase::Running));
@@ -113,8 +113,8 @@ fn a_full_drill_then_failback() {
     let t = h
         .advance_until(900.0, 10.0, |h| phase(h) != Some(Phase::Running))
         .expect("the drill ends");
-    assert_eq!(phase(&h), Some(Phase::Done), "{:?}", h.app.drill);
-    let d = h.app.drill.clone().unwrap();
+    assert_eq!(phase(&h), Some(Phase::Done), "{:?}", h.app().drill());
+    let d = h.app().drill().cloned().unwrap();
     assert_eq!(d.done, StepKind::DRILL.to_vec());
     let recovery = d.recovery_secs.expect("recovery time reported");
     assert!(recovery > 30.0 && recovery <= t + 1.0, "{recovery} s");
@@ -124,8 +124,15 @@ fn a_full_drill_then_failback() {
             .unwrap()
             .contains(&"SetAlarmState bookstore-primary-health ALARM".to_owned())
     );
-    assert!(h.app.status.clone().unwrap().0.contains("recovery time"));
-    let (dr_healthy, _) = h.app.target_counts("us-west-2");
+    assert!(
+        h.app()
+            .status()
+            .cloned()
+            .unwrap()
+            .0
+            .contains("recovery time")
+    );
+    let (dr_healthy, _) = h.app().target_counts("us-west-2");
     assert!(
         dr_healthy >= 6,
         "DR serves with the primary's capacity: {dr_healthy}"
@@ -179,11 +186,11 @@ fn a_firing_dr_alarm_blocks_the_drill_and_says_why() {
             .contains("DR alarm in ALARM in us-west-2: bookstore-cpu-high")
     );
     h.ch('s');
-    let (msg, _) = h.app.status.clone().unwrap();
+    let (msg, _) = h.app().status().cloned().unwrap();
     assert!(msg.contains("preflight blocks the drill"), "{msg}");
     assert!(msg.contains("bookstore-cpu-high"), "{msg}");
-    assert_eq!(h.app.overlay, Overlay::None);
-    assert!(h.app.drill.is_none());
+    assert_eq!(*h.app().overlay(), Overlay::None);
+    assert!(h.app().drill().is_none());
     assert_eq!(h.write_count(), 0, "no call from the console");
 }
 
@@ -192,11 +199,11 @@ fn abort_while_waiting_restores_only_the_capacity() {
     let mut h = Harness::new(Scenario::WarmStandby);
     start(&mut h);
     assert_eq!(
-        h.app.drill.as_ref().unwrap().current,
+        h.app().drill().unwrap().current,
         Some(StepKind::WaitHealthy)
     );
     h.key(KeyCode::Esc);
-    assert!(matches!(h.app.overlay, Overlay::DrillConfirm { .. }));
+    assert!(matches!(h.app().overlay(), Overlay::DrillConfirm { .. }));
     h.ch('n');
     assert_eq!(phase(&h), Some(Phase::Running), "n continues");
     h.key(KeyCode::Esc);
@@ -215,14 +222,22 @@ fn a_failed_switch_rolls_back_the_scale_and_nothing_else() {
     let mut h = Harness::new(Scenario::WarmStandby);
     start(&mut h);
     // The health alarm is deleted after the preflight: the switch step fails.
-    h.app.drill.as_mut().unwrap().spec.health_alarm = "gone-alarm".into();
+    let primary = h.primary();
+    assert!(
+        h.sim
+            .lock()
+            .delete_alarm(&primary, "bookstore-primary-health")
+    );
     h.advance_until(900.0, 10.0, |h| phase(h) != Some(Phase::Running))
         .expect("the drill stops");
-    let d = h.app.drill.clone().unwrap();
+    let d = h.app().drill().cloned().unwrap();
     assert_eq!(d.phase, Phase::Failed);
     assert_eq!(d.done, vec![StepKind::ScaleDr, StepKind::WaitHealthy]);
     assert!(
-        d.error.as_deref().unwrap().contains("gone-alarm"),
+        d.error
+            .as_deref()
+            .unwrap()
+            .contains("bookstore-primary-health does not exist"),
         "{:?}",
         d.error
     );
@@ -240,7 +255,7 @@ fn killed_mid_drill_the_next_start_resumes_from_the_state_on_disk() {
     start(&mut h);
     h.advance(30.0);
     assert_eq!(
-        h.app.drill.as_ref().unwrap().current,
+        h.app().drill().unwrap().current,
         Some(StepKind::WaitHealthy)
     );
     // The session drops: a new console over the same estate and state directory.
@@ -249,8 +264,8 @@ fn killed_mid_drill_the_next_start_resumes_from_the_state_on_disk() {
     let state = drill::load(&drill_file(&h2))
         .unwrap()
         .expect("state on disk");
-    h2.app.found_drill(FoundDrill::State(Box::new(state)));
-    assert_eq!(h2.app.overlay, Overlay::DrillResume);
+    h2.send(Msg::DrillFound(FoundDrill::State(Box::new(state))));
+    assert_eq!(*h2.app().overlay(), Overlay::DrillResume);
     let screen = h2.screen(120, 40);
     assert!(
         screen.contains("was in progress when opsdash stopped"),
@@ -259,7 +274,7 @@ fn killed_mid_drill_the_next_start_resumes_from_the_state_on_disk() {
     assert!(screen.contains("done: scale the DR region up"), "{screen}");
     // Resuming asks for the app's name, like every failover step.
     h2.ch('r');
-    assert!(matches!(h2.app.overlay, Overlay::DrillConfirm { .. }));
+    assert!(matches!(h2.app().overlay(), Overlay::DrillConfirm { .. }));
     h2.type_str("bookstore");
     h2.key(KeyCode::Enter);
     h2.advance_until(900.0, 10.0, |h| phase(h) != Some(Phase::Running))
@@ -271,7 +286,7 @@ fn killed_mid_drill_the_next_start_resumes_from_the_state_on_disk() {
         .unwrap()
         .expect("state on disk");
     assert_eq!(state.phase, Phase::Done);
-    h3.app.found_drill(FoundDrill::State(Box::new(state)));
+    h3.send(Msg::DrillFound(FoundDrill::State(Box::new(state))));
     h3.ch('b');
     assert_eq!(phase(&h3), Some(Phase::Done), "one key does nothing yet");
     h3.type_str("bookstore");
@@ -296,8 +311,15 @@ fn read_only_shows_the_plan_and_cannot_start() {
         "{screen}"
     );
     h.ch('s');
-    assert!(h.app.status.clone().unwrap().0.contains("cannot start"));
-    assert!(h.app.drill.is_none());
+    assert!(
+        h.app()
+            .status()
+            .cloned()
+            .unwrap()
+            .0
+            .contains("cannot start")
+    );
+    assert!(h.app().drill().is_none());
     assert_eq!(h.write_count(), 0);
     assert_eq!(
         h.audit()[1].outcome,
@@ -313,7 +335,7 @@ fn with_the_primary_dark_the_drill_brings_dr_to_full_capacity_and_dr_serves() {
     start(&mut h);
     h.advance_until(1200.0, 10.0, |h| phase(h) != Some(Phase::Running))
         .expect("the drill ends");
-    assert_eq!(phase(&h), Some(Phase::Done), "{:?}", h.app.drill);
+    assert_eq!(phase(&h), Some(Phase::Done), "{:?}", h.app().drill());
     let s = h.snapshot();
     assert_eq!(
         desired(&s, 1, ASG),
@@ -321,12 +343,12 @@ fn with_the_primary_dark_the_drill_brings_dr_to_full_capacity_and_dr_serves() {
         "full capacity: the primary's desired"
     );
     h.ch('v');
-    let (dr_healthy, dr_total) = h.app.target_counts("us-west-2");
+    let (dr_healthy, dr_total) = h.app().target_counts("us-west-2");
     assert!(
         dr_healthy >= 6 && dr_healthy == dr_total,
         "{dr_healthy}/{dr_total}"
     );
-    let (p_healthy, _) = h.app.target_counts("us-east-1");
+    let (p_healthy, _) = h.app().target_counts("us-east-1");
     assert_eq!(p_healthy, 0, "the primary is dark");
 }
 
@@ -334,7 +356,7 @@ fn with_the_primary_dark_the_drill_brings_dr_to_full_capacity_and_dr_serves() {
 fn restore_steps_undo_exactly_what_was_done() {
     let mut h = Harness::new(Scenario::WarmStandby);
     start(&mut h);
-    let mut d = h.app.drill.clone().unwrap();
+    let mut d = h.app().drill().cloned().unwrap();
     for (done, want) in [
         (vec![], vec![]),
         (vec![StepKind::ScaleDr], vec![StepKind::RestoreCapacity]),
@@ -369,7 +391,11 @@ fn the_panes_stay_reachable_while_a_drill_runs_and_the_header_says_so() {
     let mut h = Harness::new(Scenario::WarmStandby);
     start(&mut h);
     h.ch('2');
-    assert_eq!(h.app.view, View::Main, "a pane key leaves the drill view");
+    assert_eq!(
+        *h.app().view(),
+        View::Main,
+        "a pane key leaves the drill view"
+    );
     assert_eq!(phase(&h), Some(Phase::Running), "the drill keeps running");
     let screen = h.screen(160, 40);
     assert!(
@@ -380,5 +406,5 @@ fn the_panes_stay_reachable_while_a_drill_runs_and_the_header_says_so() {
         .expect("the drill ends in the background");
     assert_eq!(phase(&h), Some(Phase::Done));
     h.ch('F');
-    assert_eq!(h.app.view, View::Drill);
+    assert_eq!(*h.app().view(), View::Drill);
 }

@@ -17,7 +17,7 @@ fn help_lists_exactly_the_bound_actions() {
     let mut h = Harness::new(Scenario::WarmStandby);
     h.ch('?');
     let screen = h.screen(120, 40);
-    for (action, keys) in h.app.keymap.bindings() {
+    for (action, keys) in h.app().settings().keymap.bindings() {
         assert!(
             screen.contains(action.help()),
             "help lacks '{}'\n{screen}",
@@ -27,18 +27,19 @@ fn help_lists_exactly_the_bound_actions() {
         assert!(screen.contains(&first), "help lacks key {first}");
     }
     // Every action is bound by default, so help has one line per action, no more.
-    let bound = h.app.keymap.bindings().len();
+    let bound = h.app().settings().keymap.bindings().len();
     assert_eq!(bound, ACTIONS.len());
     let lines = opsdash_help_lines(&h);
     assert_eq!(lines, ACTIONS.len());
 }
 
 fn opsdash_help_lines(h: &Harness) -> usize {
-    h.app
+    h.app()
+        .settings()
         .keymap
         .bindings()
         .iter()
-        .filter(|(a, _)| h.app.is_demo() || *a != Action::Faults)
+        .filter(|(a, _)| h.app().is_demo() || *a != Action::Faults)
         .count()
 }
 
@@ -50,8 +51,8 @@ fn remapped_keys_act_and_show_in_help_and_footer() {
     )
     .unwrap();
     let mut h = Harness::new(Scenario::WarmStandby);
-    h.app.keymap = c.keymap;
-    assert_eq!(h.app.keymap.action(&Key::char('r')), None);
+    h.settings_mut().keymap = c.keymap;
+    assert_eq!(h.app().settings().keymap.action(&Key::char('r')), None);
     h.ch('r');
     assert!(h.effects.is_empty() || !h.effects.contains(&opsdash::app::Effect::RefreshAll));
     h.key(KeyCode::F(5));
@@ -66,7 +67,7 @@ fn remapped_keys_act_and_show_in_help_and_footer() {
     assert!(screen.contains("Q Ctrl-q"), "{screen}");
     h.ch('x');
     h.ch('Q');
-    assert!(h.app.quit);
+    assert!(h.quit_asked());
 }
 
 #[test]
@@ -77,7 +78,7 @@ fn ctrl_c_quits_from_any_popup() {
         KeyCode::Char('c'),
         KeyModifiers::CONTROL,
     )));
-    assert!(h.app.quit);
+    assert!(h.quit_asked());
 }
 
 #[test]
@@ -85,9 +86,9 @@ fn unbound_keys_say_so() {
     let mut h = Harness::new(Scenario::WarmStandby);
     h.ch('z');
     assert!(
-        h.app
-            .status
-            .clone()
+        h.app()
+            .status()
+            .cloned()
             .unwrap()
             .0
             .contains("'z' is not bound; press ? for help")
@@ -133,12 +134,9 @@ proptest! {
     fn random_keys_and_resizes_never_panic(msgs in proptest::collection::vec(key_strategy(), 1..60)) {
         let mut h = Harness::new(Scenario::WarmStandby);
         for m in msgs {
-            let quit_key = matches!(&m, Msg::Key(k) if k.code == KeyCode::Char('q'));
+            // A quit key ends the console's loop; the state stays drawable after it.
             h.send(m);
-            if quit_key && h.app.quit {
-                h.app.quit = false;
-            }
-            let (w, hh) = h.app.size;
+            let (w, hh) = h.app().size();
             let _ = h.screen(w.max(1), hh.max(1));
             if h.effects.len() > 100 { h.effects.clear(); }
         }

@@ -11,9 +11,8 @@ use opsdash::source::sim::{Fault, Scenario};
 use ratatui::crossterm::event::KeyCode;
 
 fn messages(h: &Harness) -> Vec<String> {
-    h.app
-        .logs
-        .as_ref()
+    h.app()
+        .logs()
         .expect("logs open")
         .lines
         .iter()
@@ -26,8 +25,8 @@ fn a_service_opens_its_awslogs_group_from_fifteen_minutes_back_and_tails() {
     let mut h = Harness::new(Scenario::WarmStandby);
     h.select(Pane::Capacity, "appService");
     h.ch('l');
-    assert_eq!(h.app.view, View::Logs);
-    let v = h.app.logs.as_ref().unwrap();
+    assert_eq!(*h.app().view(), View::Logs);
+    let v = h.app().logs().unwrap();
     assert!(matches!(&v.target, LogTarget::Service { name, .. } if name == "appService"));
     let src = v.source.as_ref().expect("the log group was found");
     assert_eq!(src.groups[0].name, "/ecs/appTaskDefinition");
@@ -37,7 +36,7 @@ fn a_service_opens_its_awslogs_group_from_fifteen_minutes_back_and_tails() {
     let first = v.lines.len();
     assert!(first >= 10, "{first} lines");
     let oldest = v.lines.front().unwrap().at;
-    assert!(h.app.now.secs_since(oldest) <= 15.0 * 60.0);
+    assert!(h.app().now().secs_since(oldest) <= 15.0 * 60.0);
     assert!(
         v.lines
             .iter()
@@ -53,7 +52,7 @@ fn a_service_opens_its_awslogs_group_from_fifteen_minutes_back_and_tails() {
     assert!(screen.contains("following"), "{screen}");
     // The tail: a minute later the new lines are there, each once.
     h.advance(60.0);
-    let v = h.app.logs.as_ref().unwrap();
+    let v = h.app().logs().unwrap();
     assert!(v.lines.len() > first, "tailing");
     let mut ids: Vec<&str> = v.lines.iter().map(|l| l.id.as_str()).collect();
     let n = ids.len();
@@ -62,8 +61,8 @@ fn a_service_opens_its_awslogs_group_from_fifteen_minutes_back_and_tails() {
     assert_eq!(ids.len(), n, "no line twice");
     // Esc goes back to where `l` was pressed.
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.view, View::Main);
-    assert!(h.app.logs.is_none());
+    assert_eq!(*h.app().view(), View::Main);
+    assert!(h.app().logs().is_none());
 }
 
 #[test]
@@ -80,21 +79,25 @@ fn the_bad_image_logs_its_crash() {
     let all = messages(&h);
     assert!(all.iter().any(|m| m.contains("cannot reach database")));
     // The roll-back banner's `b` works from the Logs view: its plan opens over it.
-    h.advance_until(600.0, 10.0, |h| h.app.rollback_offer().is_some())
+    h.advance_until(600.0, 10.0, |h| h.app().rollback_offer().is_some())
         .expect("the 5XX alarm offers the roll back");
     h.ch('b');
     assert!(
-        matches!(h.app.overlay, opsdash::app::Overlay::Confirm { .. }),
+        matches!(h.app().overlay(), opsdash::app::Overlay::Confirm { .. }),
         "{:?}",
-        h.app.overlay
+        h.app().overlay()
     );
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.view, View::Logs, "cancelling keeps the logs open");
+    assert_eq!(
+        *h.app().view(),
+        View::Logs,
+        "cancelling keeps the logs open"
+    );
     // The filter pattern goes to the source: only the matching lines, highlighted.
     h.ch('/');
     h.type_str("Error");
     h.key(KeyCode::Enter);
-    let v = h.app.logs.as_ref().unwrap();
+    let v = h.app().logs().unwrap();
     assert_eq!(v.pattern, "Error");
     assert!(!v.lines.is_empty());
     assert!(
@@ -115,7 +118,7 @@ fn the_log_error_alarm_opens_its_metric_filters_group_and_pattern() {
     h.inject(&Fault::AzDark { region });
     h.select(Pane::Alarms, "web-log-errors");
     h.ch('l');
-    let v = h.app.logs.as_ref().unwrap();
+    let v = h.app().logs().unwrap();
     let src = v.source.as_ref().expect("found");
     assert_eq!(v.pattern, "ERROR", "the metric filter's pattern");
     assert_eq!(src.groups[0].name, "/ec2/web-asg/app");
@@ -129,18 +132,15 @@ fn an_auto_scaling_group_opens_its_instances_log_and_follow_pause_and_wrap() {
     let mut h = Harness::new(Scenario::AlbAsg);
     h.select(Pane::Capacity, "web");
     h.ch('l');
-    assert!(matches!(
-        h.app.logs.as_ref().unwrap().target,
-        LogTarget::Asg(_)
-    ));
+    assert!(matches!(h.app().logs().unwrap().target, LogTarget::Asg(_)));
     h.advance(120.0);
     assert!(!messages(&h).is_empty());
     // Paused: new lines are counted, the view stays where it is.
     h.ch('f');
-    let v = h.app.logs.as_ref().unwrap();
+    let v = h.app().logs().unwrap();
     assert!(!v.follow);
     h.advance(120.0);
-    let unseen = h.app.logs.as_ref().unwrap().unseen;
+    let unseen = h.app().logs().unwrap().unseen;
     assert!(unseen > 0);
     let screen = h.screen(120, 40);
     assert!(
@@ -148,13 +148,13 @@ fn an_auto_scaling_group_opens_its_instances_log_and_follow_pause_and_wrap() {
         "{screen}"
     );
     h.key(KeyCode::Up);
-    assert_eq!(h.app.logs.as_ref().unwrap().scroll, 1);
+    assert_eq!(h.app().logs().unwrap().scroll, 1);
     // G: newest, following again.
     h.ch('G');
-    let v = h.app.logs.as_ref().unwrap();
+    let v = h.app().logs().unwrap();
     assert!(v.follow && v.scroll == 0 && v.unseen == 0);
     h.ch('w');
-    assert!(h.app.logs.as_ref().unwrap().wrap);
+    assert!(h.app().logs().unwrap().wrap);
     assert!(h.screen(80, 24).contains("wrap"));
 }
 
@@ -163,12 +163,12 @@ fn read_only_opens_logs_and_rows_without_logs_say_why() {
     let mut h = Harness::read_only(Scenario::WarmStandby);
     h.select(Pane::Capacity, "appService");
     h.ch('l');
-    assert_eq!(h.app.view, View::Logs, "reading logs mutates nothing");
+    assert_eq!(*h.app().view(), View::Logs, "reading logs mutates nothing");
     h.key(KeyCode::Esc);
     h.select(Pane::Runs, "association");
     h.ch('l');
-    assert_eq!(h.app.view, View::Main);
-    let (msg, _) = h.app.status.clone().expect("a message");
+    assert_eq!(*h.app().view(), View::Main);
+    let (msg, _) = h.app().status().cloned().expect("a message");
     assert!(
         msg.contains("ECS service, an Auto Scaling group or an alarm"),
         "{msg}"
@@ -176,11 +176,7 @@ fn read_only_opens_logs_and_rows_without_logs_say_why() {
     // An alarm whose metric no log metric filter makes.
     h.select(Pane::Alarms, "5xx");
     h.ch('l');
-    let v = h
-        .app
-        .logs
-        .as_ref()
-        .expect("opens, and says why it has nothing");
+    let v = h.app().logs().expect("opens, and says why it has nothing");
     let e = v.error.as_ref().expect("an error");
     assert!(e.message.contains("no log metric filter"), "{e:?}");
     let screen = h.screen(120, 40);
@@ -199,18 +195,15 @@ fn a_json_pattern_the_demo_cannot_evaluate_is_a_clear_error_and_keeps_the_view()
     h.ch('/');
     h.type_str("{ $.level = \"error\" }");
     h.key(KeyCode::Enter);
-    let v = h.app.logs.as_ref().unwrap();
+    let v = h.app().logs().unwrap();
     let e = v.error.as_ref().expect("refused");
     assert!(e.message.contains("plain terms"), "{e:?}");
     // Esc while typing keeps the pattern in force.
     h.ch('/');
     h.type_str("zzz");
     h.key(KeyCode::Esc);
-    assert_eq!(
-        h.app.logs.as_ref().unwrap().pattern,
-        "{ $.level = \"error\" }"
-    );
-    assert_eq!(h.app.view, View::Logs);
+    assert_eq!(h.app().logs().unwrap().pattern, "{ $.level = \"error\" }");
+    assert_eq!(*h.app().view(), View::Logs);
 }
 
 /// Reads the Logs view has asked for with a delay, since `from` in `h.effects`.

@@ -44,7 +44,7 @@ fn alarm(s: &Snapshot, name: &str) -> AlarmState {
 }
 
 fn prompt_error(h: &Harness) -> Option<String> {
-    match &h.app.overlay {
+    match &h.app().overlay() {
         Overlay::Scale { error, .. }
         | Overlay::Deploy { error, .. }
         | Overlay::Confirm { error, .. } => error.clone(),
@@ -61,8 +61,8 @@ fn scale_out_plans_confirms_executes_audits_and_the_estate_follows() {
     assert!(screen.contains("min 1, desired 2, max 4"), "{screen}");
     h.type_str("3");
     h.key(KeyCode::Enter);
-    let Overlay::Confirm { plan, .. } = &h.app.overlay else {
-        panic!("a confirmation: {:?}", h.app.overlay)
+    let Overlay::Confirm { plan, .. } = &h.app().overlay() else {
+        panic!("a confirmation: {:?}", h.app().overlay())
     };
     assert_eq!(plan.confirm, Confirm::Yes);
     let screen = h.screen(120, 40);
@@ -82,13 +82,13 @@ fn scale_out_plans_confirms_executes_audits_and_the_estate_follows() {
         *h.writes.lock().unwrap(),
         vec![format!("SetDesiredCapacity {ASG} 3")]
     );
-    let (msg, _) = h.app.status.clone().expect("a result line");
+    let (msg, _) = h.app().status().cloned().expect("a result line");
     assert!(
         msg.contains("scale fa-092-AutoScalingGroup 2 -> 3: done"),
         "{msg}"
     );
     assert!(
-        h.app
+        h.app()
             .store()
             .timeline()
             .iter()
@@ -144,7 +144,7 @@ fn bad_scale_input_is_refused_in_the_prompt_and_nothing_is_sent() {
     assert!(e.contains("'-1' is not a whole number"), "{e}");
     h.key(KeyCode::Enter);
     assert!(
-        matches!(h.app.overlay, Overlay::Scale { .. }),
+        matches!(h.app().overlay(), Overlay::Scale { .. }),
         "no plan from -1"
     );
     h.key(KeyCode::Backspace);
@@ -159,7 +159,7 @@ fn bad_scale_input_is_refused_in_the_prompt_and_nothing_is_sent() {
     h.key(KeyCode::Enter);
     assert!(prompt_error(&h).unwrap().contains("already at 2"));
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.overlay, Overlay::None);
+    assert_eq!(*h.app().overlay(), Overlay::None);
     assert_eq!(h.write_count(), 0);
     assert!(
         h.audit().is_empty(),
@@ -176,7 +176,7 @@ fn scaling_in_by_more_than_half_needs_the_typed_name_and_cancel_is_audited() {
     assert!(h.screen(120, 40).contains("min 0, desired 2, max 5000"));
     h.type_str("0");
     h.key(KeyCode::Enter);
-    let Overlay::Confirm { plan, .. } = &h.app.overlay else {
+    let Overlay::Confirm { plan, .. } = &h.app().overlay() else {
         panic!("confirmation")
     };
     assert_eq!(plan.confirm, Confirm::TypeName("appService".into()));
@@ -240,7 +240,7 @@ fn bad_image_deploy_raises_the_alarm_the_banner_offers_roll_back_and_it_recovers
         writes[1].contains("task_definition: Some(\"appTaskDefinition:8\")"),
         "{writes:?}"
     );
-    assert!(h.app.rollback_offer().is_none(), "no alarm yet");
+    assert!(h.app().rollback_offer().is_none(), "no alarm yet");
     // The Capacity pane shows the rollout.
     let screen = h.screen(120, 40);
     assert!(screen.contains("IN_PROGRESS"), "{screen}");
@@ -248,7 +248,7 @@ fn bad_image_deploy_raises_the_alarm_the_banner_offers_roll_back_and_it_recovers
         alarm(&h.snapshot(), "bookstore-alb-5xx") == AlarmState::Alarm
     })
     .expect("the 5XX alarm fires");
-    let offer = h.app.rollback_offer().expect("a roll-back offer");
+    let offer = h.app().rollback_offer().expect("a roll-back offer");
     assert_eq!(offer.previous, "appTaskDefinition:7");
     assert_eq!(offer.current, "appTaskDefinition:8");
     // The banner, from any pane; b rolls back the service it names.
@@ -267,7 +267,7 @@ fn bad_image_deploy_raises_the_alarm_the_banner_offers_roll_back_and_it_recovers
         h.screen(80, 24)
     );
     h.ch('b');
-    let Overlay::Confirm { plan, .. } = &h.app.overlay else {
+    let Overlay::Confirm { plan, .. } = &h.app().overlay() else {
         panic!("confirmation")
     };
     assert_eq!(
@@ -282,7 +282,7 @@ fn bad_image_deploy_raises_the_alarm_the_banner_offers_roll_back_and_it_recovers
     // revision just left is never offered (the banner used to flip to "rolls back to :8").
     let mut offered = Vec::new();
     h.advance_until(1200.0, 10.0, |h| {
-        if let Some(o) = h.app.rollback_offer() {
+        if let Some(o) = h.app().rollback_offer() {
             offered.push(o.previous);
         }
         h.rollout_settled(2)
@@ -293,7 +293,7 @@ fn bad_image_deploy_raises_the_alarm_the_banner_offers_roll_back_and_it_recovers
         "{offered:?}"
     );
     h.ch('b');
-    if let Overlay::Confirm { plan, .. } = &h.app.overlay {
+    if let Overlay::Confirm { plan, .. } = &h.app().overlay() {
         assert!(
             !plan.summary.contains("-> appTaskDefinition:8"),
             "{}",
@@ -309,7 +309,7 @@ fn bad_image_deploy_raises_the_alarm_the_banner_offers_roll_back_and_it_recovers
         alarm(&h.snapshot(), "bookstore-alb-5xx") == AlarmState::Ok
     })
     .expect("the alarm returns to OK");
-    assert!(h.app.rollback_offer().is_none());
+    assert!(h.app().rollback_offer().is_none());
     let ops: Vec<String> = h
         .audit()
         .iter()
@@ -345,14 +345,14 @@ fn run_now_starts_the_association_and_the_runs_pane_follows_it() {
         .find(|a| a.name == "fa-092-app-association")
         .and_then(|a| a.last_execution.as_ref().map(|x| x.id.clone()));
     h.ch('x');
-    let Overlay::Confirm { plan, .. } = &h.app.overlay else {
+    let Overlay::Confirm { plan, .. } = &h.app().overlay() else {
         panic!("confirmation")
     };
     assert!(plan.calls()[0].starts_with("ssm:StartAssociationsOnce AssociationIds=["));
     h.ch('y');
     assert_eq!(h.write_count(), 1);
     h.advance_until(300.0, 5.0, |h| {
-        h.app
+        h.app()
             .current()
             .and_then(|d| d.runs.as_ref())
             .and_then(|v| v.iter().find(|a| a.name == "fa-092-app-association"))
@@ -372,20 +372,28 @@ fn read_only_every_mutating_key_on_every_pane_sends_nothing() {
         let mut h = Harness::read_only(scenario);
         for pane in Pane::ALL {
             h.ch(char::from(b'1' + pane.index() as u8));
-            let n = h.app.pane(pane).rows.len().min(12);
+            let n = h.app().pane(pane).rows.len().min(12);
             for row in 0..n {
                 for k in ['s', 'd', 'x', 'b'] {
                     h.ch(char::from(b'1' + pane.index() as u8));
-                    h.app.panes[pane.index()].selected = row;
+                    h.key(KeyCode::Home);
+                    for _ in 0..row {
+                        h.key(KeyCode::Down);
+                    }
+                    assert_eq!(h.app().pane(pane).selected, row);
                     h.ch(k);
-                    let (msg, _) = h.app.status.clone().unwrap();
+                    let (msg, _) = h.app().status().cloned().unwrap();
                     assert!(msg.contains("read-only (--read-only)"), "{k}: {msg}");
                     // Whatever opened, try to push it through.
                     h.type_str("3");
                     h.key(KeyCode::Enter);
                     h.ch('y');
                     h.key(KeyCode::Esc);
-                    assert_eq!(h.app.overlay, Overlay::None, "read-only opens no prompt");
+                    assert_eq!(
+                        *h.app().overlay(),
+                        Overlay::None,
+                        "read-only opens no prompt"
+                    );
                 }
             }
         }

@@ -88,7 +88,7 @@ fn stopped_instance_goes_unhealthy_after_threshold_times_interval_then_is_replac
     let screen = h.screen(120, 40);
     assert!(screen.contains("unhealthy"), "{screen}");
     assert!(
-        h.app.store().timeline().iter().any(|e| e
+        h.app().store().timeline().iter().any(|e| e
             .message
             .contains(&format!("{victim} healthy -> unhealthy"))),
         "the timeline records the transition"
@@ -120,7 +120,7 @@ fn stopped_instance_goes_unhealthy_after_threshold_times_interval_then_is_replac
     let s = h.snapshot();
     assert_eq!(s.regions[0].auto_scaling_groups[0].in_service, 2);
     assert!(
-        h.app
+        h.app()
             .store()
             .timeline()
             .iter()
@@ -156,7 +156,7 @@ fn bad_image_fails_health_checks_raises_5xx_and_the_alarm() {
     assert!(t <= 300.0, "5XX alarm after {t} s");
     let s = h.snapshot();
     let series = h
-        .app
+        .app()
         .store()
         .series("us-east-1", "bookstore-alb-5xx")
         .unwrap();
@@ -185,7 +185,7 @@ fn bad_image_fails_health_checks_raises_5xx_and_the_alarm() {
         "{screen}"
     );
     assert!(
-        h.app
+        h.app()
             .store()
             .timeline()
             .iter()
@@ -289,10 +289,11 @@ fn api_throttling_marks_panes_stale_and_counts_throttles() {
     let mut saw_error = false;
     for _ in 0..20 {
         h.advance(5.0);
-        if Pane::ALL
-            .iter()
-            .any(|p| h.app.pane_error(*p).is_some_and(|e| e.code == "Throttling"))
-        {
+        if Pane::ALL.iter().any(|p| {
+            h.app()
+                .pane_error(*p)
+                .is_some_and(|e| e.code == "Throttling")
+        }) {
             saw_error = true;
             let screen = h.screen(120, 40);
             assert!(screen.contains("Throttling"), "{screen}");
@@ -302,7 +303,7 @@ fn api_throttling_marks_panes_stale_and_counts_throttles() {
     assert!(saw_error, "some reads are throttled");
     h.advance(60.0);
     assert!(
-        h.app.store().api().throttles > 0,
+        h.app().store().api().throttles > 0,
         "the header counts throttles"
     );
     let s = h.snapshot();
@@ -310,7 +311,7 @@ fn api_throttling_marks_panes_stale_and_counts_throttles() {
     // Five minutes later the API answers again.
     h.advance(300.0);
     assert!(h.snapshot().errors.is_empty());
-    assert!(Pane::ALL.iter().all(|p| h.app.pane_error(*p).is_none()));
+    assert!(Pane::ALL.iter().all(|p| h.app().pane_error(*p).is_none()));
 }
 
 #[test]
@@ -318,13 +319,13 @@ fn the_fault_menu_injects_through_the_keys() {
     let mut h = Harness::new(Scenario::WarmStandby);
     h.ch('!');
     assert!(matches!(
-        h.app.overlay,
+        h.app().overlay(),
         opsdash::app::Overlay::Faults { .. }
     ));
     h.ch('2');
-    assert!(h.app.status.clone().unwrap().0.contains("bad image"));
+    assert!(h.app().status().cloned().unwrap().0.contains("bad image"));
     assert!(
-        h.app
+        h.app()
             .store()
             .timeline()
             .iter()
@@ -388,7 +389,7 @@ fn scale_out_through_the_writer_goes_pending_in_service_then_healthy() {
     .expect("its target turns healthy");
     // State Manager applies the app association to the new instance.
     h.advance_until(300.0, 15.0, |h| {
-        h.app
+        h.app()
             .store()
             .timeline()
             .iter()
@@ -595,17 +596,17 @@ fn a_day_of_churn_stays_bounded() {
             h.advance(300.0);
         }
     }
-    assert!(h.app.store().timeline().len() <= opsdash::app::TIMELINE_KEPT);
+    assert!(h.app().store().timeline().len() <= opsdash::app::TIMELINE_KEPT);
     assert!(
-        h.app
+        h.app()
             .store()
             .all_series()
             .all(|s| s.len() <= opsdash::app::SERIES_POINTS)
     );
     assert!(
-        h.app.store().all_series().count() <= 9,
+        h.app().store().all_series().count() <= 9,
         "one series per alarm: {}",
-        h.app.store().all_series().count()
+        h.app().store().all_series().count()
     );
     let s = h.snapshot();
     let svc = &s.regions[0].ecs_services[0];
@@ -635,7 +636,7 @@ fn target_groups_carry_an_hour_of_host_counts() {
     let mut h = Harness::new(Scenario::NlbWebApp);
     let region = h.primary();
     let tg = |h: &Harness| {
-        h.app
+        h.app()
             .store()
             .region(&h.primary())
             .unwrap()

@@ -22,9 +22,9 @@ fn all_badges() -> Harness {
     h.key(KeyCode::Enter);
     // A pane key leaves the drill view; the drill keeps running.
     h.ch('1');
-    h.app.read_only = true;
+    h.settings_mut().read_only = true;
     h.ch('p');
-    assert!(h.app.paused);
+    assert!(h.app().paused());
     h
 }
 
@@ -38,7 +38,7 @@ fn badges_and_mode_are_never_cut() {
             assert!(header.contains(badge), "{w}x{ht}: {badge} cut: {header:?}");
         }
         assert!(
-            header.contains(&h.app.now.hm()),
+            header.contains(&h.app().now().hm()),
             "{w}x{ht}: clock: {header:?}"
         );
     }
@@ -66,14 +66,18 @@ fn help_is_grouped_and_scrolls_at_80x24() {
     ] {
         assert!(last.contains(line), "{line}: {last}");
     }
-    assert_eq!(h.app.overlay, Overlay::Help, "scrolling keeps help open");
+    assert_eq!(
+        *h.app().overlay(),
+        Overlay::Help,
+        "scrolling keeps help open"
+    );
     insta::assert_snapshot!("help_80x24_end", h.terminal(80, 24).backend());
     h.ch('k');
-    assert!(h.app.help_scroll > 0);
+    assert!(h.app().help_scroll() > 0);
     h.key(KeyCode::Home);
-    assert_eq!(h.app.help_scroll, 0);
+    assert_eq!(h.app().help_scroll(), 0);
     h.ch('x');
-    assert_eq!(h.app.overlay, Overlay::None, "any other key closes");
+    assert_eq!(*h.app().overlay(), Overlay::None, "any other key closes");
     insta::assert_snapshot!("help_120x40", {
         h.resize(120, 40);
         h.ch('?');
@@ -94,7 +98,7 @@ fn the_footer_offers_the_drill_and_the_detail_footer_its_operations() {
     assert!(footer(&mut h).contains("F drill"), "{}", footer(&mut h));
     h.select(Pane::Capacity, "appCluster/appService");
     h.key(KeyCode::Enter);
-    assert!(matches!(h.app.view, View::Detail(_)));
+    assert!(matches!(h.app().view(), View::Detail(_)));
     let f = footer(&mut h);
     for op in ["s scale", "d deploy", "b roll back", "g/G top/end"] {
         assert!(f.contains(op), "{op}: {f}");
@@ -122,7 +126,7 @@ fn pane_titles_name_the_region_and_the_header_says_traffic_failed_over() {
         assert!(s.contains(title), "{title}: {s}");
     }
     h.inject(&Fault::PrimaryDark);
-    h.advance_until(900.0, 10.0, |h| h.app.traffic_on_dr().is_some())
+    h.advance_until(900.0, 10.0, |h| h.app().traffic_on_dr().is_some())
         .expect("the health alarm fires");
     let header = h.screen(80, 24).lines().next().unwrap().to_owned();
     assert!(header.contains("TRAFFIC ON us-west-2"), "{header}");
@@ -172,7 +176,7 @@ fn an_alarm_transition_the_timeline_shows_is_the_alarms_state_at_once() {
     let mut h = Harness::new(Scenario::WarmStandby);
     let region = h.primary();
     let name = "bookstore-cpu-high";
-    let at = h.app.now.plus_secs(1.0);
+    let at = h.app().now().plus_secs(1.0);
     let event = opsdash::model::Event {
         seq: 1_000_000,
         at,
@@ -187,7 +191,7 @@ fn an_alarm_transition_the_timeline_shows_is_the_alarms_state_at_once() {
         at,
         payload: opsdash::app::Payload::Timeline(opsdash::source::Read::ok(vec![event], 1)),
     });
-    let alarms = h.app.current().unwrap().alarms.clone().unwrap();
+    let alarms = h.app().current().unwrap().alarms.clone().unwrap();
     assert_eq!(alarms[0].name, name, "ALARM sorts first");
     assert_eq!(alarms[0].state, opsdash::model::AlarmState::Alarm);
     let s = h.screen(120, 40);
@@ -200,7 +204,7 @@ fn run_now_is_followed_until_it_ends_and_its_timeline_entry_says_it_once() {
     h.select(Pane::Runs, "fa-092-app-association");
     h.ch('x');
     h.ch('y');
-    let runs = h.app.current().unwrap().runs.clone().unwrap();
+    let runs = h.app().current().unwrap().runs.clone().unwrap();
     let a = runs
         .iter()
         .find(|a| a.name == "fa-092-app-association")
@@ -216,13 +220,14 @@ fn run_now_is_followed_until_it_ends_and_its_timeline_entry_says_it_once() {
     // Ticks refresh every pane until the run ends.
     h.effects.clear();
     h.sim.advance(5.0);
-    let effects = h.app.update(Msg::Tick(h.sim.now()));
+    h.send(Msg::Tick(h.sim.now()));
+    let effects = h.effects.clone();
     assert!(
         effects.contains(&opsdash::app::Effect::RefreshAll),
         "{effects:?}"
     );
     let event = h
-        .app
+        .app()
         .store()
         .timeline()
         .iter()
@@ -235,7 +240,7 @@ fn run_now_is_followed_until_it_ends_and_its_timeline_entry_says_it_once() {
         event.message
     );
     h.advance_until(600.0, 5.0, |h| {
-        h.app
+        h.app()
             .current()
             .unwrap()
             .runs
@@ -250,7 +255,9 @@ fn run_now_is_followed_until_it_ends_and_its_timeline_entry_says_it_once() {
             })
     })
     .expect("the run ends");
-    let effects = h.app.update(Msg::Tick(h.sim.now()));
+    h.effects.clear();
+    h.send(Msg::Tick(h.sim.now()));
+    let effects = h.effects.clone();
     assert!(
         !effects.contains(&opsdash::app::Effect::RefreshAll),
         "no longer followed"
@@ -265,20 +272,20 @@ fn detail_views_stop_at_their_last_line_and_g_and_shift_g_work() {
     let top = h.screen(120, 40);
     h.ch('G');
     let end = h.screen(120, 40);
-    let max = h.app.detail_scroll;
+    let max = h.app().detail_scroll();
     for _ in 0..50 {
         h.ch('j');
     }
     h.screen(120, 40);
-    assert_eq!(h.app.detail_scroll, max, "never past the last line");
+    assert_eq!(h.app().detail_scroll(), max, "never past the last line");
     h.ch('k');
     assert_eq!(
-        h.app.detail_scroll,
+        h.app().detail_scroll(),
         max.saturating_sub(1),
         "one k is one line up"
     );
     h.ch('g');
-    assert_eq!(h.app.detail_scroll, 0);
+    assert_eq!(h.app().detail_scroll(), 0);
     assert_eq!(h.screen(120, 40), top);
     if max > 0 {
         assert_ne!(end, top);
@@ -295,28 +302,28 @@ fn esc_then_a_digit_is_two_keys() {
         KeyCode::Char('4'),
         KeyModifiers::ALT,
     )));
-    assert_eq!(h.app.view, View::Main);
-    assert_eq!(h.app.focus, Pane::Alarms);
+    assert_eq!(*h.app().view(), View::Main);
+    assert_eq!(h.app().focus(), Pane::Alarms);
 }
 
 #[test]
 fn t_cycles_dark_themes_unless_a_light_one_is_chosen() {
     let mut h = Harness::new(Scenario::WarmStandby);
     let mut seen = Vec::new();
-    for _ in 0..h.app.themes.themes.len() * 2 {
+    for _ in 0..h.app().settings().themes.themes.len() * 2 {
         h.ch('t');
-        seen.push(h.app.theme.name.clone());
+        seen.push(h.app().theme().name.clone());
     }
     assert!(!seen.iter().any(|n| n.contains("light")), "{seen:?}");
     assert!(seen.len() > 1);
-    let light = h.app.themes.get("light").unwrap();
-    h.app.set_theme(light);
+    h.command("theme light");
     h.ch('t');
     h.ch('t');
     h.ch('t');
     h.ch('t');
     assert_eq!(
-        h.app.theme.name, "light",
+        h.app().theme().name,
+        "light",
         "from light, t goes round them all"
     );
 }
@@ -327,9 +334,9 @@ fn palette_tab_cycles_the_matches() {
     h.ch(':');
     h.type_str("theme ");
     let mut seen = Vec::new();
-    for _ in 0..=h.app.themes.themes.len() {
+    for _ in 0..=h.app().settings().themes.themes.len() {
         h.key(KeyCode::Tab);
-        let Overlay::Palette { input, .. } = &h.app.overlay else {
+        let Overlay::Palette { input, .. } = &h.app().overlay() else {
             panic!()
         };
         seen.push(input.clone());
@@ -338,7 +345,7 @@ fn palette_tab_cycles_the_matches() {
     assert_ne!(seen[0], seen[1], "Tab moves on to the next match: {seen:?}");
     assert_eq!(
         seen[0],
-        seen[h.app.themes.themes.len()],
+        seen[h.app().settings().themes.themes.len()],
         "and comes round: {seen:?}"
     );
 }
@@ -352,16 +359,16 @@ fn groups_on_screen_are_watched_and_carried_over_health_shows_its_age() {
     let mut h = Harness::new(Scenario::WarmStandby);
     h.resize(80, 14);
     h.screen(80, 14);
-    let (region, watched) = h.app.watched_target_groups();
-    assert_eq!(region, h.app.region_name());
-    let lbs = h.app.current().unwrap().targets.clone().unwrap();
+    let (region, watched) = h.app().watched_target_groups();
+    assert_eq!(region, h.app().region_name());
+    let lbs = h.app().current().unwrap().targets.clone().unwrap();
     let all: Vec<&str> = lbs
         .iter()
         .flat_map(|l| &l.target_groups)
         .map(|g| g.arn.as_str())
         .collect();
-    let ps = h.app.pane(Pane::Targets);
-    let (first, n) = ps.shown.get();
+    let ps = h.app().pane(Pane::Targets);
+    let (first, n) = h.app().drawn().shown[Pane::Targets.index()];
     assert!(n > 0 && n < ps.rows.len(), "80x14 shows part of the rows");
     let mut want: Vec<String> = Vec::new();
     for row in ps.rows.iter().skip(first).take(n) {
@@ -381,17 +388,17 @@ fn groups_on_screen_are_watched_and_carried_over_health_shows_its_age() {
     // Scrolled to the end, the last group is watched instead of the first.
     h.key(KeyCode::End);
     h.screen(80, 14);
-    let (_, watched_end) = h.app.watched_target_groups();
+    let (_, watched_end) = h.app().watched_target_groups();
     assert!(watched_end.contains(&all[all.len() - 1].to_owned()));
     assert!(!watched_end.contains(&all[0].to_owned()));
 
     // Health carried over from a read 40 s ago says so in the row, the detail and the summary.
     h.key(KeyCode::Home);
-    let at = opsdash::model::Timestamp(h.app.now.0 - 40_000);
-    let region = h.app.region_name().to_owned();
-    let mut lbs = h.app.current().unwrap().targets.clone().unwrap();
+    let at = opsdash::model::Timestamp(h.app().now().0 - 40_000);
+    let region = h.app().region_name().to_owned();
+    let mut lbs = h.app().current().unwrap().targets.clone().unwrap();
     lbs[0].target_groups[0].health_at = Some(at);
-    let now = h.app.now;
+    let now = h.app().now();
     h.send(Msg::Data {
         region,
         at: now,
@@ -401,7 +408,7 @@ fn groups_on_screen_are_watched_and_carried_over_health_shows_its_age() {
     assert!(screen.contains("40s old"), "{screen}");
     h.key(KeyCode::Down);
     h.key(KeyCode::Enter);
-    assert!(matches!(h.app.view, View::Detail(_)));
+    assert!(matches!(h.app().view(), View::Detail(_)));
     let detail = h.screen(120, 40);
     assert!(detail.contains("40s old"), "{detail}");
 }
@@ -449,7 +456,7 @@ fn no_help_text_is_cut_at_any_size() {
         h.resize(w, ht);
         h.ch('?');
         let wanted: Vec<String> = h
-            .app
+            .app()
             .help_lines()
             .into_iter()
             .filter_map(|l| match l {
@@ -460,10 +467,10 @@ fn no_help_text_is_cut_at_any_size() {
         // Every page, one row of scrolling at a time: each entry reads in full on one of them.
         let mut pages = Vec::new();
         loop {
-            let before = h.app.help_scroll;
+            let before = h.app().help_scroll();
             pages.extend(help_columns(&h.screen(w, ht)));
             h.ch('j');
-            if h.app.help_scroll == before {
+            if h.app().help_scroll() == before {
                 break;
             }
         }

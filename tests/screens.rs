@@ -36,12 +36,12 @@ fn every_detail_view() {
     h.ch('j');
     h.key(KeyCode::Enter);
     assert!(matches!(
-        h.app.view,
+        h.app().view(),
         View::Detail(DetailRef::TargetGroup { .. })
     ));
     insta::assert_snapshot!("detail_target_group", h.terminal(120, 40).backend());
     h.key(KeyCode::Esc);
-    assert_eq!(h.app.view, View::Main);
+    assert_eq!(*h.app().view(), View::Main);
 
     // ECS service: third row of Capacity.
     h.ch('2');
@@ -49,9 +49,9 @@ fn every_detail_view() {
     h.ch('j');
     h.key(KeyCode::Enter);
     assert!(
-        matches!(h.app.view, View::Detail(DetailRef::Service { .. })),
+        matches!(h.app().view(), View::Detail(DetailRef::Service { .. })),
         "{:?}",
-        h.app.view
+        h.app().view()
     );
     insta::assert_snapshot!("detail_ecs_service", h.terminal(120, 40).backend());
     h.key(KeyCode::Esc);
@@ -59,14 +59,14 @@ fn every_detail_view() {
     h.ch('2');
     h.ch('g');
     h.key(KeyCode::Enter);
-    assert!(matches!(h.app.view, View::Detail(DetailRef::Asg(_))));
+    assert!(matches!(h.app().view(), View::Detail(DetailRef::Asg(_))));
     insta::assert_snapshot!("detail_asg", h.terminal(120, 40).backend());
     h.key(KeyCode::Esc);
 
     h.ch('3');
     h.key(KeyCode::Enter);
     assert!(matches!(
-        h.app.view,
+        h.app().view(),
         View::Detail(DetailRef::Association(_))
     ));
     insta::assert_snapshot!("detail_association", h.terminal(120, 40).backend());
@@ -74,13 +74,13 @@ fn every_detail_view() {
 
     h.ch('4');
     h.key(KeyCode::Enter);
-    assert!(matches!(h.app.view, View::Detail(DetailRef::Alarm(_))));
+    assert!(matches!(h.app().view(), View::Detail(DetailRef::Alarm(_))));
     insta::assert_snapshot!("detail_alarm", h.terminal(120, 40).backend());
     h.key(KeyCode::Esc);
 
     h.ch('5');
     h.key(KeyCode::Enter);
-    assert!(matches!(h.app.view, View::Detail(DetailRef::Event(_))));
+    assert!(matches!(h.app().view(), View::Detail(DetailRef::Event(_))));
     insta::assert_snapshot!("detail_event", h.terminal(120, 40).backend());
 }
 
@@ -91,7 +91,7 @@ fn help_and_region_view_and_popups() {
     insta::assert_snapshot!("help_120x40", h.terminal(120, 40).backend());
     h.ch('x');
     h.ch('v');
-    assert_eq!(h.app.view, View::Regions);
+    assert_eq!(*h.app().view(), View::Regions);
     insta::assert_snapshot!("regions_120x40", h.terminal(120, 40).backend());
     h.ch('v');
     h.ch('!');
@@ -105,10 +105,10 @@ fn help_and_region_view_and_popups() {
 #[test]
 fn every_theme_renders_with_its_colours() {
     let mut h = Harness::new(Scenario::AlbAsg);
-    for name in h.app.themes.names() {
-        let theme = h.app.themes.get(&name).unwrap();
-        h.app.set_theme(theme);
-        h.app.status = None;
+    for name in h.app().settings().themes.names() {
+        h.command(&format!("theme {name}"));
+        // Esc clears the status line ("theme NAME").
+        h.key(KeyCode::Esc);
         let t = h.terminal(100, 30);
         // The Debug form of the buffer carries the styles, so colours are part of the snapshot.
         insta::assert_snapshot!(
@@ -121,9 +121,8 @@ fn every_theme_renders_with_its_colours() {
 #[test]
 fn no_color_uses_no_colour_at_all() {
     let mut h = Harness::new(Scenario::WarmStandby);
-    h.app.no_color = true;
-    let theme = h.app.themes.get("default").unwrap();
-    h.app.set_theme(theme);
+    h.settings_mut().no_color = true;
+    h.command("theme default");
     let t = h.terminal(120, 40);
     let buf = t.backend().buffer();
     for cell in &buf.content {
@@ -135,7 +134,7 @@ fn no_color_uses_no_colour_at_all() {
 #[test]
 fn ascii_mode_writes_only_ascii() {
     let mut h = Harness::new(Scenario::WarmStandby);
-    h.app.ascii = true;
+    h.settings_mut().ascii = true;
     for (w, hh) in [(80, 24), (120, 40), (200, 60)] {
         let s = h.screen(w, hh);
         assert!(s.is_ascii(), "non-ASCII at {w}x{hh}:\n{s}");
@@ -156,9 +155,9 @@ fn filter_narrows_the_focused_pane_and_esc_clears_it() {
     assert!(!s.contains("fa-092-NLBTargetGroup"), "{s}");
     assert!(s.contains("/backend"));
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.pane(Pane::Targets).filter, "backend");
+    assert_eq!(h.app().pane(Pane::Targets).filter, "backend");
     h.key(KeyCode::Esc);
-    assert!(h.app.pane(Pane::Targets).filter.is_empty());
+    assert!(h.app().pane(Pane::Targets).filter.is_empty());
     assert!(h.screen(120, 40).contains("fa-092-NLBTargetGroup"));
 }
 
@@ -168,21 +167,21 @@ fn palette_switches_region_theme_pane_and_scenario() {
     h.ch(':');
     h.type_str("region us-west-2");
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.region_name(), "us-west-2");
+    assert_eq!(h.app().region_name(), "us-west-2");
     // DR runs at warm-standby capacity: one app instance.
     assert!(h.screen(120, 40).contains("fa-092-AutoScalingGr"));
     h.ch(':');
     h.type_str("theme light");
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.theme.name, "light");
+    assert_eq!(h.app().theme().name, "light");
     h.ch(':');
     h.type_str("pane runs");
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.focus, Pane::Runs);
+    assert_eq!(h.app().focus(), Pane::Runs);
     h.ch(':');
     h.type_str("region mars-1");
     h.key(KeyCode::Enter);
-    let (msg, _) = h.app.status.clone().unwrap();
+    let (msg, _) = h.app().status().cloned().unwrap();
     assert!(
         msg.contains("unknown region 'mars-1'") && msg.contains("us-east-1, us-west-2"),
         "{msg}"
@@ -190,15 +189,15 @@ fn palette_switches_region_theme_pane_and_scenario() {
     h.ch(':');
     h.type_str("scenario ecs");
     h.key(KeyCode::Enter);
-    assert_eq!(h.app.info.regions.len(), 1);
+    assert_eq!(h.app().info().regions.len(), 1);
     assert!(h.screen(120, 40).contains("appCluster-NLB"));
     h.ch(':');
     h.type_str("bogus");
     h.key(KeyCode::Enter);
     assert!(
-        h.app
-            .status
-            .clone()
+        h.app()
+            .status()
+            .cloned()
             .unwrap()
             .0
             .contains("unknown command 'bogus'")
@@ -211,7 +210,7 @@ fn tab_completes_in_the_palette() {
     h.ch(':');
     h.type_str("sce");
     h.key(KeyCode::Tab);
-    match &h.app.overlay {
+    match &h.app().overlay() {
         opsdash::app::Overlay::Palette { input, .. } => assert_eq!(input, "scenario warm-standby"),
         o => panic!("palette closed: {o:?}"),
     }
@@ -226,7 +225,7 @@ fn ages_scale_with_the_demo_speed() {
     let now = opsdash::source::EstateReader::now(&h.sim);
     h.send(opsdash::app::Msg::Tick(now));
     assert!(h.screen(120, 40).contains("Alarms us-east-1 stale 4m"));
-    h.app.time_scale = 10.0;
+    h.settings_mut().time_scale = 10.0;
     let s = h.screen(120, 40);
     assert!(
         s.contains("4 Alarms us-east-1 <10m") && !s.contains("Alarms us-east-1 stale"),
@@ -243,12 +242,12 @@ fn operation_prompts_and_confirmations() {
     insta::assert_snapshot!("scale_prompt_120x40", h.terminal(120, 40).backend());
     h.key(KeyCode::Enter);
     insta::assert_snapshot!("scale_confirm_80x24", h.terminal(80, 24).backend());
-    h.app.ascii = true;
+    h.settings_mut().ascii = true;
     assert!(
         h.screen(80, 24).is_ascii(),
         "the confirmation is ASCII in --ascii"
     );
-    h.app.ascii = false;
+    h.settings_mut().ascii = false;
     h.key(KeyCode::Esc);
     h.ch('G');
     h.ch('d');
@@ -263,7 +262,7 @@ fn failover_drill_view() {
     let mut h = Harness::new(Scenario::WarmStandby);
     h.ch('F');
     insta::assert_snapshot!("drill_preflight_120x40", h.terminal(120, 40).backend());
-    h.app.ascii = true;
+    h.settings_mut().ascii = true;
     assert!(
         h.screen(80, 24).is_ascii(),
         "the drill view is ASCII in --ascii"
@@ -283,7 +282,7 @@ fn per_service_rates_in_the_header_and_by_operation_in_the_api_popup() {
     h.send(Msg::Calls(t0.plus_secs(60.0), h.sim.call_counts()));
     // The figures are the last full minute's: once the next one has begun.
     h.send(Msg::Calls(t0.plus_secs(120.0), h.sim.call_counts()));
-    let rates = h.app.store().rates().by_service();
+    let rates = h.app().store().rates().by_service();
     assert!(
         rates
             .iter()
@@ -303,5 +302,5 @@ fn per_service_rates_in_the_header_and_by_operation_in_the_api_popup() {
     );
     assert!(screen.contains("DescribeTargetHealth"), "{screen}");
     h.ch('x');
-    assert_eq!(h.app.overlay, opsdash::app::Overlay::None);
+    assert_eq!(*h.app().overlay(), opsdash::app::Overlay::None);
 }

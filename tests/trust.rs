@@ -20,7 +20,7 @@ fn drill_file(h: &Harness) -> std::path::PathBuf {
 }
 
 fn phase(h: &Harness) -> Option<Phase> {
-    h.app.drill.as_ref().map(|d| d.phase)
+    h.app().drill().map(|d| d.phase)
 }
 
 fn dr_desired(h: &Harness, asg: &str) -> u32 {
@@ -69,24 +69,24 @@ fn credentials_error() -> SourceError {
 fn the_header_counts_an_error_at_once_not_a_minute_later() {
     let mut h = Harness::new(Scenario::NlbWebApp);
     let region = h.primary();
-    let at = h.app.now;
+    let at = h.app().now();
     h.send(Msg::Data {
         region,
         at,
         payload: Payload::Targets(Read::err(credentials_error(), 1)),
     });
-    assert_eq!(h.app.store().api().errors, 1);
+    assert_eq!(h.app().store().api().errors, 1);
     assert!(h.screen(80, 24).contains(" 1err "), "{}", h.screen(80, 24));
     // A minute later it has rolled off.
     h.advance(61.0);
-    assert_eq!(h.app.store().api().errors, 0);
+    assert_eq!(h.app().store().api().errors, 0);
 }
 
 #[test]
 fn missing_credentials_are_a_banner_with_the_whole_fix_even_at_80_columns() {
     let mut h = Harness::new(Scenario::NlbWebApp);
     let region = h.primary();
-    let at = h.app.now;
+    let at = h.app().now();
     for payload in [
         Payload::Targets(Read::err(credentials_error(), 0)),
         Payload::Capacity(Read::err(credentials_error(), 0)),
@@ -111,7 +111,7 @@ fn missing_credentials_are_a_banner_with_the_whole_fix_even_at_80_columns() {
 // ---- 5: a paste is text, never keys ----
 
 fn prompt_input(h: &Harness) -> Option<String> {
-    match &h.app.overlay {
+    match &h.app().overlay() {
         Overlay::Scale { input, .. } => Some(input.clone()),
         _ => None,
     }
@@ -125,19 +125,22 @@ fn a_paste_goes_into_the_field_and_never_confirms() {
     h.send(Msg::Paste("see ticket INC-4\nyes, scale it".into()));
     assert_eq!(prompt_input(&h).as_deref(), Some("see ticket I"));
     h.key(KeyCode::Enter);
-    assert!(matches!(h.app.overlay, Overlay::Scale { .. }), "no plan");
+    assert!(
+        matches!(h.app().overlay(), Overlay::Scale { .. }),
+        "no plan"
+    );
     h.key(KeyCode::Esc);
     // A plain confirmation: a pasted "y" and line break do not run it.
     h.ch('s');
     h.type_str("3");
     h.key(KeyCode::Enter);
-    assert!(matches!(h.app.overlay, Overlay::Confirm { .. }));
+    assert!(matches!(h.app().overlay(), Overlay::Confirm { .. }));
     h.send(Msg::Paste("y\n".into()));
-    assert!(matches!(h.app.overlay, Overlay::Confirm { .. }));
+    assert!(matches!(h.app().overlay(), Overlay::Confirm { .. }));
     h.ch('n');
     // Outside any field a paste is no key: "q" does not quit.
     h.send(Msg::Paste("q".into()));
-    assert!(!h.app.quit);
+    assert!(!h.quit_asked());
     assert_eq!(h.write_count(), 0);
 }
 
@@ -147,11 +150,11 @@ fn a_pasted_name_fills_the_drill_confirmation_and_enter_stays_the_operators() {
     h.ch('F');
     h.ch('s');
     h.send(Msg::Paste("bookstore\n".into()));
-    let Overlay::DrillConfirm { typed, .. } = &h.app.overlay else {
+    let Overlay::DrillConfirm { typed, .. } = &h.app().overlay() else {
         panic!("the confirmation stays open")
     };
     assert_eq!(typed, "bookstore");
-    assert!(h.app.drill.is_none());
+    assert!(h.app().drill().is_none());
     assert_eq!(h.write_count(), 0);
     h.key(KeyCode::Enter);
     assert_eq!(phase(&h), Some(Phase::Running));
@@ -162,22 +165,28 @@ fn a_pasted_name_fills_the_drill_confirmation_and_enter_stays_the_operators() {
 #[test]
 fn a_drill_on_disk_is_offered_only_once_the_account_is_known() {
     let (mut h, state) = drill_left_on_disk();
-    let connected = h.app.info.clone();
+    let connected = h.app().info().clone();
     // Live AWS at start: not connected yet, the account unknown.
-    h.app.info.account = "connecting…".into();
-    h.app.info.connection = Connection::Connecting;
-    h.app.found_drill(FoundDrill::State(Box::new(state)));
-    assert!(h.app.drill.is_none(), "not offered against a placeholder");
-    assert!(h.app.drill_blocked.is_some());
+    h.send(Msg::Info(opsdash::source::SourceInfo {
+        account: "connecting…".into(),
+        connection: Connection::Connecting,
+        ..connected.clone()
+    }));
+    h.send(Msg::DrillFound(FoundDrill::State(Box::new(state))));
+    assert!(
+        h.app().drill().is_none(),
+        "not offered against a placeholder"
+    );
+    assert!(h.app().drill_blocked().is_some());
     // While it waits, no new drill can start (it would record the scaled DR as "before").
     h.ch('F');
     h.ch('s');
-    assert!(!matches!(h.app.overlay, Overlay::DrillConfirm { .. }));
+    assert!(!matches!(h.app().overlay(), Overlay::DrillConfirm { .. }));
     h.key(KeyCode::Esc);
     h.send(Msg::Info(connected));
-    assert_eq!(h.app.overlay, Overlay::DrillResume);
+    assert_eq!(*h.app().overlay(), Overlay::DrillResume);
     assert_eq!(phase(&h), Some(Phase::Running));
-    assert!(h.app.drill_blocked.is_none());
+    assert!(h.app().drill_blocked().is_none());
 }
 
 #[test]
@@ -191,15 +200,15 @@ fn resume_asks_for_the_name_and_re_applies_the_scale_up_before_waiting() {
     let before = before.expect("the app group is scaled").clone();
     assert_eq!(dr_desired(&h, ASG), before.target);
     // While no console watched, someone scaled the DR group back down.
-    let dr = h.app.info.regions[1].name.clone();
+    let dr = h.app().info().regions[1].name.clone();
     h.rt_block(h.sim.set_desired_capacity(&dr, ASG, before.before))
         .unwrap();
     h.advance(10.0);
     assert_eq!(dr_desired(&h, ASG), before.before);
-    h.app.found_drill(FoundDrill::State(Box::new(state)));
+    h.send(Msg::DrillFound(FoundDrill::State(Box::new(state))));
     h.ch('r');
     assert!(
-        matches!(h.app.overlay, Overlay::DrillConfirm { .. }),
+        matches!(h.app().overlay(), Overlay::DrillConfirm { .. }),
         "one key does not resume"
     );
     assert_eq!(h.write_count(), 0);
@@ -212,7 +221,7 @@ fn resume_asks_for_the_name_and_re_applies_the_scale_up_before_waiting() {
         vec![format!("SetDesiredCapacity {ASG} {}", before.target)],
         "only what is below its target"
     );
-    let d = h.app.drill.as_ref().unwrap();
+    let d = h.app().drill().unwrap();
     assert_eq!(d.current, Some(StepKind::WaitHealthy));
     let on_disk = drill::load(&drill_file(&h)).unwrap().unwrap();
     let item = on_disk
@@ -244,17 +253,17 @@ fn a_hand_edited_or_foreign_drill_file_is_refused_and_nothing_runs() {
     for (why, edit) in edits {
         let (mut h, mut state) = drill_left_on_disk();
         edit(&mut state);
-        h.app.found_drill(FoundDrill::State(Box::new(state)));
-        let status = h.app.status.clone().map(|s| s.0).unwrap_or_default();
+        h.send(Msg::DrillFound(FoundDrill::State(Box::new(state))));
+        let status = h.app().status().cloned().map(|s| s.0).unwrap_or_default();
         assert!(
             status.contains("is refused") && status.contains(why),
             "{why}: {status}"
         );
-        assert!(h.app.drill.is_none(), "{why}");
+        assert!(h.app().drill().is_none(), "{why}");
         for k in ['r', 'b', 'F', 's'] {
             h.ch(k);
             assert!(
-                !matches!(h.app.overlay, Overlay::DrillConfirm { .. }),
+                !matches!(h.app().overlay(), Overlay::DrillConfirm { .. }),
                 "{why}: {k} offers nothing"
             );
         }
@@ -263,16 +272,21 @@ fn a_hand_edited_or_foreign_drill_file_is_refused_and_nothing_runs() {
     // Another account's drill is left alone, and blocks a new one in this state directory.
     let (mut h, mut state) = drill_left_on_disk();
     state.account = "999999999999".into();
-    h.app.found_drill(FoundDrill::State(Box::new(state)));
-    assert!(h.app.drill.is_none());
+    h.send(Msg::DrillFound(FoundDrill::State(Box::new(state))));
+    assert!(h.app().drill().is_none());
     h.ch('F');
     h.ch('s');
-    assert!(!matches!(h.app.overlay, Overlay::DrillConfirm { .. }));
-    assert!(h.app.drill.is_none());
+    assert!(!matches!(h.app().overlay(), Overlay::DrillConfirm { .. }));
+    assert!(h.app().drill().is_none());
     assert!(
-        h.app.status.as_ref().unwrap().0.contains("999999999999"),
+        h.app()
+            .status()
+            .as_ref()
+            .unwrap()
+            .0
+            .contains("999999999999"),
         "{:?}",
-        h.app.status
+        h.app().status()
     );
     assert_eq!(h.write_count(), 0);
 }
@@ -283,20 +297,22 @@ fn a_hand_edited_or_foreign_drill_file_is_refused_and_nothing_runs() {
 fn a_drill_locked_by_another_console_can_be_watched_not_rolled_back() {
     let (mut h, state) = drill_left_on_disk();
     let holder = "opsdash pid 4242 on bastion-2".to_owned();
-    h.app
-        .found_drill(FoundDrill::Elsewhere(Box::new(state), holder.clone()));
+    h.send(Msg::DrillFound(FoundDrill::Elsewhere(
+        Box::new(state),
+        holder.clone(),
+    )));
     assert_eq!(phase(&h), Some(Phase::Running));
     let screen = h.screen(120, 40);
     assert!(screen.contains(&holder), "{screen}");
     for k in ['r', 'b', 'B'] {
         h.ch(k);
         assert!(
-            !matches!(h.app.overlay, Overlay::DrillConfirm { .. }),
+            !matches!(h.app().overlay(), Overlay::DrillConfirm { .. }),
             "{k}"
         );
     }
     h.key(KeyCode::Esc);
-    assert!(!matches!(h.app.overlay, Overlay::DrillConfirm { .. }));
+    assert!(!matches!(h.app().overlay(), Overlay::DrillConfirm { .. }));
     assert_eq!(h.write_count(), 0);
 }
 
@@ -309,8 +325,8 @@ fn a_drill_whose_lock_is_held_by_a_live_process_does_not_start() {
     std::fs::write(&lock, format!(r#"{{"pid":1,"host":"{host}"}}"#)).unwrap();
     assert!(drill::other_holder(&drill_file(&h)).is_some());
     start_drill(&mut h);
-    assert!(h.app.drill.is_none(), "did not start");
-    let status = h.app.status.clone().unwrap().0;
+    assert!(h.app().drill().is_none(), "did not start");
+    let status = h.app().status().cloned().unwrap().0;
     assert!(
         status.contains("the drill did not start") && status.contains("pid 1"),
         "{status}"
@@ -329,8 +345,8 @@ fn a_drill_whose_state_cannot_be_saved_does_not_start() {
     let elsewhere = common::temp_dir("elsewhere").join("target.json");
     std::os::unix::fs::symlink(&elsewhere, drill_file(&h)).unwrap();
     start_drill(&mut h);
-    assert!(h.app.drill.is_none());
-    let status = h.app.status.clone().unwrap().0;
+    assert!(h.app().drill().is_none());
+    let status = h.app().status().cloned().unwrap().0;
     assert!(status.contains("symbolic link"), "{status}");
     assert_eq!(h.write_count(), 0);
     assert!(!elsewhere.exists());
@@ -344,12 +360,12 @@ fn read_only_shows_a_drill_on_disk_and_cannot_change_it() {
     let path = drill_file(&ro);
     drill::save(&path, Some(&state)).unwrap();
     let bytes = std::fs::read(&path).unwrap();
-    ro.app.found_drill(FoundDrill::State(Box::new(state)));
-    assert_eq!(ro.app.overlay, Overlay::DrillResume);
+    ro.send(Msg::DrillFound(FoundDrill::State(Box::new(state))));
+    assert_eq!(*ro.app().overlay(), Overlay::DrillResume);
     assert!(ro.screen(120, 40).contains("read-only (--read-only)"));
     for k in ['r', 'b'] {
         ro.ch(k);
-        assert!(!matches!(ro.app.overlay, Overlay::DrillConfirm { .. }));
+        assert!(!matches!(ro.app().overlay(), Overlay::DrillConfirm { .. }));
     }
     ro.type_str("bookstore");
     ro.key(KeyCode::Enter);
@@ -368,7 +384,7 @@ fn read_only_shows_a_drill_on_disk_and_cannot_change_it() {
 fn escape_sequences_in_aws_text_are_not_drawn_as_codes() {
     let mut h = Harness::new(Scenario::NlbWebApp);
     let region = h.primary();
-    let at = h.app.now;
+    let at = h.app().now();
     let mut e = credentials_error();
     e.class = ErrorClass::Other;
     e.code = "Boom\u{1b}]0;pwned\u{7}".into();
@@ -393,7 +409,7 @@ fn escape_sequences_in_aws_text_are_not_drawn_as_codes() {
 fn the_selection_stays_on_its_alarm_when_the_alarms_re_sort() {
     let mut h = Harness::new(Scenario::WarmStandby);
     h.select(Pane::Alarms, "bookstore-primary-health");
-    let before = h.app.panes[Pane::Alarms.index()].selected;
+    let before = h.app().pane(Pane::Alarms).selected;
     assert!(before > 0);
     h.inject(&Fault::PrimaryDark);
     h.advance_until(900.0, 10.0, |h| {
@@ -403,14 +419,14 @@ fn the_selection_stays_on_its_alarm_when_the_alarms_re_sort() {
             .any(|a| a.name == "bookstore-primary-health" && a.state == AlarmState::Alarm)
     })
     .expect("the health alarm fires");
-    let ps = h.app.pane(Pane::Alarms);
+    let ps = h.app().pane(Pane::Alarms);
     let row = ps.rows[ps.selected];
     assert!(
-        h.app
-            .row_text(row)
+        h.app()
+            .row_text(Pane::Alarms, row)
             .starts_with("bookstore-primary-health ALARM"),
         "{}",
-        h.app.row_text(row)
+        h.app().row_text(Pane::Alarms, row)
     );
     assert_ne!(
         ps.selected, before,
@@ -424,19 +440,19 @@ fn the_selection_stays_on_its_event_when_new_events_arrive() {
     h.ch('5');
     h.key(KeyCode::Down);
     h.key(KeyCode::Down);
-    let ps = h.app.pane(Pane::Timeline);
-    let text = h.app.row_text(ps.rows[ps.selected]);
+    let ps = h.app().pane(Pane::Timeline);
+    let text = h.app().row_text(Pane::Timeline, ps.rows[ps.selected]);
     let count = ps.rows.len();
     h.inject(&Fault::StopInstance {
         region: h.primary(),
         instance: None,
     });
     h.advance_until(300.0, 10.0, |h| {
-        h.app.pane(Pane::Timeline).rows.len() > count
+        h.app().pane(Pane::Timeline).rows.len() > count
     })
     .expect("new events");
-    let ps = h.app.pane(Pane::Timeline);
-    assert_eq!(h.app.row_text(ps.rows[ps.selected]), text);
+    let ps = h.app().pane(Pane::Timeline);
+    assert_eq!(h.app().row_text(Pane::Timeline, ps.rows[ps.selected]), text);
 }
 
 // ---- 10, 11: what an app names is what its drill touches; DR counterparts are required ----
@@ -462,11 +478,11 @@ dr = "us-west-2"
 health_alarm = "bookstore-primary-health"
 "#,
     );
-    let mut h = Harness::new(Scenario::WarmStandby);
-    h.app.set_apps(apps.clone());
-    h.app.drill_specs = apps.iter().filter_map(drill::DrillSpec::from_app).collect();
-    h.poll();
-    let cap = h.app.current().unwrap().capacity.clone().unwrap();
+    let h = Harness::with_settings(Scenario::WarmStandby, false, |s| {
+        s.apps.clone_from(&apps);
+        s.drill_specs = apps.iter().filter_map(drill::DrillSpec::from_app).collect();
+    });
+    let cap = h.app().current().unwrap().capacity.clone().unwrap();
     assert!(
         cap.ecs_services.is_empty(),
         "no ecs_services named: none shown"
@@ -478,7 +494,7 @@ health_alarm = "bookstore-primary-health"
             .collect::<Vec<_>>(),
         vec![ASG]
     );
-    let pre = h.app.drill_preflight().unwrap();
+    let pre = h.app().drill_preflight().unwrap();
     assert!(pre.ok(), "{:?}", pre.checks);
     let scaled: Vec<String> = pre.items.iter().map(|i| i.resource.label()).collect();
     assert_eq!(
@@ -489,7 +505,7 @@ health_alarm = "bookstore-primary-health"
     // Without any app config, everything is discovered.
     let mut h = Harness::new(Scenario::WarmStandby);
     h.poll();
-    let cap = h.app.current().unwrap().capacity.clone().unwrap();
+    let cap = h.app().current().unwrap().capacity.clone().unwrap();
     assert_eq!(cap.ecs_services.len(), 1);
 }
 
@@ -498,7 +514,7 @@ fn preflight_blocks_when_a_primary_target_group_has_no_dr_counterpart() {
     let h = Harness::new(Scenario::WarmStandby);
     let spec = drill::DrillSpec::warm_standby_demo();
     let view = |region: &str| {
-        let d = h.app.store().region(region).unwrap();
+        let d = h.app().store().region(region).unwrap();
         (
             d.targets.clone().unwrap(),
             d.capacity.clone().unwrap(),

@@ -19,6 +19,27 @@ pub enum DrillAction {
     Resume,
 }
 
+/// The drill as this console holds it.
+#[derive(Debug, Default)]
+pub(super) struct DrillConsole {
+    /// The failover drill under way (or just finished).
+    pub(super) state: Option<DrillState>,
+    /// Which of the settings' drill specs the drill view shows.
+    pub(super) choice: usize,
+    /// The op id of the drill step whose call is in flight.
+    pub(super) op: Option<u64>,
+    /// Roll back once the call in flight ends.
+    pub(super) abort: bool,
+    /// A drill step's plan waiting for its state to be on disk ([`super::Msg::DrillSaved`]).
+    pub(super) unsaved: Option<Plan>,
+    /// A drill found on disk at start, offered once the connection says whose account this is.
+    pub(super) found: Option<FoundDrill>,
+    /// Why no new drill can start here (an unsettled or refused drill file), if so.
+    pub(super) blocked: Option<String>,
+    /// Another console that drives the drill shown (`opsdash pid N on HOST`).
+    pub(super) elsewhere: Option<String>,
+}
+
 /// A drill found on disk at start, waiting for the connection (its account must be this one).
 #[derive(Debug, Clone, PartialEq)]
 pub enum FoundDrill {
@@ -33,9 +54,9 @@ pub enum FoundDrill {
 impl App {
     /// The drill the console shows: the one under way, else the selected app's.
     pub fn drill_spec(&self) -> Option<&DrillSpec> {
-        match &self.drill {
+        match &self.drill.state {
             Some(d) if d.phase != Phase::Finished => Some(&d.spec),
-            _ => self.drill_specs.get(self.drill_choice),
+            _ => self.settings.drill_specs.get(self.drill.choice),
         }
     }
 
@@ -73,6 +94,7 @@ impl App {
 
     fn drill_active(&self) -> bool {
         self.drill
+            .state
             .as_ref()
             .is_some_and(|d| d.phase != Phase::Finished)
     }
@@ -86,15 +108,15 @@ impl App {
                     return Some(vec![]);
                 }
                 let spec = self.drill_spec()?.clone();
-                if let Some(why) = self.drill_blocked.clone() {
+                if let Some(why) = self.drill.blocked.clone() {
                     self.set_status(format!("no new drill: {why}"), Severity::Crit);
                     return Some(vec![]);
                 }
-                if self.read_only {
+                if self.settings.read_only {
                     self.set_status(
                         format!(
                             "read-only ({}): the drill's preflight and plan are shown; it cannot start",
-                            self.read_only_why
+                            self.settings.read_only_why
                         ),
                         Severity::Warn,
                     );
@@ -133,7 +155,7 @@ impl App {
                     self.set_status(why, Severity::Warn);
                     return Some(vec![]);
                 }
-                match self.drill.as_ref().map(|d| d.phase) {
+                match self.drill.state.as_ref().map(|d| d.phase) {
                     Some(Phase::Done | Phase::Failed) => self.drill_confirm(DrillAction::Failback),
                     _ => self.set_status(
                         "failback applies once a drill is done or has failed",
@@ -142,12 +164,12 @@ impl App {
                 }
                 Some(vec![])
             }
-            KeyCode::Tab if !self.drill_active() && self.drill_specs.len() > 1 => {
-                self.drill_choice = (self.drill_choice + 1) % self.drill_specs.len();
+            KeyCode::Tab if !self.drill_active() && self.settings.drill_specs.len() > 1 => {
+                self.drill.choice = (self.drill.choice + 1) % self.settings.drill_specs.len();
                 Some(vec![])
             }
             KeyCode::Esc
-                if self.drill.as_ref().map(|d| d.phase) == Some(Phase::Running)
+                if self.drill.state.as_ref().map(|d| d.phase) == Some(Phase::Running)
                     && self.drill_not_here().is_none() =>
             {
                 self.drill_confirm(DrillAction::Abort);
@@ -227,23 +249,17 @@ impl App {
     /// Why this console may not change the drill it shows: read-only, or another console
     /// drives it.
     pub fn drill_not_here(&self) -> Option<String> {
-        if let Some(h) = &self.drill_elsewhere {
+        if let Some(h) = &self.drill.elsewhere {
             return Some(format!(
                 "this drill is driven by {h}: this console only shows it"
             ));
         }
-        self.read_only.then(|| {
+        self.settings.read_only.then(|| {
             format!(
                 "read-only ({}): the drill is shown; it cannot be resumed or rolled back here",
-                self.read_only_why
+                self.settings.read_only_why
             )
         })
-    }
-
-    /// A drill found on disk at start: offered once the account is known.
-    pub fn found_drill(&mut self, found: FoundDrill) {
-        self.drill_found = Some(found);
-        self.settle_found_drill();
     }
 
     /// Offers the drill found on disk, if the connection is up: resume or roll back when it is
@@ -252,26 +268,26 @@ impl App {
     /// as its "before").
     pub(super) fn settle_found_drill(&mut self) {
         if self.info.connection != crate::source::Connection::Connected {
-            if self.drill_found.is_some() {
-                self.drill_blocked = Some(format!(
+            if self.drill.found.is_some() {
+                self.drill.blocked = Some(format!(
                     "a drill recorded in {} waits for the connection to be checked",
-                    self.drill_file
+                    self.settings.drill_file
                 ));
             }
             return;
         }
-        let Some(found) = self.drill_found.take() else {
+        let Some(found) = self.drill.found.take() else {
             return;
         };
-        let file = self.drill_file.clone();
-        self.drill_blocked = None;
+        let file = self.settings.drill_file.clone();
+        self.drill.blocked = None;
         match found {
             FoundDrill::Unreadable(why) => {
                 let msg = format!(
                     "the drill state {file} cannot be read ({why}): nothing was done; move it aside to start a new drill"
                 );
                 self.set_status(msg.clone(), Severity::Crit);
-                self.drill_blocked = Some(msg);
+                self.drill.blocked = Some(msg);
             }
             FoundDrill::Elsewhere(state, holder) => {
                 self.set_status(
@@ -281,9 +297,9 @@ impl App {
                     ),
                     Severity::Warn,
                 );
-                self.drill_blocked = Some(format!("a drill is driven by {holder}"));
-                self.drill_elsewhere = Some(holder);
-                self.drill = Some(*state);
+                self.drill.blocked = Some(format!("a drill is driven by {holder}"));
+                self.drill.elsewhere = Some(holder);
+                self.drill.state = Some(*state);
                 self.view = View::Drill;
             }
             FoundDrill::State(state) if state.account != self.info.account => {
@@ -292,15 +308,15 @@ impl App {
                     state.account, self.info.account
                 );
                 self.set_status(msg.clone(), Severity::Warn);
-                self.drill_blocked = Some(msg);
+                self.drill.blocked = Some(msg);
             }
-            FoundDrill::State(state) => match state.validate(&self.drill_specs) {
+            FoundDrill::State(state) => match state.validate(&self.settings.drill_specs) {
                 Err(why) => {
                     let msg = format!(
                         "the drill state {file} is refused: {why}; nothing was done. Move it aside to start a new drill"
                     );
                     self.set_status(msg.clone(), Severity::Crit);
-                    self.drill_blocked = Some(msg);
+                    self.drill.blocked = Some(msg);
                 }
                 Ok(()) => self.offer_drill(*state),
             },
@@ -312,7 +328,7 @@ impl App {
     /// no console watched is restored before the wait.
     fn resume_drill(&mut self) -> Vec<Effect> {
         let now = self.now;
-        let Some(d) = self.drill.as_mut() else {
+        let Some(d) = self.drill.state.as_mut() else {
             return vec![];
         };
         d.note(format!("{} resumed", now.hms()));
@@ -334,21 +350,21 @@ impl App {
         };
         let mut d = DrillState::new(spec, &self.info.account, &pre, self.now.0);
         d.note(format!("{} drill started", self.now.hms()));
-        self.drill = Some(d);
+        self.drill.state = Some(d);
         self.view = View::Drill;
         self.run_drill_step(StepKind::ScaleDr)
     }
 
     /// Failback, or abort: restore what the drill did, alarm first.
     fn roll_back_drill(&mut self) -> Vec<Effect> {
-        if self.drill_op.is_some() {
+        if self.drill.op.is_some() {
             // A step's call is in flight: roll back when it ends.
-            self.drill_abort = true;
+            self.drill.abort = true;
             self.set_status("rolling back once the current call ends", Severity::Warn);
             return vec![];
         }
         let now = self.now;
-        let Some(d) = self.drill.as_mut() else {
+        let Some(d) = self.drill.state.as_mut() else {
             return vec![];
         };
         // A step that was under way may have made its call (a session dropped mid-step): restore
@@ -367,7 +383,7 @@ impl App {
     /// Starts a step: its plan goes to the executor, or (waiting, verifying) the polls decide.
     fn run_drill_step(&mut self, step: StepKind) -> Vec<Effect> {
         let now = self.now;
-        let Some(d) = self.drill.as_mut() else {
+        let Some(d) = self.drill.state.as_mut() else {
             return vec![];
         };
         d.current = Some(step);
@@ -388,7 +404,7 @@ impl App {
             }
             Some(plan) => {
                 // The call goes out once the state that records it is on disk.
-                self.drill_unsaved = Some(plan);
+                self.drill.unsaved = Some(plan);
             }
             None => effects.extend(self.check_drill()),
         }
@@ -399,16 +415,21 @@ impl App {
     /// state cannot be saved does not go forward (a crash could not be resumed or rolled back);
     /// restoring goes on whatever happens, since it is what puts the estate back.
     pub(super) fn on_drill_saved(&mut self, saved: &Result<(), String>) -> Vec<Effect> {
-        let pending = self.drill_unsaved.take();
+        let pending = self.drill.unsaved.take();
         let forward = self
             .drill
+            .state
             .as_ref()
             .is_some_and(|d| d.phase == Phase::Running);
         if let Err(why) = saved {
             if forward {
-                let started = self.drill.as_ref().is_some_and(|d| !d.done.is_empty());
+                let started = self
+                    .drill
+                    .state
+                    .as_ref()
+                    .is_some_and(|d| !d.done.is_empty());
                 if started {
-                    if let Some(d) = self.drill.as_mut() {
+                    if let Some(d) = self.drill.state.as_mut() {
                         d.current = None;
                         d.phase = Phase::Failed;
                         d.error = Some(format!("the drill state cannot be saved: {why}"));
@@ -418,7 +439,7 @@ impl App {
                         Severity::Crit,
                     );
                 } else {
-                    self.drill = None;
+                    self.drill.state = None;
                     self.set_status(
                         format!("the drill did not start: its state cannot be saved ({why}); nothing was sent"),
                         Severity::Crit,
@@ -426,7 +447,7 @@ impl App {
                 }
                 return vec![];
             }
-            if self.drill.is_some() {
+            if self.drill.state.is_some() {
                 self.set_status(
                     format!("the drill state cannot be saved ({why}); restoring goes on"),
                     Severity::Crit,
@@ -437,20 +458,20 @@ impl App {
             return vec![];
         };
         let (id, effect) = self.launch(Pane::Capacity, plan);
-        self.drill_op = Some(id);
+        self.drill.op = Some(id);
         vec![effect]
     }
 
     /// A drill step's call ended.
     pub(super) fn on_drill_op_done(&mut self, ok: bool, message: &str) -> Vec<Effect> {
-        self.drill_op = None;
+        self.drill.op = None;
         self.finish_drill_step(ok, message, None)
     }
 
     /// Records the end of the current step; on success moves to the next.
     fn finish_drill_step(&mut self, ok: bool, message: &str, audit: Option<Plan>) -> Vec<Effect> {
         let now = self.now;
-        let Some(d) = self.drill.as_mut() else {
+        let Some(d) = self.drill.state.as_mut() else {
             return vec![];
         };
         let Some(step) = d.current.take() else {
@@ -480,16 +501,16 @@ impl App {
                 step.title()
             ));
             effects.push(Effect::SaveDrill(Some(Box::new(d.clone()))));
-            self.drill_abort = false;
+            self.drill.abort = false;
             self.set_status(
                 format!("drill step failed: {message}; B rolls back what was done"),
                 Severity::Crit,
             );
             return effects;
         }
-        if self.drill_abort {
-            self.drill_abort = false;
-            if let Some(d) = self.drill.as_mut() {
+        if self.drill.abort {
+            self.drill.abort = false;
+            if let Some(d) = self.drill.state.as_mut() {
                 d.phase = Phase::RollingBack;
             }
         }
@@ -499,7 +520,7 @@ impl App {
 
     /// Runs the next step of the drill or of its roll back, or ends it.
     fn next_drill_step(&mut self) -> Vec<Effect> {
-        let Some(d) = self.drill.as_mut() else {
+        let Some(d) = self.drill.state.as_mut() else {
             return vec![];
         };
         match d.phase {
@@ -528,7 +549,7 @@ impl App {
 
     /// The waiting and verifying steps, on every poll and tick: DR healthy enough, or timed out.
     pub(super) fn check_drill(&mut self) -> Vec<Effect> {
-        let Some(d) = self.drill.as_ref() else {
+        let Some(d) = self.drill.state.as_ref() else {
             return vec![];
         };
         let step = match d.current {
@@ -542,7 +563,7 @@ impl App {
             .and_then(|r| r.targets.as_deref())
             .map(|lbs| drill::healthy(&spec, lbs, &d.target_groups));
         let now = self.now;
-        let Some(d) = self.drill.as_mut() else {
+        let Some(d) = self.drill.state.as_mut() else {
             return vec![];
         };
         if let Some(h) = healthy {
@@ -582,7 +603,7 @@ impl App {
     }
 
     /// A drill found on disk at start: offer to resume it or roll it back.
-    pub fn offer_drill(&mut self, state: DrillState) {
+    fn offer_drill(&mut self, state: DrillState) {
         let where_ = state
             .current
             .or_else(|| state.next_drill_step())
@@ -594,7 +615,7 @@ impl App {
             ),
             Severity::Warn,
         );
-        self.drill = Some(state);
+        self.drill.state = Some(state);
         self.view = View::Drill;
         self.overlay = Overlay::DrillResume;
     }

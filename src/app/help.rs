@@ -99,7 +99,7 @@ fn notes(group: usize) -> &'static [(&'static str, &'static str)] {
 impl App {
     /// The help popup's lines, grouped.
     pub fn help_lines(&self) -> Vec<HelpLine> {
-        let bindings = self.keymap.bindings();
+        let bindings = self.settings.keymap.bindings();
         let mut out = Vec::new();
         for (g, title) in GROUPS.iter().enumerate() {
             let items: Vec<HelpLine> = bindings

@@ -23,6 +23,17 @@ pub const READ_LIMIT: usize = 1000;
 /// Between reads while the view is open.
 pub const TAIL_EVERY: Duration = Duration::from_secs(2);
 
+/// The Logs view as the console holds it.
+#[derive(Debug, Default)]
+pub(super) struct LogsConsole {
+    /// The open view (`View::Logs`).
+    pub(super) view: Option<Box<LogsView>>,
+    /// The view to go back to.
+    pub(super) back: Option<View>,
+    /// Numbers each view opened and each read asked for, so an older answer is ignored.
+    pub(super) generation: u64,
+}
+
 /// An open Logs view.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogsView {
@@ -87,7 +98,7 @@ impl LogsView {
     }
 
     /// Adds a read's events: those not seen before, in time order, the buffer kept bounded.
-    pub fn take(&mut self, page: LogPage) {
+    pub(super) fn take(&mut self, page: LogPage) {
         self.truncated = page.truncated;
         let mut newest = self.since;
         for e in page.events {
@@ -185,16 +196,16 @@ impl App {
                 return vec![];
             }
         };
-        self.logs_generation += 1;
-        let generation = self.logs_generation;
+        self.logs.generation += 1;
+        let generation = self.logs.generation;
         let region = self.region_name().to_owned();
-        self.logs = Some(Box::new(LogsView::new(
+        self.logs.view = Some(Box::new(LogsView::new(
             target.clone(),
             region.clone(),
             generation,
             self.now,
         )));
-        self.logs_back = Some(self.view.clone());
+        self.logs.back = Some(self.view.clone());
         self.view = View::Logs;
         vec![Effect::FindLogs {
             generation,
@@ -205,10 +216,10 @@ impl App {
 
     /// The view's next read, numbered; any read asked for before it is superseded.
     fn logs_read(&mut self, delay: Duration) -> Option<Effect> {
-        let v = self.logs.as_deref_mut()?;
+        let v = self.logs.view.as_deref_mut()?;
         let source = v.source.clone()?;
-        self.logs_generation += 1;
-        v.reading = self.logs_generation;
+        self.logs.generation += 1;
+        v.reading = self.logs.generation;
         Some(Effect::ReadLogs {
             read: v.reading,
             region: v.region.clone(),
@@ -223,6 +234,7 @@ impl App {
     pub(super) fn on_log_source(&mut self, generation: u64, read: Read<LogSource>) -> Vec<Effect> {
         let Some(v) = self
             .logs
+            .view
             .as_deref_mut()
             .filter(|v| v.generation == generation)
         else {
@@ -247,7 +259,12 @@ impl App {
     pub(super) fn on_logs(&mut self, number: u64, read: Read<LogPage>) -> Vec<Effect> {
         let now = self.now;
         let paused = self.paused;
-        let Some(v) = self.logs.as_deref_mut().filter(|v| v.reading == number) else {
+        let Some(v) = self
+            .logs
+            .view
+            .as_deref_mut()
+            .filter(|v| v.reading == number)
+        else {
             return vec![];
         };
         v.read_at = Some(now);
@@ -276,7 +293,7 @@ impl App {
     pub(super) fn on_logs_key(&mut self, ev: &KeyEvent) -> Option<Vec<Effect>> {
         let now = self.now;
         let page = usize::from(self.size.1.saturating_sub(6)).max(1);
-        let v = self.logs.as_deref_mut()?;
+        let v = self.logs.view.as_deref_mut()?;
         if let Some(text) = v.editing.as_mut() {
             match ev.code {
                 KeyCode::Esc => v.editing = None,
@@ -297,8 +314,8 @@ impl App {
             }
             return Some(vec![]);
         }
-        let action = self.keymap.action(&Key::from_event(ev));
-        let v = self.logs.as_deref_mut()?;
+        let action = self.settings.keymap.action(&Key::from_event(ev));
+        let v = self.logs.view.as_deref_mut()?;
         let max_scroll = v.lines.len().saturating_sub(1);
         match (ev.code, action) {
             (KeyCode::Esc, _) | (_, Some(Action::Back)) => {
@@ -369,8 +386,8 @@ impl App {
 
     /// Leaves the Logs view; answers still on their way are ignored.
     pub(super) fn close_logs(&mut self) {
-        self.logs = None;
-        self.view = self.logs_back.take().unwrap_or(View::Main);
+        self.logs.view = None;
+        self.view = self.logs.back.take().unwrap_or(View::Main);
     }
 
     /// Pause resumed: the tail carries on.

@@ -11,6 +11,7 @@ use crate::model::{
 use crate::ops::{self, Bounds, Confirm, ECS_MAX_TASKS, OpKind, Outcome, Plan, ScaleTarget, Scope};
 use crate::source::SourceError;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use std::collections::VecDeque;
 
 /// Longest input a prompt takes.
 const INPUT_MAX: usize = 255;
@@ -34,7 +35,7 @@ impl App {
     /// The followed run as the Runs pane shows it: until a poll shows an execution that started
     /// after it was asked for, a pending one (never the previous run's result).
     pub(super) fn show_followed_run(&mut self) {
-        let Some(f) = &self.follow_run else { return };
+        let Some(f) = &self.ops.follow else { return };
         let Some(requested) = f.requested else { return };
         let (region, association) = (f.region.clone(), f.association.clone());
         self.store
@@ -43,10 +44,10 @@ impl App {
 
     /// While a run started here has not ended: refresh now (every tick) to follow it.
     pub(super) fn follow_tick(&mut self) -> Vec<Effect> {
-        let Some(f) = &self.follow_run else {
+        let Some(f) = &self.ops.follow else {
             return vec![];
         };
-        if self.ops.iter().any(|o| o.id == f.op) {
+        if self.ops.running.iter().any(|o| o.id == f.op) {
             return vec![];
         }
         // `show_followed_run` keeps the previous run's result off the pane (a pending
@@ -60,9 +61,9 @@ impl App {
             .is_some_and(|x| x.status.ended());
         let until = f
             .requested
-            .map(|r| r.plus_secs(FOLLOW_SECS * self.time_scale.max(1.0)));
+            .map(|r| r.plus_secs(FOLLOW_SECS * self.settings.time_scale.max(1.0)));
         if ended || until.is_some_and(|u| self.now > u) {
-            self.follow_run = None;
+            self.ops.follow = None;
             return vec![];
         }
         vec![Effect::RefreshAll]
@@ -78,6 +79,19 @@ fn scale_input_error(input: &str, bounds: Bounds) -> Option<String> {
             bounds.min, bounds.max
         )
     })
+}
+
+/// The operations this console started.
+#[derive(Debug, Default)]
+pub(super) struct Ops {
+    /// Executing in the background.
+    pub(super) running: Vec<RunningOp>,
+    /// The last operation id handed out.
+    pub(super) last_id: u64,
+    /// Revisions this console rolled back from: never offered as a roll-back target again.
+    pub(super) left: VecDeque<String>,
+    /// The association run started with `x`, followed until it ends.
+    pub(super) follow: Option<FollowRun>,
 }
 
 /// Revisions left by roll backs that are remembered (never offered again).
@@ -227,12 +241,12 @@ impl App {
     /// A mutating key: resolve what it works on, then prompt or plan.
     pub(super) fn operation(&mut self, action: Action) -> Vec<Effect> {
         let subject = self.subject(action);
-        if self.read_only {
+        if self.settings.read_only {
             let verb = action.help();
             self.set_status(
                 format!(
                     "read-only ({}): {verb} is disabled; nothing was sent",
-                    self.read_only_why
+                    self.settings.read_only_why
                 ),
                 Severity::Warn,
             );
@@ -339,7 +353,7 @@ impl App {
         Effect::RecordUnexecuted {
             plan: Box::new(plan),
             outcome: crate::ops::audit::AuditOutcome::Refused,
-            reason: format!("read-only mode ({})", self.read_only_why),
+            reason: format!("read-only mode ({})", self.settings.read_only_why),
         }
     }
 
@@ -599,9 +613,12 @@ impl App {
     /// Hands a confirmed plan to the executor.
     fn start(&mut self, plan: Plan) -> Vec<Effect> {
         self.overlay = Overlay::None;
-        if self.read_only {
+        if self.settings.read_only {
             self.set_status(
-                format!("read-only ({}): nothing was sent", self.read_only_why),
+                format!(
+                    "read-only ({}): nothing was sent",
+                    self.settings.read_only_why
+                ),
                 Severity::Warn,
             );
             return vec![self.refused(plan)];
@@ -609,10 +626,10 @@ impl App {
         if plan.kind == OpKind::Rollback
             && let Some((_, from)) = plan.params.iter().find(|(k, _)| k == "from")
         {
-            if self.left_revisions.len() == LEFT_KEPT {
-                self.left_revisions.pop_front();
+            if self.ops.left.len() == LEFT_KEPT {
+                self.ops.left.pop_front();
             }
-            self.left_revisions.push_back(from.clone());
+            self.ops.left.push_back(from.clone());
         }
         let follow = (plan.kind == OpKind::RunNow)
             .then(|| plan.params.iter().find(|(k, _)| k == "association_id"))
@@ -626,7 +643,7 @@ impl App {
         self.set_status(format!("{}: running", plan.summary), Severity::Info);
         let (id, effect) = self.launch(pane, plan);
         if let Some((region, association)) = follow {
-            self.follow_run = Some(FollowRun {
+            self.ops.follow = Some(FollowRun {
                 op: id,
                 region,
                 association,
@@ -639,9 +656,9 @@ impl App {
     /// Notes an operation as running under a new id (its pane's title shows the call in flight)
     /// and hands its plan to the executor.
     pub(super) fn launch(&mut self, pane: Pane, plan: Plan) -> (u64, Effect) {
-        let id = self.next_op;
-        self.next_op += 1;
-        self.ops.push(RunningOp {
+        self.ops.last_id += 1;
+        let id = self.ops.last_id;
+        self.ops.running.push(RunningOp {
             id,
             pane,
             region: plan.region.clone(),
@@ -659,14 +676,14 @@ impl App {
 
     /// An operation ended: the result line, a timeline entry, and a refresh to show its effect.
     pub(super) fn on_op_done(&mut self, id: u64, outcome: Outcome) -> Vec<Effect> {
-        let Some(i) = self.ops.iter().position(|o| o.id == id) else {
+        let Some(i) = self.ops.running.iter().position(|o| o.id == id) else {
             return vec![];
         };
-        let op = self.ops.remove(i);
+        let op = self.ops.running.remove(i);
         let Outcome { ok, message, .. } = outcome;
         let sev = if ok { Severity::Ok } else { Severity::Crit };
         self.set_status(message.clone(), sev);
-        if let Some(f) = self.follow_run.as_mut()
+        if let Some(f) = self.ops.follow.as_mut()
             && f.op == id
         {
             if ok {
@@ -674,7 +691,7 @@ impl App {
                 f.requested = Some(self.now);
                 self.show_followed_run();
             } else {
-                self.follow_run = None;
+                self.ops.follow = None;
             }
         }
         // The event names the operation once: its resource is the summary, its text the rest.
@@ -694,7 +711,7 @@ impl App {
         self.store.push_event(e);
         self.rebuild_rows();
         let mut effects = vec![Effect::RefreshAll];
-        if self.drill_op == Some(id) {
+        if self.drill.op == Some(id) {
             effects.extend(self.on_drill_op_done(ok, &message));
         }
         effects
@@ -747,7 +764,8 @@ impl App {
     /// Revisions a roll back never returns to: those this console rolled back from, and those
     /// whose deployment failed.
     fn avoid(&self, s: &EcsService) -> Vec<String> {
-        self.left_revisions
+        self.ops
+            .left
             .iter()
             .cloned()
             .chain(
@@ -760,9 +778,9 @@ impl App {
     }
 
     fn belongs(&self, s: &EcsService, alarm: &str, dims: &[String], lbs: &[LoadBalancer]) -> bool {
-        if !self.apps.is_empty() {
+        if !self.settings.apps.is_empty() {
             let full = format!("{}/{}", s.cluster, s.name);
-            return self.apps.iter().any(|a| {
+            return self.settings.apps.iter().any(|a| {
                 a.ecs_services.iter().any(|p| glob_match(p, &full))
                     && a.alarms.iter().any(|p| glob_match(p, alarm))
             });

@@ -348,7 +348,7 @@ impl Store {
     /// Takes a poll result of `region` read at `at`: what the configured apps select, the alarms
     /// in the Alarms pane's order, their history, the timeline's events (and the alarm
     /// transitions they show).
-    pub fn apply(&mut self, region: &str, at: Timestamp, payload: Payload) {
+    pub(super) fn apply(&mut self, region: &str, at: Timestamp, payload: Payload) {
         self.api.record(at, payload.stats());
         let sel = &self.selector;
         let d = self.regions.entry(region.to_owned()).or_default();
@@ -440,7 +440,7 @@ impl Store {
     }
 
     /// An event of this console's own (an operation's result), at the top of the timeline.
-    pub fn push_event(&mut self, e: Event) {
+    pub(super) fn push_event(&mut self, e: Event) {
         if self.timeline.len() == TIMELINE_KEPT {
             self.timeline.pop_back();
         }
@@ -449,7 +449,12 @@ impl Store {
 
     /// A run asked for at `requested` shows as pending until a read shows an execution that
     /// started after it (never the previous run's result).
-    pub fn show_run_pending(&mut self, region: &str, association: &str, requested: Timestamp) {
+    pub(super) fn show_run_pending(
+        &mut self,
+        region: &str,
+        association: &str,
+        requested: Timestamp,
+    ) {
         if let Some(a) = self
             .regions
             .get_mut(region)
@@ -472,17 +477,17 @@ impl Store {
     }
 
     /// The source's request counts at `at` (the per-service rates).
-    pub fn record_calls(&mut self, at: Timestamp, counts: CallCounts) {
+    pub(super) fn record_calls(&mut self, at: Timestamp, counts: CallCounts) {
         self.rates.record(at, counts);
     }
 
     /// The clock moved on: the API figures forget what is older than their windows.
-    pub fn roll(&mut self, now: Timestamp) {
+    pub(super) fn roll(&mut self, now: Timestamp) {
         self.api.roll(now.secs());
     }
 
     /// Forgets the estate's data (the source was replaced); the API figures go on.
-    pub fn clear(&mut self) {
+    pub(super) fn clear(&mut self) {
         self.regions.clear();
         self.timeline.clear();
         self.series.clear();

@@ -5,7 +5,7 @@
 use super::panes::{alarm_style, fmt_num, ratio_style, target_style};
 use super::widgets::{cell, chart, progress};
 use super::{block, glyphs, severity_style};
-use crate::app::{App, DetailRef};
+use crate::app::{App, DetailRef, Drawn};
 use crate::model::{RolloutState, short_age};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,19 +14,19 @@ use ratatui::widgets::{Paragraph, Widget, Wrap};
 
 fn kv<'a>(app: &App, k: &str, v: String) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{k:<28}"), app.theme.muted()),
-        Span::styled(v, app.theme.text()),
+        Span::styled(format!("{k:<28}"), app.theme().muted()),
+        Span::styled(v, app.theme().text()),
     ])
 }
 
 fn heading<'a>(app: &App, s: &str) -> Line<'a> {
-    Line::from(Span::styled(s.to_owned(), app.theme.title()))
+    Line::from(Span::styled(s.to_owned(), app.theme().title()))
 }
 
-pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer, drawn: &mut Drawn) {
+    let t = app.theme();
     let g = glyphs(app);
-    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now.secs_since(at)));
+    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now().secs_since(at)));
     let data = app.current();
     let mut lines: Vec<Line> = Vec::new();
     let mut chart_alarm = None;
@@ -382,10 +382,13 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer) {
     let w = text_area.width.max(1) as usize;
     let rows: usize = lines.iter().map(|l| l.width().max(1).div_ceil(w)).sum();
     let max = rows.saturating_sub(text_area.height as usize);
-    app.detail_max.set(Some(max));
+    drawn.detail_max = Some(max);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .scroll((app.detail_scroll.min(max).min(u16::MAX as usize) as u16, 0))
+        .scroll((
+            app.detail_scroll().min(max).min(u16::MAX as usize) as u16,
+            0,
+        ))
         .render(text_area, buf);
     if let (Some(a), Some(c)) = (chart_alarm, chart_area) {
         let values: Vec<f64> = app.store().series_values(app.region_name(), &a.name);

@@ -2,7 +2,7 @@
 //! the result; the primary and DR regions side by side below.
 
 use super::widgets::trunc;
-use super::{block, glyphs, panes};
+use super::{block, glyphs};
 use crate::app::App;
 use crate::model::{Timestamp, short_age};
 use crate::ops::drill::{DrillState, Phase, StepKind};
@@ -17,7 +17,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     let regions_h = if area.height >= 30 { 12 } else { 0 };
     let [top, bottom] =
         Layout::vertical([Constraint::Min(5), Constraint::Length(regions_h)]).areas(area);
-    let t = &app.theme;
+    let t = app.theme();
     let b = block(
         app,
         Line::from(Span::styled(" Failover drill ", t.title())),
@@ -40,7 +40,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         .collect();
     // Keep the end (progress, result) in view when the box is short.
     let skip = lines.len().saturating_sub(inner.height as usize);
-    let skip = if app.drill.is_some() { skip } else { 0 };
+    let skip = if app.drill().is_some() { skip } else { 0 };
     for (i, (text, style)) in lines.iter().skip(skip).enumerate() {
         if i as u16 >= inner.height {
             break;
@@ -53,12 +53,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         );
     }
     if regions_h > 0 {
-        panes::render_regions(app, bottom, buf);
+        super::regions::render(app, bottom, buf);
     }
 }
 
 fn lines(app: &App) -> Vec<(String, Style)> {
-    let t = &app.theme;
+    let t = app.theme();
     let g = glyphs(app);
     let mut out: Vec<(String, Style)> = Vec::new();
     let Some(spec) = app.drill_spec() else {
@@ -74,7 +74,7 @@ fn lines(app: &App) -> Vec<(String, Style)> {
             spec.dr,
             spec.percent,
             spec.timeout_secs,
-            if app.drill_specs.len() > 1 && app.drill.is_none() {
+            if app.settings().drill_specs.len() > 1 && app.drill().is_none() {
                 " (Tab: next app)"
             } else {
                 ""
@@ -82,7 +82,7 @@ fn lines(app: &App) -> Vec<(String, Style)> {
         ),
         t.title(),
     ));
-    let active = app.drill.as_ref().filter(|d| d.phase != Phase::Finished);
+    let active = app.drill().filter(|d| d.phase != Phase::Finished);
     let pre = app.drill_preflight();
     if active.is_none()
         && let Some(pre) = &pre
@@ -95,9 +95,9 @@ fn lines(app: &App) -> Vec<(String, Style)> {
             ));
         }
     }
-    let state = match (&app.drill, &pre) {
+    let state = match (app.drill(), &pre) {
         (Some(d), _) => d.clone(),
-        (None, Some(pre)) => DrillState::new(spec.clone(), &app.info.account, pre, app.now.0),
+        (None, Some(pre)) => DrillState::new(spec.clone(), &app.info().account, pre, app.now().0),
         (None, None) => return out,
     };
     out.push((
@@ -112,7 +112,7 @@ fn lines(app: &App) -> Vec<(String, Style)> {
             && state.phase == Phase::Running
         {
             let waited = app
-                .now
+                .now()
                 .secs_since(Timestamp(state.step_started_ms))
                 .max(0.0);
             let _ = write!(
@@ -160,9 +160,9 @@ fn lines(app: &App) -> Vec<(String, Style)> {
             .collect();
         out.push((format!("DR capacity: {}", items.join(", ")), t.text()));
     }
-    let Some(d) = &app.drill else {
+    let Some(d) = app.drill() else {
         out.push((
-            if app.read_only {
+            if app.settings().read_only {
                 "READ-ONLY: the plan is shown; the drill cannot start".into()
             } else {
                 format!("s starts the drill (you will type {})", spec.app)
@@ -177,7 +177,7 @@ fn lines(app: &App) -> Vec<(String, Style)> {
             out.push((format!("  {mark} failback: {}", step.title()), style));
         }
     }
-    let elapsed = app.now.secs_since(Timestamp(d.started_ms)).max(0.0);
+    let elapsed = app.now().secs_since(Timestamp(d.started_ms)).max(0.0);
     let (status, style) = match d.phase {
         Phase::Running => (
             format!(
@@ -215,7 +215,7 @@ fn lines(app: &App) -> Vec<(String, Style)> {
 }
 
 fn step_mark(app: &App, d: &DrillState, step: StepKind) -> (&'static str, Style) {
-    let t = &app.theme;
+    let t = app.theme();
     let g = glyphs(app);
     if d.done.contains(&step) {
         (g.ok, t.ok())

@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = app.theme();
     let title = Line::from(vec![
         Span::styled(" Logs ", t.title()),
         Span::styled(format!("{} {} ", v.target.label(), v.region), t.muted()),
@@ -34,7 +34,7 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
     } else {
         head.push(Span::styled(format!("paused, {} new", v.unseen), t.warn()));
     }
-    if app.paused {
+    if app.paused() {
         head.push(Span::styled("  refresh paused", t.warn()));
     }
     head.push(Span::styled("  filter ", t.muted()));
@@ -45,7 +45,7 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
     });
     if let Some(at) = v.read_at {
         head.push(Span::styled(
-            format!("  read {} ago", short_age(app.now.secs_since(at))),
+            format!("  read {} ago", short_age(app.now().secs_since(at))),
             t.muted(),
         ));
     }
@@ -168,7 +168,7 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
 
 /// A line's colour from its level, the first word of its readable form (`error`, `WARN` …).
 fn level_style(app: &App, text: &str) -> ratatui::style::Style {
-    let t = &app.theme;
+    let t = app.theme();
     let first = text.split_whitespace().next().unwrap_or("").to_lowercase();
     let first = first.trim_end_matches(':');
     match first {
@@ -209,7 +209,7 @@ fn marked(
     app: &App,
     base: ratatui::style::Style,
 ) -> Vec<Span<'static>> {
-    let t = &app.theme;
+    let t = app.theme();
     let mut out = Vec::new();
     let mut at = 0;
     for &(a, b) in marks {

@@ -6,10 +6,11 @@ mod drill;
 mod logs;
 mod panes;
 mod popups;
+mod regions;
 pub mod widgets;
 
 use crate::action::Action;
-use crate::app::{App, Overlay, Pane, View};
+use crate::app::{App, Drawn, Overlay, Pane, View};
 use crate::model::Severity;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
@@ -25,7 +26,11 @@ pub const MIN_HEIGHT: u16 = 8;
 
 /// The glyphs for the app's mode.
 pub fn glyphs(app: &App) -> &'static Glyphs {
-    if app.ascii { &ASCII } else { &UNICODE }
+    if app.settings().ascii {
+        &ASCII
+    } else {
+        &UNICODE
+    }
 }
 
 /// Style for a severity.
@@ -42,17 +47,14 @@ pub fn severity_style(theme: &Theme, s: Severity) -> Style {
 pub fn block<'a>(app: &App, title: Line<'a>, focused: bool) -> Block<'a> {
     Block::bordered()
         .border_set(glyphs(app).border)
-        .border_style(app.theme.border(focused))
+        .border_style(app.theme().border(focused))
         .title(title)
 }
 
-/// Paints the whole screen.
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    buf.set_style(area, app.theme.text());
-    // Set again by each pane drawn with its rows.
-    for p in crate::app::Pane::ALL {
-        app.pane(p).shown.set((0, 0));
-    }
+/// Paints the whole screen; returns what it laid out (for [`crate::app::Msg::Drawn`]).
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
+    let mut drawn = Drawn::default();
+    buf.set_style(area, app.theme().text());
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!("opsdash: {}x{} is too small", area.width, area.height);
         for (i, chunk) in msg
@@ -64,9 +66,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 break;
             }
             let s = String::from_utf8_lossy(chunk);
-            buf.set_string(area.x, area.y + i as u16, s, app.theme.warn());
+            buf.set_string(area.x, area.y + i as u16, s, app.theme().warn());
         }
-        return;
+        return drawn;
     }
     let [header, body, status, footer] = Layout::vertical([
         Constraint::Length(1),
@@ -102,20 +104,20 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         }
         _ => body,
     };
-    match &app.view {
-        View::Main => panes::render_main(app, body, buf),
-        View::Detail(d) => detail::render(app, d, body, buf),
-        View::Regions => panes::render_regions(app, body, buf),
+    match app.view() {
+        View::Main => panes::render_main(app, body, buf, &mut drawn),
+        View::Detail(d) => detail::render(app, d, body, buf, &mut drawn),
+        View::Regions => regions::render(app, body, buf),
         View::Drill => drill::render(app, body, buf),
         View::Logs => {
-            if let Some(v) = app.logs.as_deref() {
+            if let Some(v) = app.logs() {
                 logs::render(app, v, body, buf);
             }
         }
     }
     render_status(app, status, buf);
     render_footer(app, footer, buf);
-    match &app.overlay {
+    match app.overlay() {
         Overlay::Help => popups::help(app, body, buf),
         Overlay::Palette { input, selected } => {
             popups::palette(app, input, *selected, body, status, buf);
@@ -159,6 +161,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         Overlay::Api => popups::api(app, body, buf),
         Overlay::Filter | Overlay::None => {}
     }
+    drawn
 }
 
 /// How much of the optional header text fits.
@@ -177,17 +180,17 @@ struct HeaderFit {
 /// the scenario, the account, the other regions and the API figures give way, in that order
 /// reversed, when the line is short.
 fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
-    let style = app.theme.header();
+    let style = app.theme().header();
     let bold = style.add_modifier(ratatui::style::Modifier::BOLD);
     buf.set_style(area, style);
     let mut badges: Vec<String> = Vec::new();
-    if app.read_only {
+    if app.settings().read_only {
         badges.push("READ-ONLY".into());
     }
-    if app.paused {
+    if app.paused() {
         badges.push("PAUSED".into());
     }
-    if let Some(d) = &app.drill {
+    if let Some(d) = app.drill() {
         let word = match d.phase {
             crate::ops::drill::Phase::Running => Some("DRILL RUNNING"),
             crate::ops::drill::Phase::Done => Some("DRILL DONE: failback pending"),
@@ -200,21 +203,21 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(dr) = app.traffic_on_dr() {
         badges.push(format!("TRAFFIC ON {dr}"));
     }
-    let who = app.info.caller_arn.rsplit(':').next().unwrap_or("");
+    let who = app.info().caller_arn.rsplit(':').next().unwrap_or("");
     let who = who.strip_prefix("assumed-role/").unwrap_or(who);
     let profile = app
-        .info
+        .info()
         .profile
         .as_deref()
         .map(|p| format!(" ({p})"))
         .unwrap_or_default();
-    let account = format!("{} {who}{profile}", app.info.account);
+    let account = format!("{} {who}{profile}", app.info().account);
     let region_label = |i: usize, r: &crate::model::RegionInfo| {
         let role = match r.role {
             crate::model::RegionRole::Primary => "",
             crate::model::RegionRole::Dr => " DR",
         };
-        let mark = if i == app.region && app.info.regions.len() > 1 {
+        let mark = if i == app.region_index() && app.info().regions.len() > 1 {
             "*"
         } else {
             ""
@@ -222,17 +225,17 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
         format!("{}{mark}{role}", r.name)
     };
     let all_regions: Vec<String> = app
-        .info
+        .info()
         .regions
         .iter()
         .enumerate()
         .map(|(i, r)| region_label(i, r))
         .collect();
     let in_view = app
-        .info
+        .info()
         .regions
-        .get(app.region)
-        .map(|r| region_label(app.region, r))
+        .get(app.region_index())
+        .map(|r| region_label(app.region_index(), r))
         .unwrap_or_default();
     let api = app.store().api();
     let rates: Vec<String> = app
@@ -249,7 +252,7 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
             left.push(("opsdash".into(), true));
         }
         let mode = match (app.is_demo(), f.scenario) {
-            (true, true) => format!("DEMO {}", app.scenario.map_or("", |s| s.name())),
+            (true, true) => format!("DEMO {}", app.scenario().map_or("", |s| s.name())),
             (true, false) => "DEMO".into(),
             (false, _) => "LIVE".into(),
         };
@@ -279,9 +282,9 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
             _ => String::new(),
         };
         let clock = if f.utc {
-            format!("{} UTC", app.now.hm())
+            format!("{} UTC", app.now().hm())
         } else {
-            app.now.hm()
+            app.now().hm()
         };
         let right = if api_text.is_empty() {
             format!(" {clock} ")
@@ -377,7 +380,7 @@ fn problem_text(app: &App, e: &crate::source::SourceError) -> String {
 
 /// The style of the banners under the header (credentials, roll-back offer).
 fn banner_style(app: &App) -> Style {
-    app.theme
+    app.theme()
         .crit()
         .add_modifier(ratatui::style::Modifier::REVERSED)
 }
@@ -386,7 +389,7 @@ fn banner_style(app: &App) -> Style {
 fn render_banner(app: &App, o: &crate::app::RollbackOffer, area: Rect, buf: &mut Buffer) {
     let style = banner_style(app);
     buf.set_style(area, style);
-    let key = app.keymap.key_label(Action::Rollback);
+    let key = app.settings().keymap.key_label(Action::Rollback);
     // The key and the target first: at 80 columns the rest is what gets cut.
     let rev = |t: &str| {
         t.rsplit_once(':')
@@ -425,12 +428,12 @@ pub fn short_service(s: &str) -> &str {
 }
 
 fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
-    if app.overlay == Overlay::Filter {
-        let f = &app.pane(app.focus).filter;
+    if *app.overlay() == Overlay::Filter {
+        let f = &app.pane(app.focus()).filter;
         let line = Line::from(vec![
-            Span::styled(format!("/{} ", app.focus.title()), app.theme.title()),
-            Span::styled(format!("{f}_"), app.theme.text()),
-            Span::styled("   Enter keep, Esc clear", app.theme.muted()),
+            Span::styled(format!("/{} ", app.focus().title()), app.theme().title()),
+            Span::styled(format!("{f}_"), app.theme().text()),
+            Span::styled("   Enter keep, Esc clear", app.theme().muted()),
         ]);
         buf.set_line(area.x, area.y, &line, area.width);
         return;
@@ -455,12 +458,12 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
             })
         })
         .collect();
-    if let Some((msg, sev)) = &app.status {
+    if let Some((msg, sev)) = app.status() {
         buf.set_string(
             area.x,
             area.y,
             widgets::trunc(msg, area.width as usize, glyphs(app)),
-            severity_style(&app.theme, *sev),
+            severity_style(app.theme(), *sev),
         );
     } else if !errors.is_empty() {
         let msg = format!("stale: {}", errors.join("; "));
@@ -468,15 +471,15 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
             area.x,
             area.y,
             widgets::trunc(&msg, area.width as usize, glyphs(app)),
-            app.theme.warn(),
+            app.theme().warn(),
         );
     }
 }
 
 /// The footer's (key, label) pairs for what applies now.
 pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
-    let k = |a: Action| app.keymap.key_label(a);
-    match (&app.overlay, &app.view) {
+    let k = |a: Action| app.settings().keymap.key_label(a);
+    match (app.overlay(), app.view()) {
         (Overlay::Help, _) => vec![("j/k".into(), "scroll"), ("any key".into(), "close")],
         (Overlay::Api, _) => vec![("any key".into(), "close")],
         (Overlay::Filter, _) => vec![
@@ -518,10 +521,10 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
         ],
         (Overlay::None, View::Drill) => {
             let mut v = Vec::new();
-            match app.drill.as_ref().map(|d| d.phase) {
+            match app.drill().map(|d| d.phase) {
                 None | Some(crate::ops::drill::Phase::Finished) => {
                     v.push(("s".into(), "start"));
-                    if app.drill_specs.len() > 1 {
+                    if app.settings().drill_specs.len() > 1 {
                         v.push(("Tab".into(), "next app"));
                     }
                     v.push((k(Action::Back), "back"));
@@ -572,11 +575,11 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
             v.push((k(Action::Quit), "quit"));
             v
         }
-        (Overlay::None, View::Logs) if app.logs.as_ref().is_some_and(|v| v.editing.is_some()) => {
+        (Overlay::None, View::Logs) if app.logs().is_some_and(|v| v.editing.is_some()) => {
             vec![("Enter".into(), "send pattern"), ("Esc".into(), "cancel")]
         }
         (Overlay::None, View::Logs) => {
-            let following = app.logs.as_ref().is_some_and(|v| v.follow);
+            let following = app.logs().is_some_and(|v| v.follow);
             vec![
                 (k(Action::Back), "back"),
                 ("/".into(), "filter pattern"),
@@ -605,23 +608,13 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                 (format!("{}/{}", k(Action::Down), k(Action::Up)), "move"),
                 (k(Action::Details), "details"),
             ];
-            match app.focus {
-                Pane::Capacity => {
-                    v.push((k(Action::Scale), "scale"));
-                    v.push((k(Action::Deploy), "deploy"));
-                    v.push((k(Action::Rollback), "roll back"));
-                }
-                Pane::Runs => v.push((k(Action::RunNow), "run now")),
-                Pane::Alarms => v.push((k(Action::Logs), "logs")),
-                _ => {}
-            }
-            if app.focus == Pane::Capacity {
-                v.push((k(Action::Logs), "logs"));
-            }
-            if app.focus != Pane::Capacity && app.rollback_offer().is_some() {
+            // The operations that work on the focused pane, and the banner's roll back anywhere.
+            let ops = app.focus().kind().actions();
+            v.extend(ops.iter().map(|(a, label)| (k(*a), *label)));
+            if !ops.iter().any(|(a, _)| *a == Action::Rollback) && app.rollback_offer().is_some() {
                 v.push((k(Action::Rollback), "roll back"));
             }
-            if !app.drill_specs.is_empty() || app.drill.is_some() {
+            if !app.settings().drill_specs.is_empty() || app.drill().is_some() {
                 v.push((k(Action::Failover), "drill"));
             }
             v.extend([
@@ -631,7 +624,7 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                 (k(Action::Refresh), "refresh"),
                 (
                     k(Action::Pause),
-                    if app.paused { "resume" } else { "pause" },
+                    if app.paused() { "resume" } else { "pause" },
                 ),
                 (k(Action::NextTheme), "theme"),
             ]);
@@ -646,18 +639,18 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
 fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
     for (key, label) in footer_items(app) {
-        spans.push(Span::styled(format!(" {key}"), app.theme.title()));
-        spans.push(Span::styled(format!(" {label} "), app.theme.muted()));
+        spans.push(Span::styled(format!(" {key}"), app.theme().title()));
+        spans.push(Span::styled(format!(" {label} "), app.theme().muted()));
     }
     buf.set_line(area.x, area.y, &Line::from(spans), area.width);
 }
 
-/// Renders `app` into a fresh buffer of `width`×`height` (tests, benches, first frame).
-pub fn render_to_buffer(app: &App, width: u16, height: u16) -> Buffer {
+/// Renders `app` into a fresh buffer of `width`×`height`, with what it laid out.
+pub fn render_to_buffer(app: &App, width: u16, height: u16) -> (Buffer, Drawn) {
     let area = Rect::new(0, 0, width, height);
     let mut buf = Buffer::empty(area);
-    render(app, area, &mut buf);
-    buf
+    let drawn = render(app, area, &mut buf);
+    (buf, drawn)
 }
 
 /// A widget wrapper so `render` can be used with `Frame::render_widget`.
@@ -665,6 +658,6 @@ pub struct Screen<'a>(pub &'a App);
 
 impl Widget for Screen<'_> {
     fn render(self, area: Rect, buf: &mut Buffer) {
-        render(self.0, area, buf);
+        let _ = render(self.0, area, buf);
     }
 }

@@ -22,12 +22,12 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 
 /// `?`: every bound action, grouped, generated from the keymap; scrolls when it does not fit.
 pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = app.theme();
     let lines = app.help_display();
     let layout = app.help_layout();
     let cols = layout.cols;
     let (per_col, max) = app.help_rows();
-    let scroll = app.help_scroll.min(max);
+    let scroll = app.help_scroll().min(max);
     let r = centered(area, layout.width, per_col as u16 + 3);
     Clear.render(r, buf);
     buf.set_style(r, t.text());
@@ -87,7 +87,7 @@ pub fn palette(
     status: Rect,
     buf: &mut Buffer,
 ) {
-    let t = &app.theme;
+    let t = app.theme();
     buf.set_style(status, t.text());
     let line = Line::from(vec![
         Span::styled(":", t.title()),
@@ -130,7 +130,7 @@ pub fn palette(
 }
 
 pub fn faults(app: &App, items: &[Fault], selected: usize, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = app.theme();
     let w = items
         .iter()
         .map(|f| f.label().chars().count())
@@ -212,7 +212,7 @@ pub(super) fn text_box(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let t = &app.theme;
+    let t = app.theme();
     let max_w = area.width.min(110);
     let inner_w = max_w.saturating_sub(4) as usize;
     let mut wrapped: Vec<(String, ratatui::style::Style)> = Vec::new();
@@ -257,7 +257,7 @@ pub fn scale(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let t = &app.theme;
+    let t = app.theme();
     let what = match target {
         crate::ops::ScaleTarget::Asg(n) => format!("Auto Scaling group {n}"),
         crate::ops::ScaleTarget::Service { cluster, service } => {
@@ -291,7 +291,7 @@ pub struct DeployPrompt<'a> {
 }
 
 pub fn deploy(app: &App, p: &DeployPrompt<'_>, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = app.theme();
     let n = p.task_definition.containers.len();
     let (name, image) = &p.task_definition.containers[p.container.min(n.saturating_sub(1))];
     let mut lines = vec![
@@ -336,13 +336,15 @@ pub fn confirm(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let t = &app.theme;
+    let t = app.theme();
     let mut lines = vec![
         (plan.summary.clone(), t.title()),
         (
             format!(
                 "account {}, region {}, as {}",
-                plan.account, plan.region, app.info.caller_arn
+                plan.account,
+                plan.region,
+                app.info().caller_arn
             ),
             t.muted(),
         ),
@@ -380,16 +382,16 @@ pub fn drill_confirm(
     buf: &mut Buffer,
 ) {
     use crate::app::DrillAction;
-    let t = &app.theme;
+    let t = app.theme();
     let Some(spec) = app.drill_spec() else { return };
     let mut lines = vec![(
         format!(
             "account {}, {} {} {}, as {}",
-            app.info.account,
+            app.info().account,
             spec.primary,
             glyphs(app).arrow,
             spec.dr,
-            app.info.caller_arn
+            app.info().caller_arn
         ),
         t.muted(),
     )];
@@ -429,8 +431,8 @@ pub fn drill_confirm(
 }
 
 pub fn drill_resume(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
-    let Some(d) = &app.drill else { return };
+    let t = app.theme();
+    let Some(d) = app.drill() else { return };
     let done: Vec<&str> = d.done.iter().map(|s| s.title()).collect();
     let lines = vec![
         (
@@ -476,7 +478,7 @@ pub fn drill_resume(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// `:api`: requests per service and operation in the last minute.
 pub fn api(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = &app.theme;
+    let t = app.theme();
     let ops = app.store().rates().by_operation();
     let h = app.store().api();
     let mut lines = vec![(

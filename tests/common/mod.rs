@@ -3,17 +3,16 @@
 #![allow(dead_code)]
 
 use opsdash::action::Keymap;
-use opsdash::app::{App, Effect, Msg};
+use opsdash::app::{App, Effect, Msg, Settings};
 use opsdash::model::AlarmState;
 use opsdash::model::{Snapshot, Timestamp};
 use opsdash::ops::audit::{AuditLog, AuditRecord};
 use opsdash::ops::{Executor, Operator};
 use opsdash::poller;
-use opsdash::runtime::{demo_effect, op_effect};
+use opsdash::runtime::{Console, Polling};
 use opsdash::source::sim::{Scenario, Sim, SimSource};
 use opsdash::source::{EstateReader, EstateWriter, ServiceUpdate, SourceError};
 use opsdash::theme::ThemeSet;
-use opsdash::ui;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -97,15 +96,30 @@ pub fn temp_dir(tag: &str) -> std::path::PathBuf {
     d
 }
 
+/// Polling done by the test: a refresh the console asks for is counted, and the harness polls.
+struct ManualPolling(Arc<AtomicUsize>);
+
+impl Polling for ManualPolling {
+    fn refresh_all(&mut self) {
+        self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    fn set_paused(&mut self, _paused: bool) {}
+    fn restart(&mut self) {}
+}
+
+/// The console as the runtime runs it ([`Console`]: every message through `update`, every effect
+/// carried out, frames drawn), on a `TestBackend`, over the simulated estate on virtual time:
+/// the test polls (every pane of every region at once) and advances the clock.
 pub struct Harness {
     pub sim: SimSource,
-    pub app: App,
+    console: Console<TestBackend>,
+    /// Every effect the console carried out.
     pub effects: Vec<Effect>,
     /// Every mutating call that reached the estate.
     pub writes: Arc<Mutex<Vec<String>>>,
-    pub executor: Executor,
-    /// Logs reads the runtime would make after a delay: made at the next poll.
-    pending_logs: Vec<Effect>,
+    pub executor: Arc<Executor>,
+    /// Refreshes the console asked for, not yet polled.
+    refreshes: Arc<AtomicUsize>,
     rt: tokio::runtime::Runtime,
 }
 
@@ -120,8 +134,22 @@ impl Harness {
     }
 
     fn with_mode(scenario: Scenario, read_only: bool) -> Self {
+        Self::with_settings(scenario, read_only, |_| {})
+    }
+
+    /// A harness whose settings `configure` changes before the console starts (apps, say).
+    pub fn with_settings(
+        scenario: Scenario,
+        read_only: bool,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
         let sim = SimSource::new(Sim::new(scenario, SEED, T0));
-        Self::build(sim, temp_dir("audit").join("audit.jsonl"), read_only)
+        Self::build(
+            sim,
+            temp_dir("audit").join("audit.jsonl"),
+            read_only,
+            configure,
+        )
     }
 
     /// A new console over the same estate and state directory: opsdash started again after it
@@ -130,29 +158,37 @@ impl Harness {
         Self::build(
             self.sim.clone(),
             self.executor.audit_log().path().to_owned(),
-            self.app.read_only,
+            self.app().settings().read_only,
+            |_| {},
         )
     }
 
-    fn build(sim: SimSource, audit: std::path::PathBuf, read_only: bool) -> Self {
+    fn build(
+        sim: SimSource,
+        audit: std::path::PathBuf,
+        read_only: bool,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Self {
         let scenario = sim.lock().scenario;
         let themes = ThemeSet::built_in().expect("built-in themes parse");
         let theme = themes.get("default").expect("default theme");
-        let mut app = App::new(sim.info(), Keymap::default(), themes, theme);
-        app.scenario = Some(scenario);
-        app.read_only = read_only;
-        app.read_only_why = "--read-only".into();
+        let mut settings = Settings::new(Keymap::default(), themes);
+        settings.read_only = read_only;
+        settings.read_only_why = "--read-only".into();
         if scenario == Scenario::WarmStandby {
-            app.drill_specs
+            settings
+                .drill_specs
                 .push(opsdash::ops::drill::DrillSpec::warm_standby_demo());
         }
+        configure(&mut settings);
+        let app = App::new(sim.info(), settings, theme).with_scenario(Some(scenario));
         let writes = Arc::new(Mutex::new(Vec::new()));
         let counting = CountingWriter {
             sim: sim.clone(),
             calls: writes.clone(),
         };
         let info = sim.info();
-        let executor = Executor::new(
+        let executor = Arc::new(Executor::new(
             Arc::new(counting),
             AuditLog::new(audit),
             read_only,
@@ -162,29 +198,59 @@ impl Harness {
                 profile: None,
                 source: info.kind,
             },
-        );
-        app.now = sim.now();
+        ));
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("runtime");
+        let refreshes = Arc::new(AtomicUsize::new(0));
+        let polling = refreshes.clone();
+        let mut console = rt.block_on(async {
+            Console::new(
+                app,
+                TestBackend::new(80, 24),
+                Arc::new(sim.clone()),
+                executor.clone(),
+                Some((sim.clone(), SEED)),
+                |_| Box::new(ManualPolling(polling)),
+            )
+        });
+        console.record_effects();
         let mut h = Harness {
             sim,
-            app,
+            console,
             effects: Vec::new(),
             writes,
             executor,
-            pending_logs: Vec::new(),
+            refreshes,
             rt,
         };
+        let now = h.sim.now();
+        h.send(Msg::Tick(now));
         h.poll();
         h
     }
 
-    /// One poll of every pane of every region, applied to the app.
+    /// The console's state.
+    pub fn app(&self) -> &App {
+        self.console.app()
+    }
+
+    /// The console's settings, changed between frames.
+    pub fn settings_mut(&mut self) -> &mut Settings {
+        self.console.app_mut().settings_mut()
+    }
+
+    /// Whether a key asked the console to quit.
+    pub fn quit_asked(&self) -> bool {
+        self.console.quitting()
+    }
+
+    /// One poll of every pane of every region, queued for the console as the pollers send
+    /// them, and applied in one turn; then the Logs reads that were waiting for their time.
     pub fn poll(&mut self) {
         let seqs: std::collections::HashMap<String, u64> = self
-            .app
+            .app()
             .store()
             .regions()
             .map(|(k, v)| (k.to_owned(), v.last_seq()))
@@ -192,42 +258,23 @@ impl Harness {
         let msgs = self.rt.block_on(poller::poll_all(&self.sim, |r| {
             seqs.get(r).copied().unwrap_or(0)
         }));
+        let tx = self.console.sender();
         for m in msgs {
-            self.send(m);
+            let _ = tx.send(m);
         }
-        for e in std::mem::take(&mut self.pending_logs) {
-            let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-            let now = match e {
-                Effect::ReadLogs {
-                    read,
-                    region,
-                    source,
-                    pattern,
-                    since,
-                    ..
-                } => Effect::ReadLogs {
-                    read,
-                    region,
-                    source,
-                    pattern,
-                    since,
-                    delay: std::time::Duration::ZERO,
-                },
-                other => other,
-            };
-            self.rt
-                .block_on(op_effect(&self.sim, &self.executor, now, &tx));
-            drop(tx);
-            while let Ok(m) = rx.try_recv() {
-                self.send(m);
-            }
+        self.turn(None);
+        {
+            let _in_runtime = self.rt.enter();
+            self.console.fire_all_delayed();
         }
+        self.settle();
     }
 
     /// Advances virtual time and polls.
     pub fn advance(&mut self, secs: f64) {
         self.sim.advance(secs);
-        self.app.update(Msg::Tick(self.sim.now()));
+        let now = self.sim.now();
+        self.send(Msg::Tick(now));
         self.poll();
     }
 
@@ -250,48 +297,32 @@ impl Harness {
         None
     }
 
+    /// A message to the console, applied with everything it leads to: its effects, their
+    /// answers, and the polls the console asks for.
     pub fn send(&mut self, m: Msg) {
-        let effects = self.app.update(m);
-        self.apply(effects);
+        self.turn(Some(m));
+        self.settle();
     }
 
-    fn apply(&mut self, effects: Vec<Effect>) {
-        for e in effects {
-            for m in demo_effect(&self.sim, SEED, &e) {
-                let more = self.app.update(m);
-                self.apply(more);
-            }
-            // A Logs view's next read waits for the next poll (the runtime waits a few seconds).
-            if let Effect::ReadLogs { delay, .. } = &e
-                && !delay.is_zero()
-            {
-                self.pending_logs.push(e.clone());
-                self.effects.push(e);
-                continue;
-            }
-            if matches!(
-                e,
-                Effect::FetchTaskDefinition { .. }
-                    | Effect::Execute { .. }
-                    | Effect::RecordUnexecuted { .. }
-                    | Effect::SaveDrill(_)
-                    | Effect::FindLogs { .. }
-                    | Effect::ReadLogs { .. }
-            ) {
-                let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-                self.rt
-                    .block_on(op_effect(&self.sim, &self.executor, e.clone(), &tx));
-                drop(tx);
-                while let Ok(m) = rx.try_recv() {
-                    let more = self.app.update(m);
-                    self.apply(more);
-                }
-            }
-            // As the runtime does: a refresh, or a fault injected, polls every pane at once.
-            let refresh = matches!(e, Effect::RefreshAll | Effect::InjectFault(_));
-            self.effects.push(e);
-            if refresh {
+    fn turn(&mut self, m: Option<Msg>) {
+        self.rt
+            .block_on(self.console.turn(m))
+            .expect("a TestBackend never fails");
+        self.effects.extend(self.console.take_effects());
+    }
+
+    /// Until nothing is left to do: the background effects end and their answers are applied;
+    /// a refresh the console asked for is a poll.
+    fn settle(&mut self) {
+        // A console that quits stops reading its messages (the runtime's loop ends).
+        while !self.console.quitting() {
+            self.rt.block_on(self.console.idle());
+            if self.console.has_queued() {
+                self.turn(None);
+            } else if self.refreshes.swap(0, Ordering::Relaxed) > 0 {
                 self.poll();
+            } else {
+                return;
             }
         }
     }
@@ -301,15 +332,27 @@ impl Harness {
         self.rt.block_on(f)
     }
 
-    /// Focuses `pane` and selects its first row whose text contains `needle`.
+    /// Focuses `pane` and selects its first row whose text contains `needle` (moving there with
+    /// the keys, as an operator does).
     pub fn select(&mut self, pane: opsdash::app::Pane, needle: &str) {
         self.ch(char::from(b'1' + pane.index() as u8));
-        let rows = self.app.pane(pane).rows.clone();
+        let rows = self.app().pane(pane).rows.clone();
         let i = rows
             .iter()
-            .position(|r| self.app.row_text(*r).contains(needle))
+            .position(|r| self.app().row_text(pane, *r).contains(needle))
             .unwrap_or_else(|| panic!("no row with {needle}"));
-        self.app.select_row(pane, i);
+        self.key(KeyCode::Home);
+        for _ in 0..i {
+            self.key(KeyCode::Down);
+        }
+        assert_eq!(self.app().pane(pane).selected, i, "selected {needle}");
+    }
+
+    /// A palette command, typed and run (`:theme light`).
+    pub fn command(&mut self, line: &str) {
+        self.ch(':');
+        self.type_str(line);
+        self.key(KeyCode::Enter);
     }
 
     pub fn key(&mut self, code: KeyCode) {
@@ -330,13 +373,12 @@ impl Harness {
         self.send(Msg::Resize(w, h));
     }
 
-    /// Renders at `w`×`h` into a `TestBackend`.
+    /// The screen at `w`×`h`: the terminal resized to it, and the console's frame as drawn.
     pub fn terminal(&mut self, w: u16, h: u16) -> Terminal<TestBackend> {
-        self.app.size = (w, h);
-        let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-        t.draw(|f| ui::render(&self.app, f.area(), f.buffer_mut()))
-            .expect("draw");
-        t
+        self.send(Msg::Resize(w, h));
+        // A setting changed between frames is no message: draw whatever differs.
+        self.console.draw().expect("a TestBackend never fails");
+        Terminal::new(self.console.screen().clone()).expect("test terminal")
     }
 
     /// The screen as text, one line per row.
@@ -360,6 +402,7 @@ impl Harness {
         ))
     }
 
+    /// A fault injected behind the console's back, then a poll.
     pub fn inject(&mut self, f: &opsdash::source::sim::Fault) {
         self.sim.lock().inject(f).expect("fault injects");
         self.poll();

@@ -1440,6 +1440,17 @@ impl Sim {
         Ok(())
     }
 
+    /// Deletes an alarm (`cloudwatch:DeleteAlarms`), as someone else might behind the console's
+    /// back (the console never deletes one); whether it existed.
+    pub fn delete_alarm(&mut self, region: &str, alarm: &str) -> bool {
+        let Some(r) = self.region_index(region) else {
+            return false;
+        };
+        let before = self.regions[r].alarms.len();
+        self.regions[r].alarms.retain(|a| a.name != alarm);
+        self.regions[r].alarms.len() < before
+    }
+
     pub fn set_alarm_state(
         &mut self,
         region: &str,

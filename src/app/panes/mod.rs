@@ -1,0 +1,136 @@
+//! The panes. Each pane's behaviour lives in its own module behind [`PaneKind`]: what its rows
+//! are, what identifies a row across refreshes, the text a filter searches, the detail view a row
+//! opens and the operations its footer offers. The pane list is the table [`Pane::ALL`] /
+//! `KINDS`; nothing else lists the panes one by one.
+
+mod alarms;
+mod capacity;
+mod runs;
+mod targets;
+mod timeline;
+
+use super::DetailRef;
+use super::store::RegionData;
+use crate::action::Action;
+use crate::model::Event;
+use std::collections::VecDeque;
+
+/// The five panes, in their number's order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Pane {
+    Targets,
+    Capacity,
+    Runs,
+    Alarms,
+    Timeline,
+}
+
+/// Each pane's behaviour, in [`Pane::ALL`]'s order.
+const KINDS: [&dyn PaneKind; Pane::COUNT] = [
+    &targets::Targets,
+    &capacity::Capacity,
+    &runs::Runs,
+    &alarms::Alarms,
+    &timeline::Timeline,
+];
+
+impl Pane {
+    /// How many panes there are.
+    pub const COUNT: usize = 5;
+
+    pub const ALL: [Pane; Pane::COUNT] = [
+        Pane::Targets,
+        Pane::Capacity,
+        Pane::Runs,
+        Pane::Alarms,
+        Pane::Timeline,
+    ];
+
+    /// Its place in [`Pane::ALL`] (its number minus one).
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// What the pane does.
+    pub fn kind(self) -> &'static dyn PaneKind {
+        KINDS[self.index()]
+    }
+
+    pub fn title(self) -> &'static str {
+        self.kind().title()
+    }
+
+    /// A pane by its title (any case) or its number.
+    pub fn parse(s: &str) -> Option<Pane> {
+        Pane::ALL
+            .iter()
+            .copied()
+            .find(|p| p.title().eq_ignore_ascii_case(s))
+            .or_else(|| {
+                s.parse::<usize>()
+                    .ok()
+                    .and_then(|n| Pane::ALL.get(n.wrapping_sub(1)).copied())
+            })
+    }
+
+    /// The pane after this one (`Tab`), or before it.
+    #[must_use]
+    pub fn step(self, forward: bool) -> Pane {
+        let n = Pane::COUNT;
+        Pane::ALL[(self.index() + if forward { 1 } else { n - 1 }) % n]
+    }
+}
+
+/// One row of a pane, as indices into the data it was built from (rebuilt on every read).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Row {
+    Lb(usize),
+    Tg(usize, usize),
+    Target(usize, usize, usize),
+    Asg(usize),
+    Service(usize),
+    Deployment(usize, usize),
+    Association(usize),
+    Alarm(usize),
+    Event(usize),
+}
+
+/// What a pane's rows are made of: the region in view and the timeline.
+#[derive(Clone, Copy)]
+pub struct PaneData<'a> {
+    pub region: &'a RegionData,
+    pub timeline: &'a VecDeque<Event>,
+}
+
+/// One pane's behaviour.
+pub trait PaneKind: Sync {
+    /// The pane's title (`Targets`).
+    fn title(&self) -> &'static str;
+    /// What an empty pane has none of (`load balancers`).
+    fn noun(&self) -> &'static str;
+    /// Its rows over `d`, those whose text `matches` the filter (a group stays when one of its
+    /// members matches).
+    fn rows(&self, d: PaneData<'_>, matches: &dyn Fn(&str) -> bool) -> Vec<Row>;
+    /// What a row is, stable across refreshes: an alarm's identity does not change with its
+    /// state, an event's with the events around it.
+    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<String>;
+    /// The text a test or a search finds a row by.
+    fn row_text(&self, d: PaneData<'_>, row: Row) -> String;
+    /// The detail view `Enter` opens on a row.
+    fn detail(&self, d: PaneData<'_>, row: Row) -> Option<DetailRef>;
+    /// The operations the footer offers on this pane, in order.
+    fn actions(&self) -> &'static [(Action, &'static str)] {
+        &[]
+    }
+}
+
+/// Selection, scroll and filter of one pane.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PaneState {
+    pub selected: usize,
+    pub filter: String,
+    pub rows: Vec<Row>,
+    /// The identity of the selected item ([`PaneKind::row_id`]): the selection follows it when
+    /// the rows are rebuilt from new data, whatever moved around it.
+    pub selected_id: Option<String>,
+}

@@ -1,0 +1,125 @@
+//! Alarms: state, since when, the metric's last hour as a sparkline against the threshold, the
+//! value (with how many evaluated periods breach, when it breaches short of ALARM).
+
+use super::{PaneDraw, alarm_style, fmt_num};
+use crate::app::{App, RegionData, Row};
+use crate::model::{AlarmState, short_age};
+use crate::ui::widgets::{Glyphs, cell, sparkline};
+use ratatui::text::{Line, Span};
+
+pub struct Alarms;
+
+impl PaneDraw for Alarms {
+    fn headed(&self) -> bool {
+        true
+    }
+
+    fn heading(&self, _app: &App, d: &RegionData, w: usize, g: &Glyphs) -> Option<String> {
+        let (name_w, spark_w) = alarm_widths(d, w);
+        Some(format!(
+            "{:<6}{} {:>4} {} value",
+            "state",
+            cell("alarm", name_w, g),
+            "for",
+            cell("last hour", spark_w, g)
+        ))
+    }
+
+    fn row(&self, app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Line<'static> {
+        let t = app.theme();
+        let age = |at: crate::model::Timestamp| short_age(app.now().secs_since(at));
+        match row {
+            Row::Alarm(a) => {
+                let Some(x) = d.alarms.as_ref().and_then(|v| v.get(a)) else {
+                    return Line::default();
+                };
+                let values: Vec<f64> = app.store().series_values(app.region_name(), &x.name);
+                let state = match x.state {
+                    AlarmState::Alarm => "ALARM",
+                    AlarmState::InsufficientData => "INSUF",
+                    AlarmState::Ok => "OK",
+                };
+                let (name_w, spark_w) = alarm_widths(d, w);
+                let mut spans = vec![
+                    Span::styled(format!("{state:<6}"), alarm_style(t, x.state)),
+                    Span::styled(cell(&x.name, name_w, g), t.text()),
+                    Span::styled(format!(" {:>4} ", age(x.updated_at)), t.muted()),
+                ];
+                spans.extend(sparkline(
+                    &values,
+                    spark_w,
+                    x.threshold,
+                    |v| x.breaches(v),
+                    g,
+                    t.chart(),
+                    t.crit(),
+                ));
+                let last = values.last().copied().unwrap_or(f64::NAN);
+                // The value and the state agree: a breaching value under a state that is not ALARM
+                // says how many of the periods the alarm evaluates breach (it fires at all of them).
+                let periods = (x.evaluation_periods.max(1)) as usize;
+                let breaching = values
+                    .iter()
+                    .rev()
+                    .take(periods)
+                    .filter(|v| x.breaches(**v))
+                    .count();
+                let pending = if x.breaches(last) && x.state != AlarmState::Alarm {
+                    format!(" {breaching}/{periods}")
+                } else {
+                    String::new()
+                };
+                spans.push(Span::styled(
+                    format!(
+                        " {} {}{}{pending}",
+                        fmt_num(last),
+                        x.comparison_symbol(),
+                        fmt_num(x.threshold)
+                    ),
+                    match (x.breaches(last), x.state) {
+                        (true, AlarmState::Alarm) => t.crit(),
+                        (true, _) => t.warn(),
+                        _ => t.muted(),
+                    },
+                ));
+                if w > name_w + spark_w + 40 {
+                    spans.push(Span::styled(format!("  {}", x.reason), t.muted()));
+                }
+                Line::from(spans)
+            }
+            _ => Line::default(),
+        }
+    }
+
+    fn summary(&self, app: &App, d: &RegionData, spans: &mut Vec<Span<'static>>) {
+        let t = app.theme();
+        let v = d.alarms.as_deref().unwrap_or_default();
+        let firing: Vec<&str> = v
+            .iter()
+            .filter(|a| a.state == AlarmState::Alarm)
+            .map(|a| a.name.as_str())
+            .collect();
+        if firing.is_empty() {
+            spans.push(Span::styled(
+                format!(" {} alarms, none firing", v.len()),
+                t.ok(),
+            ));
+        } else {
+            spans.push(Span::styled(
+                format!(" {} ALARM: {}", firing.len(), firing.join(", ")),
+                t.crit(),
+            ));
+        }
+    }
+}
+
+/// The Alarms pane's name and sparkline columns.
+fn alarm_widths(d: &RegionData, w: usize) -> (usize, usize) {
+    let spark_w = if w >= 70 { 20 } else { 10 };
+    let longest = d
+        .alarms
+        .as_ref()
+        .and_then(|v| v.iter().map(|a| a.name.chars().count()).max())
+        .unwrap_or(10);
+    (longest.min(w.saturating_sub(spark_w + 22)).max(10), spark_w)
+}

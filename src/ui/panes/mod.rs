@@ -1,0 +1,395 @@
+//! The five panes: their layout on the screen, the frame every pane is drawn in (title with the
+//! region, age, error, filter and running operations; rows; position), their one-line summaries
+//! for small terminals, and the styles they share. What a pane's rows look like is its own
+//! module's, behind [`PaneDraw`], listed in one table in the panes' order.
+
+mod alarms;
+mod capacity;
+mod runs;
+mod targets;
+mod timeline;
+
+use super::widgets::{Glyphs, trunc};
+use super::{block, glyphs};
+use crate::app::{App, Drawn, Pane, RegionData, Row};
+use crate::model::{AlarmState, ExecStatus, LoadBalancer, RolloutState, TargetState, short_age};
+use crate::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+
+/// How one pane's rows are drawn.
+pub trait PaneDraw: Sync {
+    /// Column headings, for a pane whose rows are columns (the tree panes label their values).
+    fn heading(&self, _app: &App, _d: &RegionData, _w: usize, _g: &Glyphs) -> Option<String> {
+        None
+    }
+    /// Whether the pane has column headings (a row of its height).
+    fn headed(&self) -> bool {
+        false
+    }
+    /// One row as a line of at most `w` cells.
+    fn row(&self, app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Line<'static>;
+    /// The one-line summary of a small terminal, after the pane's name and error.
+    fn summary(&self, app: &App, d: &RegionData, spans: &mut Vec<Span<'static>>);
+}
+
+/// Each pane's drawing, in [`Pane::ALL`]'s order.
+const DRAW: [&dyn PaneDraw; Pane::COUNT] = [
+    &targets::Targets,
+    &capacity::Capacity,
+    &runs::Runs,
+    &alarms::Alarms,
+    &timeline::Timeline,
+];
+
+fn draw(p: Pane) -> &'static dyn PaneDraw {
+    DRAW[p.index()]
+}
+
+/// A pane's column headings as drawn, muted and underlined.
+fn heading_line(app: &App, d: &RegionData, p: Pane, w: usize) -> Option<Line<'static>> {
+    let text = draw(p).heading(app, d, w, glyphs(app))?;
+    Some(Line::from(Span::styled(
+        text,
+        app.theme()
+            .muted()
+            .add_modifier(ratatui::style::Modifier::UNDERLINED),
+    )))
+}
+
+/// Whether the screen has room for all five panes in full.
+pub fn is_full(area: Rect) -> bool {
+    area.width >= 100 && area.height >= 28
+}
+
+/// Heights for panes stacked in `total` rows: every pane but the `elastic` one gets what its
+/// rows need (plus borders), at least `min` and at most three fifths of the column; the elastic
+/// one (the long list: targets, the timeline) gets the rest. No pane sits half empty while
+/// another is cut short.
+fn heights(total: u16, wants: &[u16], elastic: usize, min: u16) -> Vec<u16> {
+    let n = wants.len() as u16;
+    let cap = (total * 3 / 5).max(min);
+    let mut h: Vec<u16> = wants.iter().map(|w| (*w).clamp(min, cap)).collect();
+    let others: u16 = h
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != elastic)
+        .map(|(_, v)| *v)
+        .sum();
+    if others + min > total {
+        // Too short for that: equal shares.
+        let each = total / n.max(1);
+        h = vec![each; wants.len()];
+        if let Some(last) = h.last_mut() {
+            *last += total - each * n;
+        }
+        return h;
+    }
+    h[elastic] = total - others;
+    h
+}
+
+/// The rows a pane would like: its rows and borders.
+fn want(app: &App, p: Pane) -> u16 {
+    let header = u16::from(draw(p).headed());
+    (app.pane(p).rows.len() as u16)
+        .saturating_add(2 + header)
+        .max(3)
+}
+
+/// Stacks panes in `area` by [`heights`] and draws them.
+fn render_column(
+    app: &App,
+    panes: &[Pane],
+    elastic: usize,
+    area: Rect,
+    buf: &mut Buffer,
+    drawn: &mut Drawn,
+) {
+    let wants: Vec<u16> = panes.iter().map(|p| want(app, *p)).collect();
+    let hs = heights(area.height, &wants, elastic, 5);
+    let mut y = area.y;
+    for (p, h) in panes.iter().zip(hs) {
+        let h = h.min(area.y + area.height - y);
+        render_pane(app, *p, Rect::new(area.x, y, area.width, h), buf, drawn);
+        y += h;
+    }
+}
+
+/// The panes: all five in two columns, or the focused one over the others' summaries.
+pub fn render_main(app: &App, area: Rect, buf: &mut Buffer, drawn: &mut Drawn) {
+    if is_full(area) {
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                .areas(area);
+        // Numbered in screen order: 1, 2 down the left; 3, 4, 5 down the right.
+        render_column(app, &[Pane::Targets, Pane::Capacity], 0, left, buf, drawn);
+        render_column(
+            app,
+            &[Pane::Runs, Pane::Alarms, Pane::Timeline],
+            2,
+            right,
+            buf,
+            drawn,
+        );
+    } else {
+        // Small terminal: the focused pane grows, the others are one line each.
+        let others: Vec<Pane> = Pane::ALL
+            .iter()
+            .copied()
+            .filter(|p| *p != app.focus())
+            .collect();
+        let summary_h = others.len() as u16;
+        let [big, small] =
+            Layout::vertical([Constraint::Min(3), Constraint::Length(summary_h)]).areas(area);
+        render_pane(app, app.focus(), big, buf, drawn);
+        for (i, p) in others.iter().enumerate() {
+            let y = small.y + i as u16;
+            if y >= small.y + small.height {
+                break;
+            }
+            let line = summary_line(app, *p);
+            buf.set_line(small.x, y, &line, small.width);
+        }
+    }
+}
+
+/// `Targets · 5s` with staleness and filter marks.
+fn pane_title(app: &App, p: Pane) -> Line<'static> {
+    let theme = app.theme();
+    let mut spans = vec![
+        Span::styled(format!(" {} {} ", p.index() + 1, p.title()), theme.title()),
+        // The region in view, so a title never leaves it to the header.
+        Span::styled(format!("{} ", app.region_name()), theme.muted()),
+    ];
+    if let Some(age) = app.age(p) {
+        let refresh = app.settings().refresh.secs(p) as f64 * app.settings().time_scale.max(1.0);
+        let stale = age > refresh * 3.0 + 10.0;
+        // Data younger than twice the refresh interval reads "<Ns" and does not change while the
+        // pane keeps up, so an idle screen writes nothing; older data shows its age in 10 s steps.
+        let fresh = (refresh * 2.0).max(10.0);
+        let label = if age < fresh {
+            format!("<{}", short_age(fresh))
+        } else {
+            short_age((age / 10.0).floor() * 10.0)
+        };
+        spans.push(Span::styled(
+            if stale {
+                format!("stale {label} ")
+            } else {
+                format!("{label} ")
+            },
+            if stale { theme.warn() } else { theme.muted() },
+        ));
+    } else if app.pane_error(p).is_none() {
+        spans.push(Span::styled("loading ", theme.muted()));
+    }
+    if let Some(e) = app.pane_error(p) {
+        spans.push(Span::styled(format!("{} ", e.code), theme.crit()));
+    }
+    let f = &app.pane(p).filter;
+    if !f.is_empty() {
+        spans.push(Span::styled(format!("/{f} "), theme.warn()));
+    }
+    for op in app
+        .running_ops()
+        .iter()
+        .filter(|o| o.pane == p && o.region == app.region_name())
+    {
+        let call = if op.call.is_empty() {
+            "starting"
+        } else {
+            &op.call
+        };
+        spans.push(Span::styled(
+            format!("{} {}: {call} ", glyphs(app).running, op.summary),
+            theme.warn(),
+        ));
+    }
+    Line::from(spans)
+}
+
+fn render_pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer, drawn: &mut Drawn) {
+    let focused = app.focus() == p;
+    let b = block(app, pane_title(app, p), focused);
+    let inner = b.inner(area);
+    b.render(area, buf);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let ps = app.pane(p);
+    let Some(d) = app.current() else {
+        buf.set_string(
+            inner.x,
+            inner.y,
+            "waiting for the first poll",
+            app.theme().muted(),
+        );
+        return;
+    };
+    if ps.rows.is_empty() {
+        let msg = if !ps.filter.is_empty() {
+            format!("nothing matches /{}", ps.filter)
+        } else if app.pane_error(p).is_some() {
+            "no data yet: the last fetch failed (see the status line)".to_owned()
+        } else if app.age(p).is_none() {
+            "loading".to_owned()
+        } else {
+            format!("no {} in {}", p.kind().noun(), app.region_name())
+        };
+        buf.set_string(
+            inner.x + 1,
+            inner.y,
+            trunc(&msg, inner.width as usize - 1, glyphs(app)),
+            app.theme().muted(),
+        );
+        return;
+    }
+    // Column headings where the rows are columns and there is room for them.
+    let inner = match heading_line(app, d, p, inner.width as usize) {
+        Some(head) if inner.height >= 3 => {
+            buf.set_line(inner.x, inner.y, &head, inner.width);
+            Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1)
+        }
+        _ => inner,
+    };
+    let h = inner.height as usize;
+    let offset = if ps.selected >= h {
+        ps.selected + 1 - h
+    } else {
+        0
+    };
+    drawn.shown[p.index()] = (offset, h);
+    let g = glyphs(app);
+    let w = inner.width as usize;
+    for (i, row) in ps.rows.iter().enumerate().skip(offset).take(h) {
+        let y = inner.y + (i - offset) as u16;
+        let mut line = draw(p).row(app, d, *row, w, g);
+        if focused && i == ps.selected {
+            line = line.patch_style(app.theme().selection());
+            buf.set_style(
+                Rect::new(inner.x, y, inner.width, 1),
+                app.theme().selection(),
+            );
+        }
+        buf.set_line(inner.x, y, &line, inner.width);
+    }
+    if ps.rows.len() > h {
+        let pos = format!(" {}/{} ", ps.selected + 1, ps.rows.len());
+        let x = area.x + area.width.saturating_sub(pos.len() as u16 + 1);
+        buf.set_string(x, area.y + area.height - 1, pos, app.theme().muted());
+    }
+}
+
+pub fn target_style(theme: &Theme, s: TargetState) -> Style {
+    match s {
+        TargetState::Healthy => theme.ok(),
+        TargetState::Unhealthy | TargetState::Unavailable => theme.crit(),
+        TargetState::Initial | TargetState::Draining => theme.warn(),
+        TargetState::Unused => theme.muted(),
+    }
+}
+
+pub fn ratio_style(theme: &Theme, healthy: usize, total: usize) -> Style {
+    if total == 0 {
+        theme.muted()
+    } else if healthy == total {
+        theme.ok()
+    } else if healthy == 0 {
+        theme.crit()
+    } else {
+        theme.warn()
+    }
+}
+
+pub fn alarm_style(theme: &Theme, s: AlarmState) -> Style {
+    match s {
+        AlarmState::Alarm => theme.crit(),
+        AlarmState::InsufficientData => theme.warn(),
+        AlarmState::Ok => theme.ok(),
+    }
+}
+
+/// The colour of an ECS rollout state.
+pub(super) fn rollout_style(theme: &Theme, s: RolloutState) -> Style {
+    match s {
+        RolloutState::Completed => theme.ok(),
+        RolloutState::Failed => theme.crit(),
+        RolloutState::InProgress => theme.warn(),
+        RolloutState::Unknown => theme.text(),
+    }
+}
+
+/// The colour of an SSM association or execution status.
+pub fn exec_style(theme: &Theme, s: &ExecStatus) -> Style {
+    match s {
+        ExecStatus::Success => theme.ok(),
+        ExecStatus::Failed => theme.crit(),
+        ExecStatus::Pending | ExecStatus::InProgress => theme.warn(),
+        _ => theme.text(),
+    }
+}
+
+pub(super) fn lbs(d: &RegionData) -> &[LoadBalancer] {
+    d.targets.as_deref().unwrap_or_default()
+}
+
+/// How old a target group's health is, when it was read before the rest of the pane (a live
+/// source reads the groups off screen in rotation): never shown as if read with it.
+pub(crate) fn health_age(app: &App, tg: &crate::model::TargetGroup) -> Option<Span<'static>> {
+    tg.health_at.map(|at| {
+        Span::styled(
+            format!(" {} old", short_age(app.now().secs_since(at))),
+            app.theme().muted(),
+        )
+    })
+}
+
+/// A number with no needless decimals.
+pub fn fmt_num(v: f64) -> String {
+    if v.is_nan() {
+        "-".to_owned()
+    } else if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
+/// The one-line summary of a pane (small terminals).
+fn summary_line(app: &App, p: Pane) -> Line<'static> {
+    let t = app.theme();
+    let head = Span::styled(format!(" {} {:<9}", p.index() + 1, p.title()), t.title());
+    let Some(d) = app.current() else {
+        return Line::from(vec![head, Span::styled(" loading", t.muted())]);
+    };
+    let mut spans = vec![head];
+    if let Some(e) = app.pane_error(p) {
+        spans.push(Span::styled(format!(" {} ", e.code), t.crit()));
+    }
+    if d.fetched(p).at.is_none() {
+        // Never summarise data we do not have as if it were empty.
+        spans.push(Span::styled(" no data yet", t.muted()));
+        return Line::from(spans);
+    }
+    draw(p).summary(app, d, &mut spans);
+    Line::from(spans)
+}
+
+/// Spans until about `width` cells are filled: summaries of large estates stay cheap.
+pub(super) fn take_width(
+    spans: impl Iterator<Item = Span<'static>>,
+    width: usize,
+) -> Vec<Span<'static>> {
+    let mut used = 0;
+    spans
+        .take_while(|s| {
+            let go = used < width;
+            used += s.width();
+            go
+        })
+        .collect()
+}

@@ -1,0 +1,89 @@
+//! Runs: State Manager associations, their last execution and its per-target counts.
+
+use super::{PaneDraw, exec_style};
+use crate::app::{App, RegionData, Row};
+use crate::model::{ExecStatus, short_age};
+use crate::ui::widgets::{Glyphs, cell};
+use ratatui::text::{Line, Span};
+
+pub struct Runs;
+
+impl PaneDraw for Runs {
+    fn headed(&self) -> bool {
+        true
+    }
+
+    fn heading(&self, _app: &App, d: &RegionData, w: usize, g: &Glyphs) -> Option<String> {
+        Some(format!(
+            "{} {:<10} {}/{}   {:<8} document",
+            cell("association", runs_name_w(d, w), g),
+            "status",
+            g.ok,
+            g.fail,
+            "started"
+        ))
+    }
+
+    fn row(&self, app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Line<'static> {
+        let t = app.theme();
+        let age = |at: crate::model::Timestamp| short_age(app.now().secs_since(at));
+        match row {
+            Row::Association(a) => {
+                let Some(x) = d.runs.as_ref().and_then(|v| v.get(a)) else {
+                    return Line::default();
+                };
+                let name_w = runs_name_w(d, w);
+                let mut spans = vec![
+                    Span::styled(cell(&x.name, name_w, g), t.text()),
+                    Span::styled(format!(" {:<10}", x.status), exec_style(t, &x.status)),
+                ];
+                if let Some(e) = &x.last_execution {
+                    spans.push(Span::styled(format!(" {}{} ", e.success, g.ok), t.ok()));
+                    spans.push(Span::styled(
+                        format!("{}{} ", e.failed, g.fail),
+                        if e.failed > 0 { t.crit() } else { t.muted() },
+                    ));
+                    if e.pending > 0 {
+                        spans.push(Span::styled(format!("{} running ", e.pending), t.warn()));
+                    }
+                    spans.push(Span::styled(
+                        format!("{} ago ", age(e.created_at)),
+                        t.muted(),
+                    ));
+                } else {
+                    spans.push(Span::styled(" never run ", t.muted()));
+                }
+                spans.push(Span::styled(
+                    format!(" {} {}", x.document, x.targets),
+                    t.muted(),
+                ));
+                Line::from(spans)
+            }
+            _ => Line::default(),
+        }
+    }
+
+    fn summary(&self, app: &App, d: &RegionData, spans: &mut Vec<Span<'static>>) {
+        let t = app.theme();
+        let v = d.runs.as_deref().unwrap_or_default();
+        let failed = v.iter().filter(|a| a.status == ExecStatus::Failed).count();
+        let pending = v.iter().filter(|a| a.status == ExecStatus::Pending).count();
+        spans.push(Span::styled(format!(" {} associations", v.len()), t.text()));
+        spans.push(Span::styled(
+            format!(" {failed} failed"),
+            if failed > 0 { t.crit() } else { t.muted() },
+        ));
+        if pending > 0 {
+            spans.push(Span::styled(format!(" {pending} running"), t.warn()));
+        }
+    }
+}
+
+/// The Runs pane's name column: as wide as the longest name in view, up to half the pane.
+fn runs_name_w(d: &RegionData, w: usize) -> usize {
+    d.runs
+        .as_ref()
+        .and_then(|v| v.iter().map(|a| a.name.chars().count()).max())
+        .unwrap_or(10)
+        .min(w / 2)
+}

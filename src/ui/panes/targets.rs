@@ -1,0 +1,108 @@
+//! Targets: load balancer, target group (healthy/total, a bar, the age of carried-over
+//! health) and targets (state and reason first).
+
+use super::{PaneDraw, health_age, lbs, ratio_style, take_width, target_style};
+use crate::app::{App, RegionData, Row};
+use crate::ui::widgets::{Glyphs, cell, progress};
+use ratatui::text::{Line, Span};
+
+pub struct Targets;
+
+impl PaneDraw for Targets {
+    fn row(&self, app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Line<'static> {
+        let t = app.theme();
+        match row {
+            Row::Lb(l) => {
+                let lb = &lbs(d)[l];
+                Line::from(vec![
+                    Span::styled(lb.name.clone(), t.title()),
+                    Span::styled(
+                        format!("  {} {} {}", lb.lb_type, lb.scheme, lb.state),
+                        t.muted(),
+                    ),
+                ])
+            }
+            Row::Tg(l, gi) => {
+                let tg = &lbs(d)[l].target_groups[gi];
+                let bar = progress(tg.healthy as u32, tg.total as u32, 8, g);
+                // The name column is as wide as the longest name in view, health before protocol.
+                let name_w = lbs(d)
+                    .iter()
+                    .flat_map(|l| &l.target_groups)
+                    .map(|g| g.name.chars().count())
+                    .max()
+                    .unwrap_or(0)
+                    .min(w / 2);
+                let mut spans = vec![
+                    Span::raw("  "),
+                    Span::styled(cell(&tg.name, name_w, g), t.text()),
+                    Span::styled(
+                        format!(" {}/{} healthy ", tg.healthy, tg.total),
+                        ratio_style(t, tg.healthy, tg.total),
+                    ),
+                    Span::styled(bar, ratio_style(t, tg.healthy, tg.total)),
+                ];
+                // Its age before the protocol: a narrow pane cuts the protocol, not the age.
+                spans.extend(health_age(app, tg));
+                spans.push(Span::styled(
+                    format!(" {}:{}", tg.protocol, tg.port),
+                    t.muted(),
+                ));
+                Line::from(spans)
+            }
+            Row::Target(l, gi, ti) => {
+                let x = &lbs(d)[l].target_groups[gi].targets[ti];
+                // State and reason before where the target is; AWS's `Target.` prefix dropped.
+                let reason = x
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(" {}", short_reason(r)))
+                    .unwrap_or_default();
+                Line::from(vec![
+                    Span::raw("    "),
+                    Span::styled(cell(&x.id, 19, g), t.text()),
+                    Span::styled(
+                        format!(" {:<9}", x.state.as_str()),
+                        target_style(t, x.state),
+                    ),
+                    Span::styled(format!(" {:<5} {:<10}", x.port, x.az), t.muted()),
+                    Span::styled(reason, target_style(t, x.state)),
+                ])
+            }
+            _ => Line::default(),
+        }
+    }
+
+    fn summary(&self, app: &App, d: &RegionData, spans: &mut Vec<Span<'static>>) {
+        let t = app.theme();
+        let groups = lbs(d).iter().flat_map(|l| &l.target_groups);
+        spans.extend(take_width(
+            groups.flat_map(|g| {
+                let counts = Span::styled(
+                    format!(" {} {}/{}", g.name, g.healthy, g.total),
+                    ratio_style(t, g.healthy, g.total),
+                );
+                std::iter::once(counts).chain(health_age(app, g))
+            }),
+            250,
+        ));
+    }
+}
+
+/// A target health reason code in a few words (the detail view shows the code and AWS's text).
+fn short_reason(code: &str) -> &str {
+    match code {
+        "Target.DeregistrationInProgress" => "deregistering",
+        "Elb.RegistrationInProgress" => "registering",
+        "Elb.InitialHealthChecking" => "first checks",
+        "Target.FailedHealthChecks" => "failed checks",
+        "Target.ResponseCodeMismatch" => "bad status code",
+        "Target.Timeout" => "check timed out",
+        "Target.NotRegistered" => "not registered",
+        "Target.NotInUse" => "not in use",
+        "Target.InvalidState" => "stopped or invalid",
+        "Target.IpUnusable" => "IP unusable",
+        "Elb.InternalError" => "ELB internal error",
+        other => other.strip_prefix("Target.").unwrap_or(other),
+    }
+}
