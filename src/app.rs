@@ -1220,17 +1220,20 @@ impl App {
     /// A credential or connection problem that every read of live AWS reports (no credentials,
     /// expired ones, STS unreachable), if any: the screen shows it in full, with its fix.
     pub fn connection_problem(&self) -> Option<&SourceError> {
+        // While the connection has failed, every read reports why.
+        let failed = self.info.connection == crate::source::Connection::Failed;
         self.info
             .regions
             .iter()
             .filter_map(|r| self.store.region(&r.name))
             .flat_map(|d| Pane::ALL.iter().filter_map(|p| d.error(*p)))
             .find(|e| {
-                matches!(
-                    e.class,
-                    crate::source::ErrorClass::NoCredentials
-                        | crate::source::ErrorClass::ExpiredCredentials
-                ) || e.operation == "GetCallerIdentity"
+                failed
+                    || matches!(
+                        e.class,
+                        crate::source::ErrorClass::NoCredentials
+                            | crate::source::ErrorClass::ExpiredCredentials
+                    )
             })
     }
 

@@ -130,6 +130,7 @@ impl App {
                         steps: Vec::new(),
                         confirm: Confirm::TypeName(spec.app.clone()),
                         warning: None,
+                        leaves: None,
                     };
                     return Some(vec![self.refused(plan)]);
                 }

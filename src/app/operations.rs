@@ -281,6 +281,7 @@ impl App {
                 steps: Vec::new(),
                 confirm: Confirm::Yes,
                 warning: None,
+                leaves: None,
             };
             return vec![self.refused(plan)];
         }
@@ -623,18 +624,19 @@ impl App {
             );
             return vec![self.refused(plan)];
         }
-        if plan.kind == OpKind::Rollback
-            && let Some((_, from)) = plan.params.iter().find(|(k, _)| k == "from")
-        {
+        if let Some(from) = &plan.leaves {
             if self.ops.left.len() == LEFT_KEPT {
                 self.ops.left.pop_front();
             }
             self.ops.left.push_back(from.clone());
         }
-        let follow = (plan.kind == OpKind::RunNow)
-            .then(|| plan.params.iter().find(|(k, _)| k == "association_id"))
-            .flatten()
-            .map(|(_, assoc)| (plan.region.clone(), assoc.clone()));
+        // A run started here is followed until it ends.
+        let follow = plan.steps.iter().find_map(|s| match s {
+            ops::Step::StartAssociationsOnce { ids } => {
+                ids.first().map(|id| (plan.region.clone(), id.clone()))
+            }
+            _ => None,
+        });
         let pane = if plan.kind == OpKind::RunNow {
             Pane::Runs
         } else {

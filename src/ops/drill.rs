@@ -528,6 +528,7 @@ impl DrillState {
             steps,
             confirm: Confirm::TypeName(self.spec.app.clone()),
             warning: None,
+            leaves: None,
         }
     }
 

@@ -162,6 +162,8 @@ pub struct Plan {
     pub confirm: Confirm,
     /// Why the plan needs the typed name, or another caution for the operator.
     pub warning: Option<String>,
+    /// The revision a roll back leaves: the console never offers to return to it.
+    pub leaves: Option<String>,
 }
 
 impl Plan {
@@ -279,6 +281,7 @@ pub fn plan_scale(
             Confirm::Yes
         },
         warning: dangerous,
+        leaves: None,
     })
 }
 
@@ -332,6 +335,7 @@ pub fn plan_deploy(
         steps: Vec::new(),
         confirm: Confirm::Yes,
         warning: None,
+        leaves: None,
     };
     if input.trim().is_empty() {
         return Ok(Plan {
@@ -409,6 +413,7 @@ pub fn plan_rollback(
         }],
         confirm: Confirm::Yes,
         warning: None,
+        leaves: Some(current.to_owned()),
     }
 }
 
@@ -426,6 +431,7 @@ pub fn plan_run_now(scope: &Scope, id: &str, name: &str) -> Plan {
         }],
         confirm: Confirm::Yes,
         warning: None,
+        leaves: None,
     }
 }
 
