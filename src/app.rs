@@ -303,6 +303,8 @@ pub struct App {
     /// Palette Tab completion: what was typed and which of its matches the input shows.
     palette_tab: Option<(String, usize)>,
     drawn: Drawn,
+    /// Something on screen may have changed since the last frame.
+    redraw: bool,
     ops: operations::Ops,
     drill: drill::DrillConsole,
     logs: logs::LogsConsole,
@@ -333,6 +335,7 @@ impl App {
             help_scroll: 0,
             palette_tab: None,
             drawn: Drawn::default(),
+            redraw: true,
             ops: operations::Ops::default(),
             drill: drill::DrillConsole::default(),
             logs: logs::LogsConsole::default(),
@@ -509,30 +512,22 @@ impl App {
         self.status_at = self.now;
     }
 
-    /// Whether `msg` may change what is on screen (asked before it is applied): the console
-    /// draws only then, so polls of a region that is not on screen cost no frame.
-    pub fn shows(&self, msg: &Msg) -> bool {
-        match msg {
-            // A region that is not on screen shows only in the side-by-side view, the timeline and
-            // the header's API figure (which moves once a minute, with the clock).
-            Msg::Data {
-                region, payload, ..
-            } => {
-                region == self.region_name()
-                    || self.view == View::Regions
-                    || matches!(payload, Payload::Timeline(r) if r.result.as_ref().is_ok_and(|e| !e.is_empty()))
-            }
-            // What was just drawn is on screen already.
-            Msg::Drawn(_) => false,
-            _ => true,
-        }
-    }
-
     /// Applies one message; returns what the runtime must do.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
+        match &msg {
+            // A poll result decides for itself (`on_data`); what was just drawn is on screen.
+            Msg::Data { .. } | Msg::Drawn(_) => {}
+            // The header's per-service rates move once a minute, with a sample of a new minute.
+            Msg::Calls(at, _) => {
+                self.redraw |= self.overlay == Overlay::Api
+                    || self.store.rates().newest_minute() != Some(at.secs().div_euclid(60));
+            }
+            _ => self.redraw = true,
+        }
         match msg {
             Msg::Drawn(drawn) => {
                 self.drawn = drawn;
+                self.redraw = false;
                 vec![]
             }
             Msg::Key(k) => {
@@ -625,14 +620,47 @@ impl App {
         }
     }
 
+    /// A poll result: into the store, and onto the screen only when something shown changed —
+    /// what was read, an error, the pane's age label, the header's error count, a drill's
+    /// progress. A read that brings nothing new draws no frame.
     fn on_data(&mut self, region: &str, at: Timestamp, payload: Payload) {
+        let pane = payload.pane();
+        let stats = payload.stats();
+        let here = region == self.region_name();
+        // Both regions show in the side-by-side and drill views; the timeline holds every region.
+        let shown = here || matches!(self.view, View::Regions | View::Drill);
+        let label = self.age_label(pane);
         self.now = self.now.max(at);
-        let runs = payload.pane() == Pane::Runs;
-        self.store.apply(region, at, payload);
-        if runs {
+        let changed = self.store.apply(region, at, payload);
+        if pane == Pane::Runs {
             self.show_followed_run();
         }
         self.rebuild_rows();
+        self.redraw |= (changed && (shown || pane == Pane::Timeline))
+            || (here && label != self.age_label(pane))
+            || stats.throttles + stats.errors > 0
+            || self.drill_active();
+    }
+
+    /// Whether anything on screen may have changed since the last frame ([`Msg::Drawn`]).
+    pub fn needs_redraw(&self) -> bool {
+        self.redraw
+    }
+
+    /// The age a pane's title shows, and whether it is stale: `<Ns` while the data is younger
+    /// than twice the refresh interval (it does not change while the pane keeps up, so an idle
+    /// screen writes nothing), then in 10 s steps; stale past three intervals and ten seconds.
+    pub fn age_label(&self, p: Pane) -> Option<(String, bool)> {
+        let age = self.age(p)?;
+        let refresh = self.settings.refresh.secs(p) as f64 * self.settings.time_scale.max(1.0);
+        let stale = age > refresh * 3.0 + 10.0;
+        let fresh = (refresh * 2.0).max(10.0);
+        let label = if age < fresh {
+            format!("<{}", crate::model::short_age(fresh))
+        } else {
+            crate::model::short_age((age / 10.0).floor() * 10.0)
+        };
+        Some((label, stale))
     }
 
     /// Recomputes every pane's rows from the data and the filters, keeping each selection on the

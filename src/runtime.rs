@@ -176,10 +176,12 @@ pub struct Demo {
 pub struct Console<S: Screen> {
     app: App,
     screen: S,
-    /// The frame on screen.
+    /// The frame on screen, if any has been written.
     last: Option<Buffer>,
-    /// Something on screen may have changed since the last frame.
-    dirty: bool,
+    /// Where the next frame is rendered (reused: no frame allocates).
+    scratch: Buffer,
+    /// Frames rendered so far (tests: a read that brings nothing new renders none).
+    renders: u64,
     source: Arc<dyn Estate>,
     executor: Arc<Executor>,
     /// The simulation and its seed, in the demo.
@@ -216,7 +218,8 @@ impl<S: Screen> Console<S> {
             app,
             screen,
             last: None,
-            dirty: true,
+            scratch: Buffer::empty(Rect::default()),
+            renders: 0,
             source,
             executor,
             demo,
@@ -248,6 +251,11 @@ impl<S: Screen> Console<S> {
     /// Where messages for the console go (input, pollers, clocks).
     pub fn sender(&self) -> mpsc::UnboundedSender<Msg> {
         self.tx.clone()
+    }
+
+    /// Frames rendered so far.
+    pub fn renders(&self) -> u64 {
+        self.renders
     }
 
     /// Whether the operator asked to quit.
@@ -303,7 +311,7 @@ impl<S: Screen> Console<S> {
         }
         self.settle_connection().await;
         while self.tasks.try_join_next().is_some() {}
-        if self.dirty {
+        if self.app.needs_redraw() {
             self.draw()?;
         }
         Ok(())
@@ -314,7 +322,6 @@ impl<S: Screen> Console<S> {
     async fn apply(&mut self, m: Msg) {
         let mut pending = VecDeque::from([m]);
         while let Some(m) = pending.pop_front() {
-            self.dirty |= self.app.shows(&m);
             let effects = self.app.update(m);
             let mut answers = Vec::new();
             for e in effects {
@@ -417,16 +424,26 @@ impl<S: Screen> Console<S> {
         self.settled = self.app.info().connection == Connection::Connected;
     }
 
-    /// Draws the frame if it differs from the one on screen: the cells that changed (all of them
-    /// after a resize), in one write; what it laid out goes back to the app, and the target
-    /// groups on screen to the source. An idle screen writes nothing at all.
+    /// Renders the frame and writes it if it differs from the one on screen: the cells that
+    /// changed (all of them after a resize), in one write; what it laid out goes back to the
+    /// app, and the target groups on screen to the source. An idle screen writes nothing.
     pub fn draw(&mut self) -> io::Result<()> {
         let (width, height) = self.app.size();
-        let (frame, drawn) = ui::render_to_buffer(&self.app, width, height);
-        self.dirty = false;
-        if self.last.as_ref() != Some(&frame) {
-            write_frame(&mut self.screen, self.last.as_ref(), &frame)?;
-            self.last = Some(frame);
+        let area = Rect::new(0, 0, width, height);
+        if self.scratch.area == area {
+            self.scratch.reset();
+        } else {
+            self.scratch = Buffer::empty(area);
+        }
+        let drawn = ui::render(&self.app, area, &mut self.scratch);
+        self.renders += 1;
+        if self.last.as_ref() != Some(&self.scratch) {
+            write_frame(&mut self.screen, self.last.as_ref(), &self.scratch)?;
+            // The frame written becomes the one on screen; the old one is the next scratch.
+            match self.last.as_mut() {
+                Some(last) => std::mem::swap(last, &mut self.scratch),
+                None => self.last = Some(self.scratch.clone()),
+            }
         }
         let _ = self.app.update(Msg::Drawn(drawn));
         // What is on screen decides whose target health is read every time.

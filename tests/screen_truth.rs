@@ -483,3 +483,56 @@ fn no_help_text_is_cut_at_any_size() {
         h.key(KeyCode::Esc);
     }
 }
+
+/// Issue 10: the screen is rendered only when what it shows changed. A poll that reads the same
+/// estate again renders nothing; a changed target, an error or a tick of the clock does.
+#[test]
+fn a_read_that_brings_nothing_new_renders_no_frame() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.poll();
+    let before = h.renders();
+    for _ in 0..3 {
+        h.poll();
+    }
+    assert_eq!(h.renders(), before, "the same reads again: no frame");
+    // Time moves: ages and the clock are redrawn.
+    h.advance(10.0);
+    let ticked = h.renders();
+    assert!(ticked > before, "a tick renders");
+    // A stopped instance changes the Targets pane: rendered.
+    h.inject(&Fault::StopInstance {
+        region: h.primary(),
+        instance: None,
+    });
+    let t = h.advance_until(120.0, 5.0, |h| {
+        h.app().current().is_some_and(|d| {
+            d.lbs()
+                .iter()
+                .flat_map(|l| &l.target_groups)
+                .any(|g| g.healthy < g.total)
+        })
+    });
+    assert!(t.is_some(), "the target goes unhealthy");
+    let after = h.renders();
+    assert!(after > ticked);
+    assert!(h.screen(120, 40).contains("unhealthy"));
+    // An error is news (the pane's title and the header's count), even when the data stays.
+    let now = h.app().now();
+    let region = h.primary();
+    let renders = h.renders();
+    h.send(Msg::Data {
+        region,
+        at: now,
+        payload: opsdash::app::Payload::Runs(opsdash::source::Read::err(
+            opsdash::source::SourceError::new(
+                opsdash::source::ErrorClass::AccessDenied,
+                "ssm",
+                "ListAssociations",
+                "AccessDeniedException",
+                "no",
+            ),
+            1,
+        )),
+    });
+    assert!(h.renders() > renders, "an error renders");
+}

@@ -92,7 +92,7 @@ impl App {
         self.view = View::Drill;
     }
 
-    fn drill_active(&self) -> bool {
+    pub(super) fn drill_active(&self) -> bool {
         self.drill
             .state
             .as_ref()

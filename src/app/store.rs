@@ -26,14 +26,26 @@ pub struct Fetch {
 }
 
 impl Fetch {
-    fn apply<T>(&mut self, value: &mut Option<T>, result: Result<T, SourceError>, at: Timestamp) {
+    /// Takes a read; whether what it read or its error differs from before.
+    fn apply<T: PartialEq>(
+        &mut self,
+        value: &mut Option<T>,
+        result: Result<T, SourceError>,
+        at: Timestamp,
+    ) -> bool {
         match result {
             Ok(v) => {
+                let changed = value.as_ref() != Some(&v) || self.error.is_some();
                 *value = Some(v);
                 self.at = Some(at);
                 self.error = None;
+                changed
             }
-            Err(e) => self.error = Some(e),
+            Err(e) => {
+                let changed = self.error.as_ref() != Some(&e);
+                self.error = Some(e);
+                changed
+            }
         }
     }
 }
@@ -182,6 +194,11 @@ impl ApiRates {
             self.samples.pop_front();
         }
         self.samples.push_back((at, counts));
+    }
+
+    /// The minute of the newest sample (seconds since the epoch / 60).
+    pub fn newest_minute(&self) -> Option<i64> {
+        self.samples.back().map(|(t, _)| t.secs().div_euclid(60))
     }
 
     /// Requests by (service, operation) in the last minute (or since the first sample), most first.
@@ -347,8 +364,8 @@ impl Store {
 
     /// Takes a poll result of `region` read at `at`: what the configured apps select, the alarms
     /// in the Alarms pane's order, their history, the timeline's events (and the alarm
-    /// transitions they show).
-    pub(super) fn apply(&mut self, region: &str, at: Timestamp, payload: Payload) {
+    /// transitions they show). Whether anything it holds changed (beyond when it was read).
+    pub(super) fn apply(&mut self, region: &str, at: Timestamp, payload: Payload) -> bool {
         self.api.record(at, payload.stats());
         let sel = &self.selector;
         let d = self.regions.entry(region.to_owned()).or_default();
@@ -360,7 +377,7 @@ impl Store {
                     lbs.retain(|l| sel.keep(&sel.load_balancers, &l.name));
                     lbs
                 });
-                fetched.apply(&mut d.targets, res, at);
+                fetched.apply(&mut d.targets, res, at)
             }
             Payload::Capacity(r) => {
                 let res = r.result.map(|mut c| {
@@ -370,14 +387,14 @@ impl Store {
                         .retain(|s| sel.keep(&sel.services, &format!("{}/{}", s.cluster, s.name)));
                     c
                 });
-                fetched.apply(&mut d.capacity, res, at);
+                fetched.apply(&mut d.capacity, res, at)
             }
             Payload::Runs(r) => {
                 let res = r.result.map(|mut a| {
                     a.retain(|x| sel.keep(&sel.associations, &x.name));
                     a
                 });
-                fetched.apply(&mut d.runs, res, at);
+                fetched.apply(&mut d.runs, res, at)
             }
             Payload::Alarms(r) => {
                 let res = r.result.map(|mut a| {
@@ -397,10 +414,11 @@ impl Store {
                             .merge(&a.series);
                     }
                 }
-                fetched.apply(&mut d.alarms, res, at);
+                fetched.apply(&mut d.alarms, res, at)
             }
             Payload::Timeline(r) => match r.result {
                 Ok(events) => {
+                    let changed = !events.is_empty() || fetched.error.is_some();
                     fetched.at = Some(at);
                     fetched.error = None;
                     // One truth per fact: an alarm transition the timeline saw is the alarm's
@@ -433,8 +451,13 @@ impl Store {
                             .unwrap_or(self.timeline.len());
                         self.timeline.insert(pos, e);
                     }
+                    changed
                 }
-                Err(e) => fetched.error = Some(e),
+                Err(e) => {
+                    let changed = fetched.error.as_ref() != Some(&e);
+                    fetched.error = Some(e);
+                    changed
+                }
             },
         }
     }

@@ -241,6 +241,11 @@ impl Harness {
         self.console.app_mut().settings_mut()
     }
 
+    /// Frames the console has rendered.
+    pub fn renders(&self) -> u64 {
+        self.console.renders()
+    }
+
     /// Whether a key asked the console to quit.
     pub fn quit_asked(&self) -> bool {
         self.console.quitting()

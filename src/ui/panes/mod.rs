@@ -165,17 +165,7 @@ fn pane_title(app: &App, p: Pane) -> Line<'static> {
         // The region in view, so a title never leaves it to the header.
         Span::styled(format!("{} ", app.region_name()), theme.muted()),
     ];
-    if let Some(age) = app.age(p) {
-        let refresh = app.settings().refresh.secs(p) as f64 * app.settings().time_scale.max(1.0);
-        let stale = age > refresh * 3.0 + 10.0;
-        // Data younger than twice the refresh interval reads "<Ns" and does not change while the
-        // pane keeps up, so an idle screen writes nothing; older data shows its age in 10 s steps.
-        let fresh = (refresh * 2.0).max(10.0);
-        let label = if age < fresh {
-            format!("<{}", short_age(fresh))
-        } else {
-            short_age((age / 10.0).floor() * 10.0)
-        };
+    if let Some((label, stale)) = app.age_label(p) {
         spans.push(Span::styled(
             if stale {
                 format!("stale {label} ")
