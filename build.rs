@@ -7,18 +7,75 @@
 //! (glibc 2.36 and later; the binary then names `GLIBC_ABI_DT_RELR`, so an older loader refuses
 //! it with a clear message), so it is used only when the C library of this machine has it, for a
 //! native linux-gnu build. `OPSDASH_PACK_RELOCS=0` turns it off.
+//!
+//! The functions a session runs placed together (`link/hot-functions.txt`, lld's
+//! `--symbol-ordering-file`): a live refresh runs about 2.9 MB of the binary's 7.9 MB of code,
+//! spread over all of it, and the kernel maps a file's pages around each one touched, so nearly
+//! the whole text ended up resident. Ordered, the code a session runs sits in one run of pages.
+//! The list is written by `scripts/order-functions.sh` (the release build run under callgrind on
+//! the demo and on moto); a function not in it (renamed, new) is simply placed after the others.
+//! Only where the linker is lld: rustc 1.90 and later link x86_64-unknown-linux-gnu with its own
+//! lld unless a linker or linker flags are configured. `OPSDASH_ORDER_FUNCTIONS=0` turns it off.
+//!
+//! Symbols stripped at link (`--strip-all`, Linux) rather than by the profile's `strip`: cargo
+//! hashes the profile into every crate's symbol names, so that would change the names the list
+//! holds; `OPSDASH_KEEP_SYMBOLS=1` keeps them (the script needs them).
 
 use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     println!("cargo:rerun-if-env-changed=OPSDASH_PACK_RELOCS");
+    println!("cargo:rerun-if-env-changed=OPSDASH_ORDER_FUNCTIONS");
+    println!("cargo:rerun-if-changed={ORDER}");
+    println!("cargo:rerun-if-env-changed=OPSDASH_KEEP_SYMBOLS");
     let target = std::env::var("TARGET").unwrap_or_default();
+    let release = std::env::var("PROFILE").is_ok_and(|p| p == "release");
+    let keep = std::env::var("OPSDASH_KEEP_SYMBOLS").is_ok_and(|v| v == "1");
+    // GNU ld, gold and lld all know --strip-all; elsewhere the symbols simply stay.
+    if release && !keep && target.contains("-linux-") {
+        println!("cargo:rustc-link-arg-bins=-Wl,--strip-all");
+    }
     let host = std::env::var("HOST").unwrap_or_default();
     let wanted = std::env::var("OPSDASH_PACK_RELOCS").map_or(true, |v| v != "0");
     if wanted && target == host && target.ends_with("-linux-gnu") && glibc() >= Some((2, 36)) {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
+    let ordered = std::env::var("OPSDASH_ORDER_FUNCTIONS").map_or(true, |v| v != "0");
+    if ordered && target == "x86_64-unknown-linux-gnu" && linked_by_rust_lld() {
+        let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+        // Names the list has and this build has not (another profile's hashes) are no error.
+        println!("cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={dir}/{ORDER}");
+        println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    }
+}
+
+const ORDER: &str = "link/hot-functions.txt";
+
+/// Whether rustc links with its own lld: its default for x86_64-unknown-linux-gnu since 1.90,
+/// unless a linker (`RUSTC_LINKER`, from cargo's configuration) or linker flags are set.
+fn linked_by_rust_lld() -> bool {
+    let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
+    if std::env::var_os("RUSTC_LINKER").is_some()
+        || ["linker", "link-self-contained", "link-arg", "link-args"]
+            .iter()
+            .any(|f| flags.contains(f))
+    {
+        return false;
+    }
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let Ok(out) = Command::new(rustc).arg("--version").output() else {
+        return false;
+    };
+    // "rustc 1.95.0 (59807616e 2026-04-14)"
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut parts = text
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("")
+        .split('.')
+        .map(|p| p.parse::<u32>().ok());
+    matches!((parts.next(), parts.next()), (Some(Some(1)), Some(Some(minor))) if minor >= 90)
 }
 
 /// The C library's version, from `getconf GNU_LIBC_VERSION` ("glibc 2.36").

@@ -10,20 +10,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 estate=${1:-large}
 window=${2:-60}
-port=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-.venv/bin/moto_server -H 127.0.0.1 -p "$port" >/dev/null 2>&1 &
-moto=$!
-coproc bridge { exec .venv/bin/python tests/support/cw_proxy.py "http://127.0.0.1:$port" 2>/dev/null; }
-bridge_pid=$bridge_PID
-trap 'kill "$moto" "$bridge_pid" 2>/dev/null || true' EXIT
-read -r cw_port <&"${bridge[0]}"
-for _ in $(seq 100); do (echo >/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break; sleep 0.1; done
-seed=$([ "$estate" = large ] && echo large || echo 000)
-echo "==> provisioning the $estate estate in moto"
-.venv/bin/python tests/support/provision.py "http://127.0.0.1:$port" "$seed" us-east-1 | cut -c1-200
-export AWS_ENDPOINT_URL="http://127.0.0.1:$port" AWS_ENDPOINT_URL_CLOUDWATCH="http://127.0.0.1:$cw_port"
-export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_EC2_METADATA_DISABLED=true
-unset AWS_PROFILE AWS_SESSION_TOKEN
+. scripts/moto.sh
+moto_start
+moto_provision "$([ "$estate" = large ] && echo large || echo 000)"
 # The console is the release build; the drivers that measure it are built without link-time
 # optimisation (profile ci), which saves two fat-LTO links and changes nothing they measure.
 cargo build --release --bins --quiet
