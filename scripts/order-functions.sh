@@ -57,7 +57,7 @@ echo "==> without credentials"
   session nocreds --region us-east-1
 )
 
-.venv/bin/python - "$out" >link/hot-functions.txt <<'PY'
+.venv/bin/python - "$out" >"$out/order.txt" <<'PY'
 import re, sys
 from collections import Counter
 
@@ -76,7 +76,7 @@ def executed(path):
                 if m[2] == "ob":
                     ob = objs.get(m[3], "")
                 else:
-                    fn = names.get(m[3]) if ob.endswith("/opsdash") else None
+                    fn = names.get(m[3]) if (ob or "").endswith("/opsdash") else None
                     if fn:
                         cost[re.sub(r"'\d+$", "", fn)] += 0
         elif line.startswith("calls="):
@@ -99,6 +99,7 @@ for group in groups:
     for name in sorted(group, key=lambda n: (-total[n], n)):
         print(name)
 PY
+mv "$out/order.txt" link/hot-functions.txt
 echo "==> link/hot-functions.txt: $(wc -l <link/hot-functions.txt) functions"
 tmux kill-session -t "$session" 2>/dev/null || true
 rm -rf "$out"
