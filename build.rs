@@ -25,28 +25,39 @@ use std::process::Command;
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-env-changed=OPSDASH_PACK_RELOCS");
-    println!("cargo:rerun-if-env-changed=OPSDASH_ORDER_FUNCTIONS");
     println!("cargo:rerun-if-changed={ORDER}");
-    println!("cargo:rerun-if-env-changed=OPSDASH_KEEP_SYMBOLS");
     let target = std::env::var("TARGET").unwrap_or_default();
     let release = std::env::var("PROFILE").is_ok_and(|p| p == "release");
-    let keep = std::env::var("OPSDASH_KEEP_SYMBOLS").is_ok_and(|v| v == "1");
     // GNU ld, gold and lld all know --strip-all; elsewhere the symbols simply stay.
-    if release && !keep && target.contains("-linux-") {
+    if release && !switch("OPSDASH_KEEP_SYMBOLS", false) && target.contains("-linux-") {
         println!("cargo:rustc-link-arg-bins=-Wl,--strip-all");
     }
     let host = std::env::var("HOST").unwrap_or_default();
-    let wanted = std::env::var("OPSDASH_PACK_RELOCS").map_or(true, |v| v != "0");
-    if wanted && target == host && target.ends_with("-linux-gnu") && glibc() >= Some((2, 36)) {
+    if switch("OPSDASH_PACK_RELOCS", true)
+        && target == host
+        && target.ends_with("-linux-gnu")
+        && glibc() >= Some((2, 36))
+    {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
-    let ordered = std::env::var("OPSDASH_ORDER_FUNCTIONS").map_or(true, |v| v != "0");
-    if ordered && target == "x86_64-unknown-linux-gnu" && linked_by_rust_lld() {
+    if switch("OPSDASH_ORDER_FUNCTIONS", true)
+        && target == "x86_64-unknown-linux-gnu"
+        && linked_by_rust_lld()
+    {
         let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
         // Names the list has and this build has not (another profile's hashes) are no error.
         println!("cargo:rustc-link-arg-bins=-Wl,--symbol-ordering-file={dir}/{ORDER}");
         println!("cargo:rustc-link-arg-bins=-Wl,--no-warn-symbol-ordering");
+    }
+}
+
+/// An on/off environment switch (`1` on, `0` off, else `default`); the script reruns when it changes.
+fn switch(var: &str, default: bool) -> bool {
+    println!("cargo:rerun-if-env-changed={var}");
+    match std::env::var(var).as_deref() {
+        Ok("0") => false,
+        Ok("1") => true,
+        _ => default,
     }
 }
 
@@ -69,13 +80,10 @@ fn linked_by_rust_lld() -> bool {
     };
     // "rustc 1.95.0 (59807616e 2026-04-14)"
     let text = String::from_utf8_lossy(&out.stdout);
-    let mut parts = text
-        .split_whitespace()
+    text.split_whitespace()
         .nth(1)
-        .unwrap_or("")
-        .split('.')
-        .map(|p| p.parse::<u32>().ok());
-    matches!((parts.next(), parts.next()), (Some(Some(1)), Some(Some(minor))) if minor >= 90)
+        .and_then(major_minor)
+        .is_some_and(|v| v >= (1, 90))
 }
 
 /// The C library's version, from `getconf GNU_LIBC_VERSION` ("glibc 2.36").
@@ -85,7 +93,11 @@ fn glibc() -> Option<(u32, u32)> {
         .output()
         .ok()?;
     let text = String::from_utf8(out.stdout).ok()?;
-    let version = text.trim().strip_prefix("glibc ")?;
+    major_minor(text.trim().strip_prefix("glibc ")?)
+}
+
+/// The first two numbers of a version ("2.36", "1.95.0").
+fn major_minor(version: &str) -> Option<(u32, u32)> {
     let mut parts = version.split('.');
     let major = parts.next()?.parse().ok()?;
     let minor = parts.next()?.parse().ok()?;

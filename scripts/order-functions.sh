@@ -78,7 +78,8 @@ def executed(path):
                 else:
                     fn = names.get(m[3]) if (ob or "").endswith("/opsdash") else None
                     if fn:
-                        cost[re.sub(r"'\d+$", "", fn)] += 0
+                        fn = re.sub(r"'\d+$", "", fn)  # callgrind's recursion marks
+                        cost[fn] += 0
         elif line.startswith("calls="):
             after_calls = True
         elif fn and line[:1] in "0123456789+-*":
@@ -87,7 +88,7 @@ def executed(path):
                 continue
             parts = line.split()
             if len(parts) > 1:
-                cost[re.sub(r"'\d+$", "", fn)] += int(parts[1])
+                cost[fn] += int(parts[1])
     return cost
 
 runs = {name: executed(f"{sys.argv[1]}/{name}") for name in ("demo", "small", "large", "nocreds")}
@@ -101,6 +102,5 @@ for group in groups:
 PY
 mv "$out/order.txt" link/hot-functions.txt
 echo "==> link/hot-functions.txt: $(wc -l <link/hot-functions.txt) functions"
-tmux kill-session -t "$session" 2>/dev/null || true
 rm -rf "$out"
 cargo build --release --bins --locked --quiet
