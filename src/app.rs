@@ -138,6 +138,8 @@ pub enum Effect {
     /// the same number.
     ReadLogs {
         read: u64,
+        /// The view's number ([`logs::LogsView::generation`]).
+        view: u64,
         region: String,
         source: crate::model::logs::LogSource,
         pattern: String,

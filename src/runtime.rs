@@ -638,6 +638,7 @@ pub async fn op_effect(
         }
         Effect::ReadLogs {
             read: number,
+            view,
             region,
             source: logs,
             pattern,
@@ -645,7 +646,9 @@ pub async fn op_effect(
             ..
         } => {
             let limit = crate::app::logs::READ_LIMIT;
-            let read = source.logs(&region, &logs, &pattern, since, limit).await;
+            let read = source
+                .logs(&region, view, &logs, &pattern, since, limit)
+                .await;
             let _ = tx.send(Msg::Logs { number, read });
         }
         Effect::Quit

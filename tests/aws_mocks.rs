@@ -57,10 +57,28 @@ fn region_clients(
         ssm: mock_client!(ssm, RuleMode::MatchAny, &rules.ssm, |b| b
             .interceptor(c.clone())
             .region(region())),
-        logs: mock_client!(logs, RuleMode::MatchAny, &rules.logs, |b| b
-            .interceptor(c.clone())
-            .region(region())),
+        logs: mock_client!(
+            logs,
+            RuleMode::MatchAny,
+            &with_no_live_tail(&rules.logs),
+            |b| b.interceptor(c.clone()).region(region())
+        ),
     }
+}
+
+/// `rules`, and last a StartLiveTail that is refused: a test without a rule of its own for it
+/// sees a Logs read fall back to polling (rules match in order, so a test's own rule wins).
+fn with_no_live_tail(rules: &[Rule]) -> Vec<Rule> {
+    let mut all = rules.to_vec();
+    all.push(mock!(logs::Client::start_live_tail).then_error(|| {
+        logs::operation::start_live_tail::StartLiveTailError::generic(
+            ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .message("not part of this test")
+                .build(),
+        )
+    }));
+    all
 }
 
 /// A source over mocked clients, one region per rule set (the first is the primary).
@@ -1891,13 +1909,299 @@ mod logs_view {
             pattern: String::new(),
         };
         let page = rt()
-            .block_on(src.logs(REGION, &source, "line", Timestamp(999_000), 50))
+            .block_on(src.logs(REGION, 1, &source, "line", Timestamp(999_000), 50))
             .result
             .unwrap();
         assert_eq!(page.events.len(), 50, "the limit");
         assert!(page.truncated, "more were left");
         assert_eq!(page.events[0].message, "line 0");
-        assert_eq!(page.events[49].id, "e0049");
+        assert_eq!(page.events[49].message, "line 49");
         assert_eq!(calls(&src, "FilterLogEvents"), 3);
+    }
+}
+
+/// Live tail (StartLiveTail): its event stream comes from a mocked response whose body the test
+/// writes frame by frame, so a session can start, push, stay open and end when the test says.
+/// moto answers StartLiveTail with the events it already has and then ends the stream; that
+/// the requests and the decoding work over real HTTP is checked against moto (tests/moto.rs).
+mod live_tail {
+    use super::*;
+    use aws_smithy_types::event_stream::{Header, HeaderValue, Message};
+    use opsdash::model::Timestamp;
+    use opsdash::model::logs::{Delivery, LogGroup, LogPage, LogSource};
+    use std::pin::Pin;
+    use std::sync::Mutex;
+    use std::task::{Context, Poll};
+    use tokio::sync::mpsc;
+
+    /// A response body the test writes to.
+    struct Written(mpsc::UnboundedReceiver<bytes::Bytes>);
+
+    impl http_body::Body for Written {
+        type Data = bytes::Bytes;
+        type Error = std::convert::Infallible;
+        fn poll_frame(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+        ) -> Poll<Option<Result<http_body::Frame<bytes::Bytes>, Self::Error>>> {
+            self.0
+                .poll_recv(cx)
+                .map(|b| b.map(|b| Ok(http_body::Frame::data(b))))
+        }
+    }
+
+    /// An event-stream frame of `kind` (`sessionStart`, `sessionUpdate`) with a JSON payload.
+    fn frame(kind: &str, payload: &serde_json::Value) -> bytes::Bytes {
+        let m = Message::new(payload.to_string().into_bytes())
+            .add_header(Header::new(
+                ":message-type",
+                HeaderValue::String("event".into()),
+            ))
+            .add_header(Header::new(
+                ":event-type",
+                HeaderValue::String(kind.to_owned().into()),
+            ))
+            .add_header(Header::new(
+                ":content-type",
+                HeaderValue::String("application/json".into()),
+            ));
+        let mut out = Vec::new();
+        aws_smithy_eventstream::frame::write_message_to(&m, &mut out).unwrap();
+        out.into()
+    }
+
+    const GROUP: &str = "/ecs/web";
+    const ARN: &str = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/web";
+
+    fn start() -> bytes::Bytes {
+        frame(
+            "sessionStart",
+            &serde_json::json!({"requestId": "r", "sessionId": "s", "logGroupIdentifiers": [ARN]}),
+        )
+    }
+
+    fn update(sampled: bool, lines: &[(i64, &str)]) -> bytes::Bytes {
+        let results: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|(at, m)| {
+                serde_json::json!({"logGroupIdentifier": ARN, "logStreamName": "web/app/t1",
+                    "message": m, "timestamp": at, "ingestionTime": at + 1})
+            })
+            .collect();
+        frame(
+            "sessionUpdate",
+            &serde_json::json!({"sessionMetadata": {"sampled": sampled}, "sessionResults": results}),
+        )
+    }
+
+    fn polled(at: i64, m: &str) -> logs::types::FilteredLogEvent {
+        logs::types::FilteredLogEvent::builder()
+            .event_id(format!("polled-{at}"))
+            .timestamp(at)
+            .ingestion_time(at + 1)
+            .log_stream_name("web/app/t1")
+            .message(m)
+            .build()
+    }
+
+    /// Rules: FilterLogEvents answers `history`; StartLiveTail (asked with the group's ARN, the
+    /// prefix and the pattern) answers a body the returned sender writes.
+    fn rules(history: Vec<(i64, &'static str)>) -> (Rules, mpsc::UnboundedSender<bytes::Bytes>) {
+        let (tx, rx) = mpsc::unbounded_channel();
+        let body = Mutex::new(Some(Written(rx)));
+        let rules = Rules {
+            logs: vec![
+                mock!(logs::Client::filter_log_events).then_output(move || {
+                    logs::operation::filter_log_events::FilterLogEventsOutput::builder()
+                        .set_events(Some(history.iter().map(|(a, m)| polled(*a, m)).collect()))
+                        .build()
+                }),
+                mock!(logs::Client::start_live_tail)
+                    .match_requests(|r| {
+                        r.log_group_identifiers() == [ARN.to_owned()]
+                            && r.log_stream_name_prefixes() == ["web/app/".to_owned()]
+                            && r.log_event_filter_pattern() == Some("ERROR")
+                    })
+                    .then_http_response(move || {
+                        // A second session gets a stream that ends at once.
+                        let body = body.lock().unwrap().take().map_or_else(
+                            aws_smithy_types::body::SdkBody::empty,
+                            aws_smithy_types::body::SdkBody::from_body_1_x,
+                        );
+                        aws_smithy_runtime_api::http::Response::new(200.try_into().unwrap(), body)
+                    }),
+            ],
+            ..Rules::default()
+        };
+        (rules, tx)
+    }
+
+    fn web() -> LogSource {
+        LogSource {
+            groups: vec![LogGroup {
+                name: GROUP.into(),
+                stream_prefix: Some("web/app/".into()),
+            }],
+            pattern: String::new(),
+        }
+    }
+
+    async fn read(src: &AwsSource) -> (LogPage, u32) {
+        read_view(src, 1).await
+    }
+
+    async fn read_view(src: &AwsSource, view: u64) -> (LogPage, u32) {
+        let r = src
+            .logs(REGION, view, &web(), "ERROR", Timestamp(1_000), 1000)
+            .await;
+        (r.result.unwrap(), r.stats.calls)
+    }
+
+    /// Lets the session task take what the test wrote.
+    async fn settle() {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    fn messages(p: &LogPage) -> Vec<&str> {
+        p.events.iter().map(|e| e.message.as_str()).collect()
+    }
+
+    #[test]
+    fn polls_while_the_tail_opens_catches_up_once_then_reads_make_no_requests() {
+        let (rules, tx) = rules(vec![(1_000, "ERROR old"), (2_000, "ERROR older tail")]);
+        let src = source(&rules);
+        rt().block_on(async {
+            let (p, _) = read(&src).await;
+            assert_eq!(p.delivery, Delivery::Opening);
+            assert_eq!(messages(&p), ["ERROR old", "ERROR older tail"]);
+            settle().await;
+            assert_eq!(calls(&src, "StartLiveTail"), 1);
+            // Not started yet: still polling.
+            let (p, _) = read(&src).await;
+            assert_eq!(p.delivery, Delivery::Opening);
+            assert_eq!(calls(&src, "FilterLogEvents"), 2);
+
+            // Started: one more poll catches up, and an event both polled and pushed shows once.
+            tx.send(start()).unwrap();
+            tx.send(update(
+                false,
+                &[(2_000, "ERROR older tail"), (3_000, "ERROR new")],
+            ))
+            .unwrap();
+            settle().await;
+            let (p, _) = read(&src).await;
+            assert_eq!(p.delivery, Delivery::Live { sampled: false });
+            assert_eq!(calls(&src, "FilterLogEvents"), 3, "the catch-up");
+            assert_eq!(messages(&p), ["ERROR old", "ERROR older tail", "ERROR new"]);
+
+            // Live: the pushed events only, no request.
+            tx.send(update(false, &[(4_000, "ERROR pushed")])).unwrap();
+            settle().await;
+            let (p, requests) = read(&src).await;
+            assert_eq!(requests, 0, "a live read makes no request");
+            assert_eq!(calls(&src, "FilterLogEvents"), 3);
+            assert_eq!(messages(&p), ["ERROR pushed"]);
+            let e = &p.events[0];
+            assert_eq!((e.group.as_str(), e.stream.as_str()), (GROUP, "web/app/t1"));
+            assert_eq!(e.at, Timestamp(4_000));
+            let (p, _) = read(&src).await;
+            assert!(p.events.is_empty(), "taken once");
+
+            // The service samples a busy tail: the read says so.
+            tx.send(update(true, &[(5_000, "ERROR busy")])).unwrap();
+            settle().await;
+            let (p, _) = read(&src).await;
+            assert_eq!(p.delivery, Delivery::Live { sampled: true });
+            assert_eq!(messages(&p), ["ERROR busy"]);
+
+            // The stream ends at once (as moto's does): polling again, and why.
+            drop(tx);
+            settle().await;
+            let (p, _) = read(&src).await;
+            let Delivery::Fallback(why) = &p.delivery else {
+                panic!("{:?}", p.delivery)
+            };
+            assert!(why.contains("closed by the service"), "{why}");
+            assert_eq!(calls(&src, "FilterLogEvents"), 4, "polls again");
+            assert_eq!(calls(&src, "StartLiveTail"), 1, "not reopened at once");
+        });
+    }
+
+    #[test]
+    fn a_view_opened_again_on_the_same_logs_reads_its_history_itself() {
+        let (rules, tx) = rules(vec![(1_000, "ERROR old")]);
+        let src = source(&rules);
+        rt().block_on(async {
+            read(&src).await;
+            tx.send(start()).unwrap();
+            settle().await;
+            read(&src).await;
+            let (p, requests) = read(&src).await;
+            assert_eq!(
+                (p.delivery, requests),
+                (Delivery::Live { sampled: false }, 0)
+            );
+            // Closed and opened again (view 2) while the tail still runs: it polls, for the
+            // last 15 minutes, and the old view's tail is closed.
+            let (p, requests) = read_view(&src, 2).await;
+            assert_eq!(p.delivery, Delivery::Opening);
+            assert_eq!(requests, 1);
+            assert_eq!(messages(&p), ["ERROR old"]);
+            settle().await;
+            assert!(tx.is_closed(), "view 1's session was closed");
+        });
+    }
+
+    #[test]
+    fn a_refused_tail_polls_and_says_why() {
+        let (rules, _tx) = rules(vec![(1_000, "ERROR old")]);
+        let src = source(&rules);
+        rt().block_on(async {
+            // Another pattern than the rule's: the refusal the other tests get.
+            let r = src
+                .logs(REGION, 1, &web(), "WARN", Timestamp(1_000), 1000)
+                .await;
+            assert_eq!(r.result.unwrap().delivery, Delivery::Opening);
+            settle().await;
+            let p = src
+                .logs(REGION, 1, &web(), "WARN", Timestamp(1_000), 1000)
+                .await
+                .result
+                .unwrap();
+            let Delivery::Fallback(why) = &p.delivery else {
+                panic!("{:?}", p.delivery)
+            };
+            assert!(why.contains("AccessDeniedException"), "{why}");
+            assert!(why.contains("StartLiveTail"), "{why}");
+            assert_eq!(messages(&p), ["ERROR old"], "polled");
+        });
+    }
+
+    #[test]
+    fn a_tail_nobody_reads_is_closed_and_a_new_read_reopens_it() {
+        let (rules, tx) = rules(vec![(1_000, "ERROR old")]);
+        let src = source(&rules);
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap()
+            .block_on(async {
+                read(&src).await;
+                tx.send(start()).unwrap();
+                settle().await;
+                read(&src).await;
+                assert!(!tx.is_closed(), "the session is open");
+                // The view closed (or paused): nobody reads for longer than the idle limit.
+                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+                assert!(tx.is_closed(), "the session's stream was dropped");
+                assert_eq!(calls(&src, "StartLiveTail"), 1);
+                // The view is back: the read polls to catch up and opens a new tail.
+                let (p, requests) = read(&src).await;
+                assert_eq!(p.delivery, Delivery::Opening);
+                assert_eq!(requests, 1, "FilterLogEvents");
+                settle().await;
+                assert_eq!(calls(&src, "StartLiveTail"), 2);
+            });
     }
 }

@@ -235,3 +235,59 @@ fn a_refresh_a_resume_or_a_new_pattern_leaves_one_tail() {
     }
     assert!(messages(&h).iter().all(|m| m.contains("GET")));
 }
+
+/// The delay of the newest read the Logs view asked for since `from`.
+fn next_read_delay(h: &Harness, from: usize) -> Option<std::time::Duration> {
+    h.effects[from..].iter().rev().find_map(|e| match e {
+        opsdash::app::Effect::ReadLogs { delay, .. } => Some(*delay),
+        _ => None,
+    })
+}
+
+#[test]
+fn the_header_says_how_the_lines_arrive_and_a_live_tail_is_read_every_second() {
+    use opsdash::app::Msg;
+    use opsdash::app::logs::{LIVE_EVERY, TAIL_EVERY};
+    use opsdash::model::logs::{Delivery, LogPage};
+    use opsdash::source::Read;
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.select(Pane::Capacity, "appService");
+    h.ch('l');
+    // The simulated estate polls.
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("following  every 2 s"), "{screen}");
+    // A live source's answers: the delivery shows, and sets the pace of the next read.
+    let answer = |h: &mut Harness, delivery: Delivery| {
+        let number = h.app().logs().unwrap().reading;
+        let from = h.effects.len();
+        h.send(Msg::Logs {
+            number,
+            read: Read::ok(
+                LogPage {
+                    delivery,
+                    ..LogPage::default()
+                },
+                0,
+            ),
+        });
+        next_read_delay(h, from)
+    };
+    assert_eq!(answer(&mut h, Delivery::Opening), Some(TAIL_EVERY));
+    assert!(h.screen(120, 40).contains("opening live tail…"));
+    assert_eq!(
+        answer(&mut h, Delivery::Live { sampled: false }),
+        Some(LIVE_EVERY)
+    );
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("following  live tail  filter"), "{screen}");
+    answer(&mut h, Delivery::Live { sampled: true });
+    assert!(h.screen(120, 40).contains("live tail, sampled"));
+    let why = "live tail failed: AccessDeniedException logs:StartLiveTail: not allowed after 0 s";
+    assert_eq!(
+        answer(&mut h, Delivery::Fallback(why.into())),
+        Some(TAIL_EVERY)
+    );
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("every 2 s, no live tail"), "{screen}");
+    assert!(screen.contains(why), "the reason, in full: {screen}");
+}

@@ -4,7 +4,7 @@
 
 use super::{App, DetailRef, Effect, Row, View};
 use crate::action::{Action, Key};
-use crate::model::logs::{LogEvent, LogPage, LogSource, LogTarget};
+use crate::model::logs::{Delivery, LogEvent, LogPage, LogSource, LogTarget};
 use crate::model::{Severity, Timestamp};
 use crate::source::{Read, SourceError};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -20,8 +20,10 @@ pub const FIRST_WINDOW_SECS: f64 = 15.0 * 60.0;
 pub const OVERLAP_MS: i64 = 30_000;
 /// Events one read asks for at most; the next read carries on.
 pub const READ_LIMIT: usize = 1000;
-/// Between reads while the view is open.
+/// Between reads while the view is open and polls.
 pub const TAIL_EVERY: Duration = Duration::from_secs(2);
+/// Between reads while a live tail pushes the events (a read then only takes what arrived).
+pub const LIVE_EVERY: Duration = Duration::from_secs(1);
 
 /// The Logs view as the console holds it.
 #[derive(Debug, Default)]
@@ -70,6 +72,8 @@ pub struct LogsView {
     pub read_at: Option<Timestamp>,
     /// The last read stopped at its limit: more are on their way.
     pub truncated: bool,
+    /// How the source gets the new events: polling, or a live tail.
+    pub delivery: Delivery,
 }
 
 impl LogsView {
@@ -94,12 +98,14 @@ impl LogsView {
             error: None,
             read_at: None,
             truncated: false,
+            delivery: Delivery::Polling,
         }
     }
 
     /// Adds a read's events: those not seen before, in time order, the buffer kept bounded.
     pub(super) fn take(&mut self, page: LogPage) {
         self.truncated = page.truncated;
+        self.delivery = page.delivery;
         let mut newest = self.since;
         for e in page.events {
             newest = newest.max(e.at);
@@ -222,6 +228,7 @@ impl App {
         v.reading = self.logs.generation;
         Some(Effect::ReadLogs {
             read: v.reading,
+            view: v.generation,
             region: v.region.clone(),
             source,
             pattern: v.pattern.clone(),
@@ -255,7 +262,8 @@ impl App {
     }
 
     /// A read's events ([`Effect::ReadLogs`]); the next read is asked for at once when this one
-    /// stopped at its limit, else after [`TAIL_EVERY`] (paused: when resumed).
+    /// stopped at its limit, else after [`LIVE_EVERY`] while a live tail pushes them and
+    /// [`TAIL_EVERY`] while polling (paused: when resumed).
     pub(super) fn on_logs(&mut self, number: u64, read: Read<LogPage>) -> Vec<Effect> {
         let now = self.now;
         let paused = self.paused;
@@ -275,6 +283,8 @@ impl App {
                 v.take(page);
                 if v.truncated {
                     delay = Duration::ZERO;
+                } else if matches!(v.delivery, Delivery::Live { .. }) {
+                    delay = LIVE_EVERY;
                 }
             }
             // The error shows; the view keeps what it has and tries again, more slowly.
@@ -425,6 +435,7 @@ mod tests {
         v.take(LogPage {
             events: vec![event(1, 1_000_000), event(2, 1_001_000)],
             truncated: false,
+            delivery: Delivery::Polling,
         });
         assert_eq!(
             v.since,
@@ -438,6 +449,7 @@ mod tests {
                 event(3, 1_002_000),
             ],
             truncated: false,
+            delivery: Delivery::Polling,
         });
         let ids: Vec<&str> = v.lines.iter().map(|l| l.id.as_str()).collect();
         assert_eq!(ids, ["00001", "00002", "00003", "00004"]);
@@ -458,6 +470,7 @@ mod tests {
             v.take(LogPage {
                 events,
                 truncated: false,
+                delivery: Delivery::Polling,
             });
         }
         assert_eq!(v.lines.len(), KEPT_LINES);

@@ -65,6 +65,23 @@ pub struct LogEvent {
 pub struct LogPage {
     pub events: Vec<LogEvent>,
     pub truncated: bool,
+    /// How the events reached the source.
+    pub delivery: Delivery,
+}
+
+/// How a source gets a view's new log events.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum Delivery {
+    /// Read again every few seconds (FilterLogEvents; the simulated estate's own log).
+    #[default]
+    Polling,
+    /// A live tail (StartLiveTail) is being opened; meanwhile reads poll.
+    Opening,
+    /// Pushed by a live tail session; `sampled` when the service sent only a sample (more than
+    /// it streams a second).
+    Live { sampled: bool },
+    /// Polling, because the live tail failed or ended; why.
+    Fallback(String),
 }
 
 /// Whether `message` matches a CloudWatch Logs filter pattern's plain-term form: every term

@@ -193,10 +193,12 @@ pub trait EstateReader: Send + Sync {
         target: &crate::model::logs::LogTarget,
     ) -> Read<crate::model::logs::LogSource>;
     /// Log events of `source` matching `pattern` (CloudWatch filter syntax) from `since` on,
-    /// oldest first, at most `limit`.
+    /// oldest first, at most `limit`, for the Logs view numbered `view` (a live source keeps a
+    /// live tail per view: another view, even on the same logs, starts with a poll of its own).
     async fn logs(
         &self,
         region: &str,
+        view: u64,
         source: &crate::model::logs::LogSource,
         pattern: &str,
         since: Timestamp,

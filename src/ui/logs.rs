@@ -5,7 +5,7 @@ use super::widgets::trunc;
 use super::{block, glyphs};
 use crate::app::App;
 use crate::app::logs::LogsView;
-use crate::model::logs::{highlights, readable};
+use crate::model::logs::{Delivery, highlights, readable};
 use crate::model::short_age;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -37,6 +37,16 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
     if app.paused() {
         head.push(Span::styled("  refresh paused", t.warn()));
     }
+    let every = crate::app::logs::TAIL_EVERY.as_secs();
+    head.push(match &v.delivery {
+        Delivery::Polling => Span::styled(format!("  every {every} s"), t.muted()),
+        Delivery::Opening => Span::styled("  opening live tail…", t.muted()),
+        Delivery::Live { sampled: false } => Span::styled("  live tail", t.ok()),
+        Delivery::Live { sampled: true } => {
+            Span::styled("  live tail, sampled (too many events)", t.warn())
+        }
+        Delivery::Fallback(_) => Span::styled(format!("  every {every} s, no live tail"), t.warn()),
+    });
     head.push(Span::styled("  filter ", t.muted()));
     head.push(if v.pattern.is_empty() {
         Span::styled("none", t.muted())
@@ -76,17 +86,25 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
     }
     buf.set_line(inner.x, inner.y, &Line::from(head), inner.width);
     let mut top = inner.y + 1;
-    if let Some(e) = &v.error {
-        // The whole error, wrapped (at most three lines): what failed and how to fix it.
-        let text = match &e.hint {
-            Some(h) => format!("{} {}: {} — {h}", e.operation, e.code, e.message),
-            None => format!("{} {}: {}", e.operation, e.code, e.message),
-        };
+    // The whole error, wrapped (at most three lines): what failed and how to fix it; else why
+    // there is no live tail.
+    let note = match (&v.error, &v.delivery) {
+        (Some(e), _) => Some((
+            match &e.hint {
+                Some(h) => format!("{} {}: {} — {h}", e.operation, e.code, e.message),
+                None => format!("{} {}: {}", e.operation, e.code, e.message),
+            },
+            t.crit(),
+        )),
+        (None, Delivery::Fallback(why)) => Some((why.clone(), t.warn())),
+        _ => None,
+    };
+    if let Some((text, style)) = note {
         for line in super::widgets::wrap(&text, w).into_iter().take(3) {
             if top >= inner.y + inner.height {
                 break;
             }
-            buf.set_string(inner.x, top, line, t.crit());
+            buf.set_string(inner.x, top, line, style);
             top += 1;
         }
     }

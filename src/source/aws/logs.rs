@@ -1,12 +1,14 @@
 //! CloudWatch Logs: where a target's logs are (its task definition's `awslogs` options, the log
 //! metric filter behind an alarm's metric, the log groups named after an Auto Scaling group), and
-//! their events by FilterLogEvents.
+//! their events: by FilterLogEvents, and pushed by a live tail once it is open ([`super::tail`]).
 
 use super::RegionClients;
 use super::errors::map;
+use super::tail::{Tail, TailKey, event_id};
 use crate::model::Timestamp;
 use crate::model::logs::{LogEvent, LogGroup, LogPage, LogSource, LogTarget};
 use crate::source::{ErrorClass, SourceError};
+use std::sync::{Mutex, PoisonError};
 
 const SVC: &str = "logs";
 /// FilterLogEvents pages one read follows at most per log group: a read stays short, and the
@@ -184,12 +186,16 @@ pub async fn events(
             };
             for e in out.events().iter().filter(ours) {
                 got += 1;
+                let stream = e.log_stream_name().unwrap_or_default();
+                let message = e.message().unwrap_or_default();
+                let at = e.timestamp().unwrap_or_default();
+                let ingested = e.ingestion_time().unwrap_or_default();
                 page.events.push(LogEvent {
-                    id: e.event_id().unwrap_or_default().to_owned(),
-                    at: Timestamp(e.timestamp().unwrap_or_default()),
+                    id: event_id(&g.name, stream, at, ingested, message),
+                    at: Timestamp(at),
                     group: g.name.clone(),
-                    stream: e.log_stream_name().unwrap_or_default().to_owned(),
-                    message: e.message().unwrap_or_default().to_owned(),
+                    stream: stream.to_owned(),
+                    message: message.to_owned(),
                 });
             }
             token = out.next_token().map(str::to_owned);
@@ -204,5 +210,77 @@ pub async fn events(
         page.events.truncate(limit);
         page.truncated = true;
     }
+    Ok(page)
+}
+
+/// A Logs view's read: the events its live tail pushed since the last read, and, unless the
+/// tail is live, FilterLogEvents from `since` (also while the tail opens, to catch up once it
+/// has started, and when it failed). The tail in `slot` is (re)opened for this view, region,
+/// groups and pattern as needed; `arn_prefix` + a group's name is its ARN.
+#[allow(clippy::too_many_arguments)]
+pub async fn read(
+    r: &RegionClients,
+    profile: Option<&str>,
+    slot: &Mutex<Option<Tail>>,
+    arn_prefix: &str,
+    view: u64,
+    source: &LogSource,
+    pattern: &str,
+    since: Timestamp,
+    limit: usize,
+) -> Result<LogPage, SourceError> {
+    let key = TailKey {
+        view,
+        region: r.info.name.clone(),
+        source: source.clone(),
+        pattern: pattern.to_owned(),
+    };
+    let taken = {
+        let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
+        let tail = match slot.take() {
+            Some(t) if t.key == key => t,
+            // Another view's, or none: the old tail is closed as it is dropped.
+            _ => Tail::open(r, profile, arn_prefix, key.clone()),
+        };
+        let (mut taken, reopen) = tail.take(limit);
+        let tail = if reopen {
+            drop(tail);
+            taken.delivery = crate::model::logs::Delivery::Opening;
+            Tail::open(r, profile, arn_prefix, key.clone())
+        } else {
+            tail
+        };
+        *slot = Some(tail);
+        taken
+    };
+    let mut page = if taken.poll {
+        match events(r, profile, source, pattern, since, limit).await {
+            Ok(p) => p,
+            Err(e) => {
+                if let Some(t) = slot.lock().unwrap_or_else(PoisonError::into_inner).as_ref()
+                    && t.key == key
+                {
+                    t.untake(taken.events);
+                }
+                return Err(e);
+            }
+        }
+    } else {
+        LogPage::default()
+    };
+    if taken.catch_up
+        && !page.truncated
+        && let Some(t) = slot.lock().unwrap_or_else(PoisonError::into_inner).as_ref()
+        && t.key == key
+    {
+        t.caught_up();
+    }
+    page.events.extend(taken.events);
+    page.events
+        .sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    // An event both polled and pushed (around the hand-over) once.
+    page.events.dedup_by(|a, b| a.id == b.id);
+    page.truncated |= taken.more;
+    page.delivery = taken.delivery;
     Ok(page)
 }

@@ -12,6 +12,7 @@ mod errors;
 mod logs;
 mod pace;
 mod ssm;
+mod tail;
 
 use crate::model::ExecStatus;
 use crate::model::logs::{LogPage, LogSource, LogTarget};
@@ -164,6 +165,34 @@ impl Intercept for CountCalls {
     }
 }
 
+/// With an endpoint override (`AWS_ENDPOINT_URL`, a local stand-in), sends StartLiveTail to
+/// that endpoint as it is: the SDK would put `streaming-` before its host, a name only the
+/// service's own endpoints have (and a DNS lookup of a name that is not the stand-in's).
+#[derive(Debug, Clone)]
+pub struct OverrideKeepsHost;
+
+impl Intercept for OverrideKeepsHost {
+    fn name(&self) -> &'static str {
+        "opsdash::OverrideKeepsHost"
+    }
+
+    fn modify_before_serialization(
+        &self,
+        _context: &mut aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if cfg
+            .load::<aws_types::endpoint_config::EndpointUrl>()
+            .is_some()
+        {
+            cfg.interceptor_state()
+                .unset::<aws_smithy_runtime_api::client::endpoint::EndpointPrefix>();
+        }
+        Ok(())
+    }
+}
+
 /// The clients of one region.
 #[derive(Debug, Clone)]
 pub struct RegionClients {
@@ -233,6 +262,8 @@ pub struct AwsSource {
     hosts: Mutex<HashMap<String, (Vec<cloudwatch::HostMetric>, cloudwatch::HostSeries)>>,
     /// Per region: the target health kept between reads, and which groups are on screen.
     health: HashMap<String, Mutex<elbv2::HealthCache>>,
+    /// The Logs view's live tail (the console has one view open at a time).
+    tail: Mutex<Option<tail::Tail>>,
 }
 
 /// How to connect.
@@ -264,6 +295,7 @@ impl AwsSource {
                 .map(|r| (r.info.name.clone(), Mutex::default()))
                 .collect(),
             regions,
+            tail: Mutex::new(None),
         }
     }
 
@@ -335,12 +367,13 @@ impl AwsSource {
                     pace::PacedClient::shared(http.clone(), Arc::new(pace::Pacer::new(rate, burst)))
                 };
                 macro_rules! client {
-                    ($krate:ident, $service:literal) => {{
+                    ($krate:ident, $service:literal $(, $extra:expr)?) => {{
                         $krate::Client::from_conf(
                             $krate::config::Builder::from(base)
                                 .region(region.clone())
                                 .timeout_config(timeouts())
                                 .interceptor(counter.clone())
+                                $(.interceptor($extra))?
                                 .http_client(paced($service))
                                 .build(),
                         )
@@ -353,7 +386,7 @@ impl AwsSource {
                     ecs: client!(aws_sdk_ecs, "ecs"),
                     cloudwatch: client!(aws_sdk_cloudwatch, "monitoring"),
                     ssm: client!(aws_sdk_ssm, "ssm"),
-                    logs: client!(aws_sdk_cloudwatchlogs, "logs"),
+                    logs: client!(aws_sdk_cloudwatchlogs, "logs", OverrideKeepsHost),
                 }
             })
             .collect();
@@ -490,13 +523,27 @@ impl EstateReader for AwsSource {
     async fn logs(
         &self,
         region: &str,
+        view: u64,
         source: &LogSource,
         pattern: &str,
         since: Timestamp,
         limit: usize,
     ) -> Read<LogPage> {
+        // A log group's ARN, in the caller's partition (`aws`, `aws-cn`, `aws-us-gov`).
+        let partition = self.caller_arn.split(':').nth(1).unwrap_or("aws");
+        let arn_prefix = format!("arn:{partition}:logs:{region}:{}:log-group:", self.account);
         self.counted(region, |r| {
-            logs::events(r, self.profile(), source, pattern, since, limit)
+            logs::read(
+                r,
+                self.profile(),
+                &self.tail,
+                &arn_prefix,
+                view,
+                source,
+                pattern,
+                since,
+                limit,
+            )
         })
         .await
     }
@@ -904,13 +951,14 @@ impl EstateReader for Connecting {
     async fn logs(
         &self,
         region: &str,
+        view: u64,
         source: &LogSource,
         pattern: &str,
         since: Timestamp,
         limit: usize,
     ) -> Read<LogPage> {
         match self.get().await {
-            Ok(s) => s.logs(region, source, pattern, since, limit).await,
+            Ok(s) => s.logs(region, view, source, pattern, since, limit).await,
             Err(e) => Read::err(e, 0),
         }
     }

@@ -269,6 +269,10 @@ impl Sim {
         if truncated {
             events.truncate(limit);
         }
-        Ok(LogPage { events, truncated })
+        Ok(LogPage {
+            events,
+            truncated,
+            delivery: crate::model::logs::Delivery::Polling,
+        })
     }
 }

@@ -353,6 +353,7 @@ impl EstateReader for SimSource {
     async fn logs(
         &self,
         region: &str,
+        _view: u64,
         source: &crate::model::logs::LogSource,
         pattern: &str,
         since: Timestamp,
