@@ -2062,6 +2062,24 @@ mod live_tail {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
 
+    /// Runs `f` on paused time: the clock jumps whenever every task waits.
+    fn paused<F: std::future::Future>(f: F) -> F::Output {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .start_paused(true)
+            .build()
+            .unwrap()
+            .block_on(f)
+    }
+
+    /// View 1's first read, its session started, and the catch-up read: it is live.
+    async fn go_live(src: &AwsSource, tx: &mpsc::UnboundedSender<bytes::Bytes>) {
+        read(src).await;
+        tx.send(start()).unwrap();
+        settle().await;
+        read(src).await;
+    }
+
     fn messages(p: &LogPage) -> Vec<&str> {
         p.events.iter().map(|e| e.message.as_str()).collect()
     }
@@ -2128,14 +2146,31 @@ mod live_tail {
     }
 
     #[test]
+    fn a_live_tail_is_checked_by_a_poll_once_a_minute() {
+        let (rules, tx) = rules(vec![(1_000, "ERROR old")]);
+        let src = source(&rules);
+        paused(async {
+            go_live(&src, &tx).await;
+            let before = calls(&src, "FilterLogEvents");
+            // A quiet session (AWS sends nothing then) read every 10 s for two minutes.
+            let mut polls = Vec::new();
+            for _ in 0..12 {
+                tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+                let (p, requests) = read(&src).await;
+                assert_eq!(p.delivery, Delivery::Live { sampled: false });
+                polls.push(requests);
+            }
+            assert_eq!(calls(&src, "FilterLogEvents") - before, 2, "{polls:?}");
+            assert!(!tx.is_closed(), "still the same session");
+        });
+    }
+
+    #[test]
     fn a_view_opened_again_on_the_same_logs_reads_its_history_itself() {
         let (rules, tx) = rules(vec![(1_000, "ERROR old")]);
         let src = source(&rules);
         rt().block_on(async {
-            read(&src).await;
-            tx.send(start()).unwrap();
-            settle().await;
-            read(&src).await;
+            go_live(&src, &tx).await;
             let (p, requests) = read(&src).await;
             assert_eq!(
                 (p.delivery, requests),
@@ -2181,27 +2216,19 @@ mod live_tail {
     fn a_tail_nobody_reads_is_closed_and_a_new_read_reopens_it() {
         let (rules, tx) = rules(vec![(1_000, "ERROR old")]);
         let src = source(&rules);
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .start_paused(true)
-            .build()
-            .unwrap()
-            .block_on(async {
-                read(&src).await;
-                tx.send(start()).unwrap();
-                settle().await;
-                read(&src).await;
-                assert!(!tx.is_closed(), "the session is open");
-                // The view closed (or paused): nobody reads for longer than the idle limit.
-                tokio::time::sleep(std::time::Duration::from_secs(30)).await;
-                assert!(tx.is_closed(), "the session's stream was dropped");
-                assert_eq!(calls(&src, "StartLiveTail"), 1);
-                // The view is back: the read polls to catch up and opens a new tail.
-                let (p, requests) = read(&src).await;
-                assert_eq!(p.delivery, Delivery::Opening);
-                assert_eq!(requests, 1, "FilterLogEvents");
-                settle().await;
-                assert_eq!(calls(&src, "StartLiveTail"), 2);
-            });
+        paused(async {
+            go_live(&src, &tx).await;
+            assert!(!tx.is_closed(), "the session is open");
+            // The view closed (or paused): nobody reads for longer than the idle limit.
+            tokio::time::sleep(std::time::Duration::from_secs(30)).await;
+            assert!(tx.is_closed(), "the session's stream was dropped");
+            assert_eq!(calls(&src, "StartLiveTail"), 1);
+            // The view is back: the read polls to catch up and opens a new tail.
+            let (p, requests) = read(&src).await;
+            assert_eq!(p.delivery, Delivery::Opening);
+            assert_eq!(requests, 1, "FilterLogEvents");
+            settle().await;
+            assert_eq!(calls(&src, "StartLiveTail"), 2);
+        });
     }
 }

@@ -7,7 +7,7 @@
 //! catches what arrived in between (the view drops what it reads twice). A session that fails
 //! or ends early leaves the view polling, with the reason on screen, and is tried again
 //! later; one that ends after running a while (the service ends sessions after three hours) is
-//! reopened by the next read. A session is billed by the minute: a tail no read has taken from
+//! reopened by the next read. A live tail is checked by a poll once a minute ([`VERIFY`]). A session is billed by the minute: a tail no read has taken from
 //! for [`IDLE`] (the view was closed or paused) is closed.
 
 use super::RegionClients;
@@ -31,6 +31,10 @@ pub const IDLE: Duration = Duration::from_secs(20);
 pub const SHORT_LIVED: Duration = Duration::from_secs(60);
 /// After a failed or short-lived tail, reads poll this long before a new tail is tried.
 pub const RETRY: Duration = Duration::from_secs(300);
+/// While live, a read polls once a minute anyway: AWS sends no heartbeat on a quiet session,
+/// so a connection that died without a word would otherwise pass for a quiet log; the poll
+/// brings what it missed (the view drops what it already has) and bounds how stale it can be.
+pub const VERIFY: Duration = Duration::from_secs(60);
 /// Sessions one view opens at most: one for its log groups without a stream prefix, one per
 /// group with one (the service takes a prefix only for a single group). An account may have 15.
 pub const MAX_SESSIONS: usize = 3;
@@ -68,6 +72,8 @@ struct Shared {
     started: usize,
     opened_at: Instant,
     taken_at: Instant,
+    /// When a read last polled.
+    polled_at: Instant,
     events: VecDeque<LogEvent>,
     sampled: bool,
     /// The sessions and the idle watch, aborted together.
@@ -161,6 +167,7 @@ impl Tail {
                 started: 0,
                 opened_at: now,
                 taken_at: now,
+                polled_at: now,
                 events: VecDeque::new(),
                 sampled: false,
                 tasks: Vec::new(),
@@ -224,10 +231,11 @@ impl Tail {
         let events: Vec<LogEvent> = s.events.drain(..n).collect();
         let more = !s.events.is_empty();
         let sampled = std::mem::take(&mut s.sampled);
+        let verify = s.polled_at.elapsed() >= VERIFY;
         let (poll, catch_up, reopen, delivery) = match &s.phase {
             Phase::Opening => (true, false, false, Delivery::Opening),
             Phase::CatchUp => (true, true, false, Delivery::Live { sampled }),
-            Phase::Live => (false, false, false, Delivery::Live { sampled }),
+            Phase::Live => (verify, false, false, Delivery::Live { sampled }),
             Phase::Failed { why, retry } => (
                 true,
                 false,
@@ -236,6 +244,9 @@ impl Tail {
             ),
             Phase::Ended => (true, false, true, Delivery::Opening),
         };
+        if poll {
+            s.polled_at = s.taken_at;
+        }
         let taken = Taken {
             events,
             more,
