@@ -941,6 +941,35 @@ mod logs_over_http {
 
     const REGION: &str = "us-east-1";
 
+    /// Creates `stream` in `group` (which exists) and writes `lines` (time in ms, message).
+    async fn put_lines(
+        logs: &aws_sdk_cloudwatchlogs::Client,
+        group: &str,
+        stream: &str,
+        lines: &[(i64, &str)],
+    ) {
+        logs.create_log_stream()
+            .log_group_name(group)
+            .log_stream_name(stream)
+            .send()
+            .await
+            .unwrap();
+        let mut req = logs
+            .put_log_events()
+            .log_group_name(group)
+            .log_stream_name(stream);
+        for (at, m) in lines {
+            req = req.log_events(
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(*at)
+                    .message(*m)
+                    .build()
+                    .unwrap(),
+            );
+        }
+        req.send().await.unwrap();
+    }
+
     #[test]
     fn a_service_an_alarm_and_a_group_find_their_logs_and_filter_log_events_reads_them() {
         let moto = Moto::start();
@@ -960,48 +989,23 @@ mod logs_over_http {
                     .await
                     .unwrap();
             }
-            let put =
-                |group: &'static str, stream: &'static str, lines: Vec<(i64, &'static str)>| {
-                    let logs = logs.clone();
-                    async move {
-                        logs.create_log_stream()
-                            .log_group_name(group)
-                            .log_stream_name(stream)
-                            .send()
-                            .await
-                            .unwrap();
-                        let mut req = logs
-                            .put_log_events()
-                            .log_group_name(group)
-                            .log_stream_name(stream);
-                        for (ago, m) in lines {
-                            req = req.log_events(
-                                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                                    .timestamp(now - ago)
-                                    .message(m)
-                                    .build()
-                                    .unwrap(),
-                            );
-                        }
-                        req.send().await.unwrap();
-                    }
-                };
-            put(
-                "/ecs/web",
-                "web/app/task1",
-                vec![(60_000, "INFO GET / 200"), (30_000, "ERROR db timeout")],
-            )
-            .await;
-            put(
+            let lines = [
+                (now - 60_000, "INFO GET / 200"),
+                (now - 30_000, "ERROR db timeout"),
+            ];
+            put_lines(&logs, "/ecs/web", "web/app/task1", &lines).await;
+            put_lines(
+                &logs,
                 "/ecs/web",
                 "other/app/task9",
-                vec![(20_000, "ERROR not ours")],
+                &[(now - 20_000, "ERROR not ours")],
             )
             .await;
-            put(
+            put_lines(
+                &logs,
                 "/ec2/web-asg/app",
                 "i-0abc",
-                vec![(10_000, "ERROR upstream")],
+                &[(now - 10_000, "ERROR upstream")],
             )
             .await;
             ecs.register_task_definition()
@@ -1145,26 +1149,8 @@ mod logs_over_http {
                 ("web/app/task1", ["INFO GET / 200", "ERROR db timeout"]),
                 ("other/app/task9", ["ERROR not ours", "INFO other"]),
             ] {
-                logs.create_log_stream()
-                    .log_group_name("/ecs/web")
-                    .log_stream_name(stream)
-                    .send()
-                    .await
-                    .unwrap();
-                let mut req = logs
-                    .put_log_events()
-                    .log_group_name("/ecs/web")
-                    .log_stream_name(stream);
-                for (i, m) in lines.iter().enumerate() {
-                    req = req.log_events(
-                        aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
-                            .timestamp(now - 10_000 + i as i64)
-                            .message(*m)
-                            .build()
-                            .unwrap(),
-                    );
-                }
-                req.send().await.unwrap();
+                let lines = [(now - 10_000, lines[0]), (now - 10_000 + 1, lines[1])];
+                put_lines(&logs, "/ecs/web", stream, &lines).await;
             }
             let src = live_source(&moto, None).await;
             let web = LogSource {

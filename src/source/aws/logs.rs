@@ -4,9 +4,9 @@
 
 use super::RegionClients;
 use super::errors::map;
-use super::tail::{Tail, TailKey, event_id};
+use super::tail::{Tail, TailKey, log_event};
 use crate::model::Timestamp;
-use crate::model::logs::{LogEvent, LogGroup, LogPage, LogSource, LogTarget};
+use crate::model::logs::{LogGroup, LogPage, LogSource, LogTarget};
 use crate::source::{ErrorClass, SourceError};
 use std::sync::{Mutex, PoisonError};
 
@@ -186,17 +186,13 @@ pub async fn events(
             };
             for e in out.events().iter().filter(ours) {
                 got += 1;
-                let stream = e.log_stream_name().unwrap_or_default();
-                let message = e.message().unwrap_or_default();
-                let at = e.timestamp().unwrap_or_default();
-                let ingested = e.ingestion_time().unwrap_or_default();
-                page.events.push(LogEvent {
-                    id: event_id(&g.name, stream, at, ingested, message),
-                    at: Timestamp(at),
-                    group: g.name.clone(),
-                    stream: stream.to_owned(),
-                    message: message.to_owned(),
-                });
+                page.events.push(log_event(
+                    &g.name,
+                    e.log_stream_name().unwrap_or_default(),
+                    e.timestamp().unwrap_or_default(),
+                    e.ingestion_time().unwrap_or_default(),
+                    e.message().unwrap_or_default(),
+                ));
             }
             token = out.next_token().map(str::to_owned);
             if token.is_none() {
@@ -242,10 +238,9 @@ pub async fn read(
             // Another view's, or none: the old tail is closed as it is dropped.
             _ => Tail::open(r, profile, arn_prefix, key.clone()),
         };
-        let (mut taken, reopen) = tail.take(limit);
+        let (taken, reopen) = tail.take(limit);
         let tail = if reopen {
             drop(tail);
-            taken.delivery = crate::model::logs::Delivery::Opening;
             Tail::open(r, profile, arn_prefix, key.clone())
         } else {
             tail

@@ -7,8 +7,9 @@
 //! catches what arrived in between (the view drops what it reads twice). A session that fails
 //! or ends early leaves the view polling, with the reason on screen, and is tried again
 //! later; one that ends after running a while (the service ends sessions after three hours) is
-//! reopened by the next read. A live tail is checked by a poll once a minute ([`VERIFY`]). A session is billed by the minute: a tail no read has taken from
-//! for [`IDLE`] (the view was closed or paused) is closed.
+//! reopened by the next read. A live tail is checked by a poll once a minute ([`VERIFY`]). A
+//! session is billed by the minute: a tail no read has taken from for [`IDLE`] (the view was
+//! closed or paused) is closed.
 
 use super::RegionClients;
 use super::errors::map;
@@ -18,8 +19,8 @@ use aws_sdk_cloudwatchlogs::types::StartLiveTailResponseStream;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
-// The runtime's clock, so that a test on paused time can let a tail go idle.
 use tokio::task::AbortHandle;
+// The runtime's clock, so that a test on paused time can let a tail go idle.
 use tokio::time::Instant;
 
 /// Events kept between two reads at most (the oldest go first).
@@ -143,9 +144,20 @@ fn group_name(identifier: &str) -> &str {
         .trim_end_matches(":*")
 }
 
-/// An id for an event that is the same whether FilterLogEvents or a live tail delivered it
-/// (the tail's events have no event id), so the view drops an event read both ways.
-pub fn event_id(group: &str, stream: &str, at: i64, ingested: i64, message: &str) -> String {
+/// An event as FilterLogEvents or a live tail delivers it (times in ms), with an id that is
+/// the same whichever delivered it, so the view drops an event read both ways.
+pub fn log_event(group: &str, stream: &str, at: i64, ingested: i64, message: &str) -> LogEvent {
+    LogEvent {
+        id: event_id(group, stream, at, ingested, message),
+        at: Timestamp(at),
+        group: group.to_owned(),
+        stream: stream.to_owned(),
+        message: message.to_owned(),
+    }
+}
+
+/// The tail's events have no event id: one from what both deliveries carry, in time order.
+fn event_id(group: &str, stream: &str, at: i64, ingested: i64, message: &str) -> String {
     use std::hash::{Hash, Hasher};
     let mut h = std::collections::hash_map::DefaultHasher::new();
     (group, stream, message).hash(&mut h);
@@ -223,7 +235,8 @@ impl Tail {
     }
 
     /// What a read takes: the events pushed since the last one (at most `limit`), and whether it
-    /// must poll too; `reopen` when this tail is spent and a new one should be opened.
+    /// must poll too; `reopen` when this tail is spent and a new one should be opened (the
+    /// read then says the tail is opening).
     pub fn take(&self, limit: usize) -> (Taken, bool) {
         let mut s = self.lock();
         s.taken_at = Instant::now();
@@ -236,12 +249,10 @@ impl Tail {
             Phase::Opening => (true, false, false, Delivery::Opening),
             Phase::CatchUp => (true, true, false, Delivery::Live { sampled }),
             Phase::Live => (verify, false, false, Delivery::Live { sampled }),
-            Phase::Failed { why, retry } => (
-                true,
-                false,
-                retry.is_some_and(|r| Instant::now() >= r),
-                Delivery::Fallback(why.clone()),
-            ),
+            Phase::Failed { retry, .. } if retry.is_some_and(|r| Instant::now() >= r) => {
+                (true, false, true, Delivery::Opening)
+            }
+            Phase::Failed { why, .. } => (true, false, false, Delivery::Fallback(why.clone())),
             Phase::Ended => (true, false, true, Delivery::Opening),
         };
         if poll {
@@ -307,18 +318,13 @@ async fn session(
                     .session_metadata()
                     .is_some_and(aws_sdk_cloudwatchlogs::types::LiveTailSessionMetadata::sampled);
                 for e in u.session_results() {
-                    let group = group_name(e.log_group_identifier().unwrap_or_default());
-                    let stream = e.log_stream_name().unwrap_or_default();
-                    let message = e.message().unwrap_or_default();
-                    let at = e.timestamp().unwrap_or_default();
-                    let ingested = e.ingestion_time().unwrap_or_default();
-                    s.events.push_back(LogEvent {
-                        id: event_id(group, stream, at, ingested, message),
-                        at: Timestamp(at),
-                        group: group.to_owned(),
-                        stream: stream.to_owned(),
-                        message: message.to_owned(),
-                    });
+                    s.events.push_back(log_event(
+                        group_name(e.log_group_identifier().unwrap_or_default()),
+                        e.log_stream_name().unwrap_or_default(),
+                        e.timestamp().unwrap_or_default(),
+                        e.ingestion_time().unwrap_or_default(),
+                        e.message().unwrap_or_default(),
+                    ));
                     if s.events.len() > BUFFERED {
                         s.events.pop_front();
                     }
