@@ -1,7 +1,9 @@
 //! How opsdash writes its state (the audit log, the failover drill's state and lock, the log
-//! file) in the state directory ([`crate::paths`]): the directory 0700, the files 0600; a symlink
-//! in place of a state file is refused, never followed. Without a state directory operations are
-//! refused with a message that says where state would go, never put in the current directory.
+//! file) in the state directory ([`crate::paths`]): the directory 0700, the files 0600, both this
+//! user's (another user's directory or file is refused, never taken over); files are opened
+//! without following links, so a link swapped in is refused by the open itself. Without a state
+//! directory operations are refused with a message that says where state would go, never put in
+//! the current directory.
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -11,96 +13,168 @@ pub fn file(name: &str) -> Result<PathBuf, String> {
     crate::paths::state_dir().map(|d| d.join(name))
 }
 
+/// The user this process acts as: state is kept only in a directory and files this user owns.
+#[cfg(unix)]
+fn me() -> u32 {
+    rustix::process::geteuid().as_raw()
+}
+
+/// Refuses state that belongs to another user: whoever owns a state directory or file can
+/// delete or forge the audit log, or swap a link in to make this process write elsewhere.
+#[cfg(unix)]
+fn refuse_foreign(path: &Path, m: &std::fs::Metadata, what: &str) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if m.uid() == me() {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!(
+            "{} belongs to another user (uid {}, you are uid {}): refused; opsdash keeps its {what} \
+             only where you alone can write (set XDG_STATE_HOME to a directory of your own)",
+            path.display(),
+            m.uid(),
+            me()
+        ),
+    ))
+}
+
 /// Refuses a path that is a symbolic link (a state file is never followed elsewhere).
 pub fn refuse_symlink(path: &Path) -> io::Result<()> {
     match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => Err(io::Error::new(
-            io::ErrorKind::PermissionDenied,
-            format!(
-                "{} is a symbolic link: refused (a state file is never followed)",
-                path.display()
-            ),
-        )),
+        Ok(m) if m.file_type().is_symlink() => Err(symlink_refused(path)),
         _ => Ok(()),
     }
 }
 
-/// Creates the directory of `path` (0700) if needed; one an older opsdash left open to others
-/// is closed to them.
+fn symlink_refused(path: &Path) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::PermissionDenied,
+        format!(
+            "{} is a symbolic link: refused (a state file is never followed)",
+            path.display()
+        ),
+    )
+}
+
+/// Creates the directory of `path` (0700) if needed and checks it: it must belong to this user
+/// (refused otherwise, never taken over); one of ours left open to others is closed to them.
 pub fn ensure_dir(path: &Path) -> io::Result<()> {
     let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) else {
         return Ok(());
     };
-    if dir.is_dir() {
+    if !dir.is_dir() {
+        let mut b = std::fs::DirBuilder::new();
+        b.recursive(true);
         #[cfg(unix)]
         {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = std::fs::metadata(dir)?.permissions().mode();
-            if mode & 0o077 != 0 {
-                std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
-            }
+            use std::os::unix::fs::DirBuilderExt;
+            b.mode(0o700);
         }
-        return Ok(());
+        b.create(dir)?;
     }
-    let mut b = std::fs::DirBuilder::new();
-    b.recursive(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        b.mode(0o700);
-    }
-    b.create(dir)
-}
-
-/// Options that create a file readable by its owner only, refusing to follow a symlink at the
-/// last component.
-fn private(opts: &mut std::fs::OpenOptions) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let _ = opts;
-}
-
-/// Opens a state file for appending (created 0600).
-pub fn open_append(path: &Path) -> io::Result<std::fs::File> {
-    ensure_dir(path)?;
-    refuse_symlink(path)?;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.create(true).append(true);
-    private(&mut opts);
-    let f = opts.open(path)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if f.metadata()?.permissions().mode() & 0o077 != 0 {
-            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        // Checked after any creation: a directory someone else made first is theirs.
+        let m = std::fs::metadata(dir)?;
+        refuse_foreign(dir, &m, "state")?;
+        if m.permissions().mode() & 0o077 != 0 {
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
         }
     }
-    Ok(f)
+    Ok(())
 }
 
-/// Reads a state file, refusing a symlink; `None` if it does not exist.
-pub fn read(path: &Path) -> io::Result<Option<Vec<u8>>> {
-    refuse_symlink(path)?;
-    match std::fs::read(path) {
-        Ok(b) => Ok(Some(b)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
+/// Opens a state file with `opts`, never through a link (the check is the open itself, so no
+/// link can be swapped in between a check and the open), and checks what was opened: a regular
+/// file of this user's, made readable by its owner only.
+fn open_state(path: &Path, opts: &mut std::fs::OpenOptions) -> io::Result<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use rustix::fs::OFlags;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        opts.mode(0o600);
+        // Non-blocking: opening a FIFO put in place of a state file never waits.
+        let flags = OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC;
+        opts.custom_flags(flags.bits() as i32);
+        let f = match opts.open(path) {
+            Ok(f) => f,
+            Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+                return Err(symlink_refused(path));
+            }
+            Err(e) => return Err(e),
+        };
+        let m = f.metadata()?;
+        if !m.file_type().is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("{} is not a regular file: refused", path.display()),
+            ));
+        }
+        refuse_foreign(path, &m, "state")?;
+        if m.permissions().mode() & 0o077 != 0 {
+            f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+        Ok(f)
+    }
+    #[cfg(not(unix))]
+    {
+        refuse_symlink(path)?;
+        opts.open(path)
     }
 }
 
-/// Replaces a state file atomically (a 0600 temporary file, synced, renamed over it).
+/// Opens a state file for appending (created 0600), and reading (a torn tail is looked for).
+pub fn open_append(path: &Path) -> io::Result<std::fs::File> {
+    ensure_dir(path)?;
+    open_state(
+        path,
+        std::fs::OpenOptions::new()
+            .read(true)
+            .create(true)
+            .append(true),
+    )
+}
+
+/// The most a state file read takes (the audit log of years of operations is far less).
+pub const READ_MAX: u64 = 256 << 20;
+
+/// Reads a state file, refusing a symlink, another user's file or one larger than [`READ_MAX`];
+/// `None` if it does not exist.
+pub fn read(path: &Path) -> io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let f = match open_state(path, std::fs::OpenOptions::new().read(true)) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    let mut out = Vec::new();
+    f.take(READ_MAX + 1).read_to_end(&mut out)?;
+    if out.len() as u64 > READ_MAX {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            format!(
+                "{} is larger than {} MiB: refused",
+                path.display(),
+                READ_MAX >> 20
+            ),
+        ));
+    }
+    Ok(Some(out))
+}
+
+/// Replaces a state file atomically (a 0600 temporary file, synced, renamed over it; a rename
+/// replaces a link in place, never follows it).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     ensure_dir(path)?;
     refuse_symlink(path)?;
     let tmp = path.with_extension("tmp");
     let _ = std::fs::remove_file(&tmp);
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    private(&mut opts);
-    let mut f = opts.open(&tmp)?;
+    let mut f = open_state(
+        &tmp,
+        std::fs::OpenOptions::new().write(true).create_new(true),
+    )?;
     f.write_all(bytes)?;
     f.sync_data()?;
     drop(f);
@@ -110,11 +184,10 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
 /// Creates a state file only if it does not exist (a lock); `Ok(false)` if it does.
 pub fn create_new(path: &Path, bytes: &[u8]) -> io::Result<bool> {
     ensure_dir(path)?;
-    refuse_symlink(path)?;
-    let mut opts = std::fs::OpenOptions::new();
-    opts.write(true).create_new(true);
-    private(&mut opts);
-    match opts.open(path) {
+    match open_state(
+        path,
+        std::fs::OpenOptions::new().write(true).create_new(true),
+    ) {
         Ok(mut f) => {
             f.write_all(bytes)?;
             f.sync_data()?;
@@ -195,6 +268,79 @@ mod tests {
             assert!(read(&link).is_err());
         }
         assert_eq!(std::fs::read(&outside).unwrap(), b"keep");
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// A state directory that belongs to someone else (world-writable, as `/tmp` is) is refused,
+    /// not chmodded and used: its owner could delete or forge the audit log.
+    #[cfg(unix)]
+    #[test]
+    fn another_users_state_directory_is_refused() {
+        use std::os::unix::fs::MetadataExt;
+        let root = std::env::temp_dir().join(format!("opsdash-foreign-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let dir = root.join("opsdash");
+        std::fs::create_dir_all(&dir).unwrap();
+        let foreign = if me() == 0 {
+            // As root: the directory is handed to `nobody`, world-writable.
+            std::os::unix::fs::chown(&dir, Some(65534), Some(65534)).unwrap();
+            std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o777))
+                .unwrap();
+            dir.clone()
+        } else {
+            // As anyone else: a directory of root's.
+            PathBuf::from("/")
+        };
+        let before = std::fs::metadata(&foreign).unwrap();
+        let e = open_append(&foreign.join("audit.jsonl")).unwrap_err();
+        assert!(e.to_string().contains("belongs to another user"), "{e}");
+        let after = std::fs::metadata(&foreign).unwrap();
+        assert_eq!(
+            (before.uid(), before.mode()),
+            (after.uid(), after.mode()),
+            "left as it was"
+        );
+        assert!(!foreign.join("audit.jsonl").exists());
+        let _ = std::fs::remove_dir_all(&root);
+    }
+
+    /// A link swapped in and out of a state file's place while opsdash appends: the check is the
+    /// open itself, so no append ever reaches the file the link points at (a check before the
+    /// open lost this race within about a hundred appends).
+    #[cfg(unix)]
+    #[test]
+    fn a_link_swapped_in_is_never_followed() {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        let root = std::env::temp_dir().join(format!("opsdash-race-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let dir = root.join("opsdash");
+        let log = dir.join("audit.jsonl");
+        let outside = root.join("victim");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(&outside, b"keep").unwrap();
+        let stop = std::sync::Arc::new(AtomicBool::new(false));
+        let swapper = {
+            let (stop, log, outside) = (stop.clone(), log.clone(), outside.clone());
+            std::thread::spawn(move || {
+                // A link and a plain file renamed into place in turn: the path is always one
+                // or the other, never missing.
+                let (link, plain) = (log.with_extension("l"), log.with_extension("p"));
+                while !stop.load(Ordering::Relaxed) {
+                    let _ = std::os::unix::fs::symlink(&outside, &link);
+                    let _ = std::fs::rename(&link, &log);
+                    let _ = std::fs::write(&plain, b"");
+                    let _ = std::fs::rename(&plain, &log);
+                }
+            })
+        };
+        for _ in 0..20_000 {
+            if let Ok(mut f) = open_append(&log) {
+                let _ = f.write_all(b"x");
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        swapper.join().unwrap();
+        assert_eq!(std::fs::read_to_string(&outside).unwrap(), "keep");
         let _ = std::fs::remove_dir_all(&root);
     }
 

@@ -126,18 +126,29 @@ impl AuditLog {
         self.missing.as_deref()
     }
 
-    /// Appends one record and waits until it is on disk. The file is created readable by its
-    /// owner only.
+    /// Appends one record and waits until it is on disk: the whole line or nothing. Appends are
+    /// serialised by a lock on the file (consoles of one user share it); a tail that a crash or
+    /// an older opsdash left torn (a line without its end) is cut off before the line is
+    /// written, and a line only partly written (a full disk) is taken back, so every line of
+    /// the log is one whole record.
     pub fn append(&self, rec: &AuditRecord) -> io::Result<()> {
         if let Some(why) = &self.missing {
             return Err(io::Error::new(io::ErrorKind::NotFound, why.clone()));
         }
-        let mut f = crate::state::open_append(&self.path)?;
         let mut line = serde_json::to_vec(rec).map_err(io::Error::other)?;
         line.push(b'\n');
-        // One write of the whole line: appends of concurrent writers do not interleave.
-        f.write_all(&line)?;
-        f.sync_data()
+        let f = crate::state::open_append(&self.path)?;
+        f.lock()?;
+        repair_torn_tail(&f, &self.path)?;
+        let before = f.metadata()?.len();
+        // One write of the whole line; then it must reach the disk.
+        if let Err(e) = (&f).write_all(&line).and_then(|()| f.sync_data()) {
+            // What part of the line got in is cut off again: no torn record stays behind.
+            let _ = f.set_len(before);
+            let _ = f.sync_data();
+            return Err(e);
+        }
+        Ok(())
     }
 
     /// Every record; a line that does not parse is reported with its number.
@@ -156,6 +167,36 @@ impl AuditLog {
             .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", i + 1)))
             .collect())
     }
+}
+
+/// Cuts off a torn tail: the bytes after the last line break, a record whose writing never
+/// ended (the writer died, or an older opsdash hit a full disk). Nothing was acknowledged for it:
+/// an operation whose intent is not written whole is never run.
+fn repair_torn_tail(f: &std::fs::File, path: &Path) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    let len = f.metadata()?.len();
+    let mut end = len;
+    let mut buf = vec![0u8; 8192];
+    while end > 0 {
+        let start = end.saturating_sub(buf.len() as u64);
+        let chunk = &mut buf[..(end - start) as usize];
+        f.read_exact_at(chunk, start)?;
+        if let Some(i) = chunk.iter().rposition(|&b| b == b'\n') {
+            end = start + i as u64 + 1;
+            break;
+        }
+        end = start;
+    }
+    if end < len {
+        tracing::warn!(
+            "{}: cut off a torn last line ({} bytes without a line end)",
+            path.display(),
+            len - end
+        );
+        f.set_len(end)?;
+        f.sync_data()?;
+    }
+    Ok(())
 }
 
 /// Parses `--since`: `90s`, `30m`, `12h`, `7d`.
@@ -247,6 +288,56 @@ pub fn format_log(records: &[Result<AuditRecord, String>], since: Option<Timesta
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn record(id: &str) -> AuditRecord {
+        AuditRecord {
+            time: "2026-12-06T10:00:00Z".into(),
+            id: id.into(),
+            phase: AuditPhase::Intent,
+            operator: OperatorRecord {
+                user: "ana".into(),
+                caller_arn: "arn:aws:sts::1:assumed-role/r/ana".into(),
+            },
+            profile: None,
+            account: "1".into(),
+            region: "us-east-1".into(),
+            source: "demo".into(),
+            operation: "scale".into(),
+            target: "asg/web".into(),
+            parameters: BTreeMap::new(),
+            calls: vec![],
+            outcome: None,
+            error: None,
+            duration: None,
+        }
+    }
+
+    /// A crash (or an older opsdash on a full disk) left a line without its end: the next
+    /// append cuts it off first, so the new record is a line of its own and every line reads.
+    #[test]
+    fn a_torn_tail_is_cut_off_before_the_next_append() {
+        let dir = std::env::temp_dir().join(format!("opsdash-torn-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let log = AuditLog::new(dir.join("audit.jsonl"));
+        log.append(&record("a")).unwrap();
+        let whole = std::fs::read(log.path()).unwrap();
+        let mut torn = whole.clone();
+        torn.extend_from_slice(&whole[..whole.len() / 2]);
+        std::fs::write(log.path(), &torn).unwrap();
+        log.append(&record("b")).unwrap();
+        let read: Vec<String> = log
+            .read()
+            .unwrap()
+            .into_iter()
+            .map(|r| r.map_or_else(|e| e, |r| r.id))
+            .collect();
+        assert_eq!(read, ["a", "b"]);
+        // A log that is nothing but a torn line.
+        std::fs::write(log.path(), &whole[..10]).unwrap();
+        log.append(&record("c")).unwrap();
+        assert_eq!(log.read().unwrap().len(), 1);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn durations() {
