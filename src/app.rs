@@ -89,6 +89,8 @@ pub enum Msg {
         number: u64,
         read: crate::source::Read<crate::model::logs::LogPage>,
     },
+    /// Operations an earlier console left without an outcome, read back and recorded.
+    Reconciled(Vec<crate::ops::reconcile::Reconciled>),
 }
 
 /// What the runtime must do after an update.
@@ -597,6 +599,10 @@ impl App {
                 vec![]
             }
             Msg::LogSource { generation, read } => self.on_log_source(generation, read),
+            Msg::Reconciled(found) => {
+                self.on_reconciled(&found);
+                vec![]
+            }
             Msg::Logs { number, read } => self.on_logs(number, read),
             Msg::Info(info) => {
                 let effects = if info.regions == self.info.regions {

@@ -4,6 +4,7 @@ pub mod action;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod identity;
 pub mod model;
 pub mod ops;
 pub mod paths;

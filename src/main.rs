@@ -123,12 +123,15 @@ fn main() -> ExitCode {
             let scenario = demo.as_ref().map(|(_, s)| *s);
             let read_only = cli.source.read_only || config.read_only;
             let info = source.info();
-            let executor = Arc::new(Executor::new(
-                source.clone(),
-                AuditLog::at_default(),
-                read_only,
-                Operator::from_env(&info.caller_arn, info.profile.clone(), info.kind),
-            ));
+            let executor = Arc::new(
+                Executor::new(
+                    source.clone(),
+                    AuditLog::at_default(),
+                    read_only,
+                    Operator::from_env(&info.caller_arn, info.profile.clone(), info.kind),
+                )
+                .for_estate(info.estate.clone()),
+            );
             let mut settings = Settings::new(config.keymap.clone(), themes);
             settings.no_color = no_color();
             settings.ascii = cli.source.ascii;
@@ -179,7 +182,14 @@ fn main() -> ExitCode {
                 seed: cli.source.seed,
             });
             match rt.block_on(runtime::run(app, source, executor, demo, refresh, first)) {
-                Ok(()) => ExitCode::SUCCESS,
+                Ok(report) => {
+                    // What became of the operations in flight at the quit, on the restored
+                    // terminal (or wherever stderr goes after a hang-up).
+                    for line in report {
+                        eprintln!("opsdash: {}", opsdash::state::printable(&line));
+                    }
+                    ExitCode::SUCCESS
+                }
                 Err(e) => {
                     runtime::restore_terminal();
                     fail(format!("terminal error: {e}"))

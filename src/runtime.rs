@@ -197,6 +197,8 @@ pub struct Console<S: Screen> {
     watched: (String, Vec<String>),
     /// The source knows its account (live AWS connects in the background).
     settled: bool,
+    /// Interrupted operations of earlier consoles have been read back (once, when settled).
+    reconciled: bool,
     quit: bool,
     /// Every effect, when recorded (tests).
     recorded: Option<Vec<Effect>>,
@@ -230,6 +232,7 @@ impl<S: Screen> Console<S> {
             delayed: Vec::new(),
             watched: (String::new(), Vec::new()),
             settled,
+            reconciled: false,
             quit: false,
             recorded: None,
         }
@@ -310,6 +313,17 @@ impl<S: Screen> Console<S> {
             return Ok(());
         }
         self.settle_connection().await;
+        if self.settled && !self.reconciled {
+            self.reconciled = true;
+            let (source, executor, tx) =
+                (self.source.clone(), self.executor.clone(), self.tx.clone());
+            self.tasks.spawn(async move {
+                let found = crate::ops::reconcile::run(&*source, &executor).await;
+                if !found.is_empty() {
+                    let _ = tx.send(Msg::Reconciled(found));
+                }
+            });
+        }
         while self.tasks.try_join_next().is_some() {}
         if self.app.needs_redraw() {
             self.draw()?;
@@ -460,6 +474,81 @@ impl<S: Screen> Console<S> {
     }
 }
 
+impl<S: Screen> Console<S> {
+    /// After the operator quit (a key, SIGTERM, SIGHUP): waits up to `grace` for the operations
+    /// in flight, so their outcomes are recorded, saying so on screen each second; a second quit
+    /// (the key again, another signal) stops waiting. Nothing new is started meanwhile: only a
+    /// drill's state is still saved. Returns a line for each operation that was in flight: how
+    /// it ended, or that it is still running (the next start reads it back).
+    pub async fn finish(&mut self, grace: Duration) -> Vec<String> {
+        let waited: Vec<(u64, String)> = self
+            .app
+            .running_ops()
+            .iter()
+            .map(|o| (o.id, o.summary.clone()))
+            .collect();
+        if waited.is_empty() {
+            return Vec::new();
+        }
+        let deadline = Instant::now() + grace;
+        let mut ended: Vec<(u64, String)> = Vec::new();
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            let left = self.app.running_ops().len();
+            if left == 0 {
+                break;
+            }
+            tokio::select! {
+                m = self.rx.recv() => match m {
+                    Some(Msg::Key(_)) | None => break,
+                    Some(m @ Msg::OpDone { .. }) => {
+                        if let Msg::OpDone { id, outcome } = &m {
+                            ended.push((*id, outcome.message.clone()));
+                        }
+                        for e in self.app.update(m) {
+                            if matches!(e, Effect::SaveDrill(_)) {
+                                self.carry_out(e).await;
+                            }
+                        }
+                    }
+                    Some(m @ (Msg::OpProgress { .. } | Msg::DrillSaved(_))) => {
+                        let _ = self.app.update(m);
+                    }
+                    Some(_) => {}
+                },
+                _ = tick.tick() => {
+                    let secs = deadline.saturating_duration_since(Instant::now()).as_secs();
+                    let what: Vec<String> = self
+                        .app
+                        .running_ops()
+                        .iter()
+                        .map(|o| format!("{} ({})", o.summary, o.call))
+                        .collect();
+                    let _ = self.app.update(Msg::Status(
+                        format!(
+                            "quitting: waiting up to {secs} s for {} to finish, so its outcome is recorded; q or Ctrl-C again quits now",
+                            what.join(", ")
+                        ),
+                        Severity::Warn,
+                    ));
+                    // The terminal may be gone (SIGHUP): the wait goes on without a screen.
+                    let _ = self.draw();
+                }
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+        }
+        waited
+            .into_iter()
+            .map(|(id, summary)| match ended.iter().find(|(e, _)| *e == id) {
+                Some((_, message)) => format!("{message} (recorded in the audit log)"),
+                None => format!(
+                    "{summary}: still in flight when opsdash quit; its outcome was not recorded: the next start reads it back and records what it finds"
+                ),
+            })
+            .collect()
+    }
+}
+
 /// Sleeps until `at`, or for ever.
 async fn sleep_until(at: Option<Instant>) {
     match at {
@@ -487,8 +576,12 @@ fn write_frame<S: Screen>(out: &mut S, prev: Option<&Buffer>, frame: &Buffer) ->
     Backend::flush(out).map_err(io::Error::other)
 }
 
+/// How long quitting waits for operations in flight (an AWS call's attempt is at most 8 s).
+pub const QUIT_GRACE: Duration = Duration::from_secs(8);
+
 /// Runs the console on the terminal until the user quits; `first` are the messages it starts
-/// with (a drill found on disk). The terminal is restored on every exit path.
+/// with (a drill found on disk). The terminal is restored on every exit path. Returns what
+/// became of the operations that were in flight at the quit, for the operator to read.
 pub async fn run(
     app: App,
     estate: Arc<dyn Estate>,
@@ -496,7 +589,7 @@ pub async fn run(
     demo: Option<Demo>,
     refresh: Refresh,
     first: Vec<Msg>,
-) -> io::Result<()> {
+) -> io::Result<Vec<String>> {
     let source: Arc<dyn EstateReader> = estate.clone();
     enable_raw_mode()?;
     let _guard = TerminalGuard;
@@ -539,12 +632,13 @@ pub async fn run(
     }
     console.turn(None).await?;
     console.run().await?;
+    let report = console.finish(QUIT_GRACE).await;
     drop(console);
     // The drill file stays for the next start; its lock goes with this console.
     if let Ok(path) = executor.drill_path() {
         crate::ops::drill::release(&path);
     }
-    Ok(())
+    Ok(report)
 }
 
 /// Carries out a demo-only effect on the simulated estate; returns the messages for the app.
@@ -712,7 +806,8 @@ fn spawn_ticks(source: Arc<dyn EstateReader>, tx: mpsc::UnboundedSender<Msg>, li
     });
 }
 
-/// SIGTERM, SIGHUP (the SSH session dropped) and SIGINT quit cleanly, restoring the terminal.
+/// SIGTERM, SIGHUP (the SSH session dropped) and SIGINT quit cleanly, restoring the terminal
+/// after the calls in flight have ended ([`Console::finish`]).
 /// The handlers are registered before this returns, so no signal can slip in before them.
 fn spawn_signal_watch(tx: mpsc::UnboundedSender<Msg>) {
     #[cfg(unix)]
@@ -725,17 +820,23 @@ fn spawn_signal_watch(tx: mpsc::UnboundedSender<Msg>) {
         ) else {
             return;
         };
+        // Every signal is a Ctrl-C: the first quits (waiting for the calls in flight), the
+        // next stops the wait.
         tokio::spawn(async move {
-            tokio::select! {
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-                _ = int.recv() => {}
+            loop {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = hup.recv() => {}
+                    _ = int.recv() => {}
+                }
+                let quit = ratatui::crossterm::event::KeyEvent::new(
+                    ratatui::crossterm::event::KeyCode::Char('c'),
+                    ratatui::crossterm::event::KeyModifiers::CONTROL,
+                );
+                if tx.send(Msg::Key(quit)).is_err() {
+                    return;
+                }
             }
-            let quit = ratatui::crossterm::event::KeyEvent::new(
-                ratatui::crossterm::event::KeyCode::Char('c'),
-                ratatui::crossterm::event::KeyModifiers::CONTROL,
-            );
-            let _ = tx.send(Msg::Key(quit));
         });
     }
 }

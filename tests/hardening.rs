@@ -82,3 +82,176 @@ fn a_full_disk_never_tears_the_audit_log() {
         "{report}"
     );
 }
+
+/// SIGTERM while a call is in flight (the demo's slow API makes each change take 4 s): the
+/// console says it waits, waits, records the outcome, and exits cleanly. It used to quit at
+/// once, and the audit log said INTERRUPTED for a scale that had happened.
+#[test]
+fn sigterm_during_a_call_waits_for_it_and_records_its_outcome() {
+    let mut pty = Pty::open(132, 40);
+    let _ = std::fs::remove_dir_all(pty.home.join("state"));
+    let mut child = pty.spawn(&binary(), &["--demo", "nlb-web-app"]);
+    pty.wait_for("1/2/4", Duration::from_secs(15));
+    pty.send("!");
+    let menu = pty.wait_for("Slow API", Duration::from_secs(5));
+    let line = menu.lines().find(|l| l.contains("Slow API")).unwrap();
+    let at = line.find("Slow API").unwrap();
+    let number = line[..at].trim_end().chars().last().unwrap();
+    pty.send(&number.to_string());
+    pty.wait_for("injected: slow API", Duration::from_secs(5));
+    pty.send("2");
+    pty.send("s");
+    pty.wait_for("new desired count", Duration::from_secs(5));
+    pty.send("3\r");
+    pty.wait_for("SetDesiredCapacity", Duration::from_secs(5));
+    pty.send("y");
+    pty.wait_for("running", Duration::from_secs(5));
+    let pid = child.process_id().expect("pid");
+    let start = std::time::Instant::now();
+    assert!(
+        std::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success()
+    );
+    pty.wait_for("quitting: waiting up to", Duration::from_secs(5));
+    let status = wait_exit(&mut child, Duration::from_secs(15));
+    assert!(status.success(), "{status:?}");
+    assert!(start.elapsed() >= Duration::from_secs(1), "it waited");
+    let lines: Vec<serde_json::Value> = audit_text(&pty)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert_eq!(lines[1]["outcome"], "ok", "{lines:?}");
+    // What became of it is said on the restored terminal.
+    let raw = String::from_utf8_lossy(&pty.raw.lock().unwrap()).into_owned();
+    assert!(raw.contains("(recorded in the audit log)"), "{raw}");
+}
+
+mod common;
+
+use common::{Answer, Harness};
+use opsdash::app::Pane;
+use opsdash::ops::audit::{AuditOutcome, AuditPhase};
+use opsdash::source::sim::Scenario;
+use ratatui::crossterm::event::KeyCode;
+
+/// Scales the nlb-web-app group from 2 to 3 with the keys, up to the `y`.
+fn scale_to_3(h: &mut Harness) {
+    h.select(Pane::Capacity, "fa-092-AutoScalingGroup");
+    h.ch('s');
+    h.type_str("3");
+    h.key(KeyCode::Enter);
+    h.ch('y');
+}
+
+fn desired(h: &Harness) -> u32 {
+    h.snapshot().regions[0].auto_scaling_groups[0].desired
+}
+
+/// opsdash killed (`kill -9`, an SSH session gone past the grace) after its call reached AWS:
+/// the intent has no outcome. The next start reads the group back and records that the scale
+/// took effect, and says so; it used to say nothing, and `opsdash audit` kept INTERRUPTED.
+#[test]
+fn an_operation_killed_mid_call_is_read_back_at_the_next_start() {
+    let mut h = Harness::new(Scenario::NlbWebApp);
+    *h.answer.lock().unwrap() = Answer::NeverAfterApplying;
+    scale_to_3(&mut h);
+    assert_eq!(desired(&h), 3, "the call reached the estate");
+    let audit = h.audit();
+    assert_eq!(audit.len(), 1, "an intent and no outcome: {audit:?}");
+
+    let mut again = h.restart();
+    again.advance(1.0);
+    let records = again.audit();
+    let outcome = records
+        .iter()
+        .find(|r| r.phase == AuditPhase::Outcome)
+        .expect("an outcome was recorded");
+    assert_eq!(outcome.id, records[0].id);
+    assert_eq!(outcome.outcome, Some(AuditOutcome::Reconciled));
+    assert_eq!(outcome.applied, Some(true), "{outcome:?}");
+    assert!(
+        outcome
+            .found
+            .as_deref()
+            .is_some_and(|f| f.contains("desired capacity is 3, as asked")),
+        "{outcome:?}"
+    );
+    let status = again
+        .app()
+        .status()
+        .map(|s| s.0.clone())
+        .unwrap_or_default();
+    assert!(
+        status.contains("read back an interrupted operation") && status.contains("took effect"),
+        "{status}"
+    );
+    let text = opsdash::ops::audit::format_log(&again.executor.audit_log().read().unwrap(), None);
+    assert!(
+        text.contains("INTERRUPTED, read back") && text.contains(": took effect: "),
+        "{text}"
+    );
+    // Read back once: a third start finds nothing left to do.
+    let third = again.restart();
+    assert_eq!(third.audit().len(), 2);
+}
+
+/// Killed before the call reached AWS: read back as not taken effect.
+#[test]
+fn an_operation_killed_before_its_call_is_read_back_as_not_done() {
+    let mut h = Harness::new(Scenario::NlbWebApp);
+    *h.answer.lock().unwrap() = Answer::NeverBeforeApplying;
+    scale_to_3(&mut h);
+    assert_eq!(desired(&h), 2);
+    let again = h.restart();
+    let outcome = again
+        .audit()
+        .into_iter()
+        .find(|r| r.phase == AuditPhase::Outcome)
+        .expect("an outcome was recorded");
+    assert_eq!(outcome.applied, Some(false), "{outcome:?}");
+    assert!(
+        outcome
+            .found
+            .as_deref()
+            .is_some_and(|f| f.contains("is 2, as before the call")),
+        "{outcome:?}"
+    );
+}
+
+/// SIGTERM (or q) while a call is in flight: the console waits for it, so its outcome is
+/// recorded, and says what became of it. It used to quit at once: the call completed and the
+/// audit log said INTERRUPTED for ever.
+#[test]
+fn quitting_waits_for_a_call_in_flight_and_records_its_outcome() {
+    let mut h = Harness::new(Scenario::NlbWebApp);
+    *h.answer.lock().unwrap() = Answer::After(Duration::from_millis(700));
+    scale_to_3(&mut h);
+    assert_eq!(h.app().running_ops().len(), 1, "the call is in flight");
+    let said = h.quit_and_finish(Duration::from_secs(8));
+    assert_eq!(said.len(), 1, "{said:?}");
+    assert!(said[0].contains("2 -> 3: done"), "{said:?}");
+    let outcomes: Vec<_> = h
+        .audit()
+        .into_iter()
+        .filter(|r| r.phase == AuditPhase::Outcome)
+        .collect();
+    assert_eq!(outcomes.len(), 1);
+    assert_eq!(outcomes[0].outcome, Some(AuditOutcome::Ok));
+}
+
+/// The wait is bounded: a call that does not end within the grace is left for the next start,
+/// and the console says so.
+#[test]
+fn quitting_waits_no_longer_than_the_grace() {
+    let mut h = Harness::new(Scenario::NlbWebApp);
+    *h.answer.lock().unwrap() = Answer::NeverAfterApplying;
+    scale_to_3(&mut h);
+    let start = std::time::Instant::now();
+    let said = h.quit_and_finish(Duration::from_millis(1500));
+    assert!(start.elapsed() < Duration::from_secs(4));
+    assert!(said[0].contains("next start reads it back"), "{said:?}");
+}

@@ -719,6 +719,40 @@ impl App {
         effects
     }
 
+    /// Operations an earlier console left without an outcome were read back: each goes on the
+    /// timeline, and the status line says what was found.
+    pub(super) fn on_reconciled(&mut self, found: &[crate::ops::reconcile::Reconciled]) {
+        for (i, r) in found.iter().enumerate() {
+            let sev = match r.finding.applied {
+                Some(true) => Severity::Ok,
+                Some(false) => Severity::Info,
+                None => Severity::Warn,
+            };
+            self.ops.last_id += 1;
+            self.store.push_event(Event {
+                seq: OPERATOR_SEQ + self.ops.last_id,
+                at: self.now,
+                region: r.intent.region.clone(),
+                kind: EventKind::Operator,
+                severity: sev,
+                resource: format!("{} {}", r.intent.operation, r.intent.target),
+                message: r.line(),
+            });
+            if i == 0 {
+                let more = if found.len() > 1 {
+                    format!(" (+{} more on the timeline)", found.len() - 1)
+                } else {
+                    String::new()
+                };
+                self.set_status(
+                    format!("read back an interrupted operation: {}{more}", r.line()),
+                    Severity::Warn,
+                );
+            }
+        }
+        self.rebuild_rows();
+    }
+
     /// A rollout in progress in the shown region while an alarm that belongs with it is in
     /// ALARM: the banner offers a roll back. An alarm belongs with a service when a configured
     /// app selects both; without app config, when its dimensions name the service, one of its

@@ -9,7 +9,7 @@ mod time;
 pub use metrics::{Point, RingSeries};
 pub use time::{Timestamp, short_age};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Health of one registered target, as Elastic Load Balancing reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Hash, PartialOrd, Ord)]
@@ -474,7 +474,7 @@ pub struct Association {
 }
 
 /// `CloudWatch` alarm state.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord, Hash)]
 pub enum AlarmState {
     #[serde(rename = "ALARM")]
     Alarm,

@@ -38,6 +38,9 @@ pub enum AuditOutcome {
     Refused,
     /// Not run: the operator said no after seeing the plan.
     Cancelled,
+    /// The outcome was never written (opsdash was killed during the call, or the disk was
+    /// full): a later start read the resource back and wrote what it found (`found`, `applied`).
+    Reconciled,
 }
 
 impl AuditOutcome {
@@ -47,6 +50,7 @@ impl AuditOutcome {
             AuditOutcome::Failed => "failed",
             AuditOutcome::Refused => "refused",
             AuditOutcome::Cancelled => "cancelled",
+            AuditOutcome::Reconciled => "reconciled",
         }
     }
 }
@@ -82,6 +86,26 @@ pub struct AuditRecord {
     pub error: Option<String>,
     /// Seconds from intent to outcome.
     pub duration: Option<f64>,
+    /// The console that wrote the record (`host:pid:n`): an intent whose console is gone and
+    /// that has no outcome is read back at the next start.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub console: Option<String>,
+    /// The demo estate the operation ran on (each demo console simulates its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estate: Option<String>,
+    /// The source's clock at the record, where it is not the wall clock (the demo's simulated
+    /// time): what a read back compares the estate's times with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_time: Option<String>,
+    /// On intent lines: the plan's steps, to read their effect back after a crash.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<super::Step>,
+    /// On `reconciled` outcome lines: what reading the resource back found.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub found: Option<String>,
+    /// On `reconciled` outcome lines: whether the calls took effect (`null`: cannot tell).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub applied: Option<bool>,
 }
 
 /// Where the audit log lives: `audit.jsonl` in the state directory ([`crate::paths`]), or why
@@ -253,6 +277,18 @@ pub fn format_log(records: &[Result<AuditRecord, String>], since: Option<Timesta
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         let result = match outcomes.get(r.id.as_str()) {
+            Some(o) if o.outcome == Some(AuditOutcome::Reconciled) => {
+                let verdict = match o.applied {
+                    Some(true) => "took effect",
+                    Some(false) => "did not take effect",
+                    None => "cannot tell whether it took effect",
+                };
+                format!(
+                    "INTERRUPTED, read back {}: {verdict}: {}",
+                    o.time.replace('T', " ").trim_end_matches('Z'),
+                    o.found.as_deref().unwrap_or("")
+                )
+            }
             Some(o) => {
                 let what = o.outcome.map_or("?", AuditOutcome::as_str).to_uppercase();
                 let took = o
@@ -309,6 +345,12 @@ mod tests {
             outcome: None,
             error: None,
             duration: None,
+            console: None,
+            estate: None,
+            source_time: None,
+            steps: vec![],
+            found: None,
+            applied: None,
         }
     }
 

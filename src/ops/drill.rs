@@ -686,17 +686,8 @@ impl Holder {
     }
 }
 
-/// This machine's name, read once.
 fn this_host() -> &'static str {
-    static HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    HOST.get_or_init(|| {
-        std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .ok()
-            .map(|h| h.trim().to_owned())
-            .filter(|h| !h.is_empty())
-            .or_else(|| std::env::var("HOSTNAME").ok())
-            .unwrap_or_else(|| "localhost".into())
-    })
+    crate::identity::host()
 }
 
 /// Who the lock file says holds the drill (`None`: no lock, or one that does not parse).

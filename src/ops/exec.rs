@@ -4,6 +4,7 @@
 
 use super::audit::{AuditLog, AuditOutcome, AuditPhase, AuditRecord, OperatorRecord};
 use super::{Plan, Step, TaskDefRef};
+use crate::identity::ConsoleId;
 use crate::model::Timestamp;
 use crate::source::{EstateWriter, ServiceUpdate, SourceKind};
 use std::fmt::Write as _;
@@ -22,13 +23,10 @@ pub struct Operator {
 }
 
 impl Operator {
-    /// `$USER` (or `$LOGNAME`) with the source's caller.
+    /// The login name ([`crate::identity::login`]) with the source's caller.
     pub fn from_env(caller_arn: &str, profile: Option<String>, source: SourceKind) -> Self {
-        let user = std::env::var("USER")
-            .or_else(|_| std::env::var("LOGNAME"))
-            .unwrap_or_else(|_| "unknown".into());
         Operator {
-            user,
+            user: crate::identity::login(),
             caller_arn: caller_arn.to_owned(),
             profile,
             source,
@@ -55,6 +53,13 @@ pub struct Executor {
     read_only: bool,
     operator: std::sync::Mutex<Operator>,
     next_id: AtomicU64,
+    /// This console, in every record it writes.
+    console: ConsoleId,
+    /// The demo estate operations run on, in every record (none on live AWS).
+    estate: Option<String>,
+    /// Outcome records that could not be written (a full disk): written before the next record,
+    /// so an outcome is late rather than lost.
+    unwritten: std::sync::Mutex<Vec<AuditRecord>>,
 }
 
 impl Executor {
@@ -70,7 +75,50 @@ impl Executor {
             read_only,
             operator: std::sync::Mutex::new(operator),
             next_id: AtomicU64::new(1),
+            console: ConsoleId::new(),
+            estate: None,
+            unwritten: std::sync::Mutex::new(Vec::new()),
         }
+    }
+
+    /// The demo estate this executor's operations run on (each demo console simulates its own,
+    /// so an operation of another console's estate is never read back here).
+    #[must_use]
+    pub fn for_estate(mut self, estate: Option<String>) -> Self {
+        self.estate = estate;
+        self
+    }
+
+    /// This console's identity, as its records carry it.
+    pub fn console(&self) -> &ConsoleId {
+        &self.console
+    }
+
+    /// The demo estate, if any.
+    pub fn estate(&self) -> Option<&str> {
+        self.estate.as_deref()
+    }
+
+    /// Appends a record, after any outcome a full disk kept back; an outcome that cannot be
+    /// written now is kept for the next append.
+    fn append(&self, rec: &AuditRecord) -> std::io::Result<()> {
+        let mut unwritten = self
+            .unwritten
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut written = Ok(());
+        while let Some(first) = unwritten.first() {
+            written = self.audit.append(first);
+            if written.is_err() {
+                break;
+            }
+            unwritten.remove(0);
+        }
+        let written = written.and_then(|()| self.audit.append(rec));
+        if written.is_err() && rec.phase == AuditPhase::Outcome {
+            unwritten.push(rec.clone());
+        }
+        written
     }
 
     /// The caller, once live AWS has connected in the background.
@@ -121,7 +169,48 @@ impl Executor {
             outcome: None,
             error: None,
             duration: None,
+            console: Some(self.console.to_string()),
+            estate: self.estate.clone(),
+            source_time: self.estate.is_some().then(|| self.writer.clock().rfc3339()),
+            steps: if phase == AuditPhase::Intent {
+                plan.steps.clone()
+            } else {
+                Vec::new()
+            },
+            found: None,
+            applied: None,
         }
+    }
+
+    /// Writes the outcome of an intent whose console ended before writing it: what reading the
+    /// resource back found.
+    pub fn record_reconciled(
+        &self,
+        intent: &AuditRecord,
+        applied: Option<bool>,
+        found: &str,
+    ) -> std::io::Result<()> {
+        let operator = self
+            .operator
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let rec = AuditRecord {
+            time: Timestamp::now().rfc3339(),
+            phase: AuditPhase::Outcome,
+            operator: OperatorRecord {
+                user: operator.user,
+                caller_arn: operator.caller_arn,
+            },
+            outcome: Some(AuditOutcome::Reconciled),
+            console: Some(self.console.to_string()),
+            source_time: None,
+            steps: Vec::new(),
+            found: Some(found.to_owned()),
+            applied,
+            ..intent.clone()
+        };
+        self.append(&rec)
     }
 
     fn new_id(&self) -> String {
@@ -146,7 +235,7 @@ impl Executor {
         rec.outcome = Some(outcome);
         rec.error = error;
         rec.duration = Some((duration * 1000.0).round() / 1000.0);
-        self.audit.append(&rec).map(|()| duration)
+        self.append(&rec).map(|()| duration)
     }
 
     /// Records a plan that was not executed (`cancelled` by the operator, or `refused`): an
@@ -155,7 +244,6 @@ impl Executor {
         let id = self.new_id();
         let started = Instant::now();
         let written = self
-            .audit
             .append(&self.record(&id, plan, AuditPhase::Intent))
             .and_then(|()| self.finish(&id, plan, started, outcome, Some(reason.to_owned())));
         match written {
@@ -185,10 +273,7 @@ impl Executor {
         }
         let id = self.new_id();
         let started = Instant::now();
-        if let Err(e) = self
-            .audit
-            .append(&self.record(&id, plan, AuditPhase::Intent))
-        {
+        if let Err(e) = self.append(&self.record(&id, plan, AuditPhase::Intent)) {
             return Outcome {
                 ok: false,
                 message: format!(

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod drill;
 mod exec;
+pub mod reconcile;
 
 pub use exec::{Executor, Operator, Outcome};
 
@@ -41,7 +42,8 @@ impl OpKind {
 }
 
 /// Which task definition an `UpdateService` rolls out.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum TaskDefRef {
     /// A known `family:revision`.
     Named(String),
@@ -49,8 +51,10 @@ pub enum TaskDefRef {
     Registered,
 }
 
-/// One API call of a plan.
-#[derive(Debug, Clone, PartialEq)]
+/// One API call of a plan. Intent records keep them (`steps`), so an operation whose outcome was
+/// never written can be read back after a crash ([`reconcile`]).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "call", rename_all = "snake_case")]
 pub enum Step {
     /// `autoscaling:SetDesiredCapacity`.
     SetDesiredCapacity { asg: String, desired: u32 },

@@ -39,6 +39,9 @@ pub struct SourceInfo {
     pub regions: Vec<RegionInfo>,
     /// Whether the account and caller above are known yet (live AWS connects in the background).
     pub connection: Connection,
+    /// The demo's simulated estate, one per console (`None` on live AWS: the account is the
+    /// estate).
+    pub estate: Option<String>,
 }
 
 /// Where a source is with its connection.
@@ -235,6 +238,11 @@ pub struct ServiceUpdate {
 /// the read-only check.
 #[async_trait]
 pub trait EstateWriter: Send + Sync {
+    /// The estate's clock, as its changes are dated: the wall clock on live AWS, simulated time
+    /// in the demo.
+    fn clock(&self) -> Timestamp {
+        Timestamp::now()
+    }
     /// `autoscaling:SetDesiredCapacity`.
     async fn set_desired_capacity(
         &self,

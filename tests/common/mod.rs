@@ -23,33 +23,71 @@ use std::sync::{Arc, Mutex};
 pub const T0: Timestamp = Timestamp(1_795_219_200_000);
 pub const SEED: u64 = 1;
 
+/// How the harness's writer answers: at once, after a delay (real time), or never (the call
+/// reaches the estate, or not, and its answer never comes back: a console killed mid-call).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Answer {
+    AtOnce,
+    After(std::time::Duration),
+    NeverAfterApplying,
+    NeverBeforeApplying,
+}
+
 /// The simulated estate's writer, counting every mutating call that reaches it.
 #[derive(Clone)]
 pub struct CountingWriter {
     pub sim: SimSource,
     pub calls: Arc<Mutex<Vec<String>>>,
+    pub answer: Arc<Mutex<Answer>>,
 }
 
 impl CountingWriter {
     fn note(&self, call: String) {
         self.calls.lock().unwrap().push(call);
     }
+
+    /// Before a call: waits as `answer` says; `false` when the call must never reach the estate.
+    async fn before(&self) {
+        let answer = *self.answer.lock().unwrap();
+        match answer {
+            Answer::After(d) => tokio::time::sleep(d).await,
+            Answer::NeverBeforeApplying => std::future::pending::<()>().await,
+            _ => {}
+        }
+    }
+
+    /// After a call reached the estate: never answers when `answer` says so.
+    async fn after<T>(&self, r: T) -> T {
+        let answer = *self.answer.lock().unwrap();
+        if answer == Answer::NeverAfterApplying {
+            std::future::pending::<()>().await;
+        }
+        r
+    }
 }
 
 #[async_trait::async_trait]
 impl EstateWriter for CountingWriter {
+    fn clock(&self) -> Timestamp {
+        self.sim.now()
+    }
+
     async fn set_desired_capacity(
         &self,
         region: &str,
         asg: &str,
         desired: u32,
     ) -> Result<(), SourceError> {
+        self.before().await;
         self.note(format!("SetDesiredCapacity {asg} {desired}"));
-        self.sim.set_desired_capacity(region, asg, desired).await
+        let r = self.sim.set_desired_capacity(region, asg, desired).await;
+        self.after(r).await
     }
     async fn update_service(&self, region: &str, u: ServiceUpdate) -> Result<(), SourceError> {
+        self.before().await;
         self.note(format!("UpdateService {u:?}"));
-        self.sim.update_service(region, u).await
+        let r = self.sim.update_service(region, u).await;
+        self.after(r).await
     }
     async fn register_task_definition_with_image(
         &self,
@@ -117,6 +155,8 @@ pub struct Harness {
     pub effects: Vec<Effect>,
     /// Every mutating call that reached the estate.
     pub writes: Arc<Mutex<Vec<String>>>,
+    /// How the writer answers (change it to make calls slow, or never answer).
+    pub answer: Arc<Mutex<Answer>>,
     pub executor: Arc<Executor>,
     /// Refreshes the console asked for, not yet polled.
     refreshes: Arc<AtomicUsize>,
@@ -183,22 +223,27 @@ impl Harness {
         configure(&mut settings);
         let app = App::new(sim.info(), settings, theme).with_scenario(Some(scenario));
         let writes = Arc::new(Mutex::new(Vec::new()));
+        let answer = Arc::new(Mutex::new(Answer::AtOnce));
         let counting = CountingWriter {
             sim: sim.clone(),
             calls: writes.clone(),
+            answer: answer.clone(),
         };
         let info = sim.info();
-        let executor = Arc::new(Executor::new(
-            Arc::new(counting),
-            AuditLog::new(audit),
-            read_only,
-            Operator {
-                user: "tester".into(),
-                caller_arn: info.caller_arn,
-                profile: None,
-                source: info.kind,
-            },
-        ));
+        let executor = Arc::new(
+            Executor::new(
+                Arc::new(counting),
+                AuditLog::new(audit),
+                read_only,
+                Operator {
+                    user: "tester".into(),
+                    caller_arn: info.caller_arn,
+                    profile: None,
+                    source: info.kind,
+                },
+            )
+            .for_estate(info.estate),
+        );
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
@@ -221,6 +266,7 @@ impl Harness {
             console,
             effects: Vec::new(),
             writes,
+            answer,
             executor,
             refreshes,
             rt,
@@ -321,7 +367,15 @@ impl Harness {
     fn settle(&mut self) {
         // A console that quits stops reading its messages (the runtime's loop ends).
         while !self.console.quitting() {
-            self.rt.block_on(self.console.idle());
+            if *self.answer.lock().unwrap() == Answer::AtOnce {
+                self.rt.block_on(self.console.idle());
+            } else {
+                // A call that answers late or never: what has ended by now is applied.
+                let idle = self.console.idle();
+                let _ = self.rt.block_on(async {
+                    tokio::time::timeout(std::time::Duration::from_millis(300), idle).await
+                });
+            }
             if self.console.has_queued() {
                 self.turn(None);
             } else if self.refreshes.swap(0, Ordering::Relaxed) > 0 {
@@ -330,6 +384,16 @@ impl Harness {
                 return;
             }
         }
+    }
+
+    /// Quits (Ctrl-C, as SIGTERM arrives) and lets the console wait up to `grace` for the
+    /// operations in flight, as the binary does; returns what it says of them.
+    pub fn quit_and_finish(&mut self, grace: std::time::Duration) -> Vec<String> {
+        self.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        )));
+        self.rt.block_on(self.console.finish(grace))
     }
 
     /// Runs a future on the harness's runtime (a writer call made behind the console's back).

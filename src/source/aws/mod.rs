@@ -480,6 +480,7 @@ impl EstateReader for AwsSource {
             caller_arn: self.caller_arn.clone(),
             regions: self.regions.iter().map(|r| r.info.clone()).collect(),
             connection: crate::source::Connection::Connected,
+            estate: None,
         }
     }
 
@@ -880,6 +881,7 @@ impl EstateReader for Connecting {
                 } else {
                     crate::source::Connection::Connecting
                 },
+                estate: None,
             }
         }
     }

@@ -10,6 +10,11 @@ use crate::source::ServiceUpdate;
 pub const CPU_SPIKE_SECS: f64 = 900.0;
 /// Seconds API throttling lasts.
 pub const THROTTLE_SECS: f64 = 300.0;
+/// Seconds (simulated) the slow API lasts.
+pub const SLOW_SECS: f64 = 300.0;
+/// How long each mutating call takes while the API is slow, real seconds: longer than a
+/// keystroke, shorter than the grace a quitting console waits.
+pub const SLOW_CALL_SECS: u64 = 4;
 
 /// A fault the demo can inject.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +34,9 @@ pub enum Fault {
     PrimaryDark,
     /// 70 % of API reads are throttled for 5 minutes.
     Throttling,
+    /// Every mutating call takes seconds to answer, for 5 minutes (an API having a bad day):
+    /// the console stays responsive while an operation is in flight.
+    SlowApi,
     /// Undo every fault that can be undone (bad image rolled back, regions back).
     ClearAll,
 }
@@ -48,6 +56,7 @@ impl Fault {
             Fault::AzDark { region } => format!("First Availability Zone goes dark ({region})"),
             Fault::PrimaryDark => "Primary region goes dark".into(),
             Fault::Throttling => "API throttling, 5 min".into(),
+            Fault::SlowApi => format!("Slow API: each change takes {SLOW_CALL_SECS} s, 5 min"),
             Fault::ClearAll => "Clear faults (roll back bad image, regions back)".into(),
         }
     }
@@ -84,6 +93,7 @@ impl Sim {
         menu.push(Fault::AzDark { region });
         menu.push(Fault::PrimaryDark);
         menu.push(Fault::Throttling);
+        menu.push(Fault::SlowApi);
         menu.push(Fault::ClearAll);
         menu
     }
@@ -176,8 +186,16 @@ impl Sim {
                 self.throttle_until = Some(now.plus_secs(THROTTLE_SECS));
                 (0, "API throttling for 5 min".to_owned())
             }
+            Fault::SlowApi => {
+                self.slow_until = Some(now.plus_secs(SLOW_SECS));
+                (
+                    0,
+                    format!("slow API: each change takes {SLOW_CALL_SECS} s for 5 min"),
+                )
+            }
             Fault::ClearAll => {
                 self.throttle_until = None;
+                self.slow_until = None;
                 let names: Vec<String> = self.regions.iter().map(|r| r.name.clone()).collect();
                 for (r, name) in names.iter().enumerate() {
                     let reg = &mut self.regions[r];

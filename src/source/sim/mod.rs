@@ -28,6 +28,20 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// Timeline events kept by the simulation, per estate.
 const EVENTS_KEPT: usize = 1000;
 
+/// A name no other estate has: the scenario, this process and a count within it, and the time.
+fn new_estate_id(scenario: Scenario) -> String {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!(
+        "demo-{}-{}-{n}-{nanos:x}",
+        scenario.name(),
+        std::process::id()
+    )
+}
+
 /// The demo account id.
 pub const DEMO_ACCOUNT: &str = "123456789012";
 
@@ -45,12 +59,17 @@ pub struct Sim {
     events: VecDeque<Event>,
     seq: u64,
     throttle_until: Option<Timestamp>,
+    /// Until when mutating calls are slow ([`Fault::SlowApi`]).
+    slow_until: Option<Timestamp>,
     /// Requests per second the whole estate receives at the daily mean.
     base_rps: f64,
     /// Whether DNS fails over from the primary to the DR region on the health check.
     failover_routing: bool,
     /// Log events written so far (their ids).
     log_seq: u64,
+    /// This estate's identity: each demo console simulates its own estate, so an operation
+    /// recorded on one is never read back on another.
+    estate: String,
 }
 
 impl Sim {
@@ -75,10 +94,17 @@ impl Sim {
             events: VecDeque::new(),
             seq: 0,
             throttle_until: None,
+            slow_until: None,
             base_rps: 40.0,
             failover_routing: false,
             log_seq: 0,
+            estate: new_estate_id(scenario),
         }
+    }
+
+    /// This estate's identity.
+    pub fn estate(&self) -> &str {
+        &self.estate
     }
 
     /// The virtual time now.
@@ -262,6 +288,7 @@ impl EstateReader for SimSource {
             caller_arn: format!("arn:aws:sts::{DEMO_ACCOUNT}:assumed-role/OnCall/demo"),
             regions: sim.regions(),
             connection: crate::source::Connection::Connected,
+            estate: Some(sim.estate.clone()),
         }
     }
 
@@ -395,19 +422,39 @@ impl EstateReader for SimSource {
     }
 }
 
+impl SimSource {
+    /// While the API is slow ([`Fault::SlowApi`]), a mutating call waits (real time, the lock
+    /// not held) before it reaches the estate.
+    async fn slow(&self) {
+        let slow = {
+            let sim = self.lock();
+            sim.slow_until.is_some_and(|t| sim.now < t)
+        };
+        if slow {
+            tokio::time::sleep(std::time::Duration::from_secs(faults::SLOW_CALL_SECS)).await;
+        }
+    }
+}
+
 #[async_trait]
 impl EstateWriter for SimSource {
+    fn clock(&self) -> Timestamp {
+        self.lock().now
+    }
+
     async fn set_desired_capacity(
         &self,
         region: &str,
         asg: &str,
         desired: u32,
     ) -> Result<(), SourceError> {
+        self.slow().await;
         self.lock()
             .set_desired_capacity(region, asg, desired, "a user request")
     }
 
     async fn update_service(&self, region: &str, update: ServiceUpdate) -> Result<(), SourceError> {
+        self.slow().await;
         self.lock().update_service(region, &update)
     }
 
@@ -418,6 +465,7 @@ impl EstateWriter for SimSource {
         container: &str,
         image: &str,
     ) -> Result<String, SourceError> {
+        self.slow().await;
         self.lock()
             .register_task_definition(region, task_definition, container, image)
     }
@@ -427,6 +475,7 @@ impl EstateWriter for SimSource {
         region: &str,
         ids: &[String],
     ) -> Result<(), SourceError> {
+        self.slow().await;
         self.lock().start_associations_once(region, ids)
     }
 
@@ -437,6 +486,7 @@ impl EstateWriter for SimSource {
         state: AlarmState,
         reason: &str,
     ) -> Result<(), SourceError> {
+        self.slow().await;
         self.lock().set_alarm_state(region, alarm, state, reason)
     }
 }
