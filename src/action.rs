@@ -357,6 +357,12 @@ impl Keymap {
             .retain(|(_, a)| !overrides.iter().any(|(o, _)| o == a));
         for (action, keys) in overrides {
             for key in keys {
+                if key.ctrl && !key.alt && key.code == KeyCode::Char('c') {
+                    return Err(format!(
+                        "ctrl-c always quits and cannot be bound to '{}'; choose another key",
+                        action.name()
+                    ));
+                }
                 if let Some(other) = self.action(key).filter(|a| a != action) {
                     return Err(format!(
                         "key '{key}' is bound to both '{}' and '{}'; choose another key",

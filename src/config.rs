@@ -54,6 +54,9 @@ impl FileError {
     }
 }
 
+/// The longest refresh interval, seconds (also `--refresh`'s bound).
+pub const REFRESH_MAX: u64 = 3600;
+
 /// Refresh intervals in seconds, per pane.
 #[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -115,6 +118,18 @@ pub struct Failover {
     /// How long the drill waits for the DR targets to turn healthy, seconds.
     #[serde(default = "ten_minutes")]
     pub healthy_timeout_secs: u64,
+}
+
+/// The most DR capacity a drill asks for, in percent of the primary's.
+pub const DR_PERCENT_MAX: u32 = 500;
+/// Bounds of the drill's wait for healthy DR targets, seconds: a health check needs at least a
+/// few intervals; a day is longer than any failover.
+pub const HEALTHY_TIMEOUT_MIN: u64 = 10;
+pub const HEALTHY_TIMEOUT_MAX: u64 = 86_400;
+
+/// Where the `i`th `[[app]]` starts in the text.
+fn app_offset(text: &str, i: usize) -> Option<Range<usize>> {
+    text.match_indices("[[app]]").nth(i).map(|(o, _)| o..o + 1)
 }
 
 fn hundred() -> u32 {
@@ -184,7 +199,7 @@ impl Config {
                 _ => return Ok(Config::default()),
             },
         };
-        let text = std::fs::read_to_string(&path).map_err(|e| FileError {
+        let text = read_file(&path).map_err(|e| FileError {
             path: path.clone(),
             line: 0,
             column: 0,
@@ -238,25 +253,105 @@ impl Config {
             ("alarms", refresh.alarms),
             ("timeline", refresh.timeline),
         ] {
-            if v == 0 {
+            if v == 0 || v > REFRESH_MAX {
                 let offset = text.find(&format!("{name} =")).map(|o| o..o + 1);
+                let why = if v == 0 {
+                    "must be at least 1 second".to_owned()
+                } else {
+                    format!("must be at most {REFRESH_MAX} seconds (an hour), as --refresh")
+                };
                 return Err(FileError::at(
                     path,
                     text,
                     offset,
-                    format!("refresh.{name} must be at least 1 second"),
+                    format!("refresh.{name} {why}"),
                 ));
             }
         }
-        for app in &file.app {
+        if let Some(regions) = &file.regions {
+            let at = text.find("regions").map(|o| o..o + 1);
+            for (i, r) in regions.iter().enumerate() {
+                check_region(r).map_err(|m| FileError::at(path, text, at.clone(), m))?;
+                if regions[..i].contains(r) {
+                    return Err(FileError::at(
+                        path,
+                        text,
+                        at,
+                        format!(
+                            "region {r} is listed twice; list each region once, the primary first"
+                        ),
+                    ));
+                }
+            }
+        }
+        for (i, app) in file.app.iter().enumerate() {
+            let at = app_offset(text, i);
             if app.name.trim().is_empty() {
-                let offset = text.find("[[app]]").map(|o| o..o + 1);
                 return Err(FileError::at(
                     path,
                     text,
-                    offset,
+                    at,
                     "every [[app]] needs a name".to_owned(),
                 ));
+            }
+            if app.name.chars().any(char::is_control) || app.name.chars().count() > 64 {
+                return Err(FileError::at(
+                    path,
+                    text,
+                    at,
+                    format!(
+                        "app name '{}' must be printable and at most 64 characters: it is typed to confirm a drill",
+                        crate::state::printable(&app.name)
+                    ),
+                ));
+            }
+            if file.app[..i].iter().any(|a| a.name == app.name) {
+                return Err(FileError::at(
+                    path,
+                    text,
+                    at,
+                    format!(
+                        "app {} is defined twice; give each [[app]] its own name",
+                        app.name
+                    ),
+                ));
+            }
+            for p in app
+                .load_balancers
+                .iter()
+                .chain(&app.auto_scaling_groups)
+                .chain(&app.ecs_services)
+                .chain(&app.associations)
+                .chain(&app.alarms)
+            {
+                check_pattern(p).map_err(|m| {
+                    FileError::at(path, text, at.clone(), format!("app {}: {m}", app.name))
+                })?;
+            }
+            if let Some(f) = &app.failover {
+                let at = text[at.clone().map_or(0, |r| r.start)..]
+                    .find("[app.failover]")
+                    .map(|o| {
+                        let o = o + at.as_ref().map_or(0, |r| r.start);
+                        o..o + 1
+                    });
+                let bad = |m: String| {
+                    FileError::at(path, text, at.clone(), format!("app {}: {m}", app.name))
+                };
+                check_region(&f.primary).map_err(|m| bad(format!("failover primary: {m}")))?;
+                check_region(f.dr.get_ref()).map_err(|m| bad(format!("failover dr: {m}")))?;
+                if !(1..=DR_PERCENT_MAX).contains(&f.dr_capacity_percent) {
+                    return Err(bad(format!(
+                        "dr_capacity_percent = {} is outside 1..{DR_PERCENT_MAX} (percent of the primary's desired capacity)",
+                        f.dr_capacity_percent
+                    )));
+                }
+                if !(HEALTHY_TIMEOUT_MIN..=HEALTHY_TIMEOUT_MAX).contains(&f.healthy_timeout_secs) {
+                    return Err(bad(format!(
+                        "healthy_timeout_secs = {} is outside {HEALTHY_TIMEOUT_MIN}..{HEALTHY_TIMEOUT_MAX} (how long the drill waits for the DR targets, seconds)",
+                        f.healthy_timeout_secs
+                    )));
+                }
             }
         }
         for app in &file.app {
@@ -289,6 +384,119 @@ impl Config {
             path: Some(path.to_owned()),
         })
     }
+}
+
+/// The largest config or theme file read: far more than any real one, so `--config /dev/zero`
+/// or a log file named by mistake cannot exhaust memory.
+pub const FILE_MAX: u64 = 1 << 20;
+
+/// Reads a config or theme file: a regular file (not a device, a FIFO or a directory) of at
+/// most [`FILE_MAX`] bytes, as UTF-8 text.
+pub fn read_file(path: &Path) -> Result<String, String> {
+    use std::io::Read as _;
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let m = f.metadata().map_err(|e| e.to_string())?;
+    if !m.is_file() {
+        return Err("not a regular file".into());
+    }
+    let mut bytes = Vec::new();
+    f.take(FILE_MAX + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > FILE_MAX {
+        return Err(format!("larger than {} KiB", FILE_MAX >> 10));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
+}
+
+/// Whether `name` has the shape of an AWS region name: `us-east-1`, `us-gov-west-1`,
+/// `cn-north-1`, `ap-southeast-4`, `us-isob-east-1`.
+pub fn region_shape_ok(name: &str) -> bool {
+    let parts: Vec<&str> = name.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
+        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
+        && !parts[parts.len() - 1].is_empty()
+}
+
+/// The regions opsdash knows (a region not among them is accepted, for regions newer than this
+/// build, but an error reaching it says it may be misspelt).
+pub const KNOWN_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// Checks a region name given by the operator; the error says what a region name looks like.
+pub fn check_region(name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err("an empty region name; name a region such as us-east-1".into());
+    }
+    if !region_shape_ok(name) {
+        return Err(format!(
+            "'{}' is not an AWS region name; a region looks like us-east-1 or eu-central-2",
+            crate::state::printable(name)
+        ));
+    }
+    Ok(())
+}
+
+/// Checks a name pattern of an app: `*` and `?` are its only wildcards, and it names something.
+fn check_pattern(p: &str) -> Result<(), String> {
+    if p.trim().is_empty() {
+        return Err(
+            "an empty name pattern matches nothing; give a name or a glob such as \"web-*\"".into(),
+        );
+    }
+    if let Some(c) = p
+        .chars()
+        .find(|c| c.is_control() || c.is_whitespace() || "[]{}!".contains(*c))
+    {
+        return Err(format!(
+            "pattern '{}' has '{}', which no AWS name has and which is no wildcard here (only * and ? are)",
+            crate::state::printable(p),
+            crate::state::printable(&c.to_string())
+        ));
+    }
+    Ok(())
 }
 
 /// Matches `name` against a glob pattern with `*` and `?`.

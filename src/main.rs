@@ -18,9 +18,31 @@ use opsdash::theme::{ThemeSet, user_theme_dir};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+/// Exit 2 with one message. Names in it come from files and flags: printed with their control
+/// characters replaced, so a name cannot drive the terminal (set its title, write the clipboard).
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("opsdash: {msg}");
+    eprintln!(
+        "opsdash: {}",
+        opsdash::state::printable_lines(&msg.to_string())
+    );
     ExitCode::from(2)
+}
+
+/// The region flags, checked before anything connects.
+fn check_regions(args: &opsdash::cli::SourceArgs) -> Result<(), String> {
+    use opsdash::config::check_region;
+    if let Some(r) = &args.region {
+        check_region(r).map_err(|e| format!("--region: {e}"))?;
+    }
+    if let Some(r) = &args.dr_region {
+        check_region(r).map_err(|e| format!("--dr-region: {e}"))?;
+        if args.region.as_ref() == Some(r) {
+            return Err(format!(
+                "--dr-region {r} is the primary region too; name the standby region, or leave --dr-region out"
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn main() -> ExitCode {
@@ -34,6 +56,9 @@ fn main() -> ExitCode {
         }
     };
     init_logging();
+    if let Err(e) = check_regions(&cli.source) {
+        return fail(e);
+    }
     let config = match Config::load(cli.source.config.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -49,7 +74,11 @@ fn main() -> ExitCode {
     };
     if matches!(cli.command, Some(Command::Themes)) {
         for t in &themes.themes {
-            println!("{:<16} {}", t.name, t.origin);
+            println!(
+                "{:<16} {}",
+                opsdash::state::printable(&t.name),
+                opsdash::state::printable(&t.origin)
+            );
         }
         return ExitCode::SUCCESS;
     }
@@ -204,17 +233,22 @@ fn aws_options(
     args: &opsdash::cli::SourceArgs,
     config: &Config,
 ) -> opsdash::source::aws::AwsOptions {
-    opsdash::source::aws::AwsOptions {
+    let mut opts = opsdash::source::aws::AwsOptions {
         profile: args.profile.clone(),
         region: args
             .region
             .clone()
             .or_else(|| config.regions.first().cloned()),
-        dr_region: args
-            .dr_region
-            .clone()
-            .or_else(|| config.regions.get(1).cloned()),
-    }
+        dr_region: None,
+    };
+    // A DR region that is the primary (a config's second region chosen with --region) is
+    // shown once.
+    let dr = args
+        .dr_region
+        .clone()
+        .or_else(|| config.regions.get(1).cloned());
+    opts.dr_region = dr.filter(|d| opts.region.as_ref() != Some(d));
+    opts
 }
 
 /// How long `snapshot` and `check` may take in all.

@@ -206,18 +206,25 @@ pub fn remove(path: &Path) -> io::Result<()> {
     }
 }
 
+/// The invisible characters that reorder or join text on a terminal: bidirectional marks,
+/// embeddings, overrides and isolates, zero-width joiners and spaces, the byte-order mark.
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2060}'..='\u{2069}' | '\u{feff}' | '\u{061c}')
+}
+
 /// Text from AWS, the environment or a file, safe to print to a terminal: control characters
-/// (escape sequences, bells, backspaces) become `?`; tabs and line breaks become spaces.
-/// JSON output needs none of this: serde escapes control characters.
+/// (escape sequences, bells, backspaces) and the invisible ones that reorder text become `?`;
+/// tabs and line breaks become spaces. JSON output needs none of this: serde escapes control
+/// characters.
 pub fn printable(s: &str) -> std::borrow::Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(|c| c.is_control() || is_invisible_format(c)) {
         return std::borrow::Cow::Borrowed(s);
     }
     std::borrow::Cow::Owned(
         s.chars()
             .map(|c| match c {
                 '\t' | '\n' | '\r' => ' ',
-                c if c.is_control() => '?',
+                c if c.is_control() || is_invisible_format(c) => '?',
                 c => c,
             })
             .collect(),

@@ -251,7 +251,7 @@ impl ThemeSet {
                 .collect();
             paths.sort();
             for p in paths {
-                let text = std::fs::read_to_string(&p).map_err(|e| FileError {
+                let text = crate::config::read_file(&p).map_err(|e| FileError {
                     path: p.clone(),
                     line: 0,
                     column: 0,

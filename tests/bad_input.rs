@@ -377,3 +377,160 @@ fn snapshot_without_credentials_prints_one_clear_line_with_the_fix() {
         assert!(!text.contains(dump), "no SDK debug text: {text}");
     }
 }
+
+/// Values that were silently accepted, or that wedged the console later: each is refused at
+/// load with the place and the bounds.
+#[test]
+fn config_values_out_of_bounds_are_refused_with_the_bounds() {
+    let app = |extra: &str| {
+        format!("[[app]]\nname = \"bookstore\"\nload_balancers = [\"bookstore-*\"]\n{extra}")
+    };
+    let failover = |extra: &str| {
+        app(&format!(
+            "[app.failover]\nprimary = \"us-east-1\"\ndr = \"us-west-2\"\nhealth_alarm = \"h\"\n{extra}"
+        ))
+    };
+    let cases: Vec<(String, &str)> = vec![
+        (
+            "[refresh]\ntargets = 18446744073709551615\n".into(),
+            "refresh.targets must be at most 3600 seconds",
+        ),
+        (
+            failover("dr_capacity_percent = 100000\n"),
+            "dr_capacity_percent = 100000 is outside 1..500",
+        ),
+        (
+            failover("healthy_timeout_secs = 0\n"),
+            "healthy_timeout_secs = 0 is outside 10..86400",
+        ),
+        (
+            "regions = [\"us-east-1\", \"us-east-1\"]\n".into(),
+            "region us-east-1 is listed twice",
+        ),
+        (
+            "regions = [\"Unknown\"]\n".into(),
+            "'Unknown' is not an AWS region name",
+        ),
+        (
+            format!("{}{}", app(""), app("")),
+            "app bookstore is defined twice",
+        ),
+        (
+            "[[app]]\nname = \"web\"\nauto_scaling_groups = [\"web-[12]\"]\n".into(),
+            "only * and ? are",
+        ),
+        (
+            "[[app]]\nname = \"web\"\nalarms = [\"\"]\n".into(),
+            "an empty name pattern matches nothing",
+        ),
+        (
+            "[[app]]\nname = \"book\\u001b]0;x\\u0007store\"\n".into(),
+            "must be printable",
+        ),
+        (
+            "[keys]\nrefresh = \"ctrl-c\"\n".into(),
+            "ctrl-c always quits and cannot be bound",
+        ),
+    ];
+    for (text, what) in cases {
+        let e = Config::parse(Path::new("c.toml"), &text)
+            .expect_err(&text)
+            .to_string();
+        assert!(e.starts_with("c.toml:"), "{e}");
+        assert!(e.contains(what), "{text}\n-> {e}");
+    }
+}
+
+/// A config that is not a regular file (a device that never ends, a FIFO) is refused at once
+/// instead of read until memory runs out; one too large for a config is refused too.
+#[test]
+fn a_config_that_is_not_a_small_regular_file_is_refused() {
+    let out = opsdash(&["--config", "/dev/zero", "--demo", "snapshot"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/dev/zero") && err.contains("not a regular file"),
+        "{err}"
+    );
+    let big = tempdir().join("big.toml");
+    std::fs::write(&big, vec![b'#'; 2 << 20]).unwrap();
+    let out = opsdash(
+        &["--config", big.to_str().unwrap(), "--demo", "snapshot"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("larger than 1024 KiB"),
+        "{out:?}"
+    );
+}
+
+/// A name in a bad config or theme that carries escape sequences (OSC 52 writes the clipboard,
+/// OSC 0 sets the window title) is printed with them made harmless.
+#[test]
+fn config_and_theme_errors_never_echo_escape_sequences() {
+    let dir = tempdir();
+    let config = dir.join("c.toml");
+    std::fs::write(
+        &config,
+        "theme = \"x\\u001b]52;c;cHduZWQ=\\u0007\\u001b]0;pwned\\u0007\"\n",
+    )
+    .unwrap();
+    let out = opsdash(
+        &["--config", config.to_str().unwrap(), "--demo", "snapshot"],
+        &[],
+    );
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown theme") || err.contains("theme"),
+        "{err}"
+    );
+    assert!(!err.contains('\x1b') && !err.contains('\x07'), "{err:?}");
+    let themes = dir.join("config/opsdash/themes");
+    std::fs::create_dir_all(&themes).unwrap();
+    std::fs::write(
+        themes.join("evil.toml"),
+        "name = \"evil\\u001b]0;pwned\\u0007\"\n[colours]\nbg = \"\\u001b]52;c;eA==\\u0007\"\n",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdash"))
+        .args(["themes"])
+        .env("XDG_CONFIG_HOME", dir.join("config"))
+        .env("HOME", &dir)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!all.contains('\x1b') && !all.contains('\x07'), "{all:?}");
+}
+
+/// Region flags that cannot name a region are refused before anything connects.
+#[test]
+fn region_flags_that_name_no_region_are_refused() {
+    for (args, what) in [
+        (&["--region", "", "snapshot"][..], "empty region name"),
+        (
+            &["--region", "Unknown", "snapshot"][..],
+            "not an AWS region name",
+        ),
+        (
+            &[
+                "--region",
+                "us-east-1",
+                "--dr-region",
+                "us-east-1",
+                "snapshot",
+            ][..],
+            "is the primary region too",
+        ),
+    ] {
+        let out = opsdash(args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {out:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(what), "{args:?}: {err}");
+    }
+}

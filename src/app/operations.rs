@@ -73,10 +73,18 @@ impl App {
 /// What is wrong with the scale prompt's text as typed or pasted, if anything is yet: every
 /// character stays in the field, so `-1` is shown, and refused, never read as 1.
 fn scale_input_error(input: &str, bounds: Bounds) -> Option<String> {
-    (!input.chars().all(|c| c.is_ascii_digit())).then(|| {
-        format!(
+    if !input.chars().all(|c| c.is_ascii_digit()) {
+        return Some(format!(
             "'{input}' is not a whole number: type the new desired count ({}..{})",
             bounds.min, bounds.max
+        ));
+    }
+    // A number longer than any count (a paste of many digits: the field keeps the first few)
+    // is simply too big; a short one is checked against min..max on Enter.
+    (input.len() > 10).then(|| {
+        format!(
+            "{input} is more than the maximum ({}): type the new desired count ({}..{})",
+            bounds.max, bounds.min, bounds.max
         )
     })
 }

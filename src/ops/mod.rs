@@ -221,6 +221,12 @@ pub fn plan_scale(
         return Err(format!("type the new desired count ({}..{})", b.min, b.max));
     }
     let Ok(n) = input.parse::<u32>() else {
+        if input.chars().all(|c| c.is_ascii_digit()) {
+            return Err(format!(
+                "{input} is more than any count; type a count from {} to {}",
+                b.min, b.max
+            ));
+        }
         return Err(format!(
             "'{input}' is not a whole number; type a count from {} to {}",
             b.min, b.max

@@ -171,24 +171,61 @@ pub fn wrap(s: &str, width: usize) -> Vec<String> {
     lines
 }
 
-/// Truncates to `width` characters with an ellipsis.
+/// A character as it goes on screen: control characters and the invisible ones that reorder or
+/// join text (bidirectional overrides and isolates, zero-width joiners, byte-order marks) become
+/// `?`, so a name from AWS can neither drive the terminal nor move the columns after it.
+pub fn screen_char(c: char) -> char {
+    if c.is_control() || crate::state::is_invisible_format(c) {
+        '?'
+    } else {
+        c
+    }
+}
+
+/// Columns a character takes on screen (an emoji takes two).
+fn char_width(c: char) -> usize {
+    unicode_width::UnicodeWidthChar::width(screen_char(c)).unwrap_or(0)
+}
+
+/// Columns a text takes on screen.
+pub fn text_width(s: &str) -> usize {
+    s.chars().map(char_width).sum()
+}
+
+/// Truncates to `width` columns with an ellipsis; wide characters (emoji, CJK) count two.
 pub fn trunc(s: &str, width: usize, g: &Glyphs) -> String {
-    if s.chars().count() <= width {
+    if text_width(s) <= width && !s.chars().any(|c| screen_char(c) != c) {
         return s.to_owned();
     }
-    let e = g.ellipsis.chars().count();
-    if width <= e {
-        return s.chars().take(width).collect();
+    let fits = |limit: usize| {
+        let mut out = String::new();
+        let mut used = 0;
+        for c in s.chars() {
+            let w = char_width(c);
+            if used + w > limit {
+                break;
+            }
+            used += w;
+            out.push(screen_char(c));
+        }
+        out
+    };
+    if text_width(s) <= width {
+        return fits(width);
     }
-    let mut out: String = s.chars().take(width - e).collect();
+    let e = text_width(g.ellipsis);
+    if width <= e {
+        return fits(width);
+    }
+    let mut out = fits(width - e);
     out.push_str(g.ellipsis);
     out
 }
 
-/// Pads or truncates to exactly `width` characters.
+/// Pads or truncates to exactly `width` columns.
 pub fn cell(s: &str, width: usize, g: &Glyphs) -> String {
     let t = trunc(s, width, g);
-    let n = t.chars().count();
+    let n = text_width(&t);
     format!("{t}{}", " ".repeat(width.saturating_sub(n)))
 }
 
@@ -267,5 +304,23 @@ mod tests {
     fn truncation() {
         assert_eq!(trunc("abcdef", 4, &ASCII), "a...");
         assert_eq!(cell("ab", 4, &UNICODE), "ab  ");
+    }
+
+    /// Emoji take two columns and right-to-left overrides would reorder what follows: a name
+    /// with either keeps the columns after it in place (they moved by two).
+    #[test]
+    fn wide_and_bidirectional_names_keep_their_columns() {
+        for name in [
+            "web-🚀-asg",
+            "web-\u{202e}gsa-bew",
+            "web-\u{200d}x",
+            "ok-name",
+        ] {
+            let c = cell(name, 12, &UNICODE);
+            assert_eq!(text_width(&c), 12, "{name:?} -> {c:?}");
+            assert!(!c.contains('\u{202e}') && !c.contains('\u{200d}'), "{c:?}");
+        }
+        assert_eq!(cell("🚀🚀🚀🚀🚀🚀🚀", 6, &UNICODE), "🚀🚀… ");
+        assert_eq!(text_width(&cell("🚀🚀🚀🚀🚀🚀🚀", 6, &UNICODE)), 6);
     }
 }
