@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod identity;
+pub mod logfile;
 pub mod model;
 pub mod ops;
 pub mod paths;

@@ -305,7 +305,7 @@ fn no_color() -> bool {
 }
 
 /// Logs go to a file, never to the terminal: `OPSDASH_LOG=debug` writes
-/// `$XDG_STATE_HOME/opsdash/opsdash.log`.
+/// `$XDG_STATE_HOME/opsdash/opsdash.log`, redacted and rotated ([`opsdash::logfile`]).
 fn init_logging() {
     let Ok(level) = std::env::var("OPSDASH_LOG") else {
         return;
@@ -313,7 +313,7 @@ fn init_logging() {
     let Ok(path) = opsdash::state::file("opsdash.log") else {
         return;
     };
-    let Ok(file) = opsdash::state::open_append(&path) else {
+    let Ok(file) = opsdash::logfile::LogFile::open(path, opsdash::logfile::ROTATE_AT) else {
         return;
     };
     let level = level.parse().unwrap_or(tracing::Level::INFO);

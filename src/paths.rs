@@ -28,3 +28,8 @@ pub fn state_dir() -> Result<PathBuf, String> {
                 .to_owned()
         })
 }
+
+/// The home directory: `$HOME`, else the password database's.
+pub fn home() -> Option<PathBuf> {
+    directories::BaseDirs::new().map(|b| b.home_dir().to_owned())
+}

@@ -102,8 +102,14 @@ pub async fn snapshot(source: &dyn EstateReader, deadline: Duration) -> Snapshot
         }
         regions.push(rs);
     }
+    // Live AWS connects during the reads: whose account it was is known by now.
+    let info = source.info();
     Snapshot {
         source: info.kind.as_str().to_owned(),
+        account: info.account,
+        caller_arn: info.caller_arn,
+        profile: info.profile,
+        credentials: info.credentials,
         taken_at: source.now(),
         regions,
         errors,

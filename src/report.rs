@@ -140,6 +140,12 @@ fn check_line(s: &Snapshot) -> (CheckStatus, String) {
 pub fn snapshot_text(s: &Snapshot) -> String {
     let mut o = String::new();
     let _ = writeln!(o, "opsdash snapshot ({}) taken {}", s.source, s.taken_at);
+    let creds = s
+        .credentials
+        .as_deref()
+        .map(|c| format!(", credentials from {c}"))
+        .unwrap_or_default();
+    let _ = writeln!(o, "account {} as {}{creds}", s.account, s.caller_arn);
     for r in &s.regions {
         let role = match r.role {
             crate::model::RegionRole::Primary => "primary",

@@ -752,6 +752,110 @@ fn the_console_in_a_terminal_fills_its_panes_from_moto() {
     assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
 }
 
+/// `--profile P` wins over keys in the environment, as in the aws cli: every request is signed
+/// with the profile's credentials (a role of account 111111111111 here, which moto tells apart
+/// by the assumed role's keys), and the snapshot says which account, caller and credentials it
+/// describes. The environment's keys used to sign everything while the header said `(P)`.
+#[test]
+fn a_named_profile_wins_over_keys_in_the_environment_and_the_snapshot_names_it() {
+    let moto = Moto::start();
+    moto.provision("002", "us-east-1");
+    let home = std::env::temp_dir().join(format!("opsdash-profile-{}", std::process::id()));
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(
+        home.join(".aws/config"),
+        "[profile ops]\nrole_arn = arn:aws:iam::111111111111:role/ops\nsource_profile = base\nregion = us-east-1\n\n[profile base]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.join(".aws/credentials"),
+        "[base]\naws_access_key_id = AKIABASEEXAMPLE00001\naws_secret_access_key = base\n",
+    )
+    .unwrap();
+    let run = |args: &[&str]| -> Value {
+        let out = moto
+            .command(&moto.endpoint, args)
+            .env("HOME", &home)
+            .env("AWS_ACCESS_KEY_ID", "AKIAENVEXAMPLE000001")
+            .env("AWS_SECRET_ACCESS_KEY", "env")
+            .output()
+            .expect("opsdash runs");
+        serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+    };
+    let with_profile = run(&[
+        "snapshot",
+        "--json",
+        "--profile",
+        "ops",
+        "--region",
+        "us-east-1",
+    ]);
+    assert_eq!(with_profile["account"], "111111111111", "{with_profile}");
+    assert!(
+        with_profile["caller_arn"]
+            .as_str()
+            .unwrap()
+            .contains(":assumed-role/ops/"),
+        "{with_profile}"
+    );
+    assert_eq!(with_profile["profile"], "ops");
+    assert_eq!(with_profile["credentials"], "profile ops");
+    // The role's account has nothing in it: the estate provisioned in the default account is
+    // not what the profile sees.
+    assert!(
+        with_profile["regions"][0]["load_balancers"]
+            .as_array()
+            .unwrap()
+            .is_empty(),
+        "{with_profile}"
+    );
+    // Without --profile, the environment's keys are used, and said so.
+    let from_env = run(&["snapshot", "--json", "--region", "us-east-1"]);
+    assert_eq!(from_env["account"], "123456789012", "{from_env}");
+    assert_eq!(from_env["credentials"], "environment (AWS_ACCESS_KEY_ID)");
+    assert_eq!(
+        from_env["regions"][0]["load_balancers"][0]["name"], "web-alb",
+        "{from_env}"
+    );
+}
+
+/// `OPSDASH_LOG=debug` logs the SDK's requests: the access key id, the secret and the
+/// signatures never reach the file (it held the key id 127 times), and the file is bounded.
+#[test]
+fn the_debug_log_holds_no_credential() {
+    let moto = Moto::start();
+    moto.provision("002", "us-east-1");
+    let home = std::env::temp_dir().join(format!("opsdash-log-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    let key = "AKIAOPSDASHTEST12345";
+    let secret = "opsdash-secret-key-never-logged";
+    let out = moto
+        .command(
+            &moto.endpoint,
+            &["snapshot", "--json", "--region", "us-east-1"],
+        )
+        .env("HOME", &home)
+        .env("AWS_ACCESS_KEY_ID", key)
+        .env("AWS_SECRET_ACCESS_KEY", secret)
+        .env("OPSDASH_LOG", "trace")
+        .output()
+        .unwrap();
+    assert!(!out.stdout.is_empty(), "{out:?}");
+    let log = std::fs::read_to_string(home.join(".local/state/opsdash/opsdash.log"))
+        .expect("the log was written");
+    assert!(
+        log.len() > 10_000,
+        "a debug log of the requests: {} bytes",
+        log.len()
+    );
+    assert!(log.contains("GetCallerIdentity") || log.contains("DescribeLoadBalancers"));
+    for s in [key, &key[4..], secret] {
+        assert!(!log.contains(s), "{s} is in the log");
+    }
+    assert!(log.len() as u64 <= opsdash::logfile::ROTATE_AT);
+}
+
 // ---- faults: a loopback proxy in front of moto stalls or refuses; moto answers the rest ----
 
 #[path = "support/fault_proxy.rs"]

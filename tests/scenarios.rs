@@ -430,11 +430,23 @@ fn snapshot_json_has_exactly_the_contract_fields() {
         v.sort();
         v
     };
+    // The document names the account, caller, profile and where the credentials came from
+    // (extended so archived snapshots of two accounts are told apart).
     assert_eq!(
         keys(&v),
-        sorted(&["source", "taken_at", "regions", "errors"])
+        sorted(&[
+            "source",
+            "account",
+            "caller_arn",
+            "profile",
+            "credentials",
+            "taken_at",
+            "regions",
+            "errors"
+        ])
     );
     assert_eq!(v["source"], "demo");
+    assert_eq!(v["account"], "123456789012");
     assert_eq!(v["taken_at"], "2026-11-21T00:00:00Z");
     let r = &v["regions"][0];
     assert_eq!(

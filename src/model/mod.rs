@@ -697,6 +697,12 @@ pub struct RegionSnapshot {
 pub struct Snapshot {
     /// `demo` or `aws`.
     pub source: String,
+    /// The account, the caller and the profile the snapshot describes, and where the
+    /// credentials came from: archived snapshots of two accounts are told apart.
+    pub account: String,
+    pub caller_arn: String,
+    pub profile: Option<String>,
+    pub credentials: Option<String>,
     pub taken_at: Timestamp,
     pub regions: Vec<RegionSnapshot>,
     pub errors: Vec<ErrorRecord>,

@@ -34,6 +34,9 @@ pub struct SourceInfo {
     pub kind: SourceKind,
     pub account: String,
     pub profile: Option<String>,
+    /// Where the credentials came from (`profile prod`, `environment (AWS_ACCESS_KEY_ID)`,
+    /// `instance profile (IMDS)`); none in the demo.
+    pub credentials: Option<String>,
     pub caller_arn: String,
     /// The first is the primary.
     pub regions: Vec<RegionInfo>,

@@ -205,10 +205,14 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     }
     let who = app.info().caller_arn.rsplit(':').next().unwrap_or("");
     let who = who.strip_prefix("assumed-role/").unwrap_or(who);
+    // Where the credentials came from (`profile prod`, `environment (AWS_ACCESS_KEY_ID)`), so
+    // a profile never seems in use while the environment's keys sign.
     let profile = app
         .info()
-        .profile
+        .credentials
         .as_deref()
+        .map(|c| c.split(" (").next().unwrap_or(c))
+        .or(app.info().profile.as_deref())
         .map(|p| format!(" ({p})"))
         .unwrap_or_default();
     let account = format!("{} {who}{profile}", app.info().account);

@@ -254,6 +254,8 @@ pub struct AwsSource {
     pub account: String,
     pub caller_arn: String,
     pub profile: Option<String>,
+    /// Where the credentials came from (`profile prod`, `environment`, `instance profile`).
+    pub credentials: Option<String>,
     regions: Vec<RegionClients>,
     pub calls: Arc<CallCounter>,
     timeline: Mutex<TimelineState>,
@@ -264,6 +266,59 @@ pub struct AwsSource {
     health: HashMap<String, Mutex<elbv2::HealthCache>>,
     /// The Logs view's live tail (the console has one view open at a time).
     tail: Mutex<Option<tail::Tail>>,
+}
+
+/// A credentials provider whose every answer is registered with the log file's redaction
+/// ([`crate::logfile`]) before anything can log it.
+#[derive(Debug)]
+struct KeptOutOfLogs(aws_credential_types::provider::SharedCredentialsProvider);
+
+impl aws_credential_types::provider::ProvideCredentials for KeptOutOfLogs {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        aws_credential_types::provider::future::ProvideCredentials::new(async move {
+            let c = self.0.provide_credentials().await?;
+            crate::logfile::register_secret(c.access_key_id());
+            crate::logfile::register_secret(c.secret_access_key());
+            if let Some(t) = c.session_token() {
+                crate::logfile::register_secret(t);
+            }
+            Ok(c)
+        })
+    }
+}
+
+/// Which link of the default credential chain gives the credentials, in its order: the
+/// environment's keys, the profile (`AWS_PROFILE`, else `default`), web identity, the container's
+/// credentials, else the instance profile.
+pub fn default_chain_source() -> String {
+    let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+    if set("AWS_ACCESS_KEY_ID") && set("AWS_SECRET_ACCESS_KEY") {
+        return "environment (AWS_ACCESS_KEY_ID)".into();
+    }
+    if let Some(p) = std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()) {
+        return format!("profile {p}");
+    }
+    let home = crate::paths::home();
+    let has_default = |file: &str, header: &str| {
+        home.as_ref()
+            .and_then(|h| std::fs::read_to_string(h.join(".aws").join(file)).ok())
+            .is_some_and(|t| t.lines().any(|l| l.trim() == header))
+    };
+    if has_default("credentials", "[default]") || has_default("config", "[default]") {
+        return "profile default".into();
+    }
+    if set("AWS_WEB_IDENTITY_TOKEN_FILE") {
+        return "web identity (AWS_WEB_IDENTITY_TOKEN_FILE)".into();
+    }
+    if set("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") || set("AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+        return "container credentials".into();
+    }
+    "instance profile (IMDS)".into()
 }
 
 /// How to connect.
@@ -287,6 +342,7 @@ impl AwsSource {
             account: account.to_owned(),
             caller_arn: caller_arn.to_owned(),
             profile: None,
+            credentials: None,
             calls,
             timeline: Mutex::new(TimelineState::default()),
             hosts: Mutex::new(HashMap::new()),
@@ -304,18 +360,54 @@ impl AwsSource {
     pub async fn connect(opts: &AwsOptions) -> Result<Self, SourceError> {
         let mut loader =
             aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts());
-        if let Some(p) = &opts.profile {
-            loader = loader.profile_name(p);
-        }
+        let credentials = if let Some(p) = &opts.profile {
+            // A profile named on the command line wins over credentials in the environment,
+            // as in the aws cli: the default chain would take AWS_ACCESS_KEY_ID first.
+            let region = match &opts.region {
+                Some(r) => Some(aws_config::Region::new(r.clone())),
+                None => {
+                    aws_config::default_provider::region::DefaultRegionChain::builder()
+                        .profile_name(p)
+                        .build()
+                        .region()
+                        .await
+                }
+            };
+            let conf =
+                aws_config::provider_config::ProviderConfig::without_region().with_region(region);
+            loader = loader.profile_name(p).credentials_provider(
+                aws_config::profile::ProfileFileCredentialsProvider::builder()
+                    .configure(&conf)
+                    .profile_name(p)
+                    .build(),
+            );
+            format!("profile {p}")
+        } else {
+            default_chain_source()
+        };
         if let Some(r) = &opts.region {
             loader = loader.region(aws_config::Region::new(r.clone()));
         }
         let base = loader.load().await;
+        // The credentials in use never reach the log file.
+        let base = match base.credentials_provider() {
+            Some(p) => base
+                .to_builder()
+                .credentials_provider(
+                    aws_credential_types::provider::SharedCredentialsProvider::new(KeptOutOfLogs(
+                        p,
+                    )),
+                )
+                .build(),
+            None => base,
+        };
         let profile = opts
             .profile
             .clone()
-            .or_else(|| std::env::var("AWS_PROFILE").ok());
-        Self::with_config(&base, profile, opts.dr_region.as_deref()).await
+            .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+        let mut src = Self::with_config(&base, profile, opts.dr_region.as_deref()).await?;
+        src.credentials = Some(credentials);
+        Ok(src)
     }
 
     /// Asks STS who we are and builds the clients of each region from a loaded SDK config (its
@@ -477,6 +569,7 @@ impl EstateReader for AwsSource {
             kind: SourceKind::Aws,
             account: self.account.clone(),
             profile: self.profile.clone(),
+            credentials: self.credentials.clone(),
             caller_arn: self.caller_arn.clone(),
             regions: self.regions.iter().map(|r| r.info.clone()).collect(),
             connection: crate::source::Connection::Connected,
@@ -874,6 +967,7 @@ impl EstateReader for Connecting {
                     .profile
                     .clone()
                     .or_else(|| std::env::var("AWS_PROFILE").ok()),
+                credentials: None,
                 caller_arn: String::new(),
                 regions: self.planned_regions(),
                 connection: if failed {

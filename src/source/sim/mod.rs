@@ -285,6 +285,7 @@ impl EstateReader for SimSource {
             kind: SourceKind::Demo,
             account: DEMO_ACCOUNT.to_owned(),
             profile: None,
+            credentials: None,
             caller_arn: format!("arn:aws:sts::{DEMO_ACCOUNT}:assumed-role/OnCall/demo"),
             regions: sim.regions(),
             connection: crate::source::Connection::Connected,
