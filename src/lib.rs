@@ -5,6 +5,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod identity;
+pub mod input;
 pub mod logfile;
 pub mod model;
 pub mod ops;

@@ -14,9 +14,7 @@ use crate::source::{Connection, Estate, EstateReader};
 use crate::ui;
 use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
 use ratatui::buffer::Buffer;
-use ratatui::crossterm::event::{
-    self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind,
-};
+use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::terminal::{
     BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
     LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -619,7 +617,7 @@ pub async fn run(
     );
     let tx = console.sender();
     spawn_signal_watch(tx.clone());
-    spawn_input_thread(tx.clone());
+    spawn_input(tx.clone())?;
     if let Some(d) = &demo {
         spawn_demo_clock(d.source.clone(), d.speed, tx.clone());
     }
@@ -754,21 +752,73 @@ pub async fn op_effect(
     }
 }
 
-fn spawn_input_thread(tx: mpsc::UnboundedSender<Msg>) {
+/// The terminal's input: a thread reads its bytes (stdin, or `/dev/tty` when stdin is not the
+/// terminal), a task turns them into keys and pastes with [`crate::input::Parser`]'s time
+/// limits, so a lone Esc, a cut sequence or a paste without its end never holds back the keys
+/// after it. Resizes come from SIGWINCH on their own, never behind the input.
+fn spawn_input(tx: mpsc::UnboundedSender<Msg>) -> io::Result<()> {
+    use std::io::{IsTerminal, Read};
+    let mut source: Box<dyn Read + Send> = if io::stdin().is_terminal() {
+        Box::new(io::stdin())
+    } else {
+        Box::new(std::fs::File::open("/dev/tty")?)
+    };
+    let (bytes_tx, mut bytes_rx) = mpsc::unbounded_channel::<Vec<u8>>();
     std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
         loop {
-            let msg = match event::read() {
-                Ok(Event::Key(k)) if k.kind != KeyEventKind::Release => Msg::Key(k),
-                Ok(Event::Resize(w, h)) => Msg::Resize(w, h),
-                Ok(Event::Paste(text)) => Msg::Paste(text),
-                Ok(_) => continue,
-                Err(_) => return,
-            };
-            if tx.send(msg).is_err() {
-                return;
+            match source.read(&mut buf) {
+                Ok(0) | Err(_) => return,
+                Ok(n) => {
+                    if bytes_tx.send(buf[..n].to_vec()).is_err() {
+                        return;
+                    }
+                }
             }
         }
     });
+    let keys = tx.clone();
+    tokio::spawn(async move {
+        let mut parser = crate::input::Parser::new();
+        loop {
+            let got = match parser.deadline() {
+                Some(d) => tokio::time::timeout_at(Instant::from_std(d), bytes_rx.recv())
+                    .await
+                    .ok(),
+                None => Some(bytes_rx.recv().await),
+            };
+            let now = std::time::Instant::now();
+            let inputs = match got {
+                Some(Some(bytes)) => parser.feed(&bytes, now),
+                Some(None) => return,
+                None => parser.expire(now),
+            };
+            for i in inputs {
+                let msg = match i {
+                    crate::input::Input::Key(k) => Msg::Key(k),
+                    crate::input::Input::Paste(p) => Msg::Paste(p),
+                };
+                if keys.send(msg).is_err() {
+                    return;
+                }
+            }
+        }
+    });
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut winch = signal(SignalKind::window_change())?;
+        tokio::spawn(async move {
+            while winch.recv().await.is_some() {
+                if let Ok((w, h)) = ratatui::crossterm::terminal::size()
+                    && tx.send(Msg::Resize(w, h)).is_err()
+                {
+                    return;
+                }
+            }
+        });
+    }
+    Ok(())
 }
 
 /// Advances the simulation with real time × speed, once a second; tells the UI the time every

@@ -130,6 +130,59 @@ fn sigterm_during_a_call_waits_for_it_and_records_its_outcome() {
     assert!(raw.contains("(recorded in the audit log)"), "{raw}");
 }
 
+/// A bracketed paste whose end marker never comes (a terminal that cut it, a hostile string)
+/// used to swallow every key, Ctrl-C and resize after it; now it ends once nothing more arrives,
+/// and the keys after it are keys.
+#[test]
+fn a_paste_that_never_ends_does_not_swallow_the_keys_after_it() {
+    let mut pty = Pty::open(133, 40);
+    let mut child = pty.spawn(&binary(), &["--demo", "nlb-web-app"]);
+    pty.wait_for("1/2/4", Duration::from_secs(15));
+    pty.send("\x1b[200~half a paste, no end");
+    std::thread::sleep(Duration::from_millis(900));
+    pty.send("q");
+    let status = wait_exit(&mut child, Duration::from_secs(5));
+    assert!(status.success(), "{status:?}");
+}
+
+/// A partial escape sequence in the input used to hold back resizes until the next key (the
+/// screen drawn at the old size, garbled): a resize is drawn at once.
+#[test]
+fn a_partial_escape_sequence_never_holds_back_a_resize() {
+    let mut pty = Pty::open(80, 24);
+    let mut child = pty.spawn(&binary(), &["--demo", "nlb-web-app"]);
+    pty.wait_for("fa-092", Duration::from_secs(15));
+    pty.send("\x1b[1;");
+    pty.parser.lock().unwrap().screen_mut().set_size(40, 140);
+    pty.pair
+        .master
+        .resize(portable_pty::PtySize {
+            rows: 40,
+            cols: 140,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
+    let start = std::time::Instant::now();
+    loop {
+        let wide = pty
+            .screen()
+            .lines()
+            .any(|l| l.chars().skip(90).any(|c| c != ' '));
+        if wide {
+            break;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "not redrawn at 140 columns:\n{}",
+            pty.screen()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    pty.send("q");
+    assert!(wait_exit(&mut child, Duration::from_secs(5)).success());
+}
+
 mod common;
 
 use common::{Answer, Harness};
