@@ -27,6 +27,14 @@ pub use operations::{RollbackOffer, RunningOp};
 pub use panes::{Pane, PaneData, PaneKind, PaneState, Row};
 pub use store::{Fetch, Payload, RegionData, SERIES_POINTS, Selector, Store, TIMELINE_KEPT};
 
+/// What a confirmation says when it cannot be seen whole.
+pub(crate) fn cut_off(size: (u16, u16)) -> String {
+    format!(
+        "the window ({}x{}) is too small to show the whole plan: enlarge it, then confirm; Esc cancels",
+        size.0, size.1
+    )
+}
+
 /// Seconds (real) a status message stays on the status line.
 pub const STATUS_SECS: f64 = 20.0;
 
@@ -277,6 +285,9 @@ pub struct Drawn {
     pub shown: [(usize, usize); Pane::COUNT],
     /// How far the detail view on screen scrolls.
     pub detail_max: Option<usize>,
+    /// The confirmation on screen is there whole (every call of its plan, how to confirm):
+    /// nothing is confirmed otherwise.
+    pub confirm_whole: bool,
 }
 
 /// The whole console state. [`App::update`] is the only way it changes.

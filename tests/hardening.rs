@@ -308,3 +308,58 @@ fn quitting_waits_no_longer_than_the_grace() {
     assert!(start.elapsed() < Duration::from_secs(4));
     assert!(said[0].contains("next start reads it back"), "{said:?}");
 }
+
+/// A window too small to show an operation's confirmation whole (the prompt unseen at 10
+/// columns, the calls cut off at 30×10) confirms nothing: `y` says to enlarge it. Once the
+/// window shows it all, `y` runs it. Both used to scale.
+#[test]
+fn nothing_is_confirmed_while_its_confirmation_is_cut_off() {
+    for (w, h) in [(10, 70), (30, 10)] {
+        let mut c = Harness::new(Scenario::NlbWebApp);
+        c.resize(w, h);
+        c.select(Pane::Capacity, "fa-092-AutoScalingGroup");
+        c.ch('s');
+        c.type_str("3");
+        c.key(KeyCode::Enter);
+        c.ch('y');
+        assert_eq!(c.write_count(), 0, "{w}x{h}: nothing was sent");
+        assert_eq!(desired(&c), 2);
+        let status = c.app().status().map(|s| s.0.clone()).unwrap_or_default();
+        assert!(
+            status.contains("too small to show the whole plan"),
+            "{status}"
+        );
+        c.resize(120, 40);
+        c.ch('y');
+        assert_eq!(
+            c.write_count(),
+            1,
+            "{w}x{h} then 120x40: confirmed once seen"
+        );
+        assert_eq!(desired(&c), 3);
+    }
+}
+
+/// A paste of thousands of digits into the scale prompt is too big, not "not a number".
+#[test]
+fn a_pasted_huge_count_is_called_too_big() {
+    let mut h = Harness::new(Scenario::NlbWebApp);
+    h.select(Pane::Capacity, "fa-092-AutoScalingGroup");
+    h.ch('s');
+    h.send(opsdash::app::Msg::Paste("9".repeat(10_000)));
+    match h.app().overlay() {
+        opsdash::app::Overlay::Scale { error, .. } => {
+            let e = error.clone().unwrap_or_default();
+            assert!(e.contains("more than the maximum (4)"), "{e}");
+        }
+        o => panic!("{o:?}"),
+    }
+    h.key(KeyCode::Enter);
+    match h.app().overlay() {
+        opsdash::app::Overlay::Scale { error, .. } => {
+            let e = error.clone().unwrap_or_default();
+            assert!(e.contains("more than any count"), "{e}");
+        }
+        o => panic!("{o:?}"),
+    }
+}

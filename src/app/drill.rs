@@ -200,6 +200,18 @@ impl App {
             return vec![];
         };
         let confirmed = match (action, ev.code) {
+            (DrillAction::Abort, KeyCode::Char('y')) | (_, KeyCode::Enter)
+                if !self.drawn.confirm_whole =>
+            {
+                let why = super::cut_off(self.size);
+                self.set_status(why.clone(), Severity::Warn);
+                self.overlay = Overlay::DrillConfirm {
+                    action,
+                    typed,
+                    error: Some(why),
+                };
+                return vec![];
+            }
             (DrillAction::Abort, KeyCode::Char('y')) => true,
             (DrillAction::Abort, KeyCode::Esc | KeyCode::Char('n')) | (_, KeyCode::Esc) => {
                 self.overlay = Overlay::None;

@@ -509,6 +509,12 @@ impl App {
                         self.set_status(msg, Severity::Info);
                         return vec![e];
                     }
+                    (Confirm::Yes, KeyCode::Char('y')) | (Confirm::TypeName(_), KeyCode::Enter)
+                        if !self.drawn.confirm_whole =>
+                    {
+                        *error = Some(super::cut_off(self.size));
+                        self.set_status(super::cut_off(self.size), Severity::Warn);
+                    }
                     (Confirm::Yes, KeyCode::Char('y')) => {
                         let plan = plan.clone();
                         return self.start(*plan);

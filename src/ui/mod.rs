@@ -150,13 +150,16 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
             buf,
         ),
         Overlay::Confirm { plan, typed, error } => {
-            popups::confirm(app, plan, typed, error.as_deref(), body, buf);
+            drawn.confirm_whole = popups::confirm(app, plan, typed, error.as_deref(), body, buf);
         }
         Overlay::DrillConfirm {
             action,
             typed,
             error,
-        } => popups::drill_confirm(app, *action, typed, error.as_deref(), body, buf),
+        } => {
+            drawn.confirm_whole =
+                popups::drill_confirm(app, *action, typed, error.as_deref(), body, buf);
+        }
         Overlay::DrillResume => popups::drill_resume(app, body, buf),
         Overlay::Api => popups::api(app, body, buf),
         Overlay::Filter | Overlay::None => {}

@@ -205,13 +205,14 @@ pub(super) fn wrap(s: &str, w: usize) -> Vec<String> {
 }
 
 /// A box of styled lines, centred, as wide as its longest line allows.
+/// Draws a box of wrapped lines in the middle of `area`; returns whether every line fits.
 pub(super) fn text_box(
     app: &App,
     title: &str,
     lines: &[(String, ratatui::style::Style)],
     area: Rect,
     buf: &mut Buffer,
-) {
+) -> bool {
     let t = app.theme();
     let max_w = area.width.min(110);
     let inner_w = max_w.saturating_sub(4) as usize;
@@ -246,6 +247,7 @@ pub(super) fn text_box(
         }
         buf.set_string(inner.x + 1, inner.y + i as u16, l, *st);
     }
+    wrapped.len() <= inner.height as usize && inner.width as usize >= inner_w.min(widest as usize)
 }
 
 pub fn scale(
@@ -328,6 +330,8 @@ pub fn deploy(app: &App, p: &DeployPrompt<'_>, area: Rect, buf: &mut Buffer) {
     text_box(app, "Deploy", &lines, area, buf);
 }
 
+/// The plan and how to confirm it; returns whether all of it is on screen (an operation is
+/// never confirmed while part of its plan is cut off).
 pub fn confirm(
     app: &App,
     plan: &crate::ops::Plan,
@@ -335,7 +339,7 @@ pub fn confirm(
     error: Option<&str>,
     area: Rect,
     buf: &mut Buffer,
-) {
+) -> bool {
     let t = app.theme();
     let mut lines = vec![
         (plan.summary.clone(), t.title()),
@@ -370,9 +374,10 @@ pub fn confirm(
     if let Some(e) = error {
         lines.push((e.to_owned(), t.crit()));
     }
-    text_box(app, "Confirm", &lines, area, buf);
+    text_box(app, "Confirm", &lines, area, buf)
 }
 
+/// A drill action's confirmation; returns whether all of it is on screen.
 pub fn drill_confirm(
     app: &App,
     action: crate::app::DrillAction,
@@ -380,10 +385,12 @@ pub fn drill_confirm(
     error: Option<&str>,
     area: Rect,
     buf: &mut Buffer,
-) {
+) -> bool {
     use crate::app::DrillAction;
     let t = app.theme();
-    let Some(spec) = app.drill_spec() else { return };
+    let Some(spec) = app.drill_spec() else {
+        return false;
+    };
     let mut lines = vec![(
         format!(
             "account {}, {} {} {}, as {}",
@@ -427,7 +434,7 @@ pub fn drill_confirm(
     if let Some(e) = error {
         lines.push((e.to_owned(), t.crit()));
     }
-    text_box(app, title, &lines, area, buf);
+    text_box(app, title, &lines, area, buf)
 }
 
 pub fn drill_resume(app: &App, area: Rect, buf: &mut Buffer) {
