@@ -57,7 +57,8 @@ pub struct SourceArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// One full poll, printed; exit 0 when complete, 1 with partial errors.
+    /// One full poll, printed; exit 0 when complete, 1 when some reads failed, 3 when none
+    /// succeeded.
     Snapshot {
         /// Print the SPEC section 8 JSON document.
         #[arg(long)]

@@ -138,7 +138,7 @@ fn main() -> ExitCode {
             } else {
                 print!("{}", report::snapshot_text(&snap));
             }
-            ExitCode::from(u8::from(!snap.errors.is_empty()))
+            ExitCode::from(report::snapshot_exit(&snap))
         }
         Some(Command::Check) => {
             let snap = rt.block_on(poller::snapshot(&*source, left));

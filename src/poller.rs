@@ -3,8 +3,8 @@
 
 use crate::app::{Msg, Pane, Payload};
 use crate::config::Refresh;
-use crate::model::{RegionSnapshot, Snapshot};
-use crate::source::EstateReader;
+use crate::model::{ErrorRecord, RegionSnapshot, Snapshot};
+use crate::source::{EstateReader, SourceError};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -77,25 +77,29 @@ pub async fn snapshot(source: &dyn EstateReader, deadline: Duration) -> Snapshot
             let Msg::Data { payload, .. } = msg else {
                 continue;
             };
+            let failed = |e: SourceError, part: &'static str| ErrorRecord {
+                part: Some(part),
+                ..e.record(&r.name)
+            };
             match payload {
                 Payload::Targets(read) => match read.result {
                     Ok(v) => rs.load_balancers = v,
-                    Err(e) => errors.push(e.record(&r.name)),
+                    Err(e) => errors.push(failed(e, "targets")),
                 },
                 Payload::Capacity(read) => match read.result {
                     Ok(c) => {
                         rs.auto_scaling_groups = c.auto_scaling_groups;
                         rs.ecs_services = c.ecs_services;
                     }
-                    Err(e) => errors.push(e.record(&r.name)),
+                    Err(e) => errors.push(failed(e, "capacity")),
                 },
                 Payload::Runs(read) => match read.result {
                     Ok(v) => rs.associations = v,
-                    Err(e) => errors.push(e.record(&r.name)),
+                    Err(e) => errors.push(failed(e, "runs")),
                 },
                 Payload::Alarms(read) => match read.result {
                     Ok(v) => rs.alarms = v,
-                    Err(e) => errors.push(e.record(&r.name)),
+                    Err(e) => errors.push(failed(e, "alarms")),
                 },
                 Payload::Timeline(_) => {}
             }

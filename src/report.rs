@@ -23,6 +23,20 @@ impl CheckStatus {
     }
 }
 
+/// Whether a snapshot holds no data at all: every read of every region failed.
+pub fn nothing_read(s: &Snapshot) -> bool {
+    s.regions.is_empty() || s.errors.len() >= s.regions.len() * 4
+}
+
+/// `snapshot`'s exit code: 0 complete, 1 partial (some reads failed), 3 nothing read.
+pub fn snapshot_exit(s: &Snapshot) -> u8 {
+    if nothing_read(s) {
+        3
+    } else {
+        u8::from(!s.errors.is_empty())
+    }
+}
+
 /// The check's verdict and its one summary line.
 pub fn check(s: &Snapshot) -> (CheckStatus, String) {
     let (status, line) = check_line(s);
@@ -30,8 +44,7 @@ pub fn check(s: &Snapshot) -> (CheckStatus, String) {
 }
 
 fn check_line(s: &Snapshot) -> (CheckStatus, String) {
-    let reads = s.regions.len() * 4;
-    if s.regions.is_empty() || s.errors.len() >= reads {
+    if nothing_read(s) {
         let why = s.errors.first().map_or_else(
             || "no region answered".to_owned(),
             |e| format!("{} {}:{}", e.code, e.service, e.operation),
@@ -93,24 +106,43 @@ fn check_line(s: &Snapshot) -> (CheckStatus, String) {
             }
         }
     }
+    // What could not be read comes first and is never cut: a count over part of the estate
+    // must not pass for the whole.
+    let mut missing: Vec<String> = Vec::new();
     for e in &s.errors {
-        warn.push(format!(
-            "{} {} {}:{}",
+        let part = e.part.unwrap_or("data");
+        let line = format!(
+            "{} {part} not read ({} {}:{})",
             e.region, e.code, e.service, e.operation
-        ));
+        );
+        if !missing.contains(&line) {
+            missing.push(line);
+        }
     }
     let status = if !crit.is_empty() {
         CheckStatus::Crit
+    } else if !missing.is_empty() {
+        CheckStatus::Unknown
     } else if !warn.is_empty() {
         CheckStatus::Warn
     } else {
         CheckStatus::Ok
     };
+    let incomplete = if missing.is_empty() {
+        String::new()
+    } else {
+        format!("INCOMPLETE: {}; ", missing.join("; "))
+    };
+    let counted = if missing.is_empty() {
+        "targets"
+    } else {
+        "targets read"
+    };
     let mut problems = crit;
     problems.extend(warn);
     let what = if problems.is_empty() {
         format!(
-            "{} regions, targets {healthy}/{total} healthy, no alarm firing",
+            "{incomplete}{} regions, {counted} {healthy}/{total} healthy, no alarm firing",
             s.regions.len()
         )
     } else {
@@ -122,16 +154,17 @@ fn check_line(s: &Snapshot) -> (CheckStatus, String) {
             String::new()
         };
         format!(
-            "{}{tail}; targets {healthy}/{total} healthy",
+            "{incomplete}{}{tail}; {counted} {healthy}/{total} healthy",
             shown.join("; ")
         )
     };
     (
         status,
         format!(
-            "OPSDASH {} - {what} | alarms_firing={firing} targets_healthy={healthy} targets_total={total} errors={}",
+            "OPSDASH {} - {what} | alarms_firing={firing} targets_healthy={healthy} targets_total={total} errors={} incomplete={}",
             status.word(),
-            s.errors.len()
+            s.errors.len(),
+            missing.len()
         ),
     )
 }

@@ -363,3 +363,38 @@ fn a_pasted_huge_count_is_called_too_big() {
         o => panic!("{o:?}"),
     }
 }
+
+/// `check` under throttling: a region whose targets could not be read must not leave a count
+/// of the rest that reads as the whole (`targets 1/1 healthy` while the truth was 7/8): the line
+/// starts with what is missing, the status is UNKNOWN, and the count says it is of what was read.
+#[test]
+fn check_never_reports_an_incomplete_read_as_a_complete_count() {
+    use opsdash::report::{CheckStatus, check};
+    let h = Harness::new(Scenario::WarmStandby);
+    let mut snap = h.snapshot();
+    let (status, line) = check(&snap);
+    assert!(!line.contains("INCOMPLETE"), "{line}");
+    assert_ne!(status, CheckStatus::Unknown);
+    // The primary's Targets read was throttled: its groups are missing.
+    snap.regions[0].load_balancers.clear();
+    snap.errors.push(opsdash::model::ErrorRecord {
+        region: "us-east-1".into(),
+        service: "elasticloadbalancing".into(),
+        operation: "DescribeTargetHealth".into(),
+        code: "Throttling".into(),
+        message: "Rate exceeded".into(),
+        hint: None,
+        part: Some("targets"),
+    });
+    let (status, line) = check(&snap);
+    assert_eq!(status, CheckStatus::Unknown, "{line}");
+    assert!(
+        line.starts_with(
+            "OPSDASH UNKNOWN - INCOMPLETE: us-east-1 targets not read (Throttling elasticloadbalancing:DescribeTargetHealth)"
+        ),
+        "{line}"
+    );
+    assert!(line.contains("targets read "), "{line}");
+    assert!(line.contains("incomplete=1"), "{line}");
+    assert_eq!(opsdash::report::snapshot_exit(&snap), 1);
+}

@@ -678,6 +678,10 @@ pub struct ErrorRecord {
     /// The fix, for the text output (not a JSON field: SPEC section 8 lists them).
     #[serde(skip)]
     pub hint: Option<String>,
+    /// What the failed read would have brought (`targets`, `capacity`, `runs`, `alarms`): that
+    /// part of the region is missing from the snapshot.
+    #[serde(skip)]
+    pub part: Option<&'static str>,
 }
 
 /// One region in a snapshot.

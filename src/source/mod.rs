@@ -109,6 +109,7 @@ impl SourceError {
             code: self.code.clone(),
             message: self.message.clone(),
             hint: self.hint.as_deref().map(str::to_owned),
+            part: None,
         }
     }
 }
