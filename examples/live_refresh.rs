@@ -62,7 +62,7 @@ fn main() {
             let mut total = 0;
             println!("calls of one full refresh, by operation:");
             for (k, v) in &after {
-                let d = v - before.get(k).copied().unwrap_or(0);
+                let d = v.calls - before.get(k).map_or(0, |b| b.calls);
                 if d > 0 {
                     println!("  {:<22} {:<38} {d:>4}", k.0, k.1);
                     total += d;

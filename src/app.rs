@@ -530,13 +530,9 @@ impl App {
     /// Applies one message; returns what the runtime must do.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match &msg {
-            // A poll result decides for itself (`on_data`); what was just drawn is on screen.
-            Msg::Data { .. } | Msg::Drawn(_) => {}
-            // The header's per-service rates move once a minute, with a sample of a new minute.
-            Msg::Calls(at, _) => {
-                self.redraw |= self.overlay == Overlay::Api
-                    || self.store.rates().newest_minute() != Some(at.secs().div_euclid(60));
-            }
+            // A poll result decides for itself (`on_data`); what was just drawn is on screen;
+            // the header's API figures are redrawn when a sample changes what they say.
+            Msg::Data { .. } | Msg::Drawn(_) | Msg::Calls(..) => {}
             _ => self.redraw = true,
         }
         match msg {
@@ -599,7 +595,12 @@ impl App {
             }
             Msg::OpDone { id, outcome } => self.on_op_done(id, outcome),
             Msg::Calls(at, counts) => {
+                let before = self.store.rates().window();
                 self.store.record_calls(at, counts);
+                let after = self.store.rates().window();
+                self.redraw |= self.overlay == Overlay::Api
+                    || (before.total, before.full, before.by_service())
+                        != (after.total, after.full, after.by_service());
                 vec![]
             }
             Msg::Paste(text) => self.on_paste(&text),

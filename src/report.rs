@@ -178,7 +178,14 @@ pub fn snapshot_text(s: &Snapshot) -> String {
         .as_deref()
         .map(|c| format!(", credentials from {c}"))
         .unwrap_or_default();
-    let _ = writeln!(o, "account {} as {}{creds}", s.account, s.caller_arn);
+    if s.caller_arn.is_empty() {
+        let _ = writeln!(
+            o,
+            "account not known: not connected (the errors below say why)"
+        );
+    } else {
+        let _ = writeln!(o, "account {} as {}{creds}", s.account, s.caller_arn);
+    }
     for r in &s.regions {
         let role = match r.role {
             crate::model::RegionRole::Primary => "primary",

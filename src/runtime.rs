@@ -847,8 +847,9 @@ fn spawn_ticks(source: Arc<dyn EstateReader>, tx: mpsc::UnboundedSender<Msg>, li
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            // On the source's clock, as the reads are: the demo's window is simulated time.
             let counts = source.call_counts();
-            let calls = Msg::Calls(crate::model::Timestamp::now(), counts);
+            let calls = Msg::Calls(source.now(), counts);
             if tx.send(calls).is_err() || (live && tx.send(Msg::Tick(source.now())).is_err()) {
                 return;
             }

@@ -685,6 +685,63 @@ fn persistent_throttling_surfaces_as_throttling() {
     );
 }
 
+/// The header's throttles are what AWS throttled: every attempt the SDK retried is a throttle
+/// of its own (a read that was throttled four times and gave up counted one), and an attempt
+/// that failed otherwise is an error; one that succeeded is neither.
+#[test]
+fn every_throttled_attempt_is_counted_not_only_the_read_that_gave_up() {
+    use elb::operation::describe_load_balancers::DescribeLoadBalancersOutput as L;
+    use elb::operation::describe_target_groups::DescribeTargetGroupsOutput as G;
+    let tally = |src: &AwsSource| {
+        src.calls
+            .counts()
+            .into_iter()
+            .find(|((_, op), _)| op == "DescribeLoadBalancers")
+            .map(|(_, t)| t)
+            .expect("DescribeLoadBalancers was counted")
+    };
+    let rules = Rules {
+        elb: vec![
+            mock!(elb::Client::describe_load_balancers)
+                .sequence()
+                .error(throttled)
+                .repeatedly()
+                .build(),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let read = rt().block_on(src.targets(REGION));
+    assert_eq!(read.stats.throttles, 1, "one read failed");
+    let t = tally(&src);
+    assert!(t.calls >= 2, "{t:?}");
+    assert_eq!(t.throttles, t.calls, "every attempt was throttled: {t:?}");
+    assert_eq!(t.errors, 0);
+
+    // One throttle, then an answer: one throttle of two calls.
+    let rules = Rules {
+        elb: vec![
+            mock!(elb::Client::describe_load_balancers)
+                .sequence()
+                .error(throttled)
+                .output(|| L::builder().load_balancers(lb("a")).build())
+                .build(),
+            mock!(elb::Client::describe_target_groups).then_output(|| G::builder().build()),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    assert!(rt().block_on(src.targets(REGION)).result.is_ok());
+    let t = tally(&src);
+    assert_eq!((t.calls, t.throttles, t.errors), (2, 1, 0), "{t:?}");
+
+    // Access denied is an error, not a throttle.
+    let src = source(&err_rules("AccessDenied"));
+    let _ = rt().block_on(src.targets(REGION));
+    let t = tally(&src);
+    assert_eq!((t.throttles, t.errors), (0, t.calls), "{t:?}");
+}
+
 #[test]
 fn an_empty_account_is_empty_not_an_error() {
     use elb::operation::{

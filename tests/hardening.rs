@@ -398,3 +398,55 @@ fn check_never_reports_an_incomplete_read_as_a_complete_count() {
     assert!(line.contains("incomplete=1"), "{line}");
     assert_eq!(opsdash::report::snapshot_exit(&snap), 1);
 }
+
+/// One window, one total: before a minute has passed the header says how many calls in how
+/// long (it said `0/m` while calls were made), and the `:api` rows add up to the header's
+/// figures, with what does not fit summed in a last line (86 of 125 calls were listed).
+#[test]
+fn the_header_and_api_count_one_window_with_one_total() {
+    use opsdash::source::EstateReader;
+    let mut h = Harness::new(Scenario::WarmStandby);
+    let t0 = h.sim.now();
+    h.send(opsdash::app::Msg::Calls(
+        t0,
+        opsdash::source::CallCounts::default(),
+    ));
+    h.advance(20.0);
+    h.send(opsdash::app::Msg::Calls(h.sim.now(), h.sim.call_counts()));
+    let w = h.app().store().rates().window();
+    assert!(!w.full && w.secs == 20 && w.total.calls > 0, "{w:?}");
+    let header = h.screen(120, 40).lines().next().unwrap().to_owned();
+    assert!(
+        header.contains(&format!("API {}/20s", w.total.calls)),
+        "{header}"
+    );
+    let rows: u64 = w.by_operation.iter().map(|(_, t)| t.calls).sum();
+    assert_eq!(rows, w.total.calls);
+    h.advance(60.0);
+    h.send(opsdash::app::Msg::Calls(h.sim.now(), h.sim.call_counts()));
+    let w = h.app().store().rates().window();
+    assert!(w.full, "{w:?}");
+    let header = h.screen(120, 40).lines().next().unwrap().to_owned();
+    assert!(
+        header.contains(&format!("API {}/m", w.total.calls)),
+        "{header}"
+    );
+    // :api on a short screen: the rows that fit, then the rest summed; all add up.
+    h.command("api");
+    let screen = h.screen(100, 13);
+    assert!(screen.contains("more operations"), "{screen}");
+    // The rows inside the popup: a name, then calls, throttles and errors.
+    let listed: u64 = screen
+        .lines()
+        .flat_map(|l| l.split('│'))
+        .filter_map(|seg| {
+            let cells: Vec<&str> = seg.split_whitespace().collect();
+            let n = cells.len();
+            let num = |i: usize| cells[i].parse::<u64>().ok();
+            (n >= 4 && num(n - 1).is_some() && num(n - 2).is_some())
+                .then(|| num(n - 3))
+                .flatten()
+        })
+        .sum();
+    assert_eq!(listed, w.total.calls, "{screen}");
+}

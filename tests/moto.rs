@@ -484,8 +484,11 @@ mod operations {
             .unwrap_err();
         assert_eq!(e.operation, "SetAlarmState");
         // moto does not implement DescribeAlarmHistory (HTTP 500): the timeline pane says so
-        // with the code, and only it (alarm transitions are covered against aws-smithy-mocks).
-        let e = rt.block_on(src.timeline(REGION, 0)).result.unwrap_err();
+        // with the code, and only it (alarm transitions are covered against aws-smithy-mocks);
+        // what the read's other call got is still shown.
+        let read = rt.block_on(src.timeline(REGION, 0));
+        assert!(read.result.is_ok());
+        let e = read.partial.unwrap();
         assert_eq!(
             (e.operation.as_str(), e.code.as_str()),
             ("DescribeAlarmHistory", "InternalFailure")
@@ -746,7 +749,12 @@ fn the_console_in_a_terminal_fills_its_panes_from_moto() {
     // moto's known gaps (no SSM associations, no alarm history) show as error codes on their
     // panes, not as a hang.
     term.wait_for("3 Runs us-east-1 ResponseError", wait);
-    let s = term.wait_for("5 Timeline us-east-1 InternalFailure", wait);
+    let s = term.wait_for("InternalFailure ─", wait);
+    assert!(
+        s.lines()
+            .any(|l| l.contains("5 Timeline us-east-1") && l.contains("InternalFailure")),
+        "{s}"
+    );
     assert!(s.contains("ASG web-asg                  2/2/4"), "{s}");
     term.send("q");
     assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
@@ -856,6 +864,47 @@ fn the_debug_log_holds_no_credential() {
     assert!(log.len() as u64 <= opsdash::logfile::ROTATE_AT);
 }
 
+/// moto has no DescribeAlarmHistory (HTTP 500). The Timeline shows what its other call got
+/// (one failure used to empty the pane) with the failure marked, and the failing call backs off
+/// instead of being made on every read (18 times a minute).
+#[test]
+fn a_failing_call_of_the_timeline_backs_off_and_the_rest_is_shown() {
+    use opsdash::source::EstateReader;
+    let moto = Moto::start();
+    moto.provision("002", "us-east-1");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let src = rt.block_on(live_source(&moto, None));
+    let history = |src: &opsdash::source::aws::AwsSource| {
+        src.calls
+            .snapshot()
+            .iter()
+            .filter(|((_, op), _)| op == "DescribeAlarmHistory")
+            .map(|(_, n)| *n)
+            .sum::<u32>()
+    };
+    let first = rt.block_on(src.timeline("us-east-1", 0));
+    // What DescribeScalingActivities got (moto's list may be empty) is a result, not an error.
+    first.result.expect("the scaling activities are shown");
+    let partial = first.partial.expect("the failed call marks the read");
+    assert_eq!(partial.operation, "DescribeAlarmHistory");
+    let after_first = history(&src);
+    assert!(after_first >= 1);
+    for _ in 0..10 {
+        let r = rt.block_on(src.timeline("us-east-1", 0));
+        assert!(r.result.is_ok());
+        let p = r.partial.expect("still marked");
+        assert!(p.message.contains("asked again in"), "{}", p.message);
+    }
+    assert_eq!(
+        history(&src),
+        after_first,
+        "not asked again while it backs off"
+    );
+}
+
 // ---- faults: a loopback proxy in front of moto stalls or refuses; moto answers the rest ----
 
 #[path = "support/fault_proxy.rs"]
@@ -926,7 +975,8 @@ mod faults {
             (a.join().unwrap(), b.join().unwrap())
         });
         let text = String::from_utf8_lossy(&snap.0.stdout).to_string();
-        assert_eq!(snap.0.status.code(), Some(1), "{text}");
+        // Nothing could be read at all: 3, not the 1 of a partial result.
+        assert_eq!(snap.0.status.code(), Some(3), "{text}");
         assert!(
             snap.1 < Duration::from_secs(31),
             "snapshot took {:?}",

@@ -301,9 +301,17 @@ fn api_throttling_marks_panes_stale_and_counts_throttles() {
         }
     }
     assert!(saw_error, "some reads are throttled");
-    h.advance(60.0);
+    // The runtime samples the source's request counts every 5 s; here, a minute apart.
+    {
+        use opsdash::source::EstateReader;
+        let t0 = h.sim.now();
+        h.send(opsdash::app::Msg::Calls(t0, h.sim.call_counts()));
+        h.advance(60.0);
+        h.send(opsdash::app::Msg::Calls(h.sim.now(), h.sim.call_counts()));
+        let _ = t0;
+    }
     assert!(
-        h.app().store().api().throttles > 0,
+        h.app().store().rates().window().total.throttles > 0,
         "the header counts throttles"
     );
     let s = h.snapshot();

@@ -75,11 +75,11 @@ fn the_header_counts_an_error_at_once_not_a_minute_later() {
         at,
         payload: Payload::Targets(Read::err(credentials_error(), 1)),
     });
-    assert_eq!(h.app().store().api().errors, 1);
+    assert_eq!(h.app().store().rates().window().total.errors, 1);
     assert!(h.screen(80, 24).contains(" 1err "), "{}", h.screen(80, 24));
     // A minute later it has rolled off.
     h.advance(61.0);
-    assert_eq!(h.app().store().api().errors, 0);
+    assert_eq!(h.app().store().rates().window().total.errors, 0);
 }
 
 #[test]

@@ -8,7 +8,7 @@ use crate::model::{
     Alarm, AlarmState, Association, Capacity, Event, EventKind, ExecStatus, Execution,
     LoadBalancer, RingSeries, Timestamp,
 };
-use crate::source::{CallCounts, CallStats, Read, SourceError};
+use crate::source::{CallCounts, CallStats, Read, SourceError, Tally};
 use std::collections::{HashMap, VecDeque};
 
 /// Timeline events the console keeps (all regions).
@@ -107,6 +107,17 @@ impl Payload {
         }
     }
 
+    /// The error of a read that failed.
+    pub fn error(&self) -> Option<&SourceError> {
+        match self {
+            Payload::Targets(r) => r.result.as_ref().err(),
+            Payload::Capacity(r) => r.result.as_ref().err(),
+            Payload::Runs(r) => r.result.as_ref().err(),
+            Payload::Alarms(r) => r.result.as_ref().err(),
+            Payload::Timeline(r) => r.result.as_ref().err(),
+        }
+    }
+
     pub fn stats(&self) -> CallStats {
         match self {
             Payload::Targets(r) => r.stats,
@@ -128,118 +139,137 @@ impl Payload {
     }
 }
 
-/// API health for the header (source clock): calls in the last full minute, throttles and
-/// errors in the last 60 s (a moving window, so an error shows at once and leaves a minute later).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ApiHealth {
-    /// Per second: the calls of the reads that ended in it (at most 61 kept).
-    seconds: VecDeque<(i64, CallStats)>,
-    pub last_minute: CallStats,
-}
-
-impl ApiHealth {
-    fn record(&mut self, at: Timestamp, s: CallStats) {
-        let sec = at.secs();
-        if let Some((_, c)) = self.seconds.iter_mut().find(|(t, _)| *t == sec) {
-            c.calls += s.calls;
-            c.throttles += s.throttles;
-            c.errors += s.errors;
-        } else {
-            let pos = self.seconds.partition_point(|(t, _)| *t < sec);
-            self.seconds.insert(pos, (sec, s));
-        }
-        let newest = self.seconds.back().map_or(sec, |(t, _)| *t);
-        self.roll(newest);
-    }
-
-    /// Forgets what is older than two minutes before `now_sec`; sums the figures: calls over the
-    /// last full minute (a figure that changes once a minute, so an idle screen stays idle, and
-    /// the same minute the per-service breakdown covers), throttles and errors over the last 60 s
-    /// (they show at once).
-    fn roll(&mut self, now_sec: i64) {
-        while self
-            .seconds
-            .front()
-            .is_some_and(|(t, _)| *t <= now_sec - 120)
-        {
-            self.seconds.pop_front();
-        }
-        let minute = now_sec.div_euclid(60) * 60;
-        let mut sum = CallStats::default();
-        for (t, c) in &self.seconds {
-            if (minute - 60..minute).contains(t) {
-                sum.calls += c.calls;
-            }
-            if *t > now_sec - 60 {
-                sum.throttles += c.throttles;
-                sum.errors += c.errors;
-            }
-        }
-        self.last_minute = sum;
-    }
-}
-
-/// Requests per service and operation over the last minute, from samples of the source's counts.
+/// The header's API figures and `:api`'s breakdown, from one window of samples of the source's
+/// request counts (every attempt, how it ended): the last 60 s, or since the console started
+/// when it is younger. One window, one total: the header's figures are the sum of `:api`'s rows.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApiRates {
     samples: VecDeque<(Timestamp, CallCounts)>,
+    /// Reads that failed since the newest sample, by (service, operation): counted at once
+    /// (an error shows when it happens, not at the next sample), until a sample has them.
+    provisional: Vec<(Timestamp, (String, String), Tally)>,
+}
+
+/// What one window of samples counted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ApiWindow {
+    /// The window's length, seconds.
+    pub secs: i64,
+    /// A whole minute (else the console is younger than that: the figures are since it started).
+    pub full: bool,
+    pub total: Tally,
+    /// By (service, operation), most calls first.
+    pub by_operation: Vec<((String, String), Tally)>,
+}
+
+impl ApiWindow {
+    /// Requests by service, most first.
+    pub fn by_service(&self) -> Vec<(String, u64)> {
+        let mut m: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+        for ((svc, _), t) in &self.by_operation {
+            *m.entry(svc.clone()).or_default() += t.calls;
+        }
+        let mut v: Vec<(String, u64)> = m.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        v
+    }
+
+    /// How the calls are counted: `34/m` over a whole minute, `12/20s` in the console's first
+    /// minute (not a per-minute figure it has not measured yet).
+    pub fn calls_label(&self) -> String {
+        if self.full || self.secs == 0 {
+            format!("{}/m", self.total.calls)
+        } else {
+            format!("{}/{}s", self.total.calls, self.secs)
+        }
+    }
 }
 
 impl ApiRates {
-    /// Samples kept: two minutes and a bit at one every five seconds.
-    const KEPT: usize = 26;
+    /// Samples kept: a minute and a bit at one every five seconds.
+    const KEPT: usize = 16;
 
     fn record(&mut self, at: Timestamp, counts: CallCounts) {
         if self.samples.len() == Self::KEPT {
             self.samples.pop_front();
         }
         self.samples.push_back((at, counts));
+        // The source's counts now hold what failed before this sample.
+        self.provisional.retain(|(t, _, _)| *t > at);
     }
 
-    /// The minute of the newest sample (seconds since the epoch / 60).
-    pub fn newest_minute(&self) -> Option<i64> {
-        self.samples.back().map(|(t, _)| t.secs().div_euclid(60))
+    /// A read that failed: its throttle or error counts at once, until the next sample.
+    fn failed_read(&mut self, at: Timestamp, e: &SourceError) {
+        let throttle = e.class == crate::source::ErrorClass::Throttling;
+        self.provisional.push((
+            at,
+            (e.service.clone(), e.operation.clone()),
+            Tally {
+                calls: 0,
+                throttles: u64::from(throttle),
+                errors: u64::from(!throttle),
+            },
+        ));
+        if self.provisional.len() > 256 {
+            self.provisional.remove(0);
+        }
     }
 
-    /// Requests by (service, operation) in the last minute (or since the first sample), most first.
-    pub fn by_operation(&self) -> Vec<((String, String), u64)> {
-        // The last full minute, like the header's total: the latest sample before the minute
-        // began, against the latest one a minute before that (or the first there is).
-        let Some((newest, _)) = self.samples.back() else {
-            return Vec::new();
-        };
-        let minute = newest.secs().div_euclid(60) * 60;
-        let Some((_, last)) = self.samples.iter().rev().find(|(t, _)| t.secs() < minute) else {
-            return Vec::new();
+    /// Failed reads older than a minute leave the window.
+    fn roll(&mut self, now: Timestamp) {
+        self.provisional
+            .retain(|(t, _, _)| now.secs_since(*t) < 60.0);
+    }
+
+    /// The last 60 s: the newest sample against the newest one at least a minute older; before
+    /// there is one, against nothing (the counts since the source started).
+    pub fn window(&self) -> ApiWindow {
+        let empty = (Timestamp(0), CallCounts::new());
+        let (newest, last) = match self.samples.back() {
+            Some((t, c)) => (t, c),
+            None if self.provisional.is_empty() => return ApiWindow::default(),
+            None => (&empty.0, &empty.1),
         };
         let base = self
             .samples
             .iter()
             .rev()
-            .find(|(t, _)| t.secs() < minute - 60)
-            .or_else(|| self.samples.front())
-            .map(|(_, c)| c);
-        let mut v: Vec<((String, String), u64)> = last
-            .iter()
-            .map(|(k, n)| {
-                let before = base.and_then(|b| b.get(k)).copied().unwrap_or(0);
-                (k.clone(), n.saturating_sub(before))
-            })
-            .filter(|(_, n)| *n > 0)
-            .collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        v
-    }
-
-    /// Requests by service in the last minute, most first.
-    pub fn by_service(&self) -> Vec<(String, u64)> {
-        let mut m: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
-        for ((svc, _), n) in self.by_operation() {
-            *m.entry(svc).or_default() += n;
+            .find(|(t, _)| t.secs() <= newest.secs() - 60);
+        let (secs, full) = match base {
+            Some((t, _)) => (newest.secs() - t.secs(), true),
+            None => (
+                self.samples
+                    .front()
+                    .map_or(0, |(t, _)| newest.secs() - t.secs()),
+                false,
+            ),
+        };
+        let mut total = Tally::default();
+        let mut counts = last.clone();
+        for (_, k, t) in &self.provisional {
+            counts.entry(k.clone()).or_default().add(*t);
         }
-        let mut v: Vec<(String, u64)> = m.into_iter().collect();
-        v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        v
+        let mut by_operation: Vec<((String, String), Tally)> = counts
+            .iter()
+            .map(|(k, t)| {
+                let before = base
+                    .and_then(|(_, b)| b.get(k))
+                    .copied()
+                    .unwrap_or_default();
+                (k.clone(), t.since(before))
+            })
+            .filter(|(_, t)| *t != Tally::default())
+            .collect();
+        for (_, t) in &by_operation {
+            total.add(*t);
+        }
+        by_operation.sort_by(|a, b| b.1.calls.cmp(&a.1.calls).then_with(|| a.0.cmp(&b.0)));
+        ApiWindow {
+            secs,
+            full,
+            total,
+            by_operation,
+        }
     }
 }
 
@@ -307,7 +337,6 @@ pub struct Store {
     timeline: VecDeque<Event>,
     /// Alarm metric history, by (region, alarm name), bounded.
     series: HashMap<(String, String), RingSeries>,
-    api: ApiHealth,
     rates: ApiRates,
     selector: Selector,
 }
@@ -352,11 +381,6 @@ impl Store {
             .unwrap_or_default()
     }
 
-    /// Calls in the last full minute, throttles and errors in the last 60 s.
-    pub fn api(&self) -> CallStats {
-        self.api.last_minute
-    }
-
     /// Requests per service and operation.
     pub fn rates(&self) -> &ApiRates {
         &self.rates
@@ -366,7 +390,9 @@ impl Store {
     /// in the Alarms pane's order, their history, the timeline's events (and the alarm
     /// transitions they show). Whether anything it holds changed (beyond when it was read).
     pub(super) fn apply(&mut self, region: &str, at: Timestamp, payload: Payload) -> bool {
-        self.api.record(at, payload.stats());
+        if let Some(e) = payload.error() {
+            self.rates.failed_read(at, e);
+        }
         let sel = &self.selector;
         let d = self.regions.entry(region.to_owned()).or_default();
         let pane = payload.pane();
@@ -418,9 +444,11 @@ impl Store {
             }
             Payload::Timeline(r) => match r.result {
                 Ok(events) => {
-                    let changed = !events.is_empty() || fetched.error.is_some();
+                    // What the read's other calls got is shown; the one that failed marks
+                    // the pane (its part is missing).
+                    let changed = !events.is_empty() || fetched.error != r.partial;
                     fetched.at = Some(at);
-                    fetched.error = None;
+                    fetched.error = r.partial;
                     // One truth per fact: an alarm transition the timeline saw is the alarm's
                     // state in the Alarms pane too, until a newer read says otherwise.
                     if let Some(alarms) = d.alarms.as_mut() {
@@ -504,9 +532,9 @@ impl Store {
         self.rates.record(at, counts);
     }
 
-    /// The clock moved on: the API figures forget what is older than their windows.
+    /// The clock moved on: failed reads older than the API window leave it.
     pub(super) fn roll(&mut self, now: Timestamp) {
-        self.api.roll(now.secs());
+        self.rates.roll(now);
     }
 
     /// Forgets the estate's data (the source was replaced); the API figures go on.

@@ -143,6 +143,8 @@ pub struct CallStats {
 pub struct Read<T> {
     pub result: Result<T, SourceError>,
     pub stats: CallStats,
+    /// The data is what the read's other calls got: this one failed (its part is missing).
+    pub partial: Option<SourceError>,
 }
 
 impl<T> Read<T> {
@@ -160,6 +162,7 @@ impl<T> Read<T> {
                 throttles,
                 errors,
             },
+            partial: None,
         }
     }
 
@@ -220,7 +223,34 @@ pub trait EstateReader: Send + Sync {
 }
 
 /// Requests by (service, operation).
-pub type CallCounts = std::collections::BTreeMap<(String, String), u64>;
+pub type CallCounts = std::collections::BTreeMap<(String, String), Tally>;
+
+/// Requests of one (service, operation) so far: every attempt is a call (an SDK retry is one
+/// more), and of those the ones throttled and the ones that failed otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Tally {
+    pub calls: u64,
+    pub throttles: u64,
+    pub errors: u64,
+}
+
+impl Tally {
+    /// The requests between an earlier tally and this one.
+    #[must_use]
+    pub fn since(self, before: Tally) -> Tally {
+        Tally {
+            calls: self.calls.saturating_sub(before.calls),
+            throttles: self.throttles.saturating_sub(before.throttles),
+            errors: self.errors.saturating_sub(before.errors),
+        }
+    }
+
+    pub fn add(&mut self, o: Tally) {
+        self.calls += o.calls;
+        self.throttles += o.throttles;
+        self.errors += o.errors;
+    }
+}
 
 /// A source that can be watched and changed: what the console runs on.
 pub trait Estate: EstateReader + EstateWriter {}

@@ -244,10 +244,10 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
         .get(app.region_index())
         .map(|r| region_label(app.region_index(), r))
         .unwrap_or_default();
-    let api = app.store().api();
-    let rates: Vec<String> = app
-        .store()
-        .rates()
+    let window = app.store().rates().window();
+    let api = window.total;
+    let calls = window.calls_label();
+    let rates: Vec<String> = window
         .by_service()
         .iter()
         .take(5)
@@ -278,14 +278,13 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
         left.extend(badges.iter().map(|b| (b.clone(), true)));
         let api_text = match f.api {
             3 if !rates.is_empty() => format!(
-                "API {}/m ({}) {}thr {}err",
-                api.calls,
+                "API {calls} ({}) {}thr {}err",
                 rates.join(" "),
                 api.throttles,
                 api.errors
             ),
-            2 | 3 => format!("API {}/m {}thr {}err", api.calls, api.throttles, api.errors),
-            1 => format!("{}/m {}T {}E", api.calls, api.throttles, api.errors),
+            2 | 3 => format!("API {calls} {}thr {}err", api.throttles, api.errors),
+            1 => format!("{calls} {}T {}E", api.throttles, api.errors),
             _ => String::new(),
         };
         let clock = if f.utc {

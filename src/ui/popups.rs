@@ -483,28 +483,74 @@ pub fn drill_resume(app: &App, area: Rect, buf: &mut Buffer) {
     text_box(app, "Drill in progress", &lines, area, buf);
 }
 
-/// `:api`: requests per service and operation in the last minute.
+/// `:api`: requests per service and operation in the header's window; the rows add up to the
+/// header's figures, and rows that do not fit are summed in a last line.
 pub fn api(app: &App, area: Rect, buf: &mut Buffer) {
     let t = app.theme();
-    let ops = app.store().rates().by_operation();
-    let h = app.store().api();
+    let w = app.store().rates().window();
+    let when = if w.full {
+        "last 60 s".to_owned()
+    } else {
+        format!("since the console started, {} s", w.secs)
+    };
     let mut lines = vec![(
         format!(
-            "last 60 s: {} calls, {} throttled, {} errors",
-            h.calls, h.throttles, h.errors
+            "{when}: {} calls, {} throttled, {} errors (every attempt, SDK retries included)",
+            w.total.calls, w.total.throttles, w.total.errors
         ),
         t.muted(),
     )];
-    if ops.is_empty() {
+    if w.by_operation.is_empty() {
         lines.push((
             "no requests counted yet (sampled every 5 s)".into(),
             t.muted(),
         ));
-    }
-    for ((svc, op), n) in ops.iter().take(30) {
+    } else {
         lines.push((
-            format!("{:<6} {:<38} {n:>6}/min", super::short_service(svc), op),
+            format!(
+                "{:<6} {:<38} {:>6} {:>5} {:>5}",
+                "svc", "operation", "calls", "thr", "err"
+            ),
+            t.muted(),
+        ));
+    }
+    // The box's border, the lines above and the two below.
+    let room = (area.height as usize)
+        .saturating_sub(2 + lines.len() + 3)
+        .max(1);
+    let shown = if w.by_operation.len() > room {
+        room - 1
+    } else {
+        room
+    };
+    for ((svc, op), n) in w.by_operation.iter().take(shown) {
+        lines.push((
+            format!(
+                "{:<6} {:<38} {:>6} {:>5} {:>5}",
+                super::short_service(svc),
+                op,
+                n.calls,
+                n.throttles,
+                n.errors
+            ),
             t.text(),
+        ));
+    }
+    if w.by_operation.len() > shown {
+        let mut rest = crate::source::Tally::default();
+        for (_, n) in w.by_operation.iter().skip(shown) {
+            rest.add(*n);
+        }
+        lines.push((
+            format!(
+                "{:<6} {:<38} {:>6} {:>5} {:>5}",
+                "…",
+                format!("{} more operations", w.by_operation.len() - shown),
+                rest.calls,
+                rest.throttles,
+                rest.errors
+            ),
+            t.muted(),
         ));
     }
     lines.push((String::new(), t.text()));

@@ -96,31 +96,30 @@ where
     Ok(out.into_iter().flatten().collect())
 }
 
-/// Counts every request attempt by (service, operation).
+/// Counts every request attempt by (service, operation), and how each ended: throttled, failed,
+/// or answered. The SDK's own retries are attempts too, so the header's figures are what AWS saw.
 #[derive(Debug, Default)]
 pub struct CallCounter {
-    counts: Mutex<BTreeMap<(String, String), u32>>,
+    counts: Mutex<BTreeMap<(String, String), crate::source::Tally>>,
 }
 
 impl CallCounter {
-    /// Requests so far, widened for the app.
+    /// Requests so far, with how they ended.
     pub fn counts(&self) -> crate::source::CallCounts {
         self.counts
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .map(|(k, v)| (k.clone(), u64::from(*v)))
-            .collect()
+            .clone()
     }
-}
 
-impl CallCounter {
     /// Requests so far, by (service, operation).
     pub fn snapshot(&self) -> BTreeMap<(String, String), u32> {
         self.counts
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+            .iter()
+            .map(|(k, t)| (k.clone(), t.calls as u32))
+            .collect()
     }
 
     /// All requests so far.
@@ -129,8 +128,50 @@ impl CallCounter {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .values()
+            .map(|t| t.calls as u32)
             .sum()
     }
+
+    fn note(&self, cfg: &ConfigBag, f: impl FnOnce(&mut crate::source::Tally)) {
+        let key = cfg
+            .load::<Metadata>()
+            .map_or(("?".to_owned(), "?".to_owned()), |m| {
+                (m.service().to_owned(), m.name().to_owned())
+            });
+        f(self
+            .counts
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .entry(key)
+            .or_default());
+    }
+}
+
+/// The error codes AWS uses for throttling (the SDK's retry classifier treats them so).
+const THROTTLING_CODES: &[&str] = &[
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestThrottledException",
+    "TooManyRequestsException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "RequestLimitExceeded",
+    "BandwidthLimitExceeded",
+    "LimitExceededException",
+    "RequestThrottled",
+    "SlowDown",
+    "PriorRequestNotComplete",
+    "EC2ThrottledException",
+];
+
+/// Whether an attempt's error is throttling: HTTP 429, or a throttling code in the error (its
+/// metadata, as the error describes itself: the operation's error type is not known here).
+fn throttled(status: Option<u16>, error: &str) -> bool {
+    status == Some(429)
+        || THROTTLING_CODES
+            .iter()
+            .any(|c| error.contains(&format!("\"{c}\"")) || error.contains(&format!("({c})")))
 }
 
 /// The interceptor that feeds a [`CallCounter`].
@@ -148,19 +189,28 @@ impl Intercept for CountCalls {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let (service, op) = cfg
-            .load::<Metadata>()
-            .map_or(("?".to_owned(), "?".to_owned()), |m| {
-                (m.service().to_owned(), m.name().to_owned())
-            });
-        *self
-            .0
-            .counts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry((service, op))
-            .or_default() += 1;
+        self.0.note(cfg, |t| t.calls += 1);
         let _ = READ_CALLS.try_with(|c| c.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+        Ok(())
+    }
+
+    fn read_after_attempt(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(Err(e)) = context.output_or_error() {
+            let status = context.response().map(|r| r.status().as_u16());
+            let throttle = throttled(status, &format!("{e:?}"));
+            self.0.note(cfg, |t| {
+                if throttle {
+                    t.throttles += 1;
+                } else {
+                    t.errors += 1;
+                }
+            });
+        }
         Ok(())
     }
 }
@@ -266,6 +316,70 @@ pub struct AwsSource {
     health: HashMap<String, Mutex<elbv2::HealthCache>>,
     /// The Logs view's live tail (the console has one view open at a time).
     tail: Mutex<Option<tail::Tail>>,
+    /// Calls that keep failing the same way, asked less often.
+    backoff: Backoff,
+}
+
+/// Calls that keep failing, by region and operation: after a failure a call is not made again
+/// for 30 s, doubling to 10 min while it fails; meanwhile its last error stands for it (with
+/// when it will be asked again). A success forgets it.
+#[derive(Debug, Default)]
+pub struct Backoff {
+    failing: Mutex<HashMap<(String, &'static str), Failing>>,
+}
+
+/// A call that failed: how many times in a row, until when it is not asked, and its error.
+type Failing = (u32, std::time::Instant, SourceError);
+
+impl Backoff {
+    const FIRST_SECS: u64 = 30;
+    const MAX_SECS: u64 = 600;
+
+    /// Makes the call unless it is backing off.
+    pub async fn call<T, F, Fut>(
+        &self,
+        region: &str,
+        op: &'static str,
+        f: F,
+    ) -> Result<T, SourceError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<T, SourceError>>,
+    {
+        let key = (region.to_owned(), op);
+        let now = std::time::Instant::now();
+        if let Some((n, until, e)) = self
+            .failing
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            && now < *until
+        {
+            let mut e = e.clone();
+            let left = until.duration_since(now).as_secs() + 1;
+            e.message = format!(
+                "{} (failed {n} times in a row; asked again in {left} s)",
+                e.message.split(" (failed ").next().unwrap_or(&e.message)
+            );
+            return Err(e);
+        }
+        let result = f().await;
+        let mut failing = self.failing.lock().unwrap_or_else(PoisonError::into_inner);
+        match &result {
+            Ok(_) => {
+                failing.remove(&key);
+            }
+            Err(e) => {
+                let n = failing.get(&key).map_or(0, |f| f.0) + 1;
+                let wait = (Self::FIRST_SECS << (n - 1).min(5)).min(Self::MAX_SECS);
+                failing.insert(
+                    key,
+                    (n, now + std::time::Duration::from_secs(wait), e.clone()),
+                );
+            }
+        }
+        result
+    }
 }
 
 /// A credentials provider whose every answer is registered with the log file's redaction
@@ -352,6 +466,7 @@ impl AwsSource {
                 .collect(),
             regions,
             tail: Mutex::new(None),
+            backoff: Backoff::default(),
         }
     }
 
@@ -720,7 +835,7 @@ impl EstateReader for AwsSource {
             .get(region)
             .map(|(h, _)| h.clone())
             .unwrap_or_default();
-        let Read { result, stats } = self
+        let Read { result, stats, .. } = self
             .counted(region, |r| cloudwatch::alarms(r, self.profile(), &hosts))
             .await;
         let result = result.map(|(alarms, series)| {
@@ -734,22 +849,42 @@ impl EstateReader for AwsSource {
             }
             alarms
         });
-        Read { result, stats }
+        Read {
+            result,
+            stats,
+            partial: None,
+        }
     }
 
     async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>> {
+        let partial = Mutex::new(None);
         let read = self
-            .counted(region, |r| async move {
+            .counted(region, |r| async {
+                // Each call on its own: what one got is shown when the other fails, and a call
+                // that keeps failing is asked less often.
                 let (activities, history) = tokio::join!(
-                    autoscaling::activities(r, self.profile()),
-                    cloudwatch::history(r, self.profile())
+                    self.backoff.call(region, "DescribeScalingActivities", || {
+                        autoscaling::activities(r, self.profile())
+                    }),
+                    self.backoff.call(region, "DescribeAlarmHistory", || {
+                        cloudwatch::history(r, self.profile())
+                    })
                 );
-                let mut found = activities?;
-                found.extend(history?);
-                Ok(found)
+                match (activities, history) {
+                    (Ok(mut a), Ok(h)) => {
+                        a.extend(h);
+                        Ok(a)
+                    }
+                    (Ok(found), Err(e)) | (Err(e), Ok(found)) => {
+                        *partial.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+                        Ok(found)
+                    }
+                    (Err(e), Err(_)) => Err(e),
+                }
             })
             .await;
-        let Read { result, stats } = read;
+        let Read { result, stats, .. } = read;
+        let partial = partial.into_inner().unwrap_or_else(PoisonError::into_inner);
         let result = result.map(|found| {
             let mut t = self.timeline.lock().unwrap_or_else(PoisonError::into_inner);
             for (key, e) in found {
@@ -765,7 +900,11 @@ impl EstateReader for AwsSource {
             new.sort_by_key(|e| (e.at, e.seq));
             new
         });
-        Read { result, stats }
+        Read {
+            result,
+            stats,
+            partial,
+        }
     }
 
     async fn task_definition(&self, region: &str, name: &str) -> Read<TaskDefinition> {

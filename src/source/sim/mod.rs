@@ -256,6 +256,11 @@ impl SimSource {
     ) -> Read<T> {
         let mut sim = self.lock();
         if let Some(e) = sim.throttled_read(service, operation) {
+            drop(sim);
+            self.tally(service, operation, |t| {
+                t.calls += 1;
+                t.throttles += 1;
+            });
             return Read::err(e, 1);
         }
         let read = match sim.region(region) {
@@ -267,13 +272,22 @@ impl SimSource {
             Err(e) => Read::err(e, 1),
         };
         drop(sim);
-        *self
+        let failed = read.result.is_err();
+        self.tally(service, operation, |t| {
+            t.calls += u64::from(read.stats.calls);
+            t.errors += u64::from(failed);
+        });
+        read
+    }
+
+    /// Counts simulated requests as the live source counts its attempts.
+    fn tally(&self, service: &str, operation: &str, f: impl FnOnce(&mut crate::source::Tally)) {
+        f(self
             .calls
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .entry((service.to_owned(), operation.to_owned()))
-            .or_default() += u64::from(read.stats.calls);
-        read
+            .or_default());
     }
 }
 
@@ -407,6 +421,7 @@ impl EstateReader for SimSource {
             |_, r| view::task_definition(r, name),
         );
         Read {
+            partial: None,
             result: read.result.and_then(|t| {
                 t.ok_or_else(|| {
                     SourceError::new(

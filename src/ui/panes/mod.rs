@@ -223,6 +223,16 @@ fn render_pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer, drawn: &mut Dra
     if ps.rows.is_empty() {
         let msg = if !ps.filter.is_empty() {
             format!("nothing matches /{}", ps.filter)
+        } else if let Some(e) = app.pane_error(p).filter(|_| app.age(p).is_some()) {
+            // Read, but part of the read failed: what was read is empty, the rest unknown.
+            format!(
+                "no {} in {} from what could be read; {}:{} failed ({})",
+                p.kind().noun(),
+                app.region_name(),
+                e.service,
+                e.operation,
+                e.code
+            )
         } else if app.pane_error(p).is_some() {
             "no data yet: the last fetch failed (see the status line)".to_owned()
         } else if app.age(p).is_none() {
