@@ -567,8 +567,16 @@ impl App {
                 at,
                 payload,
             } => {
-                self.on_data(&region, at, payload);
-                self.check_drill()
+                let recovered = self.on_data(&region, at, payload);
+                let mut effects = self.check_drill();
+                if recovered {
+                    self.set_status(
+                        "credentials work again: reading every pane now",
+                        Severity::Ok,
+                    );
+                    effects.push(Effect::RefreshAll);
+                }
+                effects
             }
             Msg::FaultMenu(items) => {
                 self.overlay = Overlay::Faults { items, selected: 0 };
@@ -642,8 +650,9 @@ impl App {
 
     /// A poll result: into the store, and onto the screen only when something shown changed —
     /// what was read, an error, the pane's age label, the header's error count, a drill's
-    /// progress. A read that brings nothing new draws no frame.
-    fn on_data(&mut self, region: &str, at: Timestamp, payload: Payload) {
+    /// progress. A read that brings nothing new draws no frame. Whether it ended a credentials
+    /// banner (then every pane is read again at once).
+    fn on_data(&mut self, region: &str, at: Timestamp, payload: Payload) -> bool {
         let pane = payload.pane();
         let stats = payload.stats();
         let here = region == self.region_name();
@@ -651,7 +660,11 @@ impl App {
         let shown = here || matches!(self.view, View::Regions | View::Drill);
         let label = self.age_label(pane);
         self.now = self.now.max(at);
+        let banner = self.connection_problem().is_some();
         let changed = self.store.apply(region, at, payload);
+        // The credentials work again: the panes that failed are read now, not after their
+        // back-off.
+        let recovered = banner && self.connection_problem().is_none();
         if pane == Pane::Runs {
             self.show_followed_run();
         }
@@ -659,7 +672,9 @@ impl App {
         self.redraw |= (changed && (shown || pane == Pane::Timeline))
             || (here && label != self.age_label(pane))
             || stats.throttles + stats.errors > 0
-            || self.drill_active();
+            || self.drill_active()
+            || recovered;
+        recovered
     }
 
     /// Whether anything on screen may have changed since the last frame ([`Msg::Drawn`]).
@@ -1270,11 +1285,22 @@ impl App {
     pub fn connection_problem(&self) -> Option<&SourceError> {
         // While the connection has failed, every read reports why.
         let failed = self.info.connection == crate::source::Connection::Failed;
-        self.info
-            .regions
-            .iter()
-            .filter_map(|r| self.store.region(&r.name))
-            .flat_map(|d| Pane::ALL.iter().filter_map(|p| d.error(*p)))
+        let fetches = || {
+            self.info
+                .regions
+                .iter()
+                .filter_map(|r| self.store.region(&r.name))
+                .flat_map(|d| Pane::ALL.iter().map(|p| d.fetched(*p)))
+        };
+        // A read that succeeded after the error says the credentials work again: the panes
+        // not read since keep their error until their next read, but the banner goes at once.
+        let newest_good = fetches().filter_map(|f| f.at).max();
+        fetches()
+            .filter(|f| {
+                f.error_at
+                    .is_some_and(|at| newest_good.is_none_or(|good| at >= good))
+            })
+            .filter_map(|f| f.error.as_ref())
             .find(|e| {
                 failed
                     || matches!(

@@ -450,3 +450,49 @@ fn the_header_and_api_count_one_window_with_one_total() {
         .sum();
     assert_eq!(listed, w.total.calls, "{screen}");
 }
+
+/// The credentials work again (an `aws sso login` in another window): the banner goes with the
+/// first read that succeeds, and the panes that failed are read at once. The banner used to stay
+/// until the slowest pane's next read (about a minute).
+#[test]
+fn the_credentials_banner_goes_with_the_first_good_read() {
+    use opsdash::app::{Msg, Payload};
+    use opsdash::source::{ErrorClass, Read, SourceError};
+    let mut h = Harness::new(Scenario::NlbWebApp);
+    let region = h.primary();
+    let at = h.app().now();
+    let expired = SourceError::new(
+        ErrorClass::ExpiredCredentials,
+        "sts",
+        "GetCallerIdentity",
+        "ExpiredToken",
+        "The security token included in the request is expired",
+    );
+    for payload in [
+        Payload::Targets(Read::err(expired.clone(), 1)),
+        Payload::Runs(Read::err(expired.clone(), 1)),
+        Payload::Alarms(Read::err(expired, 1)),
+    ] {
+        h.send(Msg::Data {
+            region: region.clone(),
+            at,
+            payload,
+        });
+    }
+    assert!(h.screen(120, 40).contains("ExpiredToken"));
+    assert!(h.app().connection_problem().is_some());
+    // Five seconds later the Targets pane reads again, and it works.
+    h.sim.advance(5.0);
+    let good = h.rt_block(opsdash::poller::fetch(&h.sim, &region, Pane::Targets, 0));
+    let before = h.effects.len();
+    h.send(good);
+    assert!(h.app().connection_problem().is_none());
+    assert!(
+        h.effects[before..]
+            .iter()
+            .any(|e| *e == opsdash::app::Effect::RefreshAll),
+        "every pane is read again at once"
+    );
+    let screen = h.screen(120, 40);
+    assert!(!screen.contains("ExpiredToken"), "{screen}");
+}

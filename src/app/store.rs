@@ -23,6 +23,8 @@ pub struct Fetch {
     pub at: Option<Timestamp>,
     /// The last read's error, if it failed (the data read before stays, marked by its age).
     pub error: Option<SourceError>,
+    /// When that read failed.
+    pub error_at: Option<Timestamp>,
 }
 
 impl Fetch {
@@ -44,6 +46,7 @@ impl Fetch {
             Err(e) => {
                 let changed = self.error.as_ref() != Some(&e);
                 self.error = Some(e);
+                self.error_at = Some(at);
                 changed
             }
         }
@@ -448,6 +451,9 @@ impl Store {
                     // the pane (its part is missing).
                     let changed = !events.is_empty() || fetched.error != r.partial;
                     fetched.at = Some(at);
+                    if r.partial.is_some() {
+                        fetched.error_at = Some(at);
+                    }
                     fetched.error = r.partial;
                     // One truth per fact: an alarm transition the timeline saw is the alarm's
                     // state in the Alarms pane too, until a newer read says otherwise.
@@ -484,6 +490,7 @@ impl Store {
                 Err(e) => {
                     let changed = fetched.error.as_ref() != Some(&e);
                     fetched.error = Some(e);
+                    fetched.error_at = Some(at);
                     changed
                 }
             },
