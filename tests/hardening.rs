@@ -488,9 +488,7 @@ fn the_credentials_banner_goes_with_the_first_good_read() {
     h.send(good);
     assert!(h.app().connection_problem().is_none());
     assert!(
-        h.effects[before..]
-            .iter()
-            .any(|e| *e == opsdash::app::Effect::RefreshAll),
+        h.effects[before..].contains(&opsdash::app::Effect::RefreshAll),
         "every pane is read again at once"
     );
     let screen = h.screen(120, 40);
