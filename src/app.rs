@@ -99,6 +99,11 @@ pub enum Msg {
     },
     /// Operations an earlier console left without an outcome, read back and recorded.
     Reconciled(Vec<crate::ops::reconcile::Reconciled>),
+    /// A drill driven by another console, as its files say now ([`Effect::WatchDrill`]).
+    DrillWatched {
+        state: Result<Option<DrillState>, String>,
+        holder: Option<crate::ops::drill::Holder>,
+    },
 }
 
 /// What the runtime must do after an update.
@@ -132,6 +137,9 @@ pub enum Effect {
     },
     /// Write the failover drill's state to disk (`None`: the drill is over, remove it).
     SaveDrill(Option<Box<DrillState>>),
+    /// Read the drill state and lock another console drives (answered by
+    /// [`Msg::DrillWatched`]).
+    WatchDrill,
     /// Audit a plan that was not executed: `cancelled` by the operator or `refused`.
     RecordUnexecuted {
         plan: Box<Plan>,
@@ -560,6 +568,10 @@ impl App {
                 }
                 let mut effects = self.check_drill();
                 effects.extend(self.follow_tick());
+                // A drill driven elsewhere is followed from its files.
+                if self.drill.elsewhere.is_some() {
+                    effects.push(Effect::WatchDrill);
+                }
                 effects
             }
             Msg::Data {
@@ -621,6 +633,10 @@ impl App {
             Msg::LogSource { generation, read } => self.on_log_source(generation, read),
             Msg::Reconciled(found) => {
                 self.on_reconciled(&found);
+                vec![]
+            }
+            Msg::DrillWatched { state, holder } => {
+                self.on_drill_watched(state, holder);
                 vec![]
             }
             Msg::Logs { number, read } => self.on_logs(number, read),

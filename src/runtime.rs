@@ -364,6 +364,7 @@ impl<S: Screen> Console<S> {
                 self.delayed.insert(i, (at, e));
             }
             Effect::FetchTaskDefinition { .. }
+            | Effect::WatchDrill
             | Effect::Execute { .. }
             | Effect::RecordUnexecuted { .. }
             | Effect::FindLogs { .. }
@@ -622,6 +623,9 @@ pub async fn run(
         spawn_demo_clock(d.source.clone(), d.speed, tx.clone());
     }
     spawn_ticks(source.clone(), tx.clone(), demo.is_none());
+    if let Ok(path) = executor.drill_path() {
+        spawn_drill_heartbeat(path);
+    }
     for m in [Msg::Resize(width, height), Msg::Tick(source.now())]
         .into_iter()
         .chain(first)
@@ -719,6 +723,15 @@ pub async fn op_effect(
                 Err(why) => Err(why),
             };
             let _ = tx.send(Msg::DrillSaved(saved));
+        }
+        Effect::WatchDrill => {
+            if let Ok(path) = executor.drill_path() {
+                let (state, holder) = crate::ops::drill::watch(&path);
+                let _ = tx.send(Msg::DrillWatched {
+                    state: state.map_err(|e| e.to_string()),
+                    holder,
+                });
+            }
         }
         Effect::FindLogs {
             generation,
@@ -834,6 +847,20 @@ fn spawn_demo_clock(sim: SimSource, speed: u32, tx: mpsc::UnboundedSender<Msg>) 
             if n % 5 == 0 && tx.send(Msg::Tick(sim.now())).is_err() {
                 return;
             }
+        }
+    });
+}
+
+/// While this console drives a drill, it says so every few seconds in the lock, so consoles
+/// watching from elsewhere can tell it is alive (and that it is gone when it stops).
+fn spawn_drill_heartbeat(path: std::path::PathBuf) {
+    tokio::spawn(async move {
+        let mut tick =
+            tokio::time::interval(Duration::from_secs(crate::ops::drill::HEARTBEAT_SECS));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            crate::ops::drill::heartbeat(&path);
         }
     });
 }

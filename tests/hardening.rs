@@ -494,3 +494,52 @@ fn the_credentials_banner_goes_with_the_first_good_read() {
     let screen = h.screen(120, 40);
     assert!(!screen.contains("ExpiredToken"), "{screen}");
 }
+
+/// A console watching a drill another console drives says who drives it and when that console
+/// was last seen, and never offers what it cannot do (it showed "Esc aborts and rolls back");
+/// when the driver has gone (killed with its SSH session), the watcher says so and offers to
+/// resume or roll back (it kept showing DRILL RUNNING).
+#[test]
+fn a_watching_console_says_who_drives_and_offers_the_drill_once_the_driver_is_gone() {
+    use opsdash::app::{FoundDrill, Msg, Overlay};
+    use opsdash::ops::drill::{self, Holder};
+    let mut a = Harness::new(Scenario::WarmStandby);
+    a.ch('F');
+    a.ch('s');
+    a.type_str("bookstore");
+    a.key(KeyCode::Enter);
+    let path = a.executor.drill_path().unwrap();
+    let state = drill::load(&path).unwrap().expect("the drill is on disk");
+    // The driver is another console: ana's, pid 1 on this host (alive), seen just now.
+    let ana = Holder {
+        pid: 1,
+        user: "ana".into(),
+        ..Holder::me()
+    };
+    std::fs::write(drill::lock_path(&path), serde_json::to_vec(&ana).unwrap()).unwrap();
+    let mut b = a.restart();
+    b.send(Msg::DrillFound(FoundDrill::Elsewhere(
+        Box::new(state),
+        ana.describe(),
+    )));
+    let screen = b.screen(120, 40);
+    assert!(
+        screen.contains("driven by ana (opsdash pid 1 on"),
+        "{screen}"
+    );
+    assert!(screen.contains("only watches it"), "{screen}");
+    assert!(!screen.contains("Esc aborts"), "{screen}");
+    // ana's console is killed: the lock names a process that is gone.
+    let gone = Holder {
+        pid: u32::MAX - 1,
+        ..ana
+    };
+    std::fs::write(drill::lock_path(&path), serde_json::to_vec(&gone).unwrap()).unwrap();
+    b.advance(5.0);
+    let status = b.app().status().map(|s| s.0.clone()).unwrap_or_default();
+    assert!(
+        status.contains("the console that drove the drill of bookstore has ended"),
+        "{status}"
+    );
+    assert_eq!(*b.app().overlay(), Overlay::DrillResume);
+}

@@ -259,13 +259,62 @@ impl App {
         }
     }
 
+    /// What the files of a drill driven elsewhere say now: its progress while the driver
+    /// lives; when the driver has gone (its process ended, or not seen for a minute), the drill
+    /// is offered here to resume or roll back, as one found at start; when the file is gone,
+    /// the drill is over.
+    pub(super) fn on_drill_watched(
+        &mut self,
+        state: Result<Option<DrillState>, String>,
+        holder: Option<drill::Holder>,
+    ) {
+        let Some(was) = self.drill.elsewhere.clone() else {
+            return;
+        };
+        match (state, holder) {
+            (Err(e), _) => self.set_status(
+                format!("the drill driven by {was} cannot be read: {e}"),
+                Severity::Warn,
+            ),
+            (Ok(None), _) => {
+                let app = self
+                    .drill
+                    .state
+                    .as_ref()
+                    .map_or_else(String::new, |d| format!(" of {}", d.spec.app));
+                self.set_status(
+                    format!("the drill{app} driven by {was} is over: its state file is gone"),
+                    Severity::Info,
+                );
+                self.drill.elsewhere = None;
+                self.drill.blocked = None;
+                self.drill.state = None;
+            }
+            (Ok(Some(state)), Some(h)) if h.alive() && h != drill::Holder::me() => {
+                self.drill.elsewhere = Some(h.describe());
+                self.drill.state = Some(state);
+            }
+            (Ok(Some(state)), holder) => {
+                let who = holder.map_or(was, |h| h.describe());
+                let ended = format!(
+                    "the console that drove the drill of {} has ended ({who})",
+                    state.spec.app
+                );
+                self.drill.elsewhere = None;
+                self.drill.found = Some(FoundDrill::State(Box::new(state)));
+                self.settle_found_drill();
+                // What the offer says follows what happened.
+                let offer = self.status.take().map(|(m, _)| m).unwrap_or_default();
+                self.set_status(format!("{ended}; {offer}"), Severity::Warn);
+            }
+        }
+    }
+
     /// Why this console may not change the drill it shows: read-only, or another console
     /// drives it.
     pub fn drill_not_here(&self) -> Option<String> {
         if let Some(h) = &self.drill.elsewhere {
-            return Some(format!(
-                "this drill is driven by {h}: this console only shows it"
-            ));
+            return Some(format!("driven by {h}: this console only watches it"));
         }
         self.settings.read_only.then(|| {
             format!(

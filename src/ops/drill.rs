@@ -657,33 +657,102 @@ impl DrillState {
     }
 }
 
-/// Who drives a drill: the console holding its lock (`drill.lock` beside the state file).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// Who drives a drill: the console holding its lock (`drill.lock` beside the state file). The
+/// driver writes the time into it every [`HEARTBEAT_SECS`], so a console watching from another
+/// SSH session can tell a driver at work from one that has gone.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Holder {
     pub pid: u32,
     pub host: String,
+    /// Who runs that console.
+    #[serde(default)]
+    pub user: String,
+    /// When the driver last said it was alive (ms since the epoch, wall clock; 0: never).
+    #[serde(default)]
+    pub seen: i64,
 }
 
+/// Two holders are the same console when pid and host agree (when it was last seen is not who
+/// it is).
+impl PartialEq for Holder {
+    fn eq(&self, o: &Self) -> bool {
+        self.pid == o.pid && self.host == o.host
+    }
+}
+
+impl Eq for Holder {}
+
+/// How often a driving console says it is alive.
+pub const HEARTBEAT_SECS: u64 = 10;
+/// A driver on another machine not seen for this long is taken as gone.
+pub const GONE_SECS: i64 = 60;
+
 impl Holder {
-    /// This process.
+    /// This process, now.
     pub fn me() -> Self {
         Holder {
             pid: std::process::id(),
             host: this_host().to_owned(),
+            user: crate::identity::login(),
+            seen: crate::model::Timestamp::now().0,
         }
     }
 
     /// Whether the holder may still be running: on this host, its process exists; on another
-    /// host there is no telling, so yes.
+    /// host, it was seen within [`GONE_SECS`] (a lock of an older opsdash, with no time in it,
+    /// cannot be told: yes).
     pub fn alive(&self) -> bool {
-        self.host != this_host()
-            || self.pid == std::process::id()
-            || Path::new(&format!("/proc/{}", self.pid)).exists()
+        if self.host == this_host() {
+            return crate::identity::pid_alive(self.pid);
+        }
+        self.seen == 0 || self.seen_secs_ago() < GONE_SECS
+    }
+
+    /// Seconds since the holder last said it was alive.
+    pub fn seen_secs_ago(&self) -> i64 {
+        (crate::model::Timestamp::now().0 - self.seen).max(0) / 1000
     }
 
     pub fn describe(&self) -> String {
-        format!("opsdash pid {} on {}", self.pid, self.host)
+        let who = if self.user.is_empty() {
+            String::new()
+        } else {
+            format!("{} ", self.user)
+        };
+        let seen = if self.seen == 0 {
+            String::new()
+        } else {
+            format!(
+                ", last seen {}",
+                if self.seen_secs_ago() < 1 {
+                    "now".to_owned()
+                } else {
+                    format!(
+                        "{} ago",
+                        crate::model::short_age(self.seen_secs_ago() as f64)
+                    )
+                }
+            )
+        };
+        format!("{who}(opsdash pid {} on {}){seen}", self.pid, self.host)
     }
+}
+
+/// The driving console says it is alive: the lock it holds gets the time now. Nothing when it
+/// holds none.
+pub fn heartbeat(state: &Path) {
+    let path = lock_path(state);
+    if let Ok(Some(h)) = read_holder(&path)
+        && h == Holder::me()
+        && let Ok(text) = serde_json::to_vec(&Holder::me())
+    {
+        let _ = crate::state::write_atomic(&path, &text);
+    }
+}
+
+/// What a watching console reads of a drill driven elsewhere: its state now and who holds it.
+pub fn watch(state: &Path) -> (io::Result<Option<DrillState>>, Option<Holder>) {
+    (load(state), read_holder(&lock_path(state)).ok().flatten())
 }
 
 fn this_host() -> &'static str {
@@ -909,12 +978,14 @@ mod tests {
         release(&path);
         assert!(!lock_path(&path).exists());
         // Held by a live process on this host (pid 1): refused, nothing written.
-        let host = Holder::me().host;
-        let other = Holder { pid: 1, host };
+        let other = Holder {
+            pid: 1,
+            ..Holder::me()
+        };
         std::fs::create_dir_all(&dir).unwrap();
         std::fs::write(lock_path(&path), serde_json::to_vec(&other).unwrap()).unwrap();
         let e = acquire(&path).unwrap_err();
-        assert!(e.to_string().contains("opsdash pid 1 on"), "{e}");
+        assert!(e.to_string().contains("(opsdash pid 1 on"), "{e}");
         let s = DrillState::new(
             DrillSpec::warm_standby_demo(),
             "1",
@@ -930,7 +1001,7 @@ mod tests {
         // Left by a process that is gone: taken over.
         let gone = Holder {
             pid: u32::MAX - 1,
-            host: Holder::me().host,
+            ..Holder::me()
         };
         std::fs::write(lock_path(&path), serde_json::to_vec(&gone).unwrap()).unwrap();
         save(&path, Some(&s)).unwrap();

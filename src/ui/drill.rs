@@ -181,8 +181,10 @@ fn lines(app: &App) -> Vec<(String, Style)> {
     let (status, style) = match d.phase {
         Phase::Running => (
             format!(
-                "RUNNING for {} (Esc aborts and rolls back)",
-                short_age(elapsed)
+                "RUNNING for {} ({})",
+                short_age(elapsed),
+                app.drill_not_here()
+                    .unwrap_or_else(|| "Esc aborts and rolls back".into())
             ),
             t.warn(),
         ),
