@@ -495,6 +495,97 @@ mod operations {
         );
     }
 
+    /// An operation whose console was killed after its call reached AWS: the next console reads
+    /// the group back from the live API and records that it took effect; one killed before its
+    /// call is recorded as not taken effect.
+    #[test]
+    fn an_interrupted_scale_is_read_back_from_aws() {
+        use opsdash::ops::audit::{AuditOutcome, AuditPhase};
+        use opsdash::ops::{Bounds, ScaleTarget, plan_scale};
+        use opsdash::source::EstateWriter;
+        let moto = Moto::start();
+        moto.provision("002", REGION);
+        let rt = rt();
+        let src = rt.block_on(source(&moto));
+        let (exec, log) = super::live_exec::executor(&src, false, "reconcile");
+        let plan = |desired: &str| {
+            plan_scale(
+                &scope(&src),
+                &ScaleTarget::Asg("web-asg".into()),
+                Bounds {
+                    min: 2,
+                    desired: 2,
+                    max: 4,
+                },
+                desired,
+            )
+            .unwrap()
+        };
+        // Two intents of a console that is gone (pid u32::MAX - 1 on this host): the first
+        // call reached AWS, the second never did.
+        let dead = format!("{}:{}:1", opsdash::identity::host(), u32::MAX - 1);
+        for (id, p) in [("1-1-1", plan("3")), ("1-1-2", plan("4"))] {
+            let rec = opsdash::ops::audit::AuditRecord {
+                time: opsdash::model::Timestamp::now().rfc3339(),
+                id: id.into(),
+                phase: AuditPhase::Intent,
+                operator: opsdash::ops::audit::OperatorRecord {
+                    user: "ana".into(),
+                    caller_arn: src.caller_arn.clone(),
+                },
+                profile: None,
+                account: src.account.clone(),
+                region: REGION.into(),
+                source: "aws".into(),
+                operation: "scale".into(),
+                target: p.target.clone(),
+                parameters: p.params.iter().cloned().collect(),
+                calls: p.calls(),
+                outcome: None,
+                error: None,
+                duration: None,
+                console: Some(dead.clone()),
+                estate: None,
+                source_time: None,
+                steps: p.steps.clone(),
+                found: None,
+                applied: None,
+            };
+            log.append(&rec).unwrap();
+        }
+        rt.block_on(src.set_desired_capacity(REGION, "web-asg", 3))
+            .unwrap();
+        let found = rt.block_on(opsdash::ops::reconcile::run(&*src, &exec));
+        assert_eq!(found.len(), 2, "{found:?}");
+        assert_eq!(found[0].finding.applied, Some(true), "{found:?}");
+        assert!(
+            found[0]
+                .finding
+                .found
+                .contains("web-asg desired capacity is 3, as asked")
+        );
+        // The second asked 4: the group is at 3, neither 4 nor the 2 before: cannot be told.
+        assert_eq!(found[1].finding.applied, None, "{found:?}");
+        let outcomes: Vec<_> = log
+            .read()
+            .unwrap()
+            .into_iter()
+            .flatten()
+            .filter(|r| r.phase == AuditPhase::Outcome)
+            .collect();
+        assert_eq!(outcomes.len(), 2);
+        assert!(
+            outcomes
+                .iter()
+                .all(|o| o.outcome == Some(AuditOutcome::Reconciled))
+        );
+        // Recorded once: nothing left for the next console.
+        assert!(
+            rt.block_on(opsdash::ops::reconcile::run(&*src, &exec))
+                .is_empty()
+        );
+    }
+
     #[test]
     fn scaling_an_asg_changes_its_instances() {
         let moto = Moto::start();
