@@ -4,9 +4,7 @@
 
 use crate::action::{Action, Key, Keymap};
 use crate::config::{AppConfig, Refresh};
-use crate::model::{
-    AlarmState, RegionInfo, RegionRole, Severity, TargetState, TaskDefinition, Timestamp,
-};
+use crate::model::{AlarmState, RegionInfo, RegionRole, Severity, TaskDefinition, Timestamp};
 use crate::ops::drill::{DrillSpec, DrillState};
 use crate::ops::{Bounds, Outcome, Plan, ScaleTarget};
 use crate::source::sim::{Fault, SCENARIOS, Scenario};
@@ -101,7 +99,7 @@ pub enum Msg {
     Reconciled(Vec<crate::ops::reconcile::Reconciled>),
     /// A drill driven by another console, as its files say now ([`Effect::WatchDrill`]).
     DrillWatched {
-        state: Result<Option<DrillState>, String>,
+        state: Result<Option<Box<DrillState>>, String>,
         holder: Option<crate::ops::drill::Holder>,
     },
 }
@@ -1343,23 +1341,16 @@ impl App {
         (p, d)
     }
 
-    /// Healthy and total targets of a region.
+    /// Healthy and in-service targets of a region (draining ones are not counted: the one
+    /// definition of [`crate::model::TargetGroup::recount`]).
     pub fn target_counts(&self, region: &str) -> (usize, usize) {
         self.store
             .region(region)
             .and_then(|d| d.targets.as_ref())
             .map_or((0, 0), |lbs| {
-                let mut h = 0;
-                let mut t = 0;
-                for g in lbs.iter().flat_map(|l| &l.target_groups) {
-                    h += g
-                        .targets
-                        .iter()
-                        .filter(|t| t.state == TargetState::Healthy)
-                        .count();
-                    t += g.targets.len();
-                }
-                (h, t)
+                lbs.iter()
+                    .flat_map(|l| &l.target_groups)
+                    .fold((0, 0), |(h, t), g| (h + g.healthy, t + g.total))
             })
     }
 }

@@ -202,8 +202,11 @@ pub fn snapshot_text(s: &Snapshot) -> String {
             for g in &lb.target_groups {
                 let _ = writeln!(
                     o,
-                    "    {} {}:{} {}/{} healthy",
-                    g.name, g.protocol, g.port, g.healthy, g.total
+                    "    {} {}:{} {}",
+                    g.name,
+                    g.protocol,
+                    g.port,
+                    g.health_text()
                 );
                 for t in &g.targets {
                     let _ = writeln!(

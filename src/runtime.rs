@@ -728,7 +728,7 @@ pub async fn op_effect(
             if let Ok(path) = executor.drill_path() {
                 let (state, holder) = crate::ops::drill::watch(&path);
                 let _ = tx.send(Msg::DrillWatched {
-                    state: state.map_err(|e| e.to_string()),
+                    state: state.map(|s| s.map(Box::new)).map_err(|e| e.to_string()),
                     holder,
                 });
             }

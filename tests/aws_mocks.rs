@@ -1364,6 +1364,7 @@ mod drill_steps {
             primary_registered: 7,
             dr_healthy: 3,
             target_groups: vec!["web-tg".into()],
+            primary_by_group: vec![("web-tg".into(), 7)],
         };
         let state = DrillState::new(spec, "123456789012", &pre, 0);
         let rt = rt();

@@ -487,8 +487,9 @@ fn snapshot_json_has_exactly_the_contract_fields() {
     let g = &lb["target_groups"][0];
     assert_eq!(
         keys(g),
+        // `total` is the targets in service; draining ones are counted apart (extended).
         sorted(&[
-            "name", "arn", "protocol", "port", "healthy", "total", "targets"
+            "name", "arn", "protocol", "port", "healthy", "total", "draining", "targets"
         ])
     );
     assert_eq!(

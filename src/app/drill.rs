@@ -265,7 +265,7 @@ impl App {
     /// the drill is over.
     pub(super) fn on_drill_watched(
         &mut self,
-        state: Result<Option<DrillState>, String>,
+        state: Result<Option<Box<DrillState>>, String>,
         holder: Option<drill::Holder>,
     ) {
         let Some(was) = self.drill.elsewhere.clone() else {
@@ -292,7 +292,7 @@ impl App {
             }
             (Ok(Some(state)), Some(h)) if h.alive() && h != drill::Holder::me() => {
                 self.drill.elsewhere = Some(h.describe());
-                self.drill.state = Some(state);
+                self.drill.state = Some(*state);
             }
             (Ok(Some(state)), holder) => {
                 let who = holder.map_or(was, |h| h.describe());
@@ -301,7 +301,7 @@ impl App {
                     state.spec.app
                 );
                 self.drill.elsewhere = None;
-                self.drill.found = Some(FoundDrill::State(Box::new(state)));
+                self.drill.found = Some(FoundDrill::State(state));
                 self.settle_found_drill();
                 // What the offer says follows what happened.
                 let offer = self.status.take().map(|(m, _)| m).unwrap_or_default();
@@ -614,29 +614,38 @@ impl App {
         let Some(d) = self.drill.state.as_ref() else {
             return vec![];
         };
+        if d.phase == Phase::Done {
+            return self.keep_verifying();
+        }
         let step = match d.current {
             Some(s @ (StepKind::WaitHealthy | StepKind::Verify)) if d.phase == Phase::Running => s,
             _ => return vec![],
         };
         let spec = d.spec.clone();
-        let healthy = self
+        let groups = self
             .store
             .region(&spec.dr)
             .and_then(|r| r.targets.as_deref())
-            .map(|lbs| drill::healthy(&spec, lbs, &d.target_groups));
+            .map(|lbs| drill::group_health(&spec, lbs, &d.target_groups));
+        // The simulated switch is in effect: the health alarm is in ALARM since the switch.
+        let switched = self.switch_holds();
         let now = self.now;
         let Some(d) = self.drill.state.as_mut() else {
             return vec![];
         };
-        if let Some(h) = healthy {
-            d.dr_healthy = h;
+        if let Some(g) = groups {
+            d.dr_healthy = g.iter().map(|x| x.1).sum();
+            d.dr_by_group = g;
         }
         let waited = now.secs_since(Timestamp(d.step_started_ms));
         let plan = d.step_record(step);
-        if healthy.is_some_and(|h| h >= d.needed_healthy) {
+        let short = d.short_groups();
+        let serving = short.is_empty() && !d.dr_by_group.is_empty();
+        if serving && (step == StepKind::WaitHealthy || switched.is_ok()) {
             let msg = format!(
-                "{} healthy in {} (needed {}) after {waited:.0} s",
-                d.dr_healthy, spec.dr, d.needed_healthy
+                "{} serving ({}) after {waited:.0} s",
+                spec.dr,
+                d.serving_text()
             );
             if step == StepKind::Verify {
                 let secs = now.secs_since(Timestamp(d.started_ms));
@@ -644,9 +653,10 @@ impl App {
                 d.phase = Phase::Done;
                 let s = secs.max(0.0).round() as u64;
                 let line = format!(
-                    "drill {} complete: {} serving, recovery time {}m {:02}s; B fails back",
+                    "drill {} complete: {} serving ({}), recovery time {}m {:02}s; verified until failback; B fails back",
                     spec.app,
                     spec.dr,
+                    d.serving_text(),
                     s / 60,
                     s % 60
                 );
@@ -655,13 +665,95 @@ impl App {
             return self.finish_drill_step(true, &msg, Some(plan));
         }
         if waited > spec.timeout_secs as f64 {
-            let msg = format!(
-                "{} of {} needed targets healthy in {} after {} s",
-                d.dr_healthy, d.needed_healthy, spec.dr, spec.timeout_secs
-            );
+            let msg = match (step, switched) {
+                (StepKind::Verify, Err(why)) if serving => why,
+                _ => format!(
+                    "{} not serving after {} s: {}",
+                    spec.dr,
+                    spec.timeout_secs,
+                    short.join(", ")
+                ),
+            };
             return self.finish_drill_step(false, &msg, Some(plan));
         }
         vec![]
+    }
+
+    /// Whether the simulated switch is in effect: the primary's health alarm is in ALARM since
+    /// the switch step. Else why not, in words.
+    fn switch_holds(&self) -> Result<(), String> {
+        let Some(d) = self.drill.state.as_ref() else {
+            return Err("no drill".into());
+        };
+        let spec = &d.spec;
+        let alarm = self
+            .store
+            .region(&spec.primary)
+            .and_then(|r| r.alarms.as_deref())
+            .and_then(|a| a.iter().find(|a| a.name == spec.health_alarm));
+        match alarm {
+            Some(a) if a.state == crate::model::AlarmState::Alarm => Ok(()),
+            Some(a) => Err(format!(
+                "the simulated switch did not hold: {} is {} again since {} ({}); SetAlarmState lasts only until CloudWatch next evaluates the alarm, and the primary's data says healthy, so traffic is back on {}",
+                spec.health_alarm,
+                a.state.as_str(),
+                a.updated_at.hms(),
+                a.reason,
+                spec.primary
+            )),
+            None => Err(format!(
+                "the health alarm {} is not read in {}",
+                spec.health_alarm, spec.primary
+            )),
+        }
+    }
+
+    /// After DONE, until failback: DR must go on serving every group and the switch must hold;
+    /// either failing is the drill failing, said as such.
+    fn keep_verifying(&mut self) -> Vec<Effect> {
+        let Some(d) = self.drill.state.as_ref() else {
+            return vec![];
+        };
+        let spec = d.spec.clone();
+        let groups = self
+            .store
+            .region(&spec.dr)
+            .and_then(|r| r.targets.as_deref())
+            .map(|lbs| drill::group_health(&spec, lbs, &d.target_groups));
+        let switched = self.switch_holds();
+        let now = self.now;
+        let Some(d) = self.drill.state.as_mut() else {
+            return vec![];
+        };
+        if let Some(g) = groups {
+            d.dr_healthy = g.iter().map(|x| x.1).sum();
+            d.dr_by_group = g;
+        }
+        let short = d.short_groups();
+        let why = match switched {
+            Err(why) => why,
+            Ok(()) if !short.is_empty() => {
+                format!("{} no longer serving: {}", spec.dr, short.join(", "))
+            }
+            Ok(()) => return vec![],
+        };
+        d.phase = Phase::Failed;
+        d.error = Some(why.clone());
+        d.note(format!("{} FAILED after DONE: {why}", now.hms()));
+        let plan = d.step_record(StepKind::Verify);
+        let saved = Effect::SaveDrill(Some(Box::new(d.clone())));
+        self.set_status(
+            format!("drill failed: {why}; B rolls back what was done"),
+            Severity::Crit,
+        );
+        vec![
+            Effect::RecordUnexecuted {
+                plan: Box::new(plan),
+                outcome: crate::ops::audit::AuditOutcome::Failed,
+                reason: why,
+            },
+            saved,
+        ]
     }
 
     /// A drill found on disk at start: offer to resume it or roll it back.

@@ -84,8 +84,13 @@ pub struct TargetGroup {
     pub arn: String,
     pub protocol: String,
     pub port: u16,
+    /// Healthy targets.
     pub healthy: usize,
+    /// Targets serving or meant to serve: every one but those draining or unused (the one
+    /// definition the panes, the region view, the drill and `snapshot` share).
     pub total: usize,
+    /// Targets draining: shown apart, never in `total`.
+    pub draining: usize,
     pub targets: Vec<Target>,
     /// When the targets were read, if on an earlier read than the rest of the pane (live
     /// sources read the health of groups off screen in rotation); `None` when read with it.
@@ -103,15 +108,33 @@ pub struct TargetGroup {
     pub unhealthy_series: Vec<Point>,
 }
 
+impl TargetState {
+    /// Serving, or meant to (healthy, unhealthy, starting, unavailable): not draining out and
+    /// not unused.
+    pub fn in_service(self) -> bool {
+        !matches!(self, TargetState::Draining | TargetState::Unused)
+    }
+}
+
 impl TargetGroup {
-    /// Recomputes `healthy` and `total` from the targets.
+    /// Recomputes `healthy`, `total` (in service) and `draining` from the targets.
     pub fn recount(&mut self) {
-        self.total = self.targets.len();
-        self.healthy = self
-            .targets
-            .iter()
-            .filter(|t| t.state == TargetState::Healthy)
-            .count();
+        let count = |p: fn(TargetState) -> bool| self.targets.iter().filter(|t| p(t.state)).count();
+        self.healthy = count(|s| s == TargetState::Healthy);
+        self.total = count(TargetState::in_service);
+        self.draining = count(|s| s == TargetState::Draining);
+    }
+
+    /// `2/2 healthy`, with the draining ones apart: `1/2 healthy, 3 draining`.
+    pub fn health_text(&self) -> String {
+        if self.draining > 0 {
+            format!(
+                "{}/{} healthy, {} draining",
+                self.healthy, self.total, self.draining
+            )
+        } else {
+            format!("{}/{} healthy", self.healthy, self.total)
+        }
     }
 }
 

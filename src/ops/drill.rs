@@ -134,6 +134,9 @@ pub struct Preflight {
     pub dr_healthy: usize,
     /// The target groups (by name) both regions have: the only ones the drill counts.
     pub target_groups: Vec<String>,
+    /// Per group: the primary's targets before the drill (healthy, or in service when fewer are
+    /// healthy: a failing primary), what the DR must make up for group by group.
+    pub primary_by_group: Vec<(String, usize)>,
 }
 
 impl Preflight {
@@ -225,6 +228,7 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
             primary_registered: 0,
             dr_healthy: 0,
             target_groups: Vec::new(),
+            primary_by_group: Vec::new(),
         };
     };
     let mut missing = Vec::new();
@@ -362,9 +366,7 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
     });
     let (primary_healthy, dr_healthy) =
         (healthy(spec, p_lbs, &common), healthy(spec, d_lbs, &common));
-    let primary_registered = count(spec, p_lbs, &common, |s| {
-        !matches!(s, TargetState::Draining | TargetState::Unused)
-    });
+    let primary_registered = count(spec, p_lbs, &common, TargetState::in_service);
     checks.push(Check {
         ok: blocked.is_empty(),
         text: if blocked.is_empty() {
@@ -376,6 +378,10 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
             blocked.join("; ")
         },
     });
+    let primary_by_group = group_health(spec, p_lbs, &common)
+        .into_iter()
+        .map(|(name, h, total)| (name, h.max(total)))
+        .collect();
     Preflight {
         checks,
         items,
@@ -383,7 +389,29 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
         primary_registered,
         dr_healthy,
         target_groups: common,
+        primary_by_group,
     }
+}
+
+/// Per target group named in `groups` (in the spec's load balancers): healthy and in-service
+/// targets, the group's name first.
+pub fn group_health(
+    spec: &DrillSpec,
+    lbs: &[LoadBalancer],
+    groups: &[String],
+) -> Vec<(String, usize, usize)> {
+    groups
+        .iter()
+        .map(|name| {
+            let (h, t) = lbs
+                .iter()
+                .filter(|l| DrillSpec::keep(&spec.load_balancers, &l.name))
+                .flat_map(|l| &l.target_groups)
+                .filter(|g| &g.name == name)
+                .fold((0, 0), |(h, t), g| (h + g.healthy, t + g.total));
+            (name.clone(), h, t)
+        })
+        .collect()
 }
 
 /// The drill's steps, in order, then the restore steps of a failback or abort.
@@ -454,6 +482,13 @@ pub struct DrillState {
     /// The target groups (by name) both regions have: the only ones the drill counts.
     #[serde(default)]
     pub target_groups: Vec<String>,
+    /// Per target group, the healthy DR targets it needs: DR serves only when every group
+    /// does (a sum over groups hid a tier at half strength).
+    #[serde(default)]
+    pub needed_by_group: Vec<(String, usize)>,
+    /// Per target group, the healthy and in-service DR targets at the last check.
+    #[serde(default)]
+    pub dr_by_group: Vec<(String, usize, usize)>,
     pub error: Option<String>,
     /// What happened, oldest first (bounded).
     pub log: Vec<String>,
@@ -463,7 +498,43 @@ pub struct DrillState {
 const LOG_KEPT: usize = 50;
 
 impl DrillState {
+    /// The groups short of what they need, as `name h/needed`; empty when DR serves (a state
+    /// from before per-group needs: the sum against the total needed).
+    pub fn short_groups(&self) -> Vec<String> {
+        if self.needed_by_group.is_empty() {
+            return if self.dr_healthy >= self.needed_healthy {
+                Vec::new()
+            } else {
+                vec![format!(
+                    "{} of {} healthy",
+                    self.dr_healthy, self.needed_healthy
+                )]
+            };
+        }
+        self.needed_by_group
+            .iter()
+            .filter_map(|(g, need)| {
+                let h = self
+                    .dr_by_group
+                    .iter()
+                    .find(|(n, _, _)| n == g)
+                    .map_or(0, |x| x.1);
+                (h < *need).then(|| format!("{g} {h}/{need}"))
+            })
+            .collect()
+    }
+
+    /// Every group's healthy DR targets, as `name h/total`.
+    pub fn serving_text(&self) -> String {
+        self.dr_by_group
+            .iter()
+            .map(|(g, h, t)| format!("{g} {h}/{t}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     pub fn new(spec: DrillSpec, account: &str, pre: &Preflight, now_ms: i64) -> Self {
+        let percent = spec.percent;
         DrillState {
             needed_healthy: pre.needed(&spec),
             spec,
@@ -478,6 +549,12 @@ impl DrillState {
             recovery_secs: None,
             dr_healthy: pre.dr_healthy,
             target_groups: pre.target_groups.clone(),
+            needed_by_group: pre
+                .primary_by_group
+                .iter()
+                .map(|(g, n)| (g.clone(), needed(*n, percent).max(usize::from(*n > 0))))
+                .collect(),
+            dr_by_group: Vec::new(),
             error: None,
             log: Vec::new(),
         }
@@ -939,6 +1016,7 @@ mod tests {
             primary_registered: 2,
             dr_healthy: 1,
             target_groups: vec!["web".into()],
+            primary_by_group: vec![("web".into(), 2)],
         };
         DrillState::new(spec, "123456789012", &pre, 0)
     }

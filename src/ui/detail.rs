@@ -53,7 +53,9 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer, drawn: &mu
                 let mut healthy = Line::from(vec![
                     Span::styled(format!("{:<28}", "healthy"), t.muted()),
                     Span::styled(
-                        format!("{}/{}", x.healthy, x.total),
+                        x.health_text()
+                            .trim_end_matches(" healthy")
+                            .replace(" healthy,", ","),
                         ratio_style(t, x.healthy, x.total),
                     ),
                 ]);

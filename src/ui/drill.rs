@@ -115,10 +115,18 @@ fn lines(app: &App) -> Vec<(String, Style)> {
                 .now()
                 .secs_since(Timestamp(state.step_started_ms))
                 .max(0.0);
+            let short = state.short_groups();
             let _ = write!(
                 line,
-                ": {} of {} healthy in {}, {} of {} s",
-                state.dr_healthy, state.needed_healthy, spec.dr, waited as u64, spec.timeout_secs
+                ": {} in {}, {} of {} s",
+                if short.is_empty() {
+                    format!("serving ({})", state.serving_text())
+                } else {
+                    format!("short: {}", short.join(", "))
+                },
+                spec.dr,
+                waited as u64,
+                spec.timeout_secs
             );
         } else if *step == StepKind::WaitHealthy {
             let _ = write!(line, ": {} healthy in {}", state.needed_healthy, spec.dr);
@@ -190,8 +198,9 @@ fn lines(app: &App) -> Vec<(String, Style)> {
         ),
         Phase::Done => (
             format!(
-                "DONE: {} serving; recovery time {} (B fails back)",
+                "DONE: {} serving ({}); recovery time {}; checked until failback (B fails back)",
                 spec.dr,
+                d.serving_text(),
                 d.recovery_secs.map_or_else(|| "?".into(), mm_ss)
             ),
             t.ok(),

@@ -81,6 +81,14 @@ fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
                     ratio_style(t, tg.healthy, tg.total),
                 ),
             ]));
+            if tg.draining > 0 {
+                out.last_mut()
+                    .expect("pushed above")
+                    .push_span(Span::styled(
+                        format!(" {} draining", tg.draining),
+                        t.muted(),
+                    ));
+            }
             if let Some(age) = health_age(app, tg) {
                 out.last_mut().expect("pushed above").push_span(age);
             }

@@ -230,6 +230,7 @@ pub fn target_group(
         port: g.port().map_or(0, |p| p.clamp(0, 65535) as u16),
         healthy: 0,
         total: 0,
+        draining: 0,
         targets,
         health_at,
         healthy_series: Vec::new(),

@@ -23,8 +23,6 @@ pub const SSM_REGISTER_SECS: f64 = 30.0;
 /// A bad image answers its health checks for this long after RUNNING, then crashes: long enough
 /// to turn healthy and take traffic (answering 5XX), as real bad deploys do.
 pub const BAD_IMAGE_CRASH_SECS: f64 = 90.0;
-/// Route 53 marks the primary unhealthy after 3 failed checks 30 s apart.
-pub const FAILOVER_SECS: f64 = 90.0;
 /// Service events kept per ECS service.
 const SERVICE_EVENTS_KEPT: usize = 100;
 /// Scaling activities kept per group.
@@ -78,7 +76,6 @@ impl Sim {
         let t = self.tick() as f64;
         let diurnal = 1.0 + 0.3 * (t * std::f64::consts::TAU / 86_400.0).sin();
         let total = self.base_rps * diurnal * (1.0 + self.rng.noise(0.05));
-        let now = self.now;
         let n = self.regions.len();
         if !self.failover_routing || n < 2 {
             for r in &mut self.regions {
@@ -86,24 +83,14 @@ impl Sim {
             }
             return;
         }
-        let primary_up = {
-            let p = &mut self.regions[0];
-            let healthy = p.lbs.first().is_some_and(|lb| {
-                lb.tgs.iter().all(|&tg| {
-                    p.tgs[tg]
-                        .members
-                        .iter()
-                        .any(|m| m.state == TargetState::Healthy)
-                })
-            });
-            if healthy {
-                p.unhealthy_since = None;
-            } else if p.unhealthy_since.is_none() {
-                p.unhealthy_since = Some(now);
-            }
-            p.unhealthy_since
-                .is_none_or(|since| now.secs_since(since) < FAILOVER_SECS)
-        };
+        // DNS follows the primary's health alarm (a Route 53 health check of the CloudWatch
+        // alarm kind): when it is in ALARM, traffic goes to the DR region, whether the data put
+        // it there or SetAlarmState did (until the next evaluation sets what the data says).
+        let p = &self.regions[0];
+        let primary_up = !p.alarms.iter().any(|a| {
+            matches!(a.source, super::state::MetricSource::HealthCheck(_))
+                && a.state == AlarmState::Alarm
+        });
         for (i, r) in self.regions.iter_mut().enumerate() {
             r.rps = match (i, primary_up) {
                 (0, true) | (1, false) => total,

@@ -284,8 +284,6 @@ pub struct RegionSim {
     pub cpu_spike_until: Option<Timestamp>,
     /// Requests per second this region receives now.
     pub rps: f64,
-    /// Since when the front door's health check has failed.
-    pub unhealthy_since: Option<Timestamp>,
     /// Per-second 5XX rate, per load balancer.
     pub lb_5xx: Vec<f64>,
     pub ip_counter: u32,
@@ -315,7 +313,6 @@ impl RegionSim {
             dark_az: None,
             cpu_spike_until: None,
             rps: 0.0,
-            unhealthy_since: None,
             lb_5xx: Vec::new(),
             ip_counter: 10,
             index: HashMap::new(),

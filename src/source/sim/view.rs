@@ -41,6 +41,7 @@ pub fn load_balancers(r: &RegionSim) -> Vec<LoadBalancer> {
                         port: tg.port,
                         healthy: 0,
                         total: 0,
+                        draining: 0,
                         targets: tg
                             .members
                             .iter()

@@ -42,6 +42,13 @@ impl PaneDraw for Targets {
                     ),
                     Span::styled(bar, ratio_style(t, tg.healthy, tg.total)),
                 ];
+                // Draining targets are apart from the count: leaving, not serving.
+                if tg.draining > 0 {
+                    spans.push(Span::styled(
+                        format!(" {} draining", tg.draining),
+                        t.muted(),
+                    ));
+                }
                 // Its age before the protocol: a narrow pane cuts the protocol, not the age.
                 spans.extend(health_age(app, tg));
                 spans.push(Span::styled(
