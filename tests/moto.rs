@@ -846,7 +846,12 @@ fn the_console_in_a_terminal_fills_its_panes_from_moto() {
             .any(|l| l.contains("5 Timeline us-east-1") && l.contains("InternalFailure")),
         "{s}"
     );
-    assert!(s.contains("ASG web-asg                  2/2/4"), "{s}");
+    // The group's row: its name (the column as wide as the names in the pane), min/desired/max.
+    assert!(
+        s.lines()
+            .any(|l| l.contains("ASG web-asg ") && l.contains(" 2/2/4 in 2")),
+        "{s}"
+    );
     term.send("q");
     assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
 }

@@ -151,3 +151,79 @@ fn draining_targets_are_apart_and_every_view_agrees() {
     }
     assert!(seen, "a target drained during the bad image's replacements");
 }
+
+/// The ECS row said `PRIMARY COMPLETED [████████] 2/2` while every target of the service was
+/// unhealthy or draining, and superseded deployments drew full bars for `2/0` and `0/0`. The
+/// service row says what the load balancer says of its tasks, and a deployment wanted at 0 is
+/// leaving, with an empty bar.
+#[test]
+fn the_ecs_row_shows_its_targets_and_a_draining_deployment_is_leaving() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.inject(&Fault::BadImage {
+        region: "us-east-1".into(),
+    });
+    let mut leaving = false;
+    let mut unhealthy = false;
+    for _ in 0..120 {
+        h.advance(5.0);
+        h.ch('2');
+        let screen = h.screen(160, 40);
+        assert!(
+            !screen.contains("] 2/0 ") && !screen.contains("] 0/0 "),
+            "{screen}"
+        );
+        for l in screen.lines() {
+            if l.contains("leaving") {
+                assert!(l.contains("[░░░░░░░░]"), "an empty bar: {l}");
+                leaving = true;
+            }
+            if l.contains("ECS appService") && l.contains("targets 0/") {
+                unhealthy = true;
+            }
+        }
+        if leaving && unhealthy {
+            break;
+        }
+    }
+    assert!(leaving, "a superseded deployment drained");
+    assert!(
+        unhealthy,
+        "the bad image's tasks were unhealthy targets while running"
+    );
+}
+
+/// Name columns are as wide as the names in the pane, and a cluster every service shares is not
+/// repeated on every row (twenty rows read `zephyr-cluster/zephyr-…` at any width).
+#[test]
+fn capacity_names_fit_their_content_and_a_shared_cluster_is_not_repeated() {
+    let mut h = Harness::new(Scenario::Ecs);
+    h.ch('2');
+    let screen = h.screen(200, 40);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("ECS "))
+        .expect("a service row")
+        .to_owned();
+    assert!(!row.contains("appCluster/"), "{row}");
+    assert!(!row.contains('…'), "no name is cut: {row}");
+    // Every name row: the name column is as wide as the longest name, no wider.
+    let rows: Vec<(usize, usize)> = screen
+        .lines()
+        .filter_map(|l| {
+            let at = l.find("ASG ").or_else(|| l.find("ECS "))? + 4;
+            let rest = &l[at..];
+            let name = rest.split(' ').next()?;
+            let gap = rest[name.len()..].len() - rest[name.len()..].trim_start().len();
+            Some((name.chars().count(), name.chars().count() + gap))
+        })
+        .collect();
+    assert!(rows.len() >= 2, "{screen}");
+    let longest = rows.iter().map(|r| r.0).max().unwrap();
+    for (_, col) in &rows {
+        assert_eq!(
+            *col,
+            longest + 1,
+            "one column, as wide as the longest name:\n{screen}"
+        );
+    }
+}

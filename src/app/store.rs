@@ -172,7 +172,7 @@ impl ApiWindow {
         for ((svc, _), t) in &self.by_operation {
             *m.entry(svc.clone()).or_default() += t.calls;
         }
-        let mut v: Vec<(String, u64)> = m.into_iter().collect();
+        let mut v: Vec<(String, u64)> = m.into_iter().filter(|(_, n)| *n > 0).collect();
         v.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         v
     }

@@ -120,10 +120,11 @@ pub fn sparkline<'a>(
     spans
 }
 
-/// `[####----]` of `done` out of `total`, `width` cells inside the brackets.
+/// `[####----]` of `done` out of `total`, `width` cells inside the brackets; nothing wanted
+/// (`total` 0) is an empty bar, never a full one.
 pub fn progress(done: u32, total: u32, width: usize, g: &Glyphs) -> String {
     let filled = if total == 0 {
-        width
+        0
     } else {
         ((f64::from(done.min(total)) / f64::from(total)) * width as f64).round() as usize
     };
@@ -297,7 +298,10 @@ mod tests {
     #[test]
     fn progress_bar() {
         assert_eq!(progress(1, 2, 4, &ASCII), "[##--]");
-        assert_eq!(progress(0, 0, 2, &ASCII), "[##]");
+        // Nothing wanted is no progress to show: a superseded deployment (2 running of 0
+        // wanted) drew a full bar.
+        assert_eq!(progress(0, 0, 2, &ASCII), "[--]");
+        assert_eq!(progress(2, 0, 2, &ASCII), "[--]");
     }
 
     #[test]

@@ -25,7 +25,7 @@ impl PaneDraw for Capacity {
                 let ok = asg.in_service == asg.desired && asg.pending == 0;
                 let mut spans = vec![
                     Span::styled("ASG ", t.muted()),
-                    Span::styled(cell(&asg.name, 24.min(w * 2 / 5), g), t.text()),
+                    Span::styled(cell(&asg.name, name_width(d, w), g), t.text()),
                     Span::styled(
                         format!(" {}/{}/{}", asg.min, asg.desired, asg.max),
                         t.title(),
@@ -61,28 +61,31 @@ impl PaneDraw for Capacity {
                     return Line::default();
                 };
                 let ok = svc.running == svc.desired && svc.deployments.len() == 1;
-                Line::from(vec![
+                let mut spans = vec![
                     Span::styled("ECS ", t.muted()),
+                    Span::styled(cell(&service_label(d, svc), name_width(d, w), g), t.text()),
                     Span::styled(
-                        cell(
-                            &format!("{}/{}", svc.cluster, svc.name),
-                            24.min(w * 2 / 5),
-                            g,
-                        ),
-                        t.text(),
-                    ),
-                    Span::styled(
-                        format!(
-                            " want {} run {} pend {}",
-                            svc.desired, svc.running, svc.pending
-                        ),
+                        if svc.pending > 0 {
+                            format!(" run {}/{} pend {}", svc.running, svc.desired, svc.pending)
+                        } else {
+                            format!(" run {}/{}", svc.running, svc.desired)
+                        },
                         t.ok_or_warn(ok),
                     ),
                     Span::styled(
-                        format!("  {}", short_revision(&svc.task_definition)),
+                        format!(" {}", short_revision(&svc.task_definition)),
                         t.muted(),
                     ),
-                ])
+                ];
+                // What the load balancer says of its tasks, beside what ECS says: running tasks
+                // whose targets are unhealthy serve nothing.
+                if let Some((h, total)) = service_targets(d, svc) {
+                    spans.push(Span::styled(
+                        format!(" targets {h}/{total} healthy"),
+                        super::ratio_style(t, h, total),
+                    ));
+                }
+                Line::from(spans)
             }
             Row::Deployment(s, k) => {
                 let Some(dep) = d
@@ -94,6 +97,12 @@ impl PaneDraw for Capacity {
                     return Line::default();
                 };
                 let bar = progress(dep.running, dep.desired, 8, g);
+                // A deployment wanted at 0 is being drained: its tasks are leaving, not done.
+                let counts = match (dep.desired, dep.running) {
+                    (0, 0) => " drained ".to_owned(),
+                    (0, n) => format!(" {n} leaving "),
+                    (want, run) => format!(" {run}/{want} "),
+                };
                 let mut spans = vec![
                     Span::raw("    "),
                     Span::styled(format!("{:<7} ", dep.status), t.muted()),
@@ -102,7 +111,7 @@ impl PaneDraw for Capacity {
                         rollout_style(t, dep.rollout_state),
                     ),
                     Span::styled(bar, rollout_style(t, dep.rollout_state)),
-                    Span::styled(format!(" {}/{} ", dep.running, dep.desired), t.text()),
+                    Span::styled(counts, t.text()),
                     Span::styled(trunc(&dep.task_definition, 24, g), t.muted()),
                 ];
                 if dep.failed > 0 {
@@ -134,6 +143,66 @@ impl PaneDraw for Capacity {
             spans.extend(take_width(asgs.chain(svcs), 250));
         }
     }
+}
+
+/// How a service is named in its row: without its cluster when every service of the pane is in
+/// the same one (twenty rows of `zephyr-cluster/zephyr-…` said nothing).
+fn service_label(d: &RegionData, svc: &crate::model::EcsService) -> String {
+    let one_cluster = d
+        .capacity
+        .as_ref()
+        .is_some_and(|c| c.ecs_services.iter().all(|s| s.cluster == svc.cluster));
+    if one_cluster {
+        svc.name.clone()
+    } else {
+        format!("{}/{}", svc.cluster, svc.name)
+    }
+}
+
+/// The name column: as wide as the longest name in the pane, at most half of it.
+fn name_width(d: &RegionData, w: usize) -> usize {
+    let Some(c) = d.capacity.as_ref() else {
+        return 24.min(w / 2);
+    };
+    c.auto_scaling_groups
+        .iter()
+        .map(|g| crate::ui::widgets::text_width(&g.name))
+        .chain(
+            c.ecs_services
+                .iter()
+                .map(|s| crate::ui::widgets::text_width(&service_label(d, s))),
+        )
+        .max()
+        .unwrap_or(0)
+        .clamp(8, (w / 2).max(8))
+}
+
+/// A service's tasks as its load balancer sees them: its distinct targets in service, and of
+/// those the ones healthy in every target group of the service (a task in two groups, frontend
+/// and backend, is one target, and unhealthy if either group says so). `None` without a load
+/// balancer or before the Targets pane's first read.
+fn service_targets(d: &RegionData, svc: &crate::model::EcsService) -> Option<(usize, usize)> {
+    if svc.target_groups.is_empty() {
+        return None;
+    }
+    let lbs = d.targets.as_deref()?;
+    let mut targets: Vec<(&str, bool)> = Vec::new();
+    let mut any = false;
+    for g in lbs
+        .iter()
+        .flat_map(|l| &l.target_groups)
+        .filter(|g| svc.target_groups.contains(&g.arn))
+    {
+        any = true;
+        for t in g.targets.iter().filter(|t| t.state.in_service()) {
+            let healthy = t.state == crate::model::TargetState::Healthy;
+            match targets.iter_mut().find(|(id, _)| *id == t.id) {
+                Some(x) => x.1 &= healthy,
+                None => targets.push((&t.id, healthy)),
+            }
+        }
+    }
+    any.then(|| (targets.iter().filter(|t| t.1).count(), targets.len()))
 }
 
 /// A task definition as `:7` when its family is long (the deployment rows name it in full).
