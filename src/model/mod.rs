@@ -562,6 +562,49 @@ impl Alarm {
     pub fn comparison_symbol(&self) -> &'static str {
         self.comparison.symbol()
     }
+
+    /// The value the alarm's state was decided on: the newest datapoint CloudWatch names in the
+    /// state reason (`Threshold Crossed: 1 datapoint [2637.0 (…)] was …`); `None` when the state
+    /// was not decided on data (set with SetAlarmState, or no reason given).
+    pub fn evaluated_value(&self) -> Option<f64> {
+        let r = &self.reason;
+        if !r.contains("Threshold Crossed") {
+            return None;
+        }
+        let list = &r[r.find('[')? + 1..];
+        let first = list.split([',', ']', ' ', '(']).find(|t| !t.is_empty())?;
+        first.parse().ok()
+    }
+
+    /// Whether the state was set by hand (SetAlarmState), not by CloudWatch evaluating data.
+    pub fn set_by_hand(&self) -> bool {
+        !self.reason.is_empty()
+            && !self.reason.contains("Threshold Crossed")
+            && !self.reason.contains("Insufficient Data")
+            && !self.reason.contains("Unchecked")
+    }
+
+    /// The alarm's own datapoint for its latest period from one-minute values: the last
+    /// `period` minutes aggregated by the alarm's statistic (what CloudWatch evaluates next).
+    pub fn period_value(&self, minute_values: &[f64]) -> Option<f64> {
+        let n = (self.period_secs / 60).max(1) as usize;
+        let last: Vec<f64> = minute_values
+            .iter()
+            .rev()
+            .take(n)
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect();
+        if last.is_empty() {
+            return None;
+        }
+        Some(match self.statistic.as_str() {
+            "Sum" | "SampleCount" => last.iter().sum(),
+            "Minimum" => last.iter().copied().fold(f64::INFINITY, f64::min),
+            "Maximum" => last.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+            _ => last.iter().sum::<f64>() / last.len() as f64,
+        })
+    }
 }
 
 /// A CloudWatch alarm's comparison operator, as CloudWatch names it; the anomaly-detection band

@@ -54,9 +54,18 @@ impl PaneDraw for Alarms {
                     t.chart(),
                     t.crit(),
                 ));
-                let last = values.last().copied().unwrap_or(f64::NAN);
-                // The value and the state agree: a breaching value under a state that is not ALARM
-                // says how many of the periods the alarm evaluates breach (it fires at all of them).
+                // The value beside the state is the one the state was decided on (the datapoint
+                // CloudWatch names in its reason); a state set by hand, or data that now says
+                // otherwise, is said as such, so value and state never contradict each other.
+                let now = x.period_value(&values).unwrap_or(f64::NAN);
+                let (shown, note) = match x.evaluated_value() {
+                    Some(v) if x.breaches(now) != x.breaches(v) && now.is_finite() => {
+                        (v, format!(" now {}", fmt_num(now)))
+                    }
+                    Some(v) => (v, String::new()),
+                    None if x.set_by_hand() => (now, " set by hand".to_owned()),
+                    None => (now, String::new()),
+                };
                 let periods = (x.evaluation_periods.max(1)) as usize;
                 let breaching = values
                     .iter()
@@ -64,21 +73,24 @@ impl PaneDraw for Alarms {
                     .take(periods)
                     .filter(|v| x.breaches(**v))
                     .count();
-                let pending = if x.breaches(last) && x.state != AlarmState::Alarm {
-                    format!(" {breaching}/{periods}")
+                // Breaching data the alarm has not evaluated yet: how many of the periods it
+                // needs breach (it fires when all do).
+                let pending = if x.breaches(now) && x.state != AlarmState::Alarm && note.is_empty()
+                {
+                    format!(" pending {breaching}/{periods}")
                 } else {
                     String::new()
                 };
                 spans.push(Span::styled(
                     format!(
-                        " {} {}{}{pending}",
-                        fmt_num(last),
+                        " {} {}{}{pending}{note}",
+                        fmt_num(shown),
                         x.comparison_symbol(),
                         fmt_num(x.threshold)
                     ),
-                    match (x.breaches(last), x.state) {
+                    match (x.breaches(shown), x.state) {
                         (true, AlarmState::Alarm) => t.crit(),
-                        (true, _) => t.warn(),
+                        (false, AlarmState::Alarm) | (true, _) => t.warn(),
                         _ => t.muted(),
                     },
                 ));
