@@ -163,7 +163,10 @@ fn scale_from_the_keys_changes_the_pane_and_writes_the_audit_log() {
         "nothing before the confirmation"
     );
     pty.send("y");
-    pty.wait_for("2 -> 3: done", Duration::from_secs(10));
+    pty.wait_for(
+        "done: scale fa-092-AutoScalingGroup 2 -> 3",
+        Duration::from_secs(10),
+    );
     pty.wait_for("1/3/4", Duration::from_secs(10));
     let log = audit_lines(&pty);
     assert_eq!(log.len(), 2, "{log:?}");

@@ -49,7 +49,7 @@ fn a_full_disk_never_tears_the_audit_log() {
     pty.send("3\r");
     pty.wait_for("SetDesiredCapacity", Duration::from_secs(5));
     pty.send("y");
-    let s = pty.wait_for("not run", Duration::from_secs(10));
+    let s = pty.wait_for("NOT RUN: scale", Duration::from_secs(10));
     assert!(s.contains("1/2/4"), "nothing was scaled:\n{s}");
     assert_eq!(audit_text(&pty), "", "no part of the refused intent stays");
 
@@ -64,7 +64,10 @@ fn a_full_disk_never_tears_the_audit_log() {
     pty.send("3\r");
     pty.wait_for("SetDesiredCapacity", Duration::from_secs(5));
     pty.send("y");
-    let s = pty.wait_for("2 -> 3: done", Duration::from_secs(10));
+    let s = pty.wait_for(
+        "done: scale fa-092-AutoScalingGroup 2 -> 3",
+        Duration::from_secs(10),
+    );
     assert!(!s.contains("could not be written"), "{s}");
     pty.send("q");
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
@@ -286,7 +289,10 @@ fn quitting_waits_for_a_call_in_flight_and_records_its_outcome() {
     assert_eq!(h.app().running_ops().len(), 1, "the call is in flight");
     let said = h.quit_and_finish(Duration::from_secs(8));
     assert_eq!(said.len(), 1, "{said:?}");
-    assert!(said[0].contains("2 -> 3: done"), "{said:?}");
+    assert!(
+        said[0].starts_with("done: scale fa-092-AutoScalingGroup 2 -> 3"),
+        "{said:?}"
+    );
     let outcomes: Vec<_> = h
         .audit()
         .into_iter()

@@ -289,3 +289,37 @@ fn an_alarms_value_never_contradicts_its_state() {
     }
     assert!(checked > 100 && saw_alarm, "{checked}");
 }
+
+/// At 80 columns an operation's result lost its verdict (`deploy appService: app -> 123…dkr.ecr…`
+/// with no done or failed) and the roll-back banner lost which rollout it meant: the outcome word
+/// comes first, and the banner says all of it in the width it has.
+#[test]
+fn at_80_columns_the_verdict_and_the_rollout_are_on_screen() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.resize(80, 24);
+    h.select(Pane::Capacity, "appService");
+    h.ch('d');
+    h.type_str("123456789012.dkr.ecr.us-east-1.amazonaws.com/bookstore:v1.4.2-hotfix-long-tag");
+    h.key(KeyCode::Enter);
+    h.ch('y');
+    let screen = h.screen(80, 24);
+    let status = screen.lines().nth(22).unwrap();
+    assert!(
+        status.trim_start().starts_with("done: deploy appService"),
+        "{screen}"
+    );
+    // A bad image: the banner at 80 columns names the alarm, the rollout and the roll back.
+    h.inject(&Fault::BadImage {
+        region: "us-east-1".into(),
+    });
+    h.advance_until(600.0, 10.0, |h| h.app().rollback_offer().is_some())
+        .expect("the banner");
+    let screen = h.screen(80, 24);
+    let banner = screen.lines().nth(1).unwrap();
+    assert!(
+        banner.contains("roll back appService to :")
+            && banner.contains("ALARM in rollout :")
+            && !banner.contains('…'),
+        "{banner}"
+    );
+}

@@ -84,7 +84,7 @@ fn scale_out_plans_confirms_executes_audits_and_the_estate_follows() {
     );
     let (msg, _) = h.app().status().cloned().expect("a result line");
     assert!(
-        msg.contains("scale fa-092-AutoScalingGroup 2 -> 3: done"),
+        msg.contains("done: scale fa-092-AutoScalingGroup 2 -> 3"),
         "{msg}"
     );
     assert!(

@@ -710,11 +710,14 @@ impl App {
                 self.ops.follow = None;
             }
         }
-        // The event names the operation once: its resource is the summary, its text the rest.
-        let text = message
-            .strip_prefix(&format!("{}: ", op.summary))
-            .unwrap_or(&message)
-            .to_owned();
+        // The event names the operation once: its resource is the summary, its text the
+        // outcome word and what follows the summary (`done`, `FAILED: AccessDenied …`).
+        let text = match message.split_once(": ") {
+            Some((word, rest)) if rest.starts_with(&op.summary) => {
+                format!("{word}{}", &rest[op.summary.len()..])
+            }
+            _ => message.clone(),
+        };
         let e = Event {
             seq: OPERATOR_SEQ + id,
             at: self.now,

@@ -222,6 +222,8 @@ impl Executor {
         )
     }
 
+    /// Writes the outcome line; `extra` are parameters learnt while running (the revision a
+    /// deploy registered).
     fn finish(
         &self,
         id: &str,
@@ -229,9 +231,11 @@ impl Executor {
         started: Instant,
         outcome: AuditOutcome,
         error: Option<String>,
+        extra: &[(String, String)],
     ) -> std::io::Result<f64> {
         let duration = started.elapsed().as_secs_f64();
         let mut rec = self.record(id, plan, AuditPhase::Outcome);
+        rec.parameters.extend(extra.iter().cloned());
         rec.outcome = Some(outcome);
         rec.error = error;
         rec.duration = Some((duration * 1000.0).round() / 1000.0);
@@ -245,18 +249,18 @@ impl Executor {
         let started = Instant::now();
         let written = self
             .append(&self.record(&id, plan, AuditPhase::Intent))
-            .and_then(|()| self.finish(&id, plan, started, outcome, Some(reason.to_owned())));
+            .and_then(|()| self.finish(&id, plan, started, outcome, Some(reason.to_owned()), &[]));
         match written {
             Ok(_) => Outcome {
                 ok: false,
-                message: format!("{}: {outcome} ({reason})", plan.summary),
+                message: format!("{outcome}: {} ({reason})", plan.summary),
                 duration: 0.0,
                 audited: true,
             },
             Err(e) => Outcome {
                 ok: false,
                 message: format!(
-                    "{}: {outcome} ({reason}); the audit log {} could not be written: {e}",
+                    "{outcome}: {} ({reason}); the audit log {} could not be written: {e}",
                     plan.summary,
                     self.audit.path().display()
                 ),
@@ -277,7 +281,7 @@ impl Executor {
             return Outcome {
                 ok: false,
                 message: format!(
-                    "{}: not run: the audit log {} cannot be written: {e}",
+                    "NOT RUN: {}: the audit log {} cannot be written: {e}",
                     plan.summary,
                     self.audit.path().display()
                 ),
@@ -312,12 +316,17 @@ impl Executor {
         } else {
             (false, AuditOutcome::Failed)
         };
-        let written = self.finish(&id, plan, started, outcome, error.clone());
+        let extra: Vec<(String, String)> = registered
+            .iter()
+            .map(|r| ("registered".to_owned(), r.clone()))
+            .collect();
+        let written = self.finish(&id, plan, started, outcome, error.clone(), &extra);
         let duration = started.elapsed().as_secs_f64();
+        // The outcome word first: a narrow status line cuts the end, never the verdict.
         let mut message = match &error {
-            None if done.is_empty() => format!("{}: done", plan.summary),
-            None => format!("{}: done ({})", plan.summary, done.join(", ")),
-            Some(e) => format!("{}: FAILED: {e}", plan.summary),
+            None if done.is_empty() => format!("done: {}", plan.summary),
+            None => format!("done: {} ({})", plan.summary, done.join(", ")),
+            Some(e) => format!("FAILED: {}: {e}", plan.summary),
         };
         if let Err(e) = &written {
             let _ = write!(

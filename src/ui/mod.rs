@@ -411,6 +411,20 @@ fn render_banner(app: &App, o: &crate::app::RollbackOffer, area: Rect, buf: &mut
         o.cluster,
         o.service
     );
+    // Where it does not fit (80 columns), a shorter sentence that says all of it: it was cut
+    // at "during the rollout …", losing which rollout.
+    let msg = if widgets::text_width(&msg) > area.width as usize {
+        format!(
+            " {key} {} roll back {} to {}: {} ALARM in rollout {} ",
+            glyphs(app).arrow,
+            o.service,
+            rev(&o.previous),
+            o.alarm,
+            rev(&o.current)
+        )
+    } else {
+        msg
+    };
     buf.set_string(
         area.x,
         area.y,
