@@ -294,6 +294,8 @@ pub struct Drawn {
     /// The confirmation on screen is there whole (every call of its plan, how to confirm):
     /// nothing is confirmed otherwise.
     pub confirm_whole: bool,
+    /// How far the drill view scrolls (its lines beyond the box).
+    pub drill_max: Option<usize>,
 }
 
 /// The whole console state. [`App::update`] is the only way it changes.

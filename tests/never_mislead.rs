@@ -323,3 +323,47 @@ fn at_80_columns_the_verdict_and_the_rollout_are_on_screen() {
         "{banner}"
     );
 }
+
+/// The drill view did not scroll at 80x24: steps 2-4 of the plan were below the edge when it
+/// asked for the typed name. The movement keys scroll it, and the confirmation itself lists the
+/// steps, whole, before the name is typed.
+#[test]
+fn at_80x24_the_whole_drill_plan_can_be_read_before_it_starts() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.resize(80, 24);
+    h.ch('F');
+    let top = h.screen(80, 24);
+    assert!(top.contains("j/k scroll"), "{top}");
+    let mut seen = String::new();
+    for _ in 0..40 {
+        seen.push_str(&h.screen(80, 24));
+        h.ch('j');
+    }
+    for step in StepKind::DRILL {
+        assert!(
+            seen.contains(step.title()),
+            "{} never on screen",
+            step.title()
+        );
+    }
+    assert!(seen.contains("SetAlarmState"), "every call can be read");
+    h.ch('g');
+    h.ch('s');
+    let confirm = h.screen(80, 24);
+    for (n, step) in StepKind::DRILL.iter().enumerate() {
+        let line = format!("{}. {}", n + 1, step.title());
+        assert!(
+            confirm
+                .replace('\n', " ")
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .contains(&line),
+            "{line} missing:\n{confirm}"
+        );
+    }
+    assert!(h.app().drawn().confirm_whole, "{confirm}");
+    h.type_str("bookstore");
+    h.key(KeyCode::Enter);
+    assert_eq!(phase(&h), Some(Phase::Running));
+}

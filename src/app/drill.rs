@@ -38,6 +38,9 @@ pub(super) struct DrillConsole {
     pub(super) blocked: Option<String>,
     /// Another console that drives the drill shown (`opsdash pid N on HOST`).
     pub(super) elsewhere: Option<String>,
+    /// The drill view scrolled by the operator to this line (`None`: the default: the plan
+    /// from its top before a drill, the progress at its end while one runs).
+    pub(super) scroll: Option<usize>,
 }
 
 /// A drill found on disk at start, waiting for the connection (its account must be this one).
@@ -82,6 +85,7 @@ impl App {
 
     /// `F`: the drill view.
     pub(super) fn open_drill(&mut self) {
+        self.drill.scroll = None;
         if self.drill_spec().is_none() {
             self.set_status(
                 "no app has a failover section: add [app.failover] to the config (SPEC section 3)",
@@ -99,8 +103,43 @@ impl App {
             .is_some_and(|d| d.phase != Phase::Finished)
     }
 
+    /// How far the operator scrolled the drill view, if they did.
+    pub fn drill_scroll(&self) -> Option<usize> {
+        self.drill.scroll
+    }
+
+    /// The keymap's movement keys scroll the drill view (at 80x24 the plan is longer than it).
+    fn scroll_drill(&mut self, action: crate::action::Action) -> bool {
+        use crate::action::Action;
+        let max = self.drawn.drill_max.unwrap_or(0);
+        let page = usize::from(self.size.1.saturating_sub(6)).max(1);
+        let now = self
+            .drill
+            .scroll
+            .unwrap_or(if self.drill_active() { max } else { 0 });
+        let to = match action {
+            Action::Down => now + 1,
+            Action::Up => now.saturating_sub(1),
+            Action::PageDown => now + page,
+            Action::PageUp => now.saturating_sub(page),
+            Action::Top => 0,
+            Action::Bottom => max,
+            _ => return false,
+        };
+        self.drill.scroll = Some(to.min(max));
+        true
+    }
+
     /// Keys in the drill view; `None` lets the keymap have the key.
     pub(super) fn on_drill_view_key(&mut self, ev: &KeyEvent) -> Option<Vec<Effect>> {
+        if let Some(a) = self
+            .settings
+            .keymap
+            .action(&crate::action::Key::from_event(ev))
+            && self.scroll_drill(a)
+        {
+            return Some(vec![]);
+        }
         match ev.code {
             KeyCode::Char('s') => {
                 if self.drill_active() {

@@ -13,7 +13,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 use std::fmt::Write as _;
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+pub fn render(app: &App, area: Rect, buf: &mut Buffer, drawn: &mut crate::app::Drawn) {
     let regions_h = if area.height >= 30 { 12 } else { 0 };
     let [top, bottom] =
         Layout::vertical([Constraint::Min(5), Constraint::Length(regions_h)]).areas(area);
@@ -38,9 +38,24 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
                 .collect::<Vec<_>>()
         })
         .collect();
-    // Keep the end (progress, result) in view when the box is short.
-    let skip = lines.len().saturating_sub(inner.height as usize);
-    let skip = if app.drill().is_some() { skip } else { 0 };
+    // Keep the end (progress, result) in view when the box is short, unless the operator
+    // scrolled (the movement keys): before a drill, the plan from its top.
+    let max = lines.len().saturating_sub(inner.height as usize);
+    let skip = app
+        .drill_scroll()
+        .unwrap_or(if app.drill().is_some() { max } else { 0 })
+        .min(max);
+    drawn.drill_max = Some(max);
+    if max > 0 {
+        // Say there is more, and where.
+        let more = format!(
+            " {}/{} j/k scroll ",
+            skip + inner.height as usize,
+            lines.len()
+        );
+        let x = (top.x + top.width).saturating_sub(more.len() as u16 + 1);
+        buf.set_string(x, top.y + top.height - 1, more, t.muted());
+    }
     for (i, (text, style)) in lines.iter().skip(skip).enumerate() {
         if i as u16 >= inner.height {
             break;

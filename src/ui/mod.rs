@@ -108,7 +108,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
         View::Main => panes::render_main(app, body, buf, &mut drawn),
         View::Detail(d) => detail::render(app, d, body, buf, &mut drawn),
         View::Regions => regions::render(app, body, buf),
-        View::Drill => drill::render(app, body, buf),
+        View::Drill => drill::render(app, body, buf, &mut drawn),
         View::Logs => {
             if let Some(v) = app.logs() {
                 logs::render(app, v, body, buf);

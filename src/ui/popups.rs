@@ -421,6 +421,22 @@ pub fn drill_confirm(
         ),
     };
     lines.push((what.into(), t.text()));
+    // The steps it runs, so the confirmation says all it does whatever the drill view shows
+    // of the plan (at 80x24 steps 2-4 were below the edge); every call is in the drill view.
+    let steps: &[crate::ops::drill::StepKind] = match action {
+        DrillAction::Start | DrillAction::Resume => &crate::ops::drill::StepKind::DRILL,
+        DrillAction::Failback | DrillAction::Abort => &[
+            crate::ops::drill::StepKind::RestoreAlarm,
+            crate::ops::drill::StepKind::RestoreCapacity,
+        ],
+    };
+    for (n, s) in steps.iter().enumerate() {
+        lines.push((format!("  {}. {}", n + 1, s.title()), t.muted()));
+    }
+    lines.push((
+        "(every call with its parameters: in the drill view behind, j/k scrolls it)".into(),
+        t.muted(),
+    ));
     lines.push((String::new(), t.text()));
     if action == DrillAction::Abort {
         lines.push((
