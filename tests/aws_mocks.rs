@@ -1877,6 +1877,35 @@ mod logs_view {
             ]
         );
         assert_eq!(calls(&src, "DescribeTaskDefinition"), 1);
+        // A task definition whose containers log elsewhere was read: it is no "NotFound" (the
+        // Logs view said `DescribeTaskDefinition NotFound: zephyr-api:1` while `d` read it).
+        let rules =
+            Rules {
+                ecs: vec![mock!(ecs::Client::describe_task_definition).then_output(|| {
+                ecs::operation::describe_task_definition::DescribeTaskDefinitionOutput::builder()
+                    .task_definition(
+                        ecs::types::TaskDefinition::builder()
+                            .container_definitions(
+                                ContainerDefinition::builder().name("app").build(),
+                            )
+                            .build(),
+                    )
+                    .build()
+            })],
+                ..Rules::default()
+            };
+        let src = source(&rules);
+        let e = rt()
+            .block_on(src.log_source(REGION, &target))
+            .result
+            .unwrap_err();
+        assert_eq!(e.code, "NoAwslogs");
+        assert!(
+            e.message
+                .contains("web:7 (read) has no container with the awslogs log driver"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]

@@ -367,3 +367,142 @@ fn at_80x24_the_whole_drill_plan_can_be_read_before_it_starts() {
     h.key(KeyCode::Enter);
     assert_eq!(phase(&h), Some(Phase::Running));
 }
+
+/// Runs: for a moment after `x` the row read `Success 0✓ 0✗ 0s ago` (the previous run's word
+/// over the new run's counts), and a run in progress pushed the columns after it out of line.
+#[test]
+fn a_run_just_started_reads_as_starting_and_keeps_its_columns() {
+    let mut h = Harness::new(Scenario::NlbWebApp);
+    h.select(Pane::Runs, "fa-092-app-association");
+    h.ch('x');
+    h.ch('y');
+    let mut checked = 0;
+    for _ in 0..30 {
+        let screen = h.screen(140, 40);
+        let rows: Vec<&str> = screen
+            .lines()
+            .flat_map(|l| l.split('│'))
+            .filter(|l| l.starts_with("fa-092-") && l.contains("-association "))
+            .collect();
+        let app_row = rows.iter().find(|l| l.contains("fa-092-app")).unwrap();
+        assert!(
+            !app_row.contains("Success    0") && !app_row.contains("Success     0✓"),
+            "{app_row}"
+        );
+        // The started column sits at the same place on every row.
+        let at: Vec<usize> = rows
+            .iter()
+            .filter_map(|l| l.find(" ago").map(|i| l[..i].chars().count()))
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] == w[1]), "{rows:#?}");
+        checked += 1;
+        h.advance(2.0);
+    }
+    assert!(checked > 0);
+    let first = h.screen(140, 40);
+    assert!(!first.is_empty());
+}
+
+/// `x` with the Runs pane unread (moto has no associations) said "select one in the Runs pane":
+/// it says the pane could not be read.
+#[test]
+fn run_now_on_an_unread_runs_pane_says_it_could_not_be_read() {
+    use opsdash::app::{Msg, Payload};
+    use opsdash::source::{ErrorClass, Read, SourceError};
+    // The alb-asg estate has no association: its Runs pane has no row to select.
+    let mut h2 = Harness::new(Scenario::AlbAsg);
+    let region = h2.primary();
+    let at = h2.app().now();
+    h2.send(Msg::Data {
+        region,
+        at,
+        payload: Payload::Runs(Read::err(
+            SourceError::new(
+                ErrorClass::Other,
+                "ssm",
+                "ListAssociations",
+                "ResponseError",
+                "not implemented",
+            ),
+            1,
+        )),
+    });
+    h2.ch('3');
+    h2.ch('x');
+    let status = h2.app().status().map(|s| s.0.clone()).unwrap_or_default();
+    assert!(
+        status.contains("the Runs pane could not be read (ResponseError ssm:ListAssociations)"),
+        "{status}"
+    );
+}
+
+/// A service's detail on live AWS showed `zephyr-api:1 ()`: the image is named only when known.
+#[test]
+fn a_deployment_without_a_known_image_shows_no_empty_parentheses() {
+    use opsdash::app::{Msg, Payload};
+    use opsdash::model::Capacity;
+    use opsdash::source::Read;
+    let mut h = Harness::new(Scenario::Ecs);
+    let snap = h.snapshot();
+    let mut services = snap.regions[0].ecs_services.clone();
+    for s in &mut services {
+        for d in &mut s.deployments {
+            d.image.clear();
+        }
+    }
+    let region = h.primary();
+    let at = h.app().now();
+    h.send(Msg::Data {
+        region,
+        at,
+        payload: Payload::Capacity(Read::ok(
+            Capacity {
+                auto_scaling_groups: snap.regions[0].auto_scaling_groups.clone(),
+                ecs_services: services,
+            },
+            1,
+        )),
+    });
+    h.select(Pane::Capacity, "appService");
+    h.key(KeyCode::Enter);
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("appTaskDefinition:"), "{screen}");
+    assert!(!screen.contains("()"), "{screen}");
+}
+
+/// After a deploy to :2 on a stand-in that does not roll out (moto), the service said :2 and its
+/// only deployment :1, with nothing to tell which runs: the service row says no deployment of
+/// its revision is listed yet.
+#[test]
+fn a_service_revision_with_no_deployment_of_it_is_said() {
+    use opsdash::app::{Msg, Payload};
+    use opsdash::model::Capacity;
+    use opsdash::source::Read;
+    let mut h = Harness::new(Scenario::Ecs);
+    let snap = h.snapshot();
+    let mut services = snap.regions[0].ecs_services.clone();
+    services[0].task_definition = "appTaskDefinition:99".into();
+    let region = h.primary();
+    let at = h.app().now();
+    h.send(Msg::Data {
+        region,
+        at,
+        payload: Payload::Capacity(Read::ok(
+            Capacity {
+                auto_scaling_groups: snap.regions[0].auto_scaling_groups.clone(),
+                ecs_services: services,
+            },
+            1,
+        )),
+    });
+    h.ch('2');
+    let screen = h.screen(160, 40);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("ECS appService"))
+        .unwrap();
+    assert!(
+        row.contains(":99") && row.contains("no deployment of it yet"),
+        "{row}"
+    );
+}

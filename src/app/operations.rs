@@ -237,6 +237,16 @@ impl App {
                             name: v[a].name.clone(),
                         })
                     }
+                    // The pane is there but could not be read: say that, not "select one".
+                    (Pane::Runs, None, _) | (Pane::Runs, _, None)
+                        if self.pane_error(Pane::Runs).is_some() =>
+                    {
+                        let e = self.pane_error(Pane::Runs).expect("checked");
+                        Err(format!(
+                            "run now: the Runs pane could not be read ({} {}:{}), so there is no association to run",
+                            e.code, e.service, e.operation
+                        ))
+                    }
                     _ => Err(
                         "run now works on an association: select one in the Runs pane (3)"
                             .to_owned(),

@@ -522,6 +522,9 @@ impl Store {
                 .as_ref()
                 .is_none_or(|x| x.created_at < requested)
         {
+            // The association's status is the new run's (it read `Success 0✓ 0✗ 0s ago`, the
+            // previous run's word over the new run's counts).
+            a.status = ExecStatus::Pending;
             a.last_execution = Some(Execution {
                 id: "(starting)".into(),
                 status: ExecStatus::Pending,

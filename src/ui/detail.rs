@@ -232,12 +232,18 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer, drawn: &mu
                             if dep.failed > 0 { t.crit() } else { t.muted() },
                         ),
                     ]));
+                    // The image when the source knows it (live AWS names it in the task
+                    // definition only: `zephyr-api:1 ()` said nothing).
+                    let image = if dep.image.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", dep.image)
+                    };
                     lines.push(Line::from(Span::styled(
                         format!(
-                            "        {} {} ({}), started {}",
+                            "        {} {}{image}, started {}",
                             dep.id,
                             dep.task_definition,
-                            dep.image,
                             age(dep.created_at)
                         ),
                         t.muted(),

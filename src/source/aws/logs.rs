@@ -65,9 +65,15 @@ pub async fn source(
                 }
             }
             if groups.is_empty() {
-                return Err(not_found(
+                // The task definition was read: it is there, its containers log elsewhere.
+                return Err(SourceError::new(
+                    ErrorClass::Validation,
+                    SVC,
                     "DescribeTaskDefinition",
-                    format!("{task_definition}: no container logs to CloudWatch Logs (awslogs)"),
+                    "NoAwslogs",
+                    format!(
+                        "task definition {task_definition} (read) has no container with the awslogs log driver: its logs are not in CloudWatch Logs"
+                    ),
                 ));
             }
             Ok(LogSource {

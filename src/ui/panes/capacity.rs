@@ -77,6 +77,17 @@ impl PaneDraw for Capacity {
                         t.muted(),
                     ),
                 ];
+                // The revision the service was set to with no deployment of it listed (a stand-in
+                // that does not roll out; a deploy just made): said, so the deployment rows below
+                // (of the old revision) are not read as what runs.
+                if !svc.deployments.is_empty()
+                    && !svc
+                        .deployments
+                        .iter()
+                        .any(|x| x.task_definition == svc.task_definition)
+                {
+                    spans.push(Span::styled(" no deployment of it yet", t.warn()));
+                }
                 // What the load balancer says of its tasks, beside what ECS says: running tasks
                 // whose targets are unhealthy serve nothing.
                 if let Some((h, total)) = service_targets(d, svc) {

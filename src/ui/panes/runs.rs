@@ -15,7 +15,7 @@ impl PaneDraw for Runs {
 
     fn heading(&self, _app: &App, d: &RegionData, w: usize, g: &Glyphs) -> Option<String> {
         Some(format!(
-            "{} {:<10} {}/{}   {:<8} document",
+            "{} {:<10} {:>3} {:>2} {:>8}  document",
             cell("association", runs_name_w(d, w), g),
             "status",
             g.ok,
@@ -37,26 +37,37 @@ impl PaneDraw for Runs {
                     Span::styled(cell(&x.name, name_w, g), t.text()),
                     Span::styled(format!(" {:<10}", x.status), exec_style(t, &x.status)),
                 ];
+                // Fixed-width cells: a run in progress never pushes the columns after it.
+                let mut running = None;
                 if let Some(e) = &x.last_execution {
-                    spans.push(Span::styled(format!(" {}{} ", e.success, g.ok), t.ok()));
-                    spans.push(Span::styled(
-                        format!("{}{} ", e.failed, g.fail),
-                        if e.failed > 0 { t.crit() } else { t.muted() },
-                    ));
-                    if e.pending > 0 {
-                        spans.push(Span::styled(format!("{} running ", e.pending), t.warn()));
+                    if e.id == "(starting)" {
+                        spans.push(Span::styled(format!(" {:<7}", "…"), t.warn()));
+                    } else {
+                        let ok = format!("{}{}", e.success, g.ok);
+                        let fail = format!("{}{}", e.failed, g.fail);
+                        spans.push(Span::styled(format!(" {ok:>3}"), t.ok()));
+                        spans.push(Span::styled(
+                            format!(" {fail:<3}"),
+                            if e.failed > 0 { t.crit() } else { t.muted() },
+                        ));
                     }
                     spans.push(Span::styled(
-                        format!("{} ago ", age(e.created_at)),
+                        format!("{:>8} ", format!("{} ago", age(e.created_at))),
                         t.muted(),
                     ));
+                    if e.pending > 0 {
+                        running = Some(e.pending);
+                    }
                 } else {
-                    spans.push(Span::styled(" never run ", t.muted()));
+                    spans.push(Span::styled(format!(" {:<16}", "never run"), t.muted()));
                 }
                 spans.push(Span::styled(
                     format!(" {} {}", x.document, x.targets),
                     t.muted(),
                 ));
+                if let Some(n) = running {
+                    spans.push(Span::styled(format!("  {n} running"), t.warn()));
+                }
                 Line::from(spans)
             }
             _ => Line::default(),
