@@ -73,6 +73,9 @@ pub enum Command {
         /// Only operations of the last DURATION (90s, 30m, 12h, 7d).
         #[arg(long, value_name = "DURATION")]
         since: Option<String>,
+        /// One JSON object per operation (its intent, with its outcome under `result`).
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -1,7 +1,6 @@
 //! opsdash: parse the command line, load config and theme (errors exit 2 before the terminal is
 //! touched), then run the console or a one-shot command.
 
-use clap::Parser;
 use opsdash::app::{App, Msg, Settings};
 use opsdash::cli::{Cli, Command, normalise_args};
 use opsdash::config::Refresh;
@@ -28,6 +27,65 @@ fn fail(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// A flag that means nothing to the subcommand given (`snapshot --speed 10`) is refused, not
+/// silently ignored.
+fn meaningless_flags(m: &clap::ArgMatches) -> Result<(), String> {
+    let Some((name, sub)) = m.subcommand() else {
+        return Ok(());
+    };
+    let (flags, why): (&[&str], &str) = match name {
+        "snapshot" | "check" => (
+            &["theme", "read_only", "refresh", "ascii", "speed"],
+            "it makes one poll and prints it, with no screen and no operation",
+        ),
+        "themes" => (
+            &[
+                "demo",
+                "profile",
+                "region",
+                "dr_region",
+                "config",
+                "theme",
+                "read_only",
+                "refresh",
+                "ascii",
+                "speed",
+                "seed",
+            ],
+            "it lists the theme files",
+        ),
+        "audit" => (
+            &[
+                "demo",
+                "profile",
+                "region",
+                "dr_region",
+                "config",
+                "theme",
+                "read_only",
+                "refresh",
+                "ascii",
+                "speed",
+                "seed",
+            ],
+            "it reads the audit log on this machine",
+        ),
+        _ => return Ok(()),
+    };
+    for id in flags {
+        let given = |m: &clap::ArgMatches| {
+            m.value_source(id) == Some(clap::parser::ValueSource::CommandLine)
+        };
+        if given(m) || given(sub) {
+            return Err(format!(
+                "--{} means nothing to `opsdash {name}`: {why}",
+                id.replace('_', "-")
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// The region flags, checked before anything connects.
 fn check_regions(args: &opsdash::cli::SourceArgs) -> Result<(), String> {
     use opsdash::config::check_region;
@@ -47,7 +105,10 @@ fn check_regions(args: &opsdash::cli::SourceArgs) -> Result<(), String> {
 
 fn main() -> ExitCode {
     let args = normalise_args(std::env::args().collect());
-    let cli = match Cli::try_parse_from(args) {
+    let parsed = <Cli as clap::CommandFactory>::command()
+        .try_get_matches_from(args)
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m).map(|c| (c, m)));
+    let (cli, matches) = match parsed {
         Ok(c) => c,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -55,6 +116,9 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Err(e) = meaningless_flags(&matches) {
+        return fail(e);
+    }
     init_logging();
     if let Err(e) = check_regions(&cli.source) {
         return fail(e);
@@ -82,8 +146,8 @@ fn main() -> ExitCode {
         }
         return ExitCode::SUCCESS;
     }
-    if let Some(Command::Audit { since }) = &cli.command {
-        return print_audit(since.as_deref());
+    if let Some(Command::Audit { since, json }) = &cli.command {
+        return print_audit(since.as_deref(), *json);
     }
     let theme_name = cli
         .source
@@ -138,6 +202,8 @@ fn main() -> ExitCode {
             } else {
                 print!("{}", report::snapshot_text(&snap));
             }
+            // What could not be read goes to stderr, one line each: stdout stays the data.
+            eprint!("{}", report::snapshot_errors(&snap));
             ExitCode::from(report::snapshot_exit(&snap))
         }
         Some(Command::Check) => {
@@ -273,14 +339,18 @@ fn connecting(
     )
 }
 
-/// `opsdash audit [--since DURATION]`.
-fn print_audit(since: Option<&str>) -> ExitCode {
+/// `opsdash audit [--since DURATION] [--json]`.
+fn print_audit(since: Option<&str>, json: bool) -> ExitCode {
     let since = match since.map(audit::parse_duration).transpose() {
         Ok(s) => s.map(|secs| Timestamp::now().plus_secs(-secs)),
         Err(e) => return fail(e),
     };
     let log = AuditLog::at_default();
     match log.read() {
+        Ok(records) if json => {
+            print!("{}", audit::json_log(&records, since));
+            ExitCode::SUCCESS
+        }
         Ok(records) => {
             let text = audit::format_log(&records, since);
             if text.is_empty() {

@@ -271,8 +271,14 @@ pub fn snapshot_text(s: &Snapshot) -> String {
             );
         }
     }
-    // One line per distinct error (a connection failure fails every read the same way), with
-    // its fix.
+    // Text from AWS goes to a terminal: no escape sequence in it may act.
+    crate::state::printable_lines(&o)
+}
+
+/// The errors of a snapshot, for stderr: one line per distinct error (a connection failure
+/// fails every read the same way), with its fix.
+pub fn snapshot_errors(s: &Snapshot) -> String {
+    let mut o = String::new();
     let mut seen: Vec<(&str, &str, &str)> = Vec::new();
     for e in &s.errors {
         let key = (e.region.as_str(), e.code.as_str(), e.message.as_str());

@@ -360,9 +360,14 @@ fn snapshot_without_credentials_prints_one_clear_line_with_the_fix() {
     let out = without_credentials(&["snapshot", "--region", "us-east-1"]);
     // Nothing was read at all: 3, not the 1 of a partial result.
     assert_eq!(out.status.code(), Some(3));
-    let text = String::from_utf8_lossy(&out.stdout);
+    // The errors go to stderr, one line each; stdout stays the data.
+    let text = String::from_utf8_lossy(&out.stderr);
     let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "{text}");
+    assert!(
+        !String::from_utf8_lossy(&out.stdout).contains("error:"),
+        "no error line on stdout"
+    );
     let e = errors[0];
     assert!(e.contains("NoCredentials sts:GetCallerIdentity"), "{e}");
     assert!(e.contains("no credentials found"), "{e}");
@@ -534,4 +539,70 @@ fn region_flags_that_name_no_region_are_refused() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(what), "{args:?}: {err}");
     }
+}
+
+/// Flags that mean nothing to a subcommand are refused, not silently ignored
+/// (`snapshot --speed 10` printed a snapshot as if the flag did something).
+#[test]
+fn a_flag_that_means_nothing_to_the_subcommand_is_refused() {
+    for (args, what) in [
+        (
+            &["--demo", "snapshot", "--speed", "10"][..],
+            "--speed means nothing to `opsdash snapshot`",
+        ),
+        (
+            &["--demo", "check", "--theme", "light"][..],
+            "--theme means nothing to `opsdash check`",
+        ),
+        (
+            &["audit", "--region", "us-east-1"][..],
+            "--region means nothing to `opsdash audit`",
+        ),
+        (
+            &["themes", "--read-only"][..],
+            "--read-only means nothing to `opsdash themes`",
+        ),
+    ] {
+        let out = opsdash(args, &[]);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(what), "{args:?}: {err}");
+    }
+    // What does mean something still works.
+    let out = opsdash(&["--demo", "snapshot", "--seed", "3", "--json"], &[]);
+    assert!(out.status.success(), "{out:?}");
+}
+
+/// `opsdash audit --json`: one JSON object per operation, its outcome under `result`.
+#[test]
+fn audit_json_is_one_object_per_operation_with_its_result() {
+    let home = tempdir();
+    let dir = home.join("state/opsdash");
+    std::fs::create_dir_all(&dir).unwrap();
+    let rec = |phase: &str, outcome: &str| {
+        format!(
+            r#"{{"time":"2026-12-06T10:00:00Z","id":"1-2-3","phase":"{phase}","operator":{{"user":"ana","caller_arn":"arn"}},"profile":null,"account":"1","region":"us-east-1","source":"aws","operation":"scale","target":"asg/web","parameters":{{"desired":"3"}},"calls":[],"outcome":{outcome},"error":null,"duration":null}}"#
+        )
+    };
+    std::fs::write(
+        dir.join("audit.jsonl"),
+        format!("{}\n{}\n", rec("intent", "null"), rec("outcome", "\"ok\"")),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_opsdash"))
+        .args(["audit", "--json"])
+        .env("HOME", &home)
+        .env("XDG_STATE_HOME", home.join("state"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 1, "{text}");
+    assert_eq!(lines[0]["operation"], "scale");
+    assert_eq!(lines[0]["parameters"]["desired"], "3");
+    assert_eq!(lines[0]["result"]["outcome"], "ok");
 }

@@ -1070,7 +1070,12 @@ mod faults {
             let b = s.spawn(|| run(&["check", "--region", "us-east-1"]));
             (a.join().unwrap(), b.join().unwrap())
         });
-        let text = String::from_utf8_lossy(&snap.0.stdout).to_string();
+        // The data on stdout, what could not be read on stderr.
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&snap.0.stdout),
+            String::from_utf8_lossy(&snap.0.stderr)
+        );
         // Nothing could be read at all: 3, not the 1 of a partial result.
         assert_eq!(snap.0.status.code(), Some(3), "{text}");
         assert!(

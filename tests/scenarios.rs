@@ -561,9 +561,15 @@ fn snapshot_json_has_exactly_the_contract_fields() {
             "updated_at",
             "namespace",
             "metric",
-            "threshold"
+            "threshold",
+            // Extended: what breaches, and how the alarm evaluates.
+            "comparison",
+            "statistic",
+            "period_secs",
+            "evaluation_periods"
         ])
     );
+    assert!(al["comparison"].as_str().unwrap().ends_with("Threshold"));
 }
 
 #[test]

@@ -536,13 +536,11 @@ pub struct Alarm {
     pub namespace: String,
     pub metric: String,
     pub threshold: f64,
-    #[serde(skip_serializing)]
+    /// As CloudWatch names it (`GreaterThanThreshold`): with the threshold, what breaches.
+    #[serde(serialize_with = "comparison_name")]
     pub comparison: Comparison,
-    #[serde(skip_serializing)]
     pub statistic: String,
-    #[serde(skip_serializing)]
     pub period_secs: u32,
-    #[serde(skip_serializing)]
     pub evaluation_periods: u32,
     /// The metric's dimensions, `Name=Value` each.
     #[serde(skip_serializing)]
@@ -550,6 +548,10 @@ pub struct Alarm {
     /// The metric over the last hour, one point a minute, oldest first.
     #[serde(skip_serializing)]
     pub series: Vec<Point>,
+}
+
+fn comparison_name<S: serde::Serializer>(c: &Comparison, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(c.as_str())
 }
 
 impl Alarm {

@@ -245,6 +245,40 @@ pub fn parse_duration(s: &str) -> Result<f64, String> {
     Ok(n * mult)
 }
 
+/// The log as JSON lines, one object per operation (only those that started at or after
+/// `since`): the intent's fields, with its outcome record under `result` (`null` while none was
+/// written: interrupted), and unreadable lines as `{"unreadable": "line N: …"}`.
+pub fn json_log(records: &[Result<AuditRecord, String>], since: Option<Timestamp>) -> String {
+    let mut outcomes: HashMap<&str, &AuditRecord> = HashMap::new();
+    for r in records.iter().flatten() {
+        if r.phase == AuditPhase::Outcome {
+            outcomes.insert(&r.id, r);
+        }
+    }
+    let mut out = String::new();
+    for r in records {
+        let line = match r {
+            Err(e) => serde_json::json!({ "unreadable": e }),
+            Ok(r) if r.phase != AuditPhase::Intent => continue,
+            Ok(r) => {
+                if let (Some(since), Some(t)) = (since, Timestamp::parse_rfc3339(&r.time))
+                    && t < since
+                {
+                    continue;
+                }
+                let mut v = serde_json::to_value(r).unwrap_or_default();
+                v["result"] = outcomes
+                    .get(r.id.as_str())
+                    .and_then(|o| serde_json::to_value(o).ok())
+                    .unwrap_or(serde_json::Value::Null);
+                v
+            }
+        };
+        let _ = writeln!(out, "{line}");
+    }
+    out
+}
+
 /// The log as a readable table, one operation per line (an intent joined with its outcome),
 /// oldest first; only operations that started at or after `since` (nothing when there are none).
 pub fn format_log(records: &[Result<AuditRecord, String>], since: Option<Timestamp>) -> String {

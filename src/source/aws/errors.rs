@@ -139,7 +139,11 @@ where
             let class = classify(&code);
             let message = match err.message() {
                 Some(m) if !m.is_empty() => m.to_owned(),
-                _ => DisplayErrorContext(e).to_string(),
+                _ => {
+                    let full = DisplayErrorContext(e).to_string();
+                    tracing::debug!("{service}:{operation}: {full}");
+                    one_line(&full)
+                }
             };
             (code, message, class)
         }
@@ -148,11 +152,17 @@ where
             "the request timed out".to_owned(),
             ErrorClass::Network,
         ),
-        SdkError::ResponseError(_) => (
-            "ResponseError".to_owned(),
-            DisplayErrorContext(e).to_string(),
-            ErrorClass::Other,
-        ),
+        SdkError::ResponseError(_) => {
+            // An answer that could not be read: one line here, the whole of it in the log file
+            // (it was a 1.5 KB debug dump on every snapshot line).
+            let full = DisplayErrorContext(e).to_string();
+            tracing::debug!("{service}:{operation}: {full}");
+            (
+                "ResponseError".to_owned(),
+                format!("the answer could not be read: {}", one_line(&full)),
+                ErrorClass::Other,
+            )
+        }
         _ => {
             // Construction and dispatch failures: missing or expired credentials show up here,
             // as do unreachable endpoints. The SDK's text spans lines and ends in a debug dump:
