@@ -719,12 +719,24 @@ impl App {
     fn rebuild_rows(&mut self) {
         for p in Pane::ALL {
             let rows = self.compute_rows(p);
+            // The Timeline follows its newest rows while its top is selected: new events show
+            // at the top, never pile up above the selection out of view.
+            let following = p == Pane::Timeline && self.panes[p.index()].selected == 0;
+            let before = self.panes[p.index()].selected;
             self.panes[p.index()].rows = rows;
+            if following {
+                self.panes[p.index()].selected = 0;
+                self.panes[p.index()].new_above = 0;
+                continue;
+            }
             if let Some(id) = self.panes[p.index()].selected_id.clone()
                 && let Some(i) = (0..self.panes[p.index()].rows.len())
                     .find(|&i| self.row_id(p, i).as_deref() == Some(id.as_str()))
             {
                 self.panes[p.index()].selected = i;
+                if p == Pane::Timeline && i > before {
+                    self.panes[p.index()].new_above += i - before;
+                }
             }
         }
         self.clamp_all();
@@ -736,6 +748,10 @@ impl App {
         for p in Pane::ALL {
             let id = self.row_id(p, self.panes[p.index()].selected);
             self.panes[p.index()].selected_id = id;
+        }
+        // Back at the Timeline's top (`g`): following again, nothing new above.
+        if self.panes[Pane::Timeline.index()].selected == 0 {
+            self.panes[Pane::Timeline.index()].new_above = 0;
         }
     }
 

@@ -506,3 +506,59 @@ fn a_service_revision_with_no_deployment_of_it_is_said() {
         "{row}"
     );
 }
+
+/// The Timeline kept the selected row in view while new events piled up above it, so after ~20
+/// events its top never changed (clock 08:53, top row 08:36). It follows its newest events while
+/// its top is selected; read further down, it keeps the operator's place and says how many
+/// arrived above, and `g` follows again.
+#[test]
+fn the_timeline_shows_the_newest_first_unless_the_operator_reads_below() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.ch('5');
+    let top = |h: &Harness| {
+        let ps = h.app().pane(Pane::Timeline);
+        h.app().row_text(Pane::Timeline, ps.rows[0])
+    };
+    let selected = |h: &Harness| {
+        let ps = h.app().pane(Pane::Timeline);
+        h.app().row_text(Pane::Timeline, ps.rows[ps.selected])
+    };
+    let first = top(&h);
+    h.inject(&Fault::BadImage {
+        region: "us-east-1".into(),
+    });
+    h.advance_until(300.0, 5.0, |h| top(h) != first)
+        .expect("new events");
+    // Following: the newest is selected and on screen.
+    assert_eq!(selected(&h), top(&h));
+    let _ = h.screen(120, 40);
+    assert_eq!(
+        h.app().drawn().shown[Pane::Timeline.index()].0,
+        0,
+        "the top is on screen"
+    );
+    // Read below the top: the place is kept, what arrives above is counted.
+    for _ in 0..3 {
+        h.ch('j');
+    }
+    let reading = selected(&h);
+    let newest = top(&h);
+    h.advance_until(300.0, 5.0, |h| top(h) != newest)
+        .expect("more events");
+    assert_eq!(selected(&h), reading, "the operator's place is kept");
+    let new = h.app().pane(Pane::Timeline).new_above;
+    assert!(new > 0);
+    let screen = h.screen(120, 40);
+    assert!(
+        screen.contains(&format!("{new} new ↑ g follows")),
+        "{screen}"
+    );
+    // g follows again.
+    h.ch('g');
+    assert_eq!(selected(&h), top(&h));
+    assert_eq!(h.app().pane(Pane::Timeline).new_above, 0);
+    let before = top(&h);
+    h.advance_until(300.0, 5.0, |h| top(h) != before)
+        .expect("more events");
+    assert_eq!(selected(&h), top(&h), "following");
+}

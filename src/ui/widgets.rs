@@ -22,6 +22,8 @@ pub struct Glyphs {
     pub threshold: char,
     /// Marks an operation in progress.
     pub running: &'static str,
+    /// Points up (new rows above).
+    pub up: &'static str,
     pub border: border::Set<'static>,
 }
 
@@ -31,6 +33,7 @@ pub const UNICODE: Glyphs = Glyphs {
     empty: '░',
     dot: "●",
     running: "⟳",
+    up: "↑",
     ok: "✓",
     fail: "✗",
     arrow: "→",
@@ -45,6 +48,7 @@ pub const ASCII: Glyphs = Glyphs {
     empty: '-',
     dot: "*",
     running: "~",
+    up: "^",
     ok: "ok",
     fail: "x",
     arrow: "->",

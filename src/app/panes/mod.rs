@@ -133,4 +133,7 @@ pub struct PaneState {
     /// The identity of the selected item ([`PaneKind::row_id`]): the selection follows it when
     /// the rows are rebuilt from new data, whatever moved around it.
     pub selected_id: Option<String>,
+    /// The Timeline, read by the operator below its top: how many rows arrived above since
+    /// (the newest stay on top, with a marker; `g` goes back to following).
+    pub new_above: usize,
 }

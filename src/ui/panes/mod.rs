@@ -184,6 +184,14 @@ fn pane_title(app: &App, p: Pane) -> Line<'static> {
     if !f.is_empty() {
         spans.push(Span::styled(format!("/{f} "), theme.warn()));
     }
+    // Read below the top: the newest rows arrived above, and how to follow them again.
+    let new = app.pane(p).new_above;
+    if new > 0 {
+        spans.push(Span::styled(
+            format!("{new} new {} g follows ", glyphs(app).up),
+            theme.warn(),
+        ));
+    }
     for op in app
         .running_ops()
         .iter()
