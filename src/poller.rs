@@ -104,6 +104,12 @@ pub async fn snapshot(source: &dyn EstateReader, deadline: Duration) -> Snapshot
                 Payload::Timeline(_) => {}
             }
         }
+        // Instance targets' zones, from the instances the same snapshot read.
+        let cap = crate::model::Capacity {
+            auto_scaling_groups: rs.auto_scaling_groups.clone(),
+            ecs_services: Vec::new(),
+        };
+        crate::model::join_zones(&mut rs.load_balancers, &cap);
         regions.push(rs);
     }
     // Live AWS connects during the reads: whose account it was is known by now.

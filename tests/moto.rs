@@ -1001,6 +1001,42 @@ fn a_failing_call_of_the_timeline_backs_off_and_the_rest_is_shown() {
     );
 }
 
+/// DescribeTargetHealth names no zone for instance targets (moto, like AWS, leaves it out): the
+/// zone comes from the Auto Scaling group's instances the console reads anyway, so the zone
+/// filter and the roll-up by zone work live as in the demo.
+#[test]
+fn instance_targets_get_their_zone_from_the_auto_scaling_data() {
+    let moto = Moto::start();
+    moto.provision("002", "us-east-1");
+    let v = moto.snapshot(&["--region", "us-east-1"]);
+    let r = &v["regions"][0];
+    let zones: std::collections::HashMap<String, String> = r["auto_scaling_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["instances"].as_array().unwrap().iter())
+        .map(|i| {
+            (
+                i["id"].as_str().unwrap().to_owned(),
+                i["az"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let targets: Vec<&Value> = r["load_balancers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|l| l["target_groups"].as_array().unwrap().iter())
+        .flat_map(|g| g["targets"].as_array().unwrap().iter())
+        .collect();
+    assert!(!targets.is_empty());
+    for t in targets {
+        let id = t["id"].as_str().unwrap();
+        assert!(!t["az"].as_str().unwrap().is_empty(), "{t}");
+        assert_eq!(t["az"].as_str(), zones.get(id).map(String::as_str), "{t}");
+    }
+}
+
 // ---- faults: a loopback proxy in front of moto stalls or refuses; moto answers the rest ----
 
 #[path = "support/fault_proxy.rs"]

@@ -402,8 +402,13 @@ impl Store {
         let fetched = &mut d.fetched[pane.index()];
         match payload {
             Payload::Targets(r) => {
+                let capacity = d.capacity.as_ref();
                 let res = r.result.map(|mut lbs| {
                     lbs.retain(|l| sel.keep(&sel.load_balancers, &l.name));
+                    // Instance targets' zones, from the Auto Scaling data already read.
+                    if let Some(c) = capacity {
+                        crate::model::join_zones(&mut lbs, c);
+                    }
                     lbs
                 });
                 fetched.apply(&mut d.targets, res, at)
@@ -416,7 +421,13 @@ impl Store {
                         .retain(|s| sel.keep(&sel.services, &format!("{}/{}", s.cluster, s.name)));
                     c
                 });
-                fetched.apply(&mut d.capacity, res, at)
+                let changed = fetched.apply(&mut d.capacity, res, at);
+                // Targets read before the instances get their zones now.
+                let joined = match (d.targets.as_mut(), d.capacity.as_ref()) {
+                    (Some(lbs), Some(c)) => crate::model::join_zones(lbs, c),
+                    _ => false,
+                };
+                changed || joined
             }
             Payload::Runs(r) => {
                 let res = r.result.map(|mut a| {

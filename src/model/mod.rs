@@ -138,6 +138,30 @@ impl TargetGroup {
     }
 }
 
+/// Fills in the zone of instance targets whose health read gave none (DescribeTargetHealth
+/// names no Availability Zone for instance targets) from the Auto Scaling groups' instances;
+/// whether any changed.
+pub fn join_zones(lbs: &mut [LoadBalancer], cap: &Capacity) -> bool {
+    let mut changed = false;
+    for t in lbs
+        .iter_mut()
+        .flat_map(|l| l.target_groups.iter_mut())
+        .flat_map(|g| g.targets.iter_mut())
+        .filter(|t| t.az.is_empty())
+    {
+        if let Some(i) = cap
+            .auto_scaling_groups
+            .iter()
+            .flat_map(|g| &g.instances)
+            .find(|i| i.id == t.id && !i.az.is_empty())
+        {
+            t.az.clone_from(&i.az);
+            changed = true;
+        }
+    }
+    changed
+}
+
 /// A load balancer with its target groups.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoadBalancer {
