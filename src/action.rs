@@ -68,6 +68,9 @@ pub enum Action {
     Faults,
     /// Open the CloudWatch Logs of the selected ECS service, Auto Scaling group or alarm.
     Logs,
+    /// In an alarm's detail: open what it watches (its dimensions' target group, service or
+    /// Auto Scaling group); again: the next one; Back returns to the alarm.
+    Watched,
 }
 
 /// Every action with its config name and help text, in help order.
@@ -101,6 +104,7 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Rollback, "rollback", "roll back service"),
     (Action::Failover, "failover", "failover drill"),
     (Action::Logs, "logs", "logs of service / group / alarm"),
+    (Action::Watched, "watched", "what an alarm watches"),
     (Action::Faults, "faults", "inject fault (demo)"),
 ];
 
@@ -311,6 +315,7 @@ impl Default for Keymap {
             (c('b'), Action::Rollback),
             (c('F'), Action::Failover),
             (c('l'), Action::Logs),
+            (c('o'), Action::Watched),
             (c('!'), Action::Faults),
         ];
         Keymap {

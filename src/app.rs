@@ -18,12 +18,14 @@ pub mod logs;
 mod operations;
 pub mod panes;
 pub mod store;
+mod verdict;
 
 pub use drill::{DrillAction, FoundDrill};
 pub use help::{HelpLayout, HelpLine, KEYS_W as HELP_KEYS_W};
 pub use operations::{RollbackOffer, RunningOp};
 pub use panes::{Pane, PaneData, PaneKind, PaneState, Row};
 pub use store::{Fetch, Payload, RegionData, SERIES_POINTS, Selector, Store, TIMELINE_KEPT};
+pub use verdict::{Verdict, Watched};
 
 /// What a confirmation says when it cannot be seen whole.
 pub(crate) fn cut_off(size: (u16, u16)) -> String {
@@ -323,6 +325,8 @@ pub struct App {
     detail_scroll: usize,
     /// How far the help popup is scrolled (rows).
     help_scroll: usize,
+    /// The alarm a detail view was opened from (`o`): Back returns to it.
+    detail_back: Option<DetailRef>,
     /// Palette Tab completion: what was typed and which of its matches the input shows.
     palette_tab: Option<(String, usize)>,
     drawn: Drawn,
@@ -356,6 +360,7 @@ impl App {
             status_at: Timestamp::default(),
             detail_scroll: 0,
             help_scroll: 0,
+            detail_back: None,
             palette_tab: None,
             drawn: Drawn::default(),
             redraw: true,
@@ -394,6 +399,60 @@ impl App {
 
     pub fn theme(&self) -> &Theme {
         &self.theme
+    }
+
+    /// `o` in an alarm's detail: the detail of the first resource it watches; in one opened so,
+    /// the next. Back returns to the alarm.
+    fn open_watched(&mut self) {
+        let alarm_name = match (&self.view, &self.detail_back) {
+            (View::Detail(DetailRef::Alarm(n)), _) | (_, Some(DetailRef::Alarm(n))) => n.clone(),
+            _ => {
+                self.set_status(
+                    "o works in an alarm's detail: select an alarm (4), Enter, then o",
+                    Severity::Info,
+                );
+                return;
+            }
+        };
+        let Some(alarm) = self
+            .current()
+            .and_then(|d| d.alarms.as_ref())
+            .and_then(|v| v.iter().find(|a| a.name == alarm_name))
+            .cloned()
+        else {
+            return;
+        };
+        let watched = self.watched_by(&alarm);
+        if watched.is_empty() {
+            self.set_status(
+                format!(
+                    "{alarm_name} watches nothing the console reads ({})",
+                    alarm.dimensions.join(", ")
+                ),
+                Severity::Info,
+            );
+            return;
+        }
+        // The next one after the one open, if one is.
+        let next = match &self.view {
+            View::Detail(d) => watched
+                .iter()
+                .position(|w| w.detail() == *d)
+                .map_or(0, |i| (i + 1) % watched.len()),
+            _ => 0,
+        };
+        self.detail_back = Some(DetailRef::Alarm(alarm_name.clone()));
+        self.view = View::Detail(watched[next].detail());
+        self.detail_scroll = 0;
+        self.set_status(
+            format!(
+                "{alarm_name} watches {} ({} of {}); o the next, Esc back to the alarm",
+                watched[next].label(),
+                next + 1,
+                watched.len()
+            ),
+            Severity::Info,
+        );
     }
 
     /// Whether refreshing is paused (`p`).
@@ -927,7 +986,13 @@ impl App {
             Action::Bottom => self.move_selection(i64::MAX / 2),
             Action::Details => self.open_detail(),
             Action::Back => {
-                if self.view == View::Main {
+                if let Some(back) = self.detail_back.take()
+                    && matches!(self.view, View::Detail(_))
+                {
+                    // From what an alarm watches, back to the alarm.
+                    self.view = View::Detail(back);
+                    self.detail_scroll = 0;
+                } else if self.view == View::Main {
                     if !self.pane(self.focus).filter.is_empty() {
                         self.panes[self.focus.index()].filter.clear();
                         self.rebuild_rows();
@@ -990,6 +1055,7 @@ impl App {
             }
             Action::Failover => self.open_drill(),
             Action::Logs => return self.open_logs(),
+            Action::Watched => self.open_watched(),
             Action::Faults => {
                 if !self.is_demo() {
                     self.set_status("fault injection exists only in --demo", Severity::Warn);
@@ -1036,6 +1102,7 @@ impl App {
     }
 
     fn open_detail(&mut self) {
+        self.detail_back = None;
         let Some(row) = self.selected_row() else {
             self.set_status("nothing selected", Severity::Info);
             return;

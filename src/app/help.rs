@@ -30,7 +30,8 @@ fn group(a: Action) -> usize {
         | Action::NextTheme
         | Action::Filter
         | Action::Palette
-        | Action::Logs => 1,
+        | Action::Logs
+        | Action::Watched => 1,
         _ => 0,
     }
 }

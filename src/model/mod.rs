@@ -162,6 +162,17 @@ pub fn join_zones(lbs: &mut [LoadBalancer], cap: &Capacity) -> bool {
     changed
 }
 
+/// A metric value for the screen: whole numbers without decimals, others with one; `-` for none.
+pub fn fmt_num(v: f64) -> String {
+    if v.is_nan() {
+        "-".to_owned()
+    } else if (v - v.round()).abs() < 1e-9 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.1}")
+    }
+}
+
 /// A load balancer with its target groups.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct LoadBalancer {

@@ -343,6 +343,28 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer, drawn: &mu
                 if !a.dimensions.is_empty() {
                     lines.push(kv(app, "dimensions", a.dimensions.join(", ")));
                 }
+                // What its dimensions name, as the console read it, and the key to go there.
+                let watched = app.watched_by(a);
+                let key = app
+                    .settings()
+                    .keymap
+                    .key_label(crate::action::Action::Watched);
+                lines.push(kv(
+                    app,
+                    "watches",
+                    if watched.is_empty() {
+                        "nothing the console reads".to_owned()
+                    } else {
+                        format!(
+                            "{} ({key} opens it, Esc comes back)",
+                            watched
+                                .iter()
+                                .map(crate::app::Watched::label)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        )
+                    },
+                ));
                 lines.push(kv(app, "reason", a.reason.clone()));
                 chart_alarm = Some(a.clone());
             }

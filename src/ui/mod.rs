@@ -78,6 +78,8 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
     ])
     .areas(area);
     render_header(app, header, buf);
+    // Popups lie over the whole body, banner and verdict included.
+    let popup_area = body;
     let body = match app.connection_problem() {
         Some(e) if body.height > 8 => {
             let text = problem_text(app, e);
@@ -95,14 +97,25 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
         }
         _ => body,
     };
-    let body = match app.rollback_offer() {
-        Some(o) if body.height > 4 => {
-            let [banner, rest] =
-                Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(body);
-            render_banner(app, &o, banner, buf);
-            rest
+    // The verdict: one line per app (as many as the height allows), the worst first.
+    let body = if body.height > 4 && app.connection_problem().is_none() {
+        let verdicts = app.verdicts();
+        let n = verdicts
+            .len()
+            .min(if body.height > 30 { 3 } else { 1 })
+            .max(1) as u16;
+        let [top, rest] = Layout::vertical([Constraint::Length(n), Constraint::Min(1)]).areas(body);
+        for (i, v) in verdicts.iter().take(n as usize).enumerate() {
+            render_verdict(
+                app,
+                v,
+                Rect::new(top.x, top.y + i as u16, top.width, 1),
+                buf,
+            );
         }
-        _ => body,
+        rest
+    } else {
+        body
     };
     match app.view() {
         View::Main => panes::render_main(app, body, buf, &mut drawn),
@@ -118,17 +131,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
     render_status(app, status, buf);
     render_footer(app, footer, buf);
     match app.overlay() {
-        Overlay::Help => popups::help(app, body, buf),
+        Overlay::Help => popups::help(app, popup_area, buf),
         Overlay::Palette { input, selected } => {
-            popups::palette(app, input, *selected, body, status, buf);
+            popups::palette(app, input, *selected, popup_area, status, buf);
         }
-        Overlay::Faults { items, selected } => popups::faults(app, items, *selected, body, buf),
+        Overlay::Faults { items, selected } => {
+            popups::faults(app, items, *selected, popup_area, buf);
+        }
         Overlay::Scale {
             target,
             bounds,
             input,
             error,
-        } => popups::scale(app, target, *bounds, input, error.as_deref(), body, buf),
+        } => popups::scale(
+            app,
+            target,
+            *bounds,
+            input,
+            error.as_deref(),
+            popup_area,
+            buf,
+        ),
         Overlay::Deploy {
             cluster,
             service,
@@ -146,11 +169,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
                 input,
                 error: error.as_deref(),
             },
-            body,
+            popup_area,
             buf,
         ),
         Overlay::Confirm { plan, typed, error } => {
-            drawn.confirm_whole = popups::confirm(app, plan, typed, error.as_deref(), body, buf);
+            drawn.confirm_whole =
+                popups::confirm(app, plan, typed, error.as_deref(), popup_area, buf);
         }
         Overlay::DrillConfirm {
             action,
@@ -158,10 +182,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
             error,
         } => {
             drawn.confirm_whole =
-                popups::drill_confirm(app, *action, typed, error.as_deref(), body, buf);
+                popups::drill_confirm(app, *action, typed, error.as_deref(), popup_area, buf);
         }
-        Overlay::DrillResume => popups::drill_resume(app, body, buf),
-        Overlay::Api => popups::api(app, body, buf),
+        Overlay::DrillResume => popups::drill_resume(app, popup_area, buf),
+        Overlay::Api => popups::api(app, popup_area, buf),
         Overlay::Filter | Overlay::None => {}
     }
     drawn
@@ -391,46 +415,30 @@ fn banner_style(app: &App) -> Style {
         .add_modifier(ratatui::style::Modifier::REVERSED)
 }
 
-/// The roll-back offer: a rollout under an alarm of the same app.
-fn render_banner(app: &App, o: &crate::app::RollbackOffer, area: Rect, buf: &mut Buffer) {
-    let style = banner_style(app);
+/// One app's verdict: what is wrong, where and since when, then the key that acts on it, which
+/// stays on screen however narrow the line (the sentence gives way).
+fn render_verdict(app: &App, v: &crate::app::Verdict, area: Rect, buf: &mut Buffer) {
+    let t = app.theme();
+    let style = match v.severity {
+        Severity::Crit => banner_style(app),
+        Severity::Warn => t.warn().add_modifier(ratatui::style::Modifier::REVERSED),
+        Severity::Ok => t.ok(),
+        Severity::Info => t.muted(),
+    };
     buf.set_style(area, style);
-    let key = app.settings().keymap.key_label(Action::Rollback);
-    // The key and the target first: at 80 columns the rest is what gets cut.
-    let rev = |t: &str| {
-        t.rsplit_once(':')
-            .map_or(t.to_owned(), |(_, r)| format!(":{r}"))
+    let who = match &v.app {
+        Some(a) if app.settings().apps.len() > 1 => format!("{a}: "),
+        _ => String::new(),
     };
-    let msg = format!(
-        " {key} {} roll back {} to {}: {} in ALARM during the rollout of {} ({}/{}) ",
-        glyphs(app).arrow,
-        o.service,
-        rev(&o.previous),
-        o.alarm,
-        rev(&o.current),
-        o.cluster,
-        o.service
-    );
-    // Where it does not fit (80 columns), a shorter sentence that says all of it: it was cut
-    // at "during the rollout …", losing which rollout.
-    let msg = if widgets::text_width(&msg) > area.width as usize {
-        format!(
-            " {key} {} roll back {} to {}: {} ALARM in rollout {} ",
-            glyphs(app).arrow,
-            o.service,
-            rev(&o.previous),
-            o.alarm,
-            rev(&o.current)
-        )
-    } else {
-        msg
-    };
-    buf.set_string(
-        area.x,
-        area.y,
-        widgets::trunc(&msg, area.width as usize, glyphs(app)),
-        style,
-    );
+    let action = v
+        .action
+        .as_deref()
+        .map(|a| format!(" {} {a} ", glyphs(app).dot))
+        .unwrap_or_default();
+    let room = (area.width as usize).saturating_sub(widgets::text_width(&action) + 1);
+    let text = widgets::trunc(&format!(" {who}{}", v.text), room, glyphs(app));
+    let line = format!("{text}{action}");
+    buf.set_string(area.x, area.y, line, style);
 }
 
 /// A service's short name for the header.
@@ -587,7 +595,10 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                     v.push((k(Action::Rollback), "roll back"));
                     v.push((k(Action::Logs), "logs"));
                 }
-                crate::app::DetailRef::Alarm(_) => v.push((k(Action::Logs), "logs")),
+                crate::app::DetailRef::Alarm(_) => {
+                    v.push((k(Action::Watched), "what it watches"));
+                    v.push((k(Action::Logs), "logs"));
+                }
                 crate::app::DetailRef::Association(_) => v.push((k(Action::RunNow), "run now")),
                 _ => {}
             }

@@ -358,13 +358,7 @@ pub(crate) fn health_age(app: &App, tg: &crate::model::TargetGroup) -> Option<Sp
 
 /// A number with no needless decimals.
 pub fn fmt_num(v: f64) -> String {
-    if v.is_nan() {
-        "-".to_owned()
-    } else if (v - v.round()).abs() < 1e-9 {
-        format!("{v:.0}")
-    } else {
-        format!("{v:.1}")
-    }
+    crate::model::fmt_num(v)
 }
 
 /// The one-line summary of a pane (small terminals).

@@ -1,0 +1,489 @@
+//! The verdict: one line per app, at the top of the screen, saying what a senior on-call engineer
+//! would say first: the worst thing now, where, since when, and the key that acts on it. It is
+//! derived only from what the console has read (targets by zone and by region, rollouts under
+//! alarm, the traffic badge, alarms with the resources their dimensions name, scaling and runs),
+//! and recomputed with every read, so it is never older than the panes.
+
+use super::App;
+use crate::config::{AppConfig, glob_match};
+use crate::model::{
+    Alarm, AlarmState, Capacity, EventKind, ExecStatus, LoadBalancer, RolloutState, Severity,
+    TargetState, Timestamp,
+};
+use std::fmt::Write as _;
+
+/// One app's verdict.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The app (`None`: the whole estate in view, without app config).
+    pub app: Option<String>,
+    pub severity: Severity,
+    /// What is wrong, where, since when.
+    pub text: String,
+    /// The key that acts on it and what it does (`b roll back to :7`).
+    pub action: Option<String>,
+}
+
+/// What one app selects of a region's data.
+struct Scope<'a> {
+    app: Option<&'a AppConfig>,
+}
+
+impl Scope<'_> {
+    fn keep(&self, kind: fn(&AppConfig) -> &Vec<String>, name: &str) -> bool {
+        self.app
+            .is_none_or(|a| kind(a).iter().any(|p| glob_match(p, name)))
+    }
+}
+
+/// Targets of one zone: healthy, in service, and the groups with an unhealthy one.
+#[derive(Default)]
+struct Zone {
+    healthy: usize,
+    total: usize,
+    groups: Vec<String>,
+    ids: Vec<String>,
+}
+
+impl App {
+    /// The verdict of every app (one for the estate without app config), worst first.
+    pub fn verdicts(&self) -> Vec<Verdict> {
+        let scopes: Vec<Scope<'_>> = if self.settings.apps.is_empty() {
+            vec![Scope { app: None }]
+        } else {
+            self.settings
+                .apps
+                .iter()
+                .map(|a| Scope { app: Some(a) })
+                .collect()
+        };
+        // Panes whose last read failed: what the verdict is drawn from may be old.
+        let failing: Vec<String> = super::Pane::ALL
+            .iter()
+            .filter_map(|p| {
+                self.pane_error(*p)
+                    .map(|e| format!("{} {}", p.title(), e.code))
+            })
+            .collect();
+        let mut out: Vec<Verdict> = scopes.iter().map(|s| self.verdict(s)).collect();
+        if !failing.is_empty() {
+            for v in &mut out {
+                v.text = format!("{}; not current: {}", v.text, failing.join(", "));
+                v.severity = v.severity.max(Severity::Warn);
+            }
+        }
+        out.sort_by_key(|v| std::cmp::Reverse(v.severity));
+        out
+    }
+
+    fn verdict(&self, scope: &Scope<'_>) -> Verdict {
+        let app = scope.app.map(|a| a.name.clone());
+        let v = |severity, text: String, action: Option<String>| Verdict {
+            app: app.clone(),
+            severity,
+            text,
+            action,
+        };
+        let Some(d) = self.current() else {
+            return v(Severity::Info, "waiting for the first read".into(), None);
+        };
+        let region = self.region_name().to_owned();
+        let key = |a: crate::action::Action| self.settings.keymap.key_label(a);
+        let lbs: Vec<&LoadBalancer> = d
+            .lbs()
+            .iter()
+            .filter(|l| scope.keep(|a| &a.load_balancers, &l.name))
+            .collect();
+        let alarms: Vec<&Alarm> = d
+            .alarms
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .filter(|a| scope.keep(|c| &c.alarms, &a.name))
+            .collect();
+        let empty = Capacity::default();
+        let cap = d.capacity.as_ref().unwrap_or(&empty);
+
+        // A rollout under an alarm: roll it back.
+        if let Some(o) = self.rollback_offer()
+            && scope.keep(|a| &a.ecs_services, &format!("{}/{}", o.cluster, o.service))
+        {
+            let rev = |t: &str| {
+                t.rsplit_once(':')
+                    .map_or(t.to_owned(), |(_, r)| format!(":{r}"))
+            };
+            let failed = cap
+                .ecs_services
+                .iter()
+                .find(|s| s.name == o.service && s.cluster == o.cluster)
+                .and_then(|s| {
+                    s.deployments
+                        .iter()
+                        .find(|x| x.task_definition == o.current)
+                })
+                .map_or(0, |x| x.failed);
+            let since = cap
+                .ecs_services
+                .iter()
+                .find(|s| s.name == o.service)
+                .and_then(|s| {
+                    s.deployments
+                        .iter()
+                        .find(|x| x.task_definition == o.current)
+                })
+                .map(|x| x.created_at);
+            let tasks = if failed > 0 {
+                format!("{failed} tasks failed, ")
+            } else {
+                String::new()
+            };
+            return v(
+                Severity::Crit,
+                format!(
+                    "{} {} rollout failing{}: {tasks}{} in ALARM",
+                    o.service,
+                    rev(&o.current),
+                    since_text(since),
+                    o.alarm
+                ),
+                Some(format!(
+                    "{} roll back to {}",
+                    key(crate::action::Action::Rollback),
+                    rev(&o.previous)
+                )),
+            );
+        }
+
+        // Traffic failed over to the DR region.
+        if let Some(dr) = self.traffic_on_dr() {
+            let (h, t) = self.target_counts(dr);
+            let dr_cap = self.store.region(dr).and_then(|r| r.capacity.as_ref());
+            let mut tasks = String::new();
+            for s in dr_cap
+                .map(|c| c.ecs_services.as_slice())
+                .unwrap_or_default()
+            {
+                let _ = write!(tasks, ", {} runs {} of {}", s.name, s.running, s.desired);
+            }
+            return v(
+                Severity::Crit,
+                format!(
+                    "primary health check failing: traffic on {dr}, where {h}/{t} targets are healthy{tasks}"
+                ),
+                Some(format!(
+                    "{} side by side, {} scale DR",
+                    key(crate::action::Action::RegionView),
+                    key(crate::action::Action::Scale)
+                )),
+            );
+        }
+
+        // Unhealthy targets concentrated in one zone.
+        let mut zones: Vec<(String, Zone)> = Vec::new();
+        for g in lbs.iter().flat_map(|l| &l.target_groups) {
+            for t in g.targets.iter().filter(|t| t.state.in_service()) {
+                let az = if t.az.is_empty() { "?" } else { &t.az };
+                let i = zones.iter().position(|(z, _)| z == az).unwrap_or_else(|| {
+                    zones.push((az.to_owned(), Zone::default()));
+                    zones.len() - 1
+                });
+                let z = &mut zones[i].1;
+                z.total += 1;
+                if t.state == TargetState::Healthy {
+                    z.healthy += 1;
+                } else {
+                    if !z.groups.contains(&g.name) {
+                        z.groups.push(g.name.clone());
+                    }
+                    z.ids.push(t.id.clone());
+                }
+            }
+        }
+        zones.sort_by(|a, b| a.0.cmp(&b.0));
+        let sick: Vec<&(String, Zone)> =
+            zones.iter().filter(|(_, z)| z.healthy < z.total).collect();
+        let unhealthy: usize = zones.iter().map(|(_, z)| z.total - z.healthy).sum();
+        if sick.len() == 1 && zones.len() > 1 && zones[0].0 != "?" && unhealthy >= 2 {
+            let (name, z) = sick[0];
+            let others: Vec<String> = zones
+                .iter()
+                .filter(|(n, _)| n != name)
+                .map(|(n, o)| format!("{n} {}/{}", o.healthy, o.total))
+                .collect();
+            let since = self.unhealthy_since(&z.ids);
+            return v(
+                Severity::Crit,
+                format!(
+                    "{name}: {}/{} targets healthy{} ({}); healthy elsewhere: {}",
+                    z.healthy,
+                    z.total,
+                    since_text(since),
+                    z.groups.join(", "),
+                    others.join(", ")
+                ),
+                Some(format!(
+                    "{} /{name}: the zone's targets",
+                    key(crate::action::Action::PaneTargets)
+                )),
+            );
+        }
+
+        // Alarms firing, with what they watch.
+        if let Some(a) = alarms.iter().find(|a| a.state == AlarmState::Alarm) {
+            let watches = self.watched_by(a);
+            let what = if watches.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " on {}",
+                    watches
+                        .iter()
+                        .map(Watched::label)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            let value = a
+                .evaluated_value()
+                .map(|x| {
+                    format!(
+                        ": {} {} {}{}",
+                        a.metric,
+                        crate::model::fmt_num(x),
+                        a.comparison_symbol(),
+                        crate::model::fmt_num(a.threshold)
+                    )
+                })
+                .unwrap_or_default();
+            let action = match watches.first() {
+                Some(Watched::Asg(_)) => format!("{} scale", key(crate::action::Action::Scale)),
+                Some(Watched::Service(..)) => format!(
+                    "{} roll back, {} logs",
+                    key(crate::action::Action::Rollback),
+                    key(crate::action::Action::Logs)
+                ),
+                _ => format!(
+                    "{} then Enter: what it watches",
+                    key(crate::action::Action::PaneAlarms)
+                ),
+            };
+            let more = alarms
+                .iter()
+                .filter(|a| a.state == AlarmState::Alarm)
+                .count()
+                - 1;
+            let more = if more > 0 {
+                format!(" (+{more} more in ALARM)")
+            } else {
+                String::new()
+            };
+            return v(
+                Severity::Crit,
+                format!(
+                    "{} in ALARM since {}{value}{what}{more}",
+                    a.name,
+                    a.updated_at.hm()
+                ),
+                Some(action),
+            );
+        }
+
+        // Unhealthy targets, spread.
+        if unhealthy > 0 {
+            let groups: Vec<String> = lbs
+                .iter()
+                .flat_map(|l| &l.target_groups)
+                .filter(|g| g.healthy < g.total)
+                .map(|g| format!("{} {}/{}", g.name, g.healthy, g.total))
+                .collect();
+            let ids: Vec<String> = zones.iter().flat_map(|(_, z)| z.ids.clone()).collect();
+            return v(
+                Severity::Warn,
+                format!(
+                    "{unhealthy} targets unhealthy{} in {region}: {}",
+                    since_text(self.unhealthy_since(&ids)),
+                    groups.join(", ")
+                ),
+                Some(format!(
+                    "{} then Enter: why",
+                    key(crate::action::Action::PaneTargets)
+                )),
+            );
+        }
+
+        // Rollouts, scaling and runs under way or short.
+        for s in cap
+            .ecs_services
+            .iter()
+            .filter(|s| scope.keep(|a| &a.ecs_services, &format!("{}/{}", s.cluster, s.name)))
+        {
+            if let Some(dep) = s
+                .deployments
+                .iter()
+                .find(|x| x.rollout_state == RolloutState::InProgress)
+            {
+                return v(
+                    Severity::Warn,
+                    format!(
+                        "{} rolling out {} ({}/{} running){}",
+                        s.name,
+                        dep.task_definition,
+                        dep.running,
+                        dep.desired,
+                        since_text(Some(dep.created_at))
+                    ),
+                    None,
+                );
+            }
+        }
+        for g in cap
+            .auto_scaling_groups
+            .iter()
+            .filter(|g| scope.keep(|a| &a.auto_scaling_groups, &g.name))
+        {
+            if g.in_service < g.desired {
+                return v(
+                    Severity::Warn,
+                    format!(
+                        "{} {}/{} in service{}",
+                        g.name,
+                        g.in_service,
+                        g.desired,
+                        since_text(g.activities.first().map(|a| a.at))
+                    ),
+                    None,
+                );
+            }
+        }
+        if let Some(a) = d
+            .runs
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .filter(|a| scope.keep(|c| &c.associations, &a.name))
+            .find(|a| a.status == ExecStatus::Failed)
+        {
+            let at = a.last_execution.as_ref().map(|x| x.created_at);
+            return v(
+                Severity::Warn,
+                format!("{} last run failed{}", a.name, since_text(at)),
+                Some(format!("{} run again", key(crate::action::Action::RunNow))),
+            );
+        }
+        let last = self
+            .store
+            .timeline()
+            .iter()
+            .find(|e| {
+                e.region == region
+                    && matches!(
+                        e.kind,
+                        EventKind::Operator | EventKind::Ecs | EventKind::Scaling
+                    )
+            })
+            .map(|e| format!(" · last change {} {} {}", e.at.hm(), e.resource, e.message))
+            .unwrap_or_default();
+        v(Severity::Ok, format!("all healthy in {region}{last}"), None)
+    }
+
+    /// When the earliest of these targets turned unhealthy, by the timeline.
+    fn unhealthy_since(&self, ids: &[String]) -> Option<Timestamp> {
+        self.store
+            .timeline()
+            .iter()
+            .filter(|e| e.kind == EventKind::Target)
+            .filter(|e| {
+                ids.iter().any(|id| e.message.starts_with(id.as_str()))
+                    && !e.message.ends_with("-> healthy")
+            })
+            .map(|e| e.at)
+            .min()
+    }
+
+    /// The resources an alarm's dimensions name, as the console has read them.
+    pub fn watched_by(&self, a: &Alarm) -> Vec<Watched> {
+        let Some(d) = self.current() else {
+            return Vec::new();
+        };
+        let dim = |name: &str| {
+            a.dimensions
+                .iter()
+                .find_map(|x| x.strip_prefix(name)?.strip_prefix('='))
+        };
+        let mut out = Vec::new();
+        if let Some(g) = dim("AutoScalingGroupName") {
+            out.push(Watched::Asg(g.to_owned()));
+        }
+        if let Some(svc) = dim("ServiceName") {
+            // The cluster from the dimension, else from the service read with that name.
+            let cluster = dim("ClusterName").map(str::to_owned).or_else(|| {
+                d.capacity
+                    .as_ref()?
+                    .ecs_services
+                    .iter()
+                    .find(|s| s.name == svc)
+                    .map(|s| s.cluster.clone())
+            });
+            out.push(Watched::Service(
+                cluster.unwrap_or_default(),
+                svc.to_owned(),
+            ));
+        }
+        if let Some(tg) = dim("TargetGroup") {
+            for l in d.lbs() {
+                if let Some(g) = l.target_groups.iter().find(|g| g.arn.ends_with(tg)) {
+                    out.push(Watched::TargetGroup(l.name.clone(), g.name.clone()));
+                }
+            }
+        }
+        if let Some(lb) = dim("LoadBalancer")
+            && dim("TargetGroup").is_none()
+            && let Some(l) = d.lbs().iter().find(|l| l.arn.ends_with(lb))
+        {
+            for g in &l.target_groups {
+                out.push(Watched::TargetGroup(l.name.clone(), g.name.clone()));
+            }
+        }
+        out
+    }
+}
+
+/// A resource an alarm watches.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Watched {
+    Asg(String),
+    /// Cluster, service.
+    Service(String, String),
+    /// Load balancer, target group.
+    TargetGroup(String, String),
+}
+
+impl Watched {
+    pub fn label(&self) -> String {
+        match self {
+            Watched::Asg(n) => format!("ASG {n}"),
+            Watched::Service(_, s) => format!("service {s}"),
+            Watched::TargetGroup(_, g) => format!("target group {g}"),
+        }
+    }
+
+    /// The detail view that shows it.
+    pub fn detail(&self) -> super::DetailRef {
+        match self {
+            Watched::Asg(n) => super::DetailRef::Asg(n.clone()),
+            Watched::Service(c, s) => super::DetailRef::Service {
+                cluster: c.clone(),
+                name: s.clone(),
+            },
+            Watched::TargetGroup(l, g) => super::DetailRef::TargetGroup {
+                lb: l.clone(),
+                tg: g.clone(),
+            },
+        }
+    }
+}
+
+/// ` since 08:04`, or nothing when it is not known.
+fn since_text(at: Option<Timestamp>) -> String {
+    at.map(|t| format!(" since {}", t.hm())).unwrap_or_default()
+}
