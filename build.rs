@@ -1,12 +1,12 @@
 //! Link-time choices that depend on the machine building opsdash.
 //!
-//! Relative relocations packed (DT_RELR, `-z pack-relative-relocs`): the binary is
-//! position-independent, and its ~38,000 relative relocations (the SDK's vtables and
-//! serialisation schemas) take about 900 KiB as RELA entries, all of which the loader reads at
-//! every start and keeps resident; packed they take a few KiB. The loader must know DT_RELR
-//! (glibc 2.36 and later; the binary then names `GLIBC_ABI_DT_RELR`, so an older loader refuses
-//! it with a clear message), so it is used only when the C library of this machine has it, for a
-//! native linux-gnu build. `OPSDASH_PACK_RELOCS=0` turns it off.
+//! Relative relocations packed (DT_RELR, `-z pack-relative-relocs`), only when asked for with
+//! `OPSDASH_PACK_RELOCS=1`: the binary's ~38,000 relative relocations take about 900 KiB as RELA
+//! entries, read and kept resident at every start, and a few KiB packed; but the loader must know
+//! DT_RELR (glibc 2.36 and later: the binary then requires `GLIBC_ABI_DT_RELR` and refuses to
+//! start on Amazon Linux 2023 or Ubuntu 22.04, typical bastions). Off by default, so the default
+//! build runs wherever the build machine's glibc symbol versions do; a test checks the binary does
+//! not require it. Even when asked for, only for a native linux-gnu build on a glibc that has it.
 //!
 //! The functions a session runs placed together (`link/hot-functions.txt`, lld's
 //! `--symbol-ordering-file`): a live refresh runs about 2.9 MB of the binary's 7.9 MB of code,
@@ -14,6 +14,9 @@
 //! the whole text ended up resident. Ordered, the code a session runs sits in one run of pages.
 //! The list is written by `scripts/order-functions.sh` (the release build run under callgrind on
 //! the demo and on moto); a function not in it (renamed, new) is simply placed after the others.
+//! Symbol names change with the compiler and the dependency set, so the list records what it was
+//! written for (`link/hot-functions.inputs`) and `tests/build_inputs.rs` fails when that is not
+//! this checkout's: a stale list cannot go unnoticed.
 //! Only where the linker is lld: rustc 1.90 and later link x86_64-unknown-linux-gnu with its own
 //! lld unless a linker or linker flags are configured. `OPSDASH_ORDER_FUNCTIONS=0` turns it off.
 //!
@@ -33,7 +36,7 @@ fn main() {
         println!("cargo:rustc-link-arg-bins=-Wl,--strip-all");
     }
     let host = std::env::var("HOST").unwrap_or_default();
-    if switch("OPSDASH_PACK_RELOCS", true)
+    if switch("OPSDASH_PACK_RELOCS", false)
         && target == host
         && target.ends_with("-linux-gnu")
         && glibc() >= Some((2, 36))

@@ -5,8 +5,9 @@
 # keys pressed through every pane, view and prompt (each prompt cancelled); every function it ran
 # is listed, those the demo and the live console both run first, then the demo's own, then the
 # live console's, then the error paths', each group hottest first. Needs valgrind, tmux and the
-# .venv of ./scripts/test.sh. Takes about ten minutes on two cores; run it after a change that
-# renames much (a dependency upgrade), and commit the list.
+# .venv of ./scripts/test.sh. Takes about fifteen minutes on two cores. Run it when
+# tests/build_inputs.rs says the list is stale (a new compiler, a Cargo.lock or release-profile
+# change), and commit link/hot-functions.txt with link/hot-functions.inputs.
 # usage: scripts/order-functions.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -101,6 +102,9 @@ for group in groups:
         print(name)
 PY
 mv "$out/order.txt" link/hot-functions.txt
-echo "==> link/hot-functions.txt: $(wc -l <link/hot-functions.txt) functions"
+# What the list was written for: tests/build_inputs.rs fails when the checkout no longer matches.
+scripts/build-inputs.sh >link/hot-functions.inputs
+echo "==> link/hot-functions.txt: $(wc -l <link/hot-functions.txt) functions, for:"
+cat link/hot-functions.inputs
 rm -rf "$out"
 cargo build --release --bins --locked --quiet

@@ -17,14 +17,37 @@ use opsdash::theme::{ThemeSet, user_theme_dir};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-/// Exit 2 with one message. Names in it come from files and flags: printed with their control
-/// characters replaced, so a name cannot drive the terminal (set its title, write the clipboard).
+/// Exit 2 with color-eyre's report of the error and, where there is one, the fix as its
+/// suggestion. Names in it come from files and flags: printed with their control characters
+/// replaced, so a name cannot drive the terminal (set its title, write the clipboard).
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!(
-        "opsdash: {}",
-        opsdash::state::printable_lines(&msg.to_string())
-    );
+    use color_eyre::Section as _;
+    let text = opsdash::state::printable_lines(&msg.to_string());
+    let report = color_eyre::eyre::eyre!("{text}");
+    let report = match suggestion(&text) {
+        Some(s) => report.suggestion(s),
+        None => report,
+    };
+    eprintln!("Error: {report:?}");
     ExitCode::from(2)
+}
+
+/// The fix for an error the operator can mend.
+fn suggestion(msg: &str) -> Option<String> {
+    let s = if msg.contains("means nothing to `opsdash") {
+        "leave the flag out; `opsdash <command> --help` lists what a command takes"
+    } else if msg.contains("region") && msg.contains("region name") {
+        "name a region such as us-east-1 (`aws ec2 describe-regions` lists them)"
+    } else if msg.contains("unknown theme") {
+        "`opsdash themes` lists the themes, built in and yours"
+    } else if msg.contains("belongs to another user") || msg.contains("symbolic link") {
+        "set XDG_STATE_HOME to a directory of your own, mode 0700"
+    } else if msg.contains(".toml:") {
+        "mend the file at that line and column (opsdash starts without a config when there is none)"
+    } else {
+        return None;
+    };
+    Some(s.to_owned())
 }
 
 /// A flag that means nothing to the subcommand given (`snapshot --speed 10`) is refused, not
@@ -104,6 +127,8 @@ fn check_regions(args: &opsdash::cli::SourceArgs) -> Result<(), String> {
 }
 
 fn main() -> ExitCode {
+    // Errors and panics reported by color-eyre; a panic restores the terminal first.
+    runtime::install_panic_hook();
     let args = normalise_args(std::env::args().collect());
     let parsed = <Cli as clap::CommandFactory>::command()
         .try_get_matches_from(args)
@@ -270,7 +295,6 @@ fn main() -> ExitCode {
                 first.extend(found.map(Msg::DrillFound));
             }
             let app = App::new(info, settings, theme).with_scenario(scenario);
-            runtime::install_panic_hook();
             let demo = demo.map(|(sim, _)| Demo {
                 source: sim,
                 speed: cli.source.speed,

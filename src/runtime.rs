@@ -43,12 +43,27 @@ pub fn restore_terminal() {
     let _ = out.flush();
 }
 
-/// Installs a panic hook that restores the terminal before the previous hook reports.
+/// Installs color-eyre's reports (errors with their suggestion, panics) and a panic hook that
+/// restores the terminal before the report is printed. Colour only on a terminal, and never with
+/// `NO_COLOR`.
 pub fn install_panic_hook() {
-    let previous = std::panic::take_hook();
+    use std::io::IsTerminal;
+    let colour = std::io::stderr().is_terminal()
+        && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+    let theme = if colour {
+        color_eyre::config::Theme::dark()
+    } else {
+        color_eyre::config::Theme::new()
+    };
+    let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default()
+        .theme(theme)
+        .display_env_section(false)
+        .into_hooks();
+    let _ = eyre_hook.install();
+    let report = panic_hook.into_panic_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore_terminal();
-        previous(info);
+        report(info);
     }));
 }
 

@@ -539,6 +539,13 @@ fn region_flags_that_name_no_region_are_refused() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(what), "{args:?}: {err}");
     }
+    // The report (color-eyre's) carries the fix as its suggestion.
+    let out = opsdash(&["--region", "Unknown", "snapshot"], &[]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("Suggestion: name a region such as us-east-1"),
+        "{err}"
+    );
 }
 
 /// Flags that mean nothing to a subcommand are refused, not silently ignored
