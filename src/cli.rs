@@ -1,4 +1,4 @@
-//! Command-line definitions (SPEC section 2).
+//! Command-line definitions: one struct for the source flags, one variant per subcommand.
 
 use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
@@ -60,7 +60,7 @@ pub enum Command {
     /// One full poll, printed; exit 0 when complete, 1 when some reads failed, 3 when none
     /// succeeded.
     Snapshot {
-        /// Print the SPEC section 8 JSON document.
+        /// Print the JSON document (its fields: docs/scripting.md).
         #[arg(long)]
         json: bool,
     },

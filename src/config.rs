@@ -1,4 +1,4 @@
-//! `config.toml` (SPEC section 3): read-only default, theme, regions, refresh intervals, apps and
+//! `config.toml` (docs/configuration.md): read-only default, theme, regions, refresh intervals, apps and
 //! key remapping. Every error names the file, line and column and what was expected.
 
 use crate::action::{Action, Key, Keymap};

@@ -276,8 +276,10 @@ fn an_alarms_value_never_contradicts_its_state() {
             } else {
                 value < thr
             };
-            let explained =
-                l.contains(" now ") || l.contains("set by hand") || l.contains(" pending ");
+            let explained = l.contains(" now ")
+                || l.contains("set by hand")
+                || l.contains(" pending ")
+                || l.contains("not yet evaluated");
             let alarm = state.starts_with("ALARM");
             saw_alarm |= alarm;
             assert!(
@@ -674,4 +676,25 @@ fn from_an_alarm_to_what_it_watches_and_back() {
         *h.app().view(),
         View::Detail(DetailRef::Alarm("bookstore-alb-5xx".into()))
     );
+}
+
+/// In a zone gone dark the replacements fail and drain in turn: minutes later the verdict still
+/// names the zone (it fell back to an alarm once the zone's targets were draining, not unhealthy).
+#[test]
+fn the_zone_stays_named_while_its_replacements_drain() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.inject(&Fault::AzDark {
+        region: "us-east-1".into(),
+    });
+    let mut named = 0;
+    for _ in 0..60 {
+        h.advance(10.0);
+        let v = h.app().verdicts().remove(0);
+        if v.text.starts_with("us-east-1a: ") {
+            named += 1;
+        } else if named > 0 {
+            panic!("the zone was named, then not: {v:?}");
+        }
+    }
+    assert!(named > 30, "{named}");
 }

@@ -88,7 +88,7 @@ impl App {
         self.drill.scroll = None;
         if self.drill_spec().is_none() {
             self.set_status(
-                "no app has a failover section: add [app.failover] to the config (SPEC section 3)",
+                "no app has a failover section: add [app.failover] (primary, dr, health_alarm) to an [[app]] of the config",
                 Severity::Warn,
             );
             return;

@@ -41,6 +41,7 @@ impl Scope<'_> {
 struct Zone {
     healthy: usize,
     total: usize,
+    draining: usize,
     groups: Vec<String>,
     ids: Vec<String>,
 }
@@ -179,9 +180,11 @@ impl App {
         }
 
         // Unhealthy targets concentrated in one zone.
+        // Every registered target counts here, draining ones too: in a zone gone dark the
+        // replacements fail and drain in turn, and they are that zone's trouble.
         let mut zones: Vec<(String, Zone)> = Vec::new();
         for g in lbs.iter().flat_map(|l| &l.target_groups) {
-            for t in g.targets.iter().filter(|t| t.state.in_service()) {
+            for t in g.targets.iter().filter(|t| t.state != TargetState::Unused) {
                 let az = if t.az.is_empty() { "?" } else { &t.az };
                 let i = zones.iter().position(|(z, _)| z == az).unwrap_or_else(|| {
                     zones.push((az.to_owned(), Zone::default()));
@@ -189,6 +192,9 @@ impl App {
                 });
                 let z = &mut zones[i].1;
                 z.total += 1;
+                if t.state == TargetState::Draining {
+                    z.draining += 1;
+                }
                 if t.state == TargetState::Healthy {
                     z.healthy += 1;
                 } else {
@@ -203,6 +209,7 @@ impl App {
         let sick: Vec<&(String, Zone)> =
             zones.iter().filter(|(_, z)| z.healthy < z.total).collect();
         let unhealthy: usize = zones.iter().map(|(_, z)| z.total - z.healthy).sum();
+        let unhealthy_in_service = unhealthy - zones.iter().map(|(_, z)| z.draining).sum::<usize>();
         if sick.len() == 1 && zones.len() > 1 && zones[0].0 != "?" && unhealthy >= 2 {
             let (name, z) = sick[0];
             let others: Vec<String> = zones
@@ -211,10 +218,15 @@ impl App {
                 .map(|(n, o)| format!("{n} {}/{}", o.healthy, o.total))
                 .collect();
             let since = self.unhealthy_since(&z.ids);
+            let draining = if z.draining > 0 {
+                format!(", {} draining", z.draining)
+            } else {
+                String::new()
+            };
             return v(
                 Severity::Crit,
                 format!(
-                    "{name}: {}/{} targets healthy{} ({}); healthy elsewhere: {}",
+                    "{name}: {}/{} targets healthy{}{draining} ({}); healthy elsewhere: {}",
                     z.healthy,
                     z.total,
                     since_text(since),
@@ -289,6 +301,7 @@ impl App {
         }
 
         // Unhealthy targets, spread.
+        let unhealthy = unhealthy_in_service;
         if unhealthy > 0 {
             let groups: Vec<String> = lbs
                 .iter()

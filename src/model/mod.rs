@@ -1,5 +1,5 @@
 //! Plain domain types: what the console shows, independent of where it came from.
-//! No AWS SDK types and no UI types live here; serde gives `snapshot --json` (SPEC section 8),
+//! No AWS SDK types and no UI types live here; serde gives `snapshot --json` (docs/scripting.md),
 //! whose field names are a contract: fields the JSON must not carry are `skip_serializing`.
 
 pub mod logs;
@@ -778,7 +778,7 @@ pub struct ErrorRecord {
     pub operation: String,
     pub code: String,
     pub message: String,
-    /// The fix, for the text output (not a JSON field: SPEC section 8 lists them).
+    /// The fix, for the text output (not a JSON field: the document's fields are a contract).
     #[serde(skip)]
     pub hint: Option<String>,
     /// What the failed read would have brought (`targets`, `capacity`, `runs`, `alarms`): that
@@ -799,7 +799,7 @@ pub struct RegionSnapshot {
     pub alarms: Vec<Alarm>,
 }
 
-/// The `snapshot --json` document (SPEC section 8).
+/// The `snapshot --json` document (its fields are a contract: docs/scripting.md).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Snapshot {
     /// `demo` or `aws`.

@@ -61,7 +61,7 @@ impl std::fmt::Display for AuditOutcome {
     }
 }
 
-/// One line of the audit log (SPEC section 5).
+/// One line of the audit log (its fields: docs/operations.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditRecord {
     /// RFC 3339, wall clock.

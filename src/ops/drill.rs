@@ -1,4 +1,4 @@
-//! The failover drill (SPEC section 5), modelled on AWS ARC Region switch plans: preflight, then
+//! The failover drill (docs/operations.md), modelled on AWS ARC Region switch plans: preflight, then
 //! the steps (scale the DR region up to a percentage of the primary, never down; wait for the DR
 //! targets to turn healthy; simulate the traffic switch by setting the primary health alarm to
 //! ALARM; verify and report the recovery time). Failback and abort restore what was done.

@@ -64,6 +64,11 @@ impl PaneDraw for Alarms {
                     }
                     Some(v) => (v, String::new()),
                     None if x.set_by_hand() => (now, " set by hand".to_owned()),
+                    // In ALARM on data that no longer breaches: it goes OK at its next
+                    // evaluation, not before.
+                    None if x.state == AlarmState::Alarm && !x.breaches(now) => {
+                        (now, " cleared, not yet evaluated".to_owned())
+                    }
                     None => (now, String::new()),
                 };
                 let periods = (x.evaluation_periods.max(1)) as usize;
