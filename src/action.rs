@@ -64,6 +64,11 @@ pub enum Action {
     Rollback,
     /// Open the failover drill of the app with a failover section: preflight, plan, progress.
     Failover,
+    /// On a load balancer: the zonal-shift preflight and a shift away from a zone; on one this
+    /// account has shifted, cancel the shift.
+    ZonalShift,
+    /// On a shifted load balancer: extend the shift (a new expiry from now).
+    ZonalExtend,
     /// Open the fault-injection menu (demo only).
     Faults,
     /// Open the CloudWatch Logs of the selected ECS service, Auto Scaling group or alarm.
@@ -103,6 +108,8 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::RunNow, "run_now", "run association now"),
     (Action::Rollback, "rollback", "roll back service"),
     (Action::Failover, "failover", "failover drill"),
+    (Action::ZonalShift, "zonal_shift", "zonal shift / cancel"),
+    (Action::ZonalExtend, "zonal_extend", "extend a zonal shift"),
     (Action::Logs, "logs", "logs of service / group / alarm"),
     (Action::Watched, "watched", "what an alarm watches"),
     (Action::Faults, "faults", "inject fault (demo)"),
@@ -314,6 +321,8 @@ impl Default for Keymap {
             (c('x'), Action::RunNow),
             (c('b'), Action::Rollback),
             (c('F'), Action::Failover),
+            (c('z'), Action::ZonalShift),
+            (c('Z'), Action::ZonalExtend),
             (c('l'), Action::Logs),
             (c('o'), Action::Watched),
             (c('!'), Action::Faults),

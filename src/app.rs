@@ -19,6 +19,7 @@ mod operations;
 pub mod panes;
 pub mod store;
 mod verdict;
+mod zonal;
 
 pub use drill::{DrillAction, FoundDrill};
 pub use help::{HelpLayout, HelpLine, KEYS_W as HELP_KEYS_W};
@@ -64,6 +65,13 @@ pub enum Msg {
         cluster: String,
         service: String,
         read: Result<TaskDefinition, SourceError>,
+    },
+    /// A load balancer's attributes for the zonal-shift preflight, in answer to
+    /// [`Effect::FetchLbAttributes`].
+    LbAttributes {
+        region: String,
+        arn: String,
+        read: Result<crate::source::LbAttributes, SourceError>,
     },
     /// A running operation started a call.
     OpProgress {
@@ -123,6 +131,11 @@ pub enum Effect {
     InjectFault(Fault),
     /// Replace the demo estate.
     SwitchScenario(Scenario),
+    /// Read a load balancer's attributes for the zonal-shift preflight.
+    FetchLbAttributes {
+        region: String,
+        arn: String,
+    },
     /// Read a task definition for the deploy prompt.
     FetchTaskDefinition {
         region: String,
@@ -236,6 +249,19 @@ pub enum Overlay {
     Confirm {
         plan: Box<Plan>,
         typed: String,
+        error: Option<String>,
+    },
+    /// The zonal-shift preflight and prompt: the zone to leave and for how long.
+    ZonalShift {
+        preflight: Box<crate::ops::zonal::Preflight>,
+        input: String,
+        error: Option<String>,
+    },
+    /// Extending a zonal shift: the new expiry, from now.
+    ZonalExtend {
+        /// The load balancer's ARN.
+        lb: String,
+        input: String,
         error: Option<String>,
     },
 }
@@ -666,6 +692,10 @@ impl App {
                 self.on_task_definition(&region, cluster, service, read);
                 vec![]
             }
+            Msg::LbAttributes { region, arn, read } => {
+                self.on_lb_attributes(&region, &arn, read);
+                vec![]
+            }
             Msg::OpProgress { id, call } => {
                 if let Some(op) = self.ops.running.iter_mut().find(|o| o.id == id) {
                     op.call = call;
@@ -903,6 +933,9 @@ impl App {
             Overlay::Scale { .. } | Overlay::Deploy { .. } | Overlay::Confirm { .. } => {
                 return self.on_operation_key(ev);
             }
+            Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. } => {
+                return self.on_zonal_key(ev);
+            }
             Overlay::DrillConfirm { action, typed, .. } => {
                 return self.on_drill_confirm_key(&ev, action, typed);
             }
@@ -1054,6 +1087,7 @@ impl App {
                 return self.operation(action);
             }
             Action::Failover => self.open_drill(),
+            Action::ZonalShift | Action::ZonalExtend => return self.zonal_key(action),
             Action::Logs => return self.open_logs(),
             Action::Watched => self.open_watched(),
             Action::Faults => {

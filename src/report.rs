@@ -68,6 +68,17 @@ fn check_line(s: &Snapshot) -> (CheckStatus, String) {
                 AlarmState::Ok => {}
             }
         }
+        for lb in &r.load_balancers {
+            for z in lb.zonal_shifts.iter().filter(|z| z.applied()) {
+                warn.push(format!(
+                    "{} {} away from {} ({})",
+                    lb.name,
+                    z.kind.label(),
+                    z.away_from,
+                    r.region
+                ));
+            }
+        }
         for g in r.load_balancers.iter().flat_map(|l| &l.target_groups) {
             healthy += g.healthy;
             total += g.total;

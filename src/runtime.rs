@@ -379,6 +379,7 @@ impl<S: Screen> Console<S> {
                 self.delayed.insert(i, (at, e));
             }
             Effect::FetchTaskDefinition { .. }
+            | Effect::FetchLbAttributes { .. }
             | Effect::WatchDrill
             | Effect::Execute { .. }
             | Effect::RecordUnexecuted { .. }
@@ -707,6 +708,14 @@ pub async fn op_effect(
                 region,
                 cluster,
                 service,
+                read: read.result,
+            });
+        }
+        Effect::FetchLbAttributes { region, arn } => {
+            let read = source.lb_attributes(&region, &arn).await;
+            let _ = tx.send(Msg::LbAttributes {
+                region,
+                arn,
                 read: read.result,
             });
         }

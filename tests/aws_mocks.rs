@@ -2,8 +2,11 @@
 //! pagination, batching, error mapping and call counting, with responses from rules.
 //!
 //! SSM association APIs are covered only here: moto, the local AWS stand-in, does not implement
-//! ListAssociations, DescribeAssociationExecutions or DescribeAssociationExecutionTargets.
+//! ListAssociations, DescribeAssociationExecutions or DescribeAssociationExecutionTargets. The
+//! same goes for ARC zonal shift (ListManagedResources, StartZonalShift, UpdateZonalShift,
+//! CancelZonalShift): moto has no arc-zonal-shift service at all.
 
+use aws_sdk_arczonalshift as zs;
 use aws_sdk_autoscaling as asg;
 use aws_sdk_cloudwatch as cw;
 use aws_sdk_cloudwatchlogs as logs;
@@ -28,6 +31,7 @@ struct Rules {
     cw: Vec<Rule>,
     ssm: Vec<Rule>,
     logs: Vec<Rule>,
+    zs: Vec<Rule>,
 }
 
 fn region_clients(
@@ -63,7 +67,26 @@ fn region_clients(
             &with_no_live_tail(&rules.logs),
             |b| b.interceptor(c.clone()).region(region())
         ),
+        zonal: mock_client!(
+            zs,
+            RuleMode::MatchAny,
+            &with_no_managed_resources(&rules.zs),
+            |b| b.interceptor(c.clone()).region(region())
+        ),
     }
+}
+
+/// `rules`, and last a ListManagedResources that lists nothing: a test without zonal-shift rules
+/// sees every load balancer as not managed.
+fn with_no_managed_resources(rules: &[Rule]) -> Vec<Rule> {
+    let mut all = rules.to_vec();
+    all.push(mock!(zs::Client::list_managed_resources).then_output(|| {
+        zs::operation::list_managed_resources::ListManagedResourcesOutput::builder()
+            .set_items(Some(Vec::new()))
+            .build()
+            .unwrap()
+    }));
+    all
 }
 
 /// `rules`, and last a StartLiveTail that is refused: a test without a rule of its own for it
@@ -268,7 +291,9 @@ fn targets_follow_every_page_and_ask_health_once_per_group() {
         3,
         "one per target group"
     );
-    assert_eq!(read.stats.calls, 7);
+    // And one ListManagedResources: the zonal shifts of every load balancer at once.
+    assert_eq!(calls(&src, "ListManagedResources"), 1);
+    assert_eq!(read.stats.calls, 8);
 }
 
 fn group(name: &str) -> asg::types::AutoScalingGroup {
@@ -658,7 +683,8 @@ fn throttling_then_success_is_retried_by_the_sdk_and_counted() {
         2,
         "both attempts are counted"
     );
-    assert_eq!(read.stats.calls, 3);
+    // Two DescribeLoadBalancers, DescribeTargetGroups, ListManagedResources.
+    assert_eq!(read.stats.calls, 4);
 }
 
 #[test]
@@ -758,6 +784,7 @@ fn an_empty_account_is_empty_not_an_error() {
         cw: vec![mock!(cw::Client::describe_alarms).then_output(|| cw::operation::describe_alarms::DescribeAlarmsOutput::builder().build())],
         ssm: vec![mock!(ssm::Client::list_associations).then_output(|| ssm::operation::list_associations::ListAssociationsOutput::builder().build())],
         logs: Vec::new(),
+        zs: Vec::new(),
     };
     let src = source(&rules);
     let rt = rt();
@@ -1540,6 +1567,7 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
                 }),
         ],
         logs: Vec::new(),
+        zs: Vec::new(),
     };
     let src = source(&rules);
     let msgs = rt().block_on(opsdash::poller::poll_all(&src, |_| 0));
@@ -1567,6 +1595,8 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
         ("GetMetricData", ALARMS.div_ceil(500)),
         ("DescribeScalingActivities", 1),
         ("DescribeAlarmHistory", 1),
+        // Zonal shifts of all the load balancers: one call whatever their number.
+        ("ListManagedResources", 1),
     ];
     for (op, n) in want {
         assert_eq!(calls(&src, op) as usize, n, "{op}");
@@ -1578,7 +1608,7 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
         "{:?}",
         src.calls.snapshot()
     );
-    assert_eq!(total, 24);
+    assert_eq!(total, 25);
     // The pollers read the panes concurrently: each read still counts only its own requests.
     let (t, c, a) = rt().block_on(async {
         tokio::join!(
@@ -1587,10 +1617,11 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
             src.alarms(REGION)
         )
     });
-    // The second Targets read, with no group on screen, reads the health of its rotation's share.
+    // The second Targets read, with no group on screen, reads the health of its rotation's share
+    // (and the zonal shifts, one call).
     assert_eq!(
         t.stats.calls as usize,
-        2 + TGS.div_ceil(opsdash::source::aws::HEALTH_ROTATION as usize)
+        3 + TGS.div_ceil(opsdash::source::aws::HEALTH_ROTATION as usize)
     );
     assert_eq!(
         c.stats.calls as usize,
@@ -2318,5 +2349,460 @@ mod live_tail {
             settle().await;
             assert_eq!(calls(&src, "StartLiveTail"), 2);
         });
+    }
+}
+
+/// ARC zonal shift against the real SDK client (moto has no arc-zonal-shift service): the
+/// managed resources read with the load balancers, the preflight's attribute reads, and the
+/// exact StartZonalShift, UpdateZonalShift and CancelZonalShift requests with their audit.
+mod zonal_shift {
+    use super::*;
+    use opsdash::model::zonal::{Managed, ShiftKind};
+    use opsdash::ops::{self, Scope};
+    use zs::operation::list_managed_resources::ListManagedResourcesOutput as Lm;
+    use zs::types as zt;
+
+    const ARN: &str = "arn:lb/a";
+
+    fn dt(secs_from_now: i64) -> aws_smithy_types::DateTime {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
+        aws_smithy_types::DateTime::from_secs(now + secs_from_now)
+    }
+
+    fn elb_rules() -> Vec<Rule> {
+        use elb::operation::{
+            describe_load_balancers::DescribeLoadBalancersOutput as L,
+            describe_target_groups::DescribeTargetGroupsOutput as G,
+            describe_target_health::DescribeTargetHealthOutput as H,
+        };
+        vec![
+            mock!(elb::Client::describe_load_balancers).then_output(|| {
+                let mut a = lb("a");
+                a.availability_zones = Some(vec![
+                    elb::types::AvailabilityZone::builder()
+                        .zone_name("us-east-1a")
+                        .build(),
+                ]);
+                L::builder()
+                    .load_balancers(a)
+                    .load_balancers(lb("b"))
+                    .build()
+            }),
+            mock!(elb::Client::describe_target_groups)
+                .then_output(|| G::builder().target_groups(tg("a-web", "a")).build()),
+            mock!(elb::Client::describe_target_health).then_output(|| {
+                let mut h = health("10.0.0.1", elb::types::TargetHealthStateEnum::Healthy);
+                h.administrative_override = Some(
+                    elb::types::AdministrativeOverride::builder()
+                        .state(elb::types::TargetAdministrativeOverrideStateEnum::ZonalShiftActive)
+                        .build(),
+                );
+                H::builder().target_health_descriptions(h).build()
+            }),
+        ]
+    }
+
+    fn managed(arn: &str, shifts: Vec<zt::ZonalShiftInResource>) -> zt::ManagedResourceSummary {
+        zt::ManagedResourceSummary::builder()
+            .arn(arn)
+            .name("a")
+            .availability_zones("use1-az4")
+            .availability_zones("use1-az6")
+            .set_zonal_shifts(Some(shifts))
+            .autoshifts(
+                zt::AutoshiftInResource::builder()
+                    .applied_status(zt::AutoshiftAppliedStatus::NotApplied)
+                    .away_from("use1-az6")
+                    .start_time(dt(-600))
+                    .build()
+                    .unwrap(),
+            )
+            .zonal_autoshift_status(zt::ZonalAutoshiftStatus::Enabled)
+            .build()
+            .unwrap()
+    }
+
+    fn shift(id: &str, expires_in: i64) -> zt::ZonalShiftInResource {
+        zt::ZonalShiftInResource::builder()
+            .applied_status(zt::AppliedStatus::Applied)
+            .zonal_shift_id(id)
+            .resource_identifier(ARN)
+            .away_from("use1-az4")
+            .expiry_time(dt(expires_in))
+            .start_time(dt(-60))
+            .comment("opsdash bastion-1:42:1 ana: zone dark")
+            .shift_type(zt::ShiftType::ZonalShift)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn shifts_and_autoshifts_come_with_the_load_balancers_from_every_page() {
+        let rules = Rules {
+            elb: elb_rules(),
+            zs: vec![
+                mock!(zs::Client::list_managed_resources)
+                    .match_requests(|r| r.next_token().is_none())
+                    .then_output(|| {
+                        Lm::builder()
+                            .items(managed("arn:other", Vec::new()))
+                            .next_token("p2")
+                            .build()
+                            .unwrap()
+                    }),
+                mock!(zs::Client::list_managed_resources)
+                    .match_requests(|r| r.next_token() == Some("p2"))
+                    .then_output(|| {
+                        Lm::builder()
+                            // An expired one is history, not a shift in effect.
+                            .items(managed(ARN, vec![shift("zs-1", 2820), shift("zs-0", -5)]))
+                            .build()
+                            .unwrap()
+                    }),
+            ],
+            asg: vec![mock!(asg::Client::describe_scaling_activities).then_output(|| {
+                asg::operation::describe_scaling_activities::DescribeScalingActivitiesOutput::builder().build()
+            })],
+            cw: vec![mock!(cw::Client::describe_alarm_history).then_output(|| {
+                cw::operation::describe_alarm_history::DescribeAlarmHistoryOutput::builder().build()
+            })],
+            ..Rules::default()
+        };
+        let src = source(&rules);
+        let lbs = rt().block_on(src.targets(REGION)).result.unwrap();
+        assert_eq!(calls(&src, "ListManagedResources"), 2);
+        let a = lbs.iter().find(|l| l.name == "a").unwrap();
+        assert_eq!(a.zonal, Managed::Yes { autoshift: true });
+        let ids: Vec<(&str, ShiftKind, &str)> = a
+            .zonal_shifts
+            .iter()
+            .map(|s| (s.away_from.as_str(), s.kind, s.status.as_str()))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("use1-az4", ShiftKind::ZonalShift, "APPLIED"),
+                ("use1-az6", ShiftKind::Autoshift, "NOT_APPLIED"),
+            ]
+        );
+        assert_eq!(a.zonal_shifts[0].id, "zs-1");
+        let left = a.zonal_shifts[0]
+            .left_secs(opsdash::model::Timestamp::now())
+            .unwrap();
+        assert!((2800..=2820).contains(&left), "{left}");
+        // ARC names zones by ID: the load balancer's one zone is the one ID not matched yet.
+        assert_eq!(a.zones[0].name, "us-east-1a");
+        // (Two IDs, one zone: not told apart, so not guessed.)
+        assert_eq!(a.zones[0].id, "");
+        assert_eq!(
+            a.target_groups[0].targets[0].admin_override.as_deref(),
+            Some("zonal_shift_active")
+        );
+        let b = lbs.iter().find(|l| l.name == "b").unwrap();
+        assert_eq!(b.zonal, Managed::No);
+        // The timeline learns of the shift from the read.
+        let events = rt().block_on(src.timeline(REGION, 0)).result.unwrap();
+        assert!(
+            events
+                .iter()
+                .any(|e| e.message.contains("zonal shift away from use1-az4 started")),
+            "{events:?}"
+        );
+    }
+
+    #[test]
+    fn arc_unreadable_leaves_target_health_standing_and_says_why() {
+        let rules = Rules {
+            elb: elb_rules(),
+            zs: vec![mock!(zs::Client::list_managed_resources).then_error(|| {
+                zs::operation::list_managed_resources::ListManagedResourcesError::generic(
+                    ErrorMetadata::builder()
+                        .code("AccessDeniedException")
+                        .message("not authorized")
+                        .build(),
+                )
+            })],
+            ..Rules::default()
+        };
+        let src = source(&rules);
+        let read = rt().block_on(src.targets(REGION));
+        let lbs = read.result.unwrap();
+        assert!(read.partial.is_none());
+        let a = &lbs[0];
+        assert_eq!(a.zonal, Managed::Unknown);
+        let why = a.zonal_error.as_deref().unwrap();
+        assert!(
+            why.contains("arc-zonal-shift:ListManagedResources"),
+            "names the missing IAM action: {why}"
+        );
+        // The preflight says it, and lets StartZonalShift decide.
+        let pre = ops::zonal::Preflight::new(a, None);
+        assert!(
+            pre.checks
+                .iter()
+                .any(|c| c.text.contains("AccessDeniedException")),
+            "{:?}",
+            pre.checks
+        );
+    }
+
+    #[test]
+    fn the_preflight_reads_a_cross_zone_nlbs_group_attributes() {
+        use elb::operation::{
+            describe_load_balancer_attributes::DescribeLoadBalancerAttributesOutput as La,
+            describe_load_balancers::DescribeLoadBalancersOutput as L,
+            describe_target_group_attributes::DescribeTargetGroupAttributesOutput as Ga,
+            describe_target_groups::DescribeTargetGroupsOutput as G,
+        };
+        let attr = |k: &str, v: &str| {
+            elb::types::LoadBalancerAttribute::builder()
+                .key(k)
+                .value(v)
+                .build()
+        };
+        let rules = Rules {
+            elb: vec![
+                mock!(elb::Client::describe_load_balancer_attributes)
+                    .match_requests(|r| r.load_balancer_arn() == Some("arn:lb/n"))
+                    .then_output(move || {
+                        La::builder()
+                            .attributes(attr("zonal_shift.config.enabled", "true"))
+                            .attributes(attr("load_balancing.cross_zone.enabled", "true"))
+                            .build()
+                    }),
+                mock!(elb::Client::describe_load_balancers)
+                    .match_requests(|r| r.load_balancer_arns() == ["arn:lb/n".to_owned()])
+                    .then_output(|| {
+                        let mut n = lb("n");
+                        n.r#type = Some(elb::types::LoadBalancerTypeEnum::Network);
+                        L::builder().load_balancers(n).build()
+                    }),
+                mock!(elb::Client::describe_target_groups)
+                    .match_requests(|r| r.load_balancer_arn() == Some("arn:lb/n"))
+                    .then_output(|| {
+                        let mut g = tg("n-udp", "n");
+                        g.protocol = Some(elb::types::ProtocolEnum::Udp);
+                        G::builder().target_groups(g).build()
+                    }),
+                mock!(elb::Client::describe_target_group_attributes)
+                    .match_requests(|r| r.target_group_arn() == Some("arn:tg/n-udp"))
+                    .then_output(|| {
+                        Ga::builder()
+                            .attributes(
+                                elb::types::TargetGroupAttribute::builder()
+                                    .key("target_health_state.unhealthy.connection_termination.enabled")
+                                    .value("false")
+                                    .build(),
+                            )
+                            .build()
+                    }),
+            ],
+            ..Rules::default()
+        };
+        let src = source(&rules);
+        let a = rt()
+            .block_on(src.lb_attributes(REGION, "arn:lb/n"))
+            .result
+            .unwrap();
+        assert!(a.zonal_shift_enabled && a.cross_zone);
+        assert_eq!(a.target_groups.len(), 1);
+        let g = &a.target_groups[0];
+        assert_eq!(
+            (
+                g.protocol.as_str(),
+                g.terminates_unhealthy,
+                g.cross_zone.as_str()
+            ),
+            ("UDP", false, "use_load_balancer_configuration")
+        );
+    }
+
+    #[test]
+    fn start_extend_and_cancel_send_exactly_the_planned_requests_and_are_audited() {
+        use zs::operation::{
+            cancel_zonal_shift::CancelZonalShiftOutput as C,
+            start_zonal_shift::StartZonalShiftOutput as S,
+            update_zonal_shift::UpdateZonalShiftOutput as U,
+        };
+        let out = |id: &str| {
+            (
+                id.to_owned(),
+                ARN.to_owned(),
+                "use1-az4".to_owned(),
+                dt(3600),
+                dt(0),
+            )
+        };
+        let rules = Rules {
+            elb: elb_rules(),
+            zs: vec![
+                mock!(zs::Client::start_zonal_shift)
+                    .match_requests(|r| {
+                        r.resource_identifier() == Some(ARN)
+                            && r.away_from() == Some("use1-az4")
+                            && r.expires_in() == Some("1h")
+                            && r.comment() == Some("opsdash h:1:1 ana: az dark")
+                    })
+                    .then_output(move || {
+                        let (id, arn, away, exp, start) = out("zs-new");
+                        S::builder()
+                            .zonal_shift_id(id)
+                            .resource_identifier(arn)
+                            .away_from(away)
+                            .expiry_time(exp)
+                            .start_time(start)
+                            .status(zt::ZonalShiftStatus::Active)
+                            .comment("c")
+                            .build()
+                            .unwrap()
+                    }),
+                mock!(zs::Client::update_zonal_shift)
+                    .match_requests(|r| {
+                        r.zonal_shift_id() == Some("zs-new")
+                            && r.expires_in() == Some("3h")
+                            && r.comment() == Some("opsdash h:1:1 ana: extended")
+                    })
+                    .then_output(move || {
+                        let (id, arn, away, exp, start) = out("zs-new");
+                        U::builder()
+                            .zonal_shift_id(id)
+                            .resource_identifier(arn)
+                            .away_from(away)
+                            .expiry_time(exp)
+                            .start_time(start)
+                            .status(zt::ZonalShiftStatus::Active)
+                            .comment("c")
+                            .build()
+                            .unwrap()
+                    }),
+                mock!(zs::Client::cancel_zonal_shift)
+                    .match_requests(|r| r.zonal_shift_id() == Some("zs-new"))
+                    .then_output(move || {
+                        let (id, arn, away, exp, start) = out("zs-new");
+                        C::builder()
+                            .zonal_shift_id(id)
+                            .resource_identifier(arn)
+                            .away_from(away)
+                            .expiry_time(exp)
+                            .start_time(start)
+                            .status(zt::ZonalShiftStatus::Canceled)
+                            .comment("c")
+                            .build()
+                            .unwrap()
+                    }),
+                mock!(zs::Client::list_managed_resources).then_output(|| {
+                    Lm::builder()
+                        .items(managed(ARN, vec![shift("zs-new", 3600)]))
+                        .build()
+                        .unwrap()
+                }),
+            ],
+            ..Rules::default()
+        };
+        let src = Arc::new(source(&rules));
+        let (exec, log) = super::live_exec::executor(&src, false, "zonal");
+        let rt = rt();
+        let mut quiet = |_: &str| {};
+        let scope = Scope {
+            account: "123456789012".into(),
+            region: REGION.into(),
+        };
+        let lbs = rt.block_on(src.targets(REGION)).result.unwrap();
+        let mut a = lbs.iter().find(|l| l.name == "a").unwrap().clone();
+        a.zones[0].id = "use1-az4".into();
+        a.zonal_shifts.clear();
+        let attrs = opsdash::source::LbAttributes {
+            zonal_shift_enabled: true,
+            cross_zone: true,
+            target_groups: Vec::new(),
+        };
+        let pre = ops::zonal::Preflight::new(&a, Some(&attrs));
+        let start =
+            ops::zonal::plan_start(&scope, &pre, "us-east-1a", "opsdash h:1:1 ana: az dark")
+                .unwrap();
+        let o = rt.block_on(exec.execute(&start, &mut quiet));
+        assert!(o.ok, "{}", o.message);
+        assert!(o.message.contains("zonal shift zs-new"), "{}", o.message);
+        let shifted = rt.block_on(src.targets(REGION)).result.unwrap();
+        let a = shifted.iter().find(|l| l.name == "a").unwrap();
+        let own = ops::zonal::own_shift(a).unwrap();
+        let extend = ops::zonal::plan_extend(
+            &scope,
+            a,
+            own,
+            "3h",
+            "opsdash h:1:1 ana: extended",
+            opsdash::model::Timestamp::now(),
+        )
+        .unwrap();
+        let o = rt.block_on(exec.execute(&extend, &mut quiet));
+        assert!(o.ok, "{}", o.message);
+        let cancel = ops::zonal::plan_cancel(&scope, a, own);
+        let o = rt.block_on(exec.execute(&cancel, &mut quiet));
+        assert!(o.ok, "{}", o.message);
+        for op in ["StartZonalShift", "UpdateZonalShift", "CancelZonalShift"] {
+            assert_eq!(calls(&src, op), 1, "{op}");
+        }
+        let recs: Vec<_> = log
+            .read()
+            .unwrap()
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        let intent = recs
+            .iter()
+            .find(|r| r.phase == AuditPhase::Intent && r.operation == "zonal_shift")
+            .unwrap();
+        assert_eq!(
+            intent.calls,
+            vec![
+                "arc-zonal-shift:StartZonalShift resourceIdentifier=arn:lb/a awayFrom=use1-az4 expiresIn=1h comment=\"opsdash h:1:1 ana: az dark\""
+            ]
+        );
+        assert_eq!(intent.parameters["away_from"], "use1-az4");
+        assert_eq!(intent.parameters["resource"], ARN);
+        assert_eq!(intent.parameters["expires_in"], "1h");
+        let outcome = recs
+            .iter()
+            .find(|r| r.phase == AuditPhase::Outcome && r.id == intent.id)
+            .unwrap();
+        assert_eq!(outcome.outcome, Some(AuditOutcome::Ok));
+        assert_eq!(outcome.parameters["zonal_shift_id"], "zs-new");
+    }
+
+    #[test]
+    fn a_refused_shift_names_the_missing_iam_action() {
+        let rules = Rules {
+            zs: vec![mock!(zs::Client::start_zonal_shift).then_error(|| {
+                zs::operation::start_zonal_shift::StartZonalShiftError::generic(
+                    ErrorMetadata::builder()
+                        .code("AccessDeniedException")
+                        .message("User is not authorized")
+                        .build(),
+                )
+            })],
+            ..Rules::default()
+        };
+        let src = source(&rules);
+        let e = rt()
+            .block_on(opsdash::source::EstateWriter::start_zonal_shift(
+                &src,
+                REGION,
+                &opsdash::source::ZonalShiftStart {
+                    resource: ARN.into(),
+                    away_from: "use1-az4".into(),
+                    expires_in: "1h".into(),
+                    comment: "c".into(),
+                },
+            ))
+            .unwrap_err();
+        assert_eq!(e.class, ErrorClass::AccessDenied);
+        assert!(
+            e.to_string().contains("arc-zonal-shift:StartZonalShift"),
+            "{e}"
+        );
     }
 }

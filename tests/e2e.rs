@@ -336,3 +336,51 @@ fn logs_of_a_group_filter_pause_and_back() {
     pty.send("q");
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
 }
+
+/// A zone gone dark and the zonal shift that takes it out, through the keys of the release
+/// binary: the fault from the `!` menu, `z` from another pane (the verdict's load balancer), the
+/// preflight with the AZ ID, the exact call confirmed with `y`, the header's badge, the audit.
+#[test]
+fn zonal_shift_from_the_keys_leaves_the_dark_zone_and_is_audited() {
+    let mut pty = Pty::open(124, 40);
+    let _ = std::fs::remove_dir_all(pty.home.join("state"));
+    let mut child = pty.spawn(&binary(), &["--demo", "--speed", "20"]);
+    pty.wait_for("bookstore-frontend", Duration::from_secs(15));
+    pty.send("!");
+    let menu = pty.wait_for("First Availability Zone", Duration::from_secs(5));
+    let line = menu
+        .lines()
+        .find(|l| l.contains("First Availability Zone"))
+        .unwrap();
+    let at = line.find("First Availability Zone").unwrap();
+    let number = line[..at].trim_end().chars().last().unwrap();
+    pty.send(&number.to_string());
+    pty.wait_for("shift bookstore-alb away", Duration::from_secs(60));
+    pty.send("4");
+    pty.send("z");
+    let s = pty.wait_for("shift away from (zone or AZ ID)", Duration::from_secs(10));
+    assert!(s.contains("use1-az4"), "{s}");
+    assert!(s.contains("leaving us-east-1a"), "{s}");
+    pty.send("\r");
+    pty.wait_for("arc-zonal-shift:StartZonalShift", Duration::from_secs(5));
+    assert!(
+        audit_lines(&pty).is_empty(),
+        "nothing before the confirmation"
+    );
+    pty.send("y");
+    pty.wait_for("ZONAL SHIFT from use1-az4", Duration::from_secs(15));
+    let log = audit_lines(&pty);
+    assert_eq!(log[0]["operation"], "zonal_shift", "{log:?}");
+    assert_eq!(log[0]["parameters"]["away_from"], "use1-az4");
+    assert!(
+        log[0]["calls"][0]
+            .as_str()
+            .unwrap()
+            .contains("awayFrom=use1-az4 expiresIn=1h"),
+        "{log:?}"
+    );
+    assert_eq!(log[1]["outcome"], "ok");
+    pty.send("q");
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+    assert_cooked_mode(&mut pty);
+}

@@ -84,14 +84,14 @@ fn ctrl_c_quits_from_any_popup() {
 #[test]
 fn unbound_keys_say_so() {
     let mut h = Harness::new(Scenario::WarmStandby);
-    h.ch('z');
+    h.ch('u');
     assert!(
         h.app()
             .status()
             .cloned()
             .unwrap()
             .0
-            .contains("'z' is not bound; press ? for help")
+            .contains("'u' is not bound; press ? for help")
     );
 }
 

@@ -481,9 +481,14 @@ fn snapshot_json_has_exactly_the_contract_fields() {
             "scheme",
             "state",
             "dns_name",
-            "target_groups"
+            "target_groups",
+            // Its zones with their AZ IDs, and the zonal shifts in effect (extended).
+            "zones",
+            "zonal_shifts"
         ])
     );
+    assert_eq!(keys(&lb["zones"][0]), sorted(&["name", "id"]));
+    assert_eq!(lb["zonal_shifts"], serde_json::json!([]));
     let g = &lb["target_groups"][0];
     assert_eq!(
         keys(g),

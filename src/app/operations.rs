@@ -136,7 +136,7 @@ enum Subject {
 }
 
 impl App {
-    fn scope(&self) -> Scope {
+    pub(super) fn scope(&self) -> Scope {
         Scope {
             account: self.info.account.clone(),
             region: self.region_name().to_owned(),
@@ -348,7 +348,7 @@ impl App {
                             &s.task_definition,
                             &prev,
                         );
-                        self.confirm(plan);
+                        self.confirm_plan(plan);
                     }
                     None => self.set_status(
                         format!(
@@ -361,7 +361,7 @@ impl App {
                 vec![]
             }
             (_, Subject::Association { id, name }) => {
-                self.confirm(ops::plan_run_now(&scope, &id, &name));
+                self.confirm_plan(ops::plan_run_now(&scope, &id, &name));
                 vec![]
             }
         }
@@ -376,7 +376,7 @@ impl App {
         }
     }
 
-    fn confirm(&mut self, plan: Plan) {
+    pub(super) fn confirm_plan(&mut self, plan: Plan) {
         self.overlay = Overlay::Confirm {
             plan: Box::new(plan),
             typed: String::new(),
@@ -450,7 +450,7 @@ impl App {
                     *error = scale_input_error(input, *bounds);
                 }
                 KeyCode::Enter => match ops::plan_scale(&scope, target, *bounds, input) {
-                    Ok(plan) => self.confirm(plan),
+                    Ok(plan) => self.confirm_plan(plan),
                     Err(e) => *error = Some(e),
                 },
                 _ => {}
@@ -499,7 +499,7 @@ impl App {
                         (name, image),
                         input,
                     ) {
-                        Ok(plan) => self.confirm(plan),
+                        Ok(plan) => self.confirm_plan(plan),
                         Err(e) => *error = Some(e),
                     }
                 }
@@ -587,7 +587,9 @@ impl App {
                 push(input, SCALE_INPUT_MAX);
                 *error = scale_input_error(input, *bounds);
             }
-            Overlay::Deploy { input, error, .. } => {
+            Overlay::Deploy { input, error, .. }
+            | Overlay::ZonalShift { input, error, .. }
+            | Overlay::ZonalExtend { input, error, .. } => {
                 push(input, INPUT_MAX);
                 *error = None;
             }

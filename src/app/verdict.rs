@@ -223,20 +223,102 @@ impl App {
             } else {
                 String::new()
             };
+            // A shift already keeping traffic away from the zone, or what can start one.
+            let shift = lbs.iter().find_map(|l| {
+                let id = &l.zones.iter().find(|zn| &zn.name == name)?.id;
+                l.zonal_shifts
+                    .iter()
+                    .find(|s| s.applied() && &s.away_from == id)
+                    .map(|s| {
+                        let how = match (s.kind, s.left_secs(self.now)) {
+                            (crate::model::zonal::ShiftKind::ZonalShift, Some(left)) => format!(
+                                "traffic shifted away, {} left",
+                                crate::model::zonal::left_text(left)
+                            ),
+                            (k, _) => format!("{} since {}", k.label(), s.started.hm()),
+                        };
+                        format!("{name} ({id}): {how}")
+                    })
+            });
+            let text = format!(
+                "{name}: {}/{} targets healthy{}{draining} ({}); healthy elsewhere: {}",
+                z.healthy,
+                z.total,
+                since_text(since),
+                z.groups.join(", "),
+                others.join(", ")
+            );
+            if let Some(shift) = shift {
+                // Said first: the zone is already out of the traffic.
+                let rest = text.split_once(": ").map_or(text.as_str(), |(_, r)| r);
+                return v(
+                    Severity::Warn,
+                    format!("{shift}; {rest}"),
+                    Some(format!(
+                        "{} extend, {} cancel (on the load balancer)",
+                        key(crate::action::Action::ZonalExtend),
+                        key(crate::action::Action::ZonalShift)
+                    )),
+                );
+            }
+            // What `z` acts on now: the load balancer selected, or the one worst off.
+            let shiftable = self
+                .selected_lb()
+                .filter(|l| !matches!(l.zonal, crate::model::zonal::Managed::No));
             return v(
                 Severity::Crit,
-                format!(
-                    "{name}: {}/{} targets healthy{}{draining} ({}); healthy elsewhere: {}",
-                    z.healthy,
-                    z.total,
-                    since_text(since),
-                    z.groups.join(", "),
-                    others.join(", ")
-                ),
-                Some(format!(
-                    "{} /{name}: the zone's targets",
-                    key(crate::action::Action::PaneTargets)
-                )),
+                text,
+                Some(if let Some(l) = shiftable {
+                    format!(
+                        "{} shift {} away, {} /{name}: the zone's targets",
+                        key(crate::action::Action::ZonalShift),
+                        l.name,
+                        key(crate::action::Action::PaneTargets)
+                    )
+                } else {
+                    format!(
+                        "{} /{name}: the zone's targets",
+                        key(crate::action::Action::PaneTargets)
+                    )
+                }),
+            );
+        }
+
+        // Traffic shifted away from a zone, by AWS (autoshift) or by someone in the account:
+        // "is it AWS or us" comes before the alarms it explains.
+        if let Some((lb, shift)) = lbs
+            .iter()
+            .find_map(|l| l.zonal_shifts.iter().find(|s| s.applied()).map(|s| (*l, s)))
+        {
+            let firing = alarms
+                .iter()
+                .filter(|a| a.state == AlarmState::Alarm)
+                .count();
+            let also = if firing > 0 {
+                format!("; {firing} alarm(s) in ALARM")
+            } else {
+                String::new()
+            };
+            let own = shift.kind == crate::model::zonal::ShiftKind::ZonalShift;
+            return v(
+                if firing > 0 {
+                    Severity::Crit
+                } else {
+                    Severity::Warn
+                },
+                format!("{}: {}{also}", lb.name, shift.describe(&lb.zones, self.now)),
+                Some(if own {
+                    format!(
+                        "{} extend, {} cancel (on the load balancer)",
+                        key(crate::action::Action::ZonalExtend),
+                        key(crate::action::Action::ZonalShift)
+                    )
+                } else {
+                    format!(
+                        "{} on the load balancer: the preflight",
+                        key(crate::action::Action::ZonalShift)
+                    )
+                }),
             );
         }
 

@@ -5,6 +5,7 @@
 pub mod logs;
 mod metrics;
 mod time;
+pub mod zonal;
 
 pub use metrics::{Point, RingSeries};
 pub use time::{Timestamp, short_age};
@@ -61,6 +62,10 @@ pub struct Target {
     /// The ELB description of the reason, for the detail view.
     #[serde(skip_serializing)]
     pub description: Option<String>,
+    /// An administrative override of its health, e.g. `zonal_shift_active` while a zonal shift
+    /// keeps traffic away from its zone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin_override: Option<String>,
 }
 
 /// Health-check settings of a target group.
@@ -159,6 +164,22 @@ pub fn join_zones(lbs: &mut [LoadBalancer], cap: &Capacity) -> bool {
             changed = true;
         }
     }
+    // A zone's AZ ID, which a load balancer's description does not give, from an instance in it.
+    for z in lbs
+        .iter_mut()
+        .flat_map(|l| l.zones.iter_mut())
+        .filter(|z| z.id.is_empty())
+    {
+        if let Some(i) = cap
+            .auto_scaling_groups
+            .iter()
+            .flat_map(|g| &g.instances)
+            .find(|i| i.az == z.name && !i.az_id.is_empty())
+        {
+            z.id.clone_from(&i.az_id);
+            changed = true;
+        }
+    }
     changed
 }
 
@@ -185,6 +206,16 @@ pub struct LoadBalancer {
     pub state: String,
     pub dns_name: String,
     pub target_groups: Vec<TargetGroup>,
+    /// Its Availability Zones, with their AZ IDs where known.
+    pub zones: Vec<zonal::LbZone>,
+    /// Zonal shifts and autoshifts moving its traffic away from a zone now.
+    pub zonal_shifts: Vec<zonal::ZonalShift>,
+    /// Whether ARC zonal shift manages it.
+    #[serde(skip_serializing)]
+    pub zonal: zonal::Managed,
+    /// Why its zonal shifts could not be read (ARC not offered in the region, not allowed).
+    #[serde(skip_serializing)]
+    pub zonal_error: Option<String>,
 }
 
 /// An instance of an Auto Scaling group.
@@ -192,6 +223,9 @@ pub struct LoadBalancer {
 pub struct AsgInstance {
     pub id: String,
     pub az: String,
+    /// The zone's AZ ID (`use1-az4`); empty when not known.
+    #[serde(skip_serializing)]
+    pub az_id: String,
     pub lifecycle: Lifecycle,
     /// `Healthy` or `Unhealthy`.
     pub health: String,
@@ -717,6 +751,8 @@ pub enum EventKind {
     Alarm,
     Operator,
     Fault,
+    /// A zonal shift or autoshift started, changed or ended.
+    Zonal,
 }
 
 impl EventKind {
@@ -729,6 +765,7 @@ impl EventKind {
             EventKind::Alarm => "alarm",
             EventKind::Operator => "operator",
             EventKind::Fault => "fault",
+            EventKind::Zonal => "zonal",
         }
     }
 }
@@ -839,6 +876,7 @@ mod tests {
         let instance = |l: &str| AsgInstance {
             id: "i-1".into(),
             az: "a".into(),
+            az_id: String::new(),
             lifecycle: Lifecycle::parse(l),
             health: "Healthy".into(),
         };

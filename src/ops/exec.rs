@@ -291,6 +291,7 @@ impl Executor {
         }
         let mut registered: Option<String> = None;
         let mut done: Vec<String> = Vec::new();
+        let mut extra: Vec<(String, String)> = Vec::new();
         let mut error = None;
         for step in &plan.steps {
             if let Some(call) = step.calls().last() {
@@ -300,9 +301,14 @@ impl Executor {
                 .run_step(&plan.region, step, registered.as_deref())
                 .await
             {
-                Ok(Some(new)) => {
+                Ok(Some(Made::Revision(new))) => {
                     done.push(format!("registered {new}"));
+                    extra.push(("registered".to_owned(), new.clone()));
                     registered = Some(new);
+                }
+                Ok(Some(Made::ZonalShift(id))) => {
+                    done.push(format!("zonal shift {id}"));
+                    extra.push(("zonal_shift_id".to_owned(), id));
                 }
                 Ok(None) => {}
                 Err(e) => {
@@ -316,10 +322,6 @@ impl Executor {
         } else {
             (false, AuditOutcome::Failed)
         };
-        let extra: Vec<(String, String)> = registered
-            .iter()
-            .map(|r| ("registered".to_owned(), r.clone()))
-            .collect();
         let written = self.finish(&id, plan, started, outcome, error.clone(), &extra);
         let duration = started.elapsed().as_secs_f64();
         // The outcome word first: a narrow status line cuts the end, never the verdict.
@@ -343,13 +345,13 @@ impl Executor {
         }
     }
 
-    /// One step; returns the revision a register step created.
+    /// One step; returns what it created (a revision, a zonal shift).
     async fn run_step(
         &self,
         region: &str,
         step: &Step,
         registered: Option<&str>,
-    ) -> Result<Option<String>, crate::source::SourceError> {
+    ) -> Result<Option<Made>, crate::source::SourceError> {
         let w = &self.writer;
         match step {
             Step::SetDesiredCapacity { asg, desired } => {
@@ -363,7 +365,7 @@ impl Executor {
                 return w
                     .register_task_definition_with_image(region, task_definition, container, image)
                     .await
-                    .map(Some);
+                    .map(|r| Some(Made::Revision(r)));
             }
             Step::UpdateService {
                 cluster,
@@ -399,7 +401,45 @@ impl Executor {
             } => {
                 w.set_alarm_state(region, alarm, *state, reason).await?;
             }
+            Step::StartZonalShift {
+                resource,
+                away_from,
+                expires_in,
+                comment,
+            } => {
+                let id = w
+                    .start_zonal_shift(
+                        region,
+                        &crate::source::ZonalShiftStart {
+                            resource: resource.clone(),
+                            away_from: away_from.clone(),
+                            expires_in: expires_in.clone(),
+                            comment: comment.clone(),
+                        },
+                    )
+                    .await?;
+                return Ok(Some(Made::ZonalShift(id)));
+            }
+            Step::UpdateZonalShift {
+                id,
+                expires_in,
+                comment,
+            } => {
+                w.update_zonal_shift(region, id, expires_in, comment)
+                    .await?;
+            }
+            Step::CancelZonalShift { id } => {
+                w.cancel_zonal_shift(region, id).await?;
+            }
         }
         Ok(None)
     }
+}
+
+/// What a step created, for the outcome record.
+enum Made {
+    /// A task definition revision (`family:revision`).
+    Revision(String),
+    /// A zonal shift's id.
+    ZonalShift(String),
 }

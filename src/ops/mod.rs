@@ -8,6 +8,7 @@ pub mod audit;
 pub mod drill;
 mod exec;
 pub mod reconcile;
+pub mod zonal;
 
 pub use exec::{Executor, Operator, Outcome};
 
@@ -27,6 +28,8 @@ pub enum OpKind {
     RunNow,
     /// A step of a failover drill, or of its failback.
     Drill,
+    /// Starting, extending or cancelling an ARC zonal shift.
+    ZonalShift,
 }
 
 impl OpKind {
@@ -37,6 +40,7 @@ impl OpKind {
             OpKind::Rollback => "rollback",
             OpKind::RunNow => "run_now",
             OpKind::Drill => "failover_drill",
+            OpKind::ZonalShift => "zonal_shift",
         }
     }
 }
@@ -81,6 +85,21 @@ pub enum Step {
         state: AlarmState,
         reason: String,
     },
+    /// `arc-zonal-shift:StartZonalShift`.
+    StartZonalShift {
+        resource: String,
+        away_from: String,
+        expires_in: String,
+        comment: String,
+    },
+    /// `arc-zonal-shift:UpdateZonalShift`.
+    UpdateZonalShift {
+        id: String,
+        expires_in: String,
+        comment: String,
+    },
+    /// `arc-zonal-shift:CancelZonalShift`.
+    CancelZonalShift { id: String },
 }
 
 impl Step {
@@ -137,6 +156,26 @@ impl Step {
                 "cloudwatch:SetAlarmState AlarmName={alarm} StateValue={} StateReason=\"{reason}\"",
                 state.as_str()
             )],
+            Step::StartZonalShift {
+                resource,
+                away_from,
+                expires_in,
+                comment,
+            } => vec![format!(
+                "arc-zonal-shift:StartZonalShift resourceIdentifier={resource} awayFrom={away_from} expiresIn={expires_in} comment=\"{comment}\""
+            )],
+            Step::UpdateZonalShift {
+                id,
+                expires_in,
+                comment,
+            } => vec![format!(
+                "arc-zonal-shift:UpdateZonalShift zonalShiftId={id} expiresIn={expires_in} comment=\"{comment}\""
+            )],
+            Step::CancelZonalShift { id } => {
+                vec![format!(
+                    "arc-zonal-shift:CancelZonalShift zonalShiftId={id}"
+                )]
+            }
         }
     }
 }

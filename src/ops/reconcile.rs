@@ -273,6 +273,65 @@ pub async fn read_back(source: &dyn EstateReader, intent: &AuditRecord) -> Findi
                     Err(e) => (None, format!("the alarms could not be read: {e}")),
                 }
             }
+            Step::StartZonalShift {
+                resource,
+                away_from,
+                ..
+            } => match source.targets(region).await.result {
+                Ok(lbs) => match lbs.iter().find(|l| &l.arn == resource) {
+                    Some(lb) => match lb.zonal_shifts.iter().find(|z| {
+                        z.kind == crate::model::zonal::ShiftKind::ZonalShift
+                            && &z.away_from == away_from
+                            && z.started >= since
+                    }) {
+                        Some(z) => (
+                            Some(true),
+                            format!(
+                                "{} has zonal shift {} away from {away_from} since {}",
+                                lb.name,
+                                z.id,
+                                z.started.hms()
+                            ),
+                        ),
+                        None => (
+                            Some(false),
+                            format!("{} has no zonal shift away from {away_from} since", lb.name),
+                        ),
+                    },
+                    None => (None, format!("{resource} was not found")),
+                },
+                Err(e) => (None, format!("the load balancers could not be read: {e}")),
+            },
+            Step::UpdateZonalShift { id, .. } | Step::CancelZonalShift { id } => {
+                let cancel = matches!(step, Step::CancelZonalShift { .. });
+                match source.targets(region).await.result {
+                    Ok(lbs) => {
+                        let active = lbs
+                            .iter()
+                            .flat_map(|l| l.zonal_shifts.iter().map(move |z| (l, z)))
+                            .find(|(_, z)| &z.id == id);
+                        match (active, cancel) {
+                            (None, true) => (Some(true), format!("zonal shift {id} is not active")),
+                            (Some((l, _)), true) => (
+                                Some(false),
+                                format!("zonal shift {id} of {} is still active", l.name),
+                            ),
+                            (Some((l, z)), false) => (
+                                None,
+                                format!(
+                                    "zonal shift {id} of {} is active, until {}",
+                                    l.name,
+                                    z.expires.map_or_else(|| "-".to_owned(), Timestamp::hms)
+                                ),
+                            ),
+                            (None, false) => {
+                                (Some(false), format!("zonal shift {id} is no longer active"))
+                            }
+                        }
+                    }
+                    Err(e) => (None, format!("the load balancers could not be read: {e}")),
+                }
+            }
             // Its effect shows in the UpdateService that follows it.
             Step::RegisterWithImage { .. } => continue,
         };

@@ -216,6 +216,9 @@ pub trait EstateReader: Send + Sync {
     ) -> Read<crate::model::logs::LogPage>;
     /// A task definition's containers (`ecs:DescribeTaskDefinition`), for the deploy prompt.
     async fn task_definition(&self, region: &str, name: &str) -> Read<TaskDefinition>;
+    /// What a zonal-shift preflight checks of a load balancer and its target groups
+    /// (`elbv2:DescribeLoadBalancerAttributes`, `elbv2:DescribeTargetGroupAttributes`).
+    async fn lb_attributes(&self, region: &str, arn: &str) -> Read<LbAttributes>;
     /// Requests made so far by (service, operation), for the header's per-service rates.
     fn call_counts(&self) -> CallCounts {
         CallCounts::new()
@@ -250,6 +253,28 @@ impl Tally {
         self.throttles += o.throttles;
         self.errors += o.errors;
     }
+}
+
+/// A load balancer's attributes that decide whether a zonal shift can start and will help.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LbAttributes {
+    /// `zonal_shift.config.enabled`.
+    pub zonal_shift_enabled: bool,
+    /// `load_balancing.cross_zone.enabled` (always on for an Application Load Balancer).
+    pub cross_zone: bool,
+    pub target_groups: Vec<TgAttributes>,
+}
+
+/// A target group's attributes that AWS requires of an NLB with cross-zone on before a shift.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct TgAttributes {
+    pub name: String,
+    pub protocol: String,
+    pub target_type: String,
+    /// `load_balancing.cross_zone.enabled`: `true`, `false` or `use_load_balancer_configuration`.
+    pub cross_zone: String,
+    /// `target_health_state.unhealthy.connection_termination.enabled`.
+    pub terminates_unhealthy: bool,
 }
 
 /// A source that can be watched and changed: what the console runs on.
@@ -309,4 +334,32 @@ pub trait EstateWriter: Send + Sync {
         state: AlarmState,
         reason: &str,
     ) -> Result<(), SourceError>;
+    /// `arc-zonal-shift:StartZonalShift`; the new shift's id.
+    async fn start_zonal_shift(
+        &self,
+        region: &str,
+        shift: &ZonalShiftStart,
+    ) -> Result<String, SourceError>;
+    /// `arc-zonal-shift:UpdateZonalShift`: a new expiry counted from now, and the comment.
+    async fn update_zonal_shift(
+        &self,
+        region: &str,
+        id: &str,
+        expires_in: &str,
+        comment: &str,
+    ) -> Result<(), SourceError>;
+    /// `arc-zonal-shift:CancelZonalShift`.
+    async fn cancel_zonal_shift(&self, region: &str, id: &str) -> Result<(), SourceError>;
+}
+
+/// A zonal shift to start (`StartZonalShift`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ZonalShiftStart {
+    /// The load balancer's ARN.
+    pub resource: String,
+    /// The AZ ID to move traffic away from.
+    pub away_from: String,
+    /// `30m`, `1h`, … (at most `72h`).
+    pub expires_in: String,
+    pub comment: String,
 }

@@ -186,6 +186,14 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
         }
         Overlay::DrillResume => popups::drill_resume(app, popup_area, buf),
         Overlay::Api => popups::api(app, popup_area, buf),
+        Overlay::ZonalShift {
+            preflight,
+            input,
+            error,
+        } => popups::zonal_shift(app, preflight, input, error.as_deref(), popup_area, buf),
+        Overlay::ZonalExtend { lb, input, error } => {
+            popups::zonal_extend(app, lb, input, error.as_deref(), popup_area, buf);
+        }
         Overlay::Filter | Overlay::None => {}
     }
     drawn
@@ -206,6 +214,42 @@ struct HeaderFit {
 /// The header: mode, region in view, the safety badges and the clock are never cut; the title,
 /// the scenario, the account, the other regions and the API figures give way, in that order
 /// reversed, when the line is short.
+/// Shifts in effect in the region in view, once per zone and kind: `AWS AUTOSHIFT from
+/// use1-az4 since 10:42` answers "is it AWS or us" first; `ZONAL SHIFT from use1-az4, 47 min
+/// left` is someone's in this account.
+fn zonal_badges(app: &App) -> Vec<String> {
+    use crate::model::zonal::ShiftKind;
+    let Some(d) = app.current() else {
+        return Vec::new();
+    };
+    let mut seen: Vec<(ShiftKind, String)> = Vec::new();
+    let mut out = Vec::new();
+    for lb in d.lbs() {
+        for s in lb.zonal_shifts.iter().filter(|s| s.applied()) {
+            let key = (s.kind, s.away_from.clone());
+            if seen.contains(&key) {
+                continue;
+            }
+            seen.push(key);
+            out.push(match (s.kind, s.left_secs(app.now())) {
+                (ShiftKind::Autoshift, _) | (_, None) => format!(
+                    "{} from {} since {}",
+                    s.kind.label().to_uppercase(),
+                    s.away_from,
+                    s.started.hm()
+                ),
+                (k, Some(left)) => format!(
+                    "{} from {}, {} left",
+                    k.label().to_uppercase(),
+                    s.away_from,
+                    crate::model::zonal::left_text(left)
+                ),
+            });
+        }
+    }
+    out
+}
+
 fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     let style = app.theme().header();
     let bold = style.add_modifier(ratatui::style::Modifier::BOLD);
@@ -230,6 +274,7 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     if let Some(dr) = app.traffic_on_dr() {
         badges.push(format!("TRAFFIC ON {dr}"));
     }
+    badges.extend(zonal_badges(app));
     let who = app.info().caller_arn.rsplit(':').next().unwrap_or("");
     let who = who.strip_prefix("assumed-role/").unwrap_or(who);
     // Where the credentials came from (`profile prod`, `environment (AWS_ACCESS_KEY_ID)`), so
@@ -533,6 +578,9 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
             ("Enter".into(), "plan"),
             ("Esc".into(), "cancel"),
         ],
+        (Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. }, _) => {
+            vec![("Enter".into(), "plan"), ("Esc".into(), "cancel")]
+        }
         (Overlay::DrillConfirm { action, .. }, _) => match action {
             crate::app::DrillAction::Abort => {
                 vec![("y".into(), "abort"), ("n/Esc".into(), "continue")]
@@ -600,7 +648,10 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                     v.push((k(Action::Logs), "logs"));
                 }
                 crate::app::DetailRef::Association(_) => v.push((k(Action::RunNow), "run now")),
-                _ => {}
+                crate::app::DetailRef::TargetGroup { .. } => {
+                    v.push((k(Action::ZonalShift), "zonal shift"));
+                }
+                crate::app::DetailRef::Event(_) => {}
             }
             v.push((k(Action::Help), "help"));
             v.push((k(Action::Quit), "quit"));
@@ -669,7 +720,14 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
 
 fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
     let mut spans = Vec::new();
+    // Whole entries only: one that does not fit is left out, never cut ("/ fi").
+    let mut used = 0usize;
     for (key, label) in footer_items(app) {
+        let w = key.chars().count() + label.chars().count() + 3;
+        if used + w > usize::from(area.width) + 1 {
+            break;
+        }
+        used += w;
         spans.push(Span::styled(format!(" {key}"), app.theme().title()));
         spans.push(Span::styled(format!(" {label} "), app.theme().muted()));
     }

@@ -283,6 +283,159 @@ pub fn scale(
     text_box(app, "Scale", &lines, area, buf);
 }
 
+/// The zonal-shift preflight: per zone its name, AZ ID and healthy targets per group, what the
+/// other zones would carry, the checks with their fixes, then the prompt. On a small screen the
+/// fixes go first, then the passed checks, then the blank lines: the prompt stays in view.
+pub fn zonal_shift(
+    app: &App,
+    pre: &crate::ops::zonal::Preflight,
+    input: &str,
+    error: Option<&str>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    use crate::ops::zonal::Level;
+    let t = app.theme();
+    let g = glyphs(app);
+    let name_w = pre
+        .zones
+        .iter()
+        .map(|z| z.zone.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    // (line, style, drop order: 0 never, higher goes first)
+    let mut lines: Vec<(String, ratatui::style::Style, u8)> = vec![(
+        format!("{} ({}) in {}", pre.lb_name, pre.lb_type, app.region_name()),
+        t.text(),
+        0,
+    )];
+    lines.push((
+        format!(
+            "{:name_w$}  {:9} {:7}  target groups",
+            "zone", "AZ ID", "healthy"
+        ),
+        t.muted(),
+        0,
+    ));
+    for z in &pre.zones {
+        let groups: Vec<String> = z
+            .groups
+            .iter()
+            .map(|(n, h, total)| format!("{n} {h}/{total}"))
+            .collect();
+        let st = if z.healthy < z.total + z.draining {
+            t.crit()
+        } else {
+            t.text()
+        };
+        lines.push((
+            format!(
+                "{:name_w$}  {:9} {:7}  {}",
+                z.zone.name,
+                if z.zone.id.is_empty() {
+                    "?"
+                } else {
+                    &z.zone.id
+                },
+                format!("{}/{}", z.healthy, z.total),
+                groups.join(", ")
+            ),
+            st,
+            0,
+        ));
+    }
+    let leaving = input.split_whitespace().next().and_then(|w| pre.zone(w));
+    if let Some(zone) = leaving {
+        let rest = pre.remaining(&zone.name);
+        let st = if rest.short.is_empty() {
+            t.text()
+        } else {
+            t.warn()
+        };
+        lines.push((format!("leaving {}: {}", zone.name, rest.text()), st, 0));
+    }
+    lines.push((String::new(), t.text(), 3));
+    for c in &pre.checks {
+        let (mark, st, drop) = match c.level {
+            Level::Ok => (g.ok, t.ok(), 2),
+            Level::Note => ("-", t.muted(), 2),
+            Level::Typed => ("!", t.warn(), 0),
+            Level::Blocks => (g.fail, t.crit(), 0),
+        };
+        lines.push((format!("{mark} {}", c.text), st, drop));
+        if let Some(f) = &c.fix
+            && c.level != Level::Ok
+        {
+            lines.push((format!("  fix: {f}"), t.muted(), 1));
+        }
+    }
+    lines.push((String::new(), t.text(), 3));
+    lines.push((
+        format!("shift away from (zone or AZ ID) and for how long (1m..72h): {input}_"),
+        t.title(),
+        0,
+    ));
+    if let Some(e) = error {
+        lines.push((e.to_owned(), t.crit(), 0));
+    }
+    lines.push(("Enter shows the plan / Esc cancels".into(), t.muted(), 3));
+    let inner_w = usize::from(area.width.min(110).saturating_sub(4));
+    let rows = |ls: &[(String, ratatui::style::Style, u8)]| -> usize {
+        ls.iter()
+            .map(|(l, _, _)| wrap(l, inner_w).len().max(1))
+            .sum()
+    };
+    let room = usize::from(area.height.saturating_sub(2));
+    for drop in [3u8, 2, 1] {
+        if rows(&lines) <= room {
+            break;
+        }
+        lines.retain(|(_, _, d)| *d < drop);
+    }
+    let lines: Vec<(String, ratatui::style::Style)> =
+        lines.into_iter().map(|(l, st, _)| (l, st)).collect();
+    text_box(app, "Zonal shift", &lines, area, buf);
+}
+
+/// Extending a zonal shift: its zone and time left, and the new expiry.
+pub fn zonal_extend(
+    app: &App,
+    arn: &str,
+    input: &str,
+    error: Option<&str>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = app.theme();
+    let lb = app
+        .current()
+        .and_then(|d| d.lbs().iter().find(|l| l.arn == arn));
+    let mut lines = Vec::new();
+    if let Some(lb) = lb {
+        lines.push((format!("{} in {}", lb.name, app.region_name()), t.text()));
+        if let Some(s) = crate::ops::zonal::own_shift(lb) {
+            lines.push((s.describe(&lb.zones, app.now()), t.warn()));
+            if !s.comment.is_empty() {
+                lines.push((format!("comment: {}", s.comment), t.muted()));
+            }
+        }
+    }
+    lines.push((String::new(), t.text()));
+    lines.push((
+        format!(
+            "new expiry from now (1m..72h, empty: {}): {input}_",
+            crate::ops::zonal::DEFAULT_EXPIRY
+        ),
+        t.title(),
+    ));
+    if let Some(e) = error {
+        lines.push((e.to_owned(), t.crit()));
+    }
+    lines.push(("Enter shows the plan / Esc cancels".into(), t.muted()));
+    text_box(app, "Extend zonal shift", &lines, area, buf);
+}
+
 pub struct DeployPrompt<'a> {
     pub cluster: &'a str,
     pub service: &'a str,

@@ -119,6 +119,35 @@ impl EstateWriter for CountingWriter {
         self.note(format!("SetAlarmState {alarm} {}", state.as_str()));
         self.sim.set_alarm_state(region, alarm, state, reason).await
     }
+    async fn start_zonal_shift(
+        &self,
+        region: &str,
+        shift: &opsdash::source::ZonalShiftStart,
+    ) -> Result<String, SourceError> {
+        self.before().await;
+        self.note(format!(
+            "StartZonalShift {} {} {}",
+            shift.resource, shift.away_from, shift.expires_in
+        ));
+        let r = self.sim.start_zonal_shift(region, shift).await;
+        self.after(r).await
+    }
+    async fn update_zonal_shift(
+        &self,
+        region: &str,
+        id: &str,
+        expires_in: &str,
+        comment: &str,
+    ) -> Result<(), SourceError> {
+        self.note(format!("UpdateZonalShift {id} {expires_in}"));
+        self.sim
+            .update_zonal_shift(region, id, expires_in, comment)
+            .await
+    }
+    async fn cancel_zonal_shift(&self, region: &str, id: &str) -> Result<(), SourceError> {
+        self.note(format!("CancelZonalShift {id}"));
+        self.sim.cancel_zonal_shift(region, id).await
+    }
 }
 
 /// A fresh directory under the system temp dir.

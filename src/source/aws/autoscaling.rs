@@ -46,6 +46,7 @@ pub fn group(g: &t::AutoScalingGroup) -> AutoScalingGroup {
             .map(|i| AsgInstance {
                 id: i.instance_id().unwrap_or_default().to_owned(),
                 az: i.availability_zone().unwrap_or_default().to_owned(),
+                az_id: i.availability_zone_id().unwrap_or_default().to_owned(),
                 lifecycle: Lifecycle::parse(i.lifecycle_state().map_or("", |l| l.as_str())),
                 health: i.health_status().unwrap_or_default().to_owned(),
             })

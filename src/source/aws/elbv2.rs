@@ -209,6 +209,18 @@ pub fn load_balancer(l: &t::LoadBalancer) -> LoadBalancer {
             .unwrap_or_default(),
         dns_name: l.dns_name().unwrap_or_default().to_owned(),
         target_groups: Vec::new(),
+        zones: l
+            .availability_zones()
+            .iter()
+            .filter_map(|z| z.zone_name())
+            .map(|name| crate::model::zonal::LbZone {
+                name: name.to_owned(),
+                id: String::new(),
+            })
+            .collect(),
+        zonal_shifts: Vec::new(),
+        zonal: crate::model::zonal::Managed::Unknown,
+        zonal_error: None,
     }
 }
 
@@ -280,5 +292,10 @@ fn target(d: &t::TargetHealthDescription) -> Target {
             .unwrap_or(TargetState::Unavailable),
         reason: h.and_then(|x| x.reason()).map(|r| r.as_str().to_owned()),
         description: h.and_then(|x| x.description()).map(str::to_owned),
+        admin_override: d
+            .administrative_override()
+            .and_then(|o| o.state())
+            .map(|s| s.as_str().to_owned())
+            .filter(|s| s != "no_override"),
     }
 }

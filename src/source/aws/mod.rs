@@ -13,6 +13,7 @@ mod logs;
 mod pace;
 mod ssm;
 mod tail;
+mod zonal;
 
 use crate::model::ExecStatus;
 use crate::model::logs::{LogPage, LogSource, LogTarget};
@@ -253,6 +254,7 @@ pub struct RegionClients {
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub zonal: aws_sdk_arczonalshift::Client,
 }
 
 /// What the timeline learns from the other panes' reads (no extra calls for it): every change
@@ -594,6 +596,7 @@ impl AwsSource {
                     cloudwatch: client!(aws_sdk_cloudwatch, "monitoring"),
                     ssm: client!(aws_sdk_ssm, "ssm"),
                     logs: client!(aws_sdk_cloudwatchlogs, "logs", OverrideKeepsHost),
+                    zonal: client!(aws_sdk_arczonalshift, "arc-zonal-shift"),
                 }
             })
             .collect();
@@ -710,6 +713,57 @@ impl EstateReader for AwsSource {
                 elbv2::load_balancers(r, self.profile(), &self.health[&r.info.name])
             })
             .await;
+        if let Ok(lbs) = &mut read.result
+            && !lbs.is_empty()
+        {
+            // Zonal shifts on their own: target health stands when ARC cannot be read (not
+            // offered in the region, or not allowed), and a call that keeps failing is asked
+            // less often.
+            let zonal = self
+                .counted(region, |r| {
+                    self.backoff.call(region, "ListManagedResources", || {
+                        zonal::managed_resources(r, self.profile())
+                    })
+                })
+                .await;
+            read.stats.calls += zonal.stats.calls;
+            let now = Timestamp::now();
+            match zonal.result {
+                Ok(managed) => {
+                    zonal::apply(lbs, &managed, now);
+                    for lb in lbs.iter() {
+                        for z in &lb.zonal_shifts {
+                            let key = format!("zonal:{}:{}:{}", lb.arn, z.away_from, z.started.0);
+                            self.offer(
+                                key,
+                                event(
+                                    z.started,
+                                    region,
+                                    EventKind::Zonal,
+                                    Severity::Warn,
+                                    &lb.name,
+                                    format!(
+                                        "{} away from {} started{}",
+                                        z.kind.label(),
+                                        z.away_from,
+                                        if z.comment.is_empty() {
+                                            String::new()
+                                        } else {
+                                            format!(": {}", z.comment)
+                                        }
+                                    ),
+                                ),
+                            );
+                        }
+                    }
+                }
+                Err(e) => {
+                    for lb in lbs.iter_mut() {
+                        lb.zonal_error = Some(e.to_string());
+                    }
+                }
+            }
+        }
         if let Ok(lbs) = &mut read.result {
             let mut hosts = self.hosts.lock().unwrap_or_else(PoisonError::into_inner);
             let entry = hosts.entry(region.to_owned()).or_default();
@@ -912,6 +966,11 @@ impl EstateReader for AwsSource {
             .await
     }
 
+    async fn lb_attributes(&self, region: &str, arn: &str) -> Read<crate::source::LbAttributes> {
+        self.counted(region, |r| zonal::lb_attributes(r, self.profile(), arn))
+            .await
+    }
+
     fn call_counts(&self) -> crate::source::CallCounts {
         self.calls.counts()
     }
@@ -966,6 +1025,35 @@ impl EstateWriter for AwsSource {
     ) -> Result<(), SourceError> {
         cloudwatch::set_alarm_state(self.region(region)?, self.profile(), alarm, state, reason)
             .await
+    }
+
+    async fn start_zonal_shift(
+        &self,
+        region: &str,
+        shift: &crate::source::ZonalShiftStart,
+    ) -> Result<String, SourceError> {
+        zonal::start(self.region(region)?, self.profile(), shift).await
+    }
+
+    async fn update_zonal_shift(
+        &self,
+        region: &str,
+        id: &str,
+        expires_in: &str,
+        comment: &str,
+    ) -> Result<(), SourceError> {
+        zonal::update(
+            self.region(region)?,
+            self.profile(),
+            id,
+            expires_in,
+            comment,
+        )
+        .await
+    }
+
+    async fn cancel_zonal_shift(&self, region: &str, id: &str) -> Result<(), SourceError> {
+        zonal::cancel(self.region(region)?, self.profile(), id).await
     }
 }
 
@@ -1205,6 +1293,13 @@ impl EstateReader for Connecting {
         }
     }
 
+    async fn lb_attributes(&self, region: &str, arn: &str) -> Read<crate::source::LbAttributes> {
+        match self.get().await {
+            Ok(s) => s.lb_attributes(region, arn).await,
+            Err(e) => Read::err(e, 0),
+        }
+    }
+
     fn call_counts(&self) -> crate::source::CallCounts {
         match self.connected.get() {
             Some(s) => s.call_counts(),
@@ -1263,5 +1358,30 @@ impl EstateWriter for Connecting {
             .await?
             .set_alarm_state(region, alarm, state, reason)
             .await
+    }
+
+    async fn start_zonal_shift(
+        &self,
+        region: &str,
+        shift: &crate::source::ZonalShiftStart,
+    ) -> Result<String, SourceError> {
+        self.get().await?.start_zonal_shift(region, shift).await
+    }
+
+    async fn update_zonal_shift(
+        &self,
+        region: &str,
+        id: &str,
+        expires_in: &str,
+        comment: &str,
+    ) -> Result<(), SourceError> {
+        self.get()
+            .await?
+            .update_zonal_shift(region, id, expires_in, comment)
+            .await
+    }
+
+    async fn cancel_zonal_shift(&self, region: &str, id: &str) -> Result<(), SourceError> {
+        self.get().await?.cancel_zonal_shift(region, id).await
     }
 }

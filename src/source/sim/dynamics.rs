@@ -56,6 +56,7 @@ impl Sim {
                     "CPU spike over".into(),
                 );
             }
+            self.step_shifts(r);
             self.step_instances(r);
             self.step_asgs(r);
             if self.tick() % 5 == 0 {
@@ -1001,10 +1002,14 @@ impl Sim {
         for l in 0..lb_count {
             let mut routable = 0usize;
             let mut bad = 0usize;
+            // A zone shifted away from takes no traffic: neither its load-balancer node nor its
+            // targets.
+            let shifted = region.shifted_zone(l);
             for &g in &region.lbs[l].tgs {
                 for m in &region.tgs[g].members {
-                    let serving = m.state == TargetState::Healthy
-                        || (m.state == TargetState::Initial && m.ok_streak > 0);
+                    let serving = (m.state == TargetState::Healthy
+                        || (m.state == TargetState::Initial && m.ok_streak > 0))
+                        && shifted.as_deref() != Some(m.az.as_str());
                     if serving {
                         routable += 1;
                         let fine = match &m.target {
@@ -1026,12 +1031,21 @@ impl Sim {
                 }
             }
             let rps = region.rps;
+            // A zone gone dark fails in grey: its load-balancer node stays in DNS (its health
+            // checks pass from elsewhere) and half of what reaches it fails, until a zonal shift
+            // takes the zone out.
+            let grey = match &region.dark_az {
+                Some(dark) if shifted.as_deref() != Some(dark.as_str()) && !region.dark => {
+                    rps / region.azs.len().max(1) as f64 * 0.5
+                }
+                _ => 0.0,
+            };
             region.lb_5xx[l] = if rps <= 0.0 {
                 0.0
             } else if routable == 0 {
                 rps
             } else {
-                rps * (bad as f64 / routable as f64) + rps * 0.0005
+                rps * (bad as f64 / routable as f64) + rps * 0.0005 + grey
             };
         }
         // CPU of each instance: baseline, load per in-service instance, and the spike fault.
@@ -1214,7 +1228,12 @@ impl Sim {
 
     // ---- mutations (the estate writer) ----
 
-    fn region_mut(&mut self, region: &str, service: &str, op: &str) -> Result<usize, SourceError> {
+    pub(super) fn region_mut(
+        &mut self,
+        region: &str,
+        service: &str,
+        op: &str,
+    ) -> Result<usize, SourceError> {
         self.region_index(region).ok_or_else(|| {
             SourceError::new(
                 ErrorClass::Validation,

@@ -32,6 +32,9 @@ pub enum Fault {
     AzDark { region: String },
     /// The whole primary region stops answering.
     PrimaryDark,
+    /// AWS sees the region's first zone impaired and autoshifts the load balancers that have
+    /// zonal autoshift on away from it.
+    Autoshift { region: String },
     /// 70 % of API reads are throttled for 5 minutes.
     Throttling,
     /// Every mutating call takes seconds to answer, for 5 minutes (an API having a bad day):
@@ -55,9 +58,14 @@ impl Fault {
             Fault::CpuSpike { region } => format!("CPU spike on the app group, 15 min ({region})"),
             Fault::AzDark { region } => format!("First Availability Zone goes dark ({region})"),
             Fault::PrimaryDark => "Primary region goes dark".into(),
+            Fault::Autoshift { region } => {
+                format!("AWS autoshifts away from the first zone ({region})")
+            }
             Fault::Throttling => "API throttling, 5 min".into(),
             Fault::SlowApi => format!("Slow API: each change takes {SLOW_CALL_SECS} s, 5 min"),
-            Fault::ClearAll => "Clear faults (roll back bad image, regions back)".into(),
+            Fault::ClearAll => {
+                "Clear faults (roll back bad image, regions back, autoshifts end)".into()
+            }
         }
     }
 }
@@ -90,7 +98,12 @@ impl Sim {
                 region: region.clone(),
             });
         }
-        menu.push(Fault::AzDark { region });
+        menu.push(Fault::AzDark {
+            region: region.clone(),
+        });
+        if reg.lbs.iter().any(|l| l.autoshift) {
+            menu.push(Fault::Autoshift { region });
+        }
         menu.push(Fault::PrimaryDark);
         menu.push(Fault::Throttling);
         menu.push(Fault::SlowApi);
@@ -178,6 +191,11 @@ impl Sim {
                 self.regions[r].dark_az = Some(az.clone());
                 (r, format!("{az} went dark"))
             }
+            Fault::Autoshift { region } => {
+                let r = region_of(self, region)?;
+                let msg = self.autoshift(r)?;
+                (r, msg)
+            }
             Fault::PrimaryDark => {
                 self.regions[0].dark = true;
                 (0, format!("region {} went dark", self.regions[0].name))
@@ -198,6 +216,7 @@ impl Sim {
                 self.slow_until = None;
                 let names: Vec<String> = self.regions.iter().map(|r| r.name.clone()).collect();
                 for (r, name) in names.iter().enumerate() {
+                    self.end_autoshifts(r);
                     let reg = &mut self.regions[r];
                     reg.dark = false;
                     reg.dark_az = None;

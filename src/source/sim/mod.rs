@@ -10,6 +10,7 @@ mod rng;
 mod scenario;
 mod state;
 mod view;
+mod zonal;
 
 pub use faults::Fault;
 pub use scenario::{SCENARIOS, Scenario, large_estate};
@@ -436,6 +437,23 @@ impl EstateReader for SimSource {
             stats: read.stats,
         }
     }
+
+    async fn lb_attributes(&self, region: &str, arn: &str) -> Read<crate::source::LbAttributes> {
+        // One DescribeLoadBalancerAttributes, one DescribeTargetGroupAttributes per group.
+        let groups = self
+            .lock()
+            .region(region)
+            .ok()
+            .and_then(|r| r.lbs.iter().find(|l| l.arn == arn).map(|l| l.tgs.len()))
+            .unwrap_or(0);
+        self.try_read(
+            region,
+            "elasticloadbalancing",
+            "DescribeLoadBalancerAttributes",
+            1 + groups as u32,
+            |sim, _| sim.lb_attributes(region, arn),
+        )
+    }
 }
 
 impl SimSource {
@@ -504,5 +522,37 @@ impl EstateWriter for SimSource {
     ) -> Result<(), SourceError> {
         self.slow().await;
         self.lock().set_alarm_state(region, alarm, state, reason)
+    }
+
+    async fn start_zonal_shift(
+        &self,
+        region: &str,
+        shift: &crate::source::ZonalShiftStart,
+    ) -> Result<String, SourceError> {
+        self.slow().await;
+        self.lock().start_zonal_shift(
+            region,
+            &shift.resource,
+            &shift.away_from,
+            &shift.expires_in,
+            &shift.comment,
+        )
+    }
+
+    async fn update_zonal_shift(
+        &self,
+        region: &str,
+        id: &str,
+        expires_in: &str,
+        comment: &str,
+    ) -> Result<(), SourceError> {
+        self.slow().await;
+        self.lock()
+            .update_zonal_shift(region, id, expires_in, comment)
+    }
+
+    async fn cancel_zonal_shift(&self, region: &str, id: &str) -> Result<(), SourceError> {
+        self.slow().await;
+        self.lock().cancel_zonal_shift(region, id)
     }
 }

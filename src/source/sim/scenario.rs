@@ -226,6 +226,10 @@ impl Builder {
             scheme,
             dns_name: format!("{prefix}{name}-{}.elb.{}.amazonaws.com", &id[..10], r.name),
             tgs: Vec::new(),
+            // ALBs opted in to zonal shift and autoshift; NLBs to zonal shift, cross-zone off.
+            zonal_shift_enabled: true,
+            cross_zone: false,
+            autoshift: lb_type == "application",
         });
         r.lbs.len() - 1
     }
@@ -515,6 +519,8 @@ impl Builder {
         let az = r.azs[0].clone();
         self.instance(r, Role::Web, None, &az);
         let l = self.lb(r, "fa-092-NLB", "network", "internal");
+        // Never opted in to zonal shift: the preflight says so, with the fix.
+        r.lbs[l].zonal_shift_enabled = false;
         let g = self.tg(
             r,
             l,

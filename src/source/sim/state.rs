@@ -74,6 +74,12 @@ pub struct SimLb {
     pub scheme: &'static str,
     pub dns_name: String,
     pub tgs: Vec<usize>,
+    /// The `zonal_shift.config.enabled` attribute.
+    pub zonal_shift_enabled: bool,
+    /// `load_balancing.cross_zone.enabled` (always on for an ALB).
+    pub cross_zone: bool,
+    /// Zonal autoshift on.
+    pub autoshift: bool,
 }
 
 /// What a target-group member is.
@@ -281,6 +287,9 @@ pub struct RegionSim {
     pub alarms: Vec<SimAlarm>,
     pub dark: bool,
     pub dark_az: Option<String>,
+    /// Zonal shifts and autoshifts in effect.
+    pub shifts: Vec<super::zonal::SimShift>,
+    pub shift_seq: u64,
     pub cpu_spike_until: Option<Timestamp>,
     /// Requests per second this region receives now.
     pub rps: f64,
@@ -311,6 +320,8 @@ impl RegionSim {
             alarms: Vec::new(),
             dark: false,
             dark_az: None,
+            shifts: Vec::new(),
+            shift_seq: 0,
             cpu_spike_until: None,
             rps: 0.0,
             lb_5xx: Vec::new(),

@@ -22,7 +22,9 @@ fn describe(reason: &str) -> &'static str {
 pub fn load_balancers(r: &RegionSim) -> Vec<LoadBalancer> {
     r.lbs
         .iter()
-        .map(|lb| LoadBalancer {
+        .enumerate()
+        .map(|(l, lb)| (lb, r.zonal_view(l), r.shifted_zone(l)))
+        .map(|(lb, (zonal, zonal_shifts), shifted)| LoadBalancer {
             name: lb.name.clone(),
             arn: lb.arn.clone(),
             lb_type: lb.lb_type.into(),
@@ -52,6 +54,8 @@ pub fn load_balancers(r: &RegionSim) -> Vec<LoadBalancer> {
                                 state: m.state,
                                 reason: m.reason.map(str::to_owned),
                                 description: m.reason.map(|r| describe(r).to_owned()),
+                                admin_override: (shifted.as_deref() == Some(m.az.as_str()))
+                                    .then(|| "zonal_shift_active".to_owned()),
                             })
                             .collect(),
                         health_at: None,
@@ -77,6 +81,10 @@ pub fn load_balancers(r: &RegionSim) -> Vec<LoadBalancer> {
                     out
                 })
                 .collect(),
+            zones: r.lb_zones(),
+            zonal_shifts,
+            zonal,
+            zonal_error: None,
         })
         .collect()
 }
@@ -104,6 +112,12 @@ pub fn capacity(r: &RegionSim) -> Capacity {
                     .map(|i| AsgInstance {
                         id: i.id.clone(),
                         az: i.az.clone(),
+                        az_id: r
+                            .lb_zones()
+                            .into_iter()
+                            .find(|z| z.name == i.az)
+                            .map(|z| z.id)
+                            .unwrap_or_default(),
                         lifecycle: match i.lifecycle {
                             Lifecycle::Pending => crate::model::Lifecycle::Pending,
                             Lifecycle::Terminating(_) => crate::model::Lifecycle::Terminating,

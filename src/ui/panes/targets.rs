@@ -14,13 +14,23 @@ impl PaneDraw for Targets {
         match row {
             Row::Lb(l) => {
                 let lb = &lbs(d)[l];
-                Line::from(vec![
-                    Span::styled(lb.name.clone(), t.title()),
-                    Span::styled(
-                        format!("  {} {} {}", lb.lb_type, lb.scheme, lb.state),
-                        t.muted(),
-                    ),
-                ])
+                // A shift in effect first: it is why a zone takes no traffic.
+                let mut spans = vec![Span::styled(lb.name.clone(), t.title())];
+                for s in lb.zonal_shifts.iter().filter(|s| s.applied()) {
+                    let soon = s
+                        .left_secs(app.now())
+                        .is_some_and(|left| left < crate::ops::zonal::EXPIRY_WARN_SECS);
+                    // The AZ ID only: the zone's name is on its targets' rows.
+                    spans.push(Span::styled(
+                        format!("  {}", s.describe(&[], app.now())),
+                        if soon { t.crit() } else { t.warn() },
+                    ));
+                }
+                spans.push(Span::styled(
+                    format!("  {} {} {}", lb.lb_type, lb.scheme, lb.state),
+                    t.muted(),
+                ));
+                Line::from(spans)
             }
             Row::Tg(l, gi) => {
                 let tg = &lbs(d)[l].target_groups[gi];
@@ -60,11 +70,16 @@ impl PaneDraw for Targets {
             Row::Target(l, gi, ti) => {
                 let x = &lbs(d)[l].target_groups[gi].targets[ti];
                 // State and reason before where the target is; AWS's `Target.` prefix dropped.
-                let reason = x
-                    .reason
-                    .as_deref()
-                    .map(|r| format!(" {}", short_reason(r)))
-                    .unwrap_or_default();
+                // Its zone shifted away from: healthy or not, it takes no traffic (said first).
+                let shifted = if x.admin_override.as_deref() == Some("zonal_shift_active") {
+                    " shifted"
+                } else {
+                    ""
+                };
+                let reason = x.reason.as_deref().map_or_else(
+                    || shifted.to_owned(),
+                    |r| format!("{shifted} {}", short_reason(r)),
+                );
                 Line::from(vec![
                     Span::raw("    "),
                     Span::styled(cell(&x.id, 19, g), t.text()),

@@ -1,0 +1,297 @@
+//! ARC zonal shift from the console: `z` on a load balancer shows the preflight (its zones by
+//! name and AZ ID, what the others would carry, the checks with their fixes) and plans a shift;
+//! on a load balancer this console's account has shifted, `z` offers to cancel and `Z` to extend.
+
+use super::panes::Row;
+use super::{App, DetailRef, Effect, Overlay, Pane, View};
+use crate::action::Action;
+use crate::model::zonal::Managed;
+use crate::model::{LoadBalancer, Severity};
+use crate::ops::zonal::{self as z, Preflight};
+use crate::source::{LbAttributes, SourceError};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// The longest a zonal-shift input may be.
+const INPUT_MAX: usize = 64;
+
+impl App {
+    /// The load balancer selected in the Targets pane (its row, a target group's or a target's),
+    /// or the one whose target group's detail is open; elsewhere, the one the verdict is about:
+    /// the load balancer with the smallest share of healthy targets, when any is unhealthy, ARC's
+    /// managed ones first. A selected load balancer ARC does not manage (it cannot be shifted)
+    /// gives way to that one when there is one.
+    pub fn selected_lb(&self) -> Option<&LoadBalancer> {
+        let lbs = self.current()?.lbs();
+        if let View::Detail(DetailRef::TargetGroup { lb, .. }) = &self.view {
+            return lbs.iter().find(|l| &l.name == lb);
+        }
+        if self.focus == Pane::Targets && self.view == View::Main {
+            let selected = match self.selected_row()? {
+                Row::Lb(l) | Row::Tg(l, _) | Row::Target(l, _, _) => lbs.get(l),
+                _ => None,
+            };
+            return match selected {
+                Some(l) if l.zonal == Managed::No => self.worst_lb().or(Some(l)),
+                other => other,
+            };
+        }
+        self.worst_lb()
+    }
+
+    /// The load balancer with the smallest share of healthy targets, when any is unhealthy,
+    /// ARC's managed ones first.
+    fn worst_lb(&self) -> Option<&LoadBalancer> {
+        let lbs = self.current()?.lbs();
+        // Every registered target counts, draining ones too: in a zone gone dark the
+        // replacements fail and drain in turn.
+        let counts = |l: &LoadBalancer| {
+            l.target_groups
+                .iter()
+                .flat_map(|g| &g.targets)
+                .filter(|t| t.state != crate::model::TargetState::Unused)
+                .fold((0, 0), |(h, n), t| {
+                    (
+                        h + usize::from(t.state == crate::model::TargetState::Healthy),
+                        n + 1,
+                    )
+                })
+        };
+        // Those ARC manages first: a shift can start there.
+        let managed = |l: &LoadBalancer| matches!(l.zonal, Managed::Yes { .. });
+        lbs.iter()
+            .filter(|l| {
+                let (h, t) = counts(l);
+                h < t
+            })
+            .min_by(|a, b| {
+                let ((ha, ta), (hb, tb)) = (counts(a), counts(b));
+                managed(b).cmp(&managed(a)).then((ha * tb).cmp(&(hb * ta)))
+            })
+    }
+
+    /// The comment a shift carries: who, from which console.
+    fn zonal_comment(why: &str) -> String {
+        z::comment(
+            &crate::identity::login(),
+            &format!("{}:{}", crate::identity::host(), std::process::id()),
+            why,
+        )
+    }
+
+    /// `z` and `Z`: start (after the preflight) or cancel, extend.
+    pub(super) fn zonal_key(&mut self, action: Action) -> Vec<Effect> {
+        let Some(lb) = self.selected_lb().cloned() else {
+            self.set_status(
+                "zonal shift works on a load balancer: select one in the Targets pane (1)",
+                Severity::Info,
+            );
+            return vec![];
+        };
+        let scope = self.scope();
+        let own = z::own_shift(&lb).cloned();
+        if self.settings.read_only {
+            // The preflight is shown all the same (reading changes nothing); the refusal comes
+            // with its plan.
+            if action == Action::ZonalShift && own.is_none() {
+                self.set_status(
+                    format!("reading {}'s attributes for the preflight", lb.name),
+                    Severity::Info,
+                );
+                return vec![Effect::FetchLbAttributes {
+                    region: scope.region,
+                    arn: lb.arn,
+                }];
+            }
+            self.set_status(
+                format!(
+                    "read-only ({}): {} is disabled; nothing was sent",
+                    self.settings.read_only_why,
+                    action.help()
+                ),
+                Severity::Warn,
+            );
+            let plan = match own {
+                Some(s) if action == Action::ZonalShift => z::plan_cancel(&scope, &lb, &s),
+                Some(s) => match z::plan_extend(&scope, &lb, &s, "", "", self.now) {
+                    Ok(p) => p,
+                    Err(_) => return vec![],
+                },
+                None => return vec![],
+            };
+            return vec![self.refused(plan)];
+        }
+        match (action, own) {
+            (Action::ZonalShift, Some(s)) => {
+                let plan = z::plan_cancel(&scope, &lb, &s);
+                self.confirm_plan(plan);
+                vec![]
+            }
+            (Action::ZonalShift, None) => {
+                self.set_status(
+                    format!("reading {}'s attributes for the preflight", lb.name),
+                    Severity::Info,
+                );
+                vec![Effect::FetchLbAttributes {
+                    region: scope.region,
+                    arn: lb.arn,
+                }]
+            }
+            (_, Some(_)) => {
+                self.overlay = Overlay::ZonalExtend {
+                    lb: lb.arn,
+                    input: String::new(),
+                    error: None,
+                };
+                vec![]
+            }
+            (_, None) => {
+                let what = match lb.zonal_shifts.first() {
+                    Some(s) => format!(
+                        "; {} is AWS's, not one to extend",
+                        s.describe(&lb.zones, self.now)
+                    ),
+                    None => String::new(),
+                };
+                self.set_status(
+                    format!(
+                        "{} has no zonal shift to extend{what}: {} starts one",
+                        lb.name,
+                        self.settings.keymap.key_label(Action::ZonalShift)
+                    ),
+                    Severity::Info,
+                );
+                vec![]
+            }
+        }
+    }
+
+    /// The answer to [`Effect::FetchLbAttributes`]: open the preflight.
+    pub(super) fn on_lb_attributes(
+        &mut self,
+        region: &str,
+        arn: &str,
+        read: Result<LbAttributes, SourceError>,
+    ) {
+        // Only if the operator is still where they asked from.
+        if self.overlay != Overlay::None || region != self.region_name() {
+            return;
+        }
+        let Some(lb) = self
+            .current()
+            .and_then(|d| d.lbs().iter().find(|l| l.arn == arn))
+            .cloned()
+        else {
+            return;
+        };
+        let attrs = match read {
+            Ok(a) => Some(a),
+            Err(e) => {
+                self.set_status(
+                    format!("cannot read {}'s attributes: {e}", lb.name),
+                    Severity::Warn,
+                );
+                None
+            }
+        };
+        let pre = Preflight::new(&lb, attrs.as_ref());
+        let input = pre
+            .default_zone
+            .as_ref()
+            .map(|zone| format!("{} {}", zone.name, z::DEFAULT_EXPIRY))
+            .unwrap_or_default();
+        if self.status.as_ref().is_some_and(|s| s.1 == Severity::Info) {
+            self.status = None;
+        }
+        self.overlay = Overlay::ZonalShift {
+            preflight: Box::new(pre),
+            input,
+            error: None,
+        };
+    }
+
+    /// Keys in the zonal-shift prompts.
+    pub(super) fn on_zonal_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        let scope = self.scope();
+        let now = self.now;
+        let read_only = self.settings.read_only;
+        let comment_start = Self::zonal_comment("zonal shift from the console");
+        let comment_extend = Self::zonal_comment("extended from the console");
+        let lbs: Vec<LoadBalancer> = self.current().map(|d| d.lbs().to_vec()).unwrap_or_default();
+        match &mut self.overlay {
+            Overlay::ZonalShift {
+                preflight,
+                input,
+                error,
+            } => match ev.code {
+                KeyCode::Esc => {
+                    let name = preflight.lb_name.clone();
+                    self.overlay = Overlay::None;
+                    self.set_status(
+                        format!("zonal shift of {name} cancelled; nothing sent"),
+                        Severity::Info,
+                    );
+                }
+                KeyCode::Backspace => {
+                    input.pop();
+                    *error = None;
+                }
+                KeyCode::Char(c) if !ctrl => {
+                    if input.chars().count() < INPUT_MAX {
+                        input.push(c);
+                    }
+                    *error = None;
+                }
+                KeyCode::Enter => match z::plan_start(&scope, preflight, input, &comment_start) {
+                    Ok(plan) if read_only => {
+                        self.overlay = Overlay::None;
+                        self.set_status(
+                            format!(
+                                "read-only ({}): the preflight is shown, the shift is not sent",
+                                self.settings.read_only_why
+                            ),
+                            Severity::Warn,
+                        );
+                        return vec![self.refused(plan)];
+                    }
+                    Ok(plan) => self.confirm_plan(plan),
+                    Err(e) => *error = Some(e),
+                },
+                _ => {}
+            },
+            Overlay::ZonalExtend { lb, input, error } => match ev.code {
+                KeyCode::Esc => {
+                    self.overlay = Overlay::None;
+                    self.set_status("extension cancelled; nothing sent", Severity::Info);
+                }
+                KeyCode::Backspace => {
+                    input.pop();
+                    *error = None;
+                }
+                KeyCode::Char(c) if !ctrl => {
+                    if input.chars().count() < INPUT_MAX {
+                        input.push(c);
+                    }
+                    *error = None;
+                }
+                KeyCode::Enter => {
+                    let Some(l) = lbs.iter().find(|l| &l.arn == lb) else {
+                        *error = Some("the load balancer is no longer there".into());
+                        return vec![];
+                    };
+                    let Some(s) = z::own_shift(l) else {
+                        *error = Some("its zonal shift has ended meanwhile".into());
+                        return vec![];
+                    };
+                    match z::plan_extend(&scope, l, s, input, &comment_extend, now) {
+                        Ok(plan) => self.confirm_plan(plan),
+                        Err(e) => *error = Some(e),
+                    }
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        vec![]
+    }
+}
