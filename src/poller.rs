@@ -83,7 +83,16 @@ pub async fn snapshot(source: &dyn EstateReader, deadline: Duration) -> Snapshot
             };
             match payload {
                 Payload::Targets(read) => match read.result {
-                    Ok(v) => rs.load_balancers = v,
+                    Ok(v) => {
+                        // Zonal shifts not read: `zonal_shifts: []` is then not "none".
+                        if let Some(e) = v.iter().find_map(|l| l.zonal_error.clone()) {
+                            errors.push(ErrorRecord {
+                                part: Some("zonal shifts"),
+                                ..e
+                            });
+                        }
+                        rs.load_balancers = v;
+                    }
                     Err(e) => errors.push(failed(e, "targets")),
                 },
                 Payload::Capacity(read) => match read.result {

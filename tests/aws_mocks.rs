@@ -2533,7 +2533,8 @@ mod zonal_shift {
         assert!(read.partial.is_none());
         let a = &lbs[0];
         assert_eq!(a.zonal, Managed::Unknown);
-        let why = a.zonal_error.as_deref().unwrap();
+        let e = a.zonal_error.as_ref().unwrap();
+        let why = format!("{} {}", e.code, e.hint.as_deref().unwrap_or(""));
         assert!(
             why.contains("arc-zonal-shift:ListManagedResources"),
             "names the missing IAM action: {why}"

@@ -6,8 +6,9 @@
 //! moto is installed into `.venv` by `./scripts/test.sh`. Without it these tests fail, loudly.
 //! moto answers CloudWatch in JSON 1.0 while aws-sdk-cloudwatch speaks Smithy RPC v2 CBOR, so
 //! CloudWatch goes through `tests/support/cw_proxy.py`, a translating bridge over real HTTP
-//! (`AWS_ENDPOINT_URL_CLOUDWATCH` points the SDK at it). The one known gap, asserted so it cannot
-//! hide anything else: moto does not implement SSM associations (covered by `aws_mocks.rs`).
+//! (`AWS_ENDPOINT_URL_CLOUDWATCH` points the SDK at it). The known gaps, asserted so they cannot
+//! hide anything else: moto does not implement SSM associations nor ARC zonal shift (both
+//! covered by `aws_mocks.rs`).
 
 use serde_json::Value;
 use std::io::BufRead;
@@ -153,8 +154,27 @@ impl Moto {
                 e["operation"].as_str().unwrap(),
             );
             assert!(
-                svc == "ssm" && op == "ListAssociations",
-                "only moto's known gap may fail: {e}"
+                (svc == "ssm" && op == "ListAssociations")
+                    || (svc == "arc-zonal-shift" && op == "ListManagedResources"),
+                "only moto's known gaps may fail: {e}"
+            );
+        }
+        // moto has no ARC zonal shift: said as not read, never as "no shift" (only when there is
+        // a load balancer to ask about).
+        let lbs = v["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| !r["load_balancers"].as_array().unwrap().is_empty());
+        if lbs {
+            assert!(
+                v["errors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|e| e["operation"] == "ListManagedResources"),
+                "{}",
+                v["errors"]
             );
         }
         v

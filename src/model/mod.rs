@@ -213,9 +213,10 @@ pub struct LoadBalancer {
     /// Whether ARC zonal shift manages it.
     #[serde(skip_serializing)]
     pub zonal: zonal::Managed,
-    /// Why its zonal shifts could not be read (ARC not offered in the region, not allowed).
+    /// Why its zonal shifts could not be read (ARC not offered in the region, not allowed):
+    /// `zonal_shifts` is then not known to be empty.
     #[serde(skip_serializing)]
-    pub zonal_error: Option<String>,
+    pub zonal_error: Option<ErrorRecord>,
 }
 
 /// An instance of an Auto Scaling group.

@@ -164,9 +164,13 @@ impl Preflight {
                 level: Level::Note,
                 text: format!(
                     "whether ARC manages it is not known: {}",
-                    lb.zonal_error
-                        .as_deref()
-                        .unwrap_or("ListManagedResources not read yet")
+                    lb.zonal_error.as_ref().map_or_else(
+                        || "ListManagedResources not read yet".to_owned(),
+                        |e| {
+                            let hint = e.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
+                            format!("{} {}:{}{hint}", e.code, e.service, e.operation)
+                        }
+                    )
                 ),
                 fix: Some("StartZonalShift says if it does not".into()),
             }),

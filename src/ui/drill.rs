@@ -20,7 +20,11 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, drawn: &mut crate::app::D
     let t = app.theme();
     let b = block(
         app,
-        Line::from(Span::styled(" Failover drill ", t.title())),
+        // Never to be mistaken for AWS's own failover (ARC Region switch).
+        Line::from(Span::styled(
+            " Failover drill (rehearsal: opsdash steps, no DNS change) ",
+            t.title(),
+        )),
         true,
     );
     let inner = b.inner(top);

@@ -557,7 +557,7 @@ pub fn drill_confirm(
     )];
     let (title, what) = match action {
         DrillAction::Start => (
-            "Start the failover drill",
+            "Start the failover drill (a rehearsal)",
             "Runs the plan shown: scales the DR region up, waits for its targets, sets the primary health alarm to ALARM (SIMULATED: no DNS record is changed), verifies.",
         ),
         DrillAction::Failback => (

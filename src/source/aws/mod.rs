@@ -759,7 +759,7 @@ impl EstateReader for AwsSource {
                 }
                 Err(e) => {
                     for lb in lbs.iter_mut() {
-                        lb.zonal_error = Some(e.to_string());
+                        lb.zonal_error = Some(e.record(region));
                     }
                 }
             }

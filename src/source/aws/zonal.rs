@@ -16,6 +16,20 @@ fn ts(t: &aws_smithy_types::DateTime) -> Timestamp {
     t.to_millis().map_or(Timestamp(0), Timestamp)
 }
 
+/// An ARC error, with the likely cause when the endpoint gave no answer at all: ARC is not
+/// offered in every region.
+fn arc_error(mut e: SourceError, region: &str) -> SourceError {
+    if e.class == crate::source::ErrorClass::Network {
+        e.hint = Some(
+            format!(
+                "no answer from ARC zonal shift in {region}: it may not be offered in this region (or the network is down)"
+            )
+            .into(),
+        );
+    }
+    e
+}
+
 /// Every managed resource of the region (all pages).
 pub async fn managed_resources(
     r: &RegionClients,
@@ -28,7 +42,7 @@ pub async fn managed_resources(
         .send()
         .try_collect()
         .await
-        .map_err(|e| map(SVC, "ListManagedResources", profile, &e))
+        .map_err(|e| arc_error(map(SVC, "ListManagedResources", profile, &e), &r.info.name))
 }
 
 /// Marks each load balancer managed or not, with its shifts active at `now`.
@@ -180,7 +194,7 @@ pub async fn start(
         .send()
         .await
         .map(|o| o.zonal_shift_id)
-        .map_err(|e| map(SVC, "StartZonalShift", profile, &e))
+        .map_err(|e| arc_error(map(SVC, "StartZonalShift", profile, &e), &r.info.name))
 }
 
 pub async fn update(
@@ -198,7 +212,7 @@ pub async fn update(
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| map(SVC, "UpdateZonalShift", profile, &e))
+        .map_err(|e| arc_error(map(SVC, "UpdateZonalShift", profile, &e), &r.info.name))
 }
 
 pub async fn cancel(r: &RegionClients, profile: Option<&str>, id: &str) -> Result<(), SourceError> {
@@ -208,5 +222,5 @@ pub async fn cancel(r: &RegionClients, profile: Option<&str>, id: &str) -> Resul
         .send()
         .await
         .map(|_| ())
-        .map_err(|e| map(SVC, "CancelZonalShift", profile, &e))
+        .map_err(|e| arc_error(map(SVC, "CancelZonalShift", profile, &e), &r.info.name))
 }
