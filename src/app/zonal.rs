@@ -215,9 +215,14 @@ impl App {
         let scope = self.scope();
         let now = self.now;
         let read_only = self.settings.read_only;
-        let comment_start = Self::zonal_comment("zonal shift from the console");
-        let comment_extend = Self::zonal_comment("extended from the console");
-        let lbs: Vec<LoadBalancer> = self.current().map(|d| d.lbs().to_vec()).unwrap_or_default();
+        // The load balancer an extension names, as last read (only that one, only then).
+        let extended: Option<LoadBalancer> = match &self.overlay {
+            Overlay::ZonalExtend { lb, .. } => self
+                .current()
+                .and_then(|d| d.lbs().iter().find(|l| &l.arn == lb))
+                .cloned(),
+            _ => None,
+        };
         match &mut self.overlay {
             Overlay::ZonalShift {
                 preflight,
@@ -242,7 +247,12 @@ impl App {
                     }
                     *error = None;
                 }
-                KeyCode::Enter => match z::plan_start(&scope, preflight, input, &comment_start) {
+                KeyCode::Enter => match z::plan_start(
+                    &scope,
+                    preflight,
+                    input,
+                    &Self::zonal_comment("zonal shift from the console"),
+                ) {
                     Ok(plan) if read_only => {
                         self.overlay = Overlay::None;
                         self.set_status(
@@ -259,7 +269,7 @@ impl App {
                 },
                 _ => {}
             },
-            Overlay::ZonalExtend { lb, input, error } => match ev.code {
+            Overlay::ZonalExtend { input, error, .. } => match ev.code {
                 KeyCode::Esc => {
                     self.overlay = Overlay::None;
                     self.set_status("extension cancelled; nothing sent", Severity::Info);
@@ -275,7 +285,7 @@ impl App {
                     *error = None;
                 }
                 KeyCode::Enter => {
-                    let Some(l) = lbs.iter().find(|l| &l.arn == lb) else {
+                    let Some(l) = extended.as_ref() else {
                         *error = Some("the load balancer is no longer there".into());
                         return vec![];
                     };
@@ -283,7 +293,8 @@ impl App {
                         *error = Some("its zonal shift has ended meanwhile".into());
                         return vec![];
                     };
-                    match z::plan_extend(&scope, l, s, input, &comment_extend, now) {
+                    let comment = Self::zonal_comment("extended from the console");
+                    match z::plan_extend(&scope, l, s, input, &comment, now) {
                         Ok(plan) => self.confirm_plan(plan),
                         Err(e) => *error = Some(e),
                     }

@@ -47,6 +47,17 @@ fn zerr(op: &str, code: &str, msg: String) -> SourceError {
 
 use crate::ops::zonal::expires_in_secs;
 
+/// An `expiresIn` in seconds, or ARC's refusal of it.
+fn expiry(op: &str, expires_in: &str) -> Result<u64, SourceError> {
+    expires_in_secs(expires_in).ok_or_else(|| {
+        zerr(
+            op,
+            "ValidationException",
+            format!("expiresIn {expires_in} must be from 1m to 72h"),
+        )
+    })
+}
+
 impl RegionSim {
     /// The zones of the region's load balancers: every zone of the region.
     pub fn lb_zones(&self) -> Vec<LbZone> {
@@ -178,13 +189,7 @@ impl Sim {
         const OP: &str = "StartZonalShift";
         let r = self.region_mut(region, "arc-zonal-shift", OP)?;
         let l = self.lb_index(r, resource, OP)?;
-        let secs = expires_in_secs(expires_in).ok_or_else(|| {
-            zerr(
-                OP,
-                "ValidationException",
-                format!("expiresIn {expires_in} must be from 1m to 72h"),
-            )
-        })?;
+        let secs = expiry(OP, expires_in)?;
         if !self.regions[r].lbs[l].zonal_shift_enabled {
             return Err(zerr(
                 OP,
@@ -263,13 +268,7 @@ impl Sim {
         const OP: &str = "UpdateZonalShift";
         let r = self.region_mut(region, "arc-zonal-shift", OP)?;
         let i = self.shift_index(r, id, OP)?;
-        let secs = expires_in_secs(expires_in).ok_or_else(|| {
-            zerr(
-                OP,
-                "ValidationException",
-                format!("expiresIn {expires_in} must be from 1m to 72h"),
-            )
-        })?;
+        let secs = expiry(OP, expires_in)?;
         let now = self.now;
         let s = &mut self.regions[r].shifts[i];
         s.expires = Some(now.plus_secs(secs as f64));
