@@ -475,10 +475,27 @@ fn render_verdict(app: &App, v: &crate::app::Verdict, area: Rect, buf: &mut Buff
         Some(a) if app.settings().apps.len() > 1 => format!("{a}: "),
         _ => String::new(),
     };
+    // The key to press never crowds out what is wrong: an action of several alternatives
+    // ("z shift away, 1 /zone: …") keeps only those that fit in half the line (the first always).
+    let half = usize::from(area.width) / 2;
     let action = v
         .action
         .as_deref()
-        .map(|a| format!(" {} {a} ", glyphs(app).dot))
+        .map(|a| {
+            let mut kept = String::new();
+            for alt in a.split(", ") {
+                let next = if kept.is_empty() {
+                    alt.to_owned()
+                } else {
+                    format!("{kept}, {alt}")
+                };
+                if !kept.is_empty() && widgets::text_width(&next) + 4 > half {
+                    break;
+                }
+                kept = next;
+            }
+            format!(" {} {kept} ", glyphs(app).dot)
+        })
         .unwrap_or_default();
     let room = (area.width as usize).saturating_sub(widgets::text_width(&action) + 1);
     let text = widgets::trunc(&format!(" {who}{}", v.text), room, glyphs(app));
