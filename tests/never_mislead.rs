@@ -128,6 +128,13 @@ fn draining_targets_are_apart_and_every_view_agrees() {
         let in_service = g.targets.iter().filter(|t| t.state.in_service()).count();
         assert_eq!(g.total, in_service, "{g:?}");
         assert!(g.total < g.targets.len());
+        // A roll back's draining tasks are the rollout's, not a zone's: no zonal shift offered.
+        let v = h.app().verdicts();
+        assert!(
+            v.iter()
+                .all(|v| !v.action.as_deref().unwrap_or("").contains("shift")),
+            "{v:?}"
+        );
         let (h_region, t_region) = h.app().target_counts("us-east-1");
         let sum: (usize, usize) = snap.regions[0]
             .load_balancers
@@ -139,7 +146,9 @@ fn draining_targets_are_apart_and_every_view_agrees() {
         let screen = h.screen(120, 40);
         let row = screen
             .lines()
-            .find(|l| l.contains("bookstore-frontend") && l.contains("healthy"))
+            .find(|l| {
+                l.starts_with('│') && l.contains("bookstore-frontend") && l.contains("healthy")
+            })
             .unwrap()
             .to_owned();
         assert!(

@@ -210,7 +210,15 @@ impl App {
             zones.iter().filter(|(_, z)| z.healthy < z.total).collect();
         let unhealthy: usize = zones.iter().map(|(_, z)| z.total - z.healthy).sum();
         let unhealthy_in_service = unhealthy - zones.iter().map(|(_, z)| z.draining).sum::<usize>();
-        if sick.len() == 1 && zones.len() > 1 && zones[0].0 != "?" && unhealthy >= 2 {
+        // A rollout under way explains its own failing and draining tasks, wherever they were
+        // placed: that is not a zone's trouble, and a zonal shift is not its remedy.
+        let rolling = cap.ecs_services.iter().any(|s| {
+            scope.keep(|a| &a.ecs_services, &format!("{}/{}", s.cluster, s.name))
+                && s.deployments
+                    .iter()
+                    .any(|d| d.rollout_state == RolloutState::InProgress)
+        });
+        if !rolling && sick.len() == 1 && zones.len() > 1 && zones[0].0 != "?" && unhealthy >= 2 {
             let (name, z) = sick[0];
             let others: Vec<String> = zones
                 .iter()
