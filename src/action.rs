@@ -54,21 +54,11 @@ pub enum Action {
     RegionView,
     /// Switch to the next theme.
     NextTheme,
-    /// Scale the selected Auto Scaling group or ECS service (prompt, plan, confirm).
-    Scale,
-    /// Deploy the selected ECS service: a new image or tag, or a forced new deployment.
-    Deploy,
-    /// Run the selected State Manager association now.
-    RunNow,
-    /// Roll the selected ECS service (or the one the banner names) back to its previous revision.
-    Rollback,
+    /// An operation on the selected resource (scale, deploy, …): what it does, where it applies
+    /// and what it plans are its module's, in `app::operation`.
+    Op(OpId),
     /// Open the failover drill of the app with a failover section: preflight, plan, progress.
     Failover,
-    /// On a load balancer: the zonal-shift preflight and a shift away from a zone; on one this
-    /// account has shifted, cancel the shift.
-    ZonalShift,
-    /// On a shifted load balancer: extend the shift (a new expiry from now).
-    ZonalExtend,
     /// Open the fault-injection menu (demo only).
     Faults,
     /// Open the CloudWatch Logs of the selected ECS service, Auto Scaling group or alarm.
@@ -78,68 +68,116 @@ pub enum Action {
     Watched,
 }
 
-/// Every action with its config name and help text, in help order.
-pub const ACTIONS: &[(Action, &str, &str)] = &[
-    (Action::Quit, "quit", "quit"),
-    (Action::Help, "help", "help"),
-    (Action::NextPane, "next_pane", "next pane"),
-    (Action::PrevPane, "prev_pane", "previous pane"),
-    (Action::PaneTargets, "pane_targets", "Targets pane"),
-    (Action::PaneCapacity, "pane_capacity", "Capacity pane"),
-    (Action::PaneRuns, "pane_runs", "Runs pane"),
-    (Action::PaneAlarms, "pane_alarms", "Alarms pane"),
-    (Action::PaneTimeline, "pane_timeline", "Timeline pane"),
-    (Action::Up, "up", "move up"),
-    (Action::Down, "down", "move down"),
-    (Action::PageUp, "page_up", "page up"),
-    (Action::PageDown, "page_down", "page down"),
-    (Action::Top, "top", "first row"),
-    (Action::Bottom, "bottom", "last row"),
-    (Action::Details, "details", "details"),
-    (Action::Back, "back", "back / close"),
-    (Action::Filter, "filter", "filter pane"),
-    (Action::Palette, "palette", "command palette"),
-    (Action::Refresh, "refresh", "refresh now"),
-    (Action::Pause, "pause", "pause refresh"),
-    (Action::RegionView, "region_view", "primary/DR view"),
-    (Action::NextTheme, "next_theme", "next theme"),
-    (Action::Scale, "scale", "scale ASG / service"),
-    (Action::Deploy, "deploy", "deploy ECS service"),
-    (Action::RunNow, "run_now", "run association now"),
-    (Action::Rollback, "rollback", "roll back service"),
-    (Action::Failover, "failover", "failover drill"),
-    (Action::ZonalShift, "zonal_shift", "zonal shift / cancel"),
-    (Action::ZonalExtend, "zonal_extend", "extend a zonal shift"),
-    (Action::Logs, "logs", "logs of service / group / alarm"),
-    (Action::Watched, "watched", "what an alarm watches"),
-    (Action::Faults, "faults", "inject fault (demo)"),
+/// An operation's identity: its config name (`scale`, `zonal_shift`), as the audit log and the
+/// `[keys]` section write it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct OpId(pub &'static str);
+
+/// One bindable action: its config name, its help text and its default keys (as written in the
+/// config's `[keys]`).
+pub struct ActionInfo {
+    pub action: Action,
+    pub name: &'static str,
+    pub help: &'static str,
+    pub keys: &'static [&'static str],
+}
+
+const fn info(
+    action: Action,
+    name: &'static str,
+    help: &'static str,
+    keys: &'static [&'static str],
+) -> ActionInfo {
+    ActionInfo {
+        action,
+        name,
+        help,
+        keys,
+    }
+}
+
+/// An operation's line: its id is its name.
+const fn op(name: &'static str, help: &'static str, keys: &'static [&'static str]) -> ActionInfo {
+    info(Action::Op(OpId(name)), name, help, keys)
+}
+
+/// Every action with its config name, help text and default keys, in help order: the one list
+/// of what a key can do. An operation is one line here (its name, key and help) and one module
+/// in `app::operation` (where it applies, its prompt and plan); a test checks the two agree.
+pub const ACTIONS: &[ActionInfo] = &[
+    info(Action::Quit, "quit", "quit", &["q"]),
+    info(Action::Help, "help", "help", &["?"]),
+    info(Action::NextPane, "next_pane", "next pane", &["tab"]),
+    info(Action::PrevPane, "prev_pane", "previous pane", &["backtab"]),
+    info(Action::PaneTargets, "pane_targets", "Targets pane", &["1"]),
+    info(
+        Action::PaneCapacity,
+        "pane_capacity",
+        "Capacity pane",
+        &["2"],
+    ),
+    info(Action::PaneRuns, "pane_runs", "Runs pane", &["3"]),
+    info(Action::PaneAlarms, "pane_alarms", "Alarms pane", &["4"]),
+    info(
+        Action::PaneTimeline,
+        "pane_timeline",
+        "Timeline pane",
+        &["5"],
+    ),
+    info(Action::Up, "up", "move up", &["k", "up"]),
+    info(Action::Down, "down", "move down", &["j", "down"]),
+    info(Action::PageUp, "page_up", "page up", &["pageup"]),
+    info(Action::PageDown, "page_down", "page down", &["pagedown"]),
+    info(Action::Top, "top", "first row", &["g", "home"]),
+    info(Action::Bottom, "bottom", "last row", &["G", "end"]),
+    info(Action::Details, "details", "details", &["enter"]),
+    info(Action::Back, "back", "back / close", &["esc"]),
+    info(Action::Filter, "filter", "filter pane", &["/"]),
+    info(Action::Palette, "palette", "command palette", &[":"]),
+    info(Action::Refresh, "refresh", "refresh now", &["r"]),
+    info(Action::Pause, "pause", "pause refresh", &["p"]),
+    info(Action::RegionView, "region_view", "primary/DR view", &["v"]),
+    info(Action::NextTheme, "next_theme", "next theme", &["t"]),
+    op("scale", "scale ASG / service", &["s"]),
+    op("deploy", "deploy ECS service", &["d"]),
+    op("run_now", "run association now", &["x"]),
+    op("rollback", "roll back service", &["b"]),
+    info(Action::Failover, "failover", "failover drill", &["F"]),
+    op("zonal_shift", "zonal shift / cancel", &["z"]),
+    op("zonal_extend", "extend a zonal shift", &["Z"]),
+    info(
+        Action::Logs,
+        "logs",
+        "logs of service / group / alarm",
+        &["l"],
+    ),
+    info(Action::Watched, "watched", "what an alarm watches", &["o"]),
+    info(Action::Faults, "faults", "inject fault (demo)", &["!"]),
 ];
 
 impl Action {
+    fn info(self) -> Option<&'static ActionInfo> {
+        ACTIONS.iter().find(|i| i.action == self)
+    }
+
     /// The config name of the action.
     pub fn name(self) -> &'static str {
-        ACTIONS
-            .iter()
-            .find(|(a, _, _)| *a == self)
-            .map_or("?", |(_, n, _)| n)
+        self.info().map_or("?", |i| i.name)
     }
 
     /// The help text of the action.
     pub fn help(self) -> &'static str {
-        ACTIONS
-            .iter()
-            .find(|(a, _, _)| *a == self)
-            .map_or("?", |(_, _, h)| h)
+        self.info().map_or("?", |i| i.help)
     }
 
     /// Parses a config name; the error lists the valid names.
     pub fn parse(name: &str) -> Result<Self, String> {
         ACTIONS
             .iter()
-            .find(|(_, n, _)| *n == name)
-            .map(|(a, _, _)| *a)
+            .find(|i| i.name == name)
+            .map(|i| i.action)
             .ok_or_else(|| {
-                let names: Vec<&str> = ACTIONS.iter().map(|(_, n, _)| *n).collect();
+                let names: Vec<&str> = ACTIONS.iter().map(|i| i.name).collect();
                 format!(
                     "unknown action '{name}'; valid actions are: {}",
                     names.join(", ")
@@ -285,51 +323,16 @@ pub struct Keymap {
 
 impl Default for Keymap {
     fn default() -> Self {
-        use KeyCode as K;
-        let c = Key::char;
-        let k = Key::code;
-        let pairs = [
-            (c('q'), Action::Quit),
-            (c('?'), Action::Help),
-            (k(K::Tab), Action::NextPane),
-            (k(K::BackTab), Action::PrevPane),
-            (c('1'), Action::PaneTargets),
-            (c('2'), Action::PaneCapacity),
-            (c('3'), Action::PaneRuns),
-            (c('4'), Action::PaneAlarms),
-            (c('5'), Action::PaneTimeline),
-            (c('k'), Action::Up),
-            (k(K::Up), Action::Up),
-            (c('j'), Action::Down),
-            (k(K::Down), Action::Down),
-            (k(K::PageUp), Action::PageUp),
-            (k(K::PageDown), Action::PageDown),
-            (c('g'), Action::Top),
-            (k(K::Home), Action::Top),
-            (c('G'), Action::Bottom),
-            (k(K::End), Action::Bottom),
-            (k(K::Enter), Action::Details),
-            (k(K::Esc), Action::Back),
-            (c('/'), Action::Filter),
-            (c(':'), Action::Palette),
-            (c('r'), Action::Refresh),
-            (c('p'), Action::Pause),
-            (c('v'), Action::RegionView),
-            (c('t'), Action::NextTheme),
-            (c('s'), Action::Scale),
-            (c('d'), Action::Deploy),
-            (c('x'), Action::RunNow),
-            (c('b'), Action::Rollback),
-            (c('F'), Action::Failover),
-            (c('z'), Action::ZonalShift),
-            (c('Z'), Action::ZonalExtend),
-            (c('l'), Action::Logs),
-            (c('o'), Action::Watched),
-            (c('!'), Action::Faults),
-        ];
-        Keymap {
-            by_key: pairs.to_vec(),
-        }
+        let by_key = ACTIONS
+            .iter()
+            .flat_map(|i| {
+                i.keys.iter().map(|k| {
+                    let key = Key::parse(k).expect("a default key is a valid key name");
+                    (key, i.action)
+                })
+            })
+            .collect();
+        Keymap { by_key }
     }
 }
 
@@ -359,7 +362,7 @@ impl Keymap {
     pub fn bindings(&self) -> Vec<(Action, Vec<Key>)> {
         ACTIONS
             .iter()
-            .map(|(a, _, _)| (*a, self.keys(*a)))
+            .map(|i| (i.action, self.keys(i.action)))
             .filter(|(_, keys)| !keys.is_empty())
             .collect()
     }
@@ -418,10 +421,16 @@ mod tests {
     #[test]
     fn every_action_has_a_default_key_and_a_unique_name() {
         let km = Keymap::default();
-        for (a, name, _) in ACTIONS {
-            assert!(!km.keys(*a).is_empty(), "{name} unbound");
-            assert_eq!(Action::parse(name).unwrap(), *a);
+        for i in ACTIONS {
+            assert!(!km.keys(i.action).is_empty(), "{} unbound", i.name);
+            assert_eq!(Action::parse(i.name).unwrap(), i.action);
         }
+        // No key is bound twice by default.
+        let mut keys: Vec<String> = km.by_key.iter().map(|(k, _)| format!("{k:?}")).collect();
+        let n = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "a default key bound twice");
     }
 
     #[test]

@@ -15,11 +15,11 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 mod drill;
 mod help;
 pub mod logs;
+pub mod operation;
 mod operations;
 pub mod panes;
 pub mod store;
 mod verdict;
-mod zonal;
 
 pub use drill::{DrillAction, FoundDrill};
 pub use help::{HelpLayout, HelpLine, KEYS_W as HELP_KEYS_W};
@@ -930,9 +930,9 @@ impl App {
                 return self.on_palette_key(ev, input, selected);
             }
             Overlay::Faults { items, selected } => return self.on_fault_key(ev, &items, selected),
-            Overlay::Scale { .. } | Overlay::Deploy { .. } | Overlay::Confirm { .. } => {
-                return self.on_operation_key(ev);
-            }
+            Overlay::Scale { .. } => return self.on_scale_key(ev),
+            Overlay::Deploy { .. } => return self.on_deploy_key(ev),
+            Overlay::Confirm { .. } => return self.on_confirm_key(ev),
             Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. } => {
                 return self.on_zonal_key(ev);
             }
@@ -1083,11 +1083,8 @@ impl App {
                     self.set_theme(t);
                 }
             }
-            Action::Scale | Action::Deploy | Action::RunNow | Action::Rollback => {
-                return self.operation(action);
-            }
+            Action::Op(id) => return self.operation(id),
             Action::Failover => self.open_drill(),
-            Action::ZonalShift | Action::ZonalExtend => return self.zonal_key(action),
             Action::Logs => return self.open_logs(),
             Action::Watched => self.open_watched(),
             Action::Faults => {

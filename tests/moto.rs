@@ -558,7 +558,7 @@ mod operations {
                 region: REGION.into(),
                 source: "aws".into(),
                 operation: "scale".into(),
-                target: p.target.clone(),
+                target: p.target.to_string(),
                 parameters: p.params.iter().cloned().collect(),
                 calls: p.calls(),
                 outcome: None,

@@ -338,6 +338,57 @@ fn read_only_shows_the_preflight_and_sends_nothing() {
     );
 }
 
+/// Read-only with a shift of this account active: `z` plans its cancellation and refuses it,
+/// `Z` opens the extension prompt (what it would send is worth reading) and refuses its plan;
+/// each refusal is audited, nothing is sent, the shift stays.
+#[test]
+fn read_only_refuses_cancelling_and_extending_a_shift_with_their_plans() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.advance(30.0);
+    h.select(Pane::Targets, "bookstore-alb");
+    h.ch('z');
+    assert!(matches!(h.app().overlay(), Overlay::ZonalShift { .. }));
+    h.key(KeyCode::Enter);
+    h.ch('y');
+    h.advance(10.0);
+    let sent = writes(&h);
+    assert_eq!(sent.len(), 1, "{sent:?}");
+    h.settings_mut().read_only = true;
+    h.select(Pane::Targets, "bookstore-alb");
+    h.ch('z');
+    assert_eq!(*h.app().overlay(), Overlay::None, "no confirmation to run");
+    let (msg, _) = h.app().status().cloned().unwrap();
+    assert!(
+        msg.contains("read-only") && msg.contains("cancel the shift of bookstore-alb"),
+        "{msg}"
+    );
+    h.ch('Z');
+    assert!(
+        matches!(h.app().overlay(), Overlay::ZonalExtend { .. }),
+        "{:?}",
+        h.app().status()
+    );
+    h.type_str("2h");
+    h.key(KeyCode::Enter);
+    assert_eq!(*h.app().overlay(), Overlay::None);
+    let (msg, _) = h.app().status().cloned().unwrap();
+    assert!(
+        msg.contains("read-only") && msg.contains("not sent"),
+        "{msg}"
+    );
+    assert_eq!(writes(&h), sent, "nothing more was sent");
+    let refused: Vec<_> = h
+        .audit()
+        .into_iter()
+        .filter(|r| r.outcome == Some(opsdash::ops::audit::AuditOutcome::Refused))
+        .collect();
+    assert_eq!(refused.len(), 2, "{refused:?}");
+    assert!(refused.iter().all(|r| r.operation == "zonal_shift"
+        && r.target == "loadbalancer/bookstore-alb"
+        && !r.calls.is_empty()));
+    assert!(h.screen(120, 40).contains("ZONAL SHIFT from use1-az4"));
+}
+
 /// opsdash killed after StartZonalShift reached ARC: the intent has no outcome, and the next
 /// start reads the load balancer's shifts back and records that the shift took effect.
 #[test]

@@ -163,7 +163,7 @@ impl App {
                         kind: OpKind::Drill,
                         account: self.info.account.clone(),
                         region: spec.primary.clone(),
-                        target: format!("app/{}", spec.app),
+                        target: crate::ops::Target::App(spec.app.clone()),
                         summary: format!("drill {}", spec.app),
                         params: vec![("step".into(), "Start".into())],
                         steps: Vec::new(),

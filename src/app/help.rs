@@ -21,12 +21,7 @@ pub enum HelpLine {
 /// The group an action is listed under.
 fn group(a: Action) -> usize {
     match a {
-        Action::Scale
-        | Action::Deploy
-        | Action::RunNow
-        | Action::Rollback
-        | Action::ZonalShift
-        | Action::ZonalExtend => 2,
+        Action::Op(_) => 2,
         Action::Failover => 3,
         Action::Faults => 4,
         Action::Refresh

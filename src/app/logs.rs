@@ -367,20 +367,10 @@ impl App {
             }
             // Quit, help, pause, the palette, and the operations on the selected row (the
             // roll-back banner's `b` among them): as anywhere.
-            (
-                _,
-                Some(
-                    Action::Quit
-                    | Action::Help
-                    | Action::Pause
-                    | Action::Palette
-                    | Action::Rollback
-                    | Action::Scale
-                    | Action::Deploy,
-                ),
-            ) => {
+            (_, Some(Action::Quit | Action::Help | Action::Pause | Action::Palette)) => {
                 return None;
             }
+            (_, Some(a)) if super::operation::in_logs(a) => return None,
             (_, Some(Action::Refresh)) => {
                 return Some(self.logs_read(Duration::ZERO).into_iter().collect());
             }

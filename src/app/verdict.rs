@@ -149,7 +149,7 @@ impl App {
                 ),
                 Some(format!(
                     "{} roll back to {}",
-                    key(crate::action::Action::Rollback),
+                    key(super::operation::ROLLBACK),
                     rev(&o.previous)
                 )),
             );
@@ -174,7 +174,7 @@ impl App {
                 Some(format!(
                     "{} side by side, {} scale DR",
                     key(crate::action::Action::RegionView),
-                    key(crate::action::Action::Scale)
+                    key(super::operation::SCALE)
                 )),
             );
         }
@@ -264,8 +264,8 @@ impl App {
                     format!("{shift}; {rest}"),
                     Some(format!(
                         "{} extend, {} cancel (on the load balancer)",
-                        key(crate::action::Action::ZonalExtend),
-                        key(crate::action::Action::ZonalShift)
+                        key(super::operation::ZONAL_EXTEND),
+                        key(super::operation::ZONAL_SHIFT)
                     )),
                 );
             }
@@ -279,7 +279,7 @@ impl App {
                 Some(if let Some(l) = shiftable {
                     format!(
                         "{} shift {} away, {} /{name}: the zone's targets",
-                        key(crate::action::Action::ZonalShift),
+                        key(super::operation::ZONAL_SHIFT),
                         l.name,
                         key(crate::action::Action::PaneTargets)
                     )
@@ -318,13 +318,13 @@ impl App {
                 Some(if own {
                     format!(
                         "{} extend, {} cancel (on the load balancer)",
-                        key(crate::action::Action::ZonalExtend),
-                        key(crate::action::Action::ZonalShift)
+                        key(super::operation::ZONAL_EXTEND),
+                        key(super::operation::ZONAL_SHIFT)
                     )
                 } else {
                     format!(
                         "{} on the load balancer: the preflight",
-                        key(crate::action::Action::ZonalShift)
+                        key(super::operation::ZONAL_SHIFT)
                     )
                 }),
             );
@@ -358,10 +358,10 @@ impl App {
                 })
                 .unwrap_or_default();
             let action = match watches.first() {
-                Some(Watched::Asg(_)) => format!("{} scale", key(crate::action::Action::Scale)),
+                Some(Watched::Asg(_)) => format!("{} scale", key(super::operation::SCALE)),
                 Some(Watched::Service(..)) => format!(
                     "{} roll back, {} logs",
-                    key(crate::action::Action::Rollback),
+                    key(super::operation::ROLLBACK),
                     key(crate::action::Action::Logs)
                 ),
                 _ => format!(
@@ -470,7 +470,7 @@ impl App {
             return v(
                 Severity::Warn,
                 format!("{} last run failed{}", a.name, since_text(at)),
-                Some(format!("{} run again", key(crate::action::Action::RunNow))),
+                Some(format!("{} run again", key(super::operation::RUN_NOW))),
             );
         }
         let last = self

@@ -595,7 +595,7 @@ impl DrillState {
             kind: OpKind::Drill,
             account: self.account.clone(),
             region: region.to_owned(),
-            target: format!("app/{}", self.spec.app),
+            target: super::Target::App(self.spec.app.clone()),
             summary,
             params: vec![
                 ("step".into(), format!("{step:?}")),

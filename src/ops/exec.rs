@@ -163,7 +163,7 @@ impl Executor {
             region: plan.region.clone(),
             source: operator.source.as_str().to_owned(),
             operation: plan.kind.as_str().to_owned(),
-            target: plan.target.clone(),
+            target: plan.target.to_string(),
             parameters: plan.params.iter().cloned().collect(),
             calls: plan.calls(),
             outcome: None,

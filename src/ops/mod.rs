@@ -45,6 +45,41 @@ impl OpKind {
     }
 }
 
+/// What an operation changes, as the audit log names it (`asg/web-asg`, `ecs/cluster/service`,
+/// `association/name`, `loadbalancer/name`, `app/name`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    Asg(String),
+    Service { cluster: String, service: String },
+    Association(String),
+    LoadBalancer(String),
+    App(String),
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Asg(n) => write!(f, "asg/{n}"),
+            Target::Service { cluster, service } => write!(f, "ecs/{cluster}/{service}"),
+            Target::Association(n) => write!(f, "association/{n}"),
+            Target::LoadBalancer(n) => write!(f, "loadbalancer/{n}"),
+            Target::App(n) => write!(f, "app/{n}"),
+        }
+    }
+}
+
+impl From<&ScaleTarget> for Target {
+    fn from(t: &ScaleTarget) -> Self {
+        match t {
+            ScaleTarget::Asg(n) => Target::Asg(n.clone()),
+            ScaleTarget::Service { cluster, service } => Target::Service {
+                cluster: cluster.clone(),
+                service: service.clone(),
+            },
+        }
+    }
+}
+
 /// Which task definition an `UpdateService` rolls out.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -195,8 +230,8 @@ pub struct Plan {
     pub kind: OpKind,
     pub account: String,
     pub region: String,
-    /// The resource, e.g. `asg/web-asg`, `ecs/appCluster/appService`.
-    pub target: String,
+    /// The resource it changes.
+    pub target: Target,
     /// One line for the status line and the timeline, e.g. `scale web-asg 2 -> 4`.
     pub summary: String,
     /// The parameters, for the audit log.
@@ -210,6 +245,23 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// The record of an operation refused at its key, before anything was planned (read-only):
+    /// what it would have changed, with no call.
+    pub fn refused_at_key(kind: OpKind, scope: &Scope, target: Target) -> Plan {
+        Plan {
+            kind,
+            account: scope.account.clone(),
+            region: scope.region.clone(),
+            summary: format!("{} {target}", kind.as_str()),
+            target,
+            params: Vec::new(),
+            steps: Vec::new(),
+            confirm: Confirm::Yes,
+            warning: None,
+            leaves: None,
+        }
+    }
+
     /// Every API call of the plan, in order.
     pub fn calls(&self) -> Vec<String> {
         self.steps.iter().flat_map(Step::calls).collect()
@@ -292,30 +344,24 @@ pub fn plan_scale(
     } else {
         None
     };
-    let (resource, step) = match target {
-        ScaleTarget::Asg(asg) => (
-            format!("asg/{asg}"),
-            Step::SetDesiredCapacity {
-                asg: asg.clone(),
-                desired: n,
-            },
-        ),
-        ScaleTarget::Service { cluster, service } => (
-            format!("ecs/{cluster}/{service}"),
-            Step::UpdateService {
-                cluster: cluster.clone(),
-                service: service.clone(),
-                desired: Some(n),
-                task_definition: None,
-                force_new_deployment: false,
-            },
-        ),
+    let step = match target {
+        ScaleTarget::Asg(asg) => Step::SetDesiredCapacity {
+            asg: asg.clone(),
+            desired: n,
+        },
+        ScaleTarget::Service { cluster, service } => Step::UpdateService {
+            cluster: cluster.clone(),
+            service: service.clone(),
+            desired: Some(n),
+            task_definition: None,
+            force_new_deployment: false,
+        },
     };
     Ok(Plan {
         kind: OpKind::Scale,
         account: scope.account.clone(),
         region: scope.region.clone(),
-        target: resource,
+        target: target.into(),
         summary: format!("scale {} {} -> {n}", target.name(), b.desired),
         params: vec![
             ("from".into(), b.desired.to_string()),
@@ -378,7 +424,10 @@ pub fn plan_deploy(
         kind: OpKind::Deploy,
         account: scope.account.clone(),
         region: scope.region.clone(),
-        target: format!("ecs/{cluster}/{service}"),
+        target: Target::Service {
+            cluster: cluster.to_owned(),
+            service: service.to_owned(),
+        },
         summary: String::new(),
         params: Vec::new(),
         steps: Vec::new(),
@@ -447,7 +496,10 @@ pub fn plan_rollback(
         kind: OpKind::Rollback,
         account: scope.account.clone(),
         region: scope.region.clone(),
-        target: format!("ecs/{cluster}/{service}"),
+        target: Target::Service {
+            cluster: cluster.to_owned(),
+            service: service.to_owned(),
+        },
         summary: format!("roll back {service}: {current} -> {previous}"),
         params: vec![
             ("from".into(), current.to_owned()),
@@ -472,7 +524,7 @@ pub fn plan_run_now(scope: &Scope, id: &str, name: &str) -> Plan {
         kind: OpKind::RunNow,
         account: scope.account.clone(),
         region: scope.region.clone(),
-        target: format!("association/{name}"),
+        target: Target::Association(name.to_owned()),
         summary: format!("run {name} now"),
         params: vec![("association_id".into(), id.to_owned())],
         steps: vec![Step::StartAssociationsOnce {

@@ -475,7 +475,7 @@ pub fn plan_start(
         kind: OpKind::ZonalShift,
         account: scope.account.clone(),
         region: scope.region.clone(),
-        target: format!("loadbalancer/{}", pre.lb_name),
+        target: super::Target::LoadBalancer(pre.lb_name.clone()),
         summary: format!(
             "shift {} away from {} ({}) for {expiry}",
             pre.lb_name, zone.id, zone.name
@@ -537,7 +537,7 @@ pub fn plan_extend(
         kind: OpKind::ZonalShift,
         account: scope.account.clone(),
         region: scope.region.clone(),
-        target: format!("loadbalancer/{}", lb.name),
+        target: super::Target::LoadBalancer(lb.name.clone()),
         summary: format!(
             "extend the shift of {} away from {zone} to {expiry} from now{left}",
             lb.name
@@ -587,7 +587,7 @@ pub fn plan_cancel(scope: &Scope, lb: &LoadBalancer, shift: &ZonalShift) -> Plan
         kind: OpKind::ZonalShift,
         account: scope.account.clone(),
         region: scope.region.clone(),
-        target: format!("loadbalancer/{}", lb.name),
+        target: super::Target::LoadBalancer(lb.name.clone()),
         summary: format!("cancel the shift of {} away from {zone}", lb.name),
         params: vec![
             ("zonal_shift_id".into(), shift.id.clone()),

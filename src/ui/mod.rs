@@ -648,27 +648,18 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                     "top/end",
                 ),
             ];
-            // The operations that work on what is shown.
+            // The operations that work on what is shown, then what else it offers.
+            let ops = crate::app::operation::for_detail(d);
+            v.extend(ops.iter().map(|(a, label)| (k(*a), *label)));
             match d {
-                crate::app::DetailRef::Asg(_) => {
-                    v.push((k(Action::Scale), "scale"));
-                    v.push((k(Action::Logs), "logs"));
-                }
-                crate::app::DetailRef::Service { .. } => {
-                    v.push((k(Action::Scale), "scale"));
-                    v.push((k(Action::Deploy), "deploy"));
-                    v.push((k(Action::Rollback), "roll back"));
+                crate::app::DetailRef::Asg(_) | crate::app::DetailRef::Service { .. } => {
                     v.push((k(Action::Logs), "logs"));
                 }
                 crate::app::DetailRef::Alarm(_) => {
                     v.push((k(Action::Watched), "what it watches"));
                     v.push((k(Action::Logs), "logs"));
                 }
-                crate::app::DetailRef::Association(_) => v.push((k(Action::RunNow), "run now")),
-                crate::app::DetailRef::TargetGroup { .. } => {
-                    v.push((k(Action::ZonalShift), "zonal shift"));
-                }
-                crate::app::DetailRef::Event(_) => {}
+                _ => {}
             }
             v.push((k(Action::Help), "help"));
             v.push((k(Action::Quit), "quit"));
@@ -708,11 +699,10 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                 (k(Action::Details), "details"),
             ];
             // The operations that work on the focused pane, and the banner's roll back anywhere.
-            let ops = app.focus().kind().actions();
+            let ops = crate::app::operation::for_pane(app, app.focus());
             v.extend(ops.iter().map(|(a, label)| (k(*a), *label)));
-            if !ops.iter().any(|(a, _)| *a == Action::Rollback) && app.rollback_offer().is_some() {
-                v.push((k(Action::Rollback), "roll back"));
-            }
+            let own = app.focus().kind().actions();
+            v.extend(own.iter().map(|(a, label)| (k(*a), *label)));
             if !app.settings().drill_specs.is_empty() || app.drill().is_some() {
                 v.push((k(Action::Failover), "drill"));
             }

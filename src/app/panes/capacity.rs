@@ -93,11 +93,6 @@ impl PaneKind for Capacity {
     }
 
     fn actions(&self) -> &'static [(Action, &'static str)] {
-        &[
-            (Action::Scale, "scale"),
-            (Action::Deploy, "deploy"),
-            (Action::Rollback, "roll back"),
-            (Action::Logs, "logs"),
-        ]
+        &[(Action::Logs, "logs")]
     }
 }

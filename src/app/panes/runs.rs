@@ -1,7 +1,6 @@
 //! Runs: State Manager associations with their last execution.
 
 use super::{PaneData, PaneKind, Row};
-use crate::action::Action;
 use crate::app::DetailRef;
 
 pub struct Runs;
@@ -58,9 +57,5 @@ impl PaneKind for Runs {
             .as_ref()?
             .get(a)
             .map(|x| DetailRef::Association(x.id.clone()))
-    }
-
-    fn actions(&self) -> &'static [(Action, &'static str)] {
-        &[(Action::RunNow, "run now")]
     }
 }

@@ -1,7 +1,6 @@
 //! Targets: load balancer → target group → targets, with health.
 
 use super::{PaneData, PaneKind, Row};
-use crate::action::Action;
 use crate::app::DetailRef;
 
 pub struct Targets;
@@ -96,9 +95,5 @@ impl PaneKind for Targets {
             lb: lb.name.clone(),
             tg: tg.name.clone(),
         })
-    }
-
-    fn actions(&self) -> &'static [(Action, &'static str)] {
-        &[(Action::ZonalShift, "zonal shift")]
     }
 }

@@ -2,17 +2,132 @@
 //! name and AZ ID, what the others would carry, the checks with their fixes) and plans a shift;
 //! on a load balancer this console's account has shifted, `z` offers to cancel and `Z` to extend.
 
-use super::panes::Row;
-use super::{App, DetailRef, Effect, Overlay, Pane, View};
-use crate::action::Action;
+use super::{Operation, Subject};
+use crate::action::{Action, OpId};
+use crate::app::{App, DetailRef, Effect, Overlay, Pane, Row, View};
 use crate::model::zonal::Managed;
 use crate::model::{LoadBalancer, Severity};
+use crate::ops::OpKind;
 use crate::ops::zonal::{self as z, Preflight};
 use crate::source::{LbAttributes, SourceError};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+pub const SHIFT: OpId = OpId("zonal_shift");
+pub const EXTEND: OpId = OpId("zonal_extend");
+
 /// The longest a zonal-shift input may be.
 const INPUT_MAX: usize = 64;
+
+/// The load balancer `z` and `Z` work on, or what to select.
+fn lb_subject(app: &App) -> Result<Subject, String> {
+    app.selected_lb().cloned().map(Subject::Lb).ok_or_else(|| {
+        "zonal shift works on a load balancer: select one in the Targets pane (1)".to_owned()
+    })
+}
+
+/// `z`: the preflight and a shift away from a zone; on a load balancer this console's account
+/// has shifted, cancel that shift. Read-only shows the preflight and refuses the plan.
+pub struct Shift;
+
+impl Operation for Shift {
+    fn id(&self) -> OpId {
+        SHIFT
+    }
+    fn label(&self) -> &'static str {
+        "zonal shift"
+    }
+    fn kind(&self) -> OpKind {
+        OpKind::ZonalShift
+    }
+    fn panes(&self) -> &'static [Pane] {
+        &[Pane::Targets]
+    }
+    fn in_detail(&self, d: &DetailRef) -> bool {
+        matches!(d, DetailRef::TargetGroup { .. })
+    }
+    fn prompts_when_read_only(&self) -> bool {
+        true
+    }
+    fn subject(&self, app: &App) -> Result<Subject, String> {
+        lb_subject(app)
+    }
+
+    fn begin(&self, app: &mut App, subject: Subject) -> Vec<Effect> {
+        let Subject::Lb(lb) = subject else {
+            return vec![];
+        };
+        if let Some(s) = z::own_shift(&lb) {
+            let plan = z::plan_cancel(&app.scope(), &lb, s);
+            return app.confirm_plan(plan);
+        }
+        app.set_status(
+            format!("reading {}'s attributes for the preflight", lb.name),
+            Severity::Info,
+        );
+        vec![Effect::FetchLbAttributes {
+            region: app.region_name().to_owned(),
+            arn: lb.arn,
+        }]
+    }
+}
+
+/// `Z`: extend the shift this console's account started (a new expiry from now).
+pub struct Extend;
+
+impl Operation for Extend {
+    fn id(&self) -> OpId {
+        EXTEND
+    }
+    fn label(&self) -> &'static str {
+        "extend shift"
+    }
+    fn kind(&self) -> OpKind {
+        OpKind::ZonalShift
+    }
+    // Offered by the footer only where a shift is there to extend (the verdict says so).
+    fn panes(&self) -> &'static [Pane] {
+        &[]
+    }
+    fn in_detail(&self, _: &DetailRef) -> bool {
+        false
+    }
+    fn prompts_when_read_only(&self) -> bool {
+        true
+    }
+    fn subject(&self, app: &App) -> Result<Subject, String> {
+        lb_subject(app)
+    }
+
+    fn begin(&self, app: &mut App, subject: Subject) -> Vec<Effect> {
+        let Subject::Lb(lb) = subject else {
+            return vec![];
+        };
+        if z::own_shift(&lb).is_some() {
+            app.overlay = Overlay::ZonalExtend {
+                lb: lb.arn,
+                input: String::new(),
+                error: None,
+            };
+            return vec![];
+        }
+        let what = match lb.zonal_shifts.first() {
+            Some(s) => format!(
+                "; {} is AWS's, not one to extend",
+                s.describe(&lb.zones, app.now)
+            ),
+            None => String::new(),
+        };
+        app.set_status(
+            format!(
+                "{} has no zonal shift to extend{what}: {} starts one",
+                lb.name,
+                app.settings.keymap.key_label(Action::Op(SHIFT))
+            ),
+            Severity::Info,
+        );
+        vec![]
+    }
+}
 
 impl App {
     /// The load balancer selected in the Targets pane (its row, a target group's or a target's),
@@ -78,95 +193,8 @@ impl App {
         )
     }
 
-    /// `z` and `Z`: start (after the preflight) or cancel, extend.
-    pub(super) fn zonal_key(&mut self, action: Action) -> Vec<Effect> {
-        let Some(lb) = self.selected_lb().cloned() else {
-            self.set_status(
-                "zonal shift works on a load balancer: select one in the Targets pane (1)",
-                Severity::Info,
-            );
-            return vec![];
-        };
-        let scope = self.scope();
-        let own = z::own_shift(&lb).cloned();
-        if self.settings.read_only {
-            // The preflight is shown all the same (reading changes nothing); the refusal comes
-            // with its plan.
-            if action == Action::ZonalShift && own.is_none() {
-                self.set_status(
-                    format!("reading {}'s attributes for the preflight", lb.name),
-                    Severity::Info,
-                );
-                return vec![Effect::FetchLbAttributes {
-                    region: scope.region,
-                    arn: lb.arn,
-                }];
-            }
-            self.set_status(
-                format!(
-                    "read-only ({}): {} is disabled; nothing was sent",
-                    self.settings.read_only_why,
-                    action.help()
-                ),
-                Severity::Warn,
-            );
-            let plan = match own {
-                Some(s) if action == Action::ZonalShift => z::plan_cancel(&scope, &lb, &s),
-                Some(s) => match z::plan_extend(&scope, &lb, &s, "", "", self.now) {
-                    Ok(p) => p,
-                    Err(_) => return vec![],
-                },
-                None => return vec![],
-            };
-            return vec![self.refused(plan)];
-        }
-        match (action, own) {
-            (Action::ZonalShift, Some(s)) => {
-                let plan = z::plan_cancel(&scope, &lb, &s);
-                self.confirm_plan(plan);
-                vec![]
-            }
-            (Action::ZonalShift, None) => {
-                self.set_status(
-                    format!("reading {}'s attributes for the preflight", lb.name),
-                    Severity::Info,
-                );
-                vec![Effect::FetchLbAttributes {
-                    region: scope.region,
-                    arn: lb.arn,
-                }]
-            }
-            (_, Some(_)) => {
-                self.overlay = Overlay::ZonalExtend {
-                    lb: lb.arn,
-                    input: String::new(),
-                    error: None,
-                };
-                vec![]
-            }
-            (_, None) => {
-                let what = match lb.zonal_shifts.first() {
-                    Some(s) => format!(
-                        "; {} is AWS's, not one to extend",
-                        s.describe(&lb.zones, self.now)
-                    ),
-                    None => String::new(),
-                };
-                self.set_status(
-                    format!(
-                        "{} has no zonal shift to extend{what}: {} starts one",
-                        lb.name,
-                        self.settings.keymap.key_label(Action::ZonalShift)
-                    ),
-                    Severity::Info,
-                );
-                vec![]
-            }
-        }
-    }
-
     /// The answer to [`Effect::FetchLbAttributes`]: open the preflight.
-    pub(super) fn on_lb_attributes(
+    pub(in crate::app) fn on_lb_attributes(
         &mut self,
         region: &str,
         arn: &str,
@@ -210,11 +238,10 @@ impl App {
     }
 
     /// Keys in the zonal-shift prompts.
-    pub(super) fn on_zonal_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+    pub(in crate::app) fn on_zonal_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         let scope = self.scope();
         let now = self.now;
-        let read_only = self.settings.read_only;
         // The load balancer an extension names, as last read (only that one, only then).
         let extended: Option<LoadBalancer> = match &self.overlay {
             Overlay::ZonalExtend { lb, .. } => self
@@ -253,18 +280,7 @@ impl App {
                     input,
                     &Self::zonal_comment("zonal shift from the console"),
                 ) {
-                    Ok(plan) if read_only => {
-                        self.overlay = Overlay::None;
-                        self.set_status(
-                            format!(
-                                "read-only ({}): the preflight is shown, the shift is not sent",
-                                self.settings.read_only_why
-                            ),
-                            Severity::Warn,
-                        );
-                        return vec![self.refused(plan)];
-                    }
-                    Ok(plan) => self.confirm_plan(plan),
+                    Ok(plan) => return self.confirm_plan(plan),
                     Err(e) => *error = Some(e),
                 },
                 _ => {}
@@ -295,7 +311,7 @@ impl App {
                     };
                     let comment = Self::zonal_comment("extended from the console");
                     match z::plan_extend(&scope, l, s, input, &comment, now) {
-                        Ok(plan) => self.confirm_plan(plan),
+                        Ok(plan) => return self.confirm_plan(plan),
                         Err(e) => *error = Some(e),
                     }
                 }
