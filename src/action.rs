@@ -1,6 +1,7 @@
 //! Every user intent as a named action. The keymap maps keys to these names; help is generated
 //! from the keymap, so what help lists is exactly what is bound.
 
+use crate::model::Pane;
 use crossterm_keys::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::crossterm::event as crossterm_keys;
 use std::fmt;
@@ -16,16 +17,8 @@ pub enum Action {
     NextPane,
     /// Focus the previous pane.
     PrevPane,
-    /// Focus the Targets pane.
-    PaneTargets,
-    /// Focus the Capacity pane.
-    PaneCapacity,
-    /// Focus the Runs pane.
-    PaneRuns,
-    /// Focus the Alarms pane.
-    PaneAlarms,
-    /// Focus the Timeline pane.
-    PaneTimeline,
+    /// Focus a pane (by default, its number).
+    Focus(Pane),
     /// Move the selection up.
     Up,
     /// Move the selection down.
@@ -109,17 +102,27 @@ pub const ACTIONS: &[ActionInfo] = &[
     info(Action::Help, "help", "help", &["?"]),
     info(Action::NextPane, "next_pane", "next pane", &["tab"]),
     info(Action::PrevPane, "prev_pane", "previous pane", &["backtab"]),
-    info(Action::PaneTargets, "pane_targets", "Targets pane", &["1"]),
     info(
-        Action::PaneCapacity,
+        Action::Focus(Pane::Targets),
+        "pane_targets",
+        "Targets pane",
+        &["1"],
+    ),
+    info(
+        Action::Focus(Pane::Capacity),
         "pane_capacity",
         "Capacity pane",
         &["2"],
     ),
-    info(Action::PaneRuns, "pane_runs", "Runs pane", &["3"]),
-    info(Action::PaneAlarms, "pane_alarms", "Alarms pane", &["4"]),
+    info(Action::Focus(Pane::Runs), "pane_runs", "Runs pane", &["3"]),
     info(
-        Action::PaneTimeline,
+        Action::Focus(Pane::Alarms),
+        "pane_alarms",
+        "Alarms pane",
+        &["4"],
+    ),
+    info(
+        Action::Focus(Pane::Timeline),
         "pane_timeline",
         "Timeline pane",
         &["5"],

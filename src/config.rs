@@ -2,6 +2,8 @@
 //! key remapping. Every error names the file, line and column and what was expected.
 
 use crate::action::{Action, Key, Keymap};
+use crate::model::Pane;
+pub use crate::model::Refresh;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -56,54 +58,6 @@ impl FileError {
 
 /// The longest refresh interval, seconds (also `--refresh`'s bound).
 pub const REFRESH_MAX: u64 = 3600;
-
-/// Refresh intervals in seconds, per pane.
-#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Refresh {
-    pub targets: u64,
-    pub capacity: u64,
-    pub runs: u64,
-    pub alarms: u64,
-    pub timeline: u64,
-}
-
-impl Default for Refresh {
-    fn default() -> Self {
-        Refresh {
-            targets: 5,
-            capacity: 10,
-            runs: 30,
-            alarms: 30,
-            timeline: 5,
-        }
-    }
-}
-
-impl Refresh {
-    /// Every pane every `secs` seconds (`--refresh N`).
-    pub fn every(secs: u64) -> Self {
-        Refresh {
-            targets: secs,
-            capacity: secs,
-            runs: secs,
-            alarms: secs,
-            timeline: secs,
-        }
-    }
-
-    /// A pane's interval, seconds.
-    pub fn secs(&self, pane: crate::app::Pane) -> u64 {
-        use crate::app::Pane;
-        match pane {
-            Pane::Targets => self.targets,
-            Pane::Capacity => self.capacity,
-            Pane::Runs => self.runs,
-            Pane::Alarms => self.alarms,
-            Pane::Timeline => self.timeline,
-        }
-    }
-}
 
 /// Failover settings of an app.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -167,8 +121,9 @@ struct ConfigFile {
     read_only: Option<bool>,
     theme: Option<Spanned<String>>,
     regions: Option<Vec<String>>,
+    /// Pane name to seconds; the names are checked against the panes when read.
     #[serde(default)]
-    refresh: Option<Refresh>,
+    refresh: BTreeMap<Spanned<String>, Spanned<u64>>,
     #[serde(default)]
     app: Vec<AppConfig>,
     #[serde(default)]
@@ -187,6 +142,53 @@ pub struct Config {
     pub apps: Vec<AppConfig>,
     pub keymap: Keymap,
     pub path: Option<PathBuf>,
+}
+
+/// The `[refresh]` table: each pane by its name, within 1..=`REFRESH_MAX` seconds; the others
+/// keep their default.
+fn refresh_of(
+    path: &Path,
+    text: &str,
+    table: &BTreeMap<Spanned<String>, Spanned<u64>>,
+) -> Result<Refresh, FileError> {
+    let mut refresh = Refresh::default();
+    for (name, v) in table {
+        let Some(pane) = Pane::ALL
+            .into_iter()
+            .find(|p| p.config_name() == *name.get_ref())
+        else {
+            let names: Vec<String> = Pane::ALL
+                .iter()
+                .map(|p| format!("`{}`", p.config_name()))
+                .collect();
+            return Err(FileError::at(
+                path,
+                text,
+                Some(name.span()),
+                format!(
+                    "unknown field `{}`, expected one of {}",
+                    name.get_ref(),
+                    names.join(", ")
+                ),
+            ));
+        };
+        let secs = *v.get_ref();
+        if secs == 0 || secs > REFRESH_MAX {
+            let why = if secs == 0 {
+                "must be at least 1 second".to_owned()
+            } else {
+                format!("must be at most {REFRESH_MAX} seconds (an hour), as --refresh")
+            };
+            return Err(FileError::at(
+                path,
+                text,
+                Some(name.span()),
+                format!("refresh.{} {why}", name.get_ref()),
+            ));
+        }
+        refresh.set(pane, secs);
+    }
+    Ok(refresh)
 }
 
 impl Config {
@@ -245,29 +247,7 @@ impl Config {
             let span = overrides.last().map(|(_, _, s)| s.clone());
             FileError::at(path, text, span, m)
         })?;
-        let refresh = file.refresh.unwrap_or_default();
-        for (name, v) in [
-            ("targets", refresh.targets),
-            ("capacity", refresh.capacity),
-            ("runs", refresh.runs),
-            ("alarms", refresh.alarms),
-            ("timeline", refresh.timeline),
-        ] {
-            if v == 0 || v > REFRESH_MAX {
-                let offset = text.find(&format!("{name} =")).map(|o| o..o + 1);
-                let why = if v == 0 {
-                    "must be at least 1 second".to_owned()
-                } else {
-                    format!("must be at most {REFRESH_MAX} seconds (an hour), as --refresh")
-                };
-                return Err(FileError::at(
-                    path,
-                    text,
-                    offset,
-                    format!("refresh.{name} {why}"),
-                ));
-            }
-        }
+        let refresh = refresh_of(path, text, &file.refresh)?;
         if let Some(regions) = &file.regions {
             let at = text.find("regions").map(|o| o..o + 1);
             for (i, r) in regions.iter().enumerate() {
@@ -572,7 +552,8 @@ refresh = "f5"
             c.apps[0].failover.as_ref().unwrap().dr.get_ref(),
             "us-west-2"
         );
-        assert_eq!(c.refresh.timeline, 5);
+        assert_eq!(c.refresh.secs(Pane::Timeline), 5);
+        assert_eq!(c.refresh.secs(Pane::Capacity), 10);
         assert_eq!(
             c.keymap.action(&Key::parse("f5").unwrap()),
             Some(Action::Refresh)

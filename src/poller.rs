@@ -135,16 +135,6 @@ pub async fn snapshot(source: &dyn EstateReader, deadline: Duration) -> Snapshot
     }
 }
 
-fn interval(refresh: &Refresh, pane: Pane) -> u64 {
-    match pane {
-        Pane::Targets => refresh.targets,
-        Pane::Capacity => refresh.capacity,
-        Pane::Runs => refresh.runs,
-        Pane::Alarms => refresh.alarms,
-        Pane::Timeline => refresh.timeline,
-    }
-}
-
 /// How a pane's last reads went, for the delay before its next one.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pace {
@@ -263,7 +253,7 @@ pub fn spawn(
                 .wrapping_add(1_442_695_040_888_963_407);
             let (source, tx, mut control) = (source.clone(), tx.clone(), control.clone());
             let region = r.name.clone();
-            let base = Duration::from_secs(interval(&refresh, pane));
+            let base = Duration::from_secs(refresh.secs(pane));
             let mut rng = seed;
             handles.push(tokio::spawn(async move {
                 let mut last_seq = 0u64;

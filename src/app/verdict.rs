@@ -4,7 +4,7 @@
 //! alarm, the traffic badge, alarms with the resources their dimensions name, scaling and runs),
 //! and recomputed with every read, so it is never older than the panes.
 
-use super::App;
+use super::{App, Pane};
 use crate::config::{AppConfig, glob_match};
 use crate::model::{
     Alarm, AlarmState, Capacity, EventKind, ExecStatus, LoadBalancer, RolloutState, Severity,
@@ -281,12 +281,12 @@ impl App {
                         "{} shift {} away, {} /{name}: the zone's targets",
                         key(super::operation::ZONAL_SHIFT),
                         l.name,
-                        key(crate::action::Action::PaneTargets)
+                        key(crate::action::Action::Focus(Pane::Targets))
                     )
                 } else {
                     format!(
                         "{} /{name}: the zone's targets",
-                        key(crate::action::Action::PaneTargets)
+                        key(crate::action::Action::Focus(Pane::Targets))
                     )
                 }),
             );
@@ -366,7 +366,7 @@ impl App {
                 ),
                 _ => format!(
                     "{} then Enter: what it watches",
-                    key(crate::action::Action::PaneAlarms)
+                    key(crate::action::Action::Focus(Pane::Alarms))
                 ),
             };
             let more = alarms
@@ -409,7 +409,7 @@ impl App {
                 ),
                 Some(format!(
                     "{} then Enter: why",
-                    key(crate::action::Action::PaneTargets)
+                    key(crate::action::Action::Focus(Pane::Targets))
                 )),
             );
         }

@@ -4,10 +4,12 @@
 
 pub mod logs;
 mod metrics;
+mod pane;
 mod time;
 pub mod zonal;
 
 pub use metrics::{Point, RingSeries};
+pub use pane::{Pane, Refresh};
 pub use time::{Timestamp, short_age};
 
 use serde::{Deserialize, Serialize};

@@ -7,10 +7,6 @@ use crate::app::DetailRef;
 pub struct Alarms;
 
 impl PaneKind for Alarms {
-    fn title(&self) -> &'static str {
-        "Alarms"
-    }
-
     fn noun(&self) -> &'static str {
         "alarms"
     }

@@ -7,10 +7,6 @@ use crate::app::DetailRef;
 pub struct Capacity;
 
 impl PaneKind for Capacity {
-    fn title(&self) -> &'static str {
-        "Capacity"
-    }
-
     fn noun(&self) -> &'static str {
         "Auto Scaling groups or ECS services"
     }

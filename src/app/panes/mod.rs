@@ -15,15 +15,7 @@ use crate::action::Action;
 use crate::model::Event;
 use std::collections::VecDeque;
 
-/// The five panes, in their number's order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Pane {
-    Targets,
-    Capacity,
-    Runs,
-    Alarms,
-    Timeline,
-}
+pub use crate::model::Pane;
 
 /// Each pane's behaviour, in [`Pane::ALL`]'s order.
 const KINDS: [&dyn PaneKind; Pane::COUNT] = [
@@ -35,49 +27,9 @@ const KINDS: [&dyn PaneKind; Pane::COUNT] = [
 ];
 
 impl Pane {
-    /// How many panes there are.
-    pub const COUNT: usize = 5;
-
-    pub const ALL: [Pane; Pane::COUNT] = [
-        Pane::Targets,
-        Pane::Capacity,
-        Pane::Runs,
-        Pane::Alarms,
-        Pane::Timeline,
-    ];
-
-    /// Its place in [`Pane::ALL`] (its number minus one).
-    pub fn index(self) -> usize {
-        self as usize
-    }
-
     /// What the pane does.
     pub fn kind(self) -> &'static dyn PaneKind {
         KINDS[self.index()]
-    }
-
-    pub fn title(self) -> &'static str {
-        self.kind().title()
-    }
-
-    /// A pane by its title (any case) or its number.
-    pub fn parse(s: &str) -> Option<Pane> {
-        Pane::ALL
-            .iter()
-            .copied()
-            .find(|p| p.title().eq_ignore_ascii_case(s))
-            .or_else(|| {
-                s.parse::<usize>()
-                    .ok()
-                    .and_then(|n| Pane::ALL.get(n.wrapping_sub(1)).copied())
-            })
-    }
-
-    /// The pane after this one (`Tab`), or before it.
-    #[must_use]
-    pub fn step(self, forward: bool) -> Pane {
-        let n = Pane::COUNT;
-        Pane::ALL[(self.index() + if forward { 1 } else { n - 1 }) % n]
     }
 }
 
@@ -104,8 +56,6 @@ pub struct PaneData<'a> {
 
 /// One pane's behaviour.
 pub trait PaneKind: Sync {
-    /// The pane's title (`Targets`).
-    fn title(&self) -> &'static str;
     /// What an empty pane has none of (`load balancers`).
     fn noun(&self) -> &'static str;
     /// Its rows over `d`, those whose text `matches` the filter (a group stays when one of its

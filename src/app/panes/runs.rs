@@ -6,10 +6,6 @@ use crate::app::DetailRef;
 pub struct Runs;
 
 impl PaneKind for Runs {
-    fn title(&self) -> &'static str {
-        "Runs"
-    }
-
     fn noun(&self) -> &'static str {
         "State Manager associations"
     }

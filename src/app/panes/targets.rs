@@ -6,10 +6,6 @@ use crate::app::DetailRef;
 pub struct Targets;
 
 impl PaneKind for Targets {
-    fn title(&self) -> &'static str {
-        "Targets"
-    }
-
     fn noun(&self) -> &'static str {
         "load balancers"
     }

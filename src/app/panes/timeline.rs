@@ -6,10 +6,6 @@ use crate::app::DetailRef;
 pub struct Timeline;
 
 impl PaneKind for Timeline {
-    fn title(&self) -> &'static str {
-        "Timeline"
-    }
-
     fn noun(&self) -> &'static str {
         "changes yet"
     }
