@@ -19,6 +19,7 @@ pub mod operation;
 mod operations;
 pub mod panes;
 pub mod store;
+mod text_input;
 mod verdict;
 
 pub use drill::{DrillAction, FoundDrill};
@@ -26,6 +27,7 @@ pub use help::{HelpLayout, HelpLine, KEYS_W as HELP_KEYS_W};
 pub use operations::{RollbackOffer, RunningOp};
 pub use panes::{Pane, PaneData, PaneKind, PaneState, Row};
 pub use store::{Fetch, Payload, RegionData, SERIES_POINTS, Selector, Store, TIMELINE_KEPT};
+pub use text_input::TextInput;
 pub use verdict::{Verdict, Watched};
 
 /// What a confirmation says when it cannot be seen whole.
@@ -203,6 +205,9 @@ pub enum DetailRef {
     Event(u64),
 }
 
+/// The longest command line the palette takes.
+const PALETTE_MAX: usize = 80;
+
 /// A popup or input line over the view.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
@@ -211,7 +216,7 @@ pub enum Overlay {
     /// Editing the focused pane's filter.
     Filter,
     Palette {
-        input: String,
+        input: TextInput,
         selected: usize,
     },
     Faults {
@@ -222,7 +227,7 @@ pub enum Overlay {
     Scale {
         target: ScaleTarget,
         bounds: Bounds,
-        input: String,
+        input: TextInput,
         error: Option<String>,
     },
     /// The deploy prompt: a new image or tag for one container, or nothing to force a new
@@ -232,13 +237,13 @@ pub enum Overlay {
         service: String,
         task_definition: TaskDefinition,
         container: usize,
-        input: String,
+        input: TextInput,
         error: Option<String>,
     },
     /// A drill action waiting for the app's typed name (start, failback) or `y` (abort).
     DrillConfirm {
         action: DrillAction,
-        typed: String,
+        typed: TextInput,
         error: Option<String>,
     },
     /// A drill was found on disk at start: resume or roll back.
@@ -248,20 +253,20 @@ pub enum Overlay {
     /// The plan, waiting for `y` or the typed name.
     Confirm {
         plan: Box<Plan>,
-        typed: String,
+        typed: TextInput,
         error: Option<String>,
     },
     /// The zonal-shift preflight and prompt: the zone to leave and for how long.
     ZonalShift {
         preflight: Box<crate::ops::zonal::Preflight>,
-        input: String,
+        input: TextInput,
         error: Option<String>,
     },
     /// Extending a zonal shift: the new expiry, from now.
     ZonalExtend {
         /// The load balancer's ARN.
         lb: String,
-        input: String,
+        input: TextInput,
         error: Option<String>,
     },
 }
@@ -875,7 +880,7 @@ impl App {
 
     /// A pane's rows over the data, those its filter matches.
     fn compute_rows(&self, p: Pane) -> Vec<Row> {
-        let filter = self.panes[p.index()].filter.to_lowercase();
+        let filter = self.panes[p.index()].filter.text().to_lowercase();
         let matches = |s: &str| filter.is_empty() || s.to_lowercase().contains(&filter);
         self.pane_data()
             .map(|d| p.kind().rows(d, &matches))
@@ -1037,7 +1042,7 @@ impl App {
             }
             Action::Palette => {
                 self.overlay = Overlay::Palette {
-                    input: String::new(),
+                    input: TextInput::new(PALETTE_MAX),
                     selected: 0,
                 }
             }
@@ -1162,18 +1167,11 @@ impl App {
                 self.overlay = Overlay::None;
             }
             KeyCode::Enter => self.overlay = Overlay::None,
-            KeyCode::Backspace => {
-                ps.filter.pop();
-            }
-            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                if ps.filter.chars().count() < 64 {
-                    ps.filter.push(c);
-                }
-            }
             KeyCode::Down | KeyCode::Up => {
                 self.move_selection(if ev.code == KeyCode::Down { 1 } else { -1 });
                 return vec![];
             }
+            _ if ps.filter.on_key(&ev) => {}
             _ => return vec![],
         }
         self.panes[self.focus.index()].selected = 0;
@@ -1211,7 +1209,7 @@ impl App {
     fn on_palette_key(
         &mut self,
         ev: KeyEvent,
-        mut input: String,
+        mut input: TextInput,
         mut selected: usize,
     ) -> Vec<Effect> {
         match ev.code {
@@ -1221,13 +1219,13 @@ impl App {
             }
             KeyCode::Enter => {
                 self.overlay = Overlay::None;
-                let line = if input.trim().is_empty() {
+                let line = if input.text().trim().is_empty() {
                     self.palette_suggestions("")
                         .get(selected)
                         .cloned()
                         .unwrap_or_default()
                 } else {
-                    input
+                    input.text().to_owned()
                 };
                 return self.run_command(&line);
             }
@@ -1236,35 +1234,29 @@ impl App {
                 // what was typed.
                 let (prefix, i) = match self.palette_tab.take() {
                     Some((prefix, i))
-                        if self.palette_suggestions(&prefix).get(i) == Some(&input) =>
+                        if self
+                            .palette_suggestions(&prefix)
+                            .get(i)
+                            .is_some_and(|m| input == *m) =>
                     {
                         (prefix, i + 1)
                     }
-                    _ => (input.clone(), selected),
+                    _ => (input.text().to_owned(), selected),
                 };
                 let matches = self.palette_suggestions(&prefix);
                 if !matches.is_empty() {
                     let i = i % matches.len();
-                    input.clone_from(&matches[i]);
+                    input = TextInput::with_text(&matches[i], PALETTE_MAX);
                     selected = 0;
                     self.palette_tab = Some((prefix, i));
                 }
             }
             KeyCode::Down => selected += 1,
             KeyCode::Up => selected = selected.saturating_sub(1),
-            KeyCode::Backspace => {
-                input.pop();
-                selected = 0;
-            }
-            KeyCode::Char(c) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                if input.chars().count() < 80 {
-                    input.push(c);
-                }
-                selected = 0;
-            }
+            _ if input.on_key(&ev) => selected = 0,
             _ => {}
         }
-        let n = self.palette_suggestions(&input).len();
+        let n = self.palette_suggestions(input.text()).len();
         self.overlay = Overlay::Palette {
             input,
             selected: selected.min(n.saturating_sub(1)),

@@ -147,3 +147,43 @@ proptest! {
         let _ = h.screen(80, 24);
     }
 }
+
+/// Every text field is the same field: the cursor moves, Ctrl-W deletes a word, a paste is
+/// typed text (the Logs pattern took no paste before it was this field).
+#[test]
+fn every_prompt_edits_at_the_cursor_and_takes_a_paste() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.advance(30.0);
+    // The zonal-shift prompt comes prefilled with the worst zone and 1h: a word deleted and
+    // another typed plans what is seen.
+    h.select(opsdash::app::Pane::Targets, "bookstore-alb");
+    h.ch('z');
+    let ctrl = |c| Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL));
+    h.send(ctrl('w'));
+    h.type_str("30m");
+    let opsdash::app::Overlay::ZonalShift { input, .. } = h.app().overlay().clone() else {
+        panic!("{:?}", h.app().overlay());
+    };
+    assert!(input.text().ends_with(" 30m"), "{input}");
+    // Home and a character: typed at the start, seen with the cursor inside.
+    h.key(KeyCode::Home);
+    h.ch('x');
+    assert!(h.screen(120, 40).contains("1m..72h): x|us-east-1"));
+    h.key(KeyCode::Backspace);
+    h.key(KeyCode::Enter);
+    let opsdash::app::Overlay::Confirm { plan, .. } = h.app().overlay().clone() else {
+        panic!("{:?} {:?}", h.app().overlay(), h.app().status());
+    };
+    assert!(plan.summary.contains("for 30m"), "{}", plan.summary);
+    h.key(KeyCode::Esc);
+    // The Logs view's filter pattern takes a paste, without its line break.
+    h.select(opsdash::app::Pane::Capacity, "appService");
+    h.ch('l');
+    h.ch('/');
+    h.send(Msg::Paste("\"timed out\"\n".into()));
+    let v = h.app().logs().expect("the Logs view");
+    assert_eq!(
+        v.editing.as_ref().map(|t| t.text().to_owned()),
+        Some("\"timed out\"".to_owned())
+    );
+}

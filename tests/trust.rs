@@ -112,7 +112,7 @@ fn missing_credentials_are_a_banner_with_the_whole_fix_even_at_80_columns() {
 
 fn prompt_input(h: &Harness) -> Option<String> {
     match &h.app().overlay() {
-        Overlay::Scale { input, .. } => Some(input.clone()),
+        Overlay::Scale { input, .. } => Some(input.text().to_owned()),
         _ => None,
     }
 }

@@ -257,7 +257,7 @@ fn bad_input_in_the_prompt_says_what_to_type() {
         let Overlay::ZonalShift { input: typed, .. } = h.app().overlay().clone() else {
             panic!("{:?}", h.app().overlay());
         };
-        for _ in 0..typed.chars().count() {
+        for _ in 0..typed.text().chars().count() {
             h.key(KeyCode::Backspace);
         }
         h.type_str(input);

@@ -3,11 +3,14 @@
 //! `Esc` aborts (rolling back what was done). Every step is an audited plan; the state goes to
 //! disk after every step ([`Effect::SaveDrill`]) so a dropped session can resume or roll back.
 
-use super::{App, Effect, Overlay, Pane, View};
+use super::{App, Effect, Overlay, Pane, TextInput, View};
+
+/// The longest app name the drill's typed confirmation takes.
+const TYPED_MAX: usize = 128;
 use crate::model::{Severity, Timestamp};
 use crate::ops::drill::{self, DrillSpec, DrillState, Phase, Preflight, RegionView, StepKind};
 use crate::ops::{Confirm, OpKind, Plan};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 /// What a drill confirmation does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,7 +225,7 @@ impl App {
     fn drill_confirm(&mut self, action: DrillAction) {
         self.overlay = Overlay::DrillConfirm {
             action,
-            typed: String::new(),
+            typed: TextInput::new(TYPED_MAX),
             error: None,
         };
     }
@@ -232,7 +235,7 @@ impl App {
         &mut self,
         ev: &KeyEvent,
         action: DrillAction,
-        mut typed: String,
+        mut typed: TextInput,
     ) -> Vec<Effect> {
         let Some(name) = self.drill_spec().map(|s| s.app.clone()) else {
             self.overlay = Overlay::None;
@@ -268,17 +271,10 @@ impl App {
                 return vec![];
             }
             (_, KeyCode::Enter) => typed == name,
-            (_, KeyCode::Backspace) => {
-                typed.pop();
+            _ => {
+                typed.on_key(ev);
                 false
             }
-            (_, KeyCode::Char(c)) if !ev.modifiers.contains(KeyModifiers::CONTROL) => {
-                if typed.len() < 128 {
-                    typed.push(c);
-                }
-                false
-            }
-            _ => false,
         };
         if !confirmed {
             let error = (ev.code == KeyCode::Enter)

@@ -2,7 +2,10 @@
 //! alarm (through its log metric filter), read from 15 minutes back and then every few seconds;
 //! a filter pattern sent to the service, follow or pause, wrap, and a bounded buffer.
 
-use super::{App, DetailRef, Effect, Row, View};
+use super::{App, DetailRef, Effect, Row, TextInput, View};
+
+/// The longest filter pattern CloudWatch Logs takes.
+const PATTERN_MAX: usize = 1024;
 use crate::action::{Action, Key};
 use crate::model::logs::{Delivery, LogEvent, LogPage, LogSource, LogTarget};
 use crate::model::{Severity, Timestamp};
@@ -51,7 +54,7 @@ pub struct LogsView {
     /// The CloudWatch filter pattern in force.
     pub pattern: String,
     /// The pattern being typed after `/`.
-    pub editing: Option<String>,
+    pub editing: Option<TextInput>,
     pub lines: VecDeque<LogEvent>,
     /// Lines dropped from the front to keep the buffer bounded.
     pub dropped: u64,
@@ -308,7 +311,7 @@ impl App {
             match ev.code {
                 KeyCode::Esc => v.editing = None,
                 KeyCode::Enter => {
-                    let pattern = text.trim().to_owned();
+                    let pattern = text.text().trim().to_owned();
                     v.editing = None;
                     if pattern == v.pattern {
                         return Some(vec![]);
@@ -316,11 +319,9 @@ impl App {
                     v.restart(pattern, now);
                     return Some(self.logs_read(Duration::ZERO).into_iter().collect());
                 }
-                KeyCode::Backspace => {
-                    text.pop();
+                _ => {
+                    text.on_key(ev);
                 }
-                KeyCode::Char(c) if !c.is_control() => text.push(c),
-                _ => {}
             }
             return Some(vec![]);
         }
@@ -332,7 +333,7 @@ impl App {
                 self.close_logs();
             }
             (KeyCode::Char('/'), _) | (_, Some(Action::Filter)) => {
-                v.editing = Some(v.pattern.clone());
+                v.editing = Some(TextInput::with_text(&v.pattern, PATTERN_MAX));
             }
             (KeyCode::Char('f' | ' '), _) => {
                 v.follow = !v.follow;

@@ -3,11 +3,11 @@
 //! leaves as [`Effect::Execute`], and the executor (which also refuses in read-only mode) runs it.
 
 use super::operation::FollowRun;
-use super::{App, Effect, Overlay, Pane, Row, View};
+use super::{App, Effect, Overlay, Pane, Row, TextInput, View};
 use crate::config::glob_match;
 use crate::model::{AlarmState, EcsService, Event, EventKind, LoadBalancer, Severity};
 use crate::ops::{self, Confirm, Outcome, Plan, Scope};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use std::collections::VecDeque;
 
 /// Longest input a prompt takes.
@@ -107,7 +107,7 @@ impl App {
         }
         self.overlay = Overlay::Confirm {
             plan: Box::new(plan),
-            typed: String::new(),
+            typed: TextInput::new(INPUT_MAX),
             error: None,
         };
         vec![]
@@ -115,7 +115,6 @@ impl App {
 
     /// Keys in the confirmation of a plan.
     pub(super) fn on_confirm_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         let Overlay::Confirm { plan, typed, error } = &mut self.overlay else {
             return vec![];
         };
@@ -145,16 +144,7 @@ impl App {
             (Confirm::Yes, _) => {
                 *error = Some("press y to run the plan, n or Esc to cancel".into());
             }
-            (Confirm::TypeName(_), KeyCode::Backspace) => {
-                typed.pop();
-                *error = None;
-            }
-            (Confirm::TypeName(_), KeyCode::Char(c)) if !ctrl => {
-                if typed.len() < INPUT_MAX {
-                    typed.push(c);
-                }
-                *error = None;
-            }
+            (Confirm::TypeName(_), _) if typed.on_key(&ev) => *error = None,
             (Confirm::TypeName(name), KeyCode::Enter) => {
                 if typed == name {
                     let plan = plan.clone();
@@ -174,20 +164,6 @@ impl App {
     /// breaks and control characters turned into spaces. A paste never confirms, never runs a
     /// command and never presses a key; with no text field open it is ignored.
     pub(super) fn on_paste(&mut self, text: &str) -> Vec<Effect> {
-        // A line break at the end (a copied line) is dropped; Enter is the operator's to press.
-        let clean: String = text
-            .trim_end_matches(['\n', '\r'])
-            .chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect();
-        let push = |field: &mut String, max: usize| {
-            for c in clean.chars() {
-                if field.chars().count() >= max {
-                    break;
-                }
-                field.push(c);
-            }
-        };
         match &mut self.overlay {
             Overlay::Scale {
                 input,
@@ -195,20 +171,20 @@ impl App {
                 bounds,
                 ..
             } => {
-                push(input, super::operation::scale::INPUT_MAX);
-                *error = super::operation::scale::input_error(input, *bounds);
+                input.paste(text);
+                *error = super::operation::scale::input_error(input.text(), *bounds);
             }
             Overlay::Deploy { input, error, .. }
             | Overlay::ZonalShift { input, error, .. }
             | Overlay::ZonalExtend { input, error, .. } => {
-                push(input, INPUT_MAX);
+                input.paste(text);
                 *error = None;
             }
             Overlay::Confirm {
                 plan, typed, error, ..
             } => {
                 if matches!(plan.confirm, Confirm::TypeName(_)) {
-                    push(typed, INPUT_MAX);
+                    typed.paste(text);
                     *error = None;
                 } else {
                     *error =
@@ -223,20 +199,30 @@ impl App {
                 if *action == super::DrillAction::Abort {
                     *error = Some("a paste does not confirm: y aborts, n or Esc continues".into());
                 } else {
-                    push(typed, 128);
+                    typed.paste(text);
                     *error = None;
                 }
             }
             Overlay::Filter => {
                 let ps = &mut self.panes[self.focus.index()];
-                push(&mut ps.filter, 64);
+                ps.filter.paste(text);
                 ps.selected = 0;
                 ps.selected_id = None;
                 self.rebuild_rows();
             }
             Overlay::Palette { input, selected } => {
-                push(input, INPUT_MAX);
+                input.paste(text);
                 *selected = 0;
+            }
+            Overlay::None if self.logs.view.as_ref().is_some_and(|v| v.editing.is_some()) => {
+                if let Some(pattern) = self
+                    .logs
+                    .view
+                    .as_deref_mut()
+                    .and_then(|v| v.editing.as_mut())
+                {
+                    pattern.paste(text);
+                }
             }
             _ => {
                 self.set_status(

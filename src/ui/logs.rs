@@ -112,7 +112,7 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
     if let Some(text) = &v.editing {
         let line = Line::from(vec![
             Span::styled("filter pattern /", t.title()),
-            Span::styled(format!("{text}_"), t.text()),
+            Span::styled(text.shown(), t.text()),
             Span::styled(
                 "   CloudWatch syntax: words, \"a phrase\", ?either, -not, { $.level = \"error\" }",
                 t.muted(),

@@ -522,7 +522,7 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
         let f = &app.pane(app.focus()).filter;
         let line = Line::from(vec![
             Span::styled(format!("/{} ", app.focus().title()), app.theme().title()),
-            Span::styled(format!("{f}_"), app.theme().text()),
+            Span::styled(f.shown(), app.theme().text()),
             Span::styled("   Enter keep, Esc clear", app.theme().muted()),
         ]);
         buf.set_line(area.x, area.y, &line, area.width);

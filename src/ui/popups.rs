@@ -2,7 +2,7 @@
 
 use super::widgets::{cell, trunc};
 use super::{block, glyphs};
-use crate::app::{App, HelpLine};
+use crate::app::{App, HelpLine, TextInput};
 use crate::source::sim::Fault;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
@@ -81,7 +81,7 @@ pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
 
 pub fn palette(
     app: &App,
-    input: &str,
+    input: &TextInput,
     selected: usize,
     body: Rect,
     status: Rect,
@@ -91,10 +91,10 @@ pub fn palette(
     buf.set_style(status, t.text());
     let line = Line::from(vec![
         Span::styled(":", t.title()),
-        Span::styled(format!("{input}_"), t.text()),
+        Span::styled(input.shown(), t.text()),
     ]);
     buf.set_line(status.x, status.y, &line, status.width);
-    let sugg = app.palette_suggestions(input);
+    let sugg = app.palette_suggestions(input.text());
     if sugg.is_empty() {
         return;
     }
@@ -254,7 +254,7 @@ pub fn scale(
     app: &App,
     target: &crate::ops::ScaleTarget,
     b: crate::ops::Bounds,
-    input: &str,
+    input: &TextInput,
     error: Option<&str>,
     area: Rect,
     buf: &mut Buffer,
@@ -273,7 +273,7 @@ pub fn scale(
             t.muted(),
         ),
         (String::new(), t.text()),
-        (format!("new desired count: {input}_"), t.title()),
+        (format!("new desired count: {}", input.shown()), t.title()),
     ];
     if let Some(e) = error {
         lines.push((e.to_owned(), t.crit()));
@@ -289,7 +289,7 @@ pub fn scale(
 pub fn zonal_shift(
     app: &App,
     pre: &crate::ops::zonal::Preflight,
-    input: &str,
+    input: &TextInput,
     error: Option<&str>,
     area: Rect,
     buf: &mut Buffer,
@@ -345,7 +345,11 @@ pub fn zonal_shift(
             0,
         ));
     }
-    let leaving = input.split_whitespace().next().and_then(|w| pre.zone(w));
+    let leaving = input
+        .text()
+        .split_whitespace()
+        .next()
+        .and_then(|w| pre.zone(w));
     if let Some(zone) = leaving {
         let rest = pre.remaining(&zone.name);
         let st = if rest.short.is_empty() {
@@ -372,7 +376,10 @@ pub fn zonal_shift(
     }
     lines.push((String::new(), t.text(), 3));
     lines.push((
-        format!("shift away from (zone or AZ ID) and for how long (1m..72h): {input}_"),
+        format!(
+            "shift away from (zone or AZ ID) and for how long (1m..72h): {}",
+            input.shown()
+        ),
         t.title(),
         0,
     ));
@@ -402,7 +409,7 @@ pub fn zonal_shift(
 pub fn zonal_extend(
     app: &App,
     arn: &str,
-    input: &str,
+    input: &TextInput,
     error: Option<&str>,
     area: Rect,
     buf: &mut Buffer,
@@ -424,8 +431,9 @@ pub fn zonal_extend(
     lines.push((String::new(), t.text()));
     lines.push((
         format!(
-            "new expiry from now (1m..72h, empty: {}): {input}_",
-            crate::ops::zonal::DEFAULT_EXPIRY
+            "new expiry from now (1m..72h, empty: {}): {}",
+            crate::ops::zonal::DEFAULT_EXPIRY,
+            input.shown()
         ),
         t.title(),
     ));
@@ -441,7 +449,7 @@ pub struct DeployPrompt<'a> {
     pub service: &'a str,
     pub task_definition: &'a crate::model::TaskDefinition,
     pub container: usize,
-    pub input: &'a str,
+    pub input: &'a TextInput,
     pub error: Option<&'a str>,
 }
 
@@ -469,7 +477,7 @@ pub fn deploy(app: &App, p: &DeployPrompt<'_>, area: Rect, buf: &mut Buffer) {
             t.muted(),
         ),
         (String::new(), t.text()),
-        (format!("new image or tag: {}_", p.input), t.title()),
+        (format!("new image or tag: {}", p.input.shown()), t.title()),
         (
             "empty: force a new deployment of the current revision".into(),
             t.muted(),
@@ -488,7 +496,7 @@ pub fn deploy(app: &App, p: &DeployPrompt<'_>, area: Rect, buf: &mut Buffer) {
 pub fn confirm(
     app: &App,
     plan: &crate::ops::Plan,
-    typed: &str,
+    typed: &TextInput,
     error: Option<&str>,
     area: Rect,
     buf: &mut Buffer,
@@ -520,7 +528,10 @@ pub fn confirm(
             lines.push(("y runs it / n or Esc cancels".into(), t.title()));
         }
         crate::ops::Confirm::TypeName(name) => {
-            lines.push((format!("type {name} and Enter to run: {typed}_"), t.title()));
+            lines.push((
+                format!("type {name} and Enter to run: {}", typed.shown()),
+                t.title(),
+            ));
             lines.push(("Esc cancels".into(), t.muted()));
         }
     }
@@ -534,7 +545,7 @@ pub fn confirm(
 pub fn drill_confirm(
     app: &App,
     action: crate::app::DrillAction,
-    typed: &str,
+    typed: &TextInput,
     error: Option<&str>,
     area: Rect,
     buf: &mut Buffer,
@@ -597,7 +608,10 @@ pub fn drill_confirm(
             t.title(),
         ));
     } else {
-        lines.push((format!("type {} and Enter: {typed}_", spec.app), t.title()));
+        lines.push((
+            format!("type {} and Enter: {}", spec.app, typed.shown()),
+            t.title(),
+        ));
         lines.push(("Esc cancels".into(), t.muted()));
     }
     if let Some(e) = error {

@@ -4,11 +4,11 @@
 
 use super::{Operation, Subject};
 use crate::action::OpId;
-use crate::app::{App, DetailRef, Effect, Overlay, Pane};
+use crate::app::{App, DetailRef, Effect, Overlay, Pane, TextInput};
 use crate::model::{Severity, TaskDefinition};
 use crate::ops::{self, OpKind};
 use crate::source::SourceError;
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 pub const ID: OpId = OpId("deploy");
 
@@ -85,7 +85,7 @@ impl App {
                         service,
                         task_definition: td,
                         container: 0,
-                        input: String::new(),
+                        input: TextInput::new(INPUT_MAX),
                         error: None,
                     };
                 }
@@ -99,7 +99,6 @@ impl App {
 
     /// Keys in the deploy prompt: Tab picks the container, Enter plans.
     pub(in crate::app) fn on_deploy_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         let scope = self.scope();
         let Overlay::Deploy {
             cluster,
@@ -129,16 +128,7 @@ impl App {
                     (*container + n - 1) % n
                 };
             }
-            KeyCode::Backspace => {
-                input.pop();
-                *error = None;
-            }
-            KeyCode::Char(c) if !ctrl => {
-                if input.len() < INPUT_MAX {
-                    input.push(c);
-                }
-                *error = None;
-            }
+            _ if input.on_key(&ev) => *error = None,
             KeyCode::Enter => {
                 let (name, image) = &task_definition.containers[*container];
                 match ops::plan_deploy(
@@ -147,7 +137,7 @@ impl App {
                     service,
                     &task_definition.name,
                     (name, image),
-                    input,
+                    input.text(),
                 ) {
                     Ok(plan) => return self.confirm_plan(plan),
                     Err(e) => *error = Some(e),

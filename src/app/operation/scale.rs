@@ -3,10 +3,10 @@
 
 use super::{Operation, Subject};
 use crate::action::OpId;
-use crate::app::{App, DetailRef, Effect, Overlay, Pane, Row, View};
+use crate::app::{App, DetailRef, Effect, Overlay, Pane, Row, TextInput, View};
 use crate::model::Severity;
 use crate::ops::{self, Bounds, ECS_MAX_TASKS, OpKind, ScaleTarget};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 pub const ID: OpId = OpId("scale");
 
@@ -80,7 +80,7 @@ impl Operation for Scale {
             app.overlay = Overlay::Scale {
                 target,
                 bounds,
-                input: String::new(),
+                input: TextInput::new(INPUT_MAX),
                 error: None,
             };
         }
@@ -110,7 +110,6 @@ pub(in crate::app) fn input_error(input: &str, bounds: Bounds) -> Option<String>
 impl App {
     /// Keys in the scale prompt.
     pub(in crate::app) fn on_scale_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         let scope = self.scope();
         let Overlay::Scale {
             target,
@@ -130,19 +129,10 @@ impl App {
                     Severity::Info,
                 );
             }
-            KeyCode::Backspace => {
-                input.pop();
-                *error = None;
-            }
-            KeyCode::Char(c) if !ctrl => {
-                // Every character stays in the field, so what is seen is what Enter plans:
-                // `-1` is refused, never read as 1.
-                if input.chars().count() < INPUT_MAX {
-                    input.push(c);
-                }
-                *error = input_error(input, *bounds);
-            }
-            KeyCode::Enter => match ops::plan_scale(&scope, target, *bounds, input) {
+            // Every character stays in the field, so what is seen is what Enter plans: `-1` is
+            // refused, never read as 1.
+            _ if input.on_key(&ev) => *error = input_error(input.text(), *bounds),
+            KeyCode::Enter => match ops::plan_scale(&scope, target, *bounds, input.text()) {
                 Ok(plan) => return self.confirm_plan(plan),
                 Err(e) => *error = Some(e),
             },

@@ -4,13 +4,13 @@
 
 use super::{Operation, Subject};
 use crate::action::{Action, OpId};
-use crate::app::{App, DetailRef, Effect, Overlay, Pane, Row, View};
+use crate::app::{App, DetailRef, Effect, Overlay, Pane, Row, TextInput, View};
 use crate::model::zonal::Managed;
 use crate::model::{LoadBalancer, Severity};
 use crate::ops::OpKind;
 use crate::ops::zonal::{self as z, Preflight};
 use crate::source::{LbAttributes, SourceError};
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 pub const SHIFT: OpId = OpId("zonal_shift");
 pub const EXTEND: OpId = OpId("zonal_extend");
@@ -105,7 +105,7 @@ impl Operation for Extend {
         if z::own_shift(&lb).is_some() {
             app.overlay = Overlay::ZonalExtend {
                 lb: lb.arn,
-                input: String::new(),
+                input: TextInput::new(INPUT_MAX),
                 error: None,
             };
             return vec![];
@@ -227,6 +227,7 @@ impl App {
             .as_ref()
             .map(|zone| format!("{} {}", zone.name, z::DEFAULT_EXPIRY))
             .unwrap_or_default();
+        let input = TextInput::with_text(&input, INPUT_MAX);
         if self.status.as_ref().is_some_and(|s| s.1 == Severity::Info) {
             self.status = None;
         }
@@ -239,7 +240,6 @@ impl App {
 
     /// Keys in the zonal-shift prompts.
     pub(in crate::app) fn on_zonal_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         let scope = self.scope();
         let now = self.now;
         // The load balancer an extension names, as last read (only that one, only then).
@@ -264,20 +264,11 @@ impl App {
                         Severity::Info,
                     );
                 }
-                KeyCode::Backspace => {
-                    input.pop();
-                    *error = None;
-                }
-                KeyCode::Char(c) if !ctrl => {
-                    if input.chars().count() < INPUT_MAX {
-                        input.push(c);
-                    }
-                    *error = None;
-                }
+                _ if input.on_key(&ev) => *error = None,
                 KeyCode::Enter => match z::plan_start(
                     &scope,
                     preflight,
-                    input,
+                    input.text(),
                     &Self::zonal_comment("zonal shift from the console"),
                 ) {
                     Ok(plan) => return self.confirm_plan(plan),
@@ -290,16 +281,7 @@ impl App {
                     self.overlay = Overlay::None;
                     self.set_status("extension cancelled; nothing sent", Severity::Info);
                 }
-                KeyCode::Backspace => {
-                    input.pop();
-                    *error = None;
-                }
-                KeyCode::Char(c) if !ctrl => {
-                    if input.chars().count() < INPUT_MAX {
-                        input.push(c);
-                    }
-                    *error = None;
-                }
+                _ if input.on_key(&ev) => *error = None,
                 KeyCode::Enter => {
                     let Some(l) = extended.as_ref() else {
                         *error = Some("the load balancer is no longer there".into());
@@ -310,7 +292,7 @@ impl App {
                         return vec![];
                     };
                     let comment = Self::zonal_comment("extended from the console");
-                    match z::plan_extend(&scope, l, s, input, &comment, now) {
+                    match z::plan_extend(&scope, l, s, input.text(), &comment, now) {
                         Ok(plan) => return self.confirm_plan(plan),
                         Err(e) => *error = Some(e),
                     }

@@ -74,11 +74,26 @@ pub trait PaneKind: Sync {
     }
 }
 
+/// The longest filter a pane takes.
+const FILTER_MAX: usize = 64;
+
+impl Default for PaneState {
+    fn default() -> Self {
+        PaneState {
+            selected: 0,
+            filter: super::TextInput::new(FILTER_MAX),
+            rows: Vec::new(),
+            selected_id: None,
+            new_above: 0,
+        }
+    }
+}
+
 /// Selection, scroll and filter of one pane.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PaneState {
     pub selected: usize,
-    pub filter: String,
+    pub filter: super::TextInput,
     pub rows: Vec<Row>,
     /// The identity of the selected item ([`PaneKind::row_id`]): the selection follows it when
     /// the rows are rebuilt from new data, whatever moved around it.
