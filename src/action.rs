@@ -59,6 +59,36 @@ pub enum Action {
     /// In an alarm's detail: open what it watches (its dimensions' target group, service or
     /// Auto Scaling group); again: the next one; Back returns to the alarm.
     Watched,
+    /// Logs view: follow the newest lines, or pause.
+    LogsFollow,
+    /// Logs view: wrap long lines, or cut them.
+    LogsWrap,
+    /// Drill view: start the drill (after its preflight; the app's name typed).
+    DrillStart,
+    /// Drill view: fail back once the drill is done or has failed.
+    DrillFailback,
+    /// Drill view: abort a running drill and roll back the steps done.
+    DrillAbort,
+    /// Drill view: the next app with a failover section.
+    DrillNextApp,
+    /// In a prompt: plan what was typed, or run a typed confirmation.
+    Submit,
+    /// In a prompt: cancel; nothing is sent.
+    Cancel,
+    /// In a yes/no confirmation: yes.
+    Confirm,
+    /// In a yes/no confirmation: no.
+    Decline,
+}
+
+/// Where a key means an action: everywhere (unless a view or prompt binds it), or in one view,
+/// or in every prompt and confirmation. A key may mean one thing per mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Mode {
+    Main,
+    Logs,
+    Drill,
+    Prompt,
 }
 
 /// An operation's identity: its config name (`scale`, `zonal_shift`), as the audit log and the
@@ -70,6 +100,7 @@ pub struct OpId(pub &'static str);
 /// config's `[keys]`).
 pub struct ActionInfo {
     pub action: Action,
+    pub mode: Mode,
     pub name: &'static str,
     pub help: &'static str,
     pub keys: &'static [&'static str],
@@ -81,8 +112,19 @@ const fn info(
     help: &'static str,
     keys: &'static [&'static str],
 ) -> ActionInfo {
+    in_mode(Mode::Main, action, name, help, keys)
+}
+
+const fn in_mode(
+    mode: Mode,
+    action: Action,
+    name: &'static str,
+    help: &'static str,
+    keys: &'static [&'static str],
+) -> ActionInfo {
     ActionInfo {
         action,
+        mode,
         name,
         help,
         keys,
@@ -156,6 +198,70 @@ pub const ACTIONS: &[ActionInfo] = &[
     ),
     info(Action::Watched, "watched", "what an alarm watches", &["o"]),
     info(Action::Faults, "faults", "inject fault (demo)", &["!"]),
+    in_mode(
+        Mode::Logs,
+        Action::LogsFollow,
+        "logs_follow",
+        "follow / pause",
+        &["f", "space"],
+    ),
+    in_mode(
+        Mode::Logs,
+        Action::LogsWrap,
+        "logs_wrap",
+        "wrap lines",
+        &["w"],
+    ),
+    in_mode(
+        Mode::Drill,
+        Action::DrillStart,
+        "drill_start",
+        "start (app name typed)",
+        &["s"],
+    ),
+    in_mode(
+        Mode::Drill,
+        Action::DrillFailback,
+        "drill_failback",
+        "fail back (app name typed)",
+        &["B"],
+    ),
+    in_mode(
+        Mode::Drill,
+        Action::DrillAbort,
+        "drill_abort",
+        "abort a running drill",
+        &["esc"],
+    ),
+    in_mode(
+        Mode::Drill,
+        Action::DrillNextApp,
+        "drill_next_app",
+        "next app",
+        &["tab"],
+    ),
+    in_mode(
+        Mode::Prompt,
+        Action::Submit,
+        "submit",
+        "plan / run what was typed",
+        &["enter"],
+    ),
+    in_mode(
+        Mode::Prompt,
+        Action::Cancel,
+        "cancel",
+        "cancel, nothing sent",
+        &["esc"],
+    ),
+    in_mode(
+        Mode::Prompt,
+        Action::Confirm,
+        "confirm",
+        "yes (run the plan)",
+        &["y"],
+    ),
+    in_mode(Mode::Prompt, Action::Decline, "decline", "no", &["n"]),
 ];
 
 impl Action {
@@ -166,6 +272,11 @@ impl Action {
     /// The config name of the action.
     pub fn name(self) -> &'static str {
         self.info().map_or("?", |i| i.name)
+    }
+
+    /// Where its keys mean it.
+    pub fn mode(self) -> Mode {
+        self.info().map_or(Mode::Main, |i| i.mode)
     }
 
     /// The help text of the action.
@@ -318,6 +429,15 @@ impl fmt::Display for Key {
     }
 }
 
+/// The keys of the prompt mode, by name, for the text of a prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromptKeys {
+    pub submit: String,
+    pub cancel: String,
+    pub yes: String,
+    pub no: String,
+}
+
 /// Keys to actions, and back, in binding order (the order help and the footer show).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keymap {
@@ -340,9 +460,17 @@ impl Default for Keymap {
 }
 
 impl Keymap {
-    /// The action a key triggers.
+    /// The action a key triggers in the console's panes and views (the main mode).
     pub fn action(&self, key: &Key) -> Option<Action> {
-        self.by_key.iter().find(|(k, _)| k == key).map(|(_, a)| *a)
+        self.action_in(Mode::Main, key)
+    }
+
+    /// The action a key triggers in a mode.
+    pub fn action_in(&self, mode: Mode, key: &Key) -> Option<Action> {
+        self.by_key
+            .iter()
+            .find(|(k, a)| k == key && a.mode() == mode)
+            .map(|(_, a)| *a)
     }
 
     /// The keys bound to an action, in key order.
@@ -361,6 +489,16 @@ impl Keymap {
             .map_or_else(|| "unbound".to_owned(), ToString::to_string)
     }
 
+    /// The prompt keys as a prompt's text names them: submit, cancel, confirm, decline.
+    pub fn prompt_keys(&self) -> PromptKeys {
+        PromptKeys {
+            submit: self.key_label(Action::Submit),
+            cancel: self.key_label(Action::Cancel),
+            yes: self.key_label(Action::Confirm),
+            no: self.key_label(Action::Decline),
+        }
+    }
+
     /// Every bound action with its keys, in help order.
     pub fn bindings(&self) -> Vec<(Action, Vec<Key>)> {
         ACTIONS
@@ -371,7 +509,8 @@ impl Keymap {
     }
 
     /// Rebinds actions to keys, replacing their default keys. A key that ends up bound to two
-    /// actions is an error naming both.
+    /// actions of one mode is an error naming both; submit and cancel, which work inside text
+    /// fields, take only keys that type nothing.
     pub fn rebind(&mut self, overrides: &[(Action, Vec<Key>)]) -> Result<(), String> {
         self.by_key
             .retain(|(_, a)| !overrides.iter().any(|(o, _)| o == a));
@@ -383,14 +522,22 @@ impl Keymap {
                         action.name()
                     ));
                 }
-                if let Some(other) = self.action(key).filter(|a| a != action) {
+                let types = matches!(key.code, KeyCode::Char(_)) && !key.ctrl && !key.alt;
+                if types && matches!(action, Action::Submit | Action::Cancel) {
+                    return Err(format!(
+                        "'{key}' types a character, so it cannot be '{}' (which works inside text fields); choose enter, esc, a ctrl- or alt- key or f1..f12",
+                        action.name()
+                    ));
+                }
+                let mode = action.mode();
+                if let Some(other) = self.action_in(mode, key).filter(|a| a != action) {
                     return Err(format!(
                         "key '{key}' is bound to both '{}' and '{}'; choose another key",
                         other.name(),
                         action.name()
                     ));
                 }
-                if self.action(key).is_none() {
+                if self.action_in(mode, key).is_none() {
                     self.by_key.push((*key, *action));
                 }
             }
@@ -428,8 +575,12 @@ mod tests {
             assert!(!km.keys(i.action).is_empty(), "{} unbound", i.name);
             assert_eq!(Action::parse(i.name).unwrap(), i.action);
         }
-        // No key is bound twice by default.
-        let mut keys: Vec<String> = km.by_key.iter().map(|(k, _)| format!("{k:?}")).collect();
+        // No key is bound twice in a mode by default.
+        let mut keys: Vec<String> = km
+            .by_key
+            .iter()
+            .map(|(k, a)| format!("{:?} {k:?}", a.mode()))
+            .collect();
         let n = keys.len();
         keys.sort();
         keys.dedup();

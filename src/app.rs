@@ -2,7 +2,7 @@
 //! the keymap, poll results arrive as messages, and whatever must happen outside (quit, refresh,
 //! inject a fault) goes back to the runtime as effects.
 
-use crate::action::{Action, Key, Keymap};
+use crate::action::{Action, Key, Keymap, Mode};
 use crate::config::{AppConfig, Refresh};
 use crate::model::{AlarmState, RegionInfo, RegionRole, Severity, TaskDefinition, Timestamp};
 use crate::ops::drill::{DrillSpec, DrillState};
@@ -929,6 +929,16 @@ impl App {
         if !matches!(self.overlay, Overlay::Palette { .. }) || ev.code != KeyCode::Tab {
             self.palette_tab = None;
         }
+        let ev = match &self.overlay {
+            Overlay::None | Overlay::Help | Overlay::Api => ev,
+            Overlay::Confirm { plan, .. } => {
+                self.prompt_key(ev, plan.confirm == crate::ops::Confirm::Yes)
+            }
+            Overlay::DrillConfirm { action, .. } => {
+                self.prompt_key(ev, *action == DrillAction::Abort)
+            }
+            _ => self.prompt_key(ev, false),
+        };
         match self.overlay.clone() {
             Overlay::Filter => return self.on_filter_key(ev),
             Overlay::Palette { input, selected } => {
@@ -993,6 +1003,24 @@ impl App {
             return vec![];
         };
         self.act(action)
+    }
+
+    /// A key in a prompt as the prompt reads it: those bound to submit and cancel arrive as
+    /// Enter and Esc (an Enter or Esc bound elsewhere arrives as nothing); in a yes/no
+    /// confirmation, those bound to confirm and decline arrive as `y` and `n` (and a `y` or `n`
+    /// bound elsewhere as nothing). Every prompt keeps reading Enter, Esc, y and n.
+    fn prompt_key(&self, ev: KeyEvent, yes_no: bool) -> KeyEvent {
+        let plain = |code| KeyEvent::new(code, KeyModifiers::NONE);
+        let keymap = &self.settings.keymap;
+        match keymap.action_in(Mode::Prompt, &Key::from_event(&ev)) {
+            Some(Action::Submit) => plain(KeyCode::Enter),
+            Some(Action::Cancel) => plain(KeyCode::Esc),
+            Some(Action::Confirm) if yes_no => plain(KeyCode::Char('y')),
+            Some(Action::Decline) if yes_no => plain(KeyCode::Char('n')),
+            _ if matches!(ev.code, KeyCode::Enter | KeyCode::Esc) => plain(KeyCode::Null),
+            _ if yes_no && matches!(ev.code, KeyCode::Char('y' | 'n')) => plain(KeyCode::Null),
+            _ => ev,
+        }
     }
 
     /// Performs a bound action.
@@ -1088,6 +1116,17 @@ impl App {
             Action::Failover => self.open_drill(),
             Action::Logs => return self.open_logs(),
             Action::Watched => self.open_watched(),
+            // Actions of a view or a prompt: their mode's handler has them, never the panes.
+            Action::LogsFollow
+            | Action::LogsWrap
+            | Action::DrillStart
+            | Action::DrillFailback
+            | Action::DrillAbort
+            | Action::DrillNextApp
+            | Action::Submit
+            | Action::Cancel
+            | Action::Confirm
+            | Action::Decline => {}
             Action::Faults => {
                 if !self.is_demo() {
                     self.set_status("fault injection exists only in --demo", Severity::Warn);
@@ -1197,6 +1236,10 @@ impl App {
                 all.push(format!("scenario {n}"));
             }
         }
+        // The operations, by name: they work on the selection, as their keys do.
+        for o in operation::ALL {
+            all.push(o.id().0.to_owned());
+        }
         for c in ["api", "refresh", "pause", "resume", "help", "quit"] {
             all.push(c.to_owned());
         }
@@ -1271,6 +1314,14 @@ impl App {
         let arg = words.next();
         match (cmd, arg) {
             ("quit" | "q", _) => return self.act(Action::Quit),
+            (name, None) if operation::ALL.iter().any(|o| o.id().0 == name) => {
+                let id = operation::ALL
+                    .iter()
+                    .map(|o| o.id())
+                    .find(|id| id.0 == name)
+                    .expect("checked");
+                return self.operation(id);
+            }
             ("help", _) => self.open_help(),
             ("api", _) => self.overlay = Overlay::Api,
             ("refresh", _) => return self.act(Action::Refresh),

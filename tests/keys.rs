@@ -187,3 +187,81 @@ fn every_prompt_edits_at_the_cursor_and_takes_a_paste() {
         Some("\"timed out\"".to_owned())
     );
 }
+
+/// Each mode has its keymap, remappable in `[keys]`: prompts read the keys bound to submit,
+/// cancel, confirm and decline (the old raw keys no longer act), the Logs view its own, and
+/// the footer and the prompt's text name the keys bound.
+#[test]
+fn prompts_and_views_read_their_own_remapped_keys() {
+    let c = Config::parse(
+        Path::new("c.toml"),
+        "[keys]\ncancel = \"ctrl-g\"\nconfirm = \"Y\"\nlogs_wrap = \"W\"\n",
+    )
+    .unwrap();
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.settings_mut().keymap = c.keymap;
+    h.advance(30.0);
+    h.select(opsdash::app::Pane::Runs, "");
+    h.ch('x');
+    assert!(
+        matches!(h.app().overlay(), opsdash::app::Overlay::Confirm { .. }),
+        "{:?}",
+        h.app().status()
+    );
+    let screen = h.screen(120, 40);
+    assert!(
+        screen.contains("Y runs it / n or Ctrl-g cancels"),
+        "{screen}"
+    );
+    // Esc and y are no longer this prompt's keys: nothing happens.
+    h.key(KeyCode::Esc);
+    h.ch('y');
+    assert!(matches!(
+        h.app().overlay(),
+        opsdash::app::Overlay::Confirm { .. }
+    ));
+    assert_eq!(h.write_count(), 0);
+    h.send(Msg::Key(KeyEvent::new(
+        KeyCode::Char('g'),
+        KeyModifiers::CONTROL,
+    )));
+    assert_eq!(*h.app().overlay(), opsdash::app::Overlay::None);
+    assert!(h.app().status().unwrap().0.contains("cancelled"));
+    h.ch('x');
+    h.ch('Y');
+    assert_eq!(h.write_count(), 1, "Y runs it");
+    // The Logs view: W wraps, w is nothing there.
+    h.select(opsdash::app::Pane::Capacity, "appService");
+    h.ch('l');
+    let wrap = h.app().logs().unwrap().wrap;
+    h.ch('w');
+    assert_eq!(h.app().logs().unwrap().wrap, wrap);
+    h.ch('W');
+    assert_eq!(h.app().logs().unwrap().wrap, !wrap);
+    let footer = h.screen(120, 40).lines().last().unwrap().to_owned();
+    assert!(footer.contains("W wrap"), "{footer}");
+}
+
+/// Submit and cancel work inside text fields, so a key that types a character cannot be one.
+#[test]
+fn a_typing_key_cannot_submit_or_cancel() {
+    let e = Config::parse(Path::new("c.toml"), "[keys]\nsubmit = \"x\"\n").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("'x' types a character, so it cannot be 'submit'"),
+        "{e}"
+    );
+    // A key may mean one thing per mode: `s` scales in the panes and starts the drill in the
+    // drill view; two actions of one mode on one key are refused.
+    let e = Config::parse(Path::new("c.toml"), "[keys]\nlogs_wrap = \"f\"\n").unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("key 'f' is bound to both 'logs_follow' and 'logs_wrap'"),
+        "{e}"
+    );
+    Config::parse(
+        Path::new("c.toml"),
+        "[keys]\ndrill_start = \"S\"\nlogs_wrap = \"s\"\n",
+    )
+    .unwrap();
+}

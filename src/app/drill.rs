@@ -7,6 +7,7 @@ use super::{App, Effect, Overlay, Pane, TextInput, View};
 
 /// The longest app name the drill's typed confirmation takes.
 const TYPED_MAX: usize = 128;
+use crate::action::{Action, Mode};
 use crate::model::{Severity, Timestamp};
 use crate::ops::drill::{self, DrillSpec, DrillState, Phase, Preflight, RegionView, StepKind};
 use crate::ops::{Confirm, OpKind, Plan};
@@ -112,8 +113,7 @@ impl App {
     }
 
     /// The keymap's movement keys scroll the drill view (at 80x24 the plan is longer than it).
-    fn scroll_drill(&mut self, action: crate::action::Action) -> bool {
-        use crate::action::Action;
+    fn scroll_drill(&mut self, action: Action) -> bool {
         let max = self.drawn.drill_max.unwrap_or(0);
         let page = usize::from(self.size.1.saturating_sub(6)).max(1);
         let now = self
@@ -135,16 +135,16 @@ impl App {
 
     /// Keys in the drill view; `None` lets the keymap have the key.
     pub(super) fn on_drill_view_key(&mut self, ev: &KeyEvent) -> Option<Vec<Effect>> {
-        if let Some(a) = self
-            .settings
-            .keymap
-            .action(&crate::action::Key::from_event(ev))
+        let key = crate::action::Key::from_event(ev);
+        let here = self.settings.keymap.action_in(Mode::Drill, &key);
+        if here.is_none()
+            && let Some(a) = self.settings.keymap.action(&key)
             && self.scroll_drill(a)
         {
             return Some(vec![]);
         }
-        match ev.code {
-            KeyCode::Char('s') => {
+        match here? {
+            Action::DrillStart => {
                 if self.drill_active() {
                     self.set_status("a drill is already under way", Severity::Info);
                     return Some(vec![]);
@@ -193,7 +193,7 @@ impl App {
                 self.drill_confirm(DrillAction::Start);
                 Some(vec![])
             }
-            KeyCode::Char('B') => {
+            Action::DrillFailback => {
                 if let Some(why) = self.drill_not_here() {
                     self.set_status(why, Severity::Warn);
                     return Some(vec![]);
@@ -207,11 +207,11 @@ impl App {
                 }
                 Some(vec![])
             }
-            KeyCode::Tab if !self.drill_active() && self.settings.drill_specs.len() > 1 => {
+            Action::DrillNextApp if !self.drill_active() && self.settings.drill_specs.len() > 1 => {
                 self.drill.choice = (self.drill.choice + 1) % self.settings.drill_specs.len();
                 Some(vec![])
             }
-            KeyCode::Esc
+            Action::DrillAbort
                 if self.drill.state.as_ref().map(|d| d.phase) == Some(Phase::Running)
                     && self.drill_not_here().is_none() =>
             {
@@ -264,9 +264,13 @@ impl App {
                 self.overlay = Overlay::DrillConfirm {
                     action,
                     typed,
-                    error: Some(
-                        "y aborts and rolls back the steps done; n or Esc continues".into(),
-                    ),
+                    error: Some({
+                        let pk = self.settings.keymap.prompt_keys();
+                        format!(
+                            "{} aborts and rolls back the steps done; {} or {} continues",
+                            pk.yes, pk.no, pk.cancel
+                        )
+                    }),
                 };
                 return vec![];
             }

@@ -21,9 +21,15 @@ pub enum HelpLine {
 /// The group an action is listed under.
 fn group(a: Action) -> usize {
     match a {
-        Action::Op(_) => 2,
-        Action::Failover => 3,
-        Action::Faults => 4,
+        Action::Op(_) => 4,
+        Action::Failover
+        | Action::DrillStart
+        | Action::DrillFailback
+        | Action::DrillAbort
+        | Action::DrillNextApp => 5,
+        Action::LogsFollow | Action::LogsWrap => 2,
+        Action::Submit | Action::Cancel | Action::Confirm | Action::Decline => 3,
+        Action::Faults => 6,
         Action::Refresh
         | Action::Pause
         | Action::RegionView
@@ -75,7 +81,15 @@ fn wrap_words(text: &'static str, width: usize) -> Vec<&'static str> {
     out
 }
 
-const GROUPS: [&str; 5] = ["Navigation", "View", "Operations", "Failover drill", "Demo"];
+const GROUPS: [&str; 7] = [
+    "Navigation",
+    "View",
+    "Logs view",
+    "Prompts",
+    "Operations",
+    "Failover drill",
+    "Demo",
+];
 
 /// Notes under a group that are not keymap actions.
 fn notes(group: usize) -> &'static [(&'static str, &'static str)] {
@@ -83,16 +97,20 @@ fn notes(group: usize) -> &'static [(&'static str, &'static str)] {
         0 => &[("Ctrl-C", "quit from anywhere")],
         1 => &[
             ("in / filter", "type to filter, Enter keep, Esc clear"),
-            (": palette", "theme, region, pane, scenario, api, quit"),
             (
-                "in logs",
-                "/ filter pattern, f follow/pause, w wrap, g/G ends",
+                ": palette",
+                "theme, region, pane, scenario, an operation, api, quit",
             ),
         ],
-        3 => &[
-            ("s / B / Esc", "start / fail back / abort (app name typed)"),
-            ("r / b", "resume / roll back a drill found on disk"),
-        ],
+        5 => &[("r / b", "resume / roll back a drill found on disk")],
+        2 => &[(
+            "filter, moves",
+            "as in the panes: a CloudWatch pattern, oldest/newest",
+        )],
+        3 => &[(
+            "text fields",
+            "Left/Right Home/End, Ctrl-A/E, Ctrl-U/K/W, Delete",
+        )],
         _ => &[],
     }
 }

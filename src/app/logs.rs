@@ -6,7 +6,7 @@ use super::{App, DetailRef, Effect, Row, TextInput, View};
 
 /// The longest filter pattern CloudWatch Logs takes.
 const PATTERN_MAX: usize = 1024;
-use crate::action::{Action, Key};
+use crate::action::{Action, Key, Mode};
 use crate::model::logs::{Delivery, LogEvent, LogPage, LogSource, LogTarget};
 use crate::model::{Severity, Timestamp};
 use crate::source::{Read, SourceError};
@@ -306,6 +306,12 @@ impl App {
     pub(super) fn on_logs_key(&mut self, ev: &KeyEvent) -> Option<Vec<Effect>> {
         let now = self.now;
         let page = usize::from(self.size.1.saturating_sub(6)).max(1);
+        let editing = self.logs.view.as_ref().is_some_and(|v| v.editing.is_some());
+        let ev = &if editing {
+            self.prompt_key(*ev, false)
+        } else {
+            *ev
+        };
         let v = self.logs.view.as_deref_mut()?;
         if let Some(text) = v.editing.as_mut() {
             match ev.code {
@@ -325,24 +331,28 @@ impl App {
             }
             return Some(vec![]);
         }
-        let action = self.settings.keymap.action(&Key::from_event(ev));
+        let key = Key::from_event(ev);
+        let keymap = &self.settings.keymap;
+        let action = keymap
+            .action_in(Mode::Logs, &key)
+            .or_else(|| keymap.action(&key));
         let v = self.logs.view.as_deref_mut()?;
         let max_scroll = v.lines.len().saturating_sub(1);
         match (ev.code, action) {
-            (KeyCode::Esc, _) | (_, Some(Action::Back)) => {
+            (_, Some(Action::Back)) => {
                 self.close_logs();
             }
-            (KeyCode::Char('/'), _) | (_, Some(Action::Filter)) => {
+            (_, Some(Action::Filter)) => {
                 v.editing = Some(TextInput::with_text(&v.pattern, PATTERN_MAX));
             }
-            (KeyCode::Char('f' | ' '), _) => {
+            (_, Some(Action::LogsFollow)) => {
                 v.follow = !v.follow;
                 if v.follow {
                     v.scroll = 0;
                     v.unseen = 0;
                 }
             }
-            (KeyCode::Char('w'), _) => v.wrap = !v.wrap,
+            (_, Some(Action::LogsWrap)) => v.wrap = !v.wrap,
             (KeyCode::Up, _) | (_, Some(Action::Up)) => {
                 v.follow = false;
                 v.scroll = (v.scroll + 1).min(max_scroll);
@@ -376,10 +386,19 @@ impl App {
                 return Some(self.logs_read(Duration::ZERO).into_iter().collect());
             }
             _ => {
-                self.set_status(
-                    "Logs: / filter  f follow/pause  w wrap  j/k PgUp/PgDn g/G scroll  Esc back",
-                    Severity::Info,
+                let k = |a| self.settings.keymap.key_label(a);
+                let msg = format!(
+                    "Logs: {} filter  {} follow/pause  {} wrap  {}/{} PgUp/PgDn {}/{} scroll  {} back",
+                    k(Action::Filter),
+                    k(Action::LogsFollow),
+                    k(Action::LogsWrap),
+                    k(Action::Down),
+                    k(Action::Up),
+                    k(Action::Top),
+                    k(Action::Bottom),
+                    k(Action::Back),
                 );
+                self.set_status(msg, Severity::Info);
             }
         }
         Some(vec![])

@@ -142,7 +142,11 @@ impl App {
                 return self.start(*plan);
             }
             (Confirm::Yes, _) => {
-                *error = Some("press y to run the plan, n or Esc to cancel".into());
+                let pk = self.settings.keymap.prompt_keys();
+                *error = Some(format!(
+                    "press {} to run the plan, {} or {} to cancel",
+                    pk.yes, pk.no, pk.cancel
+                ));
             }
             (Confirm::TypeName(_), _) if typed.on_key(&ev) => *error = None,
             (Confirm::TypeName(name), KeyCode::Enter) => {
@@ -187,8 +191,11 @@ impl App {
                     typed.paste(text);
                     *error = None;
                 } else {
-                    *error =
-                        Some("a paste does not confirm: press y to run, n or Esc to cancel".into());
+                    let pk = self.settings.keymap.prompt_keys();
+                    *error = Some(format!(
+                        "a paste does not confirm: press {} to run, {} or {} to cancel",
+                        pk.yes, pk.no, pk.cancel
+                    ));
                 }
             }
             Overlay::DrillConfirm {
@@ -197,7 +204,11 @@ impl App {
                 error,
             } => {
                 if *action == super::DrillAction::Abort {
-                    *error = Some("a paste does not confirm: y aborts, n or Esc continues".into());
+                    let pk = self.settings.keymap.prompt_keys();
+                    *error = Some(format!(
+                        "a paste does not confirm: {} aborts, {} or {} continues",
+                        pk.yes, pk.no, pk.cancel
+                    ));
                 } else {
                     typed.paste(text);
                     *error = None;

@@ -210,8 +210,12 @@ fn lines(app: &App) -> Vec<(String, Style)> {
             format!(
                 "RUNNING for {} ({})",
                 short_age(elapsed),
-                app.drill_not_here()
-                    .unwrap_or_else(|| "Esc aborts and rolls back".into())
+                app.drill_not_here().unwrap_or_else(|| format!(
+                    "{} aborts and rolls back",
+                    app.settings()
+                        .keymap
+                        .key_label(crate::action::Action::DrillAbort)
+                ))
             ),
             t.warn(),
         ),

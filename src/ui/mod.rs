@@ -573,58 +573,70 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
         (Overlay::Help, _) => vec![("j/k".into(), "scroll"), ("any key".into(), "close")],
         (Overlay::Api, _) => vec![("any key".into(), "close")],
         (Overlay::Filter, _) => vec![
-            ("Enter".into(), "keep filter"),
-            ("Esc".into(), "clear"),
+            (k(Action::Submit), "keep filter"),
+            (k(Action::Cancel), "clear"),
             ("Up/Down".into(), "move"),
         ],
         (Overlay::Palette { .. }, _) => vec![
             ("Tab".into(), "complete"),
-            ("Enter".into(), "run"),
-            ("Esc".into(), "cancel"),
+            (k(Action::Submit), "run"),
+            (k(Action::Cancel), "cancel"),
         ],
         (Overlay::Faults { .. }, _) => {
-            vec![("1-9/Enter".into(), "inject"), ("Esc".into(), "cancel")]
+            vec![
+                (format!("1-9/{}", k(Action::Submit)), "inject"),
+                (k(Action::Cancel), "cancel"),
+            ]
         }
         (Overlay::Scale { .. }, _) => vec![
             ("0-9".into(), "count"),
-            ("Enter".into(), "plan"),
-            ("Esc".into(), "cancel"),
+            (k(Action::Submit), "plan"),
+            (k(Action::Cancel), "cancel"),
         ],
         (Overlay::Deploy { .. }, _) => vec![
             ("Tab".into(), "container"),
-            ("Enter".into(), "plan"),
-            ("Esc".into(), "cancel"),
+            (k(Action::Submit), "plan"),
+            (k(Action::Cancel), "cancel"),
         ],
         (Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. }, _) => {
-            vec![("Enter".into(), "plan"), ("Esc".into(), "cancel")]
+            vec![(k(Action::Submit), "plan"), (k(Action::Cancel), "cancel")]
         }
         (Overlay::DrillConfirm { action, .. }, _) => match action {
             crate::app::DrillAction::Abort => {
-                vec![("y".into(), "abort"), ("n/Esc".into(), "continue")]
+                vec![
+                    (k(Action::Confirm), "abort"),
+                    (
+                        format!("{}/{}", k(Action::Decline), k(Action::Cancel)),
+                        "continue",
+                    ),
+                ]
             }
-            _ => vec![("name+Enter".into(), "confirm"), ("Esc".into(), "cancel")],
+            _ => vec![
+                (format!("name+{}", k(Action::Submit)), "confirm"),
+                (k(Action::Cancel), "cancel"),
+            ],
         },
         (Overlay::DrillResume, _) if app.drill_not_here().is_some() => {
-            vec![("Esc".into(), "close")]
+            vec![(k(Action::Cancel), "close")]
         }
         (Overlay::DrillResume, _) => vec![
             ("r".into(), "resume"),
             ("b".into(), "roll back"),
-            ("Esc".into(), "later"),
+            (k(Action::Cancel), "later"),
         ],
         (Overlay::None, View::Drill) => {
             let mut v = Vec::new();
             match app.drill().map(|d| d.phase) {
                 None | Some(crate::ops::drill::Phase::Finished) => {
-                    v.push(("s".into(), "start"));
+                    v.push((k(Action::DrillStart), "start"));
                     if app.settings().drill_specs.len() > 1 {
-                        v.push(("Tab".into(), "next app"));
+                        v.push((k(Action::DrillNextApp), "next app"));
                     }
                     v.push((k(Action::Back), "back"));
                 }
-                Some(crate::ops::drill::Phase::Running) => v.push(("Esc".into(), "abort")),
+                Some(crate::ops::drill::Phase::Running) => v.push((k(Action::DrillAbort), "abort")),
                 Some(crate::ops::drill::Phase::Done | crate::ops::drill::Phase::Failed) => {
-                    v.push(("B".into(), "fail back"));
+                    v.push((k(Action::DrillFailback), "fail back"));
                     v.push((k(Action::Back), "back"));
                 }
                 Some(crate::ops::drill::Phase::RollingBack) => v.push((k(Action::Back), "back")),
@@ -634,9 +646,18 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
             v
         }
         (Overlay::Confirm { plan, .. }, _) => match plan.confirm {
-            crate::ops::Confirm::Yes => vec![("y".into(), "run"), ("n/Esc".into(), "cancel")],
+            crate::ops::Confirm::Yes => vec![
+                (k(Action::Confirm), "run"),
+                (
+                    format!("{}/{}", k(Action::Decline), k(Action::Cancel)),
+                    "cancel",
+                ),
+            ],
             crate::ops::Confirm::TypeName(_) => {
-                vec![("name+Enter".into(), "run"), ("Esc".into(), "cancel")]
+                vec![
+                    (format!("name+{}", k(Action::Submit)), "run"),
+                    (k(Action::Cancel), "cancel"),
+                ]
             }
         },
         (Overlay::None, View::Detail(d)) => {
@@ -666,15 +687,21 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
             v
         }
         (Overlay::None, View::Logs) if app.logs().is_some_and(|v| v.editing.is_some()) => {
-            vec![("Enter".into(), "send pattern"), ("Esc".into(), "cancel")]
+            vec![
+                (k(Action::Submit), "send pattern"),
+                (k(Action::Cancel), "cancel"),
+            ]
         }
         (Overlay::None, View::Logs) => {
             let following = app.logs().is_some_and(|v| v.follow);
             vec![
                 (k(Action::Back), "back"),
-                ("/".into(), "filter pattern"),
-                ("f".into(), if following { "pause" } else { "follow" }),
-                ("w".into(), "wrap"),
+                (k(Action::Filter), "filter pattern"),
+                (
+                    k(Action::LogsFollow),
+                    if following { "pause" } else { "follow" },
+                ),
+                (k(Action::LogsWrap), "wrap"),
                 (format!("{}/{}", k(Action::Down), k(Action::Up)), "scroll"),
                 (
                     format!("{}/{}", k(Action::Top), k(Action::Bottom)),

@@ -131,6 +131,7 @@ pub fn palette(
 
 pub fn faults(app: &App, items: &[Fault], selected: usize, area: Rect, buf: &mut Buffer) {
     let t = app.theme();
+    let pk = app.settings().keymap.prompt_keys();
     let w = items
         .iter()
         .map(|f| f.label().chars().count())
@@ -165,7 +166,7 @@ pub fn faults(app: &App, items: &[Fault], selected: usize, area: Rect, buf: &mut
         buf.set_string(
             inner.x + 1,
             y,
-            "Enter or number injects, Esc cancels",
+            format!("{} or number injects, {} cancels", pk.submit, pk.cancel),
             t.muted(),
         );
     }
@@ -260,6 +261,7 @@ pub fn scale(
     buf: &mut Buffer,
 ) {
     let t = app.theme();
+    let pk = app.settings().keymap.prompt_keys();
     let what = match target {
         crate::ops::ScaleTarget::Asg(n) => format!("Auto Scaling group {n}"),
         crate::ops::ScaleTarget::Service { cluster, service } => {
@@ -279,7 +281,10 @@ pub fn scale(
         lines.push((e.to_owned(), t.crit()));
     }
     lines.push((String::new(), t.text()));
-    lines.push(("Enter shows the plan / Esc cancels".into(), t.muted()));
+    lines.push((
+        format!("{} shows the plan / {} cancels", pk.submit, pk.cancel),
+        t.muted(),
+    ));
     text_box(app, "Scale", &lines, area, buf);
 }
 
@@ -296,6 +301,7 @@ pub fn zonal_shift(
 ) {
     use crate::ops::zonal::Level;
     let t = app.theme();
+    let pk = app.settings().keymap.prompt_keys();
     let g = glyphs(app);
     let name_w = pre
         .zones
@@ -386,7 +392,11 @@ pub fn zonal_shift(
     if let Some(e) = error {
         lines.push((e.to_owned(), t.crit(), 0));
     }
-    lines.push(("Enter shows the plan / Esc cancels".into(), t.muted(), 3));
+    lines.push((
+        format!("{} shows the plan / {} cancels", pk.submit, pk.cancel),
+        t.muted(),
+        3,
+    ));
     let inner_w = usize::from(area.width.min(110).saturating_sub(4));
     let rows = |ls: &[(String, ratatui::style::Style, u8)]| -> usize {
         ls.iter()
@@ -415,6 +425,7 @@ pub fn zonal_extend(
     buf: &mut Buffer,
 ) {
     let t = app.theme();
+    let pk = app.settings().keymap.prompt_keys();
     let lb = app
         .current()
         .and_then(|d| d.lbs().iter().find(|l| l.arn == arn));
@@ -440,7 +451,10 @@ pub fn zonal_extend(
     if let Some(e) = error {
         lines.push((e.to_owned(), t.crit()));
     }
-    lines.push(("Enter shows the plan / Esc cancels".into(), t.muted()));
+    lines.push((
+        format!("{} shows the plan / {} cancels", pk.submit, pk.cancel),
+        t.muted(),
+    ));
     text_box(app, "Extend zonal shift", &lines, area, buf);
 }
 
@@ -455,6 +469,7 @@ pub struct DeployPrompt<'a> {
 
 pub fn deploy(app: &App, p: &DeployPrompt<'_>, area: Rect, buf: &mut Buffer) {
     let t = app.theme();
+    let pk = app.settings().keymap.prompt_keys();
     let n = p.task_definition.containers.len();
     let (name, image) = &p.task_definition.containers[p.container.min(n.saturating_sub(1))];
     let mut lines = vec![
@@ -487,7 +502,10 @@ pub fn deploy(app: &App, p: &DeployPrompt<'_>, area: Rect, buf: &mut Buffer) {
         lines.push((e.to_owned(), t.crit()));
     }
     lines.push((String::new(), t.text()));
-    lines.push(("Enter shows the plan / Esc cancels".into(), t.muted()));
+    lines.push((
+        format!("{} shows the plan / {} cancels", pk.submit, pk.cancel),
+        t.muted(),
+    ));
     text_box(app, "Deploy", &lines, area, buf);
 }
 
@@ -502,6 +520,7 @@ pub fn confirm(
     buf: &mut Buffer,
 ) -> bool {
     let t = app.theme();
+    let pk = app.settings().keymap.prompt_keys();
     let mut lines = vec![
         (plan.summary.clone(), t.title()),
         (
@@ -525,14 +544,17 @@ pub fn confirm(
     }
     match &plan.confirm {
         crate::ops::Confirm::Yes => {
-            lines.push(("y runs it / n or Esc cancels".into(), t.title()));
+            lines.push((
+                format!("{} runs it / {} or {} cancels", pk.yes, pk.no, pk.cancel),
+                t.title(),
+            ));
         }
         crate::ops::Confirm::TypeName(name) => {
             lines.push((
-                format!("type {name} and Enter to run: {}", typed.shown()),
+                format!("type {name} and {} to run: {}", pk.submit, typed.shown()),
                 t.title(),
             ));
-            lines.push(("Esc cancels".into(), t.muted()));
+            lines.push((format!("{} cancels", pk.cancel), t.muted()));
         }
     }
     if let Some(e) = error {
@@ -552,6 +574,7 @@ pub fn drill_confirm(
 ) -> bool {
     use crate::app::DrillAction;
     let t = app.theme();
+    let pk = app.settings().keymap.prompt_keys();
     let Some(spec) = app.drill_spec() else {
         return false;
     };
@@ -604,15 +627,18 @@ pub fn drill_confirm(
     lines.push((String::new(), t.text()));
     if action == DrillAction::Abort {
         lines.push((
-            "y aborts and rolls back / n or Esc continues".into(),
+            format!(
+                "{} aborts and rolls back / {} or {} continues",
+                pk.yes, pk.no, pk.cancel
+            ),
             t.title(),
         ));
     } else {
         lines.push((
-            format!("type {} and Enter: {}", spec.app, typed.shown()),
+            format!("type {} and {}: {}", spec.app, pk.submit, typed.shown()),
             t.title(),
         ));
-        lines.push(("Esc cancels".into(), t.muted()));
+        lines.push((format!("{} cancels", pk.cancel), t.muted()));
     }
     if let Some(e) = error {
         lines.push((e.to_owned(), t.crit()));
