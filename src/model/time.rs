@@ -67,6 +67,20 @@ impl Timestamp {
         format!("{h:02}:{mi:02}:{s:02}")
     }
 
+    /// `HH:MM:SS` when it is the same UTC day as `now`, else `YYYY-MM-DD HH:MM:SS`: a time of
+    /// another day never reads as today's.
+    pub fn hms_or_date(self, now: Timestamp) -> String {
+        let (y, mo, d, _, _, _) = self.civil();
+        if (y, mo, d) == {
+            let (y, mo, d, _, _, _) = now.civil();
+            (y, mo, d)
+        } {
+            self.hms()
+        } else {
+            format!("{y:04}-{mo:02}-{d:02} {}", self.hms())
+        }
+    }
+
     /// `HH:MM` in UTC.
     pub fn hm(self) -> String {
         let (_, _, _, h, mi, _) = self.civil();
@@ -140,6 +154,15 @@ mod tests {
         }
         assert_eq!(Timestamp::parse_rfc3339("2026-13-01T00:00:00Z"), None);
         assert_eq!(Timestamp::parse_rfc3339("yesterday"), None);
+    }
+
+    #[test]
+    fn a_time_of_another_day_says_its_date() {
+        let now = Timestamp::parse_rfc3339("2026-12-06T10:00:00Z").unwrap();
+        let today = Timestamp::parse_rfc3339("2026-12-06T06:42:29Z").unwrap();
+        let yesterday = Timestamp::parse_rfc3339("2026-12-05T06:42:29Z").unwrap();
+        assert_eq!(today.hms_or_date(now), "06:42:29");
+        assert_eq!(yesterday.hms_or_date(now), "2026-12-05 06:42:29");
     }
 
     #[test]

@@ -26,367 +26,15 @@ fn heading<'a>(app: &App, s: &str) -> Line<'a> {
 pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer, drawn: &mut Drawn) {
     let t = app.theme();
     let g = glyphs(app);
-    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now().secs_since(at)));
-    let data = app.current();
     let mut lines: Vec<Line> = Vec::new();
     let mut chart_alarm = None;
     let title = match d {
-        DetailRef::TargetGroup { lb, tg } => {
-            let found = data.and_then(|d| d.targets.as_ref()).and_then(|lbs| {
-                let l = lbs.iter().find(|l| &l.name == lb)?;
-                Some((l, l.target_groups.iter().find(|x| &x.name == tg)?))
-            });
-            if let Some((l, x)) = found {
-                let hc = &x.health_check;
-                lines.push(kv(
-                    app,
-                    "load balancer",
-                    format!("{} ({} {})", l.name, l.lb_type, l.scheme),
-                ));
-                lines.push(kv(app, "DNS name", l.dns_name.clone()));
-                lines.push(kv(app, "target group ARN", x.arn.clone()));
-                lines.push(kv(
-                    app,
-                    "protocol / port",
-                    format!("{}:{} ({} targets)", x.protocol, x.port, x.target_type),
-                ));
-                let mut healthy = Line::from(vec![
-                    Span::styled(format!("{:<28}", "healthy"), t.muted()),
-                    Span::styled(
-                        x.health_text()
-                            .trim_end_matches(" healthy")
-                            .replace(" healthy,", ","),
-                        ratio_style(t, x.healthy, x.total),
-                    ),
-                ]);
-                if let Some(age) = super::panes::health_age(app, x) {
-                    healthy.push_span(age);
-                }
-                lines.push(healthy);
-                for (label, series, bad) in [
-                    ("healthy hosts, 1 h", &x.healthy_series, false),
-                    ("unhealthy hosts, 1 h", &x.unhealthy_series, true),
-                ] {
-                    let values: Vec<f64> = series.iter().map(|p| p.value).collect();
-                    let mut spans = vec![Span::styled(format!("{label:<28}"), t.muted())];
-                    if values.is_empty() {
-                        spans.push(Span::styled("no data yet", t.muted()));
-                    } else {
-                        spans.extend(super::widgets::sparkline(
-                            &values,
-                            40,
-                            0.0,
-                            |v| bad && v > 0.0,
-                            g,
-                            t.ok(),
-                            t.crit(),
-                        ));
-                        let last = values.last().copied().unwrap_or(0.0);
-                        spans.push(Span::styled(format!(" {last}"), t.text()));
-                    }
-                    lines.push(Line::from(spans));
-                }
-                lines.push(Line::default());
-                lines.push(heading(app, "Health check"));
-                lines.push(kv(
-                    app,
-                    "protocol / port",
-                    format!("{} {}", hc.protocol, hc.port),
-                ));
-                if let Some(p) = &hc.path {
-                    lines.push(kv(app, "path", p.clone()));
-                }
-                if let Some(m) = &hc.matcher {
-                    lines.push(kv(app, "success codes", m.clone()));
-                }
-                lines.push(kv(
-                    app,
-                    "interval / timeout",
-                    format!("{} s / {} s", hc.interval_secs, hc.timeout_secs),
-                ));
-                lines.push(kv(
-                    app,
-                    "thresholds",
-                    format!(
-                        "healthy after {} passes ({} s), unhealthy after {} failures ({} s)",
-                        hc.healthy_threshold,
-                        hc.healthy_threshold * hc.interval_secs,
-                        hc.unhealthy_threshold,
-                        hc.unhealthy_threshold * hc.interval_secs
-                    ),
-                ));
-                lines.push(Line::default());
-                lines.push(heading(app, "Targets"));
-                for tg in &x.targets {
-                    lines.push(Line::from(vec![
-                        Span::styled(cell(&tg.id, 21, g), t.text()),
-                        Span::styled(format!(" {:<6}{:<12}", tg.port, tg.az), t.muted()),
-                        Span::styled(
-                            format!("{:<10}", tg.state.as_str()),
-                            target_style(t, tg.state),
-                        ),
-                        Span::styled(
-                            format!(
-                                "{} {}",
-                                tg.reason.as_deref().unwrap_or(""),
-                                tg.description.as_deref().unwrap_or("")
-                            ),
-                            t.muted(),
-                        ),
-                    ]));
-                }
-            }
-            format!(" Target group {tg} ")
-        }
-        DetailRef::Asg(name) => {
-            let found = data
-                .and_then(|d| d.capacity.as_ref())
-                .and_then(|c| c.auto_scaling_groups.iter().find(|a| &a.name == name));
-            if let Some(a) = found {
-                lines.push(kv(
-                    app,
-                    "min / desired / max",
-                    format!("{} / {} / {}", a.min, a.desired, a.max),
-                ));
-                lines.push(kv(
-                    app,
-                    "lifecycle",
-                    format!(
-                        "InService {}  Pending {}  Terminating {}  Standby {}",
-                        a.in_service, a.pending, a.terminating, a.standby
-                    ),
-                ));
-                for arn in &a.target_group_arns {
-                    lines.push(kv(app, "target group", arn.clone()));
-                }
-                lines.push(Line::default());
-                lines.push(heading(app, "Instances"));
-                for i in &a.instances {
-                    let st = t.ok_or_warn(
-                        i.lifecycle == crate::model::Lifecycle::InService && i.health == "Healthy",
-                    );
-                    lines.push(Line::from(vec![
-                        Span::styled(cell(&i.id, 21, g), t.text()),
-                        Span::styled(format!(" {:<12}", i.az), t.muted()),
-                        Span::styled(format!("{:<12}{}", i.lifecycle, i.health), st),
-                    ]));
-                }
-                lines.push(Line::default());
-                lines.push(heading(app, "Scaling activities (newest first)"));
-                for act in &a.activities {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("{} {:<8} ", act.at.hms(), age(act.at)), t.muted()),
-                        Span::styled(act.description.clone(), t.text()),
-                    ]));
-                    lines.push(Line::from(Span::styled(
-                        format!("    {}", act.cause),
-                        t.muted(),
-                    )));
-                }
-            }
-            format!(" Auto Scaling group {name} ")
-        }
-        DetailRef::Service { cluster, name } => {
-            let found = data.and_then(|d| d.capacity.as_ref()).and_then(|c| {
-                c.ecs_services
-                    .iter()
-                    .find(|s| &s.cluster == cluster && &s.name == name)
-            });
-            if let Some(s) = found {
-                lines.push(kv(
-                    app,
-                    "desired / running / pending",
-                    format!("{} / {} / {}", s.desired, s.running, s.pending),
-                ));
-                lines.push(kv(app, "task definition", s.task_definition.clone()));
-                lines.push(kv(
-                    app,
-                    "deployment limits",
-                    format!(
-                        "minimum healthy {} %, maximum {} %",
-                        s.min_healthy_percent, s.max_percent
-                    ),
-                ));
-                if let Some(cp) = &s.capacity_provider {
-                    lines.push(kv(app, "capacity provider", cp.clone()));
-                }
-                lines.push(Line::default());
-                lines.push(heading(app, "Deployments"));
-                for dep in &s.deployments {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("{:<8}", dep.status), t.title()),
-                        Span::styled(
-                            format!("{:<12}", dep.rollout_state),
-                            t.ok_or_warn(dep.rollout_state == RolloutState::Completed),
-                        ),
-                        Span::styled(progress(dep.running, dep.desired, 10, g), t.text()),
-                        Span::styled(
-                            format!(
-                                " running {}/{} pending {} ",
-                                dep.running, dep.desired, dep.pending
-                            ),
-                            t.text(),
-                        ),
-                        Span::styled(
-                            format!("failed {}", dep.failed),
-                            if dep.failed > 0 { t.crit() } else { t.muted() },
-                        ),
-                    ]));
-                    // The image when the source knows it (live AWS names it in the task
-                    // definition only: `zephyr-api:1 ()` said nothing).
-                    let image = if dep.image.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" ({})", dep.image)
-                    };
-                    lines.push(Line::from(Span::styled(
-                        format!(
-                            "        {} {}{image}, started {}",
-                            dep.id,
-                            dep.task_definition,
-                            age(dep.created_at)
-                        ),
-                        t.muted(),
-                    )));
-                }
-                lines.push(Line::default());
-                lines.push(heading(app, "Service events (newest first)"));
-                for e in &s.events {
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("{} ", e.at.hms()), t.muted()),
-                        Span::styled(e.message.clone(), t.text()),
-                    ]));
-                }
-            }
-            format!(" ECS service {cluster}/{name} ")
-        }
-        DetailRef::Association(id) => {
-            let found = data
-                .and_then(|d| d.runs.as_ref())
-                .and_then(|v| v.iter().find(|a| &a.id == id));
-            let mut name = id.clone();
-            if let Some(a) = found {
-                name.clone_from(&a.name);
-                lines.push(kv(app, "association id", a.id.clone()));
-                lines.push(kv(app, "document", a.document.clone()));
-                lines.push(kv(app, "targets", a.targets.clone()));
-                if let Some(s) = &a.schedule {
-                    lines.push(kv(app, "schedule", s.clone()));
-                }
-                match &a.last_execution {
-                    Some(e) => {
-                        lines.push(kv(
-                            app,
-                            "last execution",
-                            format!("{} {} ({})", e.id, e.status, age(e.created_at)),
-                        ));
-                        lines.push(kv(
-                            app,
-                            "results",
-                            format!(
-                                "{} success, {} failed, {} pending",
-                                e.success, e.failed, e.pending
-                            ),
-                        ));
-                        lines.push(Line::default());
-                        lines.push(heading(app, "Per instance"));
-                        for r in &e.targets {
-                            let st = match r.status {
-                                crate::model::ExecStatus::Success => t.ok(),
-                                crate::model::ExecStatus::Failed => t.crit(),
-                                _ => t.warn(),
-                            };
-                            lines.push(Line::from(vec![
-                                Span::styled(cell(&r.instance_id, 21, g), t.text()),
-                                Span::styled(format!(" {:<11}", r.status), st),
-                                Span::styled(format!("{} {}", r.at.hms(), r.detail), t.muted()),
-                            ]));
-                        }
-                    }
-                    None => lines.push(kv(app, "last execution", "never run".into())),
-                }
-            }
-            format!(" Association {name} ")
-        }
-        DetailRef::Alarm(name) => {
-            let found = data
-                .and_then(|d| d.alarms.as_ref())
-                .and_then(|v| v.iter().find(|a| &a.name == name));
-            if let Some(a) = found {
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{:<28}", "state"), t.muted()),
-                    Span::styled(a.state.as_str(), alarm_style(t, a.state)),
-                    Span::styled(
-                        format!(" since {} ({})", a.updated_at.hms(), age(a.updated_at)),
-                        t.muted(),
-                    ),
-                ]));
-                lines.push(kv(
-                    app,
-                    "metric",
-                    format!(
-                        "{} {} ({}, {} s)",
-                        a.namespace, a.metric, a.statistic, a.period_secs
-                    ),
-                ));
-                lines.push(kv(
-                    app,
-                    "condition",
-                    format!(
-                        "{} {} {} for {} period(s)",
-                        a.statistic,
-                        a.comparison_symbol(),
-                        fmt_num(a.threshold),
-                        a.evaluation_periods
-                    ),
-                ));
-                if !a.dimensions.is_empty() {
-                    lines.push(kv(app, "dimensions", a.dimensions.join(", ")));
-                }
-                // What its dimensions name, as the console read it, and the key to go there.
-                let watched = app.watched_by(a);
-                let key = app
-                    .settings()
-                    .keymap
-                    .key_label(crate::action::Action::Watched);
-                lines.push(kv(
-                    app,
-                    "watches",
-                    if watched.is_empty() {
-                        "nothing the console reads".to_owned()
-                    } else {
-                        format!(
-                            "{} ({key} opens it, Esc comes back)",
-                            watched
-                                .iter()
-                                .map(crate::app::Watched::label)
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        )
-                    },
-                ));
-                lines.push(kv(app, "reason", a.reason.clone()));
-                chart_alarm = Some(a.clone());
-            }
-            format!(" Alarm {name} ")
-        }
-        DetailRef::Event(seq) => {
-            if let Some(e) = app.store().timeline().iter().find(|e| e.seq == *seq) {
-                lines.push(kv(
-                    app,
-                    "time",
-                    format!("{} ({})", e.at.rfc3339(), age(e.at)),
-                ));
-                lines.push(kv(app, "region", e.region.clone()));
-                lines.push(kv(app, "kind", e.kind.label().to_owned()));
-                lines.push(kv(app, "resource", e.resource.clone()));
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{:<28}", "message"), t.muted()),
-                    Span::styled(e.message.clone(), severity_style(t, e.severity)),
-                ]));
-            }
-            " Event ".to_owned()
-        }
+        DetailRef::TargetGroup { lb, tg } => target_group(app, lb, tg, &mut lines),
+        DetailRef::Asg(name) => asg(app, name, &mut lines),
+        DetailRef::Service { cluster, name } => service(app, cluster, name, &mut lines),
+        DetailRef::Association(id) => association(app, id, &mut lines),
+        DetailRef::Alarm(name) => alarm(app, name, &mut lines, &mut chart_alarm),
+        DetailRef::Event(seq) => event(app, *seq, &mut lines),
     };
     if lines.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -433,4 +81,404 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer, drawn: &mu
         let plot = Rect::new(c.x, c.y + 1, c.width, c.height.saturating_sub(1));
         chart(plot, buf, &values, a.threshold, |v| a.breaches(v), t, g);
     }
+}
+
+/// A target group: its load balancer, health check and targets. The view's title.
+fn target_group<'a>(app: &'a App, lb: &str, tg: &str, lines: &mut Vec<Line<'a>>) -> String {
+    let t = app.theme();
+    let g = glyphs(app);
+    let data = app.current();
+    let found = data.and_then(|d| d.targets.as_ref()).and_then(|lbs| {
+        let l = lbs.iter().find(|l| l.name == lb)?;
+        Some((l, l.target_groups.iter().find(|x| x.name == tg)?))
+    });
+    if let Some((l, x)) = found {
+        let hc = &x.health_check;
+        lines.push(kv(
+            app,
+            "load balancer",
+            format!("{} ({} {})", l.name, l.lb_type, l.scheme),
+        ));
+        lines.push(kv(app, "DNS name", l.dns_name.clone()));
+        lines.push(kv(app, "target group ARN", x.arn.clone()));
+        lines.push(kv(
+            app,
+            "protocol / port",
+            format!("{}:{} ({} targets)", x.protocol, x.port, x.target_type),
+        ));
+        let mut healthy = Line::from(vec![
+            Span::styled(format!("{:<28}", "healthy"), t.muted()),
+            Span::styled(
+                x.health_text()
+                    .trim_end_matches(" healthy")
+                    .replace(" healthy,", ","),
+                ratio_style(t, x.healthy, x.total),
+            ),
+        ]);
+        if let Some(age) = super::panes::health_age(app, x) {
+            healthy.push_span(age);
+        }
+        lines.push(healthy);
+        for (label, series, bad) in [
+            ("healthy hosts, 1 h", &x.healthy_series, false),
+            ("unhealthy hosts, 1 h", &x.unhealthy_series, true),
+        ] {
+            let values: Vec<f64> = series.iter().map(|p| p.value).collect();
+            let mut spans = vec![Span::styled(format!("{label:<28}"), t.muted())];
+            if values.is_empty() {
+                spans.push(Span::styled("no data yet", t.muted()));
+            } else {
+                spans.extend(super::widgets::sparkline(
+                    &values,
+                    40,
+                    0.0,
+                    |v| bad && v > 0.0,
+                    g,
+                    t.ok(),
+                    t.crit(),
+                ));
+                let last = values.last().copied().unwrap_or(0.0);
+                spans.push(Span::styled(format!(" {last}"), t.text()));
+            }
+            lines.push(Line::from(spans));
+        }
+        lines.push(Line::default());
+        lines.push(heading(app, "Health check"));
+        lines.push(kv(
+            app,
+            "protocol / port",
+            format!("{} {}", hc.protocol, hc.port),
+        ));
+        if let Some(p) = &hc.path {
+            lines.push(kv(app, "path", p.clone()));
+        }
+        if let Some(m) = &hc.matcher {
+            lines.push(kv(app, "success codes", m.clone()));
+        }
+        lines.push(kv(
+            app,
+            "interval / timeout",
+            format!("{} s / {} s", hc.interval_secs, hc.timeout_secs),
+        ));
+        lines.push(kv(
+            app,
+            "thresholds",
+            format!(
+                "healthy after {} passes ({} s), unhealthy after {} failures ({} s)",
+                hc.healthy_threshold,
+                hc.healthy_threshold * hc.interval_secs,
+                hc.unhealthy_threshold,
+                hc.unhealthy_threshold * hc.interval_secs
+            ),
+        ));
+        lines.push(Line::default());
+        lines.push(heading(app, "Targets"));
+        for tg in &x.targets {
+            lines.push(Line::from(vec![
+                Span::styled(cell(&tg.id, 21, g), t.text()),
+                Span::styled(format!(" {:<6}{:<12}", tg.port, tg.az), t.muted()),
+                Span::styled(
+                    format!("{:<10}", tg.state.as_str()),
+                    target_style(t, tg.state),
+                ),
+                Span::styled(
+                    format!(
+                        "{} {}",
+                        tg.reason.as_deref().unwrap_or(""),
+                        tg.description.as_deref().unwrap_or("")
+                    ),
+                    t.muted(),
+                ),
+            ]));
+        }
+    }
+    format!(" Target group {tg} ")
+}
+
+/// An Auto Scaling group: its counts, instances and activities. The view's title.
+fn asg<'a>(app: &'a App, name: &str, lines: &mut Vec<Line<'a>>) -> String {
+    let t = app.theme();
+    let g = glyphs(app);
+    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now().secs_since(at)));
+    let data = app.current();
+    let found = data
+        .and_then(|d| d.capacity.as_ref())
+        .and_then(|c| c.auto_scaling_groups.iter().find(|a| a.name == name));
+    if let Some(a) = found {
+        lines.push(kv(
+            app,
+            "min / desired / max",
+            format!("{} / {} / {}", a.min, a.desired, a.max),
+        ));
+        lines.push(kv(
+            app,
+            "lifecycle",
+            format!(
+                "InService {}  Pending {}  Terminating {}  Standby {}",
+                a.in_service, a.pending, a.terminating, a.standby
+            ),
+        ));
+        for arn in &a.target_group_arns {
+            lines.push(kv(app, "target group", arn.clone()));
+        }
+        lines.push(Line::default());
+        lines.push(heading(app, "Instances"));
+        for i in &a.instances {
+            let st = t.ok_or_warn(
+                i.lifecycle == crate::model::Lifecycle::InService && i.health == "Healthy",
+            );
+            lines.push(Line::from(vec![
+                Span::styled(cell(&i.id, 21, g), t.text()),
+                Span::styled(format!(" {:<12}", i.az), t.muted()),
+                Span::styled(format!("{:<12}{}", i.lifecycle, i.health), st),
+            ]));
+        }
+        lines.push(Line::default());
+        lines.push(heading(app, "Scaling activities (newest first)"));
+        for act in &a.activities {
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{} {:<8} ", act.at.hms_or_date(app.now()), age(act.at)),
+                    t.muted(),
+                ),
+                Span::styled(act.description.clone(), t.text()),
+            ]));
+            lines.push(Line::from(Span::styled(
+                format!("    {}", act.cause),
+                t.muted(),
+            )));
+        }
+    }
+    format!(" Auto Scaling group {name} ")
+}
+
+/// An ECS service: its counts, deployments and events. The view's title.
+fn service<'a>(app: &'a App, cluster: &str, name: &str, lines: &mut Vec<Line<'a>>) -> String {
+    let t = app.theme();
+    let g = glyphs(app);
+    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now().secs_since(at)));
+    let data = app.current();
+    let found = data.and_then(|d| d.capacity.as_ref()).and_then(|c| {
+        c.ecs_services
+            .iter()
+            .find(|s| s.cluster == cluster && s.name == name)
+    });
+    if let Some(s) = found {
+        lines.push(kv(
+            app,
+            "desired / running / pending",
+            format!("{} / {} / {}", s.desired, s.running, s.pending),
+        ));
+        lines.push(kv(app, "task definition", s.task_definition.clone()));
+        lines.push(kv(
+            app,
+            "deployment limits",
+            format!(
+                "minimum healthy {} %, maximum {} %",
+                s.min_healthy_percent, s.max_percent
+            ),
+        ));
+        if let Some(cp) = &s.capacity_provider {
+            lines.push(kv(app, "capacity provider", cp.clone()));
+        }
+        lines.push(Line::default());
+        lines.push(heading(app, "Deployments"));
+        for dep in &s.deployments {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{:<8}", dep.status), t.title()),
+                Span::styled(
+                    format!("{:<12}", dep.rollout_state),
+                    t.ok_or_warn(dep.rollout_state == RolloutState::Completed),
+                ),
+                Span::styled(progress(dep.running, dep.desired, 10, g), t.text()),
+                Span::styled(
+                    format!(
+                        " running {}/{} pending {} ",
+                        dep.running, dep.desired, dep.pending
+                    ),
+                    t.text(),
+                ),
+                Span::styled(
+                    format!("failed {}", dep.failed),
+                    if dep.failed > 0 { t.crit() } else { t.muted() },
+                ),
+            ]));
+            // The image when the source knows it (live AWS names it in the task
+            // definition only: `zephyr-api:1 ()` said nothing).
+            let image = if dep.image.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", dep.image)
+            };
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "        {} {}{image}, started {}",
+                    dep.id,
+                    dep.task_definition,
+                    age(dep.created_at)
+                ),
+                t.muted(),
+            )));
+        }
+        lines.push(Line::default());
+        lines.push(heading(app, "Service events (newest first)"));
+        for e in &s.events {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{} ", e.at.hms()), t.muted()),
+                Span::styled(e.message.clone(), t.text()),
+            ]));
+        }
+    }
+    format!(" ECS service {cluster}/{name} ")
+}
+
+/// A State Manager association: its document, targets and last run. The view's title.
+fn association<'a>(app: &'a App, id: &str, lines: &mut Vec<Line<'a>>) -> String {
+    let t = app.theme();
+    let g = glyphs(app);
+    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now().secs_since(at)));
+    let data = app.current();
+    let found = data
+        .and_then(|d| d.runs.as_ref())
+        .and_then(|v| v.iter().find(|a| a.id == id));
+    let mut name = id.to_owned();
+    if let Some(a) = found {
+        name.clone_from(&a.name);
+        lines.push(kv(app, "association id", a.id.clone()));
+        lines.push(kv(app, "document", a.document.clone()));
+        lines.push(kv(app, "targets", a.targets.clone()));
+        if let Some(s) = &a.schedule {
+            lines.push(kv(app, "schedule", s.clone()));
+        }
+        match &a.last_execution {
+            Some(e) => {
+                lines.push(kv(
+                    app,
+                    "last execution",
+                    format!("{} {} ({})", e.id, e.status, age(e.created_at)),
+                ));
+                lines.push(kv(
+                    app,
+                    "results",
+                    format!(
+                        "{} success, {} failed, {} pending",
+                        e.success, e.failed, e.pending
+                    ),
+                ));
+                lines.push(Line::default());
+                lines.push(heading(app, "Per instance"));
+                for r in &e.targets {
+                    let st = match r.status {
+                        crate::model::ExecStatus::Success => t.ok(),
+                        crate::model::ExecStatus::Failed => t.crit(),
+                        _ => t.warn(),
+                    };
+                    lines.push(Line::from(vec![
+                        Span::styled(cell(&r.instance_id, 21, g), t.text()),
+                        Span::styled(format!(" {:<11}", r.status), st),
+                        Span::styled(format!("{} {}", r.at.hms(), r.detail), t.muted()),
+                    ]));
+                }
+            }
+            None => lines.push(kv(app, "last execution", "never run".into())),
+        }
+    }
+    format!(" Association {name} ")
+}
+
+/// An alarm: its state since when, what it measures and watches. The view's title.
+fn alarm<'a>(
+    app: &'a App,
+    name: &str,
+    lines: &mut Vec<Line<'a>>,
+    chart_alarm: &mut Option<crate::model::Alarm>,
+) -> String {
+    let t = app.theme();
+    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now().secs_since(at)));
+    let data = app.current();
+    let found = data
+        .and_then(|d| d.alarms.as_ref())
+        .and_then(|v| v.iter().find(|a| a.name == name));
+    if let Some(a) = found {
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<28}", "state"), t.muted()),
+            Span::styled(a.state.as_str(), alarm_style(t, a.state)),
+            Span::styled(
+                format!(
+                    " since {} UTC ({})",
+                    a.updated_at.hms_or_date(app.now()),
+                    age(a.updated_at)
+                ),
+                t.muted(),
+            ),
+        ]));
+        lines.push(kv(
+            app,
+            "metric",
+            format!(
+                "{} {} ({}, {} s)",
+                a.namespace, a.metric, a.statistic, a.period_secs
+            ),
+        ));
+        lines.push(kv(
+            app,
+            "condition",
+            format!(
+                "{} {} {} for {} period(s)",
+                a.statistic,
+                a.comparison_symbol(),
+                fmt_num(a.threshold),
+                a.evaluation_periods
+            ),
+        ));
+        if !a.dimensions.is_empty() {
+            lines.push(kv(app, "dimensions", a.dimensions.join(", ")));
+        }
+        // What its dimensions name, as the console read it, and the key to go there.
+        let watched = app.watched_by(a);
+        let key = app
+            .settings()
+            .keymap
+            .key_label(crate::action::Action::Watched);
+        lines.push(kv(
+            app,
+            "watches",
+            if watched.is_empty() {
+                "nothing the console reads".to_owned()
+            } else {
+                format!(
+                    "{} ({key} opens it, Esc comes back)",
+                    watched
+                        .iter()
+                        .map(crate::app::Watched::label)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            },
+        ));
+        lines.push(kv(app, "reason", a.reason.clone()));
+        *chart_alarm = Some(a.clone());
+    }
+    format!(" Alarm {name} ")
+}
+
+/// A timeline event. The view's title.
+fn event<'a>(app: &'a App, seq: u64, lines: &mut Vec<Line<'a>>) -> String {
+    let t = app.theme();
+    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now().secs_since(at)));
+    if let Some(e) = app.store().timeline().iter().find(|e| e.seq == seq) {
+        lines.push(kv(
+            app,
+            "time",
+            format!("{} ({})", e.at.rfc3339(), age(e.at)),
+        ));
+        lines.push(kv(app, "region", e.region.clone()));
+        lines.push(kv(app, "kind", e.kind.label().to_owned()));
+        lines.push(kv(app, "resource", e.resource.clone()));
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<28}", "message"), t.muted()),
+            Span::styled(e.message.clone(), severity_style(t, e.severity)),
+        ]));
+    }
+    " Event ".to_owned()
 }
