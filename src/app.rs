@@ -7,7 +7,6 @@ use crate::config::{AppConfig, Refresh};
 use crate::model::{AlarmState, RegionInfo, RegionRole, Severity, TaskDefinition, Timestamp};
 use crate::ops::drill::{DrillSpec, DrillState};
 use crate::ops::{Bounds, Outcome, Plan, ScaleTarget};
-use crate::source::sim::{Fault, SCENARIOS, Scenario};
 use crate::source::{CallCounts, SourceError, SourceInfo, SourceKind};
 use crate::theme::{Theme, ThemeSet};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -55,7 +54,7 @@ pub enum Msg {
     /// The source clock moved on.
     Tick(Timestamp),
     /// The fault menu's entries (demo), in answer to [`Effect::OpenFaultMenu`].
-    FaultMenu(Vec<Fault>),
+    FaultMenu(Vec<String>),
     /// A message for the status line.
     Status(String, Severity),
     /// The source was replaced (`:scenario`): forget all data.
@@ -130,9 +129,9 @@ pub enum Effect {
         selected_instance: Option<String>,
     },
     /// Inject a fault into the demo estate.
-    InjectFault(Fault),
+    InjectFault(usize),
     /// Replace the demo estate.
-    SwitchScenario(Scenario),
+    SwitchScenario(String),
     /// Read a load balancer's attributes for the zonal-shift preflight.
     FetchLbAttributes {
         region: String,
@@ -220,7 +219,8 @@ pub enum Overlay {
         selected: usize,
     },
     Faults {
-        items: Vec<Fault>,
+        /// What each fault does, in the menu's order (the demo knows the faults).
+        items: Vec<String>,
         selected: usize,
     },
     /// The scale prompt: the new desired count.
@@ -336,7 +336,9 @@ pub struct App {
     settings: Settings,
     info: SourceInfo,
     /// The demo's scenario (`:scenario` switches it).
-    scenario: Option<Scenario>,
+    /// The demo's scenario and every scenario's name (the demo knows the scenarios).
+    scenario: Option<&'static str>,
+    scenarios: Vec<&'static str>,
     theme: Theme,
     /// A light theme was chosen (config, `--theme`, `:theme`): `t` cycles light themes too.
     light_terminal: bool,
@@ -376,6 +378,7 @@ impl App {
         App {
             info,
             scenario: None,
+            scenarios: Vec::new(),
             light_terminal: theme.name.contains("light"),
             theme,
             paused: false,
@@ -402,10 +405,11 @@ impl App {
         }
     }
 
-    /// The demo's scenario, set before the console runs.
+    /// The demo's scenario and the names of all of them, set before the console runs.
     #[must_use]
-    pub fn with_scenario(mut self, scenario: Option<Scenario>) -> Self {
-        self.scenario = scenario;
+    pub fn with_demo(mut self, scenario: &'static str, scenarios: Vec<&'static str>) -> Self {
+        self.scenario = Some(scenario);
+        self.scenarios = scenarios;
         self
     }
 
@@ -424,7 +428,8 @@ impl App {
         &self.info
     }
 
-    pub fn scenario(&self) -> Option<Scenario> {
+    /// The demo's scenario, by name.
+    pub fn scenario(&self) -> Option<&'static str> {
         self.scenario
     }
 
@@ -1232,7 +1237,7 @@ impl App {
             all.push(format!("pane {}", p.title().to_lowercase()));
         }
         if self.is_demo() {
-            for (n, _) in SCENARIOS {
+            for n in &self.scenarios {
                 all.push(format!("scenario {n}"));
             }
         }
@@ -1358,14 +1363,22 @@ impl App {
                     );
                 }
             }
-            ("scenario", Some(name)) if self.is_demo() => match Scenario::parse(name) {
-                Ok(s) => {
-                    self.scenario = Some(s);
-                    self.set_status(format!("scenario {name}"), Severity::Info);
-                    return vec![Effect::SwitchScenario(s)];
+            ("scenario", Some(name)) if self.is_demo() => {
+                match self.scenarios.iter().find(|n| **n == name) {
+                    Some(s) => {
+                        self.scenario = Some(s);
+                        self.set_status(format!("scenario {name}"), Severity::Info);
+                        return vec![Effect::SwitchScenario(name.to_owned())];
+                    }
+                    None => self.set_status(
+                        format!(
+                            "unknown demo scenario '{name}'; valid scenarios are: {}",
+                            self.scenarios.join(", ")
+                        ),
+                        Severity::Warn,
+                    ),
                 }
-                Err(e) => self.set_status(e, Severity::Warn),
-            },
+            }
             ("theme" | "region" | "pane" | "scenario", None) => {
                 self.set_status(format!(":{cmd} needs a name; Tab completes"), Severity::Warn);
             }
@@ -1381,9 +1394,9 @@ impl App {
         vec![]
     }
 
-    fn on_fault_key(&mut self, ev: KeyEvent, items: &[Fault], selected: usize) -> Vec<Effect> {
+    fn on_fault_key(&mut self, ev: KeyEvent, items: &[String], selected: usize) -> Vec<Effect> {
         let n = items.len();
-        let pick = |i: usize| items.get(i).cloned();
+        let pick = |i: usize| (i < n).then_some(i);
         let chosen = match ev.code {
             KeyCode::Esc | KeyCode::Char('q') => {
                 self.overlay = Overlay::None;

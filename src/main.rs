@@ -294,7 +294,10 @@ fn main() -> ExitCode {
                 };
                 first.extend(found.map(Msg::DrillFound));
             }
-            let app = App::new(info, settings, theme).with_scenario(scenario);
+            let mut app = App::new(info, settings, theme);
+            if let Some(s) = scenario {
+                app = app.with_demo(s.name(), opsdash::source::sim::scenario_names());
+            }
             let demo = demo.map(|(sim, _)| Demo {
                 source: sim,
                 speed: cli.source.speed,

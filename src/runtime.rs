@@ -667,21 +667,25 @@ pub fn demo_effect(sim: &SimSource, seed: u64, e: &Effect) -> Vec<Msg> {
             selected_instance,
         } => {
             vec![Msg::FaultMenu(
-                sim.lock().fault_menu(region, selected_instance.as_deref()),
+                sim.lock()
+                    .offer_faults(region, selected_instance.as_deref()),
             )]
         }
-        Effect::InjectFault(f) => {
-            let result = sim.lock().inject(f);
+        Effect::InjectFault(i) => {
+            let result = sim.lock().inject_offered(*i);
             vec![match result {
                 Ok(m) => Msg::Status(format!("injected: {m}"), Severity::Warn),
                 Err(m) => Msg::Status(format!("could not inject: {m}"), Severity::Crit),
             }]
         }
-        Effect::SwitchScenario(s) => {
-            let now = sim.now();
-            sim.replace(Sim::new(*s, seed, now));
-            vec![Msg::Reset(sim.info())]
-        }
+        Effect::SwitchScenario(name) => match crate::source::sim::Scenario::parse(name) {
+            Ok(s) => {
+                let now = sim.now();
+                sim.replace(Sim::new(s, seed, now));
+                vec![Msg::Reset(sim.info())]
+            }
+            Err(e) => vec![Msg::Status(e, Severity::Warn)],
+        },
         _ => Vec::new(),
     }
 }

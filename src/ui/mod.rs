@@ -328,7 +328,7 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
             left.push(("opsdash".into(), true));
         }
         let mode = match (app.is_demo(), f.scenario) {
-            (true, true) => format!("DEMO {}", app.scenario().map_or("", |s| s.name())),
+            (true, true) => format!("DEMO {}", app.scenario().unwrap_or("")),
             (true, false) => "DEMO".into(),
             (false, _) => "LIVE".into(),
         };

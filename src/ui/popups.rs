@@ -3,7 +3,6 @@
 use super::widgets::{cell, trunc};
 use super::{block, glyphs};
 use crate::app::{App, HelpLine, TextInput};
-use crate::source::sim::Fault;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -129,15 +128,10 @@ pub fn palette(
     }
 }
 
-pub fn faults(app: &App, items: &[Fault], selected: usize, area: Rect, buf: &mut Buffer) {
+pub fn faults(app: &App, items: &[String], selected: usize, area: Rect, buf: &mut Buffer) {
     let t = app.theme();
     let pk = app.settings().keymap.prompt_keys();
-    let w = items
-        .iter()
-        .map(|f| f.label().chars().count())
-        .max()
-        .unwrap_or(20) as u16
-        + 8;
+    let w = items.iter().map(|f| f.chars().count()).max().unwrap_or(20) as u16 + 8;
     let r = centered(area, w.max(40), items.len() as u16 + 4);
     Clear.render(r, buf);
     buf.set_style(r, t.text());
@@ -159,7 +153,7 @@ pub fn faults(app: &App, items: &[Fault], selected: usize, area: Rect, buf: &mut
         };
         let y = inner.y + i as u16;
         buf.set_style(Rect::new(inner.x, y, inner.width, 1), style);
-        buf.set_string(inner.x + 1, y, format!("{} {}", i + 1, f.label()), style);
+        buf.set_string(inner.x + 1, y, format!("{} {f}", i + 1), style);
     }
     let y = inner.y + items.len() as u16 + 1;
     if y < inner.y + inner.height {

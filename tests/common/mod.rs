@@ -250,7 +250,8 @@ impl Harness {
                 .push(opsdash::ops::drill::DrillSpec::warm_standby_demo());
         }
         configure(&mut settings);
-        let app = App::new(sim.info(), settings, theme).with_scenario(Some(scenario));
+        let app = App::new(sim.info(), settings, theme)
+            .with_demo(scenario.name(), opsdash::source::sim::scenario_names());
         let writes = Arc::new(Mutex::new(Vec::new()));
         let answer = Arc::new(Mutex::new(Answer::AtOnce));
         let counting = CountingWriter {

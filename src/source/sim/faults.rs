@@ -124,6 +124,23 @@ impl Sim {
     }
 
     /// Injects a fault. Returns what happened, or why it could not.
+    /// The fault menu as the console shows it (its labels), remembered so that the console's
+    /// pick (a place in this list) injects what it showed.
+    pub fn offer_faults(&mut self, region: &str, selected_instance: Option<&str>) -> Vec<String> {
+        self.offered = self.fault_menu(region, selected_instance);
+        self.offered.iter().map(Fault::label).collect()
+    }
+
+    /// Injects the `i`th fault the menu offered last.
+    pub fn inject_offered(&mut self, i: usize) -> Result<String, String> {
+        let fault = self
+            .offered
+            .get(i)
+            .cloned()
+            .ok_or_else(|| "that fault is no longer offered; open the menu again".to_owned())?;
+        self.inject(&fault)
+    }
+
     pub fn inject(&mut self, fault: &Fault) -> Result<String, String> {
         let now = self.at();
         let region_of = |sim: &Sim, name: &str| {

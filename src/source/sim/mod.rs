@@ -13,7 +13,7 @@ mod view;
 mod zonal;
 
 pub use faults::Fault;
-pub use scenario::{SCENARIOS, Scenario, large_estate};
+pub use scenario::{SCENARIOS, Scenario, large_estate, scenario_names};
 
 use crate::model::{AlarmState, Event, EventKind, RegionInfo, Severity, Timestamp};
 use crate::source::{
@@ -71,6 +71,8 @@ pub struct Sim {
     /// This estate's identity: each demo console simulates its own estate, so an operation
     /// recorded on one is never read back on another.
     estate: String,
+    /// The faults the menu offered last, in its order: the console picks one by its place.
+    offered: Vec<Fault>,
 }
 
 impl Sim {
@@ -100,6 +102,7 @@ impl Sim {
             failover_routing: false,
             log_seq: 0,
             estate: new_estate_id(scenario),
+            offered: Vec::new(),
         }
     }
 

@@ -33,6 +33,11 @@ pub const SCENARIOS: [(&str, Scenario); 4] = [
     ("alb-asg", Scenario::AlbAsg),
 ];
 
+/// Every scenario's name, for the console's palette.
+pub fn scenario_names() -> Vec<&'static str> {
+    SCENARIOS.iter().map(|(n, _)| *n).collect()
+}
+
 impl Scenario {
     pub fn name(self) -> &'static str {
         SCENARIOS
