@@ -24,7 +24,7 @@ mod verdict;
 pub use drill::{DrillAction, FoundDrill};
 pub use help::{HelpLayout, HelpLine, KEYS_W as HELP_KEYS_W};
 pub use operations::{RollbackOffer, RunningOp};
-pub use panes::{Pane, PaneData, PaneKind, PaneState, Row};
+pub use panes::{Pane, PaneData, PaneKind, PaneState, Row, RowId};
 pub use store::{Fetch, Payload, RegionData, SERIES_POINTS, Selector, Store, TIMELINE_KEPT};
 pub use text_input::TextInput;
 pub use verdict::{Verdict, Watched};
@@ -379,7 +379,7 @@ impl App {
             info,
             scenario: None,
             scenarios: Vec::new(),
-            light_terminal: theme.name.contains("light"),
+            light_terminal: theme.background == crate::theme::Background::Light,
             theme,
             paused: false,
             now: Timestamp::default(),
@@ -830,7 +830,7 @@ impl App {
             }
             if let Some(id) = self.panes[p.index()].selected_id.clone()
                 && let Some(i) = (0..self.panes[p.index()].rows.len())
-                    .find(|&i| self.row_id(p, i).as_deref() == Some(id.as_str()))
+                    .find(|&i| self.row_id(p, i).as_ref() == Some(&id))
             {
                 self.panes[p.index()].selected = i;
                 if p == Pane::Timeline && i > before {
@@ -863,7 +863,7 @@ impl App {
     }
 
     /// A row's identity, stable across refreshes ([`PaneKind::row_id`]).
-    fn row_id(&self, p: Pane, i: usize) -> Option<String> {
+    fn row_id(&self, p: Pane, i: usize) -> Option<RowId> {
         let row = *self.panes[p.index()].rows.get(i)?;
         p.kind().row_id(self.pane_data()?, row)
     }
@@ -1111,7 +1111,7 @@ impl App {
                 let i = self.settings.themes.index(&self.theme.name).unwrap_or(0);
                 let next = (1..=n)
                     .map(|k| &self.settings.themes.themes[(i + k) % n])
-                    .find(|t| self.light_terminal || !t.name.contains("light"))
+                    .find(|t| self.light_terminal || t.background == crate::theme::Background::Dark)
                     .cloned();
                 if let Some(t) = next {
                     self.set_theme(t);
@@ -1150,7 +1150,7 @@ impl App {
     fn set_theme(&mut self, mut theme: Theme) {
         theme.no_color = self.settings.no_color;
         // A light theme chosen once says the terminal is light: `t` may cycle into them.
-        self.light_terminal |= theme.name.contains("light");
+        self.light_terminal |= theme.background == crate::theme::Background::Light;
         self.set_status(format!("theme {}", theme.name), Severity::Info);
         self.theme = theme;
     }

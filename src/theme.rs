@@ -22,7 +22,19 @@ pub const BUILT_IN: &[(&str, &str)] = &[
 #[serde(deny_unknown_fields)]
 struct ThemeFile {
     name: String,
+    /// The terminal background it is made for: `dark` (the default) or `light`.
+    #[serde(default)]
+    background: Background,
     colors: ColorsFile,
+}
+
+/// The terminal background a theme is made for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Background {
+    #[default]
+    Dark,
+    Light,
 }
 
 #[derive(Debug, Deserialize)]
@@ -51,6 +63,9 @@ struct ColorsFile {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Theme {
     pub name: String,
+    /// The terminal background it is made for: `t` stays among dark themes until a light one
+    /// is chosen.
+    pub background: Background,
     pub fg: Color,
     pub bg: Color,
     pub muted: Color,
@@ -126,6 +141,7 @@ impl Theme {
         let k = &f.colors;
         Ok(Theme {
             name: f.name,
+            background: f.background,
             fg: c(&k.fg)?,
             bg: c(&k.bg)?,
             muted: c(&k.muted)?,
@@ -305,6 +321,25 @@ mod tests {
             assert_eq!(format!("{}.toml", t.name), *file);
         }
         assert!(ThemeSet::built_in().unwrap().themes.len() >= 4);
+    }
+
+    #[test]
+    fn a_theme_says_which_background_it_is_for_not_its_name() {
+        let set = ThemeSet::built_in().unwrap();
+        let light: Vec<&str> = set
+            .themes
+            .iter()
+            .filter(|t| t.background == Background::Light)
+            .map(|t| t.name.as_str())
+            .collect();
+        assert_eq!(light, ["light"]);
+        let (_, text) = BUILT_IN[0];
+        let named = text.replacen("name = \"default\"", "name = \"lightning\"", 1);
+        let t = Theme::parse(Path::new("lightning.toml"), &named, "file").unwrap();
+        assert_eq!(t.background, Background::Dark, "a name is not a background");
+        let bad = text.replacen("[colors]", "background = \"grey\"\n[colors]", 1);
+        let e = Theme::parse(Path::new("bad.toml"), &bad, "file").unwrap_err();
+        assert!(e.to_string().contains("unknown variant `grey`"), "{e}");
     }
 
     #[test]

@@ -230,8 +230,35 @@ pub struct AsgInstance {
     #[serde(skip_serializing)]
     pub az_id: String,
     pub lifecycle: Lifecycle,
-    /// `Healthy` or `Unhealthy`.
-    pub health: String,
+    pub health: InstanceHealth,
+}
+
+/// An Auto Scaling instance's health as Auto Scaling reports it (`Healthy`, `Unhealthy`; the JSON
+/// and the screen write that name).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum InstanceHealth {
+    Healthy,
+    Unhealthy,
+}
+
+impl InstanceHealth {
+    /// Auto Scaling's `HealthStatus`: anything but `Healthy` is not healthy.
+    pub fn parse(s: &str) -> Self {
+        if s.eq_ignore_ascii_case("healthy") {
+            InstanceHealth::Healthy
+        } else {
+            InstanceHealth::Unhealthy
+        }
+    }
+}
+
+impl std::fmt::Display for InstanceHealth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InstanceHealth::Healthy => "Healthy",
+            InstanceHealth::Unhealthy => "Unhealthy",
+        })
+    }
 }
 
 /// An Auto Scaling instance's lifecycle state, as Auto Scaling names it (the JSON and the screen
@@ -881,7 +908,7 @@ mod tests {
             az: "a".into(),
             az_id: String::new(),
             lifecycle: Lifecycle::parse(l),
-            health: "Healthy".into(),
+            health: InstanceHealth::Healthy,
         };
         let mut g = AutoScalingGroup {
             name: "g".into(),

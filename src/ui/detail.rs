@@ -225,7 +225,8 @@ fn asg<'a>(app: &'a App, name: &str, lines: &mut Vec<Line<'a>>) -> String {
         lines.push(heading(app, "Instances"));
         for i in &a.instances {
             let st = t.ok_or_warn(
-                i.lifecycle == crate::model::Lifecycle::InService && i.health == "Healthy",
+                i.lifecycle == crate::model::Lifecycle::InService
+                    && i.health == crate::model::InstanceHealth::Healthy,
             );
             lines.push(Line::from(vec![
                 Span::styled(cell(&i.id, 21, g), t.text()),

@@ -1,6 +1,6 @@
 //! Alarms: ALARM first, with their metric's last hour.
 
-use super::{PaneData, PaneKind, Row};
+use super::{PaneData, PaneKind, Row, RowId};
 use crate::action::Action;
 use crate::app::DetailRef;
 
@@ -22,7 +22,7 @@ impl PaneKind for Alarms {
             .collect()
     }
 
-    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<String> {
+    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<RowId> {
         let Row::Alarm(a) = row else {
             return None;
         };
@@ -30,7 +30,7 @@ impl PaneKind for Alarms {
             .alarms
             .as_ref()?
             .get(a)
-            .map(|a| format!("alarm {}", a.name))
+            .map(|a| RowId::Alarm(a.name.clone()))
     }
 
     fn row_text(&self, d: PaneData<'_>, row: Row) -> String {

@@ -1,6 +1,6 @@
 //! Capacity: Auto Scaling groups, then ECS services with their deployments.
 
-use super::{PaneData, PaneKind, Row};
+use super::{PaneData, PaneKind, Row, RowId};
 use crate::action::Action;
 use crate::app::DetailRef;
 
@@ -32,22 +32,24 @@ impl PaneKind for Capacity {
         rows
     }
 
-    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<String> {
+    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<RowId> {
         let cap = d.region.capacity.as_ref()?;
         match row {
             Row::Asg(a) => cap
                 .auto_scaling_groups
                 .get(a)
-                .map(|g| format!("asg {}", g.name)),
-            Row::Service(x) => cap
-                .ecs_services
-                .get(x)
-                .map(|x| format!("ecs {}/{}", x.cluster, x.name)),
+                .map(|g| RowId::Asg(g.name.clone())),
+            Row::Service(x) => cap.ecs_services.get(x).map(|x| RowId::Service {
+                cluster: x.cluster.clone(),
+                name: x.name.clone(),
+            }),
             Row::Deployment(x, k) => {
                 let x = cap.ecs_services.get(x)?;
-                x.deployments
-                    .get(k)
-                    .map(|d| format!("deployment {}/{} {}", x.cluster, x.name, d.id))
+                x.deployments.get(k).map(|d| RowId::Deployment {
+                    cluster: x.cluster.clone(),
+                    service: x.name.clone(),
+                    id: d.id.clone(),
+                })
             }
             _ => None,
         }

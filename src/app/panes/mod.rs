@@ -47,6 +47,40 @@ pub enum Row {
     Event(usize),
 }
 
+/// What a row is, stable across refreshes (see [`PaneKind::row_id`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowId {
+    /// A load balancer, by ARN.
+    Lb(String),
+    /// A target group, by ARN.
+    Tg(String),
+    /// A target of a target group (by the group's ARN), by its id and port.
+    Target {
+        tg: String,
+        id: String,
+        port: u16,
+    },
+    Asg(String),
+    Service {
+        cluster: String,
+        name: String,
+    },
+    Deployment {
+        cluster: String,
+        service: String,
+        id: String,
+    },
+    /// An association, by id.
+    Association(String),
+    Alarm(String),
+    /// A timeline event: its region, sequence number and time.
+    Event {
+        region: String,
+        seq: u64,
+        at: i64,
+    },
+}
+
 /// What a pane's rows are made of: the region in view and the timeline.
 #[derive(Clone, Copy)]
 pub struct PaneData<'a> {
@@ -63,7 +97,7 @@ pub trait PaneKind: Sync {
     fn rows(&self, d: PaneData<'_>, matches: &dyn Fn(&str) -> bool) -> Vec<Row>;
     /// What a row is, stable across refreshes: an alarm's identity does not change with its
     /// state, an event's with the events around it.
-    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<String>;
+    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<RowId>;
     /// The text a test or a search finds a row by.
     fn row_text(&self, d: PaneData<'_>, row: Row) -> String;
     /// The detail view `Enter` opens on a row.
@@ -97,7 +131,7 @@ pub struct PaneState {
     pub rows: Vec<Row>,
     /// The identity of the selected item ([`PaneKind::row_id`]): the selection follows it when
     /// the rows are rebuilt from new data, whatever moved around it.
-    pub selected_id: Option<String>,
+    pub selected_id: Option<RowId>,
     /// The Timeline, read by the operator below its top: how many rows arrived above since
     /// (the newest stay on top, with a marker; `g` goes back to following).
     pub new_above: usize,

@@ -1,6 +1,6 @@
 //! Runs: State Manager associations with their last execution.
 
-use super::{PaneData, PaneKind, Row};
+use super::{PaneData, PaneKind, Row, RowId};
 use crate::app::DetailRef;
 
 pub struct Runs;
@@ -21,7 +21,7 @@ impl PaneKind for Runs {
             .collect()
     }
 
-    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<String> {
+    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<RowId> {
         let Row::Association(a) = row else {
             return None;
         };
@@ -29,7 +29,7 @@ impl PaneKind for Runs {
             .runs
             .as_ref()?
             .get(a)
-            .map(|a| format!("ssm {}", a.id))
+            .map(|a| RowId::Association(a.id.clone()))
     }
 
     fn row_text(&self, d: PaneData<'_>, row: Row) -> String {

@@ -1,6 +1,6 @@
 //! Targets: load balancer → target group → targets, with health.
 
-use super::{PaneData, PaneKind, Row};
+use super::{PaneData, PaneKind, Row, RowId};
 use crate::app::DetailRef;
 
 pub struct Targets;
@@ -41,20 +41,22 @@ impl PaneKind for Targets {
         rows
     }
 
-    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<String> {
+    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<RowId> {
         let lbs = d.region.lbs();
         match row {
-            Row::Lb(l) => lbs.get(l).map(|x| format!("lb {}", x.arn)),
+            Row::Lb(l) => lbs.get(l).map(|x| RowId::Lb(x.arn.clone())),
             Row::Tg(l, g) => lbs
                 .get(l)?
                 .target_groups
                 .get(g)
-                .map(|g| format!("tg {}", g.arn)),
+                .map(|g| RowId::Tg(g.arn.clone())),
             Row::Target(l, g, t) => {
                 let g = lbs.get(l)?.target_groups.get(g)?;
-                g.targets
-                    .get(t)
-                    .map(|t| format!("target {} {} {}", g.arn, t.id, t.port))
+                g.targets.get(t).map(|t| RowId::Target {
+                    tg: g.arn.clone(),
+                    id: t.id.clone(),
+                    port: t.port,
+                })
             }
             _ => None,
         }

@@ -1,6 +1,6 @@
 //! Timeline: what changed, newest first, in every region.
 
-use super::{PaneData, PaneKind, Row};
+use super::{PaneData, PaneKind, Row, RowId};
 use crate::app::DetailRef;
 
 pub struct Timeline;
@@ -27,13 +27,15 @@ impl PaneKind for Timeline {
             .collect()
     }
 
-    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<String> {
+    fn row_id(&self, d: PaneData<'_>, row: Row) -> Option<RowId> {
         let Row::Event(e) = row else {
             return None;
         };
-        d.timeline
-            .get(e)
-            .map(|e| format!("event {} {} {}", e.region, e.seq, e.at.0))
+        d.timeline.get(e).map(|e| RowId::Event {
+            region: e.region.clone(),
+            seq: e.seq,
+            at: e.at.0,
+        })
     }
 
     fn row_text(&self, d: PaneData<'_>, row: Row) -> String {

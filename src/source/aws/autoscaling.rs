@@ -48,7 +48,7 @@ pub fn group(g: &t::AutoScalingGroup) -> AutoScalingGroup {
                 az: i.availability_zone().unwrap_or_default().to_owned(),
                 az_id: i.availability_zone_id().unwrap_or_default().to_owned(),
                 lifecycle: Lifecycle::parse(i.lifecycle_state().map_or("", |l| l.as_str())),
-                health: i.health_status().unwrap_or_default().to_owned(),
+                health: crate::model::InstanceHealth::parse(i.health_status().unwrap_or_default()),
             })
             .collect(),
         activities: Vec::new(),

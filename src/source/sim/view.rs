@@ -124,11 +124,10 @@ pub fn capacity(r: &RegionSim) -> Capacity {
                             _ => crate::model::Lifecycle::InService,
                         },
                         health: if i.healthy && !matches!(i.ec2, Ec2State::Stopped) {
-                            "Healthy"
+                            crate::model::InstanceHealth::Healthy
                         } else {
-                            "Unhealthy"
-                        }
-                        .into(),
+                            crate::model::InstanceHealth::Unhealthy
+                        },
                     })
                     .collect(),
                 activities: g.activities.iter().cloned().collect(),
