@@ -1243,7 +1243,7 @@ impl App {
         }
         // The operations, by name: they work on the selection, as their keys do.
         for o in operation::ALL {
-            all.push(o.id().0.to_owned());
+            all.push(o.info().id.0.to_owned());
         }
         for c in ["api", "refresh", "pause", "resume", "help", "quit"] {
             all.push(c.to_owned());
@@ -1319,10 +1319,10 @@ impl App {
         let arg = words.next();
         match (cmd, arg) {
             ("quit" | "q", _) => return self.act(Action::Quit),
-            (name, None) if operation::ALL.iter().any(|o| o.id().0 == name) => {
+            (name, None) if operation::ALL.iter().any(|o| o.info().id.0 == name) => {
                 let id = operation::ALL
                     .iter()
-                    .map(|o| o.id())
+                    .map(|o| o.info().id)
                     .find(|id| id.0 == name)
                     .expect("checked");
                 return self.operation(id);

@@ -90,6 +90,12 @@ impl App {
         }
     }
 
+    /// A prompt closed by the operator: what was cancelled, and that nothing was sent.
+    pub(super) fn cancel_prompt(&mut self, what: &str) {
+        self.overlay = Overlay::None;
+        self.set_status(format!("{what} cancelled; nothing sent"), Severity::Info);
+    }
+
     /// Shows a plan's confirmation: its exact calls, and what the operator must press or type.
     /// Read-only: the plan was worth reading (its prompt and preflight were shown) but is not
     /// offered to run; it is recorded as refused.

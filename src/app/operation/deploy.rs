@@ -2,7 +2,7 @@
 //! task definition registered with that image), or a forced new deployment of what it runs.
 //! The prompt opens once the task definition has been read.
 
-use super::{Operation, Subject};
+use super::{OpInfo, Operation, Subject};
 use crate::action::OpId;
 use crate::app::{App, DetailRef, Effect, Overlay, Pane, TextInput};
 use crate::model::{Severity, TaskDefinition};
@@ -10,7 +10,14 @@ use crate::ops::{self, OpKind};
 use crate::source::SourceError;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-pub const ID: OpId = OpId("deploy");
+pub const INFO: OpInfo = OpInfo {
+    id: OpId("deploy"),
+    label: "deploy",
+    kind: OpKind::Deploy,
+    panes: &[Pane::Capacity],
+    in_logs: true,
+    prompts_when_read_only: false,
+};
 
 /// Longest image the prompt takes.
 const INPUT_MAX: usize = 255;
@@ -18,23 +25,11 @@ const INPUT_MAX: usize = 255;
 pub struct Deploy;
 
 impl Operation for Deploy {
-    fn id(&self) -> OpId {
-        ID
-    }
-    fn label(&self) -> &'static str {
-        "deploy"
-    }
-    fn kind(&self) -> OpKind {
-        OpKind::Deploy
-    }
-    fn panes(&self) -> &'static [Pane] {
-        &[Pane::Capacity]
+    fn info(&self) -> &'static OpInfo {
+        &INFO
     }
     fn in_detail(&self, d: &DetailRef) -> bool {
         matches!(d, DetailRef::Service { .. })
-    }
-    fn in_logs(&self) -> bool {
-        true
     }
 
     fn subject(&self, app: &App) -> Result<Subject, String> {
@@ -113,12 +108,8 @@ impl App {
         };
         match ev.code {
             KeyCode::Esc => {
-                let name = service.clone();
-                self.overlay = Overlay::None;
-                self.set_status(
-                    format!("deploy of {name} cancelled; nothing sent"),
-                    Severity::Info,
-                );
+                let what = format!("deploy of {service}");
+                self.cancel_prompt(&what);
             }
             KeyCode::Tab | KeyCode::BackTab => {
                 let n = task_definition.containers.len();

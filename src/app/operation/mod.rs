@@ -48,30 +48,31 @@ impl Subject {
     }
 }
 
-/// One operation a key starts.
-pub trait Operation: Sync {
+/// What an operation is, as data: its identity, its footer word, its audit kind, where it works.
+pub struct OpInfo {
     /// Its identity (its config name): the key it is bound to is found by it.
-    fn id(&self) -> OpId;
+    pub id: OpId,
     /// Its word in a footer (`scale`, `roll back`).
-    fn label(&self) -> &'static str;
+    pub label: &'static str,
     /// What the audit log calls it.
-    fn kind(&self) -> OpKind;
+    pub kind: OpKind,
     /// The panes whose rows it works on: their footer offers it, and its running call is shown
     /// in the first one's title.
-    fn panes(&self) -> &'static [Pane];
+    pub panes: &'static [Pane],
+    /// Whether it works from the Logs view (on the resource whose logs are shown).
+    pub in_logs: bool,
+    /// In read-only mode: open the prompt all the same (its preflight is worth reading; the plan
+    /// is refused at the confirmation), rather than refusing at the key.
+    pub prompts_when_read_only: bool,
+}
+
+/// One operation a key starts.
+pub trait Operation: Sync {
+    fn info(&self) -> &'static OpInfo;
     /// Whether the detail view `d` offers it.
     fn in_detail(&self, d: &DetailRef) -> bool;
     /// Whether every pane's footer offers it now (the roll-back banner's key).
     fn offered(&self, _app: &App) -> bool {
-        false
-    }
-    /// Whether it works from the Logs view (on the resource whose logs are shown).
-    fn in_logs(&self) -> bool {
-        false
-    }
-    /// In read-only mode: open the prompt all the same (its preflight is worth reading; the plan
-    /// is refused at the confirmation), rather than refusing at the key.
-    fn prompts_when_read_only(&self) -> bool {
         false
     }
     /// What it works on from where the operator is, or what to select.
@@ -91,23 +92,23 @@ pub const ALL: &[&dyn Operation] = &[
 ];
 
 /// The actions of the operations, for the code that names one (the verdict's suggested key).
-pub const SCALE: Action = Action::Op(scale::ID);
-pub const ROLLBACK: Action = Action::Op(rollback::ID);
-pub const RUN_NOW: Action = Action::Op(run_now::ID);
-pub const ZONAL_SHIFT: Action = Action::Op(zonal::SHIFT);
-pub const ZONAL_EXTEND: Action = Action::Op(zonal::EXTEND);
+pub const SCALE: Action = Action::Op(scale::INFO.id);
+pub const ROLLBACK: Action = Action::Op(rollback::INFO.id);
+pub const RUN_NOW: Action = Action::Op(run_now::INFO.id);
+pub const ZONAL_SHIFT: Action = Action::Op(zonal::SHIFT.id);
+pub const ZONAL_EXTEND: Action = Action::Op(zonal::EXTEND.id);
 
 /// The operation of an id.
 pub fn get(id: OpId) -> Option<&'static dyn Operation> {
-    ALL.iter().copied().find(|o| o.id() == id)
+    ALL.iter().copied().find(|o| o.info().id == id)
 }
 
 /// The operations a pane's footer offers, with their labels: those on its rows, then those
 /// offered anywhere now.
 pub fn for_pane(app: &App, pane: Pane) -> Vec<(Action, &'static str)> {
     ALL.iter()
-        .filter(|o| o.panes().contains(&pane) || o.offered(app))
-        .map(|o| (Action::Op(o.id()), o.label()))
+        .filter(|o| o.info().panes.contains(&pane) || o.offered(app))
+        .map(|o| (Action::Op(o.info().id), o.info().label))
         .collect()
 }
 
@@ -115,20 +116,20 @@ pub fn for_pane(app: &App, pane: Pane) -> Vec<(Action, &'static str)> {
 pub fn for_detail(d: &DetailRef) -> Vec<(Action, &'static str)> {
     ALL.iter()
         .filter(|o| o.in_detail(d))
-        .map(|o| (Action::Op(o.id()), o.label()))
+        .map(|o| (Action::Op(o.info().id), o.info().label))
         .collect()
 }
 
 /// Whether an action is an operation that works from the Logs view.
 pub fn in_logs(action: Action) -> bool {
-    matches!(action, Action::Op(id) if get(id).is_some_and(Operation::in_logs))
+    matches!(action, Action::Op(id) if get(id).is_some_and(|o| o.info().in_logs))
 }
 
 /// The pane whose title shows a running operation of this kind.
 pub fn pane_of(kind: OpKind) -> Pane {
     ALL.iter()
-        .find(|o| o.kind() == kind)
-        .and_then(|o| o.panes().first().copied())
+        .find(|o| o.info().kind == kind)
+        .and_then(|o| o.info().panes.first().copied())
         .unwrap_or(Pane::Capacity)
 }
 
@@ -140,7 +141,7 @@ impl App {
             return vec![];
         };
         let subject = op.subject(self);
-        if self.settings.read_only && !op.prompts_when_read_only() {
+        if self.settings.read_only && !op.info().prompts_when_read_only {
             self.set_status(
                 format!(
                     "read-only ({}): {} is disabled; nothing was sent",
@@ -152,7 +153,7 @@ impl App {
             let Ok(subject) = subject else {
                 return vec![];
             };
-            let plan = Plan::refused_at_key(op.kind(), &self.scope(), subject.target());
+            let plan = Plan::refused_at_key(op.info().kind, &self.scope(), subject.target());
             return vec![self.refused(plan)];
         }
         match subject {
@@ -173,16 +174,16 @@ mod tests {
     #[test]
     fn every_operation_has_its_action_line_and_every_op_action_its_module() {
         for o in ALL {
-            let line = ACTIONS.iter().find(|i| i.action == Action::Op(o.id()));
-            assert!(line.is_some(), "{:?} has no line in ACTIONS", o.id());
-            assert_eq!(line.unwrap().name, o.id().0);
+            let line = ACTIONS.iter().find(|i| i.action == Action::Op(o.info().id));
+            assert!(line.is_some(), "{:?} has no line in ACTIONS", o.info().id);
+            assert_eq!(line.unwrap().name, o.info().id.0);
         }
         for i in ACTIONS {
             if let Action::Op(id) = i.action {
                 assert!(get(id).is_some(), "{} has no module", i.name);
             }
         }
-        let mut ids: Vec<OpId> = ALL.iter().map(|o| o.id()).collect();
+        let mut ids: Vec<OpId> = ALL.iter().map(|o| o.info().id).collect();
         ids.sort();
         ids.dedup();
         assert_eq!(ids.len(), ALL.len(), "an operation registered twice");

@@ -2,37 +2,32 @@
 //! back to its previous revision: never to one this console rolled back from, nor to one whose
 //! deployment failed.
 
-use super::{Operation, Subject};
+use super::{OpInfo, Operation, Subject};
 use crate::action::OpId;
 use crate::app::{App, DetailRef, Effect, Pane};
 use crate::model::Severity;
 use crate::ops::{self, OpKind};
 
-pub const ID: OpId = OpId("rollback");
+pub const INFO: OpInfo = OpInfo {
+    id: OpId("rollback"),
+    label: "roll back",
+    kind: OpKind::Rollback,
+    panes: &[Pane::Capacity],
+    in_logs: true,
+    prompts_when_read_only: false,
+};
 
 pub struct Rollback;
 
 impl Operation for Rollback {
-    fn id(&self) -> OpId {
-        ID
-    }
-    fn label(&self) -> &'static str {
-        "roll back"
-    }
-    fn kind(&self) -> OpKind {
-        OpKind::Rollback
-    }
-    fn panes(&self) -> &'static [Pane] {
-        &[Pane::Capacity]
+    fn info(&self) -> &'static OpInfo {
+        &INFO
     }
     fn in_detail(&self, d: &DetailRef) -> bool {
         matches!(d, DetailRef::Service { .. })
     }
     fn offered(&self, app: &App) -> bool {
         app.rollback_offer().is_some()
-    }
-    fn in_logs(&self) -> bool {
-        true
     }
 
     fn subject(&self, app: &App) -> Result<Subject, String> {

@@ -1,13 +1,20 @@
 //! `x`: run the selected State Manager association now (StartAssociationsOnce), then follow the
 //! run in the Runs pane until it ends: a pending row at once, never the previous run's result.
 
-use super::{Operation, Subject};
+use super::{OpInfo, Operation, Subject};
 use crate::action::OpId;
 use crate::app::{App, DetailRef, Effect, Pane, Row};
 use crate::model::Timestamp;
 use crate::ops::{self, OpKind};
 
-pub const ID: OpId = OpId("run_now");
+pub const INFO: OpInfo = OpInfo {
+    id: OpId("run_now"),
+    label: "run now",
+    kind: OpKind::RunNow,
+    panes: &[Pane::Runs],
+    in_logs: false,
+    prompts_when_read_only: false,
+};
 
 /// How long a run started with `x` is followed (refreshed every tick), seconds.
 const FOLLOW_SECS: f64 = 600.0;
@@ -15,17 +22,8 @@ const FOLLOW_SECS: f64 = 600.0;
 pub struct RunNow;
 
 impl Operation for RunNow {
-    fn id(&self) -> OpId {
-        ID
-    }
-    fn label(&self) -> &'static str {
-        "run now"
-    }
-    fn kind(&self) -> OpKind {
-        OpKind::RunNow
-    }
-    fn panes(&self) -> &'static [Pane] {
-        &[Pane::Runs]
+    fn info(&self) -> &'static OpInfo {
+        &INFO
     }
     fn in_detail(&self, d: &DetailRef) -> bool {
         matches!(d, DetailRef::Association(_))

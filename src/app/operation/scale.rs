@@ -1,14 +1,20 @@
 //! `s`: scale the selected Auto Scaling group (within its min..max) or ECS service (0..ECS's
 //! limit). The prompt keeps every character typed, so what is seen is what Enter plans.
 
-use super::{Operation, Subject};
+use super::{OpInfo, Operation, Subject};
 use crate::action::OpId;
 use crate::app::{App, DetailRef, Effect, Overlay, Pane, Row, TextInput, View};
-use crate::model::Severity;
 use crate::ops::{self, Bounds, ECS_MAX_TASKS, OpKind, ScaleTarget};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-pub const ID: OpId = OpId("scale");
+pub const INFO: OpInfo = OpInfo {
+    id: OpId("scale"),
+    label: "scale",
+    kind: OpKind::Scale,
+    panes: &[Pane::Capacity],
+    in_logs: true,
+    prompts_when_read_only: false,
+};
 
 /// Characters the scale prompt keeps: more than any count, so a paste shows what it was.
 pub(in crate::app) const INPUT_MAX: usize = 12;
@@ -16,23 +22,11 @@ pub(in crate::app) const INPUT_MAX: usize = 12;
 pub struct Scale;
 
 impl Operation for Scale {
-    fn id(&self) -> OpId {
-        ID
-    }
-    fn label(&self) -> &'static str {
-        "scale"
-    }
-    fn kind(&self) -> OpKind {
-        OpKind::Scale
-    }
-    fn panes(&self) -> &'static [Pane] {
-        &[Pane::Capacity]
+    fn info(&self) -> &'static OpInfo {
+        &INFO
     }
     fn in_detail(&self, d: &DetailRef) -> bool {
         matches!(d, DetailRef::Asg(_) | DetailRef::Service { .. })
-    }
-    fn in_logs(&self) -> bool {
-        true
     }
 
     fn subject(&self, app: &App) -> Result<Subject, String> {
@@ -122,12 +116,8 @@ impl App {
         };
         match ev.code {
             KeyCode::Esc => {
-                let name = target.name().to_owned();
-                self.overlay = Overlay::None;
-                self.set_status(
-                    format!("scale of {name} cancelled; nothing sent"),
-                    Severity::Info,
-                );
+                let what = format!("scale of {}", target.name());
+                self.cancel_prompt(&what);
             }
             // Every character stays in the field, so what is seen is what Enter plans: `-1` is
             // refused, never read as 1.

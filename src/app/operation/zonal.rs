@@ -2,7 +2,7 @@
 //! name and AZ ID, what the others would carry, the checks with their fixes) and plans a shift;
 //! on a load balancer this console's account has shifted, `z` offers to cancel and `Z` to extend.
 
-use super::{Operation, Subject};
+use super::{OpInfo, Operation, Subject};
 use crate::action::{Action, OpId};
 use crate::app::{App, DetailRef, Effect, Overlay, Pane, Row, TextInput, View};
 use crate::model::zonal::Managed;
@@ -12,8 +12,22 @@ use crate::ops::zonal::{self as z, Preflight};
 use crate::source::{LbAttributes, SourceError};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-pub const SHIFT: OpId = OpId("zonal_shift");
-pub const EXTEND: OpId = OpId("zonal_extend");
+pub const SHIFT: OpInfo = OpInfo {
+    id: OpId("zonal_shift"),
+    label: "zonal shift",
+    kind: OpKind::ZonalShift,
+    panes: &[Pane::Targets],
+    in_logs: false,
+    prompts_when_read_only: true,
+};
+pub const EXTEND: OpInfo = OpInfo {
+    id: OpId("zonal_extend"),
+    label: "extend shift",
+    kind: OpKind::ZonalShift,
+    panes: &[],
+    in_logs: false,
+    prompts_when_read_only: true,
+};
 
 /// The longest a zonal-shift input may be.
 const INPUT_MAX: usize = 64;
@@ -30,23 +44,11 @@ fn lb_subject(app: &App) -> Result<Subject, String> {
 pub struct Shift;
 
 impl Operation for Shift {
-    fn id(&self) -> OpId {
-        SHIFT
-    }
-    fn label(&self) -> &'static str {
-        "zonal shift"
-    }
-    fn kind(&self) -> OpKind {
-        OpKind::ZonalShift
-    }
-    fn panes(&self) -> &'static [Pane] {
-        &[Pane::Targets]
+    fn info(&self) -> &'static OpInfo {
+        &SHIFT
     }
     fn in_detail(&self, d: &DetailRef) -> bool {
         matches!(d, DetailRef::TargetGroup { .. })
-    }
-    fn prompts_when_read_only(&self) -> bool {
-        true
     }
     fn subject(&self, app: &App) -> Result<Subject, String> {
         lb_subject(app)
@@ -75,24 +77,11 @@ impl Operation for Shift {
 pub struct Extend;
 
 impl Operation for Extend {
-    fn id(&self) -> OpId {
-        EXTEND
-    }
-    fn label(&self) -> &'static str {
-        "extend shift"
-    }
-    fn kind(&self) -> OpKind {
-        OpKind::ZonalShift
-    }
-    // Offered by the footer only where a shift is there to extend (the verdict says so).
-    fn panes(&self) -> &'static [Pane] {
-        &[]
+    fn info(&self) -> &'static OpInfo {
+        &EXTEND
     }
     fn in_detail(&self, _: &DetailRef) -> bool {
         false
-    }
-    fn prompts_when_read_only(&self) -> bool {
-        true
     }
     fn subject(&self, app: &App) -> Result<Subject, String> {
         lb_subject(app)
@@ -121,7 +110,7 @@ impl Operation for Extend {
             format!(
                 "{} has no zonal shift to extend{what}: {} starts one",
                 lb.name,
-                app.settings.keymap.key_label(Action::Op(SHIFT))
+                app.settings.keymap.key_label(Action::Op(SHIFT.id))
             ),
             Severity::Info,
         );
@@ -257,12 +246,8 @@ impl App {
                 error,
             } => match ev.code {
                 KeyCode::Esc => {
-                    let name = preflight.lb_name.clone();
-                    self.overlay = Overlay::None;
-                    self.set_status(
-                        format!("zonal shift of {name} cancelled; nothing sent"),
-                        Severity::Info,
-                    );
+                    let what = format!("zonal shift of {}", preflight.lb_name);
+                    self.cancel_prompt(&what);
                 }
                 _ if input.on_key(&ev) => *error = None,
                 KeyCode::Enter => match z::plan_start(
@@ -277,10 +262,7 @@ impl App {
                 _ => {}
             },
             Overlay::ZonalExtend { input, error, .. } => match ev.code {
-                KeyCode::Esc => {
-                    self.overlay = Overlay::None;
-                    self.set_status("extension cancelled; nothing sent", Severity::Info);
-                }
+                KeyCode::Esc => self.cancel_prompt("extension"),
                 _ if input.on_key(&ev) => *error = None,
                 KeyCode::Enter => {
                     let Some(l) = extended.as_ref() else {
