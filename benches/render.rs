@@ -6,7 +6,7 @@ use opsdash::action::Keymap;
 use opsdash::app::{App, Msg, Settings};
 use opsdash::model::Timestamp;
 use opsdash::poller;
-use opsdash::source::EstateReader;
+use opsdash::source::Source;
 use opsdash::source::sim::{SimSource, large_estate};
 use opsdash::theme::ThemeSet;
 use ratatui::buffer::Buffer;

@@ -5,7 +5,7 @@
 //! `cargo run --release --example live_refresh -- [REFRESHES] [--region R] [--dr-region R]`
 use opsdash::app::{Msg, Pane};
 use opsdash::poller;
-use opsdash::source::EstateReader;
+use opsdash::source::Source;
 use opsdash::source::aws::{AwsOptions, AwsSource};
 use std::sync::Arc;
 use std::time::Instant;

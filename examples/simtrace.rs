@@ -1,7 +1,7 @@
 //! Prints a trace of a demo scenario with a fault: `cargo run --example simtrace -- warm-standby bad-image`.
 use opsdash::model::Timestamp;
-use opsdash::source::EstateReader;
 use opsdash::source::sim::{Fault, Scenario, Sim, SimSource};
+use opsdash::source::{EstateReader, Source};
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();

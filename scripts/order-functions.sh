@@ -31,7 +31,7 @@ session() {
   local key
   for key in Tab Tab Tab Tab Tab j j k Enter Escape '?' j Escape / a p p Enter Escape v v t \
     : a p i Enter Escape 2 l f w f Escape 1 Enter j Escape 4 Enter Escape l Escape 5 Enter Escape \
-    3 Enter Escape s Escape d Escape b Escape x Escape F Escape '!' Escape r p p; do
+    3 Enter Escape s Escape d Escape b Escape x Escape F Escape 1 z Escape '!' Escape r p p; do
     tmux send-keys -t "$session" "$key"
     sleep 1.5
   done

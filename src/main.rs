@@ -11,7 +11,7 @@ use opsdash::ops::{Executor, Operator};
 use opsdash::poller;
 use opsdash::report;
 use opsdash::runtime::{self, Demo};
-use opsdash::source::Estate;
+use opsdash::source::ReadWrite;
 use opsdash::source::sim::{Scenario, Sim, SimSource};
 use opsdash::theme::{ThemeSet, user_theme_dir};
 use std::process::ExitCode;
@@ -199,7 +199,7 @@ fn main() -> ExitCode {
         Ok(rt) => rt,
         Err(e) => return fail(format!("cannot start the runtime: {e}")),
     };
-    let (source, demo): (Arc<dyn Estate>, Option<(SimSource, Scenario)>) =
+    let (source, demo): (Arc<dyn ReadWrite>, Option<(SimSource, Scenario)>) =
         match cli.source.demo.clone() {
             Some(name) => {
                 let scenario = match Scenario::parse(&name) {
@@ -218,7 +218,7 @@ fn main() -> ExitCode {
     let left = std::time::Duration::from_secs(ONE_SHOT_SECS).saturating_sub(started.elapsed());
     match cli.command {
         Some(Command::Snapshot { json }) => {
-            let snap = rt.block_on(poller::snapshot(&*source, left));
+            let snap = rt.block_on(poller::snapshot(source.as_ref(), left));
             if json {
                 match serde_json::to_string_pretty(&snap) {
                     Ok(s) => println!("{s}"),
@@ -232,7 +232,7 @@ fn main() -> ExitCode {
             ExitCode::from(report::snapshot_exit(&snap))
         }
         Some(Command::Check) => {
-            let snap = rt.block_on(poller::snapshot(&*source, left));
+            let snap = rt.block_on(poller::snapshot(source.as_ref(), left));
             let (status, line) = report::check(&snap);
             println!("{line}");
             ExitCode::from(status as u8)
@@ -349,7 +349,7 @@ const ONE_SHOT_SECS: u64 = 30;
 
 /// Connects to AWS with the aws cli's credential chain, waiting for the answer (at most 20 s);
 /// a failure gives a source whose every read reports it.
-async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<dyn Estate> {
+async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<dyn ReadWrite> {
     let source = connecting(args, config);
     let _ = source.get().await;
     Arc::new(source)

@@ -4,7 +4,7 @@
 use crate::app::{Msg, Pane, Payload};
 use crate::config::Refresh;
 use crate::model::{ErrorRecord, RegionSnapshot, Snapshot};
-use crate::source::{EstateReader, SourceError};
+use crate::source::{Source, SourceError};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, watch};
@@ -19,13 +19,17 @@ pub struct Control {
 }
 
 /// Fetches one pane of one region.
-pub async fn fetch(source: &dyn EstateReader, region: &str, pane: Pane, after_seq: u64) -> Msg {
-    let payload = match pane {
-        Pane::Targets => Payload::Targets(source.targets(region).await),
-        Pane::Capacity => Payload::Capacity(source.capacity(region).await),
-        Pane::Runs => Payload::Runs(source.runs(region).await),
-        Pane::Alarms => Payload::Alarms(source.alarms(region).await),
-        Pane::Timeline => Payload::Timeline(source.timeline(region, after_seq).await),
+/// A source not connected yet gives every pane its reason.
+pub async fn fetch(source: &dyn Source, region: &str, pane: Pane, after_seq: u64) -> Msg {
+    let payload = match source.estate().await {
+        Ok(e) => match pane {
+            Pane::Targets => Payload::Targets(e.targets(region).await),
+            Pane::Capacity => Payload::Capacity(e.capacity(region).await),
+            Pane::Runs => Payload::Runs(e.runs(region).await),
+            Pane::Alarms => Payload::Alarms(e.alarms(region).await),
+            Pane::Timeline => Payload::Timeline(e.timeline(region, after_seq).await),
+        },
+        Err(why) => Payload::failed(pane, why),
     };
     Msg::Data {
         region: region.to_owned(),
@@ -35,7 +39,7 @@ pub async fn fetch(source: &dyn EstateReader, region: &str, pane: Pane, after_se
 }
 
 /// One poll of every pane of every region, as messages (tests, first frame, `r`).
-pub async fn poll_all(source: &dyn EstateReader, after_seq: impl Fn(&str) -> u64) -> Vec<Msg> {
+pub async fn poll_all(source: &dyn Source, after_seq: impl Fn(&str) -> u64) -> Vec<Msg> {
     let mut out = Vec::new();
     for r in source.info().regions {
         for p in Pane::ALL {
@@ -47,7 +51,7 @@ pub async fn poll_all(source: &dyn EstateReader, after_seq: impl Fn(&str) -> u64
 
 /// One full poll as a `snapshot --json` document, within `deadline`: a read that has not answered
 /// by then is reported as a `Timeout` error, so `snapshot` and `check` never hang.
-pub async fn snapshot(source: &dyn EstateReader, deadline: Duration) -> Snapshot {
+pub async fn snapshot(source: &dyn Source, deadline: Duration) -> Snapshot {
     let until = tokio::time::Instant::now() + deadline;
     let info = source.info();
     let mut regions = Vec::new();
@@ -206,7 +210,7 @@ pub const READ_DEADLINE: Duration = Duration::from_secs(45);
 
 /// [`fetch`] within [`READ_DEADLINE`].
 pub async fn fetch_within(
-    source: &dyn EstateReader,
+    source: &dyn Source,
     region: &str,
     pane: Pane,
     after_seq: u64,
@@ -239,7 +243,7 @@ pub fn timed_out(deadline: Duration) -> crate::source::SourceError {
 
 /// Starts one task per region and pane. Tasks end when the message channel closes.
 pub fn spawn(
-    source: &Arc<dyn EstateReader>,
+    source: &Arc<dyn Source>,
     refresh: Refresh,
     tx: &mpsc::UnboundedSender<Msg>,
     control: &watch::Receiver<Control>,

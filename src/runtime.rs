@@ -10,7 +10,7 @@ use crate::model::Severity;
 use crate::ops::Executor;
 use crate::poller::{self, Control};
 use crate::source::sim::{Sim, SimSource};
-use crate::source::{Connection, Estate, EstateReader};
+use crate::source::{Connection, Read, Source};
 use crate::ui;
 use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
 use ratatui::buffer::Buffer;
@@ -118,7 +118,7 @@ pub trait Polling: Send {
 
 /// One task per region and pane ([`poller::spawn`]), stopped when dropped.
 pub struct Pollers {
-    source: Arc<dyn EstateReader>,
+    source: Arc<dyn Source>,
     refresh: Refresh,
     tx: mpsc::UnboundedSender<Msg>,
     control: watch::Sender<Control>,
@@ -127,7 +127,7 @@ pub struct Pollers {
 
 impl Pollers {
     pub fn start(
-        source: Arc<dyn EstateReader>,
+        source: Arc<dyn Source>,
         refresh: Refresh,
         tx: mpsc::UnboundedSender<Msg>,
     ) -> Self {
@@ -195,7 +195,7 @@ pub struct Console<S: Screen> {
     scratch: Buffer,
     /// Frames rendered so far (tests: a read that brings nothing new renders none).
     renders: u64,
-    source: Arc<dyn Estate>,
+    source: Arc<dyn Source>,
     executor: Arc<Executor>,
     /// The simulation and its seed, in the demo.
     demo: Option<(SimSource, u64)>,
@@ -222,7 +222,7 @@ impl<S: Screen> Console<S> {
     pub fn new(
         app: App,
         screen: S,
-        source: Arc<dyn Estate>,
+        source: Arc<dyn Source>,
         executor: Arc<Executor>,
         demo: Option<(SimSource, u64)>,
         polling: impl FnOnce(mpsc::UnboundedSender<Msg>) -> Box<dyn Polling>,
@@ -599,13 +599,13 @@ pub const QUIT_GRACE: Duration = Duration::from_secs(8);
 /// became of the operations that were in flight at the quit, for the operator to read.
 pub async fn run(
     app: App,
-    estate: Arc<dyn Estate>,
+    estate: Arc<dyn Source>,
     executor: Arc<Executor>,
     demo: Option<Demo>,
     refresh: Refresh,
     first: Vec<Msg>,
 ) -> io::Result<Vec<String>> {
-    let source: Arc<dyn EstateReader> = estate.clone();
+    let source = estate.clone();
     enable_raw_mode()?;
     let _guard = TerminalGuard;
     let mut stdout = io::stdout();
@@ -695,7 +695,7 @@ pub fn demo_effect(sim: &SimSource, seed: u64, e: &Effect) -> Vec<Msg> {
 /// drill's state, finds and reads logs. Messages for the app (progress, then the result) go to
 /// `tx` as they happen.
 pub async fn op_effect(
-    source: &dyn EstateReader,
+    source: &dyn Source,
     executor: &Executor,
     e: Effect,
     tx: &mpsc::UnboundedSender<Msg>,
@@ -707,7 +707,10 @@ pub async fn op_effect(
             service,
             task_definition,
         } => {
-            let read = source.task_definition(&region, &task_definition).await;
+            let read = match source.estate().await {
+                Ok(e) => e.task_definition(&region, &task_definition).await,
+                Err(why) => Read::err(why, 0),
+            };
             let _ = tx.send(Msg::TaskDefinition {
                 region,
                 cluster,
@@ -716,7 +719,10 @@ pub async fn op_effect(
             });
         }
         Effect::FetchLbAttributes { region, arn } => {
-            let read = source.lb_attributes(&region, &arn).await;
+            let read = match source.estate().await {
+                Ok(e) => e.lb_attributes(&region, &arn).await,
+                Err(why) => Read::err(why, 0),
+            };
             let _ = tx.send(Msg::LbAttributes {
                 region,
                 arn,
@@ -766,7 +772,10 @@ pub async fn op_effect(
             region,
             target,
         } => {
-            let read = source.log_source(&region, &target).await;
+            let read = match source.estate().await {
+                Ok(e) => e.log_source(&region, &target).await,
+                Err(why) => Read::err(why, 0),
+            };
             let _ = tx.send(Msg::LogSource { generation, read });
         }
         Effect::ReadLogs {
@@ -779,9 +788,10 @@ pub async fn op_effect(
             ..
         } => {
             let limit = crate::app::logs::READ_LIMIT;
-            let read = source
-                .logs(&region, view, &logs, &pattern, since, limit)
-                .await;
+            let read = match source.estate().await {
+                Ok(e) => e.logs(&region, view, &logs, &pattern, since, limit).await,
+                Err(why) => Read::err(why, 0),
+            };
             let _ = tx.send(Msg::Logs { number, read });
         }
         Effect::Quit
@@ -896,7 +906,7 @@ fn spawn_drill_heartbeat(path: std::path::PathBuf) {
 /// Every five seconds: the source's request counts (the header's per-service rates) and, in live
 /// mode, the wall-clock time, so the clock runs and pane ages grow even while every call is
 /// stalled (a stall shows as stale, never as current).
-fn spawn_ticks(source: Arc<dyn EstateReader>, tx: mpsc::UnboundedSender<Msg>, live: bool) {
+fn spawn_ticks(source: Arc<dyn Source>, tx: mpsc::UnboundedSender<Msg>, live: bool) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(5));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -18,7 +18,7 @@ use aws_smithy_types::error::ErrorMetadata;
 use opsdash::model::{AlarmState, RegionInfo, RegionRole, TargetState};
 use opsdash::ops::audit::{AuditOutcome, AuditPhase};
 use opsdash::source::aws::{AwsSource, CallCounter, CountCalls, RegionClients};
-use opsdash::source::{ErrorClass, EstateReader};
+use opsdash::source::{ErrorClass, EstateReader, Source};
 use std::sync::Arc;
 
 const REGION: &str = "us-east-1";

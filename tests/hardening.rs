@@ -410,7 +410,7 @@ fn check_never_reports_an_incomplete_read_as_a_complete_count() {
 /// figures, with what does not fit summed in a last line (86 of 125 calls were listed).
 #[test]
 fn the_header_and_api_count_one_window_with_one_total() {
-    use opsdash::source::EstateReader;
+    use opsdash::source::Source;
     let mut h = Harness::new(Scenario::WarmStandby);
     let t0 = h.sim.now();
     h.send(opsdash::app::Msg::Calls(

@@ -303,7 +303,7 @@ fn api_throttling_marks_panes_stale_and_counts_throttles() {
     assert!(saw_error, "some reads are throttled");
     // The runtime samples the source's request counts every 5 s; here, a minute apart.
     {
-        use opsdash::source::EstateReader;
+        use opsdash::source::Source;
         let t0 = h.sim.now();
         h.send(opsdash::app::Msg::Calls(t0, h.sim.call_counts()));
         h.advance(60.0);

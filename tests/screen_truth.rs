@@ -7,7 +7,7 @@ mod common;
 
 use common::Harness;
 use opsdash::app::{Msg, Overlay, Pane, View};
-use opsdash::source::EstateReader;
+use opsdash::source::Source;
 use opsdash::source::sim::{Fault, Scenario};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 

@@ -222,7 +222,7 @@ fn ages_scale_with_the_demo_speed() {
     // Four virtual minutes since the last alarms poll: stale at speed 1, fresh at speed 10, where
     // the 30 s real refresh spans five virtual minutes.
     h.sim.advance(240.0);
-    let now = opsdash::source::EstateReader::now(&h.sim);
+    let now = opsdash::source::Source::now(&h.sim);
     h.send(opsdash::app::Msg::Tick(now));
     assert!(h.screen(120, 40).contains("Alarms us-east-1 stale 4m"));
     h.settings_mut().time_scale = 10.0;
@@ -272,7 +272,7 @@ fn failover_drill_view() {
 #[test]
 fn per_service_rates_in_the_header_and_by_operation_in_the_api_popup() {
     use opsdash::app::Msg;
-    use opsdash::source::EstateReader;
+    use opsdash::source::Source;
     let mut h = Harness::new(Scenario::WarmStandby);
     let t0 = opsdash::model::Timestamp(1_000_000);
     h.send(Msg::Calls(t0, h.sim.call_counts()));

@@ -6,7 +6,7 @@ use super::audit::{AuditLog, AuditOutcome, AuditPhase, AuditRecord, OperatorReco
 use super::{Plan, Step, TaskDefRef};
 use crate::identity::ConsoleId;
 use crate::model::Timestamp;
-use crate::source::{EstateWriter, ServiceUpdate, SourceKind};
+use crate::source::{ServiceUpdate, SourceKind, Writes};
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -48,7 +48,7 @@ pub struct Outcome {
 
 /// Runs plans against a writer, auditing each.
 pub struct Executor {
-    writer: Arc<dyn EstateWriter>,
+    writer: Arc<dyn Writes>,
     audit: AuditLog,
     read_only: bool,
     operator: std::sync::Mutex<Operator>,
@@ -64,7 +64,7 @@ pub struct Executor {
 
 impl Executor {
     pub fn new(
-        writer: Arc<dyn EstateWriter>,
+        writer: Arc<dyn Writes>,
         audit: AuditLog,
         read_only: bool,
         operator: Operator,
@@ -352,7 +352,7 @@ impl Executor {
         step: &Step,
         registered: Option<&str>,
     ) -> Result<Option<Made>, crate::source::SourceError> {
-        let w = &self.writer;
+        let w = self.writer.writer().await?;
         match step {
             Step::SetDesiredCapacity { asg, desired } => {
                 w.set_desired_capacity(region, asg, *desired).await?;

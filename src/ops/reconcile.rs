@@ -10,7 +10,7 @@ use super::audit::{AuditPhase, AuditRecord};
 use super::{Step, TaskDefRef};
 use crate::identity::ConsoleId;
 use crate::model::{Capacity, Timestamp};
-use crate::source::{EstateReader, SourceInfo, SourceKind};
+use crate::source::{EstateReader, Source, SourceInfo, SourceKind};
 use std::collections::HashSet;
 
 /// How far before its intent a change may be dated and still be the operation's (clocks of
@@ -414,8 +414,11 @@ impl Reconciled {
 
 /// Reads back every interrupted intent of this estate and records what was found, through the
 /// executor (its audit log, this console's identity).
-pub async fn run(source: &dyn EstateReader, executor: &super::Executor) -> Vec<Reconciled> {
+pub async fn run(source: &dyn Source, executor: &super::Executor) -> Vec<Reconciled> {
     let info = source.info();
+    let Ok(estate) = source.estate().await else {
+        return Vec::new();
+    };
     if info.kind == SourceKind::Demo && executor.estate().is_none() {
         return Vec::new();
     }
@@ -424,7 +427,7 @@ pub async fn run(source: &dyn EstateReader, executor: &super::Executor) -> Vec<R
     };
     let mut out = Vec::new();
     for intent in interrupted(&records, executor.console(), &info, executor.estate()) {
-        let finding = read_back(source, &intent).await;
+        let finding = read_back(estate, &intent).await;
         let written = executor
             .record_reconciled(&intent, finding.applied, &finding.found)
             .map_err(|e| e.to_string());

@@ -175,17 +175,30 @@ impl<T> Read<T> {
     }
 }
 
-/// Reads of an estate, one method a pane. Implementations never block the caller's thread for
-/// long: the simulated estate answers from memory, live AWS awaits the network.
+/// What the console runs on: an estate that is there (the demo, a connected account), or one
+/// still connecting in the background that says why it is not there yet. Reads and calls go to
+/// [`Source::estate`]; nothing forwards them one by one.
 #[async_trait]
-pub trait EstateReader: Send + Sync {
-    /// Account, caller and regions.
+pub trait Source: Send + Sync {
+    /// Account, caller and regions (before connecting: what is known, and that it is not yet).
     fn info(&self) -> SourceInfo;
     /// The source's clock: virtual in the simulated estate.
     fn now(&self) -> Timestamp;
     /// The target groups (ARNs) the operator has on screen in `region`: a live source reads
     /// their health on every read and the others' in rotation.
     fn watch(&self, _region: &str, _target_groups: &[String]) {}
+    /// Requests made so far by (service, operation), for the header's per-service rates.
+    fn call_counts(&self) -> CallCounts {
+        CallCounts::new()
+    }
+    /// The estate to read and change, or why there is none yet.
+    async fn estate(&self) -> Result<&dyn Estate, SourceError>;
+}
+
+/// Reads of an estate, one method a pane. Implementations never block the caller's thread for
+/// long: the simulated estate answers from memory, live AWS awaits the network.
+#[async_trait]
+pub trait EstateReader: Send + Sync {
     /// Load balancers, their target groups and target health.
     async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>>;
     /// Auto Scaling groups and ECS services.
@@ -219,10 +232,6 @@ pub trait EstateReader: Send + Sync {
     /// What a zonal-shift preflight checks of a load balancer and its target groups
     /// (`elbv2:DescribeLoadBalancerAttributes`, `elbv2:DescribeTargetGroupAttributes`).
     async fn lb_attributes(&self, region: &str, arn: &str) -> Read<LbAttributes>;
-    /// Requests made so far by (service, operation), for the header's per-service rates.
-    fn call_counts(&self) -> CallCounts {
-        CallCounts::new()
-    }
 }
 
 /// Requests by (service, operation).
@@ -277,10 +286,36 @@ pub struct TgAttributes {
     pub terminates_unhealthy: bool,
 }
 
-/// A source that can be watched and changed: what the console runs on.
+/// An estate that can be read and changed.
 pub trait Estate: EstateReader + EstateWriter {}
 
 impl<T: EstateReader + EstateWriter> Estate for T {}
+
+/// What the console runs on: what it reads and where its executor's calls go.
+pub trait ReadWrite: Source + Writes {}
+
+impl<T: Source + Writes> ReadWrite for T {}
+
+/// Where the executor's calls go: a writer, or a source that gives one once connected.
+#[async_trait]
+pub trait Writes: Send + Sync {
+    /// The clock its changes are dated by ([`EstateWriter::clock`]).
+    fn clock(&self) -> Timestamp {
+        Timestamp::now()
+    }
+    /// The writer, or why there is none yet.
+    async fn writer(&self) -> Result<&dyn EstateWriter, SourceError>;
+}
+
+#[async_trait]
+impl<T: EstateWriter> Writes for T {
+    fn clock(&self) -> Timestamp {
+        EstateWriter::clock(self)
+    }
+    async fn writer(&self) -> Result<&dyn EstateWriter, SourceError> {
+        Ok(self)
+    }
+}
 
 /// A change to an ECS service (`UpdateService`).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

@@ -11,7 +11,7 @@ use opsdash::ops::{Executor, Operator};
 use opsdash::poller;
 use opsdash::runtime::{Console, Polling};
 use opsdash::source::sim::{Scenario, Sim, SimSource};
-use opsdash::source::{EstateReader, EstateWriter, ServiceUpdate, SourceError};
+use opsdash::source::{EstateWriter, ServiceUpdate, Source, SourceError};
 use opsdash::theme::ThemeSet;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

@@ -681,7 +681,7 @@ fn ts(t: Option<&aws_smithy_types::DateTime>) -> Timestamp {
 }
 
 #[async_trait]
-impl EstateReader for AwsSource {
+impl crate::source::Source for AwsSource {
     fn info(&self) -> SourceInfo {
         SourceInfo {
             kind: SourceKind::Aws,
@@ -694,11 +694,9 @@ impl EstateReader for AwsSource {
             estate: None,
         }
     }
-
     fn now(&self) -> Timestamp {
         Timestamp::now()
     }
-
     fn watch(&self, region: &str, target_groups: &[String]) {
         if let Some(h) = self.health.get(region) {
             h.lock()
@@ -706,7 +704,17 @@ impl EstateReader for AwsSource {
                 .watch(target_groups);
         }
     }
+    fn call_counts(&self) -> crate::source::CallCounts {
+        self.calls.counts()
+    }
 
+    async fn estate(&self) -> Result<&dyn crate::source::Estate, SourceError> {
+        Ok(self)
+    }
+}
+
+#[async_trait]
+impl EstateReader for AwsSource {
     async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>> {
         let mut read = self
             .counted(region, |r| {
@@ -970,10 +978,6 @@ impl EstateReader for AwsSource {
         self.counted(region, |r| zonal::lb_attributes(r, self.profile(), arn))
             .await
     }
-
-    fn call_counts(&self) -> crate::source::CallCounts {
-        self.calls.counts()
-    }
 }
 
 #[async_trait]
@@ -1131,7 +1135,16 @@ impl Connecting {
         match outcome {
             Ok(src) => {
                 *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = None;
-                Ok(self.connected.get_or_init(|| src))
+                let src = self.connected.get_or_init(|| src);
+                let watched = self
+                    .watched
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .clone();
+                for (region, tgs) in watched {
+                    crate::source::Source::watch(src, &region, &tgs);
+                }
+                Ok(src)
             }
             Err(error) => {
                 let attempts = attempts + 1;
@@ -1171,7 +1184,7 @@ impl Connecting {
 }
 
 #[async_trait]
-impl EstateReader for Connecting {
+impl crate::source::Source for Connecting {
     fn info(&self) -> SourceInfo {
         if let Some(s) = self.connected.get() {
             return s.info();
@@ -1211,92 +1224,14 @@ impl EstateReader for Connecting {
         Timestamp::now()
     }
 
-    async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>> {
-        match self.get().await {
-            Ok(s) => {
-                let watched = self
-                    .watched
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .get(region)
-                    .cloned();
-                if let Some(w) = watched {
-                    s.watch(region, &w);
-                }
-                s.targets(region).await
-            }
-            Err(e) => Read::err(e, 0),
-        }
-    }
-
+    /// Kept for the source it connects, and given to it at once when connected.
     fn watch(&self, region: &str, target_groups: &[String]) {
         self.watched
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .insert(region.to_owned(), target_groups.to_vec());
-    }
-
-    async fn capacity(&self, region: &str) -> Read<Capacity> {
-        match self.get().await {
-            Ok(s) => s.capacity(region).await,
-            Err(e) => Read::err(e, 0),
-        }
-    }
-
-    async fn runs(&self, region: &str) -> Read<Vec<Association>> {
-        match self.get().await {
-            Ok(s) => s.runs(region).await,
-            Err(e) => Read::err(e, 0),
-        }
-    }
-
-    async fn alarms(&self, region: &str) -> Read<Vec<Alarm>> {
-        match self.get().await {
-            Ok(s) => s.alarms(region).await,
-            Err(e) => Read::err(e, 0),
-        }
-    }
-
-    async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>> {
-        match self.get().await {
-            Ok(s) => s.timeline(region, after_seq).await,
-            Err(e) => Read::err(e, 0),
-        }
-    }
-
-    async fn log_source(&self, region: &str, target: &LogTarget) -> Read<LogSource> {
-        match self.get().await {
-            Ok(s) => s.log_source(region, target).await,
-            Err(e) => Read::err(e, 0),
-        }
-    }
-
-    async fn logs(
-        &self,
-        region: &str,
-        view: u64,
-        source: &LogSource,
-        pattern: &str,
-        since: Timestamp,
-        limit: usize,
-    ) -> Read<LogPage> {
-        match self.get().await {
-            Ok(s) => s.logs(region, view, source, pattern, since, limit).await,
-            Err(e) => Read::err(e, 0),
-        }
-    }
-
-    async fn task_definition(&self, region: &str, name: &str) -> Read<TaskDefinition> {
-        match self.get().await {
-            Ok(s) => s.task_definition(region, name).await,
-            Err(e) => Read::err(e, 0),
-        }
-    }
-
-    async fn lb_attributes(&self, region: &str, arn: &str) -> Read<crate::source::LbAttributes> {
-        match self.get().await {
-            Ok(s) => s.lb_attributes(region, arn).await,
-            Err(e) => Read::err(e, 0),
+        if let Some(s) = self.connected.get() {
+            crate::source::Source::watch(s, region, target_groups);
         }
     }
 
@@ -1306,82 +1241,15 @@ impl EstateReader for Connecting {
             None => crate::source::CallCounts::new(),
         }
     }
+
+    async fn estate(&self) -> Result<&dyn crate::source::Estate, SourceError> {
+        Ok(self.get().await?)
+    }
 }
 
 #[async_trait]
-impl EstateWriter for Connecting {
-    async fn set_desired_capacity(
-        &self,
-        region: &str,
-        asg: &str,
-        desired: u32,
-    ) -> Result<(), SourceError> {
-        self.get()
-            .await?
-            .set_desired_capacity(region, asg, desired)
-            .await
-    }
-
-    async fn update_service(&self, region: &str, update: ServiceUpdate) -> Result<(), SourceError> {
-        self.get().await?.update_service(region, update).await
-    }
-
-    async fn register_task_definition_with_image(
-        &self,
-        region: &str,
-        task_definition: &str,
-        container: &str,
-        image: &str,
-    ) -> Result<String, SourceError> {
-        self.get()
-            .await?
-            .register_task_definition_with_image(region, task_definition, container, image)
-            .await
-    }
-
-    async fn start_associations_once(
-        &self,
-        region: &str,
-        ids: &[String],
-    ) -> Result<(), SourceError> {
-        self.get().await?.start_associations_once(region, ids).await
-    }
-
-    async fn set_alarm_state(
-        &self,
-        region: &str,
-        alarm: &str,
-        state: AlarmState,
-        reason: &str,
-    ) -> Result<(), SourceError> {
-        self.get()
-            .await?
-            .set_alarm_state(region, alarm, state, reason)
-            .await
-    }
-
-    async fn start_zonal_shift(
-        &self,
-        region: &str,
-        shift: &crate::source::ZonalShiftStart,
-    ) -> Result<String, SourceError> {
-        self.get().await?.start_zonal_shift(region, shift).await
-    }
-
-    async fn update_zonal_shift(
-        &self,
-        region: &str,
-        id: &str,
-        expires_in: &str,
-        comment: &str,
-    ) -> Result<(), SourceError> {
-        self.get()
-            .await?
-            .update_zonal_shift(region, id, expires_in, comment)
-            .await
-    }
-
-    async fn cancel_zonal_shift(&self, region: &str, id: &str) -> Result<(), SourceError> {
-        self.get().await?.cancel_zonal_shift(region, id).await
+impl crate::source::Writes for Connecting {
+    async fn writer(&self) -> Result<&dyn EstateWriter, SourceError> {
+        Ok(self.get().await?)
     }
 }

@@ -296,7 +296,7 @@ impl SimSource {
 }
 
 #[async_trait]
-impl EstateReader for SimSource {
+impl crate::source::Source for SimSource {
     fn info(&self) -> SourceInfo {
         let sim = self.lock();
         SourceInfo {
@@ -310,11 +310,9 @@ impl EstateReader for SimSource {
             estate: Some(sim.estate.clone()),
         }
     }
-
     fn now(&self) -> Timestamp {
         self.lock().now
     }
-
     fn call_counts(&self) -> crate::source::CallCounts {
         self.calls
             .lock()
@@ -322,6 +320,13 @@ impl EstateReader for SimSource {
             .clone()
     }
 
+    async fn estate(&self) -> Result<&dyn crate::source::Estate, SourceError> {
+        Ok(self)
+    }
+}
+
+#[async_trait]
+impl EstateReader for SimSource {
     async fn targets(&self, region: &str) -> Read<Vec<crate::model::LoadBalancer>> {
         // DescribeLoadBalancers + DescribeTargetGroups + one DescribeTargetHealth per group.
         self.read(
