@@ -115,7 +115,7 @@ fn target_group<'a>(app: &'a App, lb: &str, tg: &str, lines: &mut Vec<Line<'a>>)
                 ratio_style(t, x.healthy, x.total),
             ),
         ]);
-        if let Some(age) = super::panes::health_age(app, x) {
+        if let Some(age) = super::panes::health_age(&super::panes::Ctx::of(app), x) {
             healthy.push_span(age);
         }
         lines.push(healthy);

@@ -89,7 +89,7 @@ fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
                         t.muted(),
                     ));
             }
-            if let Some(age) = health_age(app, tg) {
+            if let Some(age) = health_age(&super::panes::Ctx::of(app), tg) {
                 out.last_mut().expect("pushed above").push_span(age);
             }
         }

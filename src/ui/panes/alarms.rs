@@ -1,10 +1,10 @@
 //! Alarms: state, since when, the metric's last hour as a sparkline against the threshold, the
 //! value (with how many evaluated periods breach, when it breaches short of ALARM).
 
-use super::{PaneDraw, alarm_style, fmt_num};
-use crate::app::{App, RegionData, Row};
-use crate::model::{AlarmState, short_age};
-use crate::ui::widgets::{Glyphs, cell, sparkline};
+use super::{Ctx, PaneDraw, alarm_style, fmt_num};
+use crate::app::{RegionData, Row};
+use crate::model::AlarmState;
+use crate::ui::widgets::{cell, sparkline};
 use ratatui::text::{Line, Span};
 
 pub struct Alarms;
@@ -14,7 +14,8 @@ impl PaneDraw for Alarms {
         true
     }
 
-    fn heading(&self, _app: &App, d: &RegionData, w: usize, g: &Glyphs) -> Option<String> {
+    fn heading(&self, cx: &Ctx<'_>, d: &RegionData, w: usize) -> Option<String> {
+        let g = cx.glyphs;
         let (name_w, spark_w) = alarm_widths(d, w);
         Some(format!(
             "{:<6}{} {:>4} {} value",
@@ -25,15 +26,16 @@ impl PaneDraw for Alarms {
         ))
     }
 
-    fn row(&self, app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Line<'static> {
-        let t = app.theme();
-        let age = |at: crate::model::Timestamp| short_age(app.now().secs_since(at));
+    fn row(&self, cx: &Ctx<'_>, d: &RegionData, row: Row, w: usize) -> Line<'static> {
+        let g = cx.glyphs;
+        let t = cx.theme;
+        let age = |at: crate::model::Timestamp| cx.age(at);
         match row {
             Row::Alarm(a) => {
                 let Some(x) = d.alarms.as_ref().and_then(|v| v.get(a)) else {
                     return Line::default();
                 };
-                let values: Vec<f64> = app.store().series_values(app.region_name(), &x.name);
+                let values: Vec<f64> = cx.store.series_values(cx.region, &x.name);
                 let state = match x.state {
                     AlarmState::Alarm => "ALARM",
                     AlarmState::InsufficientData => "INSUF",
@@ -108,8 +110,8 @@ impl PaneDraw for Alarms {
         }
     }
 
-    fn summary(&self, app: &App, d: &RegionData, spans: &mut Vec<Span<'static>>) {
-        let t = app.theme();
+    fn summary(&self, cx: &Ctx<'_>, d: &RegionData, spans: &mut Vec<Span<'static>>) {
+        let t = cx.theme;
         let v = d.alarms.as_deref().unwrap_or_default();
         let firing: Vec<&str> = v
             .iter()

@@ -1,18 +1,18 @@
 //! Capacity: Auto Scaling groups (min/desired/max, lifecycle counts, the last activity) and ECS
 //! services with their deployments (rollout state and a progress bar).
 
-use super::{PaneDraw, rollout_style, take_width};
-use crate::app::{App, RegionData, Row};
-use crate::model::short_age;
-use crate::ui::widgets::{Glyphs, cell, progress, trunc};
+use super::{Ctx, PaneDraw, rollout_style, take_width};
+use crate::app::{RegionData, Row};
+use crate::ui::widgets::{cell, progress, trunc};
 use ratatui::text::{Line, Span};
 
 pub struct Capacity;
 
 impl PaneDraw for Capacity {
-    fn row(&self, app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Line<'static> {
-        let t = app.theme();
-        let age = |at: crate::model::Timestamp| short_age(app.now().secs_since(at));
+    fn row(&self, cx: &Ctx<'_>, d: &RegionData, row: Row, w: usize) -> Line<'static> {
+        let g = cx.glyphs;
+        let t = cx.theme;
+        let age = |at: crate::model::Timestamp| cx.age(at);
         match row {
             Row::Asg(a) => {
                 let Some(asg) = d
@@ -134,8 +134,8 @@ impl PaneDraw for Capacity {
         }
     }
 
-    fn summary(&self, app: &App, d: &RegionData, spans: &mut Vec<Span<'static>>) {
-        let t = app.theme();
+    fn summary(&self, cx: &Ctx<'_>, d: &RegionData, spans: &mut Vec<Span<'static>>) {
+        let t = cx.theme;
         if let Some(c) = &d.capacity {
             let asgs = c.auto_scaling_groups.iter().map(|g| {
                 let ok = g.in_service == g.desired;

@@ -11,8 +11,10 @@ mod timeline;
 
 use super::widgets::{Glyphs, trunc};
 use super::{block, glyphs};
-use crate::app::{App, Drawn, Pane, RegionData, Row};
-use crate::model::{AlarmState, ExecStatus, LoadBalancer, RolloutState, TargetState, short_age};
+use crate::app::{App, Drawn, Pane, RegionData, Row, Store};
+use crate::model::{
+    AlarmState, ExecStatus, LoadBalancer, RolloutState, TargetState, Timestamp, short_age,
+};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -20,10 +22,39 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
+/// What drawing a pane's rows needs besides its data: the theme, the glyphs, the clock, the
+/// store (alarm history, the timeline), the region in view and how many regions there are.
+pub struct Ctx<'a> {
+    pub theme: &'a Theme,
+    pub glyphs: &'static Glyphs,
+    pub now: Timestamp,
+    pub store: &'a Store,
+    pub region: &'a str,
+    pub regions: usize,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn of(app: &'a App) -> Self {
+        Ctx {
+            theme: app.theme(),
+            glyphs: glyphs(app),
+            now: app.now(),
+            store: app.store(),
+            region: app.region_name(),
+            regions: app.info().regions.len(),
+        }
+    }
+
+    /// `3m`, from `at` to now.
+    pub fn age(&self, at: Timestamp) -> String {
+        short_age(self.now.secs_since(at))
+    }
+}
+
 /// How one pane's rows are drawn.
 pub trait PaneDraw: Sync {
     /// Column headings, for a pane whose rows are columns (the tree panes label their values).
-    fn heading(&self, _app: &App, _d: &RegionData, _w: usize, _g: &Glyphs) -> Option<String> {
+    fn heading(&self, _cx: &Ctx<'_>, _d: &RegionData, _w: usize) -> Option<String> {
         None
     }
     /// Whether the pane has column headings (a row of its height).
@@ -31,9 +62,9 @@ pub trait PaneDraw: Sync {
         false
     }
     /// One row as a line of at most `w` cells.
-    fn row(&self, app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Line<'static>;
+    fn row(&self, cx: &Ctx<'_>, d: &RegionData, row: Row, w: usize) -> Line<'static>;
     /// The one-line summary of a small terminal, after the pane's name and error.
-    fn summary(&self, app: &App, d: &RegionData, spans: &mut Vec<Span<'static>>);
+    fn summary(&self, cx: &Ctx<'_>, d: &RegionData, spans: &mut Vec<Span<'static>>);
 }
 
 /// Each pane's drawing, in [`Pane::ALL`]'s order.
@@ -51,7 +82,7 @@ fn draw(p: Pane) -> &'static dyn PaneDraw {
 
 /// A pane's column headings as drawn, muted and underlined.
 fn heading_line(app: &App, d: &RegionData, p: Pane, w: usize) -> Option<Line<'static>> {
-    let text = draw(p).heading(app, d, w, glyphs(app))?;
+    let text = draw(p).heading(&Ctx::of(app), d, w)?;
     Some(Line::from(Span::styled(
         text,
         app.theme()
@@ -271,11 +302,11 @@ fn render_pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer, drawn: &mut Dra
         0
     };
     drawn.shown[p.index()] = (offset, h);
-    let g = glyphs(app);
+    let cx = Ctx::of(app);
     let w = inner.width as usize;
     for (i, row) in ps.rows.iter().enumerate().skip(offset).take(h) {
         let y = inner.y + (i - offset) as u16;
-        let mut line = draw(p).row(app, d, *row, w, g);
+        let mut line = draw(p).row(&cx, d, *row, w);
         if focused && i == ps.selected {
             line = line.patch_style(app.theme().selection());
             buf.set_style(
@@ -347,13 +378,9 @@ pub(super) fn lbs(d: &RegionData) -> &[LoadBalancer] {
 
 /// How old a target group's health is, when it was read before the rest of the pane (a live
 /// source reads the groups off screen in rotation): never shown as if read with it.
-pub(crate) fn health_age(app: &App, tg: &crate::model::TargetGroup) -> Option<Span<'static>> {
-    tg.health_at.map(|at| {
-        Span::styled(
-            format!(" {} old", short_age(app.now().secs_since(at))),
-            app.theme().muted(),
-        )
-    })
+pub(crate) fn health_age(cx: &Ctx<'_>, tg: &crate::model::TargetGroup) -> Option<Span<'static>> {
+    tg.health_at
+        .map(|at| Span::styled(format!(" {} old", cx.age(at)), cx.theme.muted()))
 }
 
 /// A number with no needless decimals.
@@ -377,7 +404,7 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
         spans.push(Span::styled(" no data yet", t.muted()));
         return Line::from(spans);
     }
-    draw(p).summary(app, d, &mut spans);
+    draw(p).summary(&Ctx::of(app), d, &mut spans);
     Line::from(spans)
 }
 

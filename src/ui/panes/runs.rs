@@ -1,9 +1,9 @@
 //! Runs: State Manager associations, their last execution and its per-target counts.
 
-use super::{PaneDraw, exec_style};
-use crate::app::{App, RegionData, Row};
-use crate::model::{ExecStatus, short_age};
-use crate::ui::widgets::{Glyphs, cell};
+use super::{Ctx, PaneDraw, exec_style};
+use crate::app::{RegionData, Row};
+use crate::model::ExecStatus;
+use crate::ui::widgets::cell;
 use ratatui::text::{Line, Span};
 
 pub struct Runs;
@@ -13,7 +13,8 @@ impl PaneDraw for Runs {
         true
     }
 
-    fn heading(&self, _app: &App, d: &RegionData, w: usize, g: &Glyphs) -> Option<String> {
+    fn heading(&self, cx: &Ctx<'_>, d: &RegionData, w: usize) -> Option<String> {
+        let g = cx.glyphs;
         Some(format!(
             "{} {:<10} {:>3} {:>2} {:>8}  document",
             cell("association", runs_name_w(d, w), g),
@@ -24,9 +25,10 @@ impl PaneDraw for Runs {
         ))
     }
 
-    fn row(&self, app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Line<'static> {
-        let t = app.theme();
-        let age = |at: crate::model::Timestamp| short_age(app.now().secs_since(at));
+    fn row(&self, cx: &Ctx<'_>, d: &RegionData, row: Row, w: usize) -> Line<'static> {
+        let g = cx.glyphs;
+        let t = cx.theme;
+        let age = |at: crate::model::Timestamp| cx.age(at);
         match row {
             Row::Association(a) => {
                 let Some(x) = d.runs.as_ref().and_then(|v| v.get(a)) else {
@@ -74,8 +76,8 @@ impl PaneDraw for Runs {
         }
     }
 
-    fn summary(&self, app: &App, d: &RegionData, spans: &mut Vec<Span<'static>>) {
-        let t = app.theme();
+    fn summary(&self, cx: &Ctx<'_>, d: &RegionData, spans: &mut Vec<Span<'static>>) {
+        let t = cx.theme;
         let v = d.runs.as_deref().unwrap_or_default();
         let failed = v.iter().filter(|a| a.status == ExecStatus::Failed).count();
         let pending = v.iter().filter(|a| a.status == ExecStatus::Pending).count();

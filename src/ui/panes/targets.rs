@@ -1,16 +1,17 @@
 //! Targets: load balancer, target group (healthy/total, a bar, the age of carried-over
 //! health) and targets (state and reason first).
 
-use super::{PaneDraw, health_age, lbs, ratio_style, take_width, target_style};
-use crate::app::{App, RegionData, Row};
-use crate::ui::widgets::{Glyphs, cell, progress};
+use super::{Ctx, PaneDraw, health_age, lbs, ratio_style, take_width, target_style};
+use crate::app::{RegionData, Row};
+use crate::ui::widgets::{cell, progress};
 use ratatui::text::{Line, Span};
 
 pub struct Targets;
 
 impl PaneDraw for Targets {
-    fn row(&self, app: &App, d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Line<'static> {
-        let t = app.theme();
+    fn row(&self, cx: &Ctx<'_>, d: &RegionData, row: Row, w: usize) -> Line<'static> {
+        let g = cx.glyphs;
+        let t = cx.theme;
         match row {
             Row::Lb(l) => {
                 let lb = &lbs(d)[l];
@@ -18,11 +19,11 @@ impl PaneDraw for Targets {
                 let mut spans = vec![Span::styled(lb.name.clone(), t.title())];
                 for s in lb.zonal_shifts.iter().filter(|s| s.applied()) {
                     let soon = s
-                        .left_secs(app.now())
+                        .left_secs(cx.now)
                         .is_some_and(|left| left < crate::ops::zonal::EXPIRY_WARN_SECS);
                     // The AZ ID only: the zone's name is on its targets' rows.
                     spans.push(Span::styled(
-                        format!("  {}", s.describe(&[], app.now())),
+                        format!("  {}", s.describe(&[], cx.now)),
                         if soon { t.crit() } else { t.warn() },
                     ));
                 }
@@ -60,7 +61,7 @@ impl PaneDraw for Targets {
                     ));
                 }
                 // Its age before the protocol: a narrow pane cuts the protocol, not the age.
-                spans.extend(health_age(app, tg));
+                spans.extend(health_age(cx, tg));
                 spans.push(Span::styled(
                     format!(" {}:{}", tg.protocol, tg.port),
                     t.muted(),
@@ -95,8 +96,8 @@ impl PaneDraw for Targets {
         }
     }
 
-    fn summary(&self, app: &App, d: &RegionData, spans: &mut Vec<Span<'static>>) {
-        let t = app.theme();
+    fn summary(&self, cx: &Ctx<'_>, d: &RegionData, spans: &mut Vec<Span<'static>>) {
+        let t = cx.theme;
         let groups = lbs(d).iter().flat_map(|l| &l.target_groups);
         spans.extend(take_width(
             groups.flat_map(|g| {
@@ -104,7 +105,7 @@ impl PaneDraw for Targets {
                     format!(" {} {}/{}", g.name, g.healthy, g.total),
                     ratio_style(t, g.healthy, g.total),
                 );
-                std::iter::once(counts).chain(health_age(app, g))
+                std::iter::once(counts).chain(health_age(cx, g))
             }),
             250,
         ));

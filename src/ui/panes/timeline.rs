@@ -1,9 +1,9 @@
 //! Timeline: what changed first, then its kind and region when there is room.
 
-use super::PaneDraw;
-use crate::app::{App, RegionData, Row};
+use super::{Ctx, PaneDraw};
+use crate::app::{RegionData, Row};
 use crate::ui::severity_style;
-use crate::ui::widgets::{Glyphs, cell};
+use crate::ui::widgets::cell;
 use ratatui::text::{Line, Span};
 
 pub struct Timeline;
@@ -13,21 +13,22 @@ impl PaneDraw for Timeline {
         true
     }
 
-    fn heading(&self, _app: &App, _d: &RegionData, _w: usize, _g: &Glyphs) -> Option<String> {
+    fn heading(&self, _cx: &Ctx<'_>, _d: &RegionData, _w: usize) -> Option<String> {
         Some("time     what changed".to_owned())
     }
 
-    fn row(&self, app: &App, _d: &RegionData, row: Row, w: usize, g: &Glyphs) -> Line<'static> {
-        let t = app.theme();
+    fn row(&self, cx: &Ctx<'_>, _d: &RegionData, row: Row, w: usize) -> Line<'static> {
+        let g = cx.glyphs;
+        let t = cx.theme;
         match row {
             Row::Event(i) => {
-                let Some(e) = app.store().timeline().get(i) else {
+                let Some(e) = cx.store.timeline().get(i) else {
                     return Line::default();
                 };
                 // What changed first; the kind and the region, when there is room, last.
                 let head = format!("{} ", e.at.hms());
                 let what = short_event(&e.resource, &e.message);
-                let tail = if app.info().regions.len() > 1 {
+                let tail = if cx.regions > 1 {
                     format!(" {} {}", e.kind.label(), e.region)
                 } else {
                     format!(" {}", e.kind.label())
@@ -52,9 +53,9 @@ impl PaneDraw for Timeline {
         }
     }
 
-    fn summary(&self, app: &App, _d: &RegionData, spans: &mut Vec<Span<'static>>) {
-        let t = app.theme();
-        if let Some(e) = app.store().timeline().front() {
+    fn summary(&self, cx: &Ctx<'_>, _d: &RegionData, spans: &mut Vec<Span<'static>>) {
+        let t = cx.theme;
+        if let Some(e) = cx.store.timeline().front() {
             spans.push(Span::styled(
                 format!(" {} {}", e.at.hms(), short_event(&e.resource, &e.message)),
                 severity_style(t, e.severity),
