@@ -320,6 +320,9 @@ pub struct AwsSource {
     tail: Mutex<Option<tail::Tail>>,
     /// Calls that keep failing the same way, asked less often.
     backoff: Backoff,
+    /// Regions whose last read found load balancers: their zonal shifts are read beside the
+    /// targets (elsewhere only once there is a load balancer to shift).
+    with_lbs: Mutex<std::collections::HashSet<String>>,
 }
 
 /// Calls that keep failing, by region and operation: after a failure a call is not made again
@@ -462,6 +465,7 @@ impl AwsSource {
             calls,
             timeline: Mutex::new(TimelineState::default()),
             hosts: Mutex::new(HashMap::new()),
+            with_lbs: Mutex::default(),
             health: regions
                 .iter()
                 .map(|r| (r.info.name.clone(), Mutex::default()))
@@ -716,25 +720,52 @@ impl crate::source::Source for AwsSource {
 #[async_trait]
 impl EstateReader for AwsSource {
     async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>> {
-        let mut read = self
-            .counted(region, |r| {
-                elbv2::load_balancers(r, self.profile(), &self.health[&r.info.name])
+        // Zonal shifts on their own: target health stands when ARC cannot be read (not offered
+        // in the region, not allowed), and a call that keeps failing is asked less often. Where
+        // the last read found load balancers they are read beside the targets, so a slow or
+        // retried ARC never delays target health; elsewhere only once there is one to shift
+        // (an account without load balancers makes no ARC call).
+        let lbs_before = self
+            .with_lbs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(region);
+        let zonal_read = || {
+            self.counted(region, |r| {
+                self.backoff.call(region, "ListManagedResources", || {
+                    zonal::managed_resources(r, self.profile())
+                })
             })
-            .await;
+        };
+        let lbs_read = self.counted(region, |r| {
+            elbv2::load_balancers(r, self.profile(), &self.health[&r.info.name])
+        });
+        let (mut read, early) = if lbs_before {
+            let (read, zonal) = tokio::join!(lbs_read, zonal_read());
+            (read, Some(zonal))
+        } else {
+            (lbs_read.await, None)
+        };
+        if let Ok(lbs) = &read.result {
+            let mut with = self.with_lbs.lock().unwrap_or_else(PoisonError::into_inner);
+            if lbs.is_empty() {
+                with.remove(region);
+            } else {
+                with.insert(region.to_owned());
+            }
+        }
+        let zonal = match early {
+            Some(z) => Some(z),
+            None if read.result.as_ref().is_ok_and(|l| !l.is_empty()) => Some(zonal_read().await),
+            None => None,
+        };
+        if let Some(z) = &zonal {
+            read.stats.calls += z.stats.calls;
+        }
         if let Ok(lbs) = &mut read.result
             && !lbs.is_empty()
+            && let Some(zonal) = zonal
         {
-            // Zonal shifts on their own: target health stands when ARC cannot be read (not
-            // offered in the region, or not allowed), and a call that keeps failing is asked
-            // less often.
-            let zonal = self
-                .counted(region, |r| {
-                    self.backoff.call(region, "ListManagedResources", || {
-                        zonal::managed_resources(r, self.profile())
-                    })
-                })
-                .await;
-            read.stats.calls += zonal.stats.calls;
             let now = Timestamp::now();
             match zonal.result {
                 Ok(managed) => {
