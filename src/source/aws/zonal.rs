@@ -30,19 +30,34 @@ fn arc_error(mut e: SourceError, region: &str) -> SourceError {
     e
 }
 
-/// Every managed resource of the region (all pages).
+/// Every managed resource of the region (all pages). One attempt per page, no retry: this read
+/// is asked again at the next refresh, and a region where ARC is slow to fail (not offered,
+/// an endpoint that errs) must not hold back the target health read beside it.
 pub async fn managed_resources(
     r: &RegionClients,
     profile: Option<&str>,
 ) -> Result<Vec<z::ManagedResourceSummary>, SourceError> {
-    r.zonal
-        .list_managed_resources()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| arc_error(map(SVC, "ListManagedResources", profile, &e), &r.info.name))
+    let mut items = Vec::new();
+    let mut token = None;
+    loop {
+        let page = r
+            .zonal
+            .list_managed_resources()
+            .set_next_token(token)
+            .customize()
+            .config_override(
+                aws_sdk_arczonalshift::config::Builder::default()
+                    .retry_config(aws_sdk_arczonalshift::config::retry::RetryConfig::disabled()),
+            )
+            .send()
+            .await
+            .map_err(|e| arc_error(map(SVC, "ListManagedResources", profile, &e), &r.info.name))?;
+        items.extend(page.items);
+        token = page.next_token;
+        if token.is_none() {
+            return Ok(items);
+        }
+    }
 }
 
 /// Marks each load balancer managed or not, with its shifts active at `now`.
