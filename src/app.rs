@@ -335,8 +335,8 @@ pub struct Drawn {
 pub struct App {
     settings: Settings,
     info: SourceInfo,
-    /// The demo's scenario (`:scenario` switches it).
-    /// The demo's scenario and every scenario's name (the demo knows the scenarios).
+    /// The demo's scenario by name (`:scenario` switches it), and every scenario's name: the
+    /// demo knows the scenarios themselves.
     scenario: Option<&'static str>,
     scenarios: Vec<&'static str>,
     theme: Theme,

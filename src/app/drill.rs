@@ -4,14 +4,14 @@
 //! disk after every step ([`Effect::SaveDrill`]) so a dropped session can resume or roll back.
 
 use super::{App, Effect, Overlay, Pane, TextInput, View};
-
-/// The longest app name the drill's typed confirmation takes.
-const TYPED_MAX: usize = 128;
 use crate::action::{Action, Mode};
 use crate::model::{Severity, Timestamp};
 use crate::ops::drill::{self, DrillSpec, DrillState, Phase, Preflight, RegionView, StepKind};
 use crate::ops::{Confirm, OpKind, Plan};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
+
+/// The longest app name the drill's typed confirmation takes.
+const TYPED_MAX: usize = 128;
 
 /// What a drill confirmation does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

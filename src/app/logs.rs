@@ -3,9 +3,6 @@
 //! a filter pattern sent to the service, follow or pause, wrap, and a bounded buffer.
 
 use super::{App, DetailRef, Effect, Row, TextInput, View};
-
-/// The longest filter pattern CloudWatch Logs takes.
-const PATTERN_MAX: usize = 1024;
 use crate::action::{Action, Key, Mode};
 use crate::model::logs::{Delivery, LogEvent, LogPage, LogSource, LogTarget};
 use crate::model::{Severity, Timestamp};
@@ -13,6 +10,9 @@ use crate::source::{Read, SourceError};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use std::collections::{HashSet, VecDeque};
 use std::time::Duration;
+
+/// The longest filter pattern CloudWatch Logs takes.
+const PATTERN_MAX: usize = 1024;
 
 /// Lines kept (the oldest go first): memory stays flat however long the view stays open.
 pub const KEPT_LINES: usize = 5000;
