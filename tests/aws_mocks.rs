@@ -2550,6 +2550,56 @@ mod zonal_shift {
         );
     }
 
+    /// ARC's list is tried once per read (no SDK retry): a throttled or slowly failing ARC is
+    /// said as not read for that refresh and never holds target health back; once the region's
+    /// load balancers are known, the next read asks ARC beside the target health and gets it.
+    #[test]
+    fn a_throttled_arc_list_is_tried_once_and_read_again_beside_the_targets() {
+        let rules = Rules {
+            elb: elb_rules(),
+            zs: vec![
+                mock!(zs::Client::list_managed_resources)
+                    .sequence()
+                    .error(|| {
+                        zs::operation::list_managed_resources::ListManagedResourcesError::generic(
+                            ErrorMetadata::builder()
+                                .code("ThrottlingException")
+                                .message("Rate exceeded")
+                                .build(),
+                        )
+                    })
+                    .output(|| {
+                        Lm::builder()
+                            .items(managed(ARN, vec![shift("zs-1", 2820)]))
+                            .build()
+                            .unwrap()
+                    })
+                    .build(),
+            ],
+            ..Rules::default()
+        };
+        let src = source(&rules);
+        let read = rt().block_on(src.targets(REGION));
+        let lbs = read.result.unwrap();
+        assert_eq!(
+            calls(&src, "ListManagedResources"),
+            1,
+            "not retried in the read"
+        );
+        let a = lbs.iter().find(|l| l.name == "a").unwrap();
+        assert_eq!(a.zonal, Managed::Unknown);
+        assert!(a.zonal_error.is_some());
+        assert!(
+            !a.target_groups[0].targets.is_empty(),
+            "target health stands"
+        );
+        let lbs = rt().block_on(src.targets(REGION)).result.unwrap();
+        assert_eq!(calls(&src, "ListManagedResources"), 2);
+        let a = lbs.iter().find(|l| l.name == "a").unwrap();
+        assert_eq!(a.zonal, Managed::Yes { autoshift: true });
+        assert!(a.zonal_error.is_none());
+    }
+
     #[test]
     fn the_preflight_reads_a_cross_zone_nlbs_group_attributes() {
         use elb::operation::{

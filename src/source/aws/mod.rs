@@ -325,9 +325,9 @@ pub struct AwsSource {
     with_lbs: Mutex<std::collections::HashSet<String>>,
 }
 
-/// Calls that keep failing, by region and operation: after a failure a call is not made again
-/// for 30 s, doubling to 10 min while it fails; meanwhile its last error stands for it (with
-/// when it will be asked again). A success forgets it.
+/// Calls that keep failing, by region and operation: after a failure (throttling apart) a call
+/// is not made again for 30 s, doubling to 10 min while it fails; meanwhile its last error
+/// stands for it (with when it will be asked again). A success forgets it.
 #[derive(Debug, Default)]
 pub struct Backoff {
     failing: Mutex<HashMap<(String, &'static str), Failing>>,
@@ -374,6 +374,9 @@ impl Backoff {
             Ok(_) => {
                 failing.remove(&key);
             }
+            // Throttling passes: the pollers already pace a throttled pane, and holding its last
+            // error for 30 s would hide what the next refresh can read.
+            Err(e) if e.class == crate::source::ErrorClass::Throttling => {}
             Err(e) => {
                 let n = failing.get(&key).map_or(0, |f| f.0) + 1;
                 let wait = (Self::FIRST_SECS << (n - 1).min(5)).min(Self::MAX_SECS);
