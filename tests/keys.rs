@@ -265,3 +265,28 @@ fn a_typing_key_cannot_submit_or_cancel() {
     )
     .unwrap();
 }
+
+/// The palette runs an operation by its name on the selection, as its key does (and read-only
+/// refuses it there too, with the same words).
+#[test]
+fn the_palette_runs_an_operation_by_its_name() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.advance(30.0);
+    h.select(opsdash::app::Pane::Runs, "");
+    h.command("run_now");
+    assert!(
+        matches!(h.app().overlay(), opsdash::app::Overlay::Confirm { .. }),
+        "{:?}",
+        h.app().status()
+    );
+    let mut ro = Harness::read_only(Scenario::WarmStandby);
+    ro.advance(30.0);
+    ro.select(opsdash::app::Pane::Runs, "");
+    ro.command("run_now");
+    let (msg, _) = ro.app().status().cloned().unwrap();
+    assert!(
+        msg.contains("read-only (--read-only): run association now is disabled"),
+        "{msg}"
+    );
+    assert_eq!(ro.write_count(), 0);
+}

@@ -101,16 +101,14 @@ impl App {
         let mut words = line.split_whitespace();
         let cmd = words.next().unwrap_or("");
         let arg = words.next();
+        // An operation by its name works on the selection, as its key does.
+        if arg.is_none()
+            && let Some(op) = operation::ALL.iter().find(|o| o.info().id.0 == cmd)
+        {
+            return self.operation(op.info().id);
+        }
         match (cmd, arg) {
             ("quit" | "q", _) => return self.act(Action::Quit),
-            (name, None) if operation::ALL.iter().any(|o| o.info().id.0 == name) => {
-                let id = operation::ALL
-                    .iter()
-                    .map(|o| o.info().id)
-                    .find(|id| id.0 == name)
-                    .expect("checked");
-                return self.operation(id);
-            }
             ("help", _) => self.open_help(),
             ("api", _) => self.overlay = Overlay::Api,
             ("refresh", _) => return self.act(Action::Refresh),

@@ -64,6 +64,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
 fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
     let t = app.theme();
     let g = glyphs(app);
+    let cx = super::panes::Ctx::of(app);
     let Some(d) = app.store().region(region) else {
         return vec![Line::from(Span::styled("loading", t.muted()))];
     };
@@ -89,7 +90,7 @@ fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
                         t.muted(),
                     ));
             }
-            if let Some(age) = health_age(&super::panes::Ctx::of(app), tg) {
+            if let Some(age) = health_age(&cx, tg) {
                 out.last_mut().expect("pushed above").push_span(age);
             }
         }

@@ -743,7 +743,7 @@ impl EstateReader for AwsSource {
         let lbs_read = self.counted(region, |r| {
             elbv2::load_balancers(r, self.profile(), &self.health[&r.info.name])
         });
-        let (mut read, early) = if lbs_before {
+        let (mut read, mut zonal) = if lbs_before {
             let (read, zonal) = tokio::join!(lbs_read, zonal_read());
             (read, Some(zonal))
         } else {
@@ -757,11 +757,9 @@ impl EstateReader for AwsSource {
                 with.insert(region.to_owned());
             }
         }
-        let zonal = match early {
-            Some(z) => Some(z),
-            None if read.result.as_ref().is_ok_and(|l| !l.is_empty()) => Some(zonal_read().await),
-            None => None,
-        };
+        if zonal.is_none() && read.result.as_ref().is_ok_and(|l| !l.is_empty()) {
+            zonal = Some(zonal_read().await);
+        }
         if let Some(z) = &zonal {
             read.stats.calls += z.stats.calls;
         }
