@@ -421,3 +421,38 @@ fn a_shift_interrupted_mid_call_is_read_back_at_the_next_start() {
         "{outcome:?}"
     );
 }
+
+/// A zone whose targets all drain is not a zone without targets: the preflight's zone row says
+/// how many drain, as the Targets pane does (it read `us-east-1a  use1-az4  0/0` with nothing
+/// after it while the pane showed six draining targets there).
+#[test]
+fn the_preflight_says_a_zones_draining_targets() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.advance(60.0);
+    h.inject(&Fault::AzDark {
+        region: "us-east-1".into(),
+    });
+    let mut found = None;
+    for _ in 0..120 {
+        h.advance(10.0);
+        h.select(Pane::Targets, "bookstore-alb");
+        h.ch('z');
+        if let Overlay::ZonalShift { preflight, .. } = h.app().overlay().clone()
+            && let Some(z) = preflight
+                .zones
+                .iter()
+                .find(|z| z.zone.name == "us-east-1a" && z.draining > 0)
+        {
+            found = Some(z.draining);
+            break;
+        }
+        h.key(KeyCode::Esc);
+    }
+    let draining = found.expect("the dark zone's targets drain within 20 minutes");
+    let screen = h.screen(120, 40);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("us-east-1a  use1-az4"))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(row.contains(&format!("{draining} draining")), "{row}");
+}

@@ -319,11 +319,16 @@ pub fn zonal_shift(
         0,
     ));
     for z in &pre.zones {
-        let groups: Vec<String> = z
+        // Draining targets are apart from healthy/total, as in the Targets pane, and said: a
+        // zone whose every target drains is not a zone with none.
+        let mut groups: Vec<String> = z
             .groups
             .iter()
             .map(|(n, h, total)| format!("{n} {h}/{total}"))
             .collect();
+        if z.draining > 0 {
+            groups.push(format!("{} draining", z.draining));
+        }
         let st = if z.healthy < z.total + z.draining {
             t.crit()
         } else {
