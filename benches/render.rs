@@ -54,7 +54,7 @@ fn bench(c: &mut Criterion) {
     });
     let read = rt.block_on(poller::fetch(
         &sim,
-        "us-east-1",
+        &opsdash::model::Region::new("us-east-1").unwrap(),
         opsdash::app::Pane::Targets,
         0,
     ));

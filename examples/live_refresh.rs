@@ -19,7 +19,8 @@ fn main() {
     let flag = |name: &str| {
         args.iter()
             .position(|a| a == name)
-            .and_then(|i| args.get(i + 1).cloned())
+            .and_then(|i| args.get(i + 1))
+            .map(|r| opsdash::model::Region::new(r).unwrap_or_else(|e| panic!("{name}: {e}")))
     };
     let opts = AwsOptions {
         profile: None,

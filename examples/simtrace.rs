@@ -9,7 +9,8 @@ fn main() {
     let fault = args.get(2).cloned().unwrap_or_default();
     let sim = Sim::new(scenario, 1, Timestamp::from_secs(1_795_219_200));
     let src = SimSource::new(sim);
-    let region = src.info().regions[0].name.clone();
+    let primary = src.info().regions[0].name.clone();
+    let region = primary.to_string();
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
@@ -48,13 +49,13 @@ fn main() {
                     seq = seq.max(e.seq);
                 }
             }
-            let lbs = src.targets(&region).await.result.unwrap();
+            let lbs = src.targets(&primary).await.result.unwrap();
             let tg: Vec<String> = lbs
                 .iter()
                 .flat_map(|l| l.target_groups.iter())
                 .map(|g| format!("{} {}/{}", g.name, g.healthy, g.total))
                 .collect();
-            let al = src.alarms(&region).await.result.unwrap();
+            let al = src.alarms(&primary).await.result.unwrap();
             let a: Vec<String> = al
                 .iter()
                 .map(|a| {

@@ -4,6 +4,7 @@
 
 use crate::action::{Action, Key, Keymap, Mode};
 use crate::config::{AppConfig, Refresh};
+use crate::model::Region;
 use crate::model::{AlarmState, RegionInfo, RegionRole, Severity, TaskDefinition, Timestamp};
 use crate::ops::drill::{DrillSpec, DrillState};
 use crate::ops::{Bounds, Outcome, Plan, ScaleTarget};
@@ -48,7 +49,7 @@ pub enum Msg {
     Resize(u16, u16),
     /// A poll result for a region, fetched at the source's time `at`.
     Data {
-        region: String,
+        region: Region,
         at: Timestamp,
         payload: Payload,
     },
@@ -63,7 +64,7 @@ pub enum Msg {
     /// A task definition read for the deploy prompt, in answer to
     /// [`Effect::FetchTaskDefinition`].
     TaskDefinition {
-        region: String,
+        region: Region,
         cluster: String,
         service: String,
         read: Result<TaskDefinition, SourceError>,
@@ -71,7 +72,7 @@ pub enum Msg {
     /// A load balancer's attributes for the zonal-shift preflight, in answer to
     /// [`Effect::FetchLbAttributes`].
     LbAttributes {
-        region: String,
+        region: Region,
         arn: String,
         read: Result<crate::source::LbAttributes, SourceError>,
     },
@@ -126,7 +127,7 @@ pub enum Effect {
     SetPaused(bool),
     /// Ask the demo source for its fault menu.
     OpenFaultMenu {
-        region: String,
+        region: Region,
         selected_instance: Option<String>,
     },
     /// Inject a fault into the demo estate.
@@ -135,12 +136,12 @@ pub enum Effect {
     SwitchScenario(String),
     /// Read a load balancer's attributes for the zonal-shift preflight.
     FetchLbAttributes {
-        region: String,
+        region: Region,
         arn: String,
     },
     /// Read a task definition for the deploy prompt.
     FetchTaskDefinition {
-        region: String,
+        region: Region,
         cluster: String,
         service: String,
         task_definition: String,
@@ -164,7 +165,7 @@ pub enum Effect {
     /// Find where a Logs view's logs are; answered by [`Msg::LogSource`].
     FindLogs {
         generation: u64,
-        region: String,
+        region: Region,
         target: crate::model::logs::LogTarget,
     },
     /// After `delay`, read a Logs view's events from `since`; answered by [`Msg::Logs`] with
@@ -173,7 +174,7 @@ pub enum Effect {
         read: u64,
         /// The view's number ([`logs::LogsView::generation`]).
         view: u64,
-        region: String,
+        region: Region,
         source: crate::model::logs::LogSource,
         pattern: String,
         since: Timestamp,
@@ -572,8 +573,9 @@ impl App {
         self.info.regions.get(self.region)
     }
 
-    pub fn region_name(&self) -> &str {
-        self.region_info().map_or("", |r| r.name.as_str())
+    pub fn region_name(&self) -> &Region {
+        static NONE_YET: std::sync::LazyLock<Region> = std::sync::LazyLock::new(Region::pending);
+        self.region_info().map_or(&NONE_YET, |r| &r.name)
     }
 
     /// The fetched data.
@@ -593,8 +595,8 @@ impl App {
     /// The target groups (ARNs) on screen in the current region: those with a row among the
     /// Targets pane's rows on screen, and the one a detail view shows. A live source reads
     /// their health on every read.
-    pub fn watched_target_groups(&self) -> (String, Vec<String>) {
-        let region = self.region_name().to_owned();
+    pub fn watched_target_groups(&self) -> (Region, Vec<String>) {
+        let region = self.region_name().clone();
         let Some(lbs) = self.current().and_then(|d| d.targets.as_deref()) else {
             return (region, Vec::new());
         };
@@ -768,7 +770,7 @@ impl App {
     /// what was read, an error, the pane's age label, the header's error count, a drill's
     /// progress. A read that brings nothing new draws no frame. Whether it ended a credentials
     /// banner (then every pane is read again at once).
-    fn on_data(&mut self, region: &str, at: Timestamp, payload: Payload) -> bool {
+    fn on_data(&mut self, region: &Region, at: Timestamp, payload: Payload) -> bool {
         let pane = payload.pane();
         let stats = payload.stats();
         let here = region == self.region_name();
@@ -1139,7 +1141,7 @@ impl App {
                     return vec![];
                 }
                 return vec![Effect::OpenFaultMenu {
-                    region: self.region_name().to_owned(),
+                    region: self.region_name().clone(),
                     selected_instance: self.selected_instance(),
                 }];
             }
@@ -1275,7 +1277,7 @@ impl App {
 
     /// The DR region, when the primary's DNS health check alarm is in ALARM: traffic has failed
     /// over (or, during a drill, is simulated to have).
-    pub fn traffic_on_dr(&self) -> Option<&str> {
+    pub fn traffic_on_dr(&self) -> Option<&Region> {
         let primary = self.info.regions.first()?;
         let dr = self.info.regions.get(1)?;
         let alarms = self.store.region(&primary.name)?.alarms.as_ref()?;
@@ -1290,7 +1292,7 @@ impl App {
                             .iter()
                             .any(|d| d.health_alarm == a.name))
             })
-            .then_some(dr.name.as_str())
+            .then_some(&dr.name)
     }
 
     /// A credential or connection problem that every read of live AWS reports (no credentials,
@@ -1342,7 +1344,7 @@ impl App {
 
     /// Healthy and in-service targets of a region (draining ones are not counted: the one
     /// definition of [`crate::model::TargetGroup::recount`]).
-    pub fn target_counts(&self, region: &str) -> (usize, usize) {
+    pub fn target_counts(&self, region: &Region) -> (usize, usize) {
         self.store
             .region(region)
             .and_then(|d| d.targets.as_ref())

@@ -2,8 +2,8 @@
 //! key remapping. Every error names the file, line and column and what was expected.
 
 use crate::action::{Action, Key, Keymap};
-use crate::model::Pane;
 pub use crate::model::Refresh;
+use crate::model::{Pane, Region};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
@@ -63,9 +63,9 @@ pub const REFRESH_MAX: u64 = 3600;
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Failover {
-    pub primary: String,
+    pub primary: Region,
     /// Spanned: an error about it names its line.
-    pub dr: Spanned<String>,
+    pub dr: Spanned<Region>,
     pub health_alarm: String,
     #[serde(default = "hundred")]
     pub dr_capacity_percent: u32,
@@ -120,7 +120,8 @@ enum KeySpec {
 struct ConfigFile {
     read_only: Option<bool>,
     theme: Option<Spanned<String>>,
-    regions: Option<Vec<String>>,
+    /// Checked as they are read: an error names the line.
+    regions: Option<Vec<Region>>,
     /// Pane name to seconds; the names are checked against the panes when read.
     #[serde(default)]
     refresh: BTreeMap<Spanned<String>, Spanned<u64>>,
@@ -137,7 +138,7 @@ pub struct Config {
     pub theme: Option<String>,
     /// Where the theme name was set, for an error about an unknown theme.
     pub theme_origin: Option<(PathBuf, usize, usize)>,
-    pub regions: Vec<String>,
+    pub regions: Vec<Region>,
     pub refresh: Refresh,
     pub apps: Vec<AppConfig>,
     pub keymap: Keymap,
@@ -251,7 +252,6 @@ impl Config {
         if let Some(regions) = &file.regions {
             let at = text.find("regions").map(|o| o..o + 1);
             for (i, r) in regions.iter().enumerate() {
-                check_region(r).map_err(|m| FileError::at(path, text, at.clone(), m))?;
                 if regions[..i].contains(r) {
                     return Err(FileError::at(
                         path,
@@ -318,8 +318,6 @@ impl Config {
                 let bad = |m: String| {
                     FileError::at(path, text, at.clone(), format!("app {}: {m}", app.name))
                 };
-                check_region(&f.primary).map_err(|m| bad(format!("failover primary: {m}")))?;
-                check_region(f.dr.get_ref()).map_err(|m| bad(format!("failover dr: {m}")))?;
                 if !(1..=DR_PERCENT_MAX).contains(&f.dr_capacity_percent) {
                     return Err(bad(format!(
                         "dr_capacity_percent = {} is outside 1..{DR_PERCENT_MAX} (percent of the primary's desired capacity)",
@@ -387,76 +385,6 @@ pub fn read_file(path: &Path) -> Result<String, String> {
         return Err(format!("larger than {} KiB", FILE_MAX >> 10));
     }
     String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
-}
-
-/// Whether `name` has the shape of an AWS region name: `us-east-1`, `us-gov-west-1`,
-/// `cn-north-1`, `ap-southeast-4`, `us-isob-east-1`.
-pub fn region_shape_ok(name: &str) -> bool {
-    let parts: Vec<&str> = name.split('-').collect();
-    parts.len() >= 3
-        && parts[0].len() == 2
-        && parts[..parts.len() - 1]
-            .iter()
-            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase()))
-        && parts[parts.len() - 1].chars().all(|c| c.is_ascii_digit())
-        && !parts[parts.len() - 1].is_empty()
-}
-
-/// The regions opsdash knows (a region not among them is accepted, for regions newer than this
-/// build, but an error reaching it says it may be misspelt).
-pub const KNOWN_REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "cn-north-1",
-    "cn-northwest-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-gov-east-1",
-    "us-gov-west-1",
-    "us-west-1",
-    "us-west-2",
-];
-
-/// Checks a region name given by the operator; the error says what a region name looks like.
-pub fn check_region(name: &str) -> Result<(), String> {
-    if name.trim().is_empty() {
-        return Err("an empty region name; name a region such as us-east-1".into());
-    }
-    if !region_shape_ok(name) {
-        return Err(format!(
-            "'{}' is not an AWS region name; a region looks like us-east-1 or eu-central-2",
-            crate::state::printable(name)
-        ));
-    }
-    Ok(())
 }
 
 /// Checks a name pattern of an app: `*` and `?` are its only wildcards, and it names something.

@@ -5,6 +5,7 @@ use opsdash::app::{App, Msg, Settings};
 use opsdash::cli::{Cli, Command, normalise_args};
 use opsdash::config::Refresh;
 use opsdash::config::{Config, FileError};
+use opsdash::model::Region;
 use opsdash::model::Timestamp;
 use opsdash::ops::audit::{self, AuditLog};
 use opsdash::ops::{Executor, Operator};
@@ -111,12 +112,11 @@ fn meaningless_flags(m: &clap::ArgMatches) -> Result<(), String> {
 
 /// The region flags, checked before anything connects.
 fn check_regions(args: &opsdash::cli::SourceArgs) -> Result<(), String> {
-    use opsdash::config::check_region;
     if let Some(r) = &args.region {
-        check_region(r).map_err(|e| format!("--region: {e}"))?;
+        Region::new(r).map_err(|e| format!("--region: {e}"))?;
     }
     if let Some(r) = &args.dr_region {
-        check_region(r).map_err(|e| format!("--dr-region: {e}"))?;
+        Region::new(r).map_err(|e| format!("--dr-region: {e}"))?;
         if args.region.as_ref() == Some(r) {
             return Err(format!(
                 "--dr-region {r} is the primary region too; name the standby region, or leave --dr-region out"
@@ -326,20 +326,16 @@ fn aws_options(
     args: &opsdash::cli::SourceArgs,
     config: &Config,
 ) -> opsdash::source::aws::AwsOptions {
+    // The flags were checked at start (`check_regions`).
+    let flag = |r: &Option<String>| r.as_deref().and_then(|r| Region::new(r).ok());
     let mut opts = opsdash::source::aws::AwsOptions {
         profile: args.profile.clone(),
-        region: args
-            .region
-            .clone()
-            .or_else(|| config.regions.first().cloned()),
+        region: flag(&args.region).or_else(|| config.regions.first().cloned()),
         dr_region: None,
     };
     // A DR region that is the primary (a config's second region chosen with --region) is
     // shown once.
-    let dr = args
-        .dr_region
-        .clone()
-        .or_else(|| config.regions.get(1).cloned());
+    let dr = flag(&args.dr_region).or_else(|| config.regions.get(1).cloned());
     opts.dr_region = dr.filter(|d| opts.region.as_ref() != Some(d));
     opts
 }

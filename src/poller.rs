@@ -3,6 +3,7 @@
 
 use crate::app::{Msg, Pane, Payload};
 use crate::config::Refresh;
+use crate::model::Region;
 use crate::model::{ErrorRecord, RegionSnapshot, Snapshot};
 use crate::source::{Source, SourceError};
 use std::sync::Arc;
@@ -20,7 +21,7 @@ pub struct Control {
 
 /// Fetches one pane of one region.
 /// A source not connected yet gives every pane its reason.
-pub async fn fetch(source: &dyn Source, region: &str, pane: Pane, after_seq: u64) -> Msg {
+pub async fn fetch(source: &dyn Source, region: &Region, pane: Pane, after_seq: u64) -> Msg {
     let payload = match source.estate().await {
         Ok(e) => match pane {
             Pane::Targets => Payload::Targets(e.targets(region).await),
@@ -39,7 +40,7 @@ pub async fn fetch(source: &dyn Source, region: &str, pane: Pane, after_seq: u64
 }
 
 /// One poll of every pane of every region, as messages (tests, first frame, `r`).
-pub async fn poll_all(source: &dyn Source, after_seq: impl Fn(&str) -> u64) -> Vec<Msg> {
+pub async fn poll_all(source: &dyn Source, after_seq: impl Fn(&Region) -> u64) -> Vec<Msg> {
     let mut out = Vec::new();
     for r in source.info().regions {
         for p in Pane::ALL {
@@ -211,7 +212,7 @@ pub const READ_DEADLINE: Duration = Duration::from_secs(45);
 /// [`fetch`] within [`READ_DEADLINE`].
 pub async fn fetch_within(
     source: &dyn Source,
-    region: &str,
+    region: &Region,
     pane: Pane,
     after_seq: u64,
     deadline: Duration,

@@ -6,6 +6,7 @@
 
 use crate::app::{App, Effect, Msg};
 use crate::config::Refresh;
+use crate::model::Region;
 use crate::model::Severity;
 use crate::ops::Executor;
 use crate::poller::{self, Control};
@@ -207,7 +208,7 @@ pub struct Console<S: Screen> {
     /// Effects waiting for their time, soonest first.
     delayed: Vec<(Instant, Effect)>,
     /// The region and target groups the source was last told are on screen.
-    watched: (String, Vec<String>),
+    watched: (Region, Vec<String>),
     /// The source knows its account (live AWS connects in the background).
     settled: bool,
     /// Interrupted operations of earlier consoles have been read back (once, when settled).
@@ -243,7 +244,7 @@ impl<S: Screen> Console<S> {
             rx,
             tasks: JoinSet::new(),
             delayed: Vec::new(),
-            watched: (String::new(), Vec::new()),
+            watched: (Region::pending(), Vec::new()),
             settled,
             reconciled: false,
             quit: false,
@@ -668,7 +669,7 @@ pub fn demo_effect(sim: &SimSource, seed: u64, e: &Effect) -> Vec<Msg> {
         } => {
             vec![Msg::FaultMenu(
                 sim.lock()
-                    .offer_faults(region, selected_instance.as_deref()),
+                    .offer_faults(region.as_str(), selected_instance.as_deref()),
             )]
         }
         Effect::InjectFault(i) => {

@@ -21,6 +21,11 @@ use opsdash::source::aws::{AwsSource, CallCounter, CountCalls, RegionClients};
 use opsdash::source::{ErrorClass, EstateReader, Source};
 use std::sync::Arc;
 
+/// A region of the tests' estates, by name.
+fn region(name: &str) -> opsdash::model::Region {
+    opsdash::model::Region::new(name).expect("a region name")
+}
+
 const REGION: &str = "us-east-1";
 
 #[derive(Default)]
@@ -43,7 +48,7 @@ fn region_clients(
     let region = || aws_config::Region::new(name);
     RegionClients {
         info: RegionInfo {
-            name: name.into(),
+            name: crate::region(name),
             role,
         },
         elbv2: mock_client!(elb, RuleMode::MatchAny, &rules.elb, |b| b
@@ -262,7 +267,7 @@ fn targets_follow_every_page_and_ask_health_once_per_group() {
         ..Rules::default()
     };
     let src = source(&rules);
-    let read = rt().block_on(src.targets(REGION));
+    let read = rt().block_on(src.targets(&crate::region(REGION)));
     let lbs = read.result.unwrap();
     assert_eq!(lbs.len(), 2, "both pages of load balancers");
     assert_eq!(lbs[0].target_groups.len(), 2);
@@ -407,7 +412,7 @@ fn capacity_pages_groups_and_describes_services_ten_at_a_time() {
         ..Rules::default()
     };
     let src = source(&rules);
-    let read = rt().block_on(src.capacity(REGION));
+    let read = rt().block_on(src.capacity(&crate::region(REGION)));
     let cap = read.result.unwrap();
     assert_eq!(cap.auto_scaling_groups.len(), 2);
     let g = &cap.auto_scaling_groups[0];
@@ -506,7 +511,10 @@ fn alarms_page_and_batch_metric_queries_at_500() {
         ..Rules::default()
     };
     let src = source(&rules);
-    let alarms = rt().block_on(src.alarms(REGION)).result.unwrap();
+    let alarms = rt()
+        .block_on(src.alarms(&crate::region(REGION)))
+        .result
+        .unwrap();
     assert_eq!(alarms.len(), 600);
     assert_eq!(alarms[0].state, AlarmState::Alarm);
     assert_eq!(
@@ -588,7 +596,10 @@ fn associations_with_their_last_execution_and_targets() {
         ..Rules::default()
     };
     let src = source(&rules);
-    let runs = rt().block_on(src.runs(REGION)).result.unwrap();
+    let runs = rt()
+        .block_on(src.runs(&crate::region(REGION)))
+        .result
+        .unwrap();
     assert_eq!(runs.len(), 2);
     let a = &runs[0];
     assert_eq!(a.name, "fa-092-a1");
@@ -631,7 +642,7 @@ fn err_rules(code: &'static str) -> Rules {
 #[test]
 fn access_denied_names_the_missing_action() {
     let src = source(&err_rules("AccessDenied"));
-    let read = rt().block_on(src.targets(REGION));
+    let read = rt().block_on(src.targets(&crate::region(REGION)));
     let e = read.result.unwrap_err();
     assert_eq!(e.class, ErrorClass::AccessDenied);
     assert_eq!(e.code, "AccessDenied");
@@ -648,7 +659,10 @@ fn access_denied_names_the_missing_action() {
 fn expired_token_says_how_to_log_in() {
     let mut src = source(&err_rules("ExpiredToken"));
     src.profile = Some("oncall".into());
-    let e = rt().block_on(src.targets(REGION)).result.unwrap_err();
+    let e = rt()
+        .block_on(src.targets(&crate::region(REGION)))
+        .result
+        .unwrap_err();
     assert_eq!(e.class, ErrorClass::ExpiredCredentials);
     assert_eq!(
         e.hint.as_deref(),
@@ -672,7 +686,7 @@ fn throttling_then_success_is_retried_by_the_sdk_and_counted() {
         ..Rules::default()
     };
     let src = source(&rules);
-    let read = rt().block_on(src.targets(REGION));
+    let read = rt().block_on(src.targets(&crate::region(REGION)));
     assert_eq!(
         read.result.unwrap().len(),
         1,
@@ -700,7 +714,7 @@ fn persistent_throttling_surfaces_as_throttling() {
         ..Rules::default()
     };
     let src = source(&rules);
-    let read = rt().block_on(src.targets(REGION));
+    let read = rt().block_on(src.targets(&crate::region(REGION)));
     let e = read.result.unwrap_err();
     assert_eq!(e.class, ErrorClass::Throttling);
     assert_eq!(e.code, "Throttling");
@@ -737,7 +751,7 @@ fn every_throttled_attempt_is_counted_not_only_the_read_that_gave_up() {
         ..Rules::default()
     };
     let src = source(&rules);
-    let read = rt().block_on(src.targets(REGION));
+    let read = rt().block_on(src.targets(&crate::region(REGION)));
     assert_eq!(read.stats.throttles, 1, "one read failed");
     let t = tally(&src);
     assert!(t.calls >= 2, "{t:?}");
@@ -757,13 +771,17 @@ fn every_throttled_attempt_is_counted_not_only_the_read_that_gave_up() {
         ..Rules::default()
     };
     let src = source(&rules);
-    assert!(rt().block_on(src.targets(REGION)).result.is_ok());
+    assert!(
+        rt().block_on(src.targets(&crate::region(REGION)))
+            .result
+            .is_ok()
+    );
     let t = tally(&src);
     assert_eq!((t.calls, t.throttles, t.errors), (2, 1, 0), "{t:?}");
 
     // Access denied is an error, not a throttle.
     let src = source(&err_rules("AccessDenied"));
-    let _ = rt().block_on(src.targets(REGION));
+    let _ = rt().block_on(src.targets(&crate::region(REGION)));
     let t = tally(&src);
     assert_eq!((t.throttles, t.errors), (0, t.calls), "{t:?}");
 }
@@ -788,11 +806,29 @@ fn an_empty_account_is_empty_not_an_error() {
     };
     let src = source(&rules);
     let rt = rt();
-    assert!(rt.block_on(src.targets(REGION)).result.unwrap().is_empty());
-    let cap = rt.block_on(src.capacity(REGION)).result.unwrap();
+    assert!(
+        rt.block_on(src.targets(&crate::region(REGION)))
+            .result
+            .unwrap()
+            .is_empty()
+    );
+    let cap = rt
+        .block_on(src.capacity(&crate::region(REGION)))
+        .result
+        .unwrap();
     assert!(cap.auto_scaling_groups.is_empty() && cap.ecs_services.is_empty());
-    assert!(rt.block_on(src.runs(REGION)).result.unwrap().is_empty());
-    assert!(rt.block_on(src.alarms(REGION)).result.unwrap().is_empty());
+    assert!(
+        rt.block_on(src.runs(&crate::region(REGION)))
+            .result
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        rt.block_on(src.alarms(&crate::region(REGION)))
+            .result
+            .unwrap()
+            .is_empty()
+    );
     // The minimum: one call per list, nothing per item, no GetMetricData without alarms.
     assert_eq!(src.calls.total(), 6);
     assert_eq!(calls(&src, "GetMetricData"), 0);
@@ -835,11 +871,17 @@ fn timeline_reports_each_change_once() {
     };
     let src = source(&rules);
     let rt = rt();
-    let first = rt.block_on(src.timeline(REGION, 0)).result.unwrap();
+    let first = rt
+        .block_on(src.timeline(&crate::region(REGION), 0))
+        .result
+        .unwrap();
     assert_eq!(first.len(), 2);
     assert!(first[1].message.contains("OK to ALARM"));
     let last = first.iter().map(|e| e.seq).max().unwrap();
-    let again = rt.block_on(src.timeline(REGION, last)).result.unwrap();
+    let again = rt
+        .block_on(src.timeline(&crate::region(REGION), last))
+        .result
+        .unwrap();
     assert!(again.is_empty(), "nothing new: {again:?}");
     assert_eq!(calls(&src, "DescribeScalingActivities"), 2);
 }
@@ -880,14 +922,19 @@ fn timeline_keeps_each_regions_changes_for_that_region() {
     let src = source_in(&[(REGION, &primary), ("us-west-2", &dr)]);
     let rt = rt();
     // The DR capacity read learns an ECS event; the primary's timeline must not swallow it.
-    rt.block_on(src.capacity("us-west-2")).result.unwrap();
+    rt.block_on(src.capacity(&crate::region("us-west-2")))
+        .result
+        .unwrap();
     assert!(
-        rt.block_on(src.timeline(REGION, 0))
+        rt.block_on(src.timeline(&crate::region(REGION), 0))
             .result
             .unwrap()
             .is_empty()
     );
-    let west = rt.block_on(src.timeline("us-west-2", 0)).result.unwrap();
+    let west = rt
+        .block_on(src.timeline(&crate::region("us-west-2"), 0))
+        .result
+        .unwrap();
     assert_eq!(west.len(), 1, "{west:?}");
     assert!(west[0].message.contains("steady state"));
     assert_eq!(west[0].region, "us-west-2");
@@ -906,7 +953,7 @@ mod operations {
     fn scope() -> Scope {
         Scope {
             account: "123456789012".into(),
-            region: REGION.into(),
+            region: crate::region(REGION),
         }
     }
 
@@ -1610,11 +1657,12 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
     );
     assert_eq!(total, 25);
     // The pollers read the panes concurrently: each read still counts only its own requests.
+    let region = crate::region(REGION);
     let (t, c, a) = rt().block_on(async {
         tokio::join!(
-            src.targets(REGION),
-            src.capacity(REGION),
-            src.alarms(REGION)
+            src.targets(&region),
+            src.capacity(&region),
+            src.alarms(&region)
         )
     });
     // The second Targets read, with no group on screen, reads the health of its rotation's share
@@ -1737,16 +1785,25 @@ fn host_counts_share_the_alarms_metric_batch_and_reach_the_target_groups() {
     };
     let src = source(&rules);
     let rt = rt();
-    let first = rt.block_on(src.targets(REGION)).result.unwrap();
+    let first = rt
+        .block_on(src.targets(&crate::region(REGION)))
+        .result
+        .unwrap();
     assert!(first[0].target_groups[0].healthy_series.is_empty());
-    let alarms = rt.block_on(src.alarms(REGION)).result.unwrap();
+    let alarms = rt
+        .block_on(src.alarms(&crate::region(REGION)))
+        .result
+        .unwrap();
     assert_eq!(alarms.len(), 1);
     assert_eq!(
         calls(&src, "GetMetricData"),
         1,
         "one batch for the alarm and the host counts"
     );
-    let again = rt.block_on(src.targets(REGION)).result.unwrap();
+    let again = rt
+        .block_on(src.targets(&crate::region(REGION)))
+        .result
+        .unwrap();
     let g = &again[0].target_groups[0];
     let values = |s: &[opsdash::model::Point]| s.iter().map(|p| p.value).collect::<Vec<_>>();
     assert_eq!(values(&g.healthy_series), vec![2.0, 1.0]);
@@ -1798,15 +1855,21 @@ fn target_health_is_read_every_time_for_groups_on_screen_and_in_rotation_for_the
     let rt = rt();
     let take = || std::mem::take(&mut *asked.lock().unwrap());
     // The first read knows nothing yet: every group.
-    let first = rt.block_on(src.targets(REGION)).result.unwrap();
+    let first = rt
+        .block_on(src.targets(&crate::region(REGION)))
+        .result
+        .unwrap();
     assert_eq!(take().len(), 12);
     assert!(first[0].target_groups.iter().all(|g| g.health_at.is_none()));
 
     let on_screen = vec!["arn:tg/web-03".to_owned(), "arn:tg/web-07".to_owned()];
-    src.watch(REGION, &on_screen);
+    src.watch(&crate::region(REGION), &on_screen);
     let mut since_first = std::collections::HashSet::new();
     for read in 0..6 {
-        let lbs = rt.block_on(src.targets(REGION)).result.unwrap();
+        let lbs = rt
+            .block_on(src.targets(&crate::region(REGION)))
+            .result
+            .unwrap();
         let asked_now = take();
         // The two on screen, and ceil(10 / 6) = 2 of the other ten.
         assert_eq!(asked_now.len(), 4, "read {read}: {asked_now:?}");
@@ -1827,8 +1890,10 @@ fn target_health_is_read_every_time_for_groups_on_screen_and_in_rotation_for_the
     }
     assert_eq!(since_first.len(), 12, "every group within six reads");
     // Off screen again: the rotation alone.
-    src.watch(REGION, &[]);
-    rt.block_on(src.targets(REGION)).result.unwrap();
+    src.watch(&crate::region(REGION), &[]);
+    rt.block_on(src.targets(&crate::region(REGION)))
+        .result
+        .unwrap();
     assert_eq!(take().len(), 2);
 }
 
@@ -1891,7 +1956,7 @@ mod logs_view {
             task_definition: "web:7".into(),
         };
         let found = rt()
-            .block_on(src.log_source(REGION, &target))
+            .block_on(src.log_source(&crate::region(REGION), &target))
             .result
             .unwrap();
         assert_eq!(
@@ -1927,7 +1992,7 @@ mod logs_view {
             };
         let src = source(&rules);
         let e = rt()
-            .block_on(src.log_source(REGION, &target))
+            .block_on(src.log_source(&crate::region(REGION), &target))
             .result
             .unwrap_err();
         assert_eq!(e.code, "NoAwslogs");
@@ -1972,12 +2037,12 @@ mod logs_view {
             metric: metric.into(),
         };
         let found = rt()
-            .block_on(src.log_source(REGION, &alarm("ErrorCount")))
+            .block_on(src.log_source(&crate::region(REGION), &alarm("ErrorCount")))
             .result
             .unwrap();
         assert_eq!(found.pattern, "Error");
         assert_eq!(found.groups[0].name, "/ec2/web/app");
-        let none = rt().block_on(src.log_source(REGION, &alarm("CPUUtilization")));
+        let none = rt().block_on(src.log_source(&crate::region(REGION), &alarm("CPUUtilization")));
         let e = none.result.unwrap_err();
         assert!(e.message.contains("no log metric filter"), "{e:?}");
     }
@@ -2028,7 +2093,14 @@ mod logs_view {
             pattern: String::new(),
         };
         let page = rt()
-            .block_on(src.logs(REGION, 1, &source, "line", Timestamp(999_000), 50))
+            .block_on(src.logs(
+                &crate::region(REGION),
+                1,
+                &source,
+                "line",
+                Timestamp(999_000),
+                50,
+            ))
             .result
             .unwrap();
         assert_eq!(page.events.len(), 50, "the limit");
@@ -2171,7 +2243,14 @@ mod live_tail {
 
     async fn read_view(src: &AwsSource, view: u64) -> (LogPage, u32) {
         let r = src
-            .logs(REGION, view, &web(), "ERROR", Timestamp(1_000), 1000)
+            .logs(
+                &crate::region(REGION),
+                view,
+                &web(),
+                "ERROR",
+                Timestamp(1_000),
+                1000,
+            )
             .await;
         (r.result.unwrap(), r.stats.calls)
     }
@@ -2313,12 +2392,26 @@ mod live_tail {
         rt().block_on(async {
             // Another pattern than the rule's: the refusal the other tests get.
             let r = src
-                .logs(REGION, 1, &web(), "WARN", Timestamp(1_000), 1000)
+                .logs(
+                    &crate::region(REGION),
+                    1,
+                    &web(),
+                    "WARN",
+                    Timestamp(1_000),
+                    1000,
+                )
                 .await;
             assert_eq!(r.result.unwrap().delivery, Delivery::Opening);
             settle().await;
             let p = src
-                .logs(REGION, 1, &web(), "WARN", Timestamp(1_000), 1000)
+                .logs(
+                    &crate::region(REGION),
+                    1,
+                    &web(),
+                    "WARN",
+                    Timestamp(1_000),
+                    1000,
+                )
                 .await
                 .result
                 .unwrap();
@@ -2472,7 +2565,10 @@ mod zonal_shift {
             ..Rules::default()
         };
         let src = source(&rules);
-        let lbs = rt().block_on(src.targets(REGION)).result.unwrap();
+        let lbs = rt()
+            .block_on(src.targets(&crate::region(REGION)))
+            .result
+            .unwrap();
         assert_eq!(calls(&src, "ListManagedResources"), 2);
         let a = lbs.iter().find(|l| l.name == "a").unwrap();
         assert_eq!(a.zonal, Managed::Yes { autoshift: true });
@@ -2504,7 +2600,10 @@ mod zonal_shift {
         let b = lbs.iter().find(|l| l.name == "b").unwrap();
         assert_eq!(b.zonal, Managed::No);
         // The timeline learns of the shift from the read.
-        let events = rt().block_on(src.timeline(REGION, 0)).result.unwrap();
+        let events = rt()
+            .block_on(src.timeline(&crate::region(REGION), 0))
+            .result
+            .unwrap();
         assert!(
             events
                 .iter()
@@ -2528,7 +2627,7 @@ mod zonal_shift {
             ..Rules::default()
         };
         let src = source(&rules);
-        let read = rt().block_on(src.targets(REGION));
+        let read = rt().block_on(src.targets(&crate::region(REGION)));
         let lbs = read.result.unwrap();
         assert!(read.partial.is_none());
         let a = &lbs[0];
@@ -2579,7 +2678,7 @@ mod zonal_shift {
             ..Rules::default()
         };
         let src = source(&rules);
-        let read = rt().block_on(src.targets(REGION));
+        let read = rt().block_on(src.targets(&crate::region(REGION)));
         let lbs = read.result.unwrap();
         assert_eq!(
             calls(&src, "ListManagedResources"),
@@ -2593,7 +2692,10 @@ mod zonal_shift {
             !a.target_groups[0].targets.is_empty(),
             "target health stands"
         );
-        let lbs = rt().block_on(src.targets(REGION)).result.unwrap();
+        let lbs = rt()
+            .block_on(src.targets(&crate::region(REGION)))
+            .result
+            .unwrap();
         assert_eq!(calls(&src, "ListManagedResources"), 2);
         let a = lbs.iter().find(|l| l.name == "a").unwrap();
         assert_eq!(a.zonal, Managed::Yes { autoshift: true });
@@ -2655,7 +2757,7 @@ mod zonal_shift {
         };
         let src = source(&rules);
         let a = rt()
-            .block_on(src.lb_attributes(REGION, "arn:lb/n"))
+            .block_on(src.lb_attributes(&crate::region(REGION), "arn:lb/n"))
             .result
             .unwrap();
         assert!(a.zonal_shift_enabled && a.cross_zone);
@@ -2759,9 +2861,12 @@ mod zonal_shift {
         let mut quiet = |_: &str| {};
         let scope = Scope {
             account: "123456789012".into(),
-            region: REGION.into(),
+            region: crate::region(REGION),
         };
-        let lbs = rt.block_on(src.targets(REGION)).result.unwrap();
+        let lbs = rt
+            .block_on(src.targets(&crate::region(REGION)))
+            .result
+            .unwrap();
         let mut a = lbs.iter().find(|l| l.name == "a").unwrap().clone();
         a.zones[0].id = "use1-az4".into();
         a.zonal_shifts.clear();
@@ -2777,7 +2882,10 @@ mod zonal_shift {
         let o = rt.block_on(exec.execute(&start, &mut quiet));
         assert!(o.ok, "{}", o.message);
         assert!(o.message.contains("zonal shift zs-new"), "{}", o.message);
-        let shifted = rt.block_on(src.targets(REGION)).result.unwrap();
+        let shifted = rt
+            .block_on(src.targets(&crate::region(REGION)))
+            .result
+            .unwrap();
         let a = shifted.iter().find(|l| l.name == "a").unwrap();
         let own = ops::zonal::own_shift(a).unwrap();
         let extend = ops::zonal::plan_extend(
@@ -2841,7 +2949,7 @@ mod zonal_shift {
         let e = rt()
             .block_on(opsdash::source::EstateWriter::start_zonal_shift(
                 &src,
-                REGION,
+                &crate::region(REGION),
                 &opsdash::source::ZonalShiftStart {
                     resource: ARN.into(),
                     away_from: "use1-az4".into(),

@@ -132,7 +132,7 @@ fn a_full_drill_then_failback() {
             .0
             .contains("recovery time")
     );
-    let (dr_healthy, _) = h.app().target_counts("us-west-2");
+    let (dr_healthy, _) = h.app().target_counts(&common::region("us-west-2"));
     assert!(
         dr_healthy >= 6,
         "DR serves with the primary's capacity: {dr_healthy}"
@@ -173,7 +173,7 @@ fn a_firing_dr_alarm_blocks_the_drill_and_says_why() {
         .build()
         .unwrap();
     rt.block_on(h.sim.set_alarm_state(
-        "us-west-2",
+        &common::region("us-west-2"),
         "bookstore-cpu-high",
         AlarmState::Alarm,
         "test",
@@ -226,7 +226,7 @@ fn a_failed_switch_rolls_back_the_scale_and_nothing_else() {
     assert!(
         h.sim
             .lock()
-            .delete_alarm(&primary, "bookstore-primary-health")
+            .delete_alarm(primary.as_str(), "bookstore-primary-health")
     );
     h.advance_until(900.0, 10.0, |h| phase(h) != Some(Phase::Running))
         .expect("the drill stops");
@@ -343,12 +343,12 @@ fn with_the_primary_dark_the_drill_brings_dr_to_full_capacity_and_dr_serves() {
         "full capacity: the primary's desired"
     );
     h.ch('v');
-    let (dr_healthy, dr_total) = h.app().target_counts("us-west-2");
+    let (dr_healthy, dr_total) = h.app().target_counts(&common::region("us-west-2"));
     assert!(
         dr_healthy >= 6 && dr_healthy == dr_total,
         "{dr_healthy}/{dr_total}"
     );
-    let (p_healthy, _) = h.app().target_counts("us-east-1");
+    let (p_healthy, _) = h.app().target_counts(&common::region("us-east-1"));
     assert_eq!(p_healthy, 0, "the primary is dark");
 }
 

@@ -384,7 +384,7 @@ fn check_never_reports_an_incomplete_read_as_a_complete_count() {
     // The primary's Targets read was throttled: its groups are missing.
     snap.regions[0].load_balancers.clear();
     snap.errors.push(opsdash::model::ErrorRecord {
-        region: "us-east-1".into(),
+        region: common::region("us-east-1"),
         service: "elasticloadbalancing".into(),
         operation: "DescribeTargetHealth".into(),
         code: "Throttling".into(),

@@ -69,7 +69,9 @@ fn a_service_opens_its_awslogs_group_from_fifteen_minutes_back_and_tails() {
 fn the_bad_image_logs_its_crash() {
     let mut h = Harness::new(Scenario::WarmStandby);
     let region = h.primary();
-    h.inject(&Fault::BadImage { region });
+    h.inject(&Fault::BadImage {
+        region: region.to_string(),
+    });
     h.select(Pane::Capacity, "appService");
     h.ch('l');
     h.advance_until(300.0, 10.0, |h| {
@@ -115,7 +117,9 @@ fn the_log_error_alarm_opens_its_metric_filters_group_and_pattern() {
     let mut h = Harness::new(Scenario::AlbAsg);
     // A dark Availability Zone: 5XX, and the application's errors with them.
     let region = h.primary();
-    h.inject(&Fault::AzDark { region });
+    h.inject(&Fault::AzDark {
+        region: region.to_string(),
+    });
     h.select(Pane::Alarms, "web-log-errors");
     h.ch('l');
     let v = h.app().logs().unwrap();

@@ -17,6 +17,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A region of the tests' estates, by name.
+fn region(name: &str) -> opsdash::model::Region {
+    opsdash::model::Region::new(name).expect("a region name")
+}
+
 fn venv() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(".venv/bin")
 }
@@ -213,7 +218,7 @@ async fn live_source(
 ) -> std::sync::Arc<opsdash::source::aws::AwsSource> {
     let conf = sdk_config(moto, &moto.endpoint);
     std::sync::Arc::new(
-        opsdash::source::aws::AwsSource::with_config(&conf, None, dr)
+        opsdash::source::aws::AwsSource::with_config(&conf, None, dr.map(crate::region).as_ref())
             .await
             .expect("connects to moto"),
     )
@@ -464,12 +469,15 @@ mod operations {
     fn scope(src: &AwsSource) -> Scope {
         Scope {
             account: src.account.clone(),
-            region: REGION.into(),
+            region: crate::region(REGION),
         }
     }
 
     async fn capacity(src: &AwsSource) -> Capacity {
-        src.capacity(REGION).await.result.expect("capacity reads")
+        src.capacity(&crate::region(REGION))
+            .await
+            .result
+            .expect("capacity reads")
     }
 
     #[test]
@@ -480,7 +488,10 @@ mod operations {
         moto.provision("002", REGION);
         let rt = rt();
         let src = rt.block_on(source(&moto));
-        let alarms = rt.block_on(src.alarms(REGION)).result.expect("alarms read");
+        let alarms = rt
+            .block_on(src.alarms(&crate::region(REGION)))
+            .result
+            .expect("alarms read");
         let cpu = alarms.iter().find(|a| a.name == "web-cpu-high").unwrap();
         assert_eq!(
             cpu.dimensions,
@@ -492,21 +503,34 @@ mod operations {
             cpu.series
         );
         assert!(cpu.series.iter().all(|p| (40.0..47.0).contains(&p.value)));
-        rt.block_on(src.set_alarm_state(REGION, "web-cpu-high", AlarmState::Alarm, "drill"))
-            .expect("SetAlarmState");
-        let alarms = rt.block_on(src.alarms(REGION)).result.unwrap();
+        rt.block_on(src.set_alarm_state(
+            &crate::region(REGION),
+            "web-cpu-high",
+            AlarmState::Alarm,
+            "drill",
+        ))
+        .expect("SetAlarmState");
+        let alarms = rt
+            .block_on(src.alarms(&crate::region(REGION)))
+            .result
+            .unwrap();
         let cpu = alarms.iter().find(|a| a.name == "web-cpu-high").unwrap();
         assert_eq!(cpu.state, AlarmState::Alarm);
         assert_eq!(cpu.reason, "drill");
         // An error crosses the bridge as an error.
         let e = rt
-            .block_on(src.set_alarm_state(REGION, "no-such-alarm", AlarmState::Ok, "x"))
+            .block_on(src.set_alarm_state(
+                &crate::region(REGION),
+                "no-such-alarm",
+                AlarmState::Ok,
+                "x",
+            ))
             .unwrap_err();
         assert_eq!(e.operation, "SetAlarmState");
         // moto does not implement DescribeAlarmHistory (HTTP 500): the timeline pane says so
         // with the code, and only it (alarm transitions are covered against aws-smithy-mocks);
         // what the read's other call got is still shown.
-        let read = rt.block_on(src.timeline(REGION, 0));
+        let read = rt.block_on(src.timeline(&crate::region(REGION), 0));
         assert!(read.result.is_ok());
         let e = read.partial.unwrap();
         assert_eq!(
@@ -555,7 +579,7 @@ mod operations {
                 },
                 profile: None,
                 account: src.account.clone(),
-                region: REGION.into(),
+                region: crate::region(REGION),
                 source: "aws".into(),
                 operation: "scale".into(),
                 target: p.target.to_string(),
@@ -573,7 +597,7 @@ mod operations {
             };
             log.append(&rec).unwrap();
         }
-        rt.block_on(src.set_desired_capacity(REGION, "web-asg", 3))
+        rt.block_on(src.set_desired_capacity(&crate::region(REGION), "web-asg", 3))
             .unwrap();
         let found = rt.block_on(opsdash::ops::reconcile::run(&*src, &exec));
         assert_eq!(found.len(), 2, "{found:?}");
@@ -630,7 +654,10 @@ mod operations {
         let g = &cap.auto_scaling_groups[0];
         assert_eq!(g.desired, 4);
         assert_eq!(g.instances.len(), 4, "moto launches the instances at once");
-        let lbs = rt.block_on(src.targets(REGION)).result.unwrap();
+        let lbs = rt
+            .block_on(src.targets(&crate::region(REGION)))
+            .result
+            .unwrap();
         assert_eq!(
             lbs[0].target_groups[0].targets.len(),
             4,
@@ -678,7 +705,7 @@ mod operations {
         assert_eq!(rt.block_on(capacity(&src)).ecs_services[0].desired, 3);
 
         let td = rt
-            .block_on(src.task_definition(REGION, "appTaskDefinition:1"))
+            .block_on(src.task_definition(&crate::region(REGION), "appTaskDefinition:1"))
             .result
             .unwrap();
         assert_eq!(
@@ -707,7 +734,7 @@ mod operations {
             "the service points at it"
         );
         let new = rt
-            .block_on(src.task_definition(REGION, "appTaskDefinition:2"))
+            .block_on(src.task_definition(&crate::region(REGION), "appTaskDefinition:2"))
             .result
             .unwrap();
         assert_eq!(
@@ -750,9 +777,18 @@ mod drill_over_http {
             .unwrap();
         let src = rt.block_on(super::live_source(&moto, Some("us-west-2")));
         let read = |region: &str| {
-            let lbs = rt.block_on(src.targets(region)).result.unwrap();
-            let cap = rt.block_on(src.capacity(region)).result.unwrap();
-            let alarms = rt.block_on(src.alarms(region)).result.unwrap();
+            let lbs = rt
+                .block_on(src.targets(&crate::region(region)))
+                .result
+                .unwrap();
+            let cap = rt
+                .block_on(src.capacity(&crate::region(region)))
+                .result
+                .unwrap();
+            let alarms = rt
+                .block_on(src.alarms(&crate::region(region)))
+                .result
+                .unwrap();
             (lbs, cap, alarms)
         };
         let (p, d) = (read("us-east-1"), read("us-west-2"));
@@ -780,12 +816,15 @@ mod drill_over_http {
             assert!(o.ok, "{step:?}: {}", o.message);
         };
         let dr_group = || {
-            let cap = rt.block_on(src.capacity("us-west-2")).result.unwrap();
+            let cap = rt
+                .block_on(src.capacity(&crate::region("us-west-2")))
+                .result
+                .unwrap();
             let g = &cap.auto_scaling_groups[0];
             (g.desired, g.instances.len())
         };
         let health = || {
-            rt.block_on(src.alarms("us-east-1"))
+            rt.block_on(src.alarms(&crate::region("us-east-1")))
                 .result
                 .unwrap()
                 .into_iter()
@@ -795,7 +834,10 @@ mod drill_over_http {
         assert_eq!(dr_group(), (1, 1));
         run(StepKind::ScaleDr);
         assert_eq!(dr_group(), (2, 2), "DR scaled to the primary's desired");
-        let lbs = rt.block_on(src.targets("us-west-2")).result.unwrap();
+        let lbs = rt
+            .block_on(src.targets(&crate::region("us-west-2")))
+            .result
+            .unwrap();
         assert_eq!(
             drill::healthy(&state.spec, &lbs, &state.target_groups),
             2,
@@ -814,7 +856,7 @@ mod drill_over_http {
             "failback restores the recorded DR capacity"
         );
         assert_eq!(
-            rt.block_on(src.capacity("us-east-1"))
+            rt.block_on(src.capacity(&crate::region("us-east-1")))
                 .result
                 .unwrap()
                 .auto_scaling_groups[0]
@@ -1001,7 +1043,7 @@ fn a_failing_call_of_the_timeline_backs_off_and_the_rest_is_shown() {
             .map(|(_, n)| *n)
             .sum::<u32>()
     };
-    let first = rt.block_on(src.timeline("us-east-1", 0));
+    let first = rt.block_on(src.timeline(&crate::region("us-east-1"), 0));
     // What DescribeScalingActivities got (moto's list may be empty) is a result, not an error.
     first.result.expect("the scaling activities are shown");
     let partial = first.partial.expect("the failed call marks the read");
@@ -1009,7 +1051,7 @@ fn a_failing_call_of_the_timeline_backs_off_and_the_rest_is_shown() {
     let after_first = history(&src);
     assert!(after_first >= 1);
     for _ in 0..10 {
-        let r = rt.block_on(src.timeline("us-east-1", 0));
+        let r = rt.block_on(src.timeline(&crate::region("us-east-1"), 0));
         assert!(r.result.is_ok());
         let p = r.partial.expect("still marked");
         assert!(p.message.contains("asked again in"), "{}", p.message);
@@ -1086,11 +1128,18 @@ mod faults {
                 &conf, None, None,
             ))
             .expect("connects through the proxy");
-        assert!(rt.block_on(src.targets("us-east-1")).result.is_ok());
+        assert!(
+            rt.block_on(src.targets(&crate::region("us-east-1")))
+                .result
+                .is_ok()
+        );
         // Connections accepted, requests read, never answered.
         p.set(Mode::Stall);
         let t = Instant::now();
-        let e = rt.block_on(src.targets("us-east-1")).result.unwrap_err();
+        let e = rt
+            .block_on(src.targets(&crate::region("us-east-1")))
+            .result
+            .unwrap_err();
         let took = t.elapsed();
         assert_eq!(e.code, "Timeout", "{e}");
         assert!(
@@ -1099,7 +1148,7 @@ mod faults {
         );
         p.set(Mode::Pass);
         let lbs = rt
-            .block_on(src.targets("us-east-1"))
+            .block_on(src.targets(&crate::region("us-east-1")))
             .result
             .expect("recovered");
         assert!(
@@ -1364,7 +1413,11 @@ mod logs_over_http {
                 name: "web".into(),
                 task_definition: "web:1".into(),
             };
-            let found = src.log_source(REGION, &service).await.result.unwrap();
+            let found = src
+                .log_source(&crate::region(REGION), &service)
+                .await
+                .result
+                .unwrap();
             assert_eq!(
                 found.groups,
                 vec![LogGroup {
@@ -1373,7 +1426,9 @@ mod logs_over_http {
                 }]
             );
             let read = async |pattern: &str| {
-                let page = src.logs(REGION, 1, &found, pattern, since, 100).await;
+                let page = src
+                    .logs(&crate::region(REGION), 1, &found, pattern, since, 100)
+                    .await;
                 let events = page.result.unwrap().events;
                 events.into_iter().map(|e| e.message).collect::<Vec<_>>()
             };
@@ -1388,7 +1443,7 @@ mod logs_over_http {
                 "the pattern is the service's to apply"
             );
             let page = src
-                .logs(REGION, 1, &found, "ERROR", since, 100)
+                .logs(&crate::region(REGION), 1, &found, "ERROR", since, 100)
                 .await
                 .result
                 .unwrap();
@@ -1397,7 +1452,7 @@ mod logs_over_http {
             let seen: Vec<String> = page.events.iter().map(|e| e.id.clone()).collect();
             let next = Timestamp(page.events[0].at.0 + 1);
             let page = src
-                .logs(REGION, 1, &found, "ERROR", next, 100)
+                .logs(&crate::region(REGION), 1, &found, "ERROR", next, 100)
                 .await
                 .result
                 .unwrap();
@@ -1409,11 +1464,22 @@ mod logs_over_http {
                 namespace: "LogMetrics".into(),
                 metric: "ErrorCount".into(),
             };
-            let found = src.log_source(REGION, &alarm).await.result.unwrap();
+            let found = src
+                .log_source(&crate::region(REGION), &alarm)
+                .await
+                .result
+                .unwrap();
             assert_eq!(found.pattern, "ERROR");
             assert_eq!(found.groups[0].name, "/ec2/web-asg/app");
             let page = src
-                .logs(REGION, 1, &found, &found.pattern, since, 100)
+                .logs(
+                    &crate::region(REGION),
+                    1,
+                    &found,
+                    &found.pattern,
+                    since,
+                    100,
+                )
                 .await
                 .result
                 .unwrap();
@@ -1422,13 +1488,16 @@ mod logs_over_http {
 
             // An Auto Scaling group: the groups named after it.
             let found = src
-                .log_source(REGION, &LogTarget::Asg("web-asg".into()))
+                .log_source(&crate::region(REGION), &LogTarget::Asg("web-asg".into()))
                 .await
                 .result
                 .unwrap();
             assert_eq!(found.groups[0].name, "/ec2/web-asg/app");
             let none = src
-                .log_source(REGION, &LogTarget::Asg("nothing-logs".into()))
+                .log_source(
+                    &crate::region(REGION),
+                    &LogTarget::Asg("nothing-logs".into()),
+                )
                 .await
                 .result
                 .unwrap_err();
@@ -1474,7 +1543,7 @@ mod logs_over_http {
             // Polling from an hour ahead finds nothing: what a read returns came from the tail.
             let ahead = Timestamp(now + 3_600_000);
             let first = src
-                .logs(REGION, 1, &web, "ERROR", ahead, 100)
+                .logs(&crate::region(REGION), 1, &web, "ERROR", ahead, 100)
                 .await
                 .result
                 .unwrap();
@@ -1485,7 +1554,7 @@ mod logs_over_http {
             for _ in 0..50 {
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 page = src
-                    .logs(REGION, 1, &web, "ERROR", ahead, 100)
+                    .logs(&crate::region(REGION), 1, &web, "ERROR", ahead, 100)
                     .await
                     .result
                     .unwrap();
@@ -1512,7 +1581,7 @@ mod logs_over_http {
                 }
                 tokio::time::sleep(std::time::Duration::from_millis(100)).await;
                 delivery = src
-                    .logs(REGION, 1, &web, "ERROR", ahead, 100)
+                    .logs(&crate::region(REGION), 1, &web, "ERROR", ahead, 100)
                     .await
                     .result
                     .unwrap()

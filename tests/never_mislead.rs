@@ -135,7 +135,7 @@ fn draining_targets_are_apart_and_every_view_agrees() {
                 .all(|v| !v.action.as_deref().unwrap_or("").contains("shift")),
             "{v:?}"
         );
-        let (h_region, t_region) = h.app().target_counts("us-east-1");
+        let (h_region, t_region) = h.app().target_counts(&common::region("us-east-1"));
         let sum: (usize, usize) = snap.regions[0]
             .load_balancers
             .iter()

@@ -59,7 +59,7 @@ fn steady_state_is_healthy_and_check_says_ok() {
 fn stopped_instance_goes_unhealthy_after_threshold_times_interval_then_is_replaced() {
     let mut h = Harness::new(Scenario::WarmStandby);
     let region = h.primary();
-    let menu = h.sim.lock().fault_menu(&region, None);
+    let menu = h.sim.lock().fault_menu(region.as_str(), None);
     let Fault::StopInstance {
         instance: Some(victim),
         ..
@@ -72,7 +72,7 @@ fn stopped_instance_goes_unhealthy_after_threshold_times_interval_then_is_replac
         Some(TargetState::Healthy)
     );
     h.inject(&Fault::StopInstance {
-        region: region.clone(),
+        region: region.to_string(),
         instance: Some(victim.clone()),
     });
     // NLB target group: TCP checks every 10 s, unhealthy after 3 failures: within (20 s, 30 s].
@@ -132,7 +132,9 @@ fn stopped_instance_goes_unhealthy_after_threshold_times_interval_then_is_replac
 fn bad_image_fails_health_checks_raises_5xx_and_the_alarm() {
     let mut h = Harness::new(Scenario::WarmStandby);
     let region = h.primary();
-    h.inject(&Fault::BadImage { region });
+    h.inject(&Fault::BadImage {
+        region: region.to_string(),
+    });
     let s = h.snapshot();
     let svc = &s.regions[0].ecs_services[0];
     assert_eq!(
@@ -158,7 +160,7 @@ fn bad_image_fails_health_checks_raises_5xx_and_the_alarm() {
     let series = h
         .app()
         .store()
-        .series("us-east-1", "bookstore-alb-5xx")
+        .series(&common::region("us-east-1"), "bookstore-alb-5xx")
         .unwrap();
     assert!(
         series.last().unwrap().value > 10.0,
@@ -205,7 +207,9 @@ fn bad_image_fails_health_checks_raises_5xx_and_the_alarm() {
 fn cpu_spike_fires_the_cpu_alarm_after_five_periods_and_scales_out() {
     let mut h = Harness::new(Scenario::AlbAsg);
     let region = h.primary();
-    h.inject(&Fault::CpuSpike { region });
+    h.inject(&Fault::CpuSpike {
+        region: region.to_string(),
+    });
     // CPUUtilization Average > 85 for 5 periods of 60 s.
     let t = h
         .advance_until(900.0, 10.0, |h| {
@@ -267,7 +271,9 @@ fn primary_region_dark_fails_health_and_traffic_moves_to_dr() {
 fn az_dark_takes_out_only_that_zone() {
     let mut h = Harness::new(Scenario::AlbAsg);
     let region = h.primary();
-    h.inject(&Fault::AzDark { region });
+    h.inject(&Fault::AzDark {
+        region: region.to_string(),
+    });
     // web-tg: unhealthy threshold 2 × 30 s.
     h.advance_until(120.0, 5.0, |h| tg(&h.snapshot(), 0, "web-tg").0 == 1)
         .expect("one target goes");
@@ -372,18 +378,20 @@ fn scale_out_through_the_writer_goes_pending_in_service_then_healthy() {
         .unwrap();
     // Out of range: refused, nothing changes.
     let e = rt
-        .block_on(
-            h.sim
-                .set_desired_capacity("us-east-1", "fa-092-AutoScalingGroup", 9),
-        )
+        .block_on(h.sim.set_desired_capacity(
+            &common::region("us-east-1"),
+            "fa-092-AutoScalingGroup",
+            9,
+        ))
         .unwrap_err();
     assert_eq!(e.code, "ValidationError");
     assert!(e.message.contains("above max value 4"), "{}", e.message);
     assert_eq!(h.snapshot().regions[0].auto_scaling_groups[0].desired, 2);
-    rt.block_on(
-        h.sim
-            .set_desired_capacity("us-east-1", "fa-092-AutoScalingGroup", 3),
-    )
+    rt.block_on(h.sim.set_desired_capacity(
+        &common::region("us-east-1"),
+        "fa-092-AutoScalingGroup",
+        3,
+    ))
     .unwrap();
     h.advance(2.0);
     assert_eq!(h.snapshot().regions[0].auto_scaling_groups[0].pending, 1);
@@ -407,7 +415,7 @@ fn scale_out_through_the_writer_goes_pending_in_service_then_healthy() {
     // ECS desired count through UpdateService in the ecs scenario.
     let h2 = Harness::new(Scenario::Ecs);
     rt.block_on(h2.sim.update_service(
-        "us-east-1",
+        &common::region("us-east-1"),
         ServiceUpdate {
             cluster: "appCluster".into(),
             service: "appService".into(),
@@ -589,7 +597,7 @@ fn a_run_does_not_depend_on_the_wall_clock_second_it_started() {
         sim.advance(1200.0);
         let mut out: Vec<String> = Vec::new();
         for r in ["us-east-1", "us-west-2"] {
-            for e in sim.events_after(r, 0) {
+            for e in sim.events_after(&common::region(r), 0) {
                 out.push(format!(
                     "{} {:?} {} {}",
                     e.at.secs() - start.secs(),
@@ -614,11 +622,11 @@ fn a_day_of_churn_stays_bounded() {
     // A crash-looping image, instances stopped every hour, and throttling now and then: the
     // noisiest day the demo can have.
     h.inject(&Fault::BadImage {
-        region: region.clone(),
+        region: region.to_string(),
     });
     for hour in 0..24 {
         h.inject(&Fault::StopInstance {
-            region: region.clone(),
+            region: region.to_string(),
             instance: None,
         });
         if hour % 6 == 0 {
@@ -684,7 +692,7 @@ fn target_groups_carry_an_hour_of_host_counts() {
     assert!((last(&g.healthy_series) - 2.0).abs() < 1e-9);
     assert!(last(&g.unhealthy_series).abs() < 1e-9);
     h.inject(&Fault::StopInstance {
-        region,
+        region: region.to_string(),
         instance: None,
     });
     h.advance_until(180.0, 10.0, |h| {

@@ -360,7 +360,7 @@ fn groups_on_screen_are_watched_and_carried_over_health_shows_its_age() {
     h.resize(80, 14);
     h.screen(80, 14);
     let (region, watched) = h.app().watched_target_groups();
-    assert_eq!(region, h.app().region_name());
+    assert_eq!(&region, h.app().region_name());
     let lbs = h.app().current().unwrap().targets.clone().unwrap();
     let all: Vec<&str> = lbs
         .iter()
@@ -501,7 +501,7 @@ fn a_read_that_brings_nothing_new_renders_no_frame() {
     assert!(ticked > before, "a tick renders");
     // A stopped instance changes the Targets pane: rendered.
     h.inject(&Fault::StopInstance {
-        region: h.primary(),
+        region: h.primary().to_string(),
         instance: None,
     });
     let t = h.advance_until(120.0, 5.0, |h| {

@@ -239,7 +239,7 @@ fn resume_asks_for_the_name_and_re_applies_the_scale_up_before_waiting() {
 fn a_hand_edited_or_foreign_drill_file_is_refused_and_nothing_runs() {
     type Edit = fn(&mut drill::DrillState);
     let edits: [(&str, Edit); 4] = [
-        ("dr differ", |s| s.spec.dr = "eu-west-1".into()),
+        ("dr differ", |s| s.spec.dr = common::region("eu-west-1")),
         ("health_alarm differ", |s| {
             s.spec.health_alarm = "payments-health".into();
         }),
@@ -444,7 +444,7 @@ fn the_selection_stays_on_its_event_when_new_events_arrive() {
     let text = h.app().row_text(Pane::Timeline, ps.rows[ps.selected]);
     let count = ps.rows.len();
     h.inject(&Fault::StopInstance {
-        region: h.primary(),
+        region: h.primary().to_string(),
         instance: None,
     });
     h.advance_until(300.0, 10.0, |h| {
@@ -513,7 +513,7 @@ health_alarm = "bookstore-primary-health"
 fn preflight_blocks_when_a_primary_target_group_has_no_dr_counterpart() {
     let h = Harness::new(Scenario::WarmStandby);
     let spec = drill::DrillSpec::warm_standby_demo();
-    let view = |region: &str| {
+    let view = |region: &opsdash::model::Region| {
         let d = h.app().store().region(region).unwrap();
         (
             d.targets.clone().unwrap(),

@@ -5,6 +5,7 @@
 
 use super::{App, Effect, Overlay, Pane, TextInput, View};
 use crate::action::{Action, Mode};
+use crate::model::Region;
 use crate::model::{Severity, Timestamp};
 use crate::ops::drill::{self, DrillSpec, DrillState, Phase, Preflight, RegionView, StepKind};
 use crate::ops::{Confirm, OpKind, Plan};
@@ -67,7 +68,7 @@ impl App {
         }
     }
 
-    fn region_view(&self, region: &str) -> RegionView<'_> {
+    fn region_view(&self, region: &Region) -> RegionView<'_> {
         self.store
             .region(region)
             .map_or_else(RegionView::default, |d| RegionView {

@@ -4,6 +4,7 @@
 
 use super::{App, DetailRef, Effect, Row, TextInput, View};
 use crate::action::{Action, Key, Mode};
+use crate::model::Region;
 use crate::model::logs::{Delivery, LogEvent, LogPage, LogSource, LogTarget};
 use crate::model::{Severity, Timestamp};
 use crate::source::{Read, SourceError};
@@ -43,7 +44,7 @@ pub(super) struct LogsConsole {
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogsView {
     pub target: LogTarget,
-    pub region: String,
+    pub region: Region,
     /// This view's number (a closed or reopened view ignores older answers).
     pub generation: u64,
     /// The number of the read whose answer the view waits for: only that answer is taken, so a
@@ -80,7 +81,7 @@ pub struct LogsView {
 }
 
 impl LogsView {
-    fn new(target: LogTarget, region: String, generation: u64, now: Timestamp) -> Self {
+    fn new(target: LogTarget, region: Region, generation: u64, now: Timestamp) -> Self {
         LogsView {
             target,
             region,
@@ -207,7 +208,7 @@ impl App {
         };
         self.logs.generation += 1;
         let generation = self.logs.generation;
-        let region = self.region_name().to_owned();
+        let region = self.region_name().clone();
         self.logs.view = Some(Box::new(LogsView::new(
             target.clone(),
             region.clone(),
@@ -433,7 +434,7 @@ mod tests {
     fn view() -> LogsView {
         LogsView::new(
             LogTarget::Asg("web".into()),
-            "us-east-1".into(),
+            "us-east-1".parse().unwrap(),
             1,
             Timestamp(1_000_000),
         )

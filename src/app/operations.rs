@@ -5,6 +5,7 @@
 use super::operation::FollowRun;
 use super::{App, Effect, Overlay, Pane, Row, TextInput, View};
 use crate::config::glob_match;
+use crate::model::Region;
 use crate::model::{AlarmState, EcsService, Event, EventKind, LoadBalancer, Severity};
 use crate::ops::{self, Confirm, Outcome, Plan, Scope};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -36,7 +37,7 @@ const OPERATOR_SEQ: u64 = 1 << 62;
 pub struct RunningOp {
     pub id: u64,
     pub pane: Pane,
-    pub region: String,
+    pub region: Region,
     pub summary: String,
     /// The call in flight.
     pub call: String,
@@ -56,7 +57,7 @@ impl App {
     pub(super) fn scope(&self) -> Scope {
         Scope {
             account: self.info.account.clone(),
-            region: self.region_name().to_owned(),
+            region: self.region_name().clone(),
         }
     }
 

@@ -4,6 +4,7 @@
 
 use super::Pane;
 use crate::config::{AppConfig, glob_match};
+use crate::model::Region;
 use crate::model::{
     Alarm, AlarmState, Association, Capacity, Event, EventKind, ExecStatus, Execution,
     LoadBalancer, RingSeries, Timestamp,
@@ -335,11 +336,11 @@ impl Selector {
 /// The fetched data of every region.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Store {
-    regions: HashMap<String, RegionData>,
+    regions: HashMap<Region, RegionData>,
     /// Newest first, all regions, at most [`TIMELINE_KEPT`].
     timeline: VecDeque<Event>,
     /// Alarm metric history, by (region, alarm name), bounded.
-    series: HashMap<(String, String), RingSeries>,
+    series: HashMap<(Region, String), RingSeries>,
     rates: ApiRates,
     selector: Selector,
 }
@@ -353,13 +354,13 @@ impl Store {
         }
     }
 
-    pub fn region(&self, name: &str) -> Option<&RegionData> {
+    pub fn region(&self, name: &Region) -> Option<&RegionData> {
         self.regions.get(name)
     }
 
     /// The regions with data, by name.
-    pub fn regions(&self) -> impl Iterator<Item = (&str, &RegionData)> {
-        self.regions.iter().map(|(k, v)| (k.as_str(), v))
+    pub fn regions(&self) -> impl Iterator<Item = (&Region, &RegionData)> {
+        self.regions.iter()
     }
 
     /// What changed, newest first.
@@ -368,8 +369,8 @@ impl Store {
     }
 
     /// An alarm's metric over the last hour.
-    pub fn series(&self, region: &str, alarm: &str) -> Option<&RingSeries> {
-        self.series.get(&(region.to_owned(), alarm.to_owned()))
+    pub fn series(&self, region: &Region, alarm: &str) -> Option<&RingSeries> {
+        self.series.get(&(region.clone(), alarm.to_owned()))
     }
 
     /// Every alarm's metric history kept (one per alarm that exists).
@@ -378,7 +379,7 @@ impl Store {
     }
 
     /// An alarm's metric over the last hour, oldest first (nothing before the first read).
-    pub fn series_values(&self, region: &str, alarm: &str) -> Vec<f64> {
+    pub fn series_values(&self, region: &Region, alarm: &str) -> Vec<f64> {
         self.series(region, alarm)
             .map(RingSeries::values)
             .unwrap_or_default()
@@ -392,12 +393,12 @@ impl Store {
     /// Takes a poll result of `region` read at `at`: what the configured apps select, the alarms
     /// in the Alarms pane's order, their history, the timeline's events (and the alarm
     /// transitions they show). Whether anything it holds changed (beyond when it was read).
-    pub(super) fn apply(&mut self, region: &str, at: Timestamp, payload: Payload) -> bool {
+    pub(super) fn apply(&mut self, region: &Region, at: Timestamp, payload: Payload) -> bool {
         if let Some(e) = payload.error() {
             self.rates.failed_read(at, e);
         }
         let sel = &self.selector;
-        let d = self.regions.entry(region.to_owned()).or_default();
+        let d = self.regions.entry(region.clone()).or_default();
         let pane = payload.pane();
         let fetched = &mut d.fetched[pane.index()];
         match payload {
@@ -449,7 +450,7 @@ impl Store {
                     });
                     for a in alarms {
                         self.series
-                            .entry((region.to_owned(), a.name.clone()))
+                            .entry((region.clone(), a.name.clone()))
                             .or_insert_with(|| RingSeries::new(SERIES_POINTS))
                             .merge(&a.series);
                     }
@@ -520,7 +521,7 @@ impl Store {
     /// started after it (never the previous run's result).
     pub(super) fn show_run_pending(
         &mut self,
-        region: &str,
+        region: &Region,
         association: &str,
         requested: Timestamp,
     ) {

@@ -5,11 +5,13 @@
 pub mod logs;
 mod metrics;
 mod pane;
+mod region;
 mod time;
 pub mod zonal;
 
 pub use metrics::{Point, RingSeries};
 pub use pane::{Pane, Refresh};
+pub use region::Region;
 pub use time::{Timestamp, short_age};
 
 use serde::{Deserialize, Serialize};
@@ -815,7 +817,7 @@ pub struct Event {
     /// Increasing per source, so a poller can ask for what is new.
     pub seq: u64,
     pub at: Timestamp,
-    pub region: String,
+    pub region: Region,
     pub kind: EventKind,
     pub severity: Severity,
     pub resource: String,
@@ -833,14 +835,14 @@ pub enum RegionRole {
 /// A region the source watches.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RegionInfo {
-    pub name: String,
+    pub name: Region,
     pub role: RegionRole,
 }
 
 /// An error from a source call, in AWS terms.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ErrorRecord {
-    pub region: String,
+    pub region: Region,
     pub service: String,
     pub operation: String,
     pub code: String,
@@ -857,7 +859,7 @@ pub struct ErrorRecord {
 /// One region in a snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RegionSnapshot {
-    pub region: String,
+    pub region: Region,
     pub role: RegionRole,
     pub load_balancers: Vec<LoadBalancer>,
     pub auto_scaling_groups: Vec<AutoScalingGroup>,

@@ -2,6 +2,7 @@
 //! operation writes an intent line, flushed to disk before its first call, and an outcome line
 //! after; a crash between the two leaves the intent, which `opsdash audit` shows as interrupted.
 
+use crate::model::Region;
 use crate::model::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -72,7 +73,7 @@ pub struct AuditRecord {
     pub operator: OperatorRecord,
     pub profile: Option<String>,
     pub account: String,
-    pub region: String,
+    pub region: Region,
     /// `demo` or `aws`.
     pub source: String,
     /// `scale`, `deploy`, `rollback`, `run_now`.
@@ -370,7 +371,7 @@ mod tests {
             },
             profile: None,
             account: "1".into(),
-            region: "us-east-1".into(),
+            region: "us-east-1".parse().unwrap(),
             source: "demo".into(),
             operation: "scale".into(),
             target: "asg/web".into(),

@@ -8,6 +8,7 @@
 
 use super::{Confirm, OpKind, Plan, Step};
 use crate::config::{AppConfig, glob_match};
+use crate::model::Region;
 use crate::model::{Alarm, AlarmState, Capacity, LoadBalancer, TargetState};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
@@ -22,8 +23,8 @@ pub const SIMULATED: &str =
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DrillSpec {
     pub app: String,
-    pub primary: String,
-    pub dr: String,
+    pub primary: Region,
+    pub dr: Region,
     pub health_alarm: String,
     pub percent: u32,
     pub timeout_secs: u64,
@@ -56,8 +57,8 @@ impl DrillSpec {
     pub fn warm_standby_demo() -> Self {
         DrillSpec {
             app: "bookstore".into(),
-            primary: "us-east-1".into(),
-            dr: "us-west-2".into(),
+            primary: Region::new("us-east-1").expect("a region name"),
+            dr: Region::new("us-west-2").expect("a region name"),
             health_alarm: "bookstore-primary-health".into(),
             percent: 100,
             timeout_secs: 600,
@@ -590,7 +591,7 @@ impl DrillState {
         v
     }
 
-    fn plan(&self, region: &str, summary: String, step: StepKind, steps: Vec<Step>) -> Plan {
+    fn plan(&self, region: &Region, summary: String, step: StepKind, steps: Vec<Step>) -> Plan {
         Plan {
             kind: OpKind::Drill,
             account: self.account.clone(),
@@ -599,8 +600,8 @@ impl DrillState {
             summary,
             params: vec![
                 ("step".into(), format!("{step:?}")),
-                ("primary".into(), self.spec.primary.clone()),
-                ("dr".into(), self.spec.dr.clone()),
+                ("primary".into(), self.spec.primary.to_string()),
+                ("dr".into(), self.spec.dr.to_string()),
             ],
             steps,
             confirm: Confirm::TypeName(self.spec.app.clone()),

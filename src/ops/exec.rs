@@ -5,6 +5,7 @@
 use super::audit::{AuditLog, AuditOutcome, AuditPhase, AuditRecord, OperatorRecord};
 use super::{Plan, Step, TaskDefRef};
 use crate::identity::ConsoleId;
+use crate::model::Region;
 use crate::model::Timestamp;
 use crate::source::{ServiceUpdate, SourceKind, Writes};
 use std::fmt::Write as _;
@@ -348,7 +349,7 @@ impl Executor {
     /// One step; returns what it created (a revision, a zonal shift).
     async fn run_step(
         &self,
-        region: &str,
+        region: &Region,
         step: &Step,
         registered: Option<&str>,
     ) -> Result<Option<Made>, crate::source::SourceError> {

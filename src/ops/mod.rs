@@ -13,6 +13,7 @@ pub mod zonal;
 pub use exec::{Executor, Operator, Outcome};
 
 use crate::model::AlarmState;
+use crate::model::Region;
 use std::fmt::Write as _;
 
 /// ECS's limit on tasks per service: the upper bound of a service's scale prompt (ECS services
@@ -229,7 +230,7 @@ pub enum Confirm {
 pub struct Plan {
     pub kind: OpKind,
     pub account: String,
-    pub region: String,
+    pub region: Region,
     /// The resource it changes.
     pub target: Target,
     /// One line for the status line and the timeline, e.g. `scale web-asg 2 -> 4`.
@@ -297,7 +298,7 @@ pub struct Bounds {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scope {
     pub account: String,
-    pub region: String,
+    pub region: Region,
 }
 
 /// Plans a scale from the prompt's input; the error says why the input is refused.
@@ -570,7 +571,7 @@ mod tests {
     fn scope() -> Scope {
         Scope {
             account: "123456789012".into(),
-            region: "us-east-1".into(),
+            region: "us-east-1".parse().unwrap(),
         }
     }
 

@@ -89,7 +89,7 @@ pub async fn read_back(source: &dyn EstateReader, intent: &AuditRecord) -> Findi
         .or(Some(intent.time.as_str()))
         .and_then(Timestamp::parse_rfc3339)
         .map_or(Timestamp(0), |t| t.plus_secs(-SKEW_SECS));
-    let region = intent.region.as_str();
+    let region = &intent.region;
     let param = |k: &str| intent.parameters.get(k).map(String::as_str);
     let mut findings: Vec<StepFinding> = Vec::new();
     let mut capacity: Option<Result<Capacity, String>> = None;

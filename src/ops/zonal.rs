@@ -687,7 +687,7 @@ mod tests {
     fn scope() -> Scope {
         Scope {
             account: "1".into(),
-            region: "us-east-1".into(),
+            region: "us-east-1".parse().unwrap(),
         }
     }
 

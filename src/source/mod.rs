@@ -6,7 +6,7 @@ pub mod aws;
 pub mod sim;
 
 use crate::model::{
-    Alarm, AlarmState, Association, Capacity, ErrorRecord, Event, LoadBalancer, RegionInfo,
+    Alarm, AlarmState, Association, Capacity, ErrorRecord, Event, LoadBalancer, Region, RegionInfo,
     TaskDefinition, Timestamp,
 };
 use async_trait::async_trait;
@@ -101,9 +101,9 @@ impl SourceError {
         }
     }
 
-    pub fn record(&self, region: &str) -> ErrorRecord {
+    pub fn record(&self, region: &Region) -> ErrorRecord {
         ErrorRecord {
-            region: region.to_owned(),
+            region: region.clone(),
             service: self.service.clone(),
             operation: self.operation.clone(),
             code: self.code.clone(),
@@ -186,7 +186,7 @@ pub trait Source: Send + Sync {
     fn now(&self) -> Timestamp;
     /// The target groups (ARNs) the operator has on screen in `region`: a live source reads
     /// their health on every read and the others' in rotation.
-    fn watch(&self, _region: &str, _target_groups: &[String]) {}
+    fn watch(&self, _region: &Region, _target_groups: &[String]) {}
     /// Requests made so far by (service, operation), for the header's per-service rates.
     fn call_counts(&self) -> CallCounts {
         CallCounts::new()
@@ -200,19 +200,19 @@ pub trait Source: Send + Sync {
 #[async_trait]
 pub trait EstateReader: Send + Sync {
     /// Load balancers, their target groups and target health.
-    async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>>;
+    async fn targets(&self, region: &Region) -> Read<Vec<LoadBalancer>>;
     /// Auto Scaling groups and ECS services.
-    async fn capacity(&self, region: &str) -> Read<Capacity>;
+    async fn capacity(&self, region: &Region) -> Read<Capacity>;
     /// State Manager associations with their last execution.
-    async fn runs(&self, region: &str) -> Read<Vec<Association>>;
+    async fn runs(&self, region: &Region) -> Read<Vec<Association>>;
     /// Alarms with the last hour of their metric.
-    async fn alarms(&self, region: &str) -> Read<Vec<Alarm>>;
+    async fn alarms(&self, region: &Region) -> Read<Vec<Alarm>>;
     /// Changes newer than `after_seq` (0 for all that are kept).
-    async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>>;
+    async fn timeline(&self, region: &Region, after_seq: u64) -> Read<Vec<Event>>;
     /// Where `target`'s logs are (the Logs view, `l`).
     async fn log_source(
         &self,
-        region: &str,
+        region: &Region,
         target: &crate::model::logs::LogTarget,
     ) -> Read<crate::model::logs::LogSource>;
     /// Log events of `source` matching `pattern` (CloudWatch filter syntax) from `since` on,
@@ -220,7 +220,7 @@ pub trait EstateReader: Send + Sync {
     /// live tail per view: another view, even on the same logs, starts with a poll of its own).
     async fn logs(
         &self,
-        region: &str,
+        region: &Region,
         view: u64,
         source: &crate::model::logs::LogSource,
         pattern: &str,
@@ -228,10 +228,10 @@ pub trait EstateReader: Send + Sync {
         limit: usize,
     ) -> Read<crate::model::logs::LogPage>;
     /// A task definition's containers (`ecs:DescribeTaskDefinition`), for the deploy prompt.
-    async fn task_definition(&self, region: &str, name: &str) -> Read<TaskDefinition>;
+    async fn task_definition(&self, region: &Region, name: &str) -> Read<TaskDefinition>;
     /// What a zonal-shift preflight checks of a load balancer and its target groups
     /// (`elbv2:DescribeLoadBalancerAttributes`, `elbv2:DescribeTargetGroupAttributes`).
-    async fn lb_attributes(&self, region: &str, arn: &str) -> Read<LbAttributes>;
+    async fn lb_attributes(&self, region: &Region, arn: &str) -> Read<LbAttributes>;
 }
 
 /// Requests by (service, operation).
@@ -340,17 +340,21 @@ pub trait EstateWriter: Send + Sync {
     /// `autoscaling:SetDesiredCapacity`.
     async fn set_desired_capacity(
         &self,
-        region: &str,
+        region: &Region,
         asg: &str,
         desired: u32,
     ) -> Result<(), SourceError>;
     /// `ecs:UpdateService`.
-    async fn update_service(&self, region: &str, update: ServiceUpdate) -> Result<(), SourceError>;
+    async fn update_service(
+        &self,
+        region: &Region,
+        update: ServiceUpdate,
+    ) -> Result<(), SourceError>;
     /// `ecs:RegisterTaskDefinition` of a copy of `task_definition` with `container`'s image
     /// replaced; returns the new `family:revision`.
     async fn register_task_definition_with_image(
         &self,
-        region: &str,
+        region: &Region,
         task_definition: &str,
         container: &str,
         image: &str,
@@ -358,13 +362,13 @@ pub trait EstateWriter: Send + Sync {
     /// `ssm:StartAssociationsOnce`.
     async fn start_associations_once(
         &self,
-        region: &str,
+        region: &Region,
         ids: &[String],
     ) -> Result<(), SourceError>;
     /// `cloudwatch:SetAlarmState`.
     async fn set_alarm_state(
         &self,
-        region: &str,
+        region: &Region,
         alarm: &str,
         state: AlarmState,
         reason: &str,
@@ -372,19 +376,19 @@ pub trait EstateWriter: Send + Sync {
     /// `arc-zonal-shift:StartZonalShift`; the new shift's id.
     async fn start_zonal_shift(
         &self,
-        region: &str,
+        region: &Region,
         shift: &ZonalShiftStart,
     ) -> Result<String, SourceError>;
     /// `arc-zonal-shift:UpdateZonalShift`: a new expiry counted from now, and the comment.
     async fn update_zonal_shift(
         &self,
-        region: &str,
+        region: &Region,
         id: &str,
         expires_in: &str,
         comment: &str,
     ) -> Result<(), SourceError>;
     /// `arc-zonal-shift:CancelZonalShift`.
-    async fn cancel_zonal_shift(&self, region: &str, id: &str) -> Result<(), SourceError>;
+    async fn cancel_zonal_shift(&self, region: &Region, id: &str) -> Result<(), SourceError>;
 }
 
 /// A zonal shift to start (`StartZonalShift`).

@@ -473,7 +473,7 @@ fn event<'a>(app: &'a App, seq: u64, lines: &mut Vec<Line<'a>>) -> String {
             "time",
             format!("{} ({})", e.at.rfc3339(), age(e.at)),
         ));
-        lines.push(kv(app, "region", e.region.clone()));
+        lines.push(kv(app, "region", e.region.to_string()));
         lines.push(kv(app, "kind", e.kind.label().to_owned()));
         lines.push(kv(app, "resource", e.resource.clone()));
         lines.push(Line::from(vec![

@@ -4,6 +4,7 @@ use super::panes::{alarm_style, health_age, lbs, ratio_style};
 use super::widgets::{cell, progress, sparkline};
 use super::{block, glyphs, severity_style};
 use crate::app::{App, Pane};
+use crate::model::Region;
 use crate::model::{AlarmState, Severity};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -61,7 +62,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-fn region_lines(app: &App, region: &str) -> Vec<Line<'static>> {
+fn region_lines(app: &App, region: &Region) -> Vec<Line<'static>> {
     let t = app.theme();
     let g = glyphs(app);
     let cx = super::panes::Ctx::of(app);

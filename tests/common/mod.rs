@@ -4,7 +4,7 @@
 
 use opsdash::action::Keymap;
 use opsdash::app::{App, Effect, Msg, Settings};
-use opsdash::model::AlarmState;
+use opsdash::model::{AlarmState, Region};
 use opsdash::model::{Snapshot, Timestamp};
 use opsdash::ops::audit::{AuditLog, AuditRecord};
 use opsdash::ops::{Executor, Operator};
@@ -74,7 +74,7 @@ impl EstateWriter for CountingWriter {
 
     async fn set_desired_capacity(
         &self,
-        region: &str,
+        region: &Region,
         asg: &str,
         desired: u32,
     ) -> Result<(), SourceError> {
@@ -83,7 +83,7 @@ impl EstateWriter for CountingWriter {
         let r = self.sim.set_desired_capacity(region, asg, desired).await;
         self.after(r).await
     }
-    async fn update_service(&self, region: &str, u: ServiceUpdate) -> Result<(), SourceError> {
+    async fn update_service(&self, region: &Region, u: ServiceUpdate) -> Result<(), SourceError> {
         self.before().await;
         self.note(format!("UpdateService {u:?}"));
         let r = self.sim.update_service(region, u).await;
@@ -91,7 +91,7 @@ impl EstateWriter for CountingWriter {
     }
     async fn register_task_definition_with_image(
         &self,
-        region: &str,
+        region: &Region,
         td: &str,
         container: &str,
         image: &str,
@@ -103,7 +103,7 @@ impl EstateWriter for CountingWriter {
     }
     async fn start_associations_once(
         &self,
-        region: &str,
+        region: &Region,
         ids: &[String],
     ) -> Result<(), SourceError> {
         self.note(format!("StartAssociationsOnce {ids:?}"));
@@ -111,7 +111,7 @@ impl EstateWriter for CountingWriter {
     }
     async fn set_alarm_state(
         &self,
-        region: &str,
+        region: &Region,
         alarm: &str,
         state: AlarmState,
         reason: &str,
@@ -121,7 +121,7 @@ impl EstateWriter for CountingWriter {
     }
     async fn start_zonal_shift(
         &self,
-        region: &str,
+        region: &Region,
         shift: &opsdash::source::ZonalShiftStart,
     ) -> Result<String, SourceError> {
         self.before().await;
@@ -134,7 +134,7 @@ impl EstateWriter for CountingWriter {
     }
     async fn update_zonal_shift(
         &self,
-        region: &str,
+        region: &Region,
         id: &str,
         expires_in: &str,
         comment: &str,
@@ -144,7 +144,7 @@ impl EstateWriter for CountingWriter {
             .update_zonal_shift(region, id, expires_in, comment)
             .await
     }
-    async fn cancel_zonal_shift(&self, region: &str, id: &str) -> Result<(), SourceError> {
+    async fn cancel_zonal_shift(&self, region: &Region, id: &str) -> Result<(), SourceError> {
         self.note(format!("CancelZonalShift {id}"));
         self.sim.cancel_zonal_shift(region, id).await
     }
@@ -330,11 +330,11 @@ impl Harness {
     /// One poll of every pane of every region, queued for the console as the pollers send
     /// them, and applied in one turn; then the Logs reads that were waiting for their time.
     pub fn poll(&mut self) {
-        let seqs: std::collections::HashMap<String, u64> = self
+        let seqs: std::collections::HashMap<Region, u64> = self
             .app()
             .store()
             .regions()
-            .map(|(k, v)| (k.to_owned(), v.last_seq()))
+            .map(|(k, v)| (k.clone(), v.last_seq()))
             .collect();
         let msgs = self.rt.block_on(poller::poll_all(&self.sim, |r| {
             seqs.get(r).copied().unwrap_or(0)
@@ -533,7 +533,12 @@ impl Harness {
             && svc.running == running
     }
 
-    pub fn primary(&self) -> String {
+    pub fn primary(&self) -> Region {
         self.sim.info().regions[0].name.clone()
     }
+}
+
+/// A region of the tests' estates, by name.
+pub fn region(name: &str) -> Region {
+    Region::new(name).expect("a region name")
 }

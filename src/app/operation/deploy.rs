@@ -5,6 +5,7 @@
 use super::{OpInfo, Operation, Subject};
 use crate::action::OpId;
 use crate::app::{App, DetailRef, Effect, Overlay, Pane, TextInput};
+use crate::model::Region;
 use crate::model::{Severity, TaskDefinition};
 use crate::ops::{self, OpKind};
 use crate::source::SourceError;
@@ -49,7 +50,7 @@ impl Operation for Deploy {
             Severity::Info,
         );
         vec![Effect::FetchTaskDefinition {
-            region: app.region_name().to_owned(),
+            region: app.region_name().clone(),
             cluster: s.cluster,
             service: s.name,
             task_definition: s.task_definition,
@@ -61,7 +62,7 @@ impl App {
     /// The answer to [`Effect::FetchTaskDefinition`]: open the deploy prompt.
     pub(in crate::app) fn on_task_definition(
         &mut self,
-        region: &str,
+        region: &Region,
         cluster: String,
         service: String,
         read: Result<TaskDefinition, SourceError>,

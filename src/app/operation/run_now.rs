@@ -4,6 +4,7 @@
 use super::{OpInfo, Operation, Subject};
 use crate::action::OpId;
 use crate::app::{App, DetailRef, Effect, Pane, Row};
+use crate::model::Region;
 use crate::model::Timestamp;
 use crate::ops::{self, OpKind};
 
@@ -66,7 +67,7 @@ impl Operation for RunNow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct FollowRun {
     pub(in crate::app) op: u64,
-    region: String,
+    region: Region,
     association: String,
     /// When the call succeeded (source clock): an execution older than this is the previous run;
     /// the run is followed for `FOLLOW_SECS` (scaled with the demo's speed) from then.

@@ -5,6 +5,7 @@
 use super::{OpInfo, Operation, Subject};
 use crate::action::{Action, OpId};
 use crate::app::{App, DetailRef, Effect, Overlay, Pane, Row, TextInput, View};
+use crate::model::Region;
 use crate::model::zonal::Managed;
 use crate::model::{LoadBalancer, Severity};
 use crate::ops::OpKind;
@@ -67,7 +68,7 @@ impl Operation for Shift {
             Severity::Info,
         );
         vec![Effect::FetchLbAttributes {
-            region: app.region_name().to_owned(),
+            region: app.region_name().clone(),
             arn: lb.arn,
         }]
     }
@@ -185,7 +186,7 @@ impl App {
     /// The answer to [`Effect::FetchLbAttributes`]: open the preflight.
     pub(in crate::app) fn on_lb_attributes(
         &mut self,
-        region: &str,
+        region: &Region,
         arn: &str,
         read: Result<LbAttributes, SourceError>,
     ) {

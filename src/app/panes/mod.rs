@@ -13,6 +13,7 @@ use super::DetailRef;
 use super::store::RegionData;
 use crate::action::Action;
 use crate::model::Event;
+use crate::model::Region;
 use std::collections::VecDeque;
 
 pub use crate::model::Pane;
@@ -75,7 +76,7 @@ pub enum RowId {
     Alarm(String),
     /// A timeline event: its region, sequence number and time.
     Event {
-        region: String,
+        region: Region,
         seq: u64,
         at: i64,
     },

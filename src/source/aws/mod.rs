@@ -16,6 +16,7 @@ mod tail;
 mod zonal;
 
 use crate::model::ExecStatus;
+use crate::model::Region;
 use crate::model::logs::{LogPage, LogSource, LogTarget};
 pub use elbv2::ROTATION as HEALTH_ROTATION;
 pub use errors::{classify, hint};
@@ -313,16 +314,16 @@ pub struct AwsSource {
     timeline: Mutex<TimelineState>,
     /// Per region: the target groups whose host counts the alarms' GetMetricData also asks for
     /// (learnt from the last Targets read), and the series it got (shown by the next one).
-    hosts: Mutex<HashMap<String, (Vec<cloudwatch::HostMetric>, cloudwatch::HostSeries)>>,
+    hosts: Mutex<HashMap<Region, (Vec<cloudwatch::HostMetric>, cloudwatch::HostSeries)>>,
     /// Per region: the target health kept between reads, and which groups are on screen.
-    health: HashMap<String, Mutex<elbv2::HealthCache>>,
+    health: HashMap<Region, Mutex<elbv2::HealthCache>>,
     /// The Logs view's live tail (the console has one view open at a time).
     tail: Mutex<Option<tail::Tail>>,
     /// Calls that keep failing the same way, asked less often.
     backoff: Backoff,
     /// Regions whose last read found load balancers: their zonal shifts are read beside the
     /// targets (elsewhere only once there is a load balancer to shift).
-    with_lbs: Mutex<std::collections::HashSet<String>>,
+    with_lbs: Mutex<std::collections::HashSet<Region>>,
 }
 
 /// Calls that keep failing, by region and operation: after a failure (throttling apart) a call
@@ -330,7 +331,7 @@ pub struct AwsSource {
 /// stands for it (with when it will be asked again). A success forgets it.
 #[derive(Debug, Default)]
 pub struct Backoff {
-    failing: Mutex<HashMap<(String, &'static str), Failing>>,
+    failing: Mutex<HashMap<(Region, &'static str), Failing>>,
 }
 
 /// A call that failed: how many times in a row, until when it is not asked, and its error.
@@ -343,7 +344,7 @@ impl Backoff {
     /// Makes the call unless it is backing off.
     pub async fn call<T, F, Fut>(
         &self,
-        region: &str,
+        region: &Region,
         op: &'static str,
         f: F,
     ) -> Result<T, SourceError>
@@ -351,7 +352,7 @@ impl Backoff {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = Result<T, SourceError>>,
     {
-        let key = (region.to_owned(), op);
+        let key = (region.clone(), op);
         let now = std::time::Instant::now();
         if let Some((n, until, e)) = self
             .failing
@@ -448,8 +449,8 @@ pub fn default_chain_source() -> String {
 pub struct AwsOptions {
     pub profile: Option<String>,
     /// The primary region (else the profile's or `AWS_REGION`).
-    pub region: Option<String>,
-    pub dr_region: Option<String>,
+    pub region: Option<Region>,
+    pub dr_region: Option<Region>,
 }
 
 impl AwsSource {
@@ -488,7 +489,7 @@ impl AwsSource {
             // A profile named on the command line wins over credentials in the environment,
             // as in the aws cli: the default chain would take AWS_ACCESS_KEY_ID first.
             let region = match &opts.region {
-                Some(r) => Some(aws_config::Region::new(r.clone())),
+                Some(r) => Some(aws_config::Region::new(r.to_string())),
                 None => {
                     aws_config::default_provider::region::DefaultRegionChain::builder()
                         .profile_name(p)
@@ -510,7 +511,7 @@ impl AwsSource {
             default_chain_source()
         };
         if let Some(r) = &opts.region {
-            loader = loader.region(aws_config::Region::new(r.clone()));
+            loader = loader.region(aws_config::Region::new(r.to_string()));
         }
         let base = loader.load().await;
         // The credentials in use never reach the log file.
@@ -529,7 +530,7 @@ impl AwsSource {
             .profile
             .clone()
             .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
-        let mut src = Self::with_config(&base, profile, opts.dr_region.as_deref()).await?;
+        let mut src = Self::with_config(&base, profile, opts.dr_region.as_ref()).await?;
         src.credentials = Some(credentials);
         Ok(src)
     }
@@ -539,10 +540,10 @@ impl AwsSource {
     pub async fn with_config(
         base: &aws_config::SdkConfig,
         profile: Option<String>,
-        dr_region: Option<&str>,
+        dr_region: Option<&Region>,
     ) -> Result<Self, SourceError> {
         let calls = Arc::new(CallCounter::default());
-        let Some(primary) = base.region().map(ToString::to_string) else {
+        let Some(primary) = base.region() else {
             return Err(SourceError::new(
                 crate::source::ErrorClass::Validation,
                 "sts",
@@ -551,6 +552,16 @@ impl AwsSource {
                 "no AWS region: pass --region, set AWS_REGION, or set one in the profile",
             ));
         };
+        // The profile's or the environment's region is checked as the command line's is.
+        let primary = Region::new(primary.as_ref()).map_err(|m| {
+            SourceError::new(
+                crate::source::ErrorClass::Validation,
+                "sts",
+                "GetCallerIdentity",
+                "InvalidRegion",
+                format!("the profile's region: {m}"),
+            )
+        })?;
         let sts_conf = aws_sdk_sts::config::Builder::from(base)
             .timeout_config(timeouts())
             .interceptor(CountCalls(calls.clone()))
@@ -567,7 +578,7 @@ impl AwsSource {
         }];
         if let Some(dr) = dr_region {
             regions.push(RegionInfo {
-                name: dr.to_owned(),
+                name: dr.clone(),
                 role: RegionRole::Dr,
             });
         }
@@ -575,7 +586,7 @@ impl AwsSource {
         let clients = regions
             .into_iter()
             .map(|info| {
-                let region = aws_config::Region::new(info.name.clone());
+                let region = aws_config::Region::new(info.name.to_string());
                 let counter = CountCalls(calls.clone());
                 // Each service of each region is paced on its own, over one shared client.
                 let paced = |service: &str| {
@@ -617,10 +628,10 @@ impl AwsSource {
         Ok(src)
     }
 
-    fn region(&self, name: &str) -> Result<&RegionClients, SourceError> {
+    fn region(&self, name: &Region) -> Result<&RegionClients, SourceError> {
         self.regions
             .iter()
-            .find(|r| r.info.name == name)
+            .find(|r| r.info.name == *name)
             .ok_or_else(|| {
                 SourceError::new(
                     crate::source::ErrorClass::Validation,
@@ -635,7 +646,7 @@ impl AwsSource {
     /// Runs a read in a region, counting the requests it made.
     async fn counted<'a, T, F>(
         &'a self,
-        region: &str,
+        region: &Region,
         f: impl FnOnce(&'a RegionClients) -> F,
     ) -> Read<T>
     where
@@ -664,7 +675,7 @@ impl AwsSource {
 /// A timeline event (its `seq` is assigned when it is first seen).
 fn event(
     at: Timestamp,
-    region: &str,
+    region: &Region,
     kind: EventKind,
     severity: Severity,
     resource: &str,
@@ -704,7 +715,7 @@ impl crate::source::Source for AwsSource {
     fn now(&self) -> Timestamp {
         Timestamp::now()
     }
-    fn watch(&self, region: &str, target_groups: &[String]) {
+    fn watch(&self, region: &Region, target_groups: &[String]) {
         if let Some(h) = self.health.get(region) {
             h.lock()
                 .unwrap_or_else(PoisonError::into_inner)
@@ -722,7 +733,7 @@ impl crate::source::Source for AwsSource {
 
 #[async_trait]
 impl EstateReader for AwsSource {
-    async fn targets(&self, region: &str) -> Read<Vec<LoadBalancer>> {
+    async fn targets(&self, region: &Region) -> Read<Vec<LoadBalancer>> {
         // Zonal shifts on their own: target health stands when ARC cannot be read (not offered
         // in the region, not allowed), and a call that keeps failing is asked less often. Where
         // the last read found load balancers they are read beside the targets, so a slow or
@@ -818,14 +829,14 @@ impl EstateReader for AwsSource {
         read
     }
 
-    async fn log_source(&self, region: &str, target: &LogTarget) -> Read<LogSource> {
+    async fn log_source(&self, region: &Region, target: &LogTarget) -> Read<LogSource> {
         self.counted(region, |r| logs::source(r, self.profile(), target))
             .await
     }
 
     async fn logs(
         &self,
-        region: &str,
+        region: &Region,
         view: u64,
         source: &LogSource,
         pattern: &str,
@@ -851,7 +862,7 @@ impl EstateReader for AwsSource {
         .await
     }
 
-    async fn capacity(&self, region: &str) -> Read<Capacity> {
+    async fn capacity(&self, region: &Region) -> Read<Capacity> {
         self.counted(region, |r| async move {
             // Two services, read side by side: a slow one does not hold the other back.
             let (asgs, services) = tokio::join!(
@@ -884,7 +895,7 @@ impl EstateReader for AwsSource {
         .await
     }
 
-    async fn runs(&self, region: &str) -> Read<Vec<Association>> {
+    async fn runs(&self, region: &Region) -> Read<Vec<Association>> {
         self.counted(region, |r| async move {
             let assocs = ssm::associations(r, self.profile()).await?;
             for a in &assocs {
@@ -921,7 +932,7 @@ impl EstateReader for AwsSource {
         .await
     }
 
-    async fn alarms(&self, region: &str) -> Read<Vec<Alarm>> {
+    async fn alarms(&self, region: &Region) -> Read<Vec<Alarm>> {
         let hosts = self
             .hosts
             .lock()
@@ -950,7 +961,7 @@ impl EstateReader for AwsSource {
         }
     }
 
-    async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>> {
+    async fn timeline(&self, region: &Region, after_seq: u64) -> Read<Vec<Event>> {
         let partial = Mutex::new(None);
         let read = self
             .counted(region, |r| async {
@@ -988,7 +999,7 @@ impl EstateReader for AwsSource {
             let mut new: Vec<Event> = t
                 .kept
                 .iter()
-                .filter(|e| e.seq > after_seq && e.region == region)
+                .filter(|e| e.seq > after_seq && e.region == *region)
                 .cloned()
                 .collect();
             new.sort_by_key(|e| (e.at, e.seq));
@@ -1001,12 +1012,12 @@ impl EstateReader for AwsSource {
         }
     }
 
-    async fn task_definition(&self, region: &str, name: &str) -> Read<TaskDefinition> {
+    async fn task_definition(&self, region: &Region, name: &str) -> Read<TaskDefinition> {
         self.counted(region, |r| ecs::task_definition(r, self.profile(), name))
             .await
     }
 
-    async fn lb_attributes(&self, region: &str, arn: &str) -> Read<crate::source::LbAttributes> {
+    async fn lb_attributes(&self, region: &Region, arn: &str) -> Read<crate::source::LbAttributes> {
         self.counted(region, |r| zonal::lb_attributes(r, self.profile(), arn))
             .await
     }
@@ -1016,20 +1027,24 @@ impl EstateReader for AwsSource {
 impl EstateWriter for AwsSource {
     async fn set_desired_capacity(
         &self,
-        region: &str,
+        region: &Region,
         asg: &str,
         desired: u32,
     ) -> Result<(), SourceError> {
         autoscaling::set_desired_capacity(self.region(region)?, self.profile(), asg, desired).await
     }
 
-    async fn update_service(&self, region: &str, update: ServiceUpdate) -> Result<(), SourceError> {
+    async fn update_service(
+        &self,
+        region: &Region,
+        update: ServiceUpdate,
+    ) -> Result<(), SourceError> {
         ecs::update_service(self.region(region)?, self.profile(), &update).await
     }
 
     async fn register_task_definition_with_image(
         &self,
-        region: &str,
+        region: &Region,
         task_definition: &str,
         container: &str,
         image: &str,
@@ -1046,7 +1061,7 @@ impl EstateWriter for AwsSource {
 
     async fn start_associations_once(
         &self,
-        region: &str,
+        region: &Region,
         ids: &[String],
     ) -> Result<(), SourceError> {
         ssm::start_associations_once(self.region(region)?, self.profile(), ids).await
@@ -1054,7 +1069,7 @@ impl EstateWriter for AwsSource {
 
     async fn set_alarm_state(
         &self,
-        region: &str,
+        region: &Region,
         alarm: &str,
         state: AlarmState,
         reason: &str,
@@ -1065,7 +1080,7 @@ impl EstateWriter for AwsSource {
 
     async fn start_zonal_shift(
         &self,
-        region: &str,
+        region: &Region,
         shift: &crate::source::ZonalShiftStart,
     ) -> Result<String, SourceError> {
         zonal::start(self.region(region)?, self.profile(), shift).await
@@ -1073,7 +1088,7 @@ impl EstateWriter for AwsSource {
 
     async fn update_zonal_shift(
         &self,
-        region: &str,
+        region: &Region,
         id: &str,
         expires_in: &str,
         comment: &str,
@@ -1088,7 +1103,7 @@ impl EstateWriter for AwsSource {
         .await
     }
 
-    async fn cancel_zonal_shift(&self, region: &str, id: &str) -> Result<(), SourceError> {
+    async fn cancel_zonal_shift(&self, region: &Region, id: &str) -> Result<(), SourceError> {
         zonal::cancel(self.region(region)?, self.profile(), id).await
     }
 }
@@ -1107,7 +1122,7 @@ pub struct Connecting {
     /// One attempt at a time; the others wait for its outcome.
     attempt: tokio::sync::Mutex<()>,
     /// The target groups on screen, per region, handed to the source once it is connected.
-    watched: Mutex<HashMap<String, Vec<String>>>,
+    watched: Mutex<HashMap<Region, Vec<String>>>,
 }
 
 /// The last failed attempt to connect.
@@ -1198,9 +1213,12 @@ impl Connecting {
             .opts
             .region
             .clone()
-            .or_else(|| std::env::var("AWS_REGION").ok())
-            .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-            .unwrap_or_else(|| "(region)".into());
+            .or_else(|| {
+                ["AWS_REGION", "AWS_DEFAULT_REGION"]
+                    .iter()
+                    .find_map(|k| Region::new(&std::env::var(k).ok()?).ok())
+            })
+            .unwrap_or_else(Region::pending);
         let mut regions = vec![RegionInfo {
             name: primary,
             role: RegionRole::Primary,
@@ -1257,11 +1275,11 @@ impl crate::source::Source for Connecting {
     }
 
     /// Kept for the source it connects, and given to it at once when connected.
-    fn watch(&self, region: &str, target_groups: &[String]) {
+    fn watch(&self, region: &Region, target_groups: &[String]) {
         self.watched
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(region.to_owned(), target_groups.to_vec());
+            .insert(region.clone(), target_groups.to_vec());
         if let Some(s) = self.connected.get() {
             crate::source::Source::watch(s, region, target_groups);
         }

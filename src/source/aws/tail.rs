@@ -13,6 +13,7 @@
 
 use super::RegionClients;
 use super::errors::map;
+use crate::model::Region;
 use crate::model::Timestamp;
 use crate::model::logs::{Delivery, LogEvent, LogSource};
 use aws_sdk_cloudwatchlogs::types::StartLiveTailResponseStream;
@@ -45,7 +46,7 @@ pub const MAX_SESSIONS: usize = 3;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TailKey {
     pub view: u64,
-    pub region: String,
+    pub region: Region,
     pub source: LogSource,
     pub pattern: String,
 }

@@ -4,6 +4,7 @@
 
 use super::RegionClients;
 use super::errors::map;
+use crate::model::Region;
 use crate::model::zonal::{Managed, ShiftKind, ZonalShift};
 use crate::model::{LoadBalancer, Timestamp};
 use crate::source::{LbAttributes, SourceError, TgAttributes, ZonalShiftStart};
@@ -18,7 +19,7 @@ fn ts(t: &aws_smithy_types::DateTime) -> Timestamp {
 
 /// An ARC error, with the likely cause when the endpoint gave no answer at all: ARC is not
 /// offered in every region.
-fn arc_error(mut e: SourceError, region: &str) -> SourceError {
+fn arc_error(mut e: SourceError, region: &Region) -> SourceError {
     if e.class == crate::source::ErrorClass::Network {
         e.hint = Some(
             format!(

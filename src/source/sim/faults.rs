@@ -76,7 +76,7 @@ impl Sim {
     pub fn fault_menu(&self, region: &str, selected_instance: Option<&str>) -> Vec<Fault> {
         let r = self.region_index(region).unwrap_or(0);
         let reg = &self.regions[r];
-        let region = reg.name.clone();
+        let region = reg.name.to_string();
         let instance = selected_instance
             .filter(|id| {
                 reg.instance(id)
@@ -231,7 +231,7 @@ impl Sim {
             Fault::ClearAll => {
                 self.throttle_until = None;
                 self.slow_until = None;
-                let names: Vec<String> = self.regions.iter().map(|r| r.name.clone()).collect();
+                let names: Vec<String> = self.regions.iter().map(|r| r.name.to_string()).collect();
                 for (r, name) in names.iter().enumerate() {
                     self.end_autoshifts(r);
                     let reg = &mut self.regions[r];

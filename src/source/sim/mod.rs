@@ -15,6 +15,7 @@ mod zonal;
 pub use faults::Fault;
 pub use scenario::{SCENARIOS, Scenario, large_estate, scenario_names};
 
+use crate::model::Region;
 use crate::model::{AlarmState, Event, EventKind, RegionInfo, Severity, Timestamp};
 use crate::source::{
     ErrorClass, EstateReader, EstateWriter, Read, ServiceUpdate, SourceError, SourceInfo,
@@ -178,10 +179,10 @@ impl Sim {
     }
 
     /// Events of a region newer than `after_seq`, oldest first.
-    pub fn events_after(&self, region: &str, after_seq: u64) -> Vec<Event> {
+    pub fn events_after(&self, region: &Region, after_seq: u64) -> Vec<Event> {
         self.events
             .iter()
-            .filter(|e| e.seq > after_seq && e.region == region)
+            .filter(|e| e.seq > after_seq && e.region == *region)
             .cloned()
             .collect()
     }
@@ -240,7 +241,7 @@ impl SimSource {
     /// its error counts like any other.
     fn try_read<T>(
         &self,
-        region: &str,
+        region: &Region,
         service: &str,
         operation: &str,
         calls: u32,
@@ -252,7 +253,7 @@ impl SimSource {
 
     fn read<T>(
         &self,
-        region: &str,
+        region: &Region,
         service: &str,
         operation: &str,
         calls: impl Fn(&T) -> u32,
@@ -267,7 +268,7 @@ impl SimSource {
             });
             return Read::err(e, 1);
         }
-        let read = match sim.region(region) {
+        let read = match sim.region(region.as_str()) {
             Ok(r) => {
                 let v = f(&sim, r);
                 let n = calls(&v);
@@ -327,7 +328,7 @@ impl crate::source::Source for SimSource {
 
 #[async_trait]
 impl EstateReader for SimSource {
-    async fn targets(&self, region: &str) -> Read<Vec<crate::model::LoadBalancer>> {
+    async fn targets(&self, region: &Region) -> Read<Vec<crate::model::LoadBalancer>> {
         // DescribeLoadBalancers + DescribeTargetGroups + one DescribeTargetHealth per group.
         self.read(
             region,
@@ -343,7 +344,7 @@ impl EstateReader for SimSource {
         )
     }
 
-    async fn capacity(&self, region: &str) -> Read<crate::model::Capacity> {
+    async fn capacity(&self, region: &Region) -> Read<crate::model::Capacity> {
         // DescribeAutoScalingGroups by 100, ListClusters, ListServices, DescribeServices by 10.
         self.read(
             region,
@@ -358,7 +359,7 @@ impl EstateReader for SimSource {
         )
     }
 
-    async fn runs(&self, region: &str) -> Read<Vec<crate::model::Association>> {
+    async fn runs(&self, region: &Region) -> Read<Vec<crate::model::Association>> {
         // ListAssociations + DescribeAssociationExecutions and …Targets per association.
         self.read(
             region,
@@ -369,7 +370,7 @@ impl EstateReader for SimSource {
         )
     }
 
-    async fn alarms(&self, region: &str) -> Read<Vec<crate::model::Alarm>> {
+    async fn alarms(&self, region: &Region) -> Read<Vec<crate::model::Alarm>> {
         // DescribeAlarms + GetMetricData by 500 queries.
         self.read(
             region,
@@ -380,7 +381,7 @@ impl EstateReader for SimSource {
         )
     }
 
-    async fn timeline(&self, region: &str, after_seq: u64) -> Read<Vec<Event>> {
+    async fn timeline(&self, region: &Region, after_seq: u64) -> Read<Vec<Event>> {
         self.read(
             region,
             "monitoring",
@@ -392,7 +393,7 @@ impl EstateReader for SimSource {
 
     async fn log_source(
         &self,
-        region: &str,
+        region: &Region,
         target: &crate::model::logs::LogTarget,
     ) -> Read<crate::model::logs::LogSource> {
         // DescribeTaskDefinition, DescribeLogGroups or DescribeMetricFilters.
@@ -403,7 +404,7 @@ impl EstateReader for SimSource {
 
     async fn logs(
         &self,
-        region: &str,
+        region: &Region,
         _view: u64,
         source: &crate::model::logs::LogSource,
         pattern: &str,
@@ -419,7 +420,7 @@ impl EstateReader for SimSource {
 
     async fn task_definition(
         &self,
-        region: &str,
+        region: &Region,
         name: &str,
     ) -> Read<crate::model::TaskDefinition> {
         let read = self.read(
@@ -446,11 +447,11 @@ impl EstateReader for SimSource {
         }
     }
 
-    async fn lb_attributes(&self, region: &str, arn: &str) -> Read<crate::source::LbAttributes> {
+    async fn lb_attributes(&self, region: &Region, arn: &str) -> Read<crate::source::LbAttributes> {
         // One DescribeLoadBalancerAttributes, one DescribeTargetGroupAttributes per group.
         let groups = self
             .lock()
-            .region(region)
+            .region(region.as_str())
             .ok()
             .and_then(|r| r.lbs.iter().find(|l| l.arn == arn).map(|l| l.tgs.len()))
             .unwrap_or(0);
@@ -459,7 +460,7 @@ impl EstateReader for SimSource {
             "elasticloadbalancing",
             "DescribeLoadBalancerAttributes",
             1 + groups as u32,
-            |sim, _| sim.lb_attributes(region, arn),
+            |sim, _| sim.lb_attributes(region.as_str(), arn),
         )
     }
 }
@@ -486,60 +487,65 @@ impl EstateWriter for SimSource {
 
     async fn set_desired_capacity(
         &self,
-        region: &str,
+        region: &Region,
         asg: &str,
         desired: u32,
     ) -> Result<(), SourceError> {
         self.slow().await;
         self.lock()
-            .set_desired_capacity(region, asg, desired, "a user request")
+            .set_desired_capacity(region.as_str(), asg, desired, "a user request")
     }
 
-    async fn update_service(&self, region: &str, update: ServiceUpdate) -> Result<(), SourceError> {
+    async fn update_service(
+        &self,
+        region: &Region,
+        update: ServiceUpdate,
+    ) -> Result<(), SourceError> {
         self.slow().await;
-        self.lock().update_service(region, &update)
+        self.lock().update_service(region.as_str(), &update)
     }
 
     async fn register_task_definition_with_image(
         &self,
-        region: &str,
+        region: &Region,
         task_definition: &str,
         container: &str,
         image: &str,
     ) -> Result<String, SourceError> {
         self.slow().await;
         self.lock()
-            .register_task_definition(region, task_definition, container, image)
+            .register_task_definition(region.as_str(), task_definition, container, image)
     }
 
     async fn start_associations_once(
         &self,
-        region: &str,
+        region: &Region,
         ids: &[String],
     ) -> Result<(), SourceError> {
         self.slow().await;
-        self.lock().start_associations_once(region, ids)
+        self.lock().start_associations_once(region.as_str(), ids)
     }
 
     async fn set_alarm_state(
         &self,
-        region: &str,
+        region: &Region,
         alarm: &str,
         state: AlarmState,
         reason: &str,
     ) -> Result<(), SourceError> {
         self.slow().await;
-        self.lock().set_alarm_state(region, alarm, state, reason)
+        self.lock()
+            .set_alarm_state(region.as_str(), alarm, state, reason)
     }
 
     async fn start_zonal_shift(
         &self,
-        region: &str,
+        region: &Region,
         shift: &crate::source::ZonalShiftStart,
     ) -> Result<String, SourceError> {
         self.slow().await;
         self.lock().start_zonal_shift(
-            region,
+            region.as_str(),
             &shift.resource,
             &shift.away_from,
             &shift.expires_in,
@@ -549,18 +555,18 @@ impl EstateWriter for SimSource {
 
     async fn update_zonal_shift(
         &self,
-        region: &str,
+        region: &Region,
         id: &str,
         expires_in: &str,
         comment: &str,
     ) -> Result<(), SourceError> {
         self.slow().await;
         self.lock()
-            .update_zonal_shift(region, id, expires_in, comment)
+            .update_zonal_shift(region.as_str(), id, expires_in, comment)
     }
 
-    async fn cancel_zonal_shift(&self, region: &str, id: &str) -> Result<(), SourceError> {
+    async fn cancel_zonal_shift(&self, region: &Region, id: &str) -> Result<(), SourceError> {
         self.slow().await;
-        self.lock().cancel_zonal_shift(region, id)
+        self.lock().cancel_zonal_shift(region.as_str(), id)
     }
 }

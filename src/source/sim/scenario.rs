@@ -215,7 +215,7 @@ impl Builder {
         let id = self.rng.hex(16);
         let kind = if lb_type == "network" { "net" } else { "app" };
         let arn = Self::arn(
-            &r.name,
+            r.name.as_str(),
             "elasticloadbalancing",
             &format!("loadbalancer/{kind}/{name}/{id}"),
         );
@@ -252,7 +252,7 @@ impl Builder {
     ) -> usize {
         let id = self.rng.hex(16);
         let arn = Self::arn(
-            &r.name,
+            r.name.as_str(),
             "elasticloadbalancing",
             &format!("targetgroup/{name}/{id}"),
         );

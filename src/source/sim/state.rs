@@ -274,7 +274,7 @@ pub const HISTORY_MINUTES: usize = 60;
 
 #[derive(Debug, Clone)]
 pub struct RegionSim {
-    pub name: String,
+    pub name: crate::model::Region,
     pub role: RegionRole,
     pub azs: Vec<String>,
     pub instances: Vec<Instance>,
@@ -305,9 +305,10 @@ pub struct RegionSim {
 }
 
 impl RegionSim {
+    /// A region of a scenario; its name is one of the scenario's own, all region names.
     pub fn new(name: &str, role: RegionRole) -> Self {
         Self {
-            name: name.to_owned(),
+            name: crate::model::Region::new(name).expect("a scenario names real regions"),
             role,
             azs: vec![format!("{name}a"), format!("{name}b")],
             instances: Vec::new(),

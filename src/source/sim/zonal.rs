@@ -66,7 +66,7 @@ impl RegionSim {
             .enumerate()
             .map(|(i, name)| LbZone {
                 name: name.clone(),
-                id: az_id(&self.name, i),
+                id: az_id(self.name.as_str(), i),
             })
             .collect()
     }
@@ -305,7 +305,7 @@ impl Sim {
     /// AWS shifts every load balancer with autoshift on away from the region's first zone (the
     /// demo's "AWS autoshift" fault).
     pub(super) fn autoshift(&mut self, r: usize) -> Result<String, String> {
-        let away = az_id(&self.regions[r].name, 0);
+        let away = az_id(self.regions[r].name.as_str(), 0);
         let now = self.now;
         let mut names = Vec::new();
         let reg = &mut self.regions[r];

@@ -12,6 +12,7 @@ mod timeline;
 use super::widgets::{Glyphs, trunc};
 use super::{block, glyphs};
 use crate::app::{App, Drawn, Pane, RegionData, Row, Store};
+use crate::model::Region;
 use crate::model::{
     AlarmState, ExecStatus, LoadBalancer, RolloutState, TargetState, Timestamp, short_age,
 };
@@ -29,7 +30,7 @@ pub struct Ctx<'a> {
     pub glyphs: &'static Glyphs,
     pub now: Timestamp,
     pub store: &'a Store,
-    pub region: &'a str,
+    pub region: &'a Region,
     pub regions: usize,
 }
 
@@ -226,7 +227,7 @@ fn pane_title(app: &App, p: Pane) -> Line<'static> {
     for op in app
         .running_ops()
         .iter()
-        .filter(|o| o.pane == p && o.region == app.region_name())
+        .filter(|o| o.pane == p && o.region == *app.region_name())
     {
         let call = if op.call.is_empty() {
             "starting"
