@@ -4,11 +4,11 @@
 //! alarm, the traffic badge, alarms with the resources their dimensions name, scaling and runs),
 //! and recomputed with every read, so it is never older than the panes.
 
-use super::{App, Pane};
+use super::{App, Pane, RegionData};
 use crate::config::{AppConfig, glob_match};
 use crate::model::{
-    Alarm, AlarmState, Capacity, EventKind, ExecStatus, LoadBalancer, RolloutState, Severity,
-    TargetState, Timestamp,
+    Alarm, AlarmState, Capacity, EventKind, ExecStatus, LoadBalancer, Region, RolloutState,
+    Severity, TargetState, Timestamp,
 };
 use std::fmt::Write as _;
 
@@ -46,6 +46,90 @@ struct Zone {
     ids: Vec<String>,
 }
 
+/// What a rule says: how bad, what is wrong (where, since when), and the key that acts on it.
+type Said = (Severity, String, Option<String>);
+
+static NO_CAPACITY: Capacity = Capacity {
+    auto_scaling_groups: Vec::new(),
+    ecs_services: Vec::new(),
+};
+
+/// What the verdict's rules read of the region in view, for one app.
+struct Facts<'a> {
+    scope: &'a Scope<'a>,
+    d: &'a RegionData,
+    region: &'a Region,
+    lbs: Vec<&'a LoadBalancer>,
+    alarms: Vec<&'a Alarm>,
+    cap: &'a Capacity,
+    /// Registered targets (draining ones too) by zone name, sorted by it.
+    zones: Vec<(String, Zone)>,
+}
+
+impl<'a> Facts<'a> {
+    fn new(region: &'a Region, scope: &'a Scope<'a>, d: &'a RegionData) -> Self {
+        let lbs: Vec<&LoadBalancer> = d
+            .lbs()
+            .iter()
+            .filter(|l| scope.keep(|a| &a.load_balancers, &l.name))
+            .collect();
+        let alarms: Vec<&Alarm> = d
+            .alarms
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .filter(|a| scope.keep(|c| &c.alarms, &a.name))
+            .collect();
+        let zones = zones_of(&lbs);
+        Facts {
+            scope,
+            d,
+            region,
+            lbs,
+            alarms,
+            cap: d.capacity.as_ref().unwrap_or(&NO_CAPACITY),
+            zones,
+        }
+    }
+
+    /// Unhealthy targets not draining.
+    fn unhealthy_in_service(&self) -> usize {
+        self.zones
+            .iter()
+            .map(|(_, z)| z.total - z.healthy - z.draining)
+            .sum()
+    }
+}
+
+/// Registered targets by zone (draining ones too), sorted by zone name.
+fn zones_of(lbs: &[&LoadBalancer]) -> Vec<(String, Zone)> {
+    let mut zones: Vec<(String, Zone)> = Vec::new();
+    for g in lbs.iter().flat_map(|l| &l.target_groups) {
+        for t in g.targets.iter().filter(|t| t.state != TargetState::Unused) {
+            let az = if t.az.is_empty() { "?" } else { &t.az };
+            let i = zones.iter().position(|(z, _)| z == az).unwrap_or_else(|| {
+                zones.push((az.to_owned(), Zone::default()));
+                zones.len() - 1
+            });
+            let z = &mut zones[i].1;
+            z.total += 1;
+            if t.state == TargetState::Draining {
+                z.draining += 1;
+            }
+            if t.state == TargetState::Healthy {
+                z.healthy += 1;
+            } else {
+                if !z.groups.contains(&g.name) {
+                    z.groups.push(g.name.clone());
+                }
+                z.ids.push(t.id.clone());
+            }
+        }
+    }
+    zones.sort_by(|a, b| a.0.cmp(&b.0));
+    zones
+}
+
 impl App {
     /// The verdict of every app (one for the estate without app config), worst first.
     pub fn verdicts(&self) -> Vec<Verdict> {
@@ -78,34 +162,41 @@ impl App {
     }
 
     fn verdict(&self, scope: &Scope<'_>) -> Verdict {
-        let app = scope.app.map(|a| a.name.clone());
-        let v = |severity, text: String, action: Option<String>| Verdict {
-            app: app.clone(),
+        let (severity, text, action) = match self.current() {
+            None => (Severity::Info, "waiting for the first read".into(), None),
+            Some(d) => {
+                let f = Facts::new(self.region_name(), scope, d);
+                // The first rule that says something, in this order: the worst first.
+                let rules: [fn(&Self, &Facts<'_>) -> Option<Said>; 7] = [
+                    Self::rollout_under_alarm,
+                    Self::traffic_on_dr_region,
+                    Self::one_zone_sick,
+                    Self::zone_shifted,
+                    Self::alarm_firing,
+                    Self::targets_unhealthy,
+                    Self::under_way_or_short,
+                ];
+                rules
+                    .iter()
+                    .find_map(|rule| rule(self, &f))
+                    .unwrap_or_else(|| self.all_healthy(&f))
+            }
+        };
+        Verdict {
+            app: scope.app.map(|a| a.name.clone()),
             severity,
             text,
             action,
-        };
-        let Some(d) = self.current() else {
-            return v(Severity::Info, "waiting for the first read".into(), None);
-        };
-        let region = self.region_name().to_owned();
-        let key = |a: crate::action::Action| self.settings.keymap.key_label(a);
-        let lbs: Vec<&LoadBalancer> = d
-            .lbs()
-            .iter()
-            .filter(|l| scope.keep(|a| &a.load_balancers, &l.name))
-            .collect();
-        let alarms: Vec<&Alarm> = d
-            .alarms
-            .as_deref()
-            .unwrap_or_default()
-            .iter()
-            .filter(|a| scope.keep(|c| &c.alarms, &a.name))
-            .collect();
-        let empty = Capacity::default();
-        let cap = d.capacity.as_ref().unwrap_or(&empty);
+        }
+    }
 
-        // A rollout under an alarm: roll it back.
+    fn key(&self, action: crate::action::Action) -> String {
+        self.settings.keymap.key_label(action)
+    }
+
+    /// A rollout under an alarm: roll it back.
+    fn rollout_under_alarm(&self, f: &Facts<'_>) -> Option<Said> {
+        let Facts { scope, cap, .. } = f;
         if let Some(o) = self.rollback_offer()
             && scope.keep(|a| &a.ecs_services, &format!("{}/{}", o.cluster, o.service))
         {
@@ -138,7 +229,7 @@ impl App {
             } else {
                 String::new()
             };
-            return v(
+            return Some((
                 Severity::Crit,
                 format!(
                     "{} {} rollout failing{}: {tasks}{} in ALARM",
@@ -149,13 +240,17 @@ impl App {
                 ),
                 Some(format!(
                     "{} roll back to {}",
-                    key(super::operation::ROLLBACK),
+                    self.key(super::operation::ROLLBACK),
                     rev(&o.previous)
                 )),
-            );
+            ));
         }
 
-        // Traffic failed over to the DR region.
+        None
+    }
+
+    /// Traffic failed over to the DR region.
+    fn traffic_on_dr_region(&self, _: &Facts<'_>) -> Option<Said> {
         if let Some(dr) = self.traffic_on_dr() {
             let (h, t) = self.target_counts(dr);
             let dr_cap = self.store.region(dr).and_then(|r| r.capacity.as_ref());
@@ -166,50 +261,36 @@ impl App {
             {
                 let _ = write!(tasks, ", {} runs {} of {}", s.name, s.running, s.desired);
             }
-            return v(
+            return Some((
                 Severity::Crit,
                 format!(
                     "primary health check failing: traffic on {dr}, where {h}/{t} targets are healthy{tasks}"
                 ),
                 Some(format!(
                     "{} side by side, {} scale DR",
-                    key(crate::action::Action::RegionView),
-                    key(super::operation::SCALE)
+                    self.key(crate::action::Action::RegionView),
+                    self.key(super::operation::SCALE)
                 )),
-            );
+            ));
         }
 
-        // Unhealthy targets concentrated in one zone.
-        // Every registered target counts here, draining ones too: in a zone gone dark the
-        // replacements fail and drain in turn, and they are that zone's trouble.
-        let mut zones: Vec<(String, Zone)> = Vec::new();
-        for g in lbs.iter().flat_map(|l| &l.target_groups) {
-            for t in g.targets.iter().filter(|t| t.state != TargetState::Unused) {
-                let az = if t.az.is_empty() { "?" } else { &t.az };
-                let i = zones.iter().position(|(z, _)| z == az).unwrap_or_else(|| {
-                    zones.push((az.to_owned(), Zone::default()));
-                    zones.len() - 1
-                });
-                let z = &mut zones[i].1;
-                z.total += 1;
-                if t.state == TargetState::Draining {
-                    z.draining += 1;
-                }
-                if t.state == TargetState::Healthy {
-                    z.healthy += 1;
-                } else {
-                    if !z.groups.contains(&g.name) {
-                        z.groups.push(g.name.clone());
-                    }
-                    z.ids.push(t.id.clone());
-                }
-            }
-        }
-        zones.sort_by(|a, b| a.0.cmp(&b.0));
+        None
+    }
+
+    /// Unhealthy targets concentrated in one zone (every registered target counts, draining ones
+    /// too: in a zone gone dark the replacements fail and drain in turn, and they are that zone's
+    /// trouble), unless a rollout under way explains them.
+    fn one_zone_sick(&self, f: &Facts<'_>) -> Option<Said> {
+        let Facts {
+            scope,
+            lbs,
+            cap,
+            zones,
+            ..
+        } = f;
         let sick: Vec<&(String, Zone)> =
             zones.iter().filter(|(_, z)| z.healthy < z.total).collect();
         let unhealthy: usize = zones.iter().map(|(_, z)| z.total - z.healthy).sum();
-        let unhealthy_in_service = unhealthy - zones.iter().map(|(_, z)| z.draining).sum::<usize>();
         // A rollout under way explains its own failing and draining tasks, wherever they were
         // placed: that is not a zone's trouble, and a zonal shift is not its remedy.
         let rolling = cap.ecs_services.iter().any(|s| {
@@ -259,41 +340,46 @@ impl App {
             if let Some(shift) = shift {
                 // Said first: the zone is already out of the traffic.
                 let rest = text.split_once(": ").map_or(text.as_str(), |(_, r)| r);
-                return v(
+                return Some((
                     Severity::Warn,
                     format!("{shift}; {rest}"),
                     Some(format!(
                         "{} extend, {} cancel (on the load balancer)",
-                        key(super::operation::ZONAL_EXTEND),
-                        key(super::operation::ZONAL_SHIFT)
+                        self.key(super::operation::ZONAL_EXTEND),
+                        self.key(super::operation::ZONAL_SHIFT)
                     )),
-                );
+                ));
             }
             // What `z` acts on now: the load balancer selected, or the one worst off.
             let shiftable = self
                 .selected_lb()
                 .filter(|l| !matches!(l.zonal, crate::model::zonal::Managed::No));
-            return v(
+            return Some((
                 Severity::Crit,
                 text,
                 Some(if let Some(l) = shiftable {
                     format!(
                         "{} shift {} away, {} /{name}: the zone's targets",
-                        key(super::operation::ZONAL_SHIFT),
+                        self.key(super::operation::ZONAL_SHIFT),
                         l.name,
-                        key(crate::action::Action::Focus(Pane::Targets))
+                        self.key(crate::action::Action::Focus(Pane::Targets))
                     )
                 } else {
                     format!(
                         "{} /{name}: the zone's targets",
-                        key(crate::action::Action::Focus(Pane::Targets))
+                        self.key(crate::action::Action::Focus(Pane::Targets))
                     )
                 }),
-            );
+            ));
         }
 
-        // Traffic shifted away from a zone, by AWS (autoshift) or by someone in the account:
-        // "is it AWS or us" comes before the alarms it explains.
+        None
+    }
+
+    /// Traffic shifted away from a zone, by AWS (autoshift) or by someone in the account: "is it
+    /// AWS or us" comes before the alarms it explains.
+    fn zone_shifted(&self, f: &Facts<'_>) -> Option<Said> {
+        let Facts { lbs, alarms, .. } = f;
         if let Some((lb, shift)) = lbs
             .iter()
             .find_map(|l| l.zonal_shifts.iter().find(|s| s.applied()).map(|s| (*l, s)))
@@ -308,7 +394,7 @@ impl App {
                 String::new()
             };
             let own = shift.kind == crate::model::zonal::ShiftKind::ZonalShift;
-            return v(
+            return Some((
                 if firing > 0 {
                     Severity::Crit
                 } else {
@@ -318,19 +404,24 @@ impl App {
                 Some(if own {
                     format!(
                         "{} extend, {} cancel (on the load balancer)",
-                        key(super::operation::ZONAL_EXTEND),
-                        key(super::operation::ZONAL_SHIFT)
+                        self.key(super::operation::ZONAL_EXTEND),
+                        self.key(super::operation::ZONAL_SHIFT)
                     )
                 } else {
                     format!(
                         "{} on the load balancer: the preflight",
-                        key(super::operation::ZONAL_SHIFT)
+                        self.key(super::operation::ZONAL_SHIFT)
                     )
                 }),
-            );
+            ));
         }
 
-        // Alarms firing, with what they watch.
+        None
+    }
+
+    /// Alarms firing, with what they watch.
+    fn alarm_firing(&self, f: &Facts<'_>) -> Option<Said> {
+        let Facts { alarms, .. } = f;
         if let Some(a) = alarms.iter().find(|a| a.state == AlarmState::Alarm) {
             let watches = self.watched_by(a);
             let what = if watches.is_empty() {
@@ -358,15 +449,15 @@ impl App {
                 })
                 .unwrap_or_default();
             let action = match watches.first() {
-                Some(Watched::Asg(_)) => format!("{} scale", key(super::operation::SCALE)),
+                Some(Watched::Asg(_)) => format!("{} scale", self.key(super::operation::SCALE)),
                 Some(Watched::Service(..)) => format!(
                     "{} roll back, {} logs",
-                    key(super::operation::ROLLBACK),
-                    key(crate::action::Action::Logs)
+                    self.key(super::operation::ROLLBACK),
+                    self.key(crate::action::Action::Logs)
                 ),
                 _ => format!(
                     "{} then Enter: what it watches",
-                    key(crate::action::Action::Focus(Pane::Alarms))
+                    self.key(crate::action::Action::Focus(Pane::Alarms))
                 ),
             };
             let more = alarms
@@ -379,7 +470,7 @@ impl App {
             } else {
                 String::new()
             };
-            return v(
+            return Some((
                 Severity::Crit,
                 format!(
                     "{} in ALARM since {}{value}{what}{more}",
@@ -387,11 +478,18 @@ impl App {
                     a.updated_at.hm()
                 ),
                 Some(action),
-            );
+            ));
         }
 
-        // Unhealthy targets, spread.
-        let unhealthy = unhealthy_in_service;
+        None
+    }
+
+    /// Unhealthy targets, spread.
+    fn targets_unhealthy(&self, f: &Facts<'_>) -> Option<Said> {
+        let Facts {
+            region, lbs, zones, ..
+        } = f;
+        let unhealthy = f.unhealthy_in_service();
         if unhealthy > 0 {
             let groups: Vec<String> = lbs
                 .iter()
@@ -400,7 +498,7 @@ impl App {
                 .map(|g| format!("{} {}/{}", g.name, g.healthy, g.total))
                 .collect();
             let ids: Vec<String> = zones.iter().flat_map(|(_, z)| z.ids.clone()).collect();
-            return v(
+            return Some((
                 Severity::Warn,
                 format!(
                     "{unhealthy} targets unhealthy{} in {region}: {}",
@@ -409,12 +507,17 @@ impl App {
                 ),
                 Some(format!(
                     "{} then Enter: why",
-                    key(crate::action::Action::Focus(Pane::Targets))
+                    self.key(crate::action::Action::Focus(Pane::Targets))
                 )),
-            );
+            ));
         }
 
-        // Rollouts, scaling and runs under way or short.
+        None
+    }
+
+    /// Rollouts, scaling and runs under way or short.
+    fn under_way_or_short(&self, f: &Facts<'_>) -> Option<Said> {
+        let Facts { scope, d, cap, .. } = f;
         for s in cap
             .ecs_services
             .iter()
@@ -425,7 +528,7 @@ impl App {
                 .iter()
                 .find(|x| x.rollout_state == RolloutState::InProgress)
             {
-                return v(
+                return Some((
                     Severity::Warn,
                     format!(
                         "{} rolling out {} ({}/{} running){}",
@@ -436,7 +539,7 @@ impl App {
                         since_text(Some(dep.created_at))
                     ),
                     None,
-                );
+                ));
             }
         }
         for g in cap
@@ -445,7 +548,7 @@ impl App {
             .filter(|g| scope.keep(|a| &a.auto_scaling_groups, &g.name))
         {
             if g.in_service < g.desired {
-                return v(
+                return Some((
                     Severity::Warn,
                     format!(
                         "{} {}/{} in service{}",
@@ -455,7 +558,7 @@ impl App {
                         since_text(g.activities.first().map(|a| a.at))
                     ),
                     None,
-                );
+                ));
             }
         }
         if let Some(a) = d
@@ -467,18 +570,24 @@ impl App {
             .find(|a| a.status == ExecStatus::Failed)
         {
             let at = a.last_execution.as_ref().map(|x| x.created_at);
-            return v(
+            return Some((
                 Severity::Warn,
                 format!("{} last run failed{}", a.name, since_text(at)),
-                Some(format!("{} run again", key(super::operation::RUN_NOW))),
-            );
+                Some(format!("{} run again", self.key(super::operation::RUN_NOW))),
+            ));
         }
+        None
+    }
+
+    /// Nothing wrong: where, and the last change.
+    fn all_healthy(&self, f: &Facts<'_>) -> Said {
+        let region = f.region;
         let last = self
             .store
             .timeline()
             .iter()
             .find(|e| {
-                e.region == region
+                e.region == *region
                     && matches!(
                         e.kind,
                         EventKind::Operator | EventKind::Ecs | EventKind::Scaling
@@ -486,7 +595,7 @@ impl App {
             })
             .map(|e| format!(" · last change {} {} {}", e.at.hm(), e.resource, e.message))
             .unwrap_or_default();
-        v(Severity::Ok, format!("all healthy in {region}{last}"), None)
+        (Severity::Ok, format!("all healthy in {region}{last}"), None)
     }
 
     /// When the earliest of these targets turned unhealthy, by the timeline.

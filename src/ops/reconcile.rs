@@ -9,7 +9,7 @@
 use super::audit::{AuditPhase, AuditRecord};
 use super::{Step, TaskDefRef};
 use crate::identity::ConsoleId;
-use crate::model::{Capacity, Timestamp};
+use crate::model::{Alarm, AlarmState, Association, Capacity, EcsService, LoadBalancer, Timestamp};
 use crate::source::{EstateReader, Source, SourceInfo, SourceKind};
 use std::collections::HashSet;
 
@@ -108,6 +108,7 @@ pub async fn read_back(source: &dyn EstateReader, intent: &AuditRecord) -> Findi
             );
         }
         let cap = capacity.as_ref();
+        let from = param("from");
         let f = match step {
             Step::SetDesiredCapacity { asg, desired } => match cap {
                 Some(Ok(c)) => match c.auto_scaling_groups.iter().find(|g| &g.name == asg) {
@@ -115,7 +116,7 @@ pub async fn read_back(source: &dyn EstateReader, intent: &AuditRecord) -> Findi
                         &format!("{asg} desired capacity"),
                         g.desired,
                         *desired,
-                        param("from"),
+                        from,
                     ),
                     None => (None, format!("{asg} was not found")),
                 },
@@ -123,215 +124,33 @@ pub async fn read_back(source: &dyn EstateReader, intent: &AuditRecord) -> Findi
                 None => (None, String::new()),
             },
             Step::UpdateService {
-                cluster,
-                service,
-                desired,
-                task_definition,
-                force_new_deployment,
+                cluster, service, ..
             } => match cap {
                 Some(Ok(c)) => match c
                     .ecs_services
                     .iter()
                     .find(|s| &s.cluster == cluster && &s.name == service)
                 {
-                    Some(s) => {
-                        let mut parts: Vec<StepFinding> = Vec::new();
-                        if let Some(d) = desired {
-                            parts.push(count(
-                                &format!("{service} desired count"),
-                                s.desired,
-                                *d,
-                                param("from"),
-                            ));
-                        }
-                        let newest = s
-                            .deployments
-                            .iter()
-                            .filter(|d| d.created_at >= since)
-                            .max_by_key(|d| d.created_at);
-                        match task_definition {
-                            Some(TaskDefRef::Named(t)) => parts.push(if &s.task_definition == t {
-                                (Some(true), format!("{service} runs {t}"))
-                            } else if Some(s.task_definition.as_str()) == param("from") {
-                                (
-                                    Some(false),
-                                    format!("{service} still runs {}", s.task_definition),
-                                )
-                            } else {
-                                (
-                                    None,
-                                    format!(
-                                        "{service} runs {} (asked {t}): changed since",
-                                        s.task_definition
-                                    ),
-                                )
-                            }),
-                            Some(TaskDefRef::Registered) => parts.push(match newest {
-                                Some(d)
-                                    if Some(d.task_definition.as_str())
-                                        != param("task_definition") =>
-                                {
-                                    (
-                                        Some(true),
-                                        format!(
-                                            "{service} has a deployment of {} started {}",
-                                            d.task_definition,
-                                            d.created_at.hms()
-                                        ),
-                                    )
-                                }
-                                _ => (
-                                    Some(false),
-                                    format!(
-                                        "{service} has no deployment of a new revision since; it runs {}",
-                                        s.task_definition
-                                    ),
-                                ),
-                            }),
-                            None if *force_new_deployment => parts.push(match newest {
-                                Some(d) => (
-                                    Some(true),
-                                    format!(
-                                        "{service} has a new deployment of {} started {}",
-                                        d.task_definition,
-                                        d.created_at.hms()
-                                    ),
-                                ),
-                                None => (
-                                    Some(false),
-                                    format!("{service} has no new deployment since"),
-                                ),
-                            }),
-                            None => {}
-                        }
-                        combine(parts)
-                    }
+                    Some(s) => service_finding(step, s, since, from, param("task_definition")),
                     None => (None, format!("{cluster}/{service} was not found")),
                 },
                 Some(Err(e)) => (None, format!("{service} could not be read: {e}")),
                 None => (None, String::new()),
             },
-            Step::StartAssociationsOnce { ids } => {
-                let read = source.runs(region).await.result;
-                match read {
-                    Ok(runs) => combine(
-                        ids.iter()
-                            .map(|id| {
-                                let Some(a) = runs.iter().find(|a| &a.id == id) else {
-                                    return (None, format!("association {id} was not found"));
-                                };
-                                match &a.last_execution {
-                                    Some(x) if x.created_at >= since => (
-                                        Some(true),
-                                        format!(
-                                            "{} has a run {} started {}: {}",
-                                            a.name,
-                                            x.id,
-                                            x.created_at.hms(),
-                                            x.status.as_str()
-                                        ),
-                                    ),
-                                    _ => (Some(false), format!("{} has no run since", a.name)),
-                                }
-                            })
-                            .collect(),
-                    ),
-                    Err(e) => (None, format!("the associations could not be read: {e}")),
-                }
-            }
-            Step::SetAlarmState { alarm, state, .. } => {
-                let read = source.alarms(region).await.result;
-                match read {
-                    Ok(alarms) => match alarms.iter().find(|a| &a.name == alarm) {
-                        Some(a) if a.updated_at < since => (
-                            Some(false),
-                            format!(
-                                "{alarm} is {} since {}, before the call",
-                                a.state.as_str(),
-                                a.updated_at.hms()
-                            ),
-                        ),
-                        Some(a) if a.state == *state => (
-                            Some(true),
-                            format!(
-                                "{alarm} is {} since {}",
-                                a.state.as_str(),
-                                a.updated_at.hms()
-                            ),
-                        ),
-                        Some(a) => (
-                            None,
-                            format!(
-                                "{alarm} is {} since {} (set to {}, or evaluated since)",
-                                a.state.as_str(),
-                                a.updated_at.hms(),
-                                state.as_str()
-                            ),
-                        ),
-                        None => (None, format!("{alarm} was not found")),
-                    },
-                    Err(e) => (None, format!("the alarms could not be read: {e}")),
-                }
-            }
-            Step::StartZonalShift {
-                resource,
-                away_from,
-                ..
-            } => match source.targets(region).await.result {
-                Ok(lbs) => match lbs.iter().find(|l| &l.arn == resource) {
-                    Some(lb) => match lb.zonal_shifts.iter().find(|z| {
-                        z.kind == crate::model::zonal::ShiftKind::ZonalShift
-                            && &z.away_from == away_from
-                            && z.started >= since
-                    }) {
-                        Some(z) => (
-                            Some(true),
-                            format!(
-                                "{} has zonal shift {} away from {away_from} since {}",
-                                lb.name,
-                                z.id,
-                                z.started.hms()
-                            ),
-                        ),
-                        None => (
-                            Some(false),
-                            format!("{} has no zonal shift away from {away_from} since", lb.name),
-                        ),
-                    },
-                    None => (None, format!("{resource} was not found")),
-                },
+            Step::StartAssociationsOnce { ids } => match source.runs(region).await.result {
+                Ok(runs) => runs_finding(&runs, ids, since),
+                Err(e) => (None, format!("the associations could not be read: {e}")),
+            },
+            Step::SetAlarmState { alarm, state, .. } => match source.alarms(region).await.result {
+                Ok(alarms) => alarm_finding(&alarms, alarm, *state, since),
+                Err(e) => (None, format!("the alarms could not be read: {e}")),
+            },
+            Step::StartZonalShift { .. }
+            | Step::UpdateZonalShift { .. }
+            | Step::CancelZonalShift { .. } => match source.targets(region).await.result {
+                Ok(lbs) => shift_finding(step, &lbs, since),
                 Err(e) => (None, format!("the load balancers could not be read: {e}")),
             },
-            Step::UpdateZonalShift { id, .. } | Step::CancelZonalShift { id } => {
-                let cancel = matches!(step, Step::CancelZonalShift { .. });
-                match source.targets(region).await.result {
-                    Ok(lbs) => {
-                        let active = lbs
-                            .iter()
-                            .flat_map(|l| l.zonal_shifts.iter().map(move |z| (l, z)))
-                            .find(|(_, z)| &z.id == id);
-                        match (active, cancel) {
-                            (None, true) => (Some(true), format!("zonal shift {id} is not active")),
-                            (Some((l, _)), true) => (
-                                Some(false),
-                                format!("zonal shift {id} of {} is still active", l.name),
-                            ),
-                            (Some((l, z)), false) => (
-                                None,
-                                format!(
-                                    "zonal shift {id} of {} is active, until {}",
-                                    l.name,
-                                    z.expires.map_or_else(|| "-".to_owned(), Timestamp::hms)
-                                ),
-                            ),
-                            (None, false) => {
-                                (Some(false), format!("zonal shift {id} is no longer active"))
-                            }
-                        }
-                    }
-                    Err(e) => (None, format!("the load balancers could not be read: {e}")),
-                }
-            }
             // Its effect shows in the UpdateService that follows it.
             Step::RegisterWithImage { .. } => continue,
         };
@@ -339,6 +158,212 @@ pub async fn read_back(source: &dyn EstateReader, intent: &AuditRecord) -> Findi
     }
     let (applied, found) = combine(findings);
     Finding { applied, found }
+}
+
+/// What an ECS service shows of an `UpdateService` step: its desired count, the task definition
+/// it runs or a deployment started since the call.
+fn service_finding(
+    step: &Step,
+    s: &EcsService,
+    since: Timestamp,
+    from: Option<&str>,
+    registered_before: Option<&str>,
+) -> StepFinding {
+    let Step::UpdateService {
+        service,
+        desired,
+        task_definition,
+        force_new_deployment,
+        ..
+    } = step
+    else {
+        return (None, String::new());
+    };
+    let mut parts: Vec<StepFinding> = Vec::new();
+    if let Some(d) = desired {
+        parts.push(count(
+            &format!("{service} desired count"),
+            s.desired,
+            *d,
+            from,
+        ));
+    }
+    let newest = s
+        .deployments
+        .iter()
+        .filter(|d| d.created_at >= since)
+        .max_by_key(|d| d.created_at);
+    match task_definition {
+        Some(TaskDefRef::Named(t)) => parts.push(if &s.task_definition == t {
+            (Some(true), format!("{service} runs {t}"))
+        } else if Some(s.task_definition.as_str()) == from {
+            (
+                Some(false),
+                format!("{service} still runs {}", s.task_definition),
+            )
+        } else {
+            (
+                None,
+                format!(
+                    "{service} runs {} (asked {t}): changed since",
+                    s.task_definition
+                ),
+            )
+        }),
+        Some(TaskDefRef::Registered) => parts.push(match newest {
+            Some(d) if Some(d.task_definition.as_str()) != registered_before => (
+                Some(true),
+                format!(
+                    "{service} has a deployment of {} started {}",
+                    d.task_definition,
+                    d.created_at.hms()
+                ),
+            ),
+            _ => (
+                Some(false),
+                format!(
+                    "{service} has no deployment of a new revision since; it runs {}",
+                    s.task_definition
+                ),
+            ),
+        }),
+        None if *force_new_deployment => parts.push(match newest {
+            Some(d) => (
+                Some(true),
+                format!(
+                    "{service} has a new deployment of {} started {}",
+                    d.task_definition,
+                    d.created_at.hms()
+                ),
+            ),
+            None => (
+                Some(false),
+                format!("{service} has no new deployment since"),
+            ),
+        }),
+        None => {}
+    }
+    combine(parts)
+}
+
+/// Whether each association of a `StartAssociationsOnce` has a run started since the call.
+fn runs_finding(runs: &[Association], ids: &[String], since: Timestamp) -> StepFinding {
+    combine(
+        ids.iter()
+            .map(|id| {
+                let Some(a) = runs.iter().find(|a| &a.id == id) else {
+                    return (None, format!("association {id} was not found"));
+                };
+                match &a.last_execution {
+                    Some(x) if x.created_at >= since => (
+                        Some(true),
+                        format!(
+                            "{} has a run {} started {}: {}",
+                            a.name,
+                            x.id,
+                            x.created_at.hms(),
+                            x.status.as_str()
+                        ),
+                    ),
+                    _ => (Some(false), format!("{} has no run since", a.name)),
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Whether an alarm is in the state a `SetAlarmState` set, set since the call.
+fn alarm_finding(
+    alarms: &[Alarm],
+    alarm: &str,
+    state: AlarmState,
+    since: Timestamp,
+) -> StepFinding {
+    match alarms.iter().find(|a| a.name == alarm) {
+        Some(a) if a.updated_at < since => (
+            Some(false),
+            format!(
+                "{alarm} is {} since {}, before the call",
+                a.state.as_str(),
+                a.updated_at.hms()
+            ),
+        ),
+        Some(a) if a.state == state => (
+            Some(true),
+            format!(
+                "{alarm} is {} since {}",
+                a.state.as_str(),
+                a.updated_at.hms()
+            ),
+        ),
+        Some(a) => (
+            None,
+            format!(
+                "{alarm} is {} since {} (set to {}, or evaluated since)",
+                a.state.as_str(),
+                a.updated_at.hms(),
+                state.as_str()
+            ),
+        ),
+        None => (None, format!("{alarm} was not found")),
+    }
+}
+
+/// What the load balancers show of a zonal-shift step: a shift started since the call, or the
+/// shift updated or cancelled.
+fn shift_finding(step: &Step, lbs: &[LoadBalancer], since: Timestamp) -> StepFinding {
+    match step {
+        Step::StartZonalShift {
+            resource,
+            away_from,
+            ..
+        } => match lbs.iter().find(|l| &l.arn == resource) {
+            Some(lb) => match lb.zonal_shifts.iter().find(|z| {
+                z.kind == crate::model::zonal::ShiftKind::ZonalShift
+                    && &z.away_from == away_from
+                    && z.started >= since
+            }) {
+                Some(z) => (
+                    Some(true),
+                    format!(
+                        "{} has zonal shift {} away from {away_from} since {}",
+                        lb.name,
+                        z.id,
+                        z.started.hms()
+                    ),
+                ),
+                None => (
+                    Some(false),
+                    format!("{} has no zonal shift away from {away_from} since", lb.name),
+                ),
+            },
+            None => (None, format!("{resource} was not found")),
+        },
+        Step::UpdateZonalShift { id, .. } | Step::CancelZonalShift { id } => {
+            let cancel = matches!(step, Step::CancelZonalShift { .. });
+            let active = lbs
+                .iter()
+                .flat_map(|l| l.zonal_shifts.iter().map(move |z| (l, z)))
+                .find(|(_, z)| &z.id == id);
+            match (active, cancel) {
+                (None, true) => (Some(true), format!("zonal shift {id} is not active")),
+                (Some((l, _)), true) => (
+                    Some(false),
+                    format!("zonal shift {id} of {} is still active", l.name),
+                ),
+                (Some((l, z)), false) => (
+                    None,
+                    format!(
+                        "zonal shift {id} of {} is active, until {}",
+                        l.name,
+                        z.expires.map_or_else(|| "-".to_owned(), Timestamp::hms)
+                    ),
+                ),
+                (None, false) => (Some(false), format!("zonal shift {id} is no longer active")),
+            }
+        }
+        _ => (None, String::new()),
+    }
 }
 
 /// A count read back against the one asked for and the one before the call.
