@@ -151,6 +151,13 @@ impl TargetGroup {
 /// names no Availability Zone for instance targets) from the Auto Scaling groups' instances;
 /// whether any changed.
 pub fn join_zones(lbs: &mut [LoadBalancer], cap: &Capacity) -> bool {
+    // Looked up, not searched: a large estate joins hundreds of targets to hundreds of instances
+    // on every read.
+    let instances = || cap.auto_scaling_groups.iter().flat_map(|g| &g.instances);
+    let mut az_of: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for i in instances().filter(|i| !i.az.is_empty()) {
+        az_of.entry(i.id.as_str()).or_insert(i.az.as_str());
+    }
     let mut changed = false;
     for t in lbs
         .iter_mut()
@@ -158,29 +165,23 @@ pub fn join_zones(lbs: &mut [LoadBalancer], cap: &Capacity) -> bool {
         .flat_map(|g| g.targets.iter_mut())
         .filter(|t| t.az.is_empty())
     {
-        if let Some(i) = cap
-            .auto_scaling_groups
-            .iter()
-            .flat_map(|g| &g.instances)
-            .find(|i| i.id == t.id && !i.az.is_empty())
-        {
-            t.az.clone_from(&i.az);
+        if let Some(az) = az_of.get(t.id.as_str()) {
+            (*az).clone_into(&mut t.az);
             changed = true;
         }
     }
     // A zone's AZ ID, which a load balancer's description does not give, from an instance in it.
+    let mut id_of: std::collections::HashMap<&str, &str> = std::collections::HashMap::new();
+    for i in instances().filter(|i| !i.az_id.is_empty()) {
+        id_of.entry(i.az.as_str()).or_insert(i.az_id.as_str());
+    }
     for z in lbs
         .iter_mut()
         .flat_map(|l| l.zones.iter_mut())
         .filter(|z| z.id.is_empty())
     {
-        if let Some(i) = cap
-            .auto_scaling_groups
-            .iter()
-            .flat_map(|g| &g.instances)
-            .find(|i| i.az == z.name && !i.az_id.is_empty())
-        {
-            z.id.clone_from(&i.az_id);
+        if let Some(id) = id_of.get(z.name.as_str()) {
+            (*id).clone_into(&mut z.id);
             changed = true;
         }
     }

@@ -159,30 +159,41 @@ impl PaneDraw for Capacity {
 /// How a service is named in its row: without its cluster when every service of the pane is in
 /// the same one (twenty rows of `zephyr-cluster/zephyr-…` said nothing).
 fn service_label(d: &RegionData, svc: &crate::model::EcsService) -> String {
-    let one_cluster = d
-        .capacity
-        .as_ref()
-        .is_some_and(|c| c.ecs_services.iter().all(|s| s.cluster == svc.cluster));
-    if one_cluster {
+    if one_cluster(d) {
         svc.name.clone()
     } else {
         format!("{}/{}", svc.cluster, svc.name)
     }
 }
 
-/// The name column: as wide as the longest name in the pane, at most half of it.
+/// Whether every ECS service of the pane is in one cluster.
+fn one_cluster(d: &RegionData) -> bool {
+    d.capacity.as_ref().is_none_or(|c| {
+        c.ecs_services
+            .first()
+            .is_none_or(|f| c.ecs_services.iter().all(|s| s.cluster == f.cluster))
+    })
+}
+
+/// The name column: as wide as the longest name in the pane, at most half of it. Counted
+/// without building the labels: it is asked for every row drawn, of a pane that can hold
+/// hundreds of services.
 fn name_width(d: &RegionData, w: usize) -> usize {
+    use crate::ui::widgets::text_width;
     let Some(c) = d.capacity.as_ref() else {
         return 24.min(w / 2);
     };
+    let one = one_cluster(d);
     c.auto_scaling_groups
         .iter()
-        .map(|g| crate::ui::widgets::text_width(&g.name))
-        .chain(
-            c.ecs_services
-                .iter()
-                .map(|s| crate::ui::widgets::text_width(&service_label(d, s))),
-        )
+        .map(|g| text_width(&g.name))
+        .chain(c.ecs_services.iter().map(|s| {
+            if one {
+                text_width(&s.name)
+            } else {
+                text_width(&s.cluster) + 1 + text_width(&s.name)
+            }
+        }))
         .max()
         .unwrap_or(0)
         .clamp(8, (w / 2).max(8))
