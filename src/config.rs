@@ -215,39 +215,7 @@ impl Config {
     pub fn parse(path: &Path, text: &str) -> Result<Self, FileError> {
         let file: ConfigFile =
             toml::from_str(text).map_err(|e| FileError::from_toml(path, text, &e))?;
-        let mut overrides = Vec::new();
-        for (name, spec) in &file.keys {
-            let action = Action::parse(name.get_ref())
-                .map_err(|m| FileError::at(path, text, Some(name.span()), m))?;
-            let names = match spec.get_ref() {
-                KeySpec::One(k) => vec![k.clone()],
-                KeySpec::Many(ks) => ks.clone(),
-            };
-            if names.is_empty() {
-                return Err(FileError::at(
-                    path,
-                    text,
-                    Some(spec.span()),
-                    format!(
-                        "no key given for '{}'; give a key such as \"s\"",
-                        action.name()
-                    ),
-                ));
-            }
-            let keys = names
-                .iter()
-                .map(|k| Key::parse(k))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|m| FileError::at(path, text, Some(spec.span()), m))?;
-            overrides.push((action, keys, spec.span()));
-        }
-        let mut keymap = Keymap::default();
-        let plain: Vec<(Action, Vec<Key>)> =
-            overrides.iter().map(|(a, k, _)| (*a, k.clone())).collect();
-        keymap.rebind(&plain).map_err(|m| {
-            let span = overrides.last().map(|(_, _, s)| s.clone());
-            FileError::at(path, text, span, m)
-        })?;
+        let keymap = keymap_of(path, text, &file.keys)?;
         let refresh = refresh_of(path, text, &file.refresh)?;
         if let Some(regions) = &file.regions {
             let at = text.find("regions").map(|o| o..o + 1);
@@ -265,72 +233,7 @@ impl Config {
             }
         }
         for (i, app) in file.app.iter().enumerate() {
-            let at = app_offset(text, i);
-            if app.name.trim().is_empty() {
-                return Err(FileError::at(
-                    path,
-                    text,
-                    at,
-                    "every [[app]] needs a name".to_owned(),
-                ));
-            }
-            if app.name.chars().any(char::is_control) || app.name.chars().count() > 64 {
-                return Err(FileError::at(
-                    path,
-                    text,
-                    at,
-                    format!(
-                        "app name '{}' must be printable and at most 64 characters: it is typed to confirm a drill",
-                        crate::state::printable(&app.name)
-                    ),
-                ));
-            }
-            if file.app[..i].iter().any(|a| a.name == app.name) {
-                return Err(FileError::at(
-                    path,
-                    text,
-                    at,
-                    format!(
-                        "app {} is defined twice; give each [[app]] its own name",
-                        app.name
-                    ),
-                ));
-            }
-            for p in app
-                .load_balancers
-                .iter()
-                .chain(&app.auto_scaling_groups)
-                .chain(&app.ecs_services)
-                .chain(&app.associations)
-                .chain(&app.alarms)
-            {
-                check_pattern(p).map_err(|m| {
-                    FileError::at(path, text, at.clone(), format!("app {}: {m}", app.name))
-                })?;
-            }
-            if let Some(f) = &app.failover {
-                let at = text[at.clone().map_or(0, |r| r.start)..]
-                    .find("[app.failover]")
-                    .map(|o| {
-                        let o = o + at.as_ref().map_or(0, |r| r.start);
-                        o..o + 1
-                    });
-                let bad = |m: String| {
-                    FileError::at(path, text, at.clone(), format!("app {}: {m}", app.name))
-                };
-                if !(1..=DR_PERCENT_MAX).contains(&f.dr_capacity_percent) {
-                    return Err(bad(format!(
-                        "dr_capacity_percent = {} is outside 1..{DR_PERCENT_MAX} (percent of the primary's desired capacity)",
-                        f.dr_capacity_percent
-                    )));
-                }
-                if !(HEALTHY_TIMEOUT_MIN..=HEALTHY_TIMEOUT_MAX).contains(&f.healthy_timeout_secs) {
-                    return Err(bad(format!(
-                        "healthy_timeout_secs = {} is outside {HEALTHY_TIMEOUT_MIN}..{HEALTHY_TIMEOUT_MAX} (how long the drill waits for the DR targets, seconds)",
-                        f.healthy_timeout_secs
-                    )));
-                }
-            }
+            check_app(path, text, &file.app[..i], i, app)?;
         }
         for app in &file.app {
             if let Some(f) = &app.failover
@@ -385,6 +288,124 @@ pub fn read_file(path: &Path) -> Result<String, String> {
         return Err(format!("larger than {} KiB", FILE_MAX >> 10));
     }
     String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_owned())
+}
+
+/// The `[keys]` table over the default keymap; an error names the line of the bad entry.
+fn keymap_of(
+    path: &Path,
+    text: &str,
+    keys: &BTreeMap<Spanned<String>, Spanned<KeySpec>>,
+) -> Result<Keymap, FileError> {
+    let mut overrides = Vec::new();
+    for (name, spec) in keys {
+        let action = Action::parse(name.get_ref())
+            .map_err(|m| FileError::at(path, text, Some(name.span()), m))?;
+        let names = match spec.get_ref() {
+            KeySpec::One(k) => vec![k.clone()],
+            KeySpec::Many(ks) => ks.clone(),
+        };
+        if names.is_empty() {
+            return Err(FileError::at(
+                path,
+                text,
+                Some(spec.span()),
+                format!(
+                    "no key given for '{}'; give a key such as \"s\"",
+                    action.name()
+                ),
+            ));
+        }
+        let keys = names
+            .iter()
+            .map(|k| Key::parse(k))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|m| FileError::at(path, text, Some(spec.span()), m))?;
+        overrides.push((action, keys, spec.span()));
+    }
+    let mut keymap = Keymap::default();
+    let plain: Vec<(Action, Vec<Key>)> =
+        overrides.iter().map(|(a, k, _)| (*a, k.clone())).collect();
+    keymap.rebind(&plain).map_err(|m| {
+        let span = overrides.last().map(|(_, _, s)| s.clone());
+        FileError::at(path, text, span, m)
+    })?;
+    Ok(keymap)
+}
+
+/// Checks the `i`th `[[app]]` (`before` are the ones above it): a printable unique name, name
+/// patterns that can match, a failover section within its bounds.
+fn check_app(
+    path: &Path,
+    text: &str,
+    before: &[AppConfig],
+    i: usize,
+    app: &AppConfig,
+) -> Result<(), FileError> {
+    let at = app_offset(text, i);
+    if app.name.trim().is_empty() {
+        return Err(FileError::at(
+            path,
+            text,
+            at,
+            "every [[app]] needs a name".to_owned(),
+        ));
+    }
+    if app.name.chars().any(char::is_control) || app.name.chars().count() > 64 {
+        return Err(FileError::at(
+            path,
+            text,
+            at,
+            format!(
+                "app name '{}' must be printable and at most 64 characters: it is typed to confirm a drill",
+                crate::state::printable(&app.name)
+            ),
+        ));
+    }
+    if before.iter().any(|a| a.name == app.name) {
+        return Err(FileError::at(
+            path,
+            text,
+            at,
+            format!(
+                "app {} is defined twice; give each [[app]] its own name",
+                app.name
+            ),
+        ));
+    }
+    for p in app
+        .load_balancers
+        .iter()
+        .chain(&app.auto_scaling_groups)
+        .chain(&app.ecs_services)
+        .chain(&app.associations)
+        .chain(&app.alarms)
+    {
+        check_pattern(p)
+            .map_err(|m| FileError::at(path, text, at.clone(), format!("app {}: {m}", app.name)))?;
+    }
+    if let Some(f) = &app.failover {
+        let at = text[at.clone().map_or(0, |r| r.start)..]
+            .find("[app.failover]")
+            .map(|o| {
+                let o = o + at.as_ref().map_or(0, |r| r.start);
+                o..o + 1
+            });
+        let bad =
+            |m: String| FileError::at(path, text, at.clone(), format!("app {}: {m}", app.name));
+        if !(1..=DR_PERCENT_MAX).contains(&f.dr_capacity_percent) {
+            return Err(bad(format!(
+                "dr_capacity_percent = {} is outside 1..{DR_PERCENT_MAX} (percent of the primary's desired capacity)",
+                f.dr_capacity_percent
+            )));
+        }
+        if !(HEALTHY_TIMEOUT_MIN..=HEALTHY_TIMEOUT_MAX).contains(&f.healthy_timeout_secs) {
+            return Err(bad(format!(
+                "healthy_timeout_secs = {} is outside {HEALTHY_TIMEOUT_MIN}..{HEALTHY_TIMEOUT_MAX} (how long the drill waits for the DR targets, seconds)",
+                f.healthy_timeout_secs
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Checks a name pattern of an app: `*` and `?` are its only wildcards, and it names something.

@@ -238,85 +238,97 @@ fn main() -> ExitCode {
             ExitCode::from(status as u8)
         }
         Some(Command::Themes | Command::Audit { .. }) => ExitCode::SUCCESS,
-        None => {
-            let refresh = cli.source.refresh.map_or(config.refresh, Refresh::every);
-            let scenario = demo.as_ref().map(|(_, s)| *s);
-            let read_only = cli.source.read_only || config.read_only;
-            let info = source.info();
-            let executor = Arc::new(
-                Executor::new(
-                    source.clone(),
-                    AuditLog::at_default(),
-                    read_only,
-                    Operator::from_env(&info.caller_arn, info.profile.clone(), info.kind),
-                )
-                .for_estate(info.estate.clone()),
-            );
-            let mut settings = Settings::new(config.keymap.clone(), themes);
-            settings.no_color = no_color();
-            settings.ascii = cli.source.ascii;
-            settings.read_only = read_only;
-            settings.read_only_why = if cli.source.read_only {
-                "--read-only".to_owned()
-            } else {
-                config.path.as_ref().map_or_else(
-                    || "read_only = true in the config".to_owned(),
-                    |p| format!("read_only = true in {}", p.display()),
-                )
-            };
-            settings.apps.clone_from(&config.apps);
-            settings.refresh = refresh;
-            if demo.is_some() {
-                settings.time_scale = f64::from(cli.source.speed);
+        None => console(&cli, &config, themes, theme, &rt, source, demo),
+    }
+}
+
+/// The console itself: settings from the flags and the config, the executor, a drill found on
+/// disk, then the terminal until the operator quits.
+fn console(
+    cli: &Cli,
+    config: &Config,
+    themes: ThemeSet,
+    theme: opsdash::theme::Theme,
+    rt: &tokio::runtime::Runtime,
+    source: Arc<dyn ReadWrite>,
+    demo: Option<(SimSource, Scenario)>,
+) -> ExitCode {
+    let refresh = cli.source.refresh.map_or(config.refresh, Refresh::every);
+    let scenario = demo.as_ref().map(|(_, s)| *s);
+    let read_only = cli.source.read_only || config.read_only;
+    let info = source.info();
+    let executor = Arc::new(
+        Executor::new(
+            source.clone(),
+            AuditLog::at_default(),
+            read_only,
+            Operator::from_env(&info.caller_arn, info.profile.clone(), info.kind),
+        )
+        .for_estate(info.estate.clone()),
+    );
+    let mut settings = Settings::new(config.keymap.clone(), themes);
+    settings.no_color = no_color();
+    settings.ascii = cli.source.ascii;
+    settings.read_only = read_only;
+    settings.read_only_why = if cli.source.read_only {
+        "--read-only".to_owned()
+    } else {
+        config.path.as_ref().map_or_else(
+            || "read_only = true in the config".to_owned(),
+            |p| format!("read_only = true in {}", p.display()),
+        )
+    };
+    settings.apps.clone_from(&config.apps);
+    settings.refresh = refresh;
+    if demo.is_some() {
+        settings.time_scale = f64::from(cli.source.speed);
+    }
+    settings.drill_specs = config
+        .apps
+        .iter()
+        .filter_map(opsdash::ops::drill::DrillSpec::from_app)
+        .collect();
+    if settings.drill_specs.is_empty() && scenario == Some(Scenario::WarmStandby) {
+        settings
+            .drill_specs
+            .push(opsdash::ops::drill::DrillSpec::warm_standby_demo());
+    }
+    let mut first = Vec::new();
+    if let Ok(path) = executor.drill_path() {
+        use opsdash::app::FoundDrill;
+        use opsdash::ops::drill;
+        settings.drill_file = path.display().to_string();
+        let found = match drill::load(&path) {
+            Ok(Some(state)) => Some(match drill::other_holder(&path) {
+                Some(h) => FoundDrill::Elsewhere(Box::new(state), h.describe()),
+                None => FoundDrill::State(Box::new(state)),
+            }),
+            Ok(None) => None,
+            Err(e) => Some(FoundDrill::Unreadable(e.to_string())),
+        };
+        first.extend(found.map(Msg::DrillFound));
+    }
+    let mut app = App::new(info, settings, theme);
+    if let Some(s) = scenario {
+        app = app.with_demo(s.name(), opsdash::source::sim::scenario_names());
+    }
+    let demo = demo.map(|(sim, _)| Demo {
+        source: sim,
+        speed: cli.source.speed,
+        seed: cli.source.seed,
+    });
+    match rt.block_on(runtime::run(app, source, executor, demo, refresh, first)) {
+        Ok(report) => {
+            // What became of the operations in flight at the quit, on the restored
+            // terminal (or wherever stderr goes after a hang-up).
+            for line in report {
+                eprintln!("opsdash: {}", opsdash::state::printable(&line));
             }
-            settings.drill_specs = config
-                .apps
-                .iter()
-                .filter_map(opsdash::ops::drill::DrillSpec::from_app)
-                .collect();
-            if settings.drill_specs.is_empty() && scenario == Some(Scenario::WarmStandby) {
-                settings
-                    .drill_specs
-                    .push(opsdash::ops::drill::DrillSpec::warm_standby_demo());
-            }
-            let mut first = Vec::new();
-            if let Ok(path) = executor.drill_path() {
-                use opsdash::app::FoundDrill;
-                use opsdash::ops::drill;
-                settings.drill_file = path.display().to_string();
-                let found = match drill::load(&path) {
-                    Ok(Some(state)) => Some(match drill::other_holder(&path) {
-                        Some(h) => FoundDrill::Elsewhere(Box::new(state), h.describe()),
-                        None => FoundDrill::State(Box::new(state)),
-                    }),
-                    Ok(None) => None,
-                    Err(e) => Some(FoundDrill::Unreadable(e.to_string())),
-                };
-                first.extend(found.map(Msg::DrillFound));
-            }
-            let mut app = App::new(info, settings, theme);
-            if let Some(s) = scenario {
-                app = app.with_demo(s.name(), opsdash::source::sim::scenario_names());
-            }
-            let demo = demo.map(|(sim, _)| Demo {
-                source: sim,
-                speed: cli.source.speed,
-                seed: cli.source.seed,
-            });
-            match rt.block_on(runtime::run(app, source, executor, demo, refresh, first)) {
-                Ok(report) => {
-                    // What became of the operations in flight at the quit, on the restored
-                    // terminal (or wherever stderr goes after a hang-up).
-                    for line in report {
-                        eprintln!("opsdash: {}", opsdash::state::printable(&line));
-                    }
-                    ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    runtime::restore_terminal();
-                    fail(format!("terminal error: {e}"))
-                }
-            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            runtime::restore_terminal();
+            fail(format!("terminal error: {e}"))
         }
     }
 }

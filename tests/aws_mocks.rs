@@ -1466,10 +1466,17 @@ mod drill_steps {
     }
 }
 
-/// A full refresh of every pane of a known estate makes exactly the calls the batch and page
-/// limits require, no more: each rule only answers requests that ask for the largest page.
-#[test]
-fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
+/// The sizes of the known estate.
+#[derive(Clone, Copy)]
+struct Known {
+    groups: usize,
+    services: usize,
+    associations: usize,
+    alarms: usize,
+}
+
+/// Rules of an estate of known sizes, each answering only a request for the largest page.
+fn known_estate(n: Known) -> Rules {
     use asg::operation::describe_auto_scaling_groups::DescribeAutoScalingGroupsOutput as A;
     use cw::operation::{
         describe_alarms::DescribeAlarmsOutput as Al, get_metric_data::GetMetricDataOutput as M,
@@ -1484,28 +1491,23 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
         describe_association_executions::DescribeAssociationExecutionsOutput as E,
         list_associations::ListAssociationsOutput as La,
     };
-    const GROUPS: usize = 150;
-    const SERVICES: usize = 25;
-    const ASSOCIATIONS: usize = 3;
-    const ALARMS: usize = 120;
-    const TGS: usize = 3;
     let groups =
         |r: std::ops::Range<usize>| -> Vec<_> { r.map(|n| group(&format!("g{n}"))).collect() };
-    let rules = Rules {
+    Rules {
         elb: vec![
             mock!(elb::Client::describe_load_balancers)
                 .match_requests(|r| r.page_size() == Some(400) && r.marker().is_none())
-                .then_output(|| L::builder().load_balancers(lb("a")).load_balancers(lb("b")).build()),
+                .then_output(move || L::builder().load_balancers(lb("a")).load_balancers(lb("b")).build()),
             mock!(elb::Client::describe_target_groups)
                 .match_requests(|r| r.page_size() == Some(400) && r.marker().is_none())
-                .then_output(|| {
+                .then_output(move || {
                     G::builder()
                         .target_groups(tg("a-web", "a"))
                         .target_groups(tg("a-api", "a"))
                         .target_groups(tg("b-web", "b"))
                         .build()
                 }),
-            mock!(elb::Client::describe_target_health).then_output(|| {
+            mock!(elb::Client::describe_target_health).then_output(move || {
                 H::builder()
                     .target_health_descriptions(health("i-1", elb::types::TargetHealthStateEnum::Healthy))
                     .build()
@@ -1522,27 +1524,27 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
                 }),
             mock!(asg::Client::describe_auto_scaling_groups)
                 .match_requests(|r| r.max_records() == Some(100) && r.next_token() == Some("p2"))
-                .then_output(move || A::builder().set_auto_scaling_groups(Some(groups(100..GROUPS))).build()),
+                .then_output(move || A::builder().set_auto_scaling_groups(Some(groups(100..n.groups))).build()),
             mock!(asg::Client::describe_scaling_activities)
                 .match_requests(|r| r.max_records() == Some(100))
-                .then_output(|| {
+                .then_output(move || {
                     asg::operation::describe_scaling_activities::DescribeScalingActivitiesOutput::builder().build()
                 }),
         ],
         ecs: vec![
             mock!(ecs::Client::list_clusters)
                 .match_requests(|r| r.max_results() == Some(100))
-                .then_output(|| {
+                .then_output(move || {
                     ecs::operation::list_clusters::ListClustersOutput::builder()
                         .cluster_arns("arn:aws:ecs:us-east-1:123456789012:cluster/appCluster")
                         .build()
                 }),
             mock!(ecs::Client::list_services)
                 .match_requests(|r| r.max_results() == Some(100))
-                .then_output(|| {
+                .then_output(move || {
                     ecs::operation::list_services::ListServicesOutput::builder()
                         .set_service_arns(Some(
-                            (0..SERVICES)
+                            (0..n.services)
                                 .map(|n| format!("arn:aws:ecs:us-east-1:123456789012:service/appCluster/s{n}"))
                                 .collect(),
                         ))
@@ -1550,7 +1552,7 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
                 }),
             mock!(ecs::Client::describe_services)
                 .match_requests(|r| r.services().len() <= 10)
-                .then_output(|| {
+                .then_output(move || {
                     ecs::operation::describe_services::DescribeServicesOutput::builder()
                         .services(ecs_service(0))
                         .build()
@@ -1559,10 +1561,10 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
         ssm: vec![
             mock!(ssm::Client::list_associations)
                 .match_requests(|r| r.max_results() == Some(50))
-                .then_output(|| {
+                .then_output(move || {
                     La::builder()
                         .set_associations(Some(
-                            (0..ASSOCIATIONS)
+                            (0..n.associations)
                                 .map(|n| {
                                     ssm::types::Association::builder()
                                         .association_id(format!("a{n}"))
@@ -1574,7 +1576,7 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
                         ))
                         .build()
                 }),
-            mock!(ssm::Client::describe_association_executions).then_output(|| {
+            mock!(ssm::Client::describe_association_executions).then_output(move || {
                 E::builder()
                     .association_executions(
                         ssm::types::AssociationExecution::builder()
@@ -1586,12 +1588,12 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
             }),
             mock!(ssm::Client::describe_association_execution_targets)
                 .match_requests(|r| r.max_results() == Some(50))
-                .then_output(|| T::builder().build()),
+                .then_output(move || T::builder().build()),
         ],
         cw: vec![
             mock!(cw::Client::describe_alarms)
                 .match_requests(|r| r.max_records() == Some(100) && r.next_token().is_none())
-                .then_output(|| {
+                .then_output(move || {
                     Al::builder()
                         .set_metric_alarms(Some((0..100).map(metric_alarm).collect()))
                         .next_token("a2")
@@ -1599,23 +1601,40 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
                 }),
             mock!(cw::Client::describe_alarms)
                 .match_requests(|r| r.max_records() == Some(100) && r.next_token() == Some("a2"))
-                .then_output(|| {
+                .then_output(move || {
                     Al::builder()
-                        .set_metric_alarms(Some((100..ALARMS).map(metric_alarm).collect()))
+                        .set_metric_alarms(Some((100..n.alarms).map(metric_alarm).collect()))
                         .build()
                 }),
             mock!(cw::Client::get_metric_data)
                 .match_requests(|r| r.metric_data_queries().len() <= 500)
-                .then_output(|| M::builder().build()),
+                .then_output(move || M::builder().build()),
             mock!(cw::Client::describe_alarm_history)
                 .match_requests(|r| r.max_records() == Some(100))
-                .then_output(|| {
+                .then_output(move || {
                     cw::operation::describe_alarm_history::DescribeAlarmHistoryOutput::builder().build()
                 }),
         ],
         logs: Vec::new(),
         zs: Vec::new(),
-    };
+    }
+}
+
+/// A full refresh of every pane of a known estate makes exactly the calls the batch and page
+/// limits require, no more: each rule only answers requests that ask for the largest page.
+#[test]
+fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
+    const GROUPS: usize = 150;
+    const SERVICES: usize = 25;
+    const ASSOCIATIONS: usize = 3;
+    const ALARMS: usize = 120;
+    const TGS: usize = 3;
+    let rules = known_estate(Known {
+        groups: GROUPS,
+        services: SERVICES,
+        associations: ASSOCIATIONS,
+        alarms: ALARMS,
+    });
     let src = source(&rules);
     let msgs = rt().block_on(opsdash::poller::poll_all(&src, |_| 0));
     for m in &msgs {
@@ -2773,8 +2792,9 @@ mod zonal_shift {
         );
     }
 
-    #[test]
-    fn start_extend_and_cancel_send_exactly_the_planned_requests_and_are_audited() {
+    /// Rules that answer exactly the start (1 h, away from use1-az4), the extension (3 h) and
+    /// the cancellation of shift `zs-new` on load balancer `a`, and list it as managed.
+    fn start_extend_cancel_rules() -> Rules {
         use zs::operation::{
             cancel_zonal_shift::CancelZonalShiftOutput as C,
             start_zonal_shift::StartZonalShiftOutput as S,
@@ -2789,7 +2809,7 @@ mod zonal_shift {
                 dt(0),
             )
         };
-        let rules = Rules {
+        Rules {
             elb: elb_rules(),
             zs: vec![
                 mock!(zs::Client::start_zonal_shift)
@@ -2854,7 +2874,12 @@ mod zonal_shift {
                 }),
             ],
             ..Rules::default()
-        };
+        }
+    }
+
+    #[test]
+    fn start_extend_and_cancel_send_exactly_the_planned_requests_and_are_audited() {
+        let rules = start_extend_cancel_rules();
         let src = Arc::new(source(&rules));
         let (exec, log) = super::live_exec::executor(&src, false, "zonal");
         let rt = rt();

@@ -1330,6 +1330,78 @@ mod logs_over_http {
         req.send().await.unwrap();
     }
 
+    /// Log groups of a service (awslogs, with a stream of another service beside it) and of an
+    /// Auto Scaling group (with a metric filter an alarm can watch), written a minute ago; the
+    /// time they were written around.
+    async fn provision_logs(conf: &aws_config::SdkConfig) -> i64 {
+        let logs = aws_sdk_cloudwatchlogs::Client::new(conf);
+        let ecs = aws_sdk_ecs::Client::new(conf);
+        let now = Timestamp::now().0;
+        for group in ["/ecs/web", "/ec2/web-asg/app"] {
+            logs.create_log_group()
+                .log_group_name(group)
+                .send()
+                .await
+                .unwrap();
+        }
+        let lines = [
+            (now - 60_000, "INFO GET / 200"),
+            (now - 30_000, "ERROR db timeout"),
+        ];
+        put_lines(&logs, "/ecs/web", "web/app/task1", &lines).await;
+        put_lines(
+            &logs,
+            "/ecs/web",
+            "other/app/task9",
+            &[(now - 20_000, "ERROR not ours")],
+        )
+        .await;
+        put_lines(
+            &logs,
+            "/ec2/web-asg/app",
+            "i-0abc",
+            &[(now - 10_000, "ERROR upstream")],
+        )
+        .await;
+        ecs.register_task_definition()
+            .family("web")
+            .container_definitions(
+                aws_sdk_ecs::types::ContainerDefinition::builder()
+                    .name("app")
+                    .image("web:1")
+                    .memory(256)
+                    .log_configuration(
+                        aws_sdk_ecs::types::LogConfiguration::builder()
+                            .log_driver(aws_sdk_ecs::types::LogDriver::Awslogs)
+                            .options("awslogs-group", "/ecs/web")
+                            .options("awslogs-stream-prefix", "web")
+                            .options("awslogs-region", REGION)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        logs.put_metric_filter()
+            .log_group_name("/ec2/web-asg/app")
+            .filter_name("errors")
+            .filter_pattern("ERROR")
+            .metric_transformations(
+                aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
+                    .metric_name("ErrorCount")
+                    .metric_namespace("LogMetrics")
+                    .metric_value("1")
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        now
+    }
+
     #[test]
     fn a_service_an_alarm_and_a_group_find_their_logs_and_filter_log_events_reads_them() {
         let moto = Moto::start();
@@ -1339,71 +1411,7 @@ mod logs_over_http {
             .unwrap();
         rt.block_on(async {
             let conf = sdk_config(&moto, &moto.endpoint);
-            let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
-            let ecs = aws_sdk_ecs::Client::new(&conf);
-            let now = Timestamp::now().0;
-            for group in ["/ecs/web", "/ec2/web-asg/app"] {
-                logs.create_log_group()
-                    .log_group_name(group)
-                    .send()
-                    .await
-                    .unwrap();
-            }
-            let lines = [
-                (now - 60_000, "INFO GET / 200"),
-                (now - 30_000, "ERROR db timeout"),
-            ];
-            put_lines(&logs, "/ecs/web", "web/app/task1", &lines).await;
-            put_lines(
-                &logs,
-                "/ecs/web",
-                "other/app/task9",
-                &[(now - 20_000, "ERROR not ours")],
-            )
-            .await;
-            put_lines(
-                &logs,
-                "/ec2/web-asg/app",
-                "i-0abc",
-                &[(now - 10_000, "ERROR upstream")],
-            )
-            .await;
-            ecs.register_task_definition()
-                .family("web")
-                .container_definitions(
-                    aws_sdk_ecs::types::ContainerDefinition::builder()
-                        .name("app")
-                        .image("web:1")
-                        .memory(256)
-                        .log_configuration(
-                            aws_sdk_ecs::types::LogConfiguration::builder()
-                                .log_driver(aws_sdk_ecs::types::LogDriver::Awslogs)
-                                .options("awslogs-group", "/ecs/web")
-                                .options("awslogs-stream-prefix", "web")
-                                .options("awslogs-region", REGION)
-                                .build()
-                                .unwrap(),
-                        )
-                        .build(),
-                )
-                .send()
-                .await
-                .unwrap();
-            logs.put_metric_filter()
-                .log_group_name("/ec2/web-asg/app")
-                .filter_name("errors")
-                .filter_pattern("ERROR")
-                .metric_transformations(
-                    aws_sdk_cloudwatchlogs::types::MetricTransformation::builder()
-                        .metric_name("ErrorCount")
-                        .metric_namespace("LogMetrics")
-                        .metric_value("1")
-                        .build()
-                        .unwrap(),
-                )
-                .send()
-                .await
-                .unwrap();
+            let now = provision_logs(&conf).await;
 
             let src = live_source(&moto, None).await;
             let since = Timestamp(now - 15 * 60_000);

@@ -206,7 +206,6 @@ pub fn healthy(spec: &DrillSpec, lbs: &[LoadBalancer], groups: &[String]) -> usi
 /// alarm exists; and the DR capacity each resource is scaled to (never down, never above max).
 pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) -> Preflight {
     let mut checks = Vec::new();
-    let mut items = Vec::new();
     let (Some(p_lbs), Some(p_cap), Some(p_alarms), Some(d_lbs), Some(d_cap), Some(d_alarms)) = (
         primary.lbs,
         primary.capacity,
@@ -224,7 +223,7 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
         });
         return Preflight {
             checks,
-            items,
+            items: Vec::new(),
             primary_healthy: 0,
             primary_registered: 0,
             dr_healthy: 0,
@@ -232,6 +231,71 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
             primary_by_group: Vec::new(),
         };
     };
+    let (items, missing, blocked) = scale_items(spec, p_cap, d_cap);
+    let (p_groups, d_groups) = (group_names(spec, p_lbs), group_names(spec, d_lbs));
+    let common: Vec<String> = p_groups
+        .iter()
+        .filter(|g| d_groups.contains(g))
+        .cloned()
+        .collect();
+    let dr_tgs = common.len();
+    checks.push(counterpart_check(spec, &p_groups, &d_groups));
+    checks.push(Check {
+        ok: missing.is_empty() && !items.is_empty() && dr_tgs > 0,
+        text: if !missing.is_empty() {
+            format!("missing in {}: {}", spec.dr, missing.join(", "))
+        } else if items.is_empty() || dr_tgs == 0 {
+            format!(
+                "no Auto Scaling group, ECS service or target group of {} in {}",
+                spec.app, spec.dr
+            )
+        } else {
+            format!(
+                "DR resources found in {}: {} to scale, {dr_tgs} target groups",
+                spec.dr,
+                items.len()
+            )
+        },
+    });
+    checks.extend(alarm_checks(spec, p_alarms, d_alarms));
+    let (primary_healthy, dr_healthy) =
+        (healthy(spec, p_lbs, &common), healthy(spec, d_lbs, &common));
+    let primary_registered = count(spec, p_lbs, &common, TargetState::in_service);
+    checks.push(Check {
+        ok: blocked.is_empty(),
+        text: if blocked.is_empty() {
+            format!(
+                "capacities read: {primary_healthy} of {primary_registered} targets healthy in {}, {dr_healthy} in {}",
+                spec.primary, spec.dr
+            )
+        } else {
+            blocked.join("; ")
+        },
+    });
+    let primary_by_group = group_health(spec, p_lbs, &common)
+        .into_iter()
+        .map(|(name, h, total)| (name, h.max(total)))
+        .collect();
+    Preflight {
+        checks,
+        items,
+        primary_healthy,
+        primary_registered,
+        dr_healthy,
+        target_groups: common,
+        primary_by_group,
+    }
+}
+
+/// The Auto Scaling groups and ECS services of the app in the primary with their DR
+/// counterparts: what each is scaled to (never down, never above the group's max), the
+/// counterparts missing, and the groups whose max is too small.
+fn scale_items(
+    spec: &DrillSpec,
+    p_cap: &Capacity,
+    d_cap: &Capacity,
+) -> (Vec<ScaleItem>, Vec<String>, Vec<String>) {
+    let mut items = Vec::new();
     let mut missing = Vec::new();
     let mut blocked = Vec::new();
     for g in p_cap
@@ -286,19 +350,17 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
             None => missing.push(format!("ecs {}/{}", s.cluster, s.name)),
         }
     }
-    let (p_groups, d_groups) = (group_names(spec, p_lbs), group_names(spec, d_lbs));
-    let common: Vec<String> = p_groups
-        .iter()
-        .filter(|g| d_groups.contains(g))
-        .cloned()
-        .collect();
-    let dr_tgs = common.len();
+    (items, missing, blocked)
+}
+
+/// Whether every target group of the app in the primary has its counterpart in the DR region.
+fn counterpart_check(spec: &DrillSpec, p_groups: &[String], d_groups: &[String]) -> Check {
     let unmatched: Vec<&str> = p_groups
         .iter()
         .filter(|g| !d_groups.contains(g))
         .map(String::as_str)
         .collect();
-    checks.push(Check {
+    Check {
         ok: unmatched.is_empty() && !p_groups.is_empty(),
         text: if p_groups.is_empty() {
             format!(
@@ -318,41 +380,28 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
                 unmatched.join(", ")
             )
         },
-    });
-    checks.push(Check {
-        ok: missing.is_empty() && !items.is_empty() && dr_tgs > 0,
-        text: if !missing.is_empty() {
-            format!("missing in {}: {}", spec.dr, missing.join(", "))
-        } else if items.is_empty() || dr_tgs == 0 {
-            format!(
-                "no Auto Scaling group, ECS service or target group of {} in {}",
-                spec.app, spec.dr
-            )
-        } else {
-            format!(
-                "DR resources found in {}: {} to scale, {dr_tgs} target groups",
-                spec.dr,
-                items.len()
-            )
-        },
-    });
+    }
+}
+
+/// No DR alarm in ALARM, and the primary's health alarm exists.
+fn alarm_checks(spec: &DrillSpec, p_alarms: &[Alarm], d_alarms: &[Alarm]) -> [Check; 2] {
     let firing: Vec<&str> = d_alarms
         .iter()
         .filter(|a| DrillSpec::keep(&spec.alarms, &a.name) && a.state == AlarmState::Alarm)
         .map(|a| a.name.as_str())
         .collect();
-    checks.push(Check {
+    let dr = Check {
         ok: firing.is_empty(),
         text: if firing.is_empty() {
             format!("no DR alarm in ALARM in {}", spec.dr)
         } else {
             format!("DR alarm in ALARM in {}: {}", spec.dr, firing.join(", "))
         },
-    });
-    let health = p_alarms.iter().find(|a| a.name == spec.health_alarm);
-    checks.push(Check {
-        ok: health.is_some(),
-        text: match health {
+    };
+    let found = p_alarms.iter().find(|a| a.name == spec.health_alarm);
+    let health = Check {
+        ok: found.is_some(),
+        text: match found {
             Some(a) => format!(
                 "health alarm {} exists in {} ({})",
                 spec.health_alarm,
@@ -364,34 +413,8 @@ pub fn preflight(spec: &DrillSpec, primary: RegionView<'_>, dr: RegionView<'_>) 
                 spec.health_alarm, spec.primary
             ),
         },
-    });
-    let (primary_healthy, dr_healthy) =
-        (healthy(spec, p_lbs, &common), healthy(spec, d_lbs, &common));
-    let primary_registered = count(spec, p_lbs, &common, TargetState::in_service);
-    checks.push(Check {
-        ok: blocked.is_empty(),
-        text: if blocked.is_empty() {
-            format!(
-                "capacities read: {primary_healthy} of {primary_registered} targets healthy in {}, {dr_healthy} in {}",
-                spec.primary, spec.dr
-            )
-        } else {
-            blocked.join("; ")
-        },
-    });
-    let primary_by_group = group_health(spec, p_lbs, &common)
-        .into_iter()
-        .map(|(name, h, total)| (name, h.max(total)))
-        .collect();
-    Preflight {
-        checks,
-        items,
-        primary_healthy,
-        primary_registered,
-        dr_healthy,
-        target_groups: common,
-        primary_by_group,
-    }
+    };
+    [dr, health]
 }
 
 /// Per target group named in `groups` (in the spec's load balancers): healthy and in-service

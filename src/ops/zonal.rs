@@ -80,219 +80,12 @@ impl Preflight {
     /// Builds the preflight from what the console read of the load balancer and, when the
     /// attribute reads succeeded, its attributes.
     pub fn new(lb: &LoadBalancer, attrs: Option<&LbAttributes>) -> Self {
-        let mut zones: Vec<ZoneRow> = lb
-            .zones
-            .iter()
-            .map(|z| ZoneRow {
-                zone: z.clone(),
-                groups: Vec::new(),
-                healthy: 0,
-                total: 0,
-                draining: 0,
-            })
-            .collect();
-        for g in &lb.target_groups {
-            for t in g
-                .targets
-                .iter()
-                .filter(|t| t.state != TargetState::Unused && !t.az.is_empty())
-            {
-                let i = zones
-                    .iter()
-                    .position(|z| z.zone.name == t.az)
-                    .unwrap_or_else(|| {
-                        zones.push(ZoneRow {
-                            zone: LbZone {
-                                name: t.az.clone(),
-                                id: String::new(),
-                            },
-                            groups: Vec::new(),
-                            healthy: 0,
-                            total: 0,
-                            draining: 0,
-                        });
-                        zones.len() - 1
-                    });
-                let z = &mut zones[i];
-                if t.state == TargetState::Draining {
-                    z.draining += 1;
-                    continue;
-                }
-                let healthy = usize::from(t.state == TargetState::Healthy);
-                z.total += 1;
-                z.healthy += healthy;
-                match z.groups.iter_mut().find(|(n, _, _)| n == &g.name) {
-                    Some(e) => {
-                        e.1 += healthy;
-                        e.2 += 1;
-                    }
-                    None => z.groups.push((g.name.clone(), healthy, 1)),
-                }
-            }
-        }
-        // The smallest healthy share of what is registered there (draining included), then the
-        // fewest healthy.
-        let default_zone = zones
-            .iter()
-            .filter(|z| z.total + z.draining > 0)
-            .min_by(|a, b| {
-                let (na, nb) = (a.total + a.draining, b.total + b.draining);
-                (a.healthy * nb)
-                    .cmp(&(b.healthy * na))
-                    .then(a.healthy.cmp(&b.healthy))
-            })
-            .map(|z| z.zone.clone());
-        let mut checks = Vec::new();
-        match lb.zonal {
-            Managed::Yes { autoshift } => checks.push(Check {
-                level: Level::Ok,
-                text: format!(
-                    "ARC zonal shift manages it; zonal autoshift {}",
-                    if autoshift { "on" } else { "off" }
-                ),
-                fix: None,
-            }),
-            Managed::No => checks.push(Check {
-                level: Level::Blocks,
-                text: "ARC does not list it as a zonal-shift managed resource".into(),
-                fix: Some(format!(
-                    "enable zonal shift on it, and ELB registers it: aws elbv2 modify-load-balancer-attributes --load-balancer-arn {} --attributes Key=zonal_shift.config.enabled,Value=true",
-                    lb.arn
-                )),
-            }),
-            Managed::Unknown => checks.push(Check {
-                level: Level::Note,
-                text: format!(
-                    "whether ARC manages it is not known: {}",
-                    lb.zonal_error.as_ref().map_or_else(
-                        || "ListManagedResources not read yet".to_owned(),
-                        |e| {
-                            let hint = e.hint.as_deref().map(|h| format!(" ({h})")).unwrap_or_default();
-                            format!("{} {}:{}{hint}", e.code, e.service, e.operation)
-                        }
-                    )
-                ),
-                fix: Some("StartZonalShift says if it does not".into()),
-            }),
-        }
-        match attrs {
-            Some(a) if !a.zonal_shift_enabled => checks.push(Check {
-                level: Level::Blocks,
-                text: "zonal shift is off for it (attribute zonal_shift.config.enabled = false)"
-                    .into(),
-                fix: Some(format!(
-                    "aws elbv2 modify-load-balancer-attributes --load-balancer-arn {} --attributes Key=zonal_shift.config.enabled,Value=true",
-                    lb.arn
-                )),
-            }),
-            Some(_) => checks.push(Check {
-                level: Level::Ok,
-                text: "zonal_shift.config.enabled is on".into(),
-                fix: None,
-            }),
-            None => checks.push(Check {
-                level: Level::Note,
-                text: "its attributes could not be read: zonal_shift.config.enabled not checked"
-                    .into(),
-                fix: None,
-            }),
-        }
-        if let Some(a) = attrs
-            && lb.lb_type == "network"
-            && a.cross_zone
-        {
-            for g in &a.target_groups {
-                let mut wrong = Vec::new();
-                if !matches!(g.protocol.as_str(), "TCP" | "TLS") {
-                    wrong.push(format!("protocol {} (TCP or TLS needed)", g.protocol));
-                }
-                if g.target_type == "alb" {
-                    wrong.push("an ALB as target".into());
-                }
-                if g.terminates_unhealthy {
-                    wrong.push("connection termination for unhealthy targets on".into());
-                }
-                if g.cross_zone == "false" {
-                    wrong.push("cross-zone off on the group".into());
-                }
-                if !wrong.is_empty() {
-                    checks.push(Check {
-                        level: Level::Blocks,
-                        text: format!(
-                            "cross-zone NLB: {} does not meet zonal shift's conditions: {}",
-                            g.name,
-                            wrong.join(", ")
-                        ),
-                        fix: Some(
-                            "aws elbv2 modify-target-group-attributes (see the target group's attributes)".into(),
-                        ),
-                    });
-                }
-            }
-        }
-        // Fail-open: a group with no healthy target routes to all of them; a group with none in
-        // service has nothing a shift could move.
-        let mut open = Vec::new();
-        let mut leaving = Vec::new();
-        for g in &lb.target_groups {
-            let in_service = g
-                .targets
-                .iter()
-                .filter(|t| !matches!(t.state, TargetState::Draining | TargetState::Unused))
-                .count();
-            if in_service > 0 && g.healthy == 0 {
-                open.push(format!("{} 0/{in_service}", g.name));
-            } else if in_service == 0 && g.draining > 0 {
-                leaving.push(format!("{} ({} draining)", g.name, g.draining));
-            }
-        }
-        if !open.is_empty() {
-            checks.push(Check {
-                level: Level::Typed,
-                text: format!(
-                    "fail-open: {} healthy: the load balancer routes to all their targets, so a shift changes nothing for them",
-                    open.join(", ")
-                ),
-                fix: Some("get some targets healthy first (scale, roll back), or type the name".into()),
-            });
-        }
-        if !leaving.is_empty() {
-            checks.push(Check {
-                level: Level::Typed,
-                text: format!(
-                    "no target in service: {}: a shift changes nothing for them",
-                    leaving.join(", ")
-                ),
-                fix: Some(
-                    "targets are leaving in every zone: a regional failover (F), not a zonal shift"
-                        .into(),
-                ),
-            });
-        }
-        let active: Vec<ZonalShift> = lb.zonal_shifts.clone();
-        for s in &active {
-            let who = if s.comment.is_empty() {
-                String::new()
-            } else {
-                format!(": \"{}\"", s.comment)
-            };
-            let level = if s.kind == ShiftKind::ZonalShift {
-                Level::Blocks
-            } else {
-                Level::Note
-            };
-            checks.push(Check {
-                level,
-                text: format!(
-                    "{} away from {} active since {}{who}",
-                    s.kind.label(),
-                    zone_label(&lb.zones, &s.away_from),
-                    s.started.hm()
-                ),
-                fix: (s.kind == ShiftKind::ZonalShift)
-                    .then(|| "one shift at a time: z cancels it, Z extends it".to_owned()),
-            });
-        }
+        let zones = zone_rows(lb);
+        let default_zone = fewest_healthy(&zones);
+        let mut checks = vec![managed_check(lb)];
+        attribute_checks(lb, attrs, &mut checks);
+        fail_open_checks(lb, &mut checks);
+        active_checks(lb, &mut checks);
         Self {
             lb_name: lb.name.clone(),
             lb_arn: lb.arn.clone(),
@@ -300,7 +93,7 @@ impl Preflight {
             zones,
             checks,
             default_zone,
-            active,
+            active: lb.zonal_shifts.clone(),
         }
     }
 
@@ -355,6 +148,245 @@ impl Preflight {
     /// Whether the checks let a shift be planned at all.
     pub fn blocker(&self) -> Option<&Check> {
         self.checks.iter().find(|c| c.level == Level::Blocks)
+    }
+}
+
+/// The load balancer's zones (and any zone its targets are in) with their targets by group.
+fn zone_rows(lb: &LoadBalancer) -> Vec<ZoneRow> {
+    let mut zones: Vec<ZoneRow> = lb
+        .zones
+        .iter()
+        .map(|z| ZoneRow {
+            zone: z.clone(),
+            groups: Vec::new(),
+            healthy: 0,
+            total: 0,
+            draining: 0,
+        })
+        .collect();
+    for g in &lb.target_groups {
+        for t in g
+            .targets
+            .iter()
+            .filter(|t| t.state != TargetState::Unused && !t.az.is_empty())
+        {
+            let i = zones
+                .iter()
+                .position(|z| z.zone.name == t.az)
+                .unwrap_or_else(|| {
+                    zones.push(ZoneRow {
+                        zone: LbZone {
+                            name: t.az.clone(),
+                            id: String::new(),
+                        },
+                        groups: Vec::new(),
+                        healthy: 0,
+                        total: 0,
+                        draining: 0,
+                    });
+                    zones.len() - 1
+                });
+            let z = &mut zones[i];
+            if t.state == TargetState::Draining {
+                z.draining += 1;
+                continue;
+            }
+            let healthy = usize::from(t.state == TargetState::Healthy);
+            z.total += 1;
+            z.healthy += healthy;
+            match z.groups.iter_mut().find(|(n, _, _)| n == &g.name) {
+                Some(e) => {
+                    e.1 += healthy;
+                    e.2 += 1;
+                }
+                None => z.groups.push((g.name.clone(), healthy, 1)),
+            }
+        }
+    }
+    zones
+}
+
+/// The zone offered: the smallest healthy share of what is registered there (draining
+/// included), then the fewest healthy.
+fn fewest_healthy(zones: &[ZoneRow]) -> Option<LbZone> {
+    zones
+        .iter()
+        .filter(|z| z.total + z.draining > 0)
+        .min_by(|a, b| {
+            let (na, nb) = (a.total + a.draining, b.total + b.draining);
+            (a.healthy * nb)
+                .cmp(&(b.healthy * na))
+                .then(a.healthy.cmp(&b.healthy))
+        })
+        .map(|z| z.zone.clone())
+}
+
+/// Whether ARC lists the load balancer as a zonal-shift managed resource.
+fn managed_check(lb: &LoadBalancer) -> Check {
+    match lb.zonal {
+        Managed::Yes { autoshift } => Check {
+            level: Level::Ok,
+            text: format!(
+                "ARC zonal shift manages it; zonal autoshift {}",
+                if autoshift { "on" } else { "off" }
+            ),
+            fix: None,
+        },
+        Managed::No => Check {
+            level: Level::Blocks,
+            text: "ARC does not list it as a zonal-shift managed resource".into(),
+            fix: Some(format!(
+                "enable zonal shift on it, and ELB registers it: aws elbv2 modify-load-balancer-attributes --load-balancer-arn {} --attributes Key=zonal_shift.config.enabled,Value=true",
+                lb.arn
+            )),
+        },
+        Managed::Unknown => Check {
+            level: Level::Note,
+            text: format!(
+                "whether ARC manages it is not known: {}",
+                lb.zonal_error.as_ref().map_or_else(
+                    || "ListManagedResources not read yet".to_owned(),
+                    |e| {
+                        let hint = e
+                            .hint
+                            .as_deref()
+                            .map(|h| format!(" ({h})"))
+                            .unwrap_or_default();
+                        format!("{} {}:{}{hint}", e.code, e.service, e.operation)
+                    }
+                )
+            ),
+            fix: Some("StartZonalShift says if it does not".into()),
+        },
+    }
+}
+
+/// Its `zonal_shift.config.enabled` attribute and, for an NLB with cross-zone on, the conditions
+/// AWS sets its target groups.
+fn attribute_checks(lb: &LoadBalancer, attrs: Option<&LbAttributes>, checks: &mut Vec<Check>) {
+    match attrs {
+        Some(a) if !a.zonal_shift_enabled => checks.push(Check {
+            level: Level::Blocks,
+            text: "zonal shift is off for it (attribute zonal_shift.config.enabled = false)"
+                .into(),
+            fix: Some(format!(
+                "aws elbv2 modify-load-balancer-attributes --load-balancer-arn {} --attributes Key=zonal_shift.config.enabled,Value=true",
+                lb.arn
+            )),
+        }),
+        Some(_) => checks.push(Check {
+            level: Level::Ok,
+            text: "zonal_shift.config.enabled is on".into(),
+            fix: None,
+        }),
+        None => checks.push(Check {
+            level: Level::Note,
+            text: "its attributes could not be read: zonal_shift.config.enabled not checked"
+                .into(),
+            fix: None,
+        }),
+    }
+    if let Some(a) = attrs
+        && lb.lb_type == "network"
+        && a.cross_zone
+    {
+        for g in &a.target_groups {
+            let mut wrong = Vec::new();
+            if !matches!(g.protocol.as_str(), "TCP" | "TLS") {
+                wrong.push(format!("protocol {} (TCP or TLS needed)", g.protocol));
+            }
+            if g.target_type == "alb" {
+                wrong.push("an ALB as target".into());
+            }
+            if g.terminates_unhealthy {
+                wrong.push("connection termination for unhealthy targets on".into());
+            }
+            if g.cross_zone == "false" {
+                wrong.push("cross-zone off on the group".into());
+            }
+            if !wrong.is_empty() {
+                checks.push(Check {
+                    level: Level::Blocks,
+                    text: format!(
+                        "cross-zone NLB: {} does not meet zonal shift's conditions: {}",
+                        g.name,
+                        wrong.join(", ")
+                    ),
+                    fix: Some(
+                        "aws elbv2 modify-target-group-attributes (see the target group's attributes)".into(),
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// Fail-open: a group with no healthy target routes to all of them; a group with none in service
+/// has nothing a shift could move.
+fn fail_open_checks(lb: &LoadBalancer, checks: &mut Vec<Check>) {
+    let mut open = Vec::new();
+    let mut leaving = Vec::new();
+    for g in &lb.target_groups {
+        let in_service = g
+            .targets
+            .iter()
+            .filter(|t| !matches!(t.state, TargetState::Draining | TargetState::Unused))
+            .count();
+        if in_service > 0 && g.healthy == 0 {
+            open.push(format!("{} 0/{in_service}", g.name));
+        } else if in_service == 0 && g.draining > 0 {
+            leaving.push(format!("{} ({} draining)", g.name, g.draining));
+        }
+    }
+    if !open.is_empty() {
+        checks.push(Check {
+            level: Level::Typed,
+            text: format!(
+                "fail-open: {} healthy: the load balancer routes to all their targets, so a shift changes nothing for them",
+                open.join(", ")
+            ),
+            fix: Some("get some targets healthy first (scale, roll back), or type the name".into()),
+        });
+    }
+    if !leaving.is_empty() {
+        checks.push(Check {
+            level: Level::Typed,
+            text: format!(
+                "no target in service: {}: a shift changes nothing for them",
+                leaving.join(", ")
+            ),
+            fix: Some(
+                "targets are leaving in every zone: a regional failover (F), not a zonal shift"
+                    .into(),
+            ),
+        });
+    }
+}
+
+/// Shifts and autoshifts active on it now: a zonal shift blocks another.
+fn active_checks(lb: &LoadBalancer, checks: &mut Vec<Check>) {
+    for s in &lb.zonal_shifts {
+        let who = if s.comment.is_empty() {
+            String::new()
+        } else {
+            format!(": \"{}\"", s.comment)
+        };
+        let level = if s.kind == ShiftKind::ZonalShift {
+            Level::Blocks
+        } else {
+            Level::Note
+        };
+        checks.push(Check {
+            level,
+            text: format!(
+                "{} away from {} active since {}{who}",
+                s.kind.label(),
+                zone_label(&lb.zones, &s.away_from),
+                s.started.hm()
+            ),
+            fix: (s.kind == ShiftKind::ZonalShift)
+                .then(|| "one shift at a time: z cancels it, Z extends it".to_owned()),
+        });
     }
 }
 

@@ -5,7 +5,7 @@ use super::widgets::trunc;
 use super::{block, glyphs};
 use crate::app::App;
 use crate::model::{Timestamp, short_age};
-use crate::ops::drill::{DrillState, Phase, StepKind};
+use crate::ops::drill::{DrillSpec, DrillState, Phase, StepKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -123,8 +123,75 @@ fn lines(app: &App) -> Vec<(String, Style)> {
         "Plan (SIMULATED switch: no DNS record is changed)".into(),
         t.title(),
     ));
+    plan_lines(app, spec, &state, &mut out);
+    if !state.items.is_empty() {
+        let items: Vec<String> = state
+            .items
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} {} {} {} (primary {})",
+                    i.resource.label(),
+                    i.before,
+                    g.arrow,
+                    i.target,
+                    i.primary
+                )
+            })
+            .collect();
+        out.push((format!("DR capacity: {}", items.join(", ")), t.text()));
+    }
+    let Some(d) = app.drill() else {
+        out.push((
+            if app.settings().read_only {
+                "READ-ONLY: the plan is shown; the drill cannot start".into()
+            } else {
+                format!("s starts the drill (you will type {})", spec.app)
+            },
+            t.title(),
+        ));
+        return out;
+    };
+    for step in [StepKind::RestoreAlarm, StepKind::RestoreCapacity] {
+        if d.done.contains(&step) || d.current == Some(step) {
+            let (mark, style) = step_mark(app, d, step);
+            out.push((format!("  {mark} failback: {}", step.title()), style));
+        }
+    }
+    out.push(status_line(app, spec, d));
+    for l in d.log.iter().rev().take(4).rev() {
+        out.push((format!("  {l}"), t.muted()));
+    }
+    out
+}
+
+fn step_mark(app: &App, d: &DrillState, step: StepKind) -> (&'static str, Style) {
+    let t = app.theme();
+    let g = glyphs(app);
+    if d.done.contains(&step) {
+        (g.ok, t.ok())
+    } else if d.current == Some(step) {
+        if d.phase == Phase::Failed {
+            (g.fail, t.crit())
+        } else {
+            (g.running, t.warn())
+        }
+    } else {
+        (" ", t.text())
+    }
+}
+
+/// `4m 20s`.
+fn mm_ss(secs: f64) -> String {
+    let s = secs.max(0.0).round() as u64;
+    format!("{}m {:02}s", s / 60, s % 60)
+}
+
+/// The drill's steps with their marks, what a running wait has seen, and each step's calls.
+fn plan_lines(app: &App, spec: &DrillSpec, state: &DrillState, out: &mut Vec<(String, Style)>) {
+    let t = app.theme();
     for (n, step) in StepKind::DRILL.iter().enumerate() {
-        let (mark, style) = step_mark(app, &state, *step);
+        let (mark, style) = step_mark(app, state, *step);
         let mut line = format!("  {mark} {}. {}", n + 1, step.title());
         if state.current == Some(*step)
             && matches!(step, StepKind::WaitHealthy | StepKind::Verify)
@@ -170,42 +237,13 @@ fn lines(app: &App) -> Vec<(String, Style)> {
             }
         }
     }
-    if !state.items.is_empty() {
-        let items: Vec<String> = state
-            .items
-            .iter()
-            .map(|i| {
-                format!(
-                    "{} {} {} {} (primary {})",
-                    i.resource.label(),
-                    i.before,
-                    g.arrow,
-                    i.target,
-                    i.primary
-                )
-            })
-            .collect();
-        out.push((format!("DR capacity: {}", items.join(", ")), t.text()));
-    }
-    let Some(d) = app.drill() else {
-        out.push((
-            if app.settings().read_only {
-                "READ-ONLY: the plan is shown; the drill cannot start".into()
-            } else {
-                format!("s starts the drill (you will type {})", spec.app)
-            },
-            t.title(),
-        ));
-        return out;
-    };
-    for step in [StepKind::RestoreAlarm, StepKind::RestoreCapacity] {
-        if d.done.contains(&step) || d.current == Some(step) {
-            let (mark, style) = step_mark(app, d, step);
-            out.push((format!("  {mark} failback: {}", step.title()), style));
-        }
-    }
+}
+
+/// The drill's status line: running, done with its recovery time, failed, rolling back.
+fn status_line(app: &App, spec: &DrillSpec, d: &DrillState) -> (String, Style) {
+    let t = app.theme();
     let elapsed = app.now().secs_since(Timestamp(d.started_ms)).max(0.0);
-    let (status, style) = match d.phase {
+    match d.phase {
         Phase::Running => (
             format!(
                 "RUNNING for {} ({})",
@@ -240,32 +278,5 @@ fn lines(app: &App) -> Vec<(String, Style)> {
             "FINISHED: everything the drill did was restored".into(),
             t.ok(),
         ),
-    };
-    out.push((status, style));
-    for l in d.log.iter().rev().take(4).rev() {
-        out.push((format!("  {l}"), t.muted()));
     }
-    out
-}
-
-fn step_mark(app: &App, d: &DrillState, step: StepKind) -> (&'static str, Style) {
-    let t = app.theme();
-    let g = glyphs(app);
-    if d.done.contains(&step) {
-        (g.ok, t.ok())
-    } else if d.current == Some(step) {
-        if d.phase == Phase::Failed {
-            (g.fail, t.crit())
-        } else {
-            (g.running, t.warn())
-        }
-    } else {
-        (" ", t.text())
-    }
-}
-
-/// `4m 20s`.
-fn mm_ss(secs: f64) -> String {
-    let s = secs.max(0.0).round() as u64;
-    format!("{}m {:02}s", s / 60, s % 60)
 }

@@ -25,66 +25,12 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
         return;
     }
     let w = inner.width as usize;
-    let g = glyphs(app);
-    // Line 1: the state of the tail and the filter first (a long list of groups is what a
-    // narrow terminal cuts), then where the lines come from.
-    let mut head = Vec::new();
-    if v.follow {
-        head.push(Span::styled("following", t.ok()));
-    } else {
-        head.push(Span::styled(format!("paused, {} new", v.unseen), t.warn()));
-    }
-    if app.paused() {
-        head.push(Span::styled("  refresh paused", t.warn()));
-    }
-    let every = crate::app::logs::TAIL_EVERY.as_secs();
-    head.push(match &v.delivery {
-        Delivery::Polling => Span::styled(format!("  every {every} s"), t.muted()),
-        Delivery::Opening => Span::styled("  opening live tail…", t.muted()),
-        Delivery::Live { sampled: false } => Span::styled("  live tail", t.ok()),
-        Delivery::Live { sampled: true } => {
-            Span::styled("  live tail, sampled (too many events)", t.warn())
-        }
-        Delivery::Fallback(_) => Span::styled(format!("  every {every} s, no live tail"), t.warn()),
-    });
-    head.push(Span::styled("  filter ", t.muted()));
-    head.push(if v.pattern.is_empty() {
-        Span::styled("none", t.muted())
-    } else {
-        Span::styled(v.pattern.clone(), t.warn())
-    });
-    if let Some(at) = v.read_at {
-        head.push(Span::styled(
-            format!("  read {} ago", short_age(app.now().secs_since(at))),
-            t.muted(),
-        ));
-    }
-    if v.dropped > 0 {
-        head.push(Span::styled(
-            format!("  {} older lines dropped", v.dropped),
-            t.muted(),
-        ));
-    }
-    if v.wrap {
-        head.push(Span::styled("  wrap", t.muted()));
-    }
-    head.push(Span::raw("  "));
-    match &v.source {
-        None if v.error.is_none() => head.push(Span::styled("finding the log groups…", t.muted())),
-        None => head.push(Span::styled("no log group found", t.warn())),
-        Some(s) => {
-            let names: Vec<String> = s
-                .groups
-                .iter()
-                .map(|g| match &g.stream_prefix {
-                    Some(p) => format!("{} ({p}…)", g.name),
-                    None => g.name.clone(),
-                })
-                .collect();
-            head.push(Span::styled(names.join(", "), t.text()));
-        }
-    }
-    buf.set_line(inner.x, inner.y, &Line::from(head), inner.width);
+    buf.set_line(
+        inner.x,
+        inner.y,
+        &Line::from(head_line(app, v)),
+        inner.width,
+    );
     let mut top = inner.y + 1;
     // The whole error, wrapped (at most three lines): what failed and how to fix it; else why
     // there is no live tail.
@@ -135,42 +81,7 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
         buf.set_string(inner.x, top, msg, t.muted());
         return;
     }
-    // From the newest line up, `scroll` lines above the bottom.
-    let mut out: Vec<Line> = Vec::new();
-    let end = v.lines.len().saturating_sub(v.scroll);
-    for e in v.lines.range(..end).rev() {
-        let stamp = format!("{} ", e.at.hms());
-        let stream = short_stream(&e.stream);
-        let text = readable(&e.message);
-        let prefix = stamp.chars().count() + stream.chars().count() + 1;
-        let body_w = w.saturating_sub(prefix).max(10);
-        let chunks: Vec<String> = if v.wrap {
-            chunk(&text, body_w)
-        } else {
-            vec![trunc(&text, body_w, g)]
-        };
-        let marks = highlights(&v.pattern, &text);
-        let base = level_style(app, &text);
-        let mut lines_of_event = Vec::new();
-        let mut offset = 0;
-        for (i, c) in chunks.iter().enumerate() {
-            let mut spans = if i == 0 {
-                vec![
-                    Span::styled(stamp.clone(), t.muted()),
-                    Span::styled(format!("{stream} "), t.muted()),
-                ]
-            } else {
-                vec![Span::raw(" ".repeat(prefix))]
-            };
-            spans.extend(marked(c, offset, &marks, app, base));
-            offset += c.len();
-            lines_of_event.push(Line::from(spans));
-        }
-        out.extend(lines_of_event.into_iter().rev());
-        if out.len() >= rows {
-            break;
-        }
-    }
+    let mut out = event_lines(app, v, w, rows);
     out.truncate(rows);
     out.reverse();
     let first = rows - out.len();
@@ -247,6 +158,112 @@ fn marked(
     }
     if at < piece.len() {
         out.push(Span::styled(piece[at..].to_owned(), base));
+    }
+    out
+}
+
+/// The Logs view's first line: the state of the tail and the filter first (a long list of groups
+/// is what a narrow terminal cuts), then where the lines come from.
+fn head_line(app: &App, v: &LogsView) -> Vec<Span<'static>> {
+    let t = app.theme();
+    let mut head = Vec::new();
+    if v.follow {
+        head.push(Span::styled("following", t.ok()));
+    } else {
+        head.push(Span::styled(format!("paused, {} new", v.unseen), t.warn()));
+    }
+    if app.paused() {
+        head.push(Span::styled("  refresh paused", t.warn()));
+    }
+    let every = crate::app::logs::TAIL_EVERY.as_secs();
+    head.push(match &v.delivery {
+        Delivery::Polling => Span::styled(format!("  every {every} s"), t.muted()),
+        Delivery::Opening => Span::styled("  opening live tail…", t.muted()),
+        Delivery::Live { sampled: false } => Span::styled("  live tail", t.ok()),
+        Delivery::Live { sampled: true } => {
+            Span::styled("  live tail, sampled (too many events)", t.warn())
+        }
+        Delivery::Fallback(_) => Span::styled(format!("  every {every} s, no live tail"), t.warn()),
+    });
+    head.push(Span::styled("  filter ", t.muted()));
+    head.push(if v.pattern.is_empty() {
+        Span::styled("none", t.muted())
+    } else {
+        Span::styled(v.pattern.clone(), t.warn())
+    });
+    if let Some(at) = v.read_at {
+        head.push(Span::styled(
+            format!("  read {} ago", short_age(app.now().secs_since(at))),
+            t.muted(),
+        ));
+    }
+    if v.dropped > 0 {
+        head.push(Span::styled(
+            format!("  {} older lines dropped", v.dropped),
+            t.muted(),
+        ));
+    }
+    if v.wrap {
+        head.push(Span::styled("  wrap", t.muted()));
+    }
+    head.push(Span::raw("  "));
+    match &v.source {
+        None if v.error.is_none() => head.push(Span::styled("finding the log groups…", t.muted())),
+        None => head.push(Span::styled("no log group found", t.warn())),
+        Some(s) => {
+            let names: Vec<String> = s
+                .groups
+                .iter()
+                .map(|g| match &g.stream_prefix {
+                    Some(p) => format!("{} ({p}…)", g.name),
+                    None => g.name.clone(),
+                })
+                .collect();
+            head.push(Span::styled(names.join(", "), t.text()));
+        }
+    }
+    head
+}
+
+/// The events as screen lines, from the newest up, `scroll` lines above the bottom: at least
+/// `rows` of them when there are (the caller keeps the last `rows`).
+fn event_lines(app: &App, v: &LogsView, w: usize, rows: usize) -> Vec<Line<'static>> {
+    let t = app.theme();
+    let g = glyphs(app);
+    let mut out: Vec<Line> = Vec::new();
+    let end = v.lines.len().saturating_sub(v.scroll);
+    for e in v.lines.range(..end).rev() {
+        let stamp = format!("{} ", e.at.hms());
+        let stream = short_stream(&e.stream);
+        let text = readable(&e.message);
+        let prefix = stamp.chars().count() + stream.chars().count() + 1;
+        let body_w = w.saturating_sub(prefix).max(10);
+        let chunks: Vec<String> = if v.wrap {
+            chunk(&text, body_w)
+        } else {
+            vec![trunc(&text, body_w, g)]
+        };
+        let marks = highlights(&v.pattern, &text);
+        let base = level_style(app, &text);
+        let mut lines_of_event = Vec::new();
+        let mut offset = 0;
+        for (i, c) in chunks.iter().enumerate() {
+            let mut spans = if i == 0 {
+                vec![
+                    Span::styled(stamp.clone(), t.muted()),
+                    Span::styled(format!("{stream} "), t.muted()),
+                ]
+            } else {
+                vec![Span::raw(" ".repeat(prefix))]
+            };
+            spans.extend(marked(c, offset, &marks, app, base));
+            offset += c.len();
+            lines_of_event.push(Line::from(spans));
+        }
+        out.extend(lines_of_event.into_iter().rev());
+        if out.len() >= rows {
+            break;
+        }
     }
     out
 }

@@ -254,65 +254,9 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     let style = app.theme().header();
     let bold = style.add_modifier(ratatui::style::Modifier::BOLD);
     buf.set_style(area, style);
-    let mut badges: Vec<String> = Vec::new();
-    if app.settings().read_only {
-        badges.push("READ-ONLY".into());
-    }
-    if app.paused() {
-        badges.push("PAUSED".into());
-    }
-    if let Some(d) = app.drill() {
-        let word = match d.phase {
-            crate::ops::drill::Phase::Running => Some("DRILL RUNNING"),
-            crate::ops::drill::Phase::Done => Some("DRILL DONE: failback pending"),
-            crate::ops::drill::Phase::Failed => Some("DRILL FAILED"),
-            crate::ops::drill::Phase::RollingBack => Some("DRILL ROLLING BACK"),
-            crate::ops::drill::Phase::Finished => None,
-        };
-        badges.extend(word.map(str::to_owned));
-    }
-    if let Some(dr) = app.traffic_on_dr() {
-        badges.push(format!("TRAFFIC ON {dr}"));
-    }
-    badges.extend(zonal_badges(app));
-    let who = app.info().caller_arn.rsplit(':').next().unwrap_or("");
-    let who = who.strip_prefix("assumed-role/").unwrap_or(who);
-    // Where the credentials came from (`profile prod`, `environment (AWS_ACCESS_KEY_ID)`), so
-    // a profile never seems in use while the environment's keys sign.
-    let profile = app
-        .info()
-        .credentials
-        .as_deref()
-        .map(|c| c.split(" (").next().unwrap_or(c))
-        .or(app.info().profile.as_deref())
-        .map(|p| format!(" ({p})"))
-        .unwrap_or_default();
-    let account = format!("{} {who}{profile}", app.info().account);
-    let region_label = |i: usize, r: &crate::model::RegionInfo| {
-        let role = match r.role {
-            crate::model::RegionRole::Primary => "",
-            crate::model::RegionRole::Dr => " DR",
-        };
-        let mark = if i == app.region_index() && app.info().regions.len() > 1 {
-            "*"
-        } else {
-            ""
-        };
-        format!("{}{mark}{role}", r.name)
-    };
-    let all_regions: Vec<String> = app
-        .info()
-        .regions
-        .iter()
-        .enumerate()
-        .map(|(i, r)| region_label(i, r))
-        .collect();
-    let in_view = app
-        .info()
-        .regions
-        .get(app.region_index())
-        .map(|r| region_label(app.region_index(), r))
-        .unwrap_or_default();
+    let badges = header_badges(app);
+    let account = account_label(app);
+    let (all_regions, in_view) = region_labels(app);
     let window = app.store().rates().window();
     let api = window.total;
     let calls = window.calls_label();
@@ -428,6 +372,79 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     if area.width >= right_w {
         buf.set_string(area.x + area.width - right_w, area.y, right, api_style);
     }
+}
+
+/// The header's badges: read-only, paused, the drill, traffic on DR, zonal shifts.
+fn header_badges(app: &App) -> Vec<String> {
+    let mut badges: Vec<String> = Vec::new();
+    if app.settings().read_only {
+        badges.push("READ-ONLY".into());
+    }
+    if app.paused() {
+        badges.push("PAUSED".into());
+    }
+    if let Some(d) = app.drill() {
+        let word = match d.phase {
+            crate::ops::drill::Phase::Running => Some("DRILL RUNNING"),
+            crate::ops::drill::Phase::Done => Some("DRILL DONE: failback pending"),
+            crate::ops::drill::Phase::Failed => Some("DRILL FAILED"),
+            crate::ops::drill::Phase::RollingBack => Some("DRILL ROLLING BACK"),
+            crate::ops::drill::Phase::Finished => None,
+        };
+        badges.extend(word.map(str::to_owned));
+    }
+    if let Some(dr) = app.traffic_on_dr() {
+        badges.push(format!("TRAFFIC ON {dr}"));
+    }
+    badges.extend(zonal_badges(app));
+    badges
+}
+
+/// The account and who is signed in, with where the credentials came from.
+fn account_label(app: &App) -> String {
+    let who = app.info().caller_arn.rsplit(':').next().unwrap_or("");
+    let who = who.strip_prefix("assumed-role/").unwrap_or(who);
+    // Where the credentials came from (`profile prod`, `environment (AWS_ACCESS_KEY_ID)`), so
+    // a profile never seems in use while the environment's keys sign.
+    let profile = app
+        .info()
+        .credentials
+        .as_deref()
+        .map(|c| c.split(" (").next().unwrap_or(c))
+        .or(app.info().profile.as_deref())
+        .map(|p| format!(" ({p})"))
+        .unwrap_or_default();
+    format!("{} {who}{profile}", app.info().account)
+}
+
+/// Every region watched (the one in view marked when there are several), and the one in view.
+fn region_labels(app: &App) -> (Vec<String>, String) {
+    let region_label = |i: usize, r: &crate::model::RegionInfo| {
+        let role = match r.role {
+            crate::model::RegionRole::Primary => "",
+            crate::model::RegionRole::Dr => " DR",
+        };
+        let mark = if i == app.region_index() && app.info().regions.len() > 1 {
+            "*"
+        } else {
+            ""
+        };
+        format!("{}{mark}{role}", r.name)
+    };
+    let all_regions: Vec<String> = app
+        .info()
+        .regions
+        .iter()
+        .enumerate()
+        .map(|(i, r)| region_label(i, r))
+        .collect();
+    let in_view = app
+        .info()
+        .regions
+        .get(app.region_index())
+        .map(|r| region_label(app.region_index(), r))
+        .unwrap_or_default();
+    (all_regions, in_view)
 }
 
 /// The banner of a credential or connection problem: what is wrong and the fix, in full.
@@ -568,40 +585,48 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// The footer's (key, label) pairs for what applies now.
 pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
+    match app.overlay() {
+        Overlay::None => view_footer(app),
+        o => overlay_footer(app, o),
+    }
+}
+
+/// The footer of a popup or prompt.
+fn overlay_footer(app: &App, overlay: &Overlay) -> Vec<(String, &'static str)> {
     let k = |a: Action| app.settings().keymap.key_label(a);
-    match (app.overlay(), app.view()) {
-        (Overlay::Help, _) => vec![("j/k".into(), "scroll"), ("any key".into(), "close")],
-        (Overlay::Api, _) => vec![("any key".into(), "close")],
-        (Overlay::Filter, _) => vec![
+    match overlay {
+        Overlay::Help => vec![("j/k".into(), "scroll"), ("any key".into(), "close")],
+        Overlay::Api => vec![("any key".into(), "close")],
+        Overlay::Filter => vec![
             (k(Action::Submit), "keep filter"),
             (k(Action::Cancel), "clear"),
             ("Up/Down".into(), "move"),
         ],
-        (Overlay::Palette { .. }, _) => vec![
+        Overlay::Palette { .. } => vec![
             ("Tab".into(), "complete"),
             (k(Action::Submit), "run"),
             (k(Action::Cancel), "cancel"),
         ],
-        (Overlay::Faults { .. }, _) => {
+        Overlay::Faults { .. } => {
             vec![
                 (format!("1-9/{}", k(Action::Submit)), "inject"),
                 (k(Action::Cancel), "cancel"),
             ]
         }
-        (Overlay::Scale { .. }, _) => vec![
+        Overlay::Scale { .. } => vec![
             ("0-9".into(), "count"),
             (k(Action::Submit), "plan"),
             (k(Action::Cancel), "cancel"),
         ],
-        (Overlay::Deploy { .. }, _) => vec![
+        Overlay::Deploy { .. } => vec![
             ("Tab".into(), "container"),
             (k(Action::Submit), "plan"),
             (k(Action::Cancel), "cancel"),
         ],
-        (Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. }, _) => {
+        Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. } => {
             vec![(k(Action::Submit), "plan"), (k(Action::Cancel), "cancel")]
         }
-        (Overlay::DrillConfirm { action, .. }, _) => match action {
+        Overlay::DrillConfirm { action, .. } => match action {
             crate::app::DrillAction::Abort => {
                 vec![
                     (k(Action::Confirm), "abort"),
@@ -616,15 +641,38 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                 (k(Action::Cancel), "cancel"),
             ],
         },
-        (Overlay::DrillResume, _) if app.drill_not_here().is_some() => {
+        Overlay::DrillResume if app.drill_not_here().is_some() => {
             vec![(k(Action::Cancel), "close")]
         }
-        (Overlay::DrillResume, _) => vec![
+        Overlay::DrillResume => vec![
             ("r".into(), "resume"),
             ("b".into(), "roll back"),
             (k(Action::Cancel), "later"),
         ],
-        (Overlay::None, View::Drill) => {
+        Overlay::Confirm { plan, .. } => match plan.confirm {
+            crate::ops::Confirm::Yes => vec![
+                (k(Action::Confirm), "run"),
+                (
+                    format!("{}/{}", k(Action::Decline), k(Action::Cancel)),
+                    "cancel",
+                ),
+            ],
+            crate::ops::Confirm::TypeName(_) => {
+                vec![
+                    (format!("name+{}", k(Action::Submit)), "run"),
+                    (k(Action::Cancel), "cancel"),
+                ]
+            }
+        },
+        Overlay::None => Vec::new(),
+    }
+}
+
+/// The footer of the view, with no popup open.
+fn view_footer(app: &App) -> Vec<(String, &'static str)> {
+    let k = |a: Action| app.settings().keymap.key_label(a);
+    match app.view() {
+        View::Drill => {
             let mut v = Vec::new();
             match app.drill().map(|d| d.phase) {
                 None | Some(crate::ops::drill::Phase::Finished) => {
@@ -645,22 +693,7 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
             v.push((k(Action::Quit), "quit"));
             v
         }
-        (Overlay::Confirm { plan, .. }, _) => match plan.confirm {
-            crate::ops::Confirm::Yes => vec![
-                (k(Action::Confirm), "run"),
-                (
-                    format!("{}/{}", k(Action::Decline), k(Action::Cancel)),
-                    "cancel",
-                ),
-            ],
-            crate::ops::Confirm::TypeName(_) => {
-                vec![
-                    (format!("name+{}", k(Action::Submit)), "run"),
-                    (k(Action::Cancel), "cancel"),
-                ]
-            }
-        },
-        (Overlay::None, View::Detail(d)) => {
+        View::Detail(d) => {
             let mut v = vec![
                 (k(Action::Back), "back"),
                 (format!("{}/{}", k(Action::Down), k(Action::Up)), "scroll"),
@@ -686,13 +719,13 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
             v.push((k(Action::Quit), "quit"));
             v
         }
-        (Overlay::None, View::Logs) if app.logs().is_some_and(|v| v.editing.is_some()) => {
+        View::Logs if app.logs().is_some_and(|v| v.editing.is_some()) => {
             vec![
                 (k(Action::Submit), "send pattern"),
                 (k(Action::Cancel), "cancel"),
             ]
         }
-        (Overlay::None, View::Logs) => {
+        View::Logs => {
             let following = app.logs().is_some_and(|v| v.follow);
             vec![
                 (k(Action::Back), "back"),
@@ -711,13 +744,13 @@ pub fn footer_items(app: &App) -> Vec<(String, &'static str)> {
                 (k(Action::Quit), "quit"),
             ]
         }
-        (Overlay::None, View::Regions) => vec![
+        View::Regions => vec![
             (k(Action::RegionView), "panes"),
             (k(Action::Back), "back"),
             (k(Action::Help), "help"),
             (k(Action::Quit), "quit"),
         ],
-        (Overlay::None, View::Main) => {
+        View::Main => {
             let mut v = vec![
                 (k(Action::Help), "help"),
                 (k(Action::Quit), "quit"),

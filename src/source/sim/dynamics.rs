@@ -830,165 +830,177 @@ impl Sim {
 
     /// State Manager: run associations on new instances, on schedule, and on demand.
     fn step_associations(&mut self, r: usize) {
-        let now = self.now;
         for a in 0..self.regions[r].associations.len() {
-            // Finish executions.
-            let mut finished = Vec::new();
-            {
-                let region = &mut self.regions[r];
-                let reachable: std::collections::HashSet<String> = region.associations[a]
-                    .executions
-                    .iter()
-                    .flat_map(|e| e.results.iter())
-                    .filter(|(t, _)| t.status == ExecStatus::InProgress)
-                    .filter(|(t, _)| {
-                        region
-                            .instance(&t.instance_id)
-                            .is_some_and(|i| region.reachable(i))
-                    })
-                    .map(|(t, _)| t.instance_id.clone())
-                    .collect();
-                let assoc = &mut region.associations[a];
-                for ex in &mut assoc.executions {
-                    let mut changed = false;
-                    for (t, done) in &mut ex.results {
-                        if t.status == ExecStatus::InProgress && now >= *done {
-                            changed = true;
-                            t.at = now;
-                            if reachable.contains(&t.instance_id) {
-                                let fail = self.rng.chance(0.03);
-                                t.status = if fail {
-                                    ExecStatus::Failed
-                                } else {
-                                    ExecStatus::Success
-                                };
-                                t.detail = if fail {
-                                    "failed to run commands: exit status 1".into()
-                                } else if assoc.document == "AWS-ApplyAnsiblePlaybooks" {
-                                    "ok=7 changed=0 unreachable=0 failed=0".into()
-                                } else {
-                                    "exit status 0".into()
-                                };
+            self.finish_executions(r, a);
+            // Start executions: State Manager looks for new targets every 15 s.
+            if self.tick() % 15 == 0 || self.regions[r].associations[a].run_now {
+                self.start_execution(r, a);
+            }
+        }
+    }
+
+    /// Ends the executions of an association whose time is up: each reachable instance
+    /// succeeds (or fails now and then), the others are undeliverable.
+    fn finish_executions(&mut self, r: usize, a: usize) {
+        let now = self.now;
+        // Finish executions.
+        let mut finished = Vec::new();
+        {
+            let region = &mut self.regions[r];
+            let reachable: std::collections::HashSet<String> = region.associations[a]
+                .executions
+                .iter()
+                .flat_map(|e| e.results.iter())
+                .filter(|(t, _)| t.status == ExecStatus::InProgress)
+                .filter(|(t, _)| {
+                    region
+                        .instance(&t.instance_id)
+                        .is_some_and(|i| region.reachable(i))
+                })
+                .map(|(t, _)| t.instance_id.clone())
+                .collect();
+            let assoc = &mut region.associations[a];
+            for ex in &mut assoc.executions {
+                let mut changed = false;
+                for (t, done) in &mut ex.results {
+                    if t.status == ExecStatus::InProgress && now >= *done {
+                        changed = true;
+                        t.at = now;
+                        if reachable.contains(&t.instance_id) {
+                            let fail = self.rng.chance(0.03);
+                            t.status = if fail {
+                                ExecStatus::Failed
                             } else {
-                                t.status = ExecStatus::Failed;
-                                t.detail = "Undeliverable: the instance did not respond".into();
-                            }
+                                ExecStatus::Success
+                            };
+                            t.detail = if fail {
+                                "failed to run commands: exit status 1".into()
+                            } else if assoc.document == "AWS-ApplyAnsiblePlaybooks" {
+                                "ok=7 changed=0 unreachable=0 failed=0".into()
+                            } else {
+                                "exit status 0".into()
+                            };
+                        } else {
+                            t.status = ExecStatus::Failed;
+                            t.detail = "Undeliverable: the instance did not respond".into();
                         }
                     }
-                    if changed
-                        && ex
-                            .results
-                            .iter()
-                            .all(|(t, _)| t.status != ExecStatus::InProgress)
-                    {
-                        let ok = ex
-                            .results
-                            .iter()
-                            .filter(|(t, _)| t.status == ExecStatus::Success)
-                            .count();
-                        finished.push((assoc.name.clone(), ex.id.clone(), ok, ex.results.len()));
-                    }
                 }
-            }
-            for (name, id, ok, n) in finished {
-                let sev = if ok == n {
-                    Severity::Ok
-                } else {
-                    Severity::Warn
-                };
-                self.emit(
-                    r,
-                    EventKind::Association,
-                    sev,
-                    &name,
-                    format!("execution {} finished: {ok}/{n} succeeded", &id[..8]),
-                );
-            }
-            // Start executions: State Manager looks for new targets every 15 s.
-            if self.tick() % 15 != 0 && !self.regions[r].associations[a].run_now {
-                continue;
-            }
-            let targets: Vec<String> = {
-                let region = &self.regions[r];
-                let assoc = &region.associations[a];
-                let scheduled = assoc
-                    .schedule_secs
-                    .is_some_and(|s| now.secs_since(assoc.last_scheduled) >= s as f64);
-                let ready: Vec<&Instance> = region
-                    .instances
-                    .iter()
-                    .filter(|i| {
-                        i.role == assoc.role
-                            && i.is_running()
-                            && !matches!(i.lifecycle, Lifecycle::Terminating(_))
-                            && now.secs_since(i.launched) >= BOOT_SECS + SSM_REGISTER_SECS
-                    })
-                    .collect();
-                if scheduled || assoc.run_now {
-                    ready.iter().map(|i| i.id.clone()).collect()
-                } else {
-                    ready
+                if changed
+                    && ex
+                        .results
                         .iter()
-                        .filter(|i| !assoc.seen.contains(&i.id))
-                        .map(|i| i.id.clone())
-                        .collect()
+                        .all(|(t, _)| t.status != ExecStatus::InProgress)
+                {
+                    let ok = ex
+                        .results
+                        .iter()
+                        .filter(|(t, _)| t.status == ExecStatus::Success)
+                        .count();
+                    finished.push((assoc.name.clone(), ex.id.clone(), ok, ex.results.len()));
                 }
+            }
+        }
+        for (name, id, ok, n) in finished {
+            let sev = if ok == n {
+                Severity::Ok
+            } else {
+                Severity::Warn
             };
-            // Forget instances that are gone, so the set stays the size of the fleet.
-            let region = &mut self.regions[r];
-            let alive = &region.index;
-            region.associations[a]
-                .seen
-                .retain(|id| alive.contains_key(id));
-            let assoc = &mut self.regions[r].associations[a];
-            let was_forced = assoc.run_now;
-            assoc.run_now = false;
-            if assoc
-                .schedule_secs
-                .is_some_and(|s| now.secs_since(assoc.last_scheduled) >= s as f64)
-            {
-                assoc.last_scheduled = now;
-            }
-            if targets.is_empty() {
-                continue;
-            }
-            let id = self.rng.uuid();
-            let mut results = Vec::new();
-            for t in &targets {
-                let dur = assoc.duration_secs * (0.8 + 0.4 * self.rng.f64());
-                results.push((
-                    ExecutionTarget {
-                        instance_id: t.clone(),
-                        status: ExecStatus::InProgress,
-                        detail: String::new(),
-                        at: now,
-                    },
-                    now.plus_secs(dur),
-                ));
-                assoc.seen.insert(t.clone());
-            }
-            if assoc.executions.len() == EXECUTIONS_KEPT {
-                assoc.executions.pop_back();
-            }
-            assoc.executions.push_front(SimExecution {
-                id: id.clone(),
-                created_at: now,
-                results,
-            });
-            let name = assoc.name.clone();
-            let why = if was_forced { "on demand" } else { "applying" };
             self.emit(
                 r,
                 EventKind::Association,
-                Severity::Info,
+                sev,
                 &name,
-                format!(
-                    "execution {} started ({why}) on {} instance(s)",
-                    &id[..8],
-                    targets.len()
-                ),
+                format!("execution {} finished: {ok}/{n} succeeded", &id[..8]),
             );
         }
+    }
+
+    /// Starts an execution on the association's instances that need one: new ones, or all of
+    /// them when its schedule or an operator asks.
+    fn start_execution(&mut self, r: usize, a: usize) {
+        let now = self.now;
+        let targets: Vec<String> = {
+            let region = &self.regions[r];
+            let assoc = &region.associations[a];
+            let scheduled = assoc
+                .schedule_secs
+                .is_some_and(|s| now.secs_since(assoc.last_scheduled) >= s as f64);
+            let ready: Vec<&Instance> = region
+                .instances
+                .iter()
+                .filter(|i| {
+                    i.role == assoc.role
+                        && i.is_running()
+                        && !matches!(i.lifecycle, Lifecycle::Terminating(_))
+                        && now.secs_since(i.launched) >= BOOT_SECS + SSM_REGISTER_SECS
+                })
+                .collect();
+            if scheduled || assoc.run_now {
+                ready.iter().map(|i| i.id.clone()).collect()
+            } else {
+                ready
+                    .iter()
+                    .filter(|i| !assoc.seen.contains(&i.id))
+                    .map(|i| i.id.clone())
+                    .collect()
+            }
+        };
+        // Forget instances that are gone, so the set stays the size of the fleet.
+        let region = &mut self.regions[r];
+        let alive = &region.index;
+        region.associations[a]
+            .seen
+            .retain(|id| alive.contains_key(id));
+        let assoc = &mut self.regions[r].associations[a];
+        let was_forced = assoc.run_now;
+        assoc.run_now = false;
+        if assoc
+            .schedule_secs
+            .is_some_and(|s| now.secs_since(assoc.last_scheduled) >= s as f64)
+        {
+            assoc.last_scheduled = now;
+        }
+        if targets.is_empty() {
+            return;
+        }
+        let id = self.rng.uuid();
+        let mut results = Vec::new();
+        for t in &targets {
+            let dur = assoc.duration_secs * (0.8 + 0.4 * self.rng.f64());
+            results.push((
+                ExecutionTarget {
+                    instance_id: t.clone(),
+                    status: ExecStatus::InProgress,
+                    detail: String::new(),
+                    at: now,
+                },
+                now.plus_secs(dur),
+            ));
+            assoc.seen.insert(t.clone());
+        }
+        if assoc.executions.len() == EXECUTIONS_KEPT {
+            assoc.executions.pop_back();
+        }
+        assoc.executions.push_front(SimExecution {
+            id: id.clone(),
+            created_at: now,
+            results,
+        });
+        let name = assoc.name.clone();
+        let why = if was_forced { "on demand" } else { "applying" };
+        self.emit(
+            r,
+            EventKind::Association,
+            Severity::Info,
+            &name,
+            format!(
+                "execution {} started ({why}) on {} instance(s)",
+                &id[..8],
+                targets.len()
+            ),
+        );
     }
 
     /// Per-second metric samples; at each minute the minute's datapoint is stored.
