@@ -4,8 +4,9 @@
 
 use crate::action::{Action, Key, Keymap, Mode};
 use crate::config::{AppConfig, Refresh};
-use crate::model::Region;
-use crate::model::{AlarmState, RegionInfo, RegionRole, Severity, TaskDefinition, Timestamp};
+use crate::model::{
+    AlarmState, Region, RegionInfo, RegionRole, Severity, TaskDefinition, Timestamp,
+};
 use crate::ops::drill::{DrillSpec, DrillState};
 use crate::ops::{Bounds, Outcome, Plan, ScaleTarget};
 use crate::source::{CallCounts, SourceError, SourceInfo, SourceKind};

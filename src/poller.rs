@@ -3,8 +3,7 @@
 
 use crate::app::{Msg, Pane, Payload};
 use crate::config::Refresh;
-use crate::model::Region;
-use crate::model::{ErrorRecord, RegionSnapshot, Snapshot};
+use crate::model::{ErrorRecord, Region, RegionSnapshot, Snapshot};
 use crate::source::{Source, SourceError};
 use std::sync::Arc;
 use std::time::Duration;

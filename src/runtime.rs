@@ -6,8 +6,7 @@
 
 use crate::app::{App, Effect, Msg};
 use crate::config::Refresh;
-use crate::model::Region;
-use crate::model::Severity;
+use crate::model::{Region, Severity};
 use crate::ops::Executor;
 use crate::poller::{self, Control};
 use crate::source::sim::{Sim, SimSource};

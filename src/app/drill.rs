@@ -5,8 +5,7 @@
 
 use super::{App, Effect, Overlay, Pane, TextInput, View};
 use crate::action::{Action, Mode};
-use crate::model::Region;
-use crate::model::{Severity, Timestamp};
+use crate::model::{Region, Severity, Timestamp};
 use crate::ops::drill::{self, DrillSpec, DrillState, Phase, Preflight, RegionView, StepKind};
 use crate::ops::{Confirm, OpKind, Plan};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};

@@ -5,8 +5,7 @@
 use super::operation::FollowRun;
 use super::{App, Effect, Overlay, Pane, Row, TextInput, View};
 use crate::config::glob_match;
-use crate::model::Region;
-use crate::model::{AlarmState, EcsService, Event, EventKind, LoadBalancer, Severity};
+use crate::model::{AlarmState, EcsService, Event, EventKind, LoadBalancer, Region, Severity};
 use crate::ops::{self, Confirm, Outcome, Plan, Scope};
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use std::collections::VecDeque;

@@ -4,10 +4,9 @@
 
 use super::Pane;
 use crate::config::{AppConfig, glob_match};
-use crate::model::Region;
 use crate::model::{
     Alarm, AlarmState, Association, Capacity, Event, EventKind, ExecStatus, Execution,
-    LoadBalancer, RingSeries, Timestamp,
+    LoadBalancer, Region, RingSeries, Timestamp,
 };
 use crate::source::{CallCounts, CallStats, Read, SourceError, Tally};
 use std::collections::{HashMap, VecDeque};

@@ -2,8 +2,7 @@
 //! operation writes an intent line, flushed to disk before its first call, and an outcome line
 //! after; a crash between the two leaves the intent, which `opsdash audit` shows as interrupted.
 
-use crate::model::Region;
-use crate::model::Timestamp;
+use crate::model::{Region, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;

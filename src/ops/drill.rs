@@ -8,8 +8,7 @@
 
 use super::{Confirm, OpKind, Plan, Step};
 use crate::config::{AppConfig, glob_match};
-use crate::model::Region;
-use crate::model::{Alarm, AlarmState, Capacity, LoadBalancer, TargetState};
+use crate::model::{Alarm, AlarmState, Capacity, LoadBalancer, Region, TargetState};
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 use std::io;

@@ -5,8 +5,7 @@
 use super::audit::{AuditLog, AuditOutcome, AuditPhase, AuditRecord, OperatorRecord};
 use super::{Plan, Step, TaskDefRef};
 use crate::identity::ConsoleId;
-use crate::model::Region;
-use crate::model::Timestamp;
+use crate::model::{Region, Timestamp};
 use crate::source::{ServiceUpdate, SourceKind, Writes};
 use std::fmt::Write as _;
 use std::sync::Arc;

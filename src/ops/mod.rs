@@ -12,8 +12,7 @@ pub mod zonal;
 
 pub use exec::{Executor, Operator, Outcome};
 
-use crate::model::AlarmState;
-use crate::model::Region;
+use crate::model::{AlarmState, Region};
 use std::fmt::Write as _;
 
 /// ECS's limit on tasks per service: the upper bound of a service's scale prompt (ECS services

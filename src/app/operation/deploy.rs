@@ -5,8 +5,7 @@
 use super::{OpInfo, Operation, Subject};
 use crate::action::OpId;
 use crate::app::{App, DetailRef, Effect, Overlay, Pane, TextInput};
-use crate::model::Region;
-use crate::model::{Severity, TaskDefinition};
+use crate::model::{Region, Severity, TaskDefinition};
 use crate::ops::{self, OpKind};
 use crate::source::SourceError;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};

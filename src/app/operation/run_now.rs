@@ -4,8 +4,7 @@
 use super::{OpInfo, Operation, Subject};
 use crate::action::OpId;
 use crate::app::{App, DetailRef, Effect, Pane, Row};
-use crate::model::Region;
-use crate::model::Timestamp;
+use crate::model::{Region, Timestamp};
 use crate::ops::{self, OpKind};
 
 pub const INFO: OpInfo = OpInfo {

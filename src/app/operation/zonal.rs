@@ -5,9 +5,8 @@
 use super::{OpInfo, Operation, Subject};
 use crate::action::{Action, OpId};
 use crate::app::{App, DetailRef, Effect, Overlay, Pane, Row, TextInput, View};
-use crate::model::Region;
-use crate::model::zonal::Managed;
 use crate::model::{LoadBalancer, Severity};
+use crate::model::{Region, zonal::Managed};
 use crate::ops::OpKind;
 use crate::ops::zonal::{self as z, Preflight};
 use crate::source::{LbAttributes, SourceError};

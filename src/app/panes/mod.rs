@@ -12,8 +12,7 @@ mod timeline;
 use super::DetailRef;
 use super::store::RegionData;
 use crate::action::Action;
-use crate::model::Event;
-use crate::model::Region;
+use crate::model::{Event, Region};
 use std::collections::VecDeque;
 
 pub use crate::model::Pane;

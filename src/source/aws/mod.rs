@@ -15,9 +15,8 @@ mod ssm;
 mod tail;
 mod zonal;
 
-use crate::model::ExecStatus;
-use crate::model::Region;
 use crate::model::logs::{LogPage, LogSource, LogTarget};
+use crate::model::{ExecStatus, Region};
 pub use elbv2::ROTATION as HEALTH_ROTATION;
 pub use errors::{classify, hint};
 

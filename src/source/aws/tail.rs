@@ -13,9 +13,8 @@
 
 use super::RegionClients;
 use super::errors::map;
-use crate::model::Region;
-use crate::model::Timestamp;
 use crate::model::logs::{Delivery, LogEvent, LogSource};
+use crate::model::{Region, Timestamp};
 use aws_sdk_cloudwatchlogs::types::StartLiveTailResponseStream;
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, PoisonError};

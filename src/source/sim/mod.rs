@@ -15,8 +15,7 @@ mod zonal;
 pub use faults::Fault;
 pub use scenario::{SCENARIOS, Scenario, large_estate, scenario_names};
 
-use crate::model::Region;
-use crate::model::{AlarmState, Event, EventKind, RegionInfo, Severity, Timestamp};
+use crate::model::{AlarmState, Event, EventKind, Region, RegionInfo, Severity, Timestamp};
 use crate::source::{
     ErrorClass, EstateReader, EstateWriter, Read, ServiceUpdate, SourceError, SourceInfo,
     SourceKind,

@@ -12,9 +12,8 @@ mod timeline;
 use super::widgets::{Glyphs, trunc};
 use super::{block, glyphs};
 use crate::app::{App, Drawn, Pane, RegionData, Row, Store};
-use crate::model::Region;
 use crate::model::{
-    AlarmState, ExecStatus, LoadBalancer, RolloutState, TargetState, Timestamp, short_age,
+    AlarmState, ExecStatus, LoadBalancer, Region, RolloutState, TargetState, Timestamp, short_age,
 };
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
