@@ -2990,3 +2990,21 @@ mod zonal_shift {
         );
     }
 }
+
+/// A region from the profile or the environment that is no region name is refused before any
+/// request is made in it (no aws-smithy-mocks rule is needed: nothing may be asked).
+#[test]
+fn a_region_from_the_environment_that_names_no_region_is_refused_before_any_request() {
+    let conf = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("Mars"))
+        .build();
+    let e = rt()
+        .block_on(AwsSource::with_config(&conf, None, None))
+        .unwrap_err();
+    assert_eq!(e.code, "InvalidRegion", "{e:?}");
+    assert!(
+        e.message.contains("'Mars' is not an AWS region name") && e.message.contains("AWS_REGION"),
+        "{e:?}"
+    );
+}

@@ -251,30 +251,27 @@ impl App {
 
     /// Traffic failed over to the DR region.
     fn traffic_on_dr_region(&self, _: &Facts<'_>) -> Option<Said> {
-        if let Some(dr) = self.traffic_on_dr() {
-            let (h, t) = self.target_counts(dr);
-            let dr_cap = self.store.region(dr).and_then(|r| r.capacity.as_ref());
-            let mut tasks = String::new();
-            for s in dr_cap
-                .map(|c| c.ecs_services.as_slice())
-                .unwrap_or_default()
-            {
-                let _ = write!(tasks, ", {} runs {} of {}", s.name, s.running, s.desired);
-            }
-            return Some((
-                Severity::Crit,
-                format!(
-                    "primary health check failing: traffic on {dr}, where {h}/{t} targets are healthy{tasks}"
-                ),
-                Some(format!(
-                    "{} side by side, {} scale DR",
-                    self.key(crate::action::Action::RegionView),
-                    self.key(super::operation::SCALE)
-                )),
-            ));
+        let dr = self.traffic_on_dr()?;
+        let (h, t) = self.target_counts(dr);
+        let dr_cap = self.store.region(dr).and_then(|r| r.capacity.as_ref());
+        let mut tasks = String::new();
+        for s in dr_cap
+            .map(|c| c.ecs_services.as_slice())
+            .unwrap_or_default()
+        {
+            let _ = write!(tasks, ", {} runs {} of {}", s.name, s.running, s.desired);
         }
-
-        None
+        Some((
+            Severity::Crit,
+            format!(
+                "primary health check failing: traffic on {dr}, where {h}/{t} targets are healthy{tasks}"
+            ),
+            Some(format!(
+                "{} side by side, {} scale DR",
+                self.key(crate::action::Action::RegionView),
+                self.key(super::operation::SCALE)
+            )),
+        ))
     }
 
     /// Unhealthy targets concentrated in one zone (every registered target counts, draining ones
@@ -380,108 +377,101 @@ impl App {
     /// AWS or us" comes before the alarms it explains.
     fn zone_shifted(&self, f: &Facts<'_>) -> Option<Said> {
         let Facts { lbs, alarms, .. } = f;
-        if let Some((lb, shift)) = lbs
+        let (lb, shift) = lbs
             .iter()
-            .find_map(|l| l.zonal_shifts.iter().find(|s| s.applied()).map(|s| (*l, s)))
-        {
-            let firing = alarms
-                .iter()
-                .filter(|a| a.state == AlarmState::Alarm)
-                .count();
-            let also = if firing > 0 {
-                format!("; {firing} alarm(s) in ALARM")
+            .find_map(|l| l.zonal_shifts.iter().find(|s| s.applied()).map(|s| (*l, s)))?;
+        let firing = alarms
+            .iter()
+            .filter(|a| a.state == AlarmState::Alarm)
+            .count();
+        let also = if firing > 0 {
+            format!("; {firing} alarm(s) in ALARM")
+        } else {
+            String::new()
+        };
+        let own = shift.kind == crate::model::zonal::ShiftKind::ZonalShift;
+        Some((
+            if firing > 0 {
+                Severity::Crit
             } else {
-                String::new()
-            };
-            let own = shift.kind == crate::model::zonal::ShiftKind::ZonalShift;
-            return Some((
-                if firing > 0 {
-                    Severity::Crit
-                } else {
-                    Severity::Warn
-                },
-                format!("{}: {}{also}", lb.name, shift.describe(&lb.zones, self.now)),
-                Some(if own {
-                    format!(
-                        "{} extend, {} cancel (on the load balancer)",
-                        self.key(super::operation::ZONAL_EXTEND),
-                        self.key(super::operation::ZONAL_SHIFT)
-                    )
-                } else {
-                    format!(
-                        "{} on the load balancer: the preflight",
-                        self.key(super::operation::ZONAL_SHIFT)
-                    )
-                }),
-            ));
-        }
-
-        None
+                Severity::Warn
+            },
+            format!("{}: {}{also}", lb.name, shift.describe(&lb.zones, self.now)),
+            Some(if own {
+                format!(
+                    "{} extend, {} cancel (on the load balancer)",
+                    self.key(super::operation::ZONAL_EXTEND),
+                    self.key(super::operation::ZONAL_SHIFT)
+                )
+            } else {
+                format!(
+                    "{} on the load balancer: the preflight",
+                    self.key(super::operation::ZONAL_SHIFT)
+                )
+            }),
+        ))
     }
 
     /// Alarms firing, with what they watch.
     fn alarm_firing(&self, f: &Facts<'_>) -> Option<Said> {
         let Facts { alarms, .. } = f;
-        if let Some(a) = alarms.iter().find(|a| a.state == AlarmState::Alarm) {
-            let watches = self.watched_by(a);
-            let what = if watches.is_empty() {
-                String::new()
-            } else {
+        let a = alarms.iter().find(|a| a.state == AlarmState::Alarm)?;
+        let watches = self.watched_by(a);
+        let what = if watches.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " on {}",
+                watches
+                    .iter()
+                    .map(Watched::label)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let value = a
+            .evaluated_value()
+            .map(|x| {
                 format!(
-                    " on {}",
-                    watches
-                        .iter()
-                        .map(Watched::label)
-                        .collect::<Vec<_>>()
-                        .join(", ")
+                    ": {} {} {}{}",
+                    a.metric,
+                    crate::model::fmt_num(x),
+                    a.comparison_symbol(),
+                    crate::model::fmt_num(a.threshold)
                 )
-            };
-            let value = a
-                .evaluated_value()
-                .map(|x| {
-                    format!(
-                        ": {} {} {}{}",
-                        a.metric,
-                        crate::model::fmt_num(x),
-                        a.comparison_symbol(),
-                        crate::model::fmt_num(a.threshold)
-                    )
-                })
-                .unwrap_or_default();
-            let action = match watches.first() {
-                Some(Watched::Asg(_)) => format!("{} scale", self.key(super::operation::SCALE)),
-                Some(Watched::Service(..)) => format!(
-                    "{} roll back, {} logs",
-                    self.key(super::operation::ROLLBACK),
-                    self.key(crate::action::Action::Logs)
-                ),
-                _ => format!(
-                    "{} then Enter: what it watches",
-                    self.key(crate::action::Action::Focus(Pane::Alarms))
-                ),
-            };
-            let more = alarms
-                .iter()
-                .filter(|a| a.state == AlarmState::Alarm)
-                .count()
-                - 1;
-            let more = if more > 0 {
-                format!(" (+{more} more in ALARM)")
-            } else {
-                String::new()
-            };
-            return Some((
-                Severity::Crit,
-                format!(
-                    "{} in ALARM since {}{value}{what}{more}",
-                    a.name,
-                    a.updated_at.hm()
-                ),
-                Some(action),
-            ));
-        }
-
-        None
+            })
+            .unwrap_or_default();
+        let action = match watches.first() {
+            Some(Watched::Asg(_)) => format!("{} scale", self.key(super::operation::SCALE)),
+            Some(Watched::Service(..)) => format!(
+                "{} roll back, {} logs",
+                self.key(super::operation::ROLLBACK),
+                self.key(crate::action::Action::Logs)
+            ),
+            _ => format!(
+                "{} then Enter: what it watches",
+                self.key(crate::action::Action::Focus(Pane::Alarms))
+            ),
+        };
+        let more = alarms
+            .iter()
+            .filter(|a| a.state == AlarmState::Alarm)
+            .count()
+            - 1;
+        let more = if more > 0 {
+            format!(" (+{more} more in ALARM)")
+        } else {
+            String::new()
+        };
+        Some((
+            Severity::Crit,
+            format!(
+                "{} in ALARM since {}{value}{what}{more}",
+                a.name,
+                a.updated_at.hm()
+            ),
+            Some(action),
+        ))
     }
 
     /// Unhealthy targets, spread.

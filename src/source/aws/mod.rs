@@ -551,14 +551,15 @@ impl AwsSource {
                 "no AWS region: pass --region, set AWS_REGION, or set one in the profile",
             ));
         };
-        // The profile's or the environment's region is checked as the command line's is.
+        // The profile's or the environment's region is checked as the command line's is, before
+        // any request is made in it.
         let primary = Region::new(primary.as_ref()).map_err(|m| {
             SourceError::new(
                 crate::source::ErrorClass::Validation,
                 "sts",
                 "GetCallerIdentity",
                 "InvalidRegion",
-                format!("the profile's region: {m}"),
+                format!("the region (from the profile, AWS_REGION or AWS_DEFAULT_REGION): {m}"),
             )
         })?;
         let sts_conf = aws_sdk_sts::config::Builder::from(base)
