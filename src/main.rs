@@ -110,20 +110,31 @@ fn meaningless_flags(m: &clap::ArgMatches) -> Result<(), String> {
     Ok(())
 }
 
+/// The regions the flags name (primary, DR), checked before anything connects.
+type FlagRegions = (Option<Region>, Option<Region>);
+
 /// The region flags, checked before anything connects.
-fn check_regions(args: &opsdash::cli::SourceArgs) -> Result<(), String> {
-    if let Some(r) = &args.region {
-        Region::new(r).map_err(|e| format!("--region: {e}"))?;
+fn flag_regions(args: &opsdash::cli::SourceArgs) -> Result<FlagRegions, String> {
+    let region = args
+        .region
+        .as_deref()
+        .map(Region::new)
+        .transpose()
+        .map_err(|e| format!("--region: {e}"))?;
+    let dr = args
+        .dr_region
+        .as_deref()
+        .map(Region::new)
+        .transpose()
+        .map_err(|e| format!("--dr-region: {e}"))?;
+    if let Some(r) = &dr
+        && region.as_ref() == Some(r)
+    {
+        return Err(format!(
+            "--dr-region {r} is the primary region too; name the standby region, or leave --dr-region out"
+        ));
     }
-    if let Some(r) = &args.dr_region {
-        Region::new(r).map_err(|e| format!("--dr-region: {e}"))?;
-        if args.region.as_ref() == Some(r) {
-            return Err(format!(
-                "--dr-region {r} is the primary region too; name the standby region, or leave --dr-region out"
-            ));
-        }
-    }
-    Ok(())
+    Ok((region, dr))
 }
 
 fn main() -> ExitCode {
@@ -145,9 +156,10 @@ fn main() -> ExitCode {
         return fail(e);
     }
     init_logging();
-    if let Err(e) = check_regions(&cli.source) {
-        return fail(e);
-    }
+    let flags = match flag_regions(&cli.source) {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
     let config = match Config::load(cli.source.config.as_deref()) {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -211,8 +223,10 @@ fn main() -> ExitCode {
             }
             // The console draws at once and connects in the background; the one-shot commands
             // wait for the connection.
-            None if cli.command.is_none() => (Arc::new(connecting(&cli.source, &config)), None),
-            None => (rt.block_on(connect_live(&cli.source, &config)), None),
+            None if cli.command.is_none() => {
+                (Arc::new(connecting(&cli.source, &config, flags)), None)
+            }
+            None => (rt.block_on(connect_live(&cli.source, &config, flags)), None),
         };
     // `snapshot` and `check` answer within ONE_SHOT_SECS, connection included, whatever the network.
     let left = std::time::Duration::from_secs(ONE_SHOT_SECS).saturating_sub(started.elapsed());
@@ -337,17 +351,16 @@ fn console(
 fn aws_options(
     args: &opsdash::cli::SourceArgs,
     config: &Config,
+    (region, dr): FlagRegions,
 ) -> opsdash::source::aws::AwsOptions {
-    // The flags were checked at start (`check_regions`).
-    let flag = |r: &Option<String>| r.as_deref().and_then(|r| Region::new(r).ok());
     let mut opts = opsdash::source::aws::AwsOptions {
         profile: args.profile.clone(),
-        region: flag(&args.region).or_else(|| config.regions.first().cloned()),
+        region: region.or_else(|| config.regions.first().cloned()),
         dr_region: None,
     };
     // A DR region that is the primary (a config's second region chosen with --region) is
     // shown once.
-    let dr = flag(&args.dr_region).or_else(|| config.regions.get(1).cloned());
+    let dr = dr.or_else(|| config.regions.get(1).cloned());
     opts.dr_region = dr.filter(|d| opts.region.as_ref() != Some(d));
     opts
 }
@@ -357,8 +370,12 @@ const ONE_SHOT_SECS: u64 = 30;
 
 /// Connects to AWS with the aws cli's credential chain, waiting for the answer (at most 20 s);
 /// a failure gives a source whose every read reports it.
-async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<dyn ReadWrite> {
-    let source = connecting(args, config);
+async fn connect_live(
+    args: &opsdash::cli::SourceArgs,
+    config: &Config,
+    flags: FlagRegions,
+) -> Arc<dyn ReadWrite> {
+    let source = connecting(args, config, flags);
     let _ = source.get().await;
     Arc::new(source)
 }
@@ -367,9 +384,10 @@ async fn connect_live(args: &opsdash::cli::SourceArgs, config: &Config) -> Arc<d
 fn connecting(
     args: &opsdash::cli::SourceArgs,
     config: &Config,
+    flags: FlagRegions,
 ) -> opsdash::source::aws::Connecting {
     opsdash::source::aws::Connecting::new(
-        aws_options(args, config),
+        aws_options(args, config, flags),
         std::time::Duration::from_secs(20),
     )
 }
