@@ -707,3 +707,58 @@ fn the_zone_stays_named_while_its_replacements_drain() {
     }
     assert!(named > 30, "{named}");
 }
+
+/// A bad image on a service no alarm watches (seed 001): its new tasks failed their health
+/// checks and the verdict said `2 targets unhealthy … 1 then Enter: why`, pointing at the Targets
+/// pane while the rollout was the cause and `b` the remedy; before that, its new targets in their
+/// first health checks were "unhealthy" too. While the service rolls out, the verdict names the
+/// rollout: its new targets in health checks, then the failing rollout and the roll back.
+#[test]
+fn a_rollout_whose_targets_fail_is_named_without_an_alarm() {
+    use opsdash::model::TargetState;
+    let mut h = Harness::new(Scenario::Ecs);
+    h.inject(&Fault::BadImage {
+        region: "us-east-1".into(),
+    });
+    let any = |h: &Harness, state: TargetState| {
+        h.app().current().is_some_and(|d| {
+            d.lbs()
+                .iter()
+                .flat_map(|l| &l.target_groups)
+                .any(|g| g.targets.iter().any(|t| t.state == state))
+        })
+    };
+    let (mut failing, mut checks) = (0, 0);
+    for _ in 0..120 {
+        h.advance(5.0);
+        let v = h.app().verdicts().remove(0);
+        let line = format!("{} {}", v.text, v.action.unwrap_or_default());
+        if any(&h, TargetState::Unhealthy) {
+            failing += 1;
+            assert!(
+                line.contains("appService :8 rollout failing")
+                    && line.contains("unhealthy")
+                    && line.contains("b roll back to :7"),
+                "{line}"
+            );
+        } else if any(&h, TargetState::Initial) {
+            checks += 1;
+            // Its new targets in health checks, or its tasks failing already.
+            assert!(
+                line.starts_with("appService rolling out :8")
+                    && line.contains("in health checks")
+                    || line.starts_with("appService :8 rollout failing"),
+                "{line}"
+            );
+        }
+    }
+    assert!(failing > 3 && checks > 1, "both were seen: {failing} {checks}");
+    h.advance_until(600.0, 5.0, |h| any(h, TargetState::Unhealthy))
+        .expect("unhealthy again");
+    let screen = h.screen(80, 24);
+    let line = screen.lines().nth(1).unwrap();
+    assert!(
+        line.contains("appService :8 rollout failing") && line.contains("b roll back to :7"),
+        "{screen}"
+    );
+}

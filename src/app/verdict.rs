@@ -167,12 +167,13 @@ impl App {
             Some(d) => {
                 let f = Facts::new(self.region_name(), scope, d);
                 // The first rule that says something, in this order: the worst first.
-                let rules: [fn(&Self, &Facts<'_>) -> Option<Said>; 7] = [
+                let rules: [fn(&Self, &Facts<'_>) -> Option<Said>; 8] = [
                     Self::rollout_under_alarm,
                     Self::traffic_on_dr_region,
                     Self::one_zone_sick,
                     Self::zone_shifted,
                     Self::alarm_firing,
+                    Self::rollout_targets_unhealthy,
                     Self::targets_unhealthy,
                     Self::under_way_or_short,
                 ];
@@ -200,10 +201,6 @@ impl App {
         if let Some(o) = self.rollback_offer()
             && scope.keep(|a| &a.ecs_services, &format!("{}/{}", o.cluster, o.service))
         {
-            let rev = |t: &str| {
-                t.rsplit_once(':')
-                    .map_or(t.to_owned(), |(_, r)| format!(":{r}"))
-            };
             let failed = cap
                 .ecs_services
                 .iter()
@@ -234,14 +231,14 @@ impl App {
                 format!(
                     "{} {} rollout failing{}: {tasks}{} in ALARM",
                     o.service,
-                    rev(&o.current),
+                    revision(&o.current),
                     since_text(since),
                     o.alarm
                 ),
                 Some(format!(
                     "{} roll back to {}",
                     self.key(super::operation::ROLLBACK),
-                    rev(&o.previous)
+                    revision(&o.previous)
                 )),
             ));
         }
@@ -474,6 +471,110 @@ impl App {
         ))
     }
 
+    /// A rollout whose service's targets fail their health checks, or whose tasks fail to start,
+    /// with no alarm on it: the rollout is named with its roll back, not the targets alone. Its
+    /// new targets still in their first health checks are the rollout too, not "unhealthy".
+    fn rollout_targets_unhealthy(&self, f: &Facts<'_>) -> Option<Said> {
+        let Facts {
+            scope, cap, lbs, ..
+        } = f;
+        for s in cap
+            .ecs_services
+            .iter()
+            .filter(|s| scope.keep(|a| &a.ecs_services, &format!("{}/{}", s.cluster, s.name)))
+        {
+            let Some(dep) = s
+                .deployments
+                .iter()
+                .find(|x| x.rollout_state == RolloutState::InProgress)
+            else {
+                continue;
+            };
+            let groups: Vec<_> = lbs
+                .iter()
+                .flat_map(|l| &l.target_groups)
+                .filter(|g| s.target_groups.contains(&g.arn))
+                .collect();
+            let count = |state: TargetState| -> usize {
+                groups
+                    .iter()
+                    .map(|g| g.targets.iter().filter(|t| t.state == state).count())
+                    .sum()
+            };
+            let (unhealthy, initial) = (count(TargetState::Unhealthy), count(TargetState::Initial));
+            let named = || {
+                groups
+                    .iter()
+                    .filter(|g| g.healthy < g.total)
+                    .map(|g| format!("{} {}/{}", g.name, g.healthy, g.total))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            let rev = revision(&dep.task_definition);
+            let since = since_text(Some(dep.created_at));
+            if unhealthy == 0 && dep.failed == 0 {
+                if initial == 0 {
+                    continue;
+                }
+                return Some((
+                    Severity::Warn,
+                    format!(
+                        "{} rolling out {rev}{since}: {} in health checks ({})",
+                        s.name,
+                        count_of(initial, "new target"),
+                        named()
+                    ),
+                    None,
+                ));
+            }
+            let mut what = Vec::new();
+            if unhealthy > 0 {
+                what.push(format!(
+                    "{} unhealthy ({})",
+                    count_of(unhealthy, "target"),
+                    named()
+                ));
+            }
+            if dep.failed > 0 {
+                what.push(format!("{} failed", count_of(dep.failed as usize, "task")));
+            }
+            // A group the service serves with no healthy target left: the service is down there.
+            let down = groups.iter().any(|g| g.total > 0 && g.healthy == 0);
+            let revisions: Vec<&str> = s
+                .deployments
+                .iter()
+                .map(|x| x.task_definition.as_str())
+                .collect();
+            let action =
+                crate::ops::previous_revision(&s.task_definition, &revisions, &self.avoid(s))
+                    .map_or_else(
+                        || {
+                            format!(
+                                "{} then Enter: why",
+                                self.key(crate::action::Action::Focus(Pane::Capacity))
+                            )
+                        },
+                        |prev| {
+                            format!(
+                                "{} roll back to {}",
+                                self.key(super::operation::ROLLBACK),
+                                revision(&prev)
+                            )
+                        },
+                    );
+            return Some((
+                if down { Severity::Crit } else { Severity::Warn },
+                format!(
+                    "{} {rev} rollout failing{since}: {}",
+                    s.name,
+                    what.join(", ")
+                ),
+                Some(action),
+            ));
+        }
+        None
+    }
+
     /// Unhealthy targets, spread.
     fn targets_unhealthy(&self, f: &Facts<'_>) -> Option<Said> {
         let Facts {
@@ -682,6 +783,22 @@ impl Watched {
                 tg: g.clone(),
             },
         }
+    }
+}
+
+/// A task definition's revision as the screen shortens it: `family:8` → `:8`.
+fn revision(task_definition: &str) -> String {
+    task_definition
+        .rsplit_once(':')
+        .map_or(task_definition.to_owned(), |(_, r)| format!(":{r}"))
+}
+
+/// `1 task`, `3 tasks`.
+fn count_of(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
