@@ -32,7 +32,10 @@ fn main() {
         .build()
         .expect("runtime");
     let t = Instant::now();
-    let src = Arc::new(rt.block_on(AwsSource::connect(&opts)).expect("connects"));
+    let src = Arc::new(
+        rt.block_on(AwsSource::connect(&opts, None))
+            .expect("connects"),
+    );
     println!(
         "connect (STS):        {:.1} ms",
         t.elapsed().as_secs_f64() * 1000.0

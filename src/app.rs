@@ -20,6 +20,7 @@ pub mod operation;
 mod operations;
 mod palette;
 pub mod panes;
+mod signin;
 pub mod store;
 mod text_input;
 mod verdict;
@@ -116,6 +117,8 @@ pub enum Msg {
         state: Result<Option<Box<DrillState>>, String>,
         holder: Option<crate::ops::drill::Holder>,
     },
+    /// The sign-in asks for an MFA code, or has new credentials.
+    SignIn(crate::source::signin::SignInEvent),
 }
 
 /// What the runtime must do after an update.
@@ -181,6 +184,8 @@ pub enum Effect {
         since: Timestamp,
         delay: std::time::Duration,
     },
+    /// The operator's MFA code for the sign-in that asked (`None`: declined).
+    MfaCode(Option<String>),
 }
 
 /// What the body shows.
@@ -257,6 +262,12 @@ pub enum Overlay {
     Confirm {
         plan: Box<Plan>,
         typed: TextInput,
+        error: Option<String>,
+    },
+    /// The MFA code a profile's sign-in asks for.
+    Mfa {
+        ask: crate::source::signin::MfaAsk,
+        input: TextInput,
         error: Option<String>,
     },
     /// The zonal-shift preflight and prompt: the zone to leave and for how long.
@@ -345,6 +356,10 @@ pub struct App {
     theme: Theme,
     /// A light theme was chosen (config, `--theme`, `:theme`): `t` cycles light themes too.
     light_terminal: bool,
+    /// An MFA code asked for while another prompt was open.
+    mfa_asked: Option<crate::source::signin::MfaAsk>,
+    /// When the MFA credentials in use end (the header counts down to it).
+    credentials_expire: Option<Timestamp>,
     paused: bool,
     now: Timestamp,
     size: (u16, u16),
@@ -383,6 +398,8 @@ impl App {
             scenario: None,
             scenarios: Vec::new(),
             light_terminal: theme.background == crate::theme::Background::Light,
+            mfa_asked: None,
+            credentials_expire: None,
             theme,
             paused: false,
             now: Timestamp::default(),
@@ -651,6 +668,8 @@ impl App {
             Msg::Key(k) => {
                 let effects = self.on_key(k);
                 self.remember_selection();
+                // A code asked for while another prompt was open: its turn once that closed.
+                self.open_mfa_prompt();
                 effects
             }
             Msg::Resize(w, h) => {
@@ -717,6 +736,7 @@ impl App {
                 vec![]
             }
             Msg::OpDone { id, outcome } => self.on_op_done(id, outcome),
+            Msg::SignIn(e) => self.on_sign_in(e),
             Msg::Calls(at, counts) => {
                 let before = self.store.rates().window();
                 self.store.record_calls(at, counts);
@@ -758,7 +778,10 @@ impl App {
                 self.store.clear();
                 self.region = 0;
                 self.view = View::Main;
-                self.overlay = Overlay::None;
+                // An MFA code being typed stays: the sign-in waits for it.
+                if !matches!(self.overlay, Overlay::Mfa { .. }) {
+                    self.overlay = Overlay::None;
+                }
                 for p in &mut self.panes {
                     *p = PaneState::default();
                 }
@@ -955,6 +978,7 @@ impl App {
             }
             Overlay::Faults { items, selected } => return self.on_fault_key(ev, &items, selected),
             Overlay::Scale { .. } => return self.on_scale_key(ev),
+            Overlay::Mfa { .. } => return self.on_mfa_key(&ev),
             Overlay::Deploy { .. } => return self.on_deploy_key(ev),
             Overlay::Confirm { .. } => return self.on_confirm_key(ev),
             Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. } => {

@@ -223,9 +223,10 @@ fn main() -> ExitCode {
             }
             // The console draws at once and connects in the background; the one-shot commands
             // wait for the connection.
-            None if cli.command.is_none() => {
-                (Arc::new(connecting(&cli.source, &config, flags)), None)
-            }
+            None if cli.command.is_none() => (
+                Arc::new(connecting(&cli.source, &config, flags).in_console()),
+                None,
+            ),
             None => (rt.block_on(connect_live(&cli.source, &config, flags)), None),
         };
     // `snapshot` and `check` answer within ONE_SHOT_SECS, connection included, whatever the network.

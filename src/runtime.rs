@@ -229,6 +229,13 @@ impl<S: Screen> Console<S> {
     ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let settled = app.info().connection == Connection::Connected;
+        // A sign-in that needs an MFA code asks in the console's prompt.
+        if let Some(s) = source.sign_in() {
+            let tx = tx.clone();
+            s.listen(Box::new(move |e| {
+                let _ = tx.send(Msg::SignIn(e));
+            }));
+        }
         Console {
             app,
             screen,
@@ -377,6 +384,11 @@ impl<S: Screen> Console<S> {
                 let at = Instant::now() + delay;
                 let i = self.delayed.partition_point(|(t, _)| *t <= at);
                 self.delayed.insert(i, (at, e));
+            }
+            Effect::MfaCode(code) => {
+                if let Some(s) = self.source.sign_in() {
+                    s.answer(code);
+                }
             }
             Effect::FetchTaskDefinition { .. }
             | Effect::FetchLbAttributes { .. }
@@ -797,6 +809,7 @@ pub async fn op_effect(
         Effect::Quit
         | Effect::RefreshAll
         | Effect::SetPaused(_)
+        | Effect::MfaCode(_)
         | Effect::OpenFaultMenu { .. }
         | Effect::InjectFault(_)
         | Effect::SwitchScenario(_) => {}

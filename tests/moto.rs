@@ -1609,3 +1609,338 @@ mod logs_over_http {
         });
     }
 }
+
+/// A profile that assumes its role with an MFA code (`mfa_serial`), which aws-sdk-rust does not
+/// support (awslabs/aws-sdk-rust#527). moto's STS accepts any serial and code and returns
+/// credentials of the role's account, so account 111111111111 on screen is the role's.
+mod mfa {
+    use super::*;
+    use opsdash::source::aws::mfa::{self as m, MfaProfile};
+
+    const CONFIG: &str = "[profile oncall]\nrole_arn = arn:aws:iam::111111111111:role/OnCall\nsource_profile = base\nmfa_serial = arn:aws:iam::123456789012:mfa/ana\nregion = us-east-1\n\n[profile base]\nregion = us-east-1\n";
+    const KEYS: &str =
+        "[base]\naws_access_key_id = AKIABASEEXAMPLE00001\naws_secret_access_key = base\n";
+
+    fn write_profiles(home: &Path) {
+        let _ = std::fs::remove_dir_all(home.join(".aws"));
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        std::fs::write(home.join(".aws/config"), CONFIG).unwrap();
+        std::fs::write(home.join(".aws/credentials"), KEYS).unwrap();
+    }
+
+    fn profile() -> MfaProfile {
+        MfaProfile {
+            profile: "oncall".into(),
+            device: "arn:aws:iam::123456789012:mfa/ana".into(),
+            role_arn: Some("arn:aws:iam::111111111111:role/OnCall".into()),
+            source_profile: Some("base".into()),
+            external_id: None,
+            role_session_name: None,
+            duration_secs: None,
+        }
+    }
+
+    /// botocore's own cache key for the same call (`.venv` has botocore, installed with moto).
+    fn botocore_key(extra: &str) -> String {
+        let out = Command::new(venv().join("python"))
+            .arg("-c")
+            .arg(format!(
+                "from botocore.credentials import AssumeRoleCredentialFetcher as F\n\
+                 print(F(client_creator=None, source_credentials=None, \
+                 role_arn='arn:aws:iam::111111111111:role/OnCall', \
+                 extra_args={{'SerialNumber': 'arn:aws:iam::123456789012:mfa/ana'{extra}}})\
+                 ._create_cache_key())"
+            ))
+            .output()
+            .expect("python runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap().trim().to_owned()
+    }
+
+    #[test]
+    fn the_cache_file_is_named_as_botocore_names_it() {
+        assert_eq!(profile().cache_key(), botocore_key(""));
+        let mut p = profile();
+        p.duration_secs = Some(7200);
+        p.external_id = Some("ext-1".into());
+        assert_eq!(
+            p.cache_key(),
+            botocore_key(", 'DurationSeconds': 7200, 'ExternalId': 'ext-1'")
+        );
+    }
+
+    /// Records the body of every request the client sends.
+    #[derive(Debug, Clone, Default)]
+    struct Bodies(std::sync::Arc<std::sync::Mutex<Vec<String>>>);
+
+    impl aws_smithy_runtime_api::client::interceptors::Intercept for Bodies {
+        fn name(&self) -> &'static str {
+            "Bodies"
+        }
+        fn read_before_transmit(
+            &self,
+            ctx: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+            _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+            _: &mut aws_smithy_types::config_bag::ConfigBag,
+        ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+            let body = ctx.request().body().bytes().unwrap_or_default();
+            self.0
+                .lock()
+                .unwrap()
+                .push(String::from_utf8_lossy(body).into_owned());
+            Ok(())
+        }
+    }
+
+    /// The code and the device's serial reach STS in the AssumeRole request (over HTTP to moto),
+    /// and the credentials it returns are the role's account's.
+    #[test]
+    fn the_code_reaches_sts_with_the_serial_and_signs_in_to_the_roles_account() {
+        let moto = Moto::start();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            let bodies = Bodies::default();
+            let base = aws_config::defaults(aws_config::BehaviorVersion::latest())
+                .region(aws_config::Region::new("us-east-1"))
+                .endpoint_url(&moto.endpoint)
+                .credentials_provider(aws_credential_types::Credentials::new(
+                    "testing", "testing", None, None, "test",
+                ))
+                .load()
+                .await;
+            let sts = aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(&base)
+                    .interceptor(bodies.clone())
+                    .build(),
+            );
+            let (session, cached) = m::sign_in_with_code(&sts, &profile(), "654321")
+                .await
+                .expect("signs in");
+            let sent = bodies.0.lock().unwrap().clone();
+            assert_eq!(sent.len(), 1, "{sent:?}");
+            for part in [
+                "Action=AssumeRole",
+                "RoleArn=arn%3Aaws%3Aiam%3A%3A111111111111%3Arole%2FOnCall",
+                "SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fana",
+                "TokenCode=654321",
+            ] {
+                assert!(sent[0].contains(part), "{part} in {}", sent[0]);
+            }
+            assert_eq!(cached["Credentials"]["AccountId"], "111111111111");
+            assert!(
+                cached["Credentials"]["Expiration"]
+                    .as_str()
+                    .unwrap()
+                    .ends_with("UTC")
+            );
+            let as_role = aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(&base)
+                    .credentials_provider(session.credentials.clone())
+                    .build(),
+            );
+            let me = as_role.get_caller_identity().send().await.unwrap();
+            assert_eq!(me.account(), Some("111111111111"));
+            // A profile with its own keys and a device, no role: GetSessionToken with the code.
+            let keys = MfaProfile {
+                role_arn: None,
+                source_profile: None,
+                ..profile()
+            };
+            let (session, _) = m::sign_in_with_code(&sts, &keys, "111222")
+                .await
+                .expect("a session token");
+            let sent = bodies.0.lock().unwrap().clone();
+            for part in [
+                "Action=GetSessionToken",
+                "SerialNumber=arn%3Aaws%3Aiam%3A%3A123456789012%3Amfa%2Fana",
+                "TokenCode=111222",
+            ] {
+                assert!(sent[1].contains(part), "{part} in {}", sent[1]);
+            }
+            assert!(session.expires > opsdash::model::Timestamp::now());
+        });
+    }
+
+    /// In the console: the prompt names the device, a bad code is refused in place, the code
+    /// signs in (the header counts the credentials down), the cache file is the aws cli's (its
+    /// name, mode 0600), a second start uses it without asking, and botocore uses it too.
+    #[test]
+    fn the_console_asks_for_the_code_and_the_cache_serves_the_next_start_and_the_aws_cli() {
+        let moto = Moto::start();
+        let mut term = pty::Pty::open(126, 36);
+        write_profiles(&term.home);
+        let cw = moto.cw_endpoint.clone();
+        let env = [
+            ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH", cw.as_str()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ];
+        let args = ["--profile", "oncall", "--refresh", "2"];
+        let mut child = term.spawn_env(&pty::binary(), &args, &env);
+        let wait = Duration::from_secs(20);
+        term.wait_for("MFA device arn:aws:iam::123456789012:mfa/ana", wait);
+        term.wait_for("MFA code:", wait);
+        term.wait_for("SIGNING IN: type the MFA code in the prompt", wait);
+        term.send("12a\r");
+        term.wait_for("an MFA code is six digits", wait);
+        // Ctrl-U empties the field; a pasted code with a space works.
+        term.send("\u{15}");
+        term.send("\u{1b}[200~123 456\u{1b}[201~");
+        term.send("\r");
+        let s = term.wait_for("MFA 1 h left", wait);
+        assert!(!s.contains("MFA device"), "the prompt is gone: {s}");
+        term.wait_for("no load balancers in us-east-1", wait);
+        term.send("q");
+        assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
+        let file = term
+            .home
+            .join(".aws/cli/cache")
+            .join(format!("{}.json", botocore_key("")));
+        let text = std::fs::read_to_string(&file).expect("the aws cli's cache file");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        let cached: Value = serde_json::from_str(&text).unwrap();
+        // A second start: signed in from the file, no prompt.
+        let before = term.raw.lock().unwrap().len();
+        let mut child = term.spawn_env(&pty::binary(), &args, &env);
+        term.wait_for("MFA 1 h left", wait);
+        term.wait_for("no load balancers in us-east-1", wait);
+        let out = String::from_utf8_lossy(&term.raw.lock().unwrap()[before..]).to_string();
+        assert!(!out.contains("MFA device"), "asked again: {out}");
+        term.send("q");
+        assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
+        // The aws cli's botocore takes the same file without asking for a code.
+        let out = Command::new(venv().join("python"))
+            .arg("-c")
+            .arg(
+                "import botocore.session, os\n\
+                 from botocore.utils import JSONFileCache\n\
+                 s = botocore.session.Session(profile='oncall')\n\
+                 p = s.get_component('credential_provider').get_provider('assume-role')\n\
+                 p.cache = JSONFileCache(os.path.expanduser('~/.aws/cli/cache'))\n\
+                 def ask(_): raise SystemExit('botocore asked for a code')\n\
+                 p._prompter = ask\n\
+                 print(s.get_credentials().access_key)",
+            )
+            .env("HOME", &term.home)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            cached["Credentials"]["AccessKeyId"].as_str().unwrap()
+        );
+    }
+
+    /// Begins a session as the aws cli does (botocore, its cache, a code), at `home`; with
+    /// `ends_in` seconds, its cache file then says it ends that soon.
+    fn cli_session(moto: &Moto, home: &Path, ends_in: Option<u32>) {
+        let rewrite = ends_in.map_or_else(String::new, |secs| {
+            format!(
+                "import json, glob, datetime\n\
+                 f = glob.glob(os.path.expanduser('~/.aws/cli/cache/*.json'))[0]\n\
+                 v = json.load(open(f))\n\
+                 end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds={secs})\n\
+                 v['Credentials']['Expiration'] = end.strftime('%Y-%m-%dT%H:%M:%SUTC')\n\
+                 json.dump(v, open(f, 'w'))\n"
+            )
+        });
+        let out = Command::new(venv().join("python"))
+            .arg("-c")
+            .arg(format!(
+                "import botocore.session, os\n\
+                 from botocore.utils import JSONFileCache\n\
+                 s = botocore.session.Session(profile='oncall')\n\
+                 p = s.get_component('credential_provider').get_provider('assume-role')\n\
+                 p.cache = JSONFileCache(os.path.expanduser('~/.aws/cli/cache'))\n\
+                 p._prompter = lambda _: '123456'\n\
+                 print(s.get_credentials().access_key)\n{rewrite}"
+            ))
+            .env("HOME", home)
+            .env("AWS_ENDPOINT_URL", &moto.endpoint)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_PROFILE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// Five minutes before the credentials end, a new code is asked for while the panes keep
+    /// reading with the credentials they have; the code renews them.
+    #[test]
+    fn a_new_code_is_asked_for_before_the_credentials_end_and_the_panes_keep_reading() {
+        let moto = Moto::start();
+        let mut term = pty::Pty::open(127, 36);
+        write_profiles(&term.home);
+        cli_session(&moto, &term.home, Some(240));
+        let cw = moto.cw_endpoint.clone();
+        let mut child = term.spawn_env(
+            &pty::binary(),
+            &["--profile", "oncall", "--refresh", "2"],
+            &[
+                ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+                ("AWS_ENDPOINT_URL_CLOUDWATCH", cw.as_str()),
+                ("AWS_EC2_METADATA_DISABLED", "true"),
+            ],
+        );
+        let wait = Duration::from_secs(20);
+        let s = term.wait_for("a new code keeps the console signed in", wait);
+        assert!(s.contains("MFA 4 min left"), "{s}");
+        // Behind the prompt, the panes were read with the credentials still valid.
+        term.wait_for("no load balancers in us-east-1", wait);
+        term.send("123456\r");
+        term.wait_for("MFA 1 h left", wait);
+        term.send("q");
+        assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
+    }
+
+    /// And the other way: a session the aws cli (botocore) began is used by `opsdash snapshot`
+    /// with no terminal to ask on.
+    #[test]
+    fn a_session_the_aws_cli_began_is_used_without_a_code() {
+        let moto = Moto::start();
+        let home = std::env::temp_dir().join(format!("opsdash-mfa-cli-{}", std::process::id()));
+        write_profiles(&home);
+        cli_session(&moto, &home, None);
+        let snap = moto
+            .command(
+                &moto.endpoint,
+                &["snapshot", "--json", "--profile", "oncall"],
+            )
+            .env("HOME", &home)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&snap.stdout)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&snap.stderr)));
+        assert_eq!(v["account"], "111111111111", "{v}");
+        assert_eq!(
+            v["credentials"],
+            "profile oncall (MFA arn:aws:iam::123456789012:mfa/ana)"
+        );
+        let _ = std::fs::remove_dir_all(home);
+    }
+}

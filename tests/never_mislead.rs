@@ -745,14 +745,16 @@ fn a_rollout_whose_targets_fail_is_named_without_an_alarm() {
             checks += 1;
             // Its new targets in health checks, or its tasks failing already.
             assert!(
-                line.starts_with("appService rolling out :8")
-                    && line.contains("in health checks")
+                line.starts_with("appService rolling out :8") && line.contains("in health checks")
                     || line.starts_with("appService :8 rollout failing"),
                 "{line}"
             );
         }
     }
-    assert!(failing > 3 && checks > 1, "both were seen: {failing} {checks}");
+    assert!(
+        failing > 3 && checks > 1,
+        "both were seen: {failing} {checks}"
+    );
     h.advance_until(600.0, 5.0, |h| any(h, TargetState::Unhealthy))
         .expect("unhealthy again");
     let screen = h.screen(80, 24);

@@ -185,6 +185,7 @@ impl App {
                 *error = super::operation::scale::input_error(input.text(), *bounds);
             }
             Overlay::Deploy { input, error, .. }
+            | Overlay::Mfa { input, error, .. }
             | Overlay::ZonalShift { input, error, .. }
             | Overlay::ZonalExtend { input, error, .. } => {
                 input.paste(text);

@@ -3,6 +3,7 @@
 //! live AWS is another.
 
 pub mod aws;
+pub mod signin;
 pub mod sim;
 
 use crate::model::{
@@ -193,6 +194,10 @@ pub trait Source: Send + Sync {
     }
     /// The estate to read and change, or why there is none yet.
     async fn estate(&self) -> Result<&dyn Estate, SourceError>;
+    /// Where a sign-in asks the operator for an MFA code (live AWS with an MFA profile).
+    fn sign_in(&self) -> Option<std::sync::Arc<signin::SignIn>> {
+        None
+    }
 }
 
 /// Reads of an estate, one method a pane. Implementations never block the caller's thread for

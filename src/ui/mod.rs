@@ -194,6 +194,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
         Overlay::ZonalExtend { lb, input, error } => {
             popups::zonal_extend(app, lb, input, error.as_deref(), popup_area, buf);
         }
+        Overlay::Mfa { ask, input, error } => {
+            popups::mfa(app, ask, input, error.as_deref(), popup_area, buf);
+        }
         Overlay::Filter | Overlay::None => {}
     }
     drawn
@@ -397,6 +400,15 @@ fn header_badges(app: &App) -> Vec<String> {
         badges.push(format!("TRAFFIC ON {dr}"));
     }
     badges.extend(zonal_badges(app));
+    // How long the MFA credentials last (a new code is asked for 5 minutes before the end).
+    if let Some(end) = app.credentials_expire() {
+        let left = end.secs_since(app.now()) as i64;
+        badges.push(if left > 0 {
+            format!("MFA {} left", crate::model::zonal::left_text(left))
+        } else {
+            "MFA EXPIRED".into()
+        });
+    }
     badges
 }
 
@@ -449,6 +461,18 @@ fn region_labels(app: &App) -> (Vec<String>, String) {
 
 /// The banner of a credential or connection problem: what is wrong and the fix, in full.
 fn problem_text(app: &App, e: &crate::source::SourceError) -> String {
+    // Signing in waits for the operator, not for AWS: said as such.
+    if e.code == "MfaCodeAwaited" {
+        return "SIGNING IN: type the MFA code in the prompt; the panes are read once STS \
+                accepts it."
+            .to_owned();
+    }
+    if e.code == "MfaCodeNotGiven" {
+        return format!(
+            "NOT SIGNED IN: {}. The code is asked for again in 30 s.",
+            e.message
+        );
+    }
     let what = match e.class {
         crate::source::ErrorClass::NoCredentials => "NO AWS CREDENTIALS",
         crate::source::ErrorClass::ExpiredCredentials => "AWS CREDENTIALS EXPIRED OR INVALID",
@@ -626,6 +650,11 @@ fn overlay_footer(app: &App, overlay: &Overlay) -> Vec<(String, &'static str)> {
         Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. } => {
             vec![(k(Action::Submit), "plan"), (k(Action::Cancel), "cancel")]
         }
+        Overlay::Mfa { .. } => vec![
+            ("0-9".into(), "code"),
+            (k(Action::Submit), "sign in"),
+            (k(Action::Cancel), "not now"),
+        ],
         Overlay::DrillConfirm { action, .. } => match action {
             crate::app::DrillAction::Abort => {
                 vec![

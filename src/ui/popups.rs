@@ -282,6 +282,44 @@ pub fn scale(
     text_box(app, "Scale", &lines, area, buf);
 }
 
+/// The MFA prompt: which profile and device ask, why again if so, the code as typed.
+pub fn mfa(
+    app: &App,
+    ask: &crate::source::signin::MfaAsk,
+    input: &TextInput,
+    error: Option<&str>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = app.theme();
+    let pk = app.settings().keymap.prompt_keys();
+    let what = match &ask.role {
+        Some(r) => format!("profile {} assumes {r}", ask.profile),
+        None => format!("profile {} asks STS for a session", ask.profile),
+    };
+    let mut lines = vec![
+        (what, t.text()),
+        (format!("MFA device {}", ask.device), t.muted()),
+    ];
+    if let Some(why) = &ask.why {
+        lines.push((why.clone(), t.warn()));
+    }
+    lines.push((String::new(), t.text()));
+    lines.push((format!("MFA code: {}", input.shown()), t.title()));
+    if let Some(e) = error {
+        lines.push((e.to_owned(), t.crit()));
+    }
+    lines.push((String::new(), t.text()));
+    lines.push((
+        format!(
+            "{} signs in / {} not now (the panes keep what they have)",
+            pk.submit, pk.cancel
+        ),
+        t.muted(),
+    ));
+    text_box(app, "Sign in", &lines, area, buf);
+}
+
 /// The zonal-shift preflight: per zone its name, AZ ID and healthy targets per group, what the
 /// other zones would carry, the checks with their fixes, then the prompt. On a small screen the
 /// fixes go first, then the passed checks, then the blank lines: the prompt stays in view.

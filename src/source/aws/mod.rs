@@ -10,6 +10,7 @@ mod ecs;
 mod elbv2;
 mod errors;
 mod logs;
+pub mod mfa;
 mod pace;
 mod ssm;
 mod tail;
@@ -480,11 +481,26 @@ impl AwsSource {
     }
 
     /// Loads credentials and region like the aws cli (profiles, SSO, assume-role, IMDS,
-    /// `AWS_ENDPOINT_URL`), asks STS who we are, and builds the clients for each region.
-    pub async fn connect(opts: &AwsOptions) -> Result<Self, SourceError> {
+    /// `AWS_ENDPOINT_URL`), asks STS who we are, and builds the clients for each region. A
+    /// profile that needs an MFA code signs in through `mfa`, already holding its credentials.
+    pub async fn connect(
+        opts: &AwsOptions,
+        mfa: Option<mfa::MfaCredentials>,
+    ) -> Result<Self, SourceError> {
         let mut loader =
             aws_config::defaults(aws_config::BehaviorVersion::latest()).timeout_config(timeouts());
-        let credentials = if let Some(p) = &opts.profile {
+        let credentials = if let Some(m) = mfa {
+            let what = format!(
+                "profile {} (MFA {})",
+                m.profile().profile,
+                m.profile().device
+            );
+            if let Some(p) = &opts.profile {
+                loader = loader.profile_name(p);
+            }
+            loader = loader.credentials_provider(m);
+            what
+        } else if let Some(p) = &opts.profile {
             // A profile named on the command line wins over credentials in the environment,
             // as in the aws cli: the default chain would take AWS_ACCESS_KEY_ID first.
             let region = match &opts.region {
@@ -1116,6 +1132,10 @@ impl EstateWriter for AwsSource {
 /// brings the console back without a restart.
 pub struct Connecting {
     opts: AwsOptions,
+    /// Where an MFA profile asks for its code.
+    sign_in: Arc<crate::source::signin::SignIn>,
+    /// The MFA sign-in of the profile, found once (`None`: the profile needs no code).
+    mfa: tokio::sync::OnceCell<Option<mfa::MfaCredentials>>,
     timeout: std::time::Duration,
     connected: std::sync::OnceLock<AwsSource>,
     failed: Mutex<Option<Failure>>,
@@ -1142,6 +1162,8 @@ impl Connecting {
     pub fn new(opts: AwsOptions, timeout: std::time::Duration) -> Self {
         Connecting {
             opts,
+            sign_in: Arc::new(crate::source::signin::SignIn::new(false)),
+            mfa: tokio::sync::OnceCell::new(),
             timeout,
             connected: std::sync::OnceLock::new(),
             failed: Mutex::new(None),
@@ -1150,11 +1172,59 @@ impl Connecting {
         }
     }
 
+    /// For the console: an MFA code is asked for in its prompt (else on the terminal).
+    #[must_use]
+    pub fn in_console(mut self) -> Self {
+        self.sign_in = Arc::new(crate::source::signin::SignIn::new(true));
+        self
+    }
+
+    /// The profile's MFA sign-in, when it has `mfa_serial`: the profile named, else (when the
+    /// environment holds no keys) `AWS_PROFILE` or `default`, as the default chain picks it.
+    async fn mfa(&self) -> Option<mfa::MfaCredentials> {
+        self.mfa
+            .get_or_init(|| async {
+                let set = |k: &str| std::env::var_os(k).is_some_and(|v| !v.is_empty());
+                let name = match &self.opts.profile {
+                    Some(p) => p.clone(),
+                    None if set("AWS_ACCESS_KEY_ID") => return None,
+                    None => std::env::var("AWS_PROFILE")
+                        .ok()
+                        .filter(|p| !p.is_empty())
+                        .unwrap_or_else(|| "default".into()),
+                };
+                let profile = mfa::MfaProfile::find(&name).await.ok().flatten()?;
+                let region = match &self.opts.region {
+                    Some(r) => Some(aws_config::Region::new(r.to_string())),
+                    None => {
+                        aws_config::default_provider::region::DefaultRegionChain::builder()
+                            .profile_name(&name)
+                            .build()
+                            .region()
+                            .await
+                    }
+                };
+                let sts = mfa::MfaCredentials::source_sts(&profile, region).await;
+                Some(mfa::MfaCredentials::new(profile, self.sign_in.clone(), sts))
+            })
+            .await
+            .clone()
+    }
+
     /// The connected source; connects if no attempt failed within the back-off, else answers the
-    /// last failure.
+    /// last failure. While an MFA code is awaited, reads answer that at once.
     pub async fn get(&self) -> Result<&AwsSource, SourceError> {
         if let Some(s) = self.connected.get() {
             return Ok(s);
+        }
+        if self.sign_in.waiting() {
+            return Err(SourceError::new(
+                crate::source::ErrorClass::NoCredentials,
+                "sts",
+                "AssumeRole",
+                "MfaCodeAwaited",
+                "waiting for the MFA code: type it in the prompt",
+            ));
         }
         let _one = self.attempt.lock().await;
         if let Some(s) = self.connected.get() {
@@ -1168,8 +1238,17 @@ impl Connecting {
                 None => 0,
             }
         };
-        let outcome = match tokio::time::timeout(self.timeout, AwsSource::connect(&self.opts)).await
-        {
+        // The operator's code is waited for without a time limit; STS answers within it.
+        let mfa = self.mfa().await;
+        let signed = match &mfa {
+            Some(m) => m.session().await.map(|_| ()),
+            None => Ok(()),
+        };
+        let connect = async {
+            signed?;
+            AwsSource::connect(&self.opts, mfa).await
+        };
+        let outcome = match tokio::time::timeout(self.timeout, connect).await {
             Ok(r) => r,
             Err(_) => Err(SourceError::new(
                 crate::source::ErrorClass::Network,
@@ -1195,7 +1274,12 @@ impl Connecting {
             }
             Err(error) => {
                 let attempts = attempts + 1;
-                let wait = connect_backoff(attempts);
+                // A code the operator declined is asked for again after the longest wait.
+                let wait = if error.code == "MfaCodeNotGiven" {
+                    connect_backoff(u32::MAX)
+                } else {
+                    connect_backoff(attempts)
+                };
                 tracing::info!("connecting failed (attempt {attempts}, next in {wait:?}): {error}");
                 *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = Some(Failure {
                     error: error.clone(),
@@ -1294,6 +1378,10 @@ impl crate::source::Source for Connecting {
 
     async fn estate(&self) -> Result<&dyn crate::source::Estate, SourceError> {
         Ok(self.get().await?)
+    }
+
+    fn sign_in(&self) -> Option<Arc<crate::source::signin::SignIn>> {
+        Some(self.sign_in.clone())
     }
 }
 
