@@ -207,16 +207,15 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
 struct HeaderFit {
     title: bool,
     scenario: bool,
-    account: bool,
+    /// 2 the account, caller and profile; 1 the account and profile; 0 the account alone (never
+    /// less: which account is in view is always said).
+    account: u8,
     all_regions: bool,
     /// 0 none, 1 `34/m 0T 0E`, 2 `API 34/m 0thr 0err`, 3 with the per-service rates.
     api: u8,
     utc: bool,
 }
 
-/// The header: mode, region in view, the safety badges and the clock are never cut; the title,
-/// the scenario, the account, the other regions and the API figures give way, in that order
-/// reversed, when the line is short.
 /// Shifts in effect in the region in view, once per zone and kind: `AWS AUTOSHIFT from
 /// use1-az4 since 10:42` answers "is it AWS or us" first; `ZONAL SHIFT from use1-az4, 47 min
 /// left` is someone's in this account.
@@ -253,12 +252,15 @@ fn zonal_badges(app: &App) -> Vec<String> {
     out
 }
 
+/// The header: mode, account, region in view, the safety badges and the clock are never cut; the
+/// API figures' detail, the title, the caller and profile, the API figures' words, the scenario
+/// and the other regions give way, in that order, when the line is short.
 fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     let style = app.theme().header();
     let bold = style.add_modifier(ratatui::style::Modifier::BOLD);
     buf.set_style(area, style);
     let badges = header_badges(app);
-    let account = account_label(app);
+    let accounts = [0, 1, 2].map(|level| account_label(app, level));
     let (all_regions, in_view) = region_labels(app);
     let window = app.store().rates().window();
     let api = window.total;
@@ -280,9 +282,7 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
             (false, _) => "LIVE".into(),
         };
         left.push((mode, false));
-        if f.account {
-            left.push((account.clone(), false));
-        }
+        left.push((accounts[usize::from(f.account.min(2))].clone(), false));
         left.push((
             if f.all_regions {
                 all_regions.join(" ")
@@ -325,18 +325,19 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     let full = HeaderFit {
         title: true,
         scenario: true,
-        account: true,
+        account: 2,
         all_regions: true,
         api: 3,
         utc: true,
     };
-    let steps: [fn(&mut HeaderFit); 8] = [
+    let steps: [fn(&mut HeaderFit); 9] = [
         |f| f.api = 2,
-        |f| f.account = false,
+        |f| f.title = false,
+        |f| f.account = 1,
         |f| f.api = 1,
         |f| f.scenario = false,
         |f| f.all_regions = false,
-        |f| f.title = false,
+        |f| f.account = 0,
         |f| f.api = 0,
         |f| f.utc = false,
     ];
@@ -412,8 +413,12 @@ fn header_badges(app: &App) -> Vec<String> {
     badges
 }
 
-/// The account and who is signed in, with where the credentials came from.
-fn account_label(app: &App) -> String {
+/// The account and who is signed in, with where the credentials came from: at `level` 2 all of
+/// it, 1 without the caller, 0 the account alone.
+fn account_label(app: &App, level: u8) -> String {
+    if level == 0 {
+        return app.info().account.clone();
+    }
     let who = app.info().caller_arn.rsplit(':').next().unwrap_or("");
     let who = who.strip_prefix("assumed-role/").unwrap_or(who);
     // Where the credentials came from (`profile prod`, `environment (AWS_ACCESS_KEY_ID)`), so
@@ -426,6 +431,9 @@ fn account_label(app: &App) -> String {
         .or(app.info().profile.as_deref())
         .map(|p| format!(" ({p})"))
         .unwrap_or_default();
+    if level == 1 {
+        return format!("{}{profile}", app.info().account);
+    }
     format!("{} {who}{profile}", app.info().account)
 }
 
