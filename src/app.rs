@@ -23,6 +23,7 @@ pub mod panes;
 mod signin;
 pub mod store;
 mod text_input;
+mod unlock;
 mod verdict;
 
 pub use drill::{DrillAction, FoundDrill};
@@ -119,6 +120,12 @@ pub enum Msg {
     },
     /// The sign-in asks for an MFA code, or has new credentials.
     SignIn(crate::source::signin::SignInEvent),
+    /// An `:unlock` (or `:lock`) was recorded in the audit log, or why not ([`Effect::Unlock`]).
+    Unlocked {
+        account: String,
+        until: Option<Timestamp>,
+        result: Result<(), String>,
+    },
 }
 
 /// What the runtime must do after an update.
@@ -186,6 +193,14 @@ pub enum Effect {
     },
     /// The operator's MFA code for the sign-in that asked (`None`: declined).
     MfaCode(Option<String>),
+    /// Allow writes to a read-only account until `until` (`None`: lock it again), audited first.
+    Unlock {
+        account: String,
+        /// The account ID and region in view, for the audit record.
+        scope: crate::ops::Scope,
+        until: Option<Timestamp>,
+        secs: i64,
+    },
 }
 
 /// What the body shows.
@@ -264,6 +279,13 @@ pub enum Overlay {
         typed: TextInput,
         error: Option<String>,
     },
+    /// `:unlock`: the account's name typed to allow writes to it for `secs`.
+    Unlock {
+        account: String,
+        secs: i64,
+        typed: TextInput,
+        error: Option<String>,
+    },
     /// The MFA code a profile's sign-in asks for.
     Mfa {
         ask: crate::source::signin::MfaAsk,
@@ -299,6 +321,8 @@ pub struct Settings {
     pub read_only_why: String,
     /// The configured apps: what the panes show, which alarms belong with which service.
     pub apps: Vec<AppConfig>,
+    /// The configured accounts: names, colours, which are read-only until `:unlock`.
+    pub accounts: Vec<crate::config::AccountConfig>,
     /// The apps that have a failover section (the warm-standby demo's without config).
     pub drill_specs: Vec<DrillSpec>,
     /// The drill state file, for messages.
@@ -321,6 +345,7 @@ impl Settings {
             read_only: false,
             read_only_why: String::new(),
             apps: Vec::new(),
+            accounts: Vec::new(),
             drill_specs: Vec::new(),
             drill_file: "drill.json".into(),
             refresh: Refresh::default(),
@@ -360,6 +385,8 @@ pub struct App {
     mfa_asked: Option<crate::source::signin::MfaAsk>,
     /// When the MFA credentials in use end (the header counts down to it).
     credentials_expire: Option<Timestamp>,
+    /// A read-only account unlocked by `:unlock`: its name and until when (source clock).
+    unlocked: Option<(String, Timestamp)>,
     paused: bool,
     now: Timestamp,
     size: (u16, u16),
@@ -400,6 +427,7 @@ impl App {
             light_terminal: theme.background == crate::theme::Background::Light,
             mfa_asked: None,
             credentials_expire: None,
+            unlocked: None,
             theme,
             paused: false,
             now: Timestamp::default(),
@@ -680,6 +708,7 @@ impl App {
             Msg::Tick(now) => {
                 self.now = self.now.max(now);
                 self.store.roll(self.now);
+                self.expire_unlock();
                 let expiry = STATUS_SECS * self.settings.time_scale.max(1.0);
                 if self.status.is_some() && self.now.secs_since(self.status_at) > expiry {
                     self.status = None;
@@ -737,6 +766,11 @@ impl App {
             }
             Msg::OpDone { id, outcome } => self.on_op_done(id, outcome),
             Msg::SignIn(e) => self.on_sign_in(e),
+            Msg::Unlocked {
+                account,
+                until,
+                result,
+            } => self.on_unlocked(account, until, result),
             Msg::Calls(at, counts) => {
                 let before = self.store.rates().window();
                 self.store.record_calls(at, counts);
@@ -979,6 +1013,7 @@ impl App {
             Overlay::Faults { items, selected } => return self.on_fault_key(ev, &items, selected),
             Overlay::Scale { .. } => return self.on_scale_key(ev),
             Overlay::Mfa { .. } => return self.on_mfa_key(&ev),
+            Overlay::Unlock { .. } => return self.on_unlock_key(&ev),
             Overlay::Deploy { .. } => return self.on_deploy_key(ev),
             Overlay::Confirm { .. } => return self.on_confirm_key(ev),
             Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. } => {

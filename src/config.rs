@@ -107,6 +107,37 @@ pub struct AppConfig {
     pub failover: Option<Failover>,
 }
 
+/// An account the engineer answers for (`[[account]]`): how the header names it, in which
+/// colour, and whether writes to it need `:unlock` first.
+#[derive(Debug, Clone, PartialEq, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AccountConfig {
+    /// Shown in the header; typed to `:unlock` the account.
+    pub name: String,
+    /// The aws cli profile that signs in to it: the account is the one in view when the console
+    /// runs with this profile.
+    pub profile: Option<String>,
+    /// Its 12-digit account ID: the account is the one in view when STS says so.
+    pub id: Option<String>,
+    /// Its regions, the primary first (used when no `--region` names one).
+    pub regions: Vec<Region>,
+    /// Every operation is refused with the reason until `:unlock` (for a while, typed name).
+    pub read_only: bool,
+    /// The header shows the account's name in it: a colour name (`red`) or `#rrggbb`.
+    #[serde(alias = "color")]
+    pub colour: Option<String>,
+}
+
+impl AccountConfig {
+    /// The header's colour for it (checked when the config is read).
+    pub fn colour(&self) -> Option<ratatui::style::Color> {
+        self.colour.as_deref().and_then(|c| c.parse().ok())
+    }
+}
+
+/// The longest `:unlock` a config allows, seconds.
+pub const UNLOCK_MAX_SECS: i64 = 4 * 3600;
+
 /// A key or a list of keys for one action.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(untagged)]
@@ -128,6 +159,8 @@ struct ConfigFile {
     #[serde(default)]
     app: Vec<AppConfig>,
     #[serde(default)]
+    account: Vec<Spanned<AccountConfig>>,
+    #[serde(default)]
     keys: BTreeMap<Spanned<String>, Spanned<KeySpec>>,
 }
 
@@ -141,6 +174,7 @@ pub struct Config {
     pub regions: Vec<Region>,
     pub refresh: Refresh,
     pub apps: Vec<AppConfig>,
+    pub accounts: Vec<AccountConfig>,
     pub keymap: Keymap,
     pub path: Option<PathBuf>,
 }
@@ -250,6 +284,10 @@ impl Config {
                 ));
             }
         }
+        for (i, a) in file.account.iter().enumerate() {
+            check_account(&file.account[..i], a.get_ref())
+                .map_err(|m| FileError::at(path, text, Some(a.span()), m))?;
+        }
         let theme_origin = file.theme.as_ref().map(|t| {
             let e = FileError::at(path, text, Some(t.span()), String::new());
             (path.to_owned(), e.line, e.column)
@@ -261,10 +299,56 @@ impl Config {
             regions: file.regions.unwrap_or_default(),
             refresh,
             apps: file.app,
+            accounts: file.account.into_iter().map(Spanned::into_inner).collect(),
             keymap,
             path: Some(path.to_owned()),
         })
     }
+}
+
+/// An `[[account]]`: a printable name of its own, a profile or an ID to know it by, a colour
+/// the terminal knows.
+fn check_account(before: &[Spanned<AccountConfig>], a: &AccountConfig) -> Result<(), String> {
+    if a.name.trim().is_empty() {
+        return Err("every [[account]] needs a name (it is shown in the header)".into());
+    }
+    if a.name.chars().any(char::is_control) || a.name.chars().count() > 64 {
+        return Err(format!(
+            "account name '{}' must be printable and at most 64 characters: it is typed to unlock it",
+            crate::state::printable(&a.name)
+        ));
+    }
+    if before.iter().any(|b| b.get_ref().name == a.name) {
+        return Err(format!(
+            "account {} is defined twice; give each [[account]] its own name",
+            a.name
+        ));
+    }
+    if a.profile.is_none() && a.id.is_none() {
+        return Err(format!(
+            "account {}: say how to know it: profile = \"NAME\" (the aws cli profile) or id = \"123456789012\"",
+            a.name
+        ));
+    }
+    if let Some(id) = &a.id
+        && (id.len() != 12 || !id.chars().all(|c| c.is_ascii_digit()))
+    {
+        return Err(format!(
+            "account {}: id '{}' is not an account ID (12 digits)",
+            a.name,
+            crate::state::printable(id)
+        ));
+    }
+    if let Some(c) = &a.colour
+        && c.parse::<ratatui::style::Color>().is_err()
+    {
+        return Err(format!(
+            "account {}: colour '{}' is no colour: use a name (red, yellow, lightblue…) or #rrggbb",
+            a.name,
+            crate::state::printable(c)
+        ));
+    }
+    Ok(())
 }
 
 /// The largest config or theme file read: far more than any real one, so `--config /dev/zero`
@@ -459,6 +543,58 @@ pub fn glob_match(pattern: &str, name: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn accounts_parse_and_bad_ones_say_where_and_why() {
+        let path = Path::new("c.toml");
+        let good = r##"
+[[account]]
+name = "prod-eu"
+profile = "prod-eu"
+regions = ["eu-west-1", "eu-central-1"]
+read_only = true
+colour = "red"
+
+[[account]]
+name = "staging"
+id = "111111111111"
+color = "#00aa88"
+"##;
+        let c = Config::parse(path, good).unwrap();
+        assert_eq!(c.accounts.len(), 2);
+        assert!(c.accounts[0].read_only);
+        assert_eq!(c.accounts[0].regions.len(), 2);
+        assert_eq!(c.accounts[0].colour(), Some(ratatui::style::Color::Red));
+        assert!(c.accounts[1].colour().is_some());
+        let cases = [
+            ("[[account]]\nprofile = \"p\"\n", "needs a name"),
+            ("[[account]]\nname = \"x\"\n", "profile = \"NAME\""),
+            (
+                "[[account]]\nname = \"x\"\nid = \"12345\"\n",
+                "not an account ID",
+            ),
+            (
+                "[[account]]\nname = \"x\"\nprofile = \"p\"\ncolour = \"reddish\"\n",
+                "no colour",
+            ),
+            (
+                "[[account]]\nname = \"x\"\nprofile = \"p\"\n[[account]]\nname = \"x\"\nprofile = \"q\"\n",
+                "defined twice",
+            ),
+            (
+                "[[account]]\nname = \"x\"\nprofile = \"p\"\nreadonly = true\n",
+                "unknown field",
+            ),
+        ];
+        for (text, says) in cases {
+            let e = Config::parse(path, text).unwrap_err();
+            assert!(e.message.contains(says), "{text}: {}", e.message);
+            assert!(e.line >= 1, "{text}: a line");
+        }
+        // The duplicate is named where it is.
+        let e = Config::parse(path, cases[4].0).unwrap_err();
+        assert_eq!(e.line, 4);
+    }
 
     #[test]
     fn globs() {

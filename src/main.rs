@@ -279,7 +279,8 @@ fn console(
             read_only,
             Operator::from_env(&info.caller_arn, info.profile.clone(), info.kind),
         )
-        .for_estate(info.estate.clone()),
+        .for_estate(info.estate.clone())
+        .with_accounts(config.accounts.clone()),
     );
     let mut settings = Settings::new(config.keymap.clone(), themes);
     settings.no_color = no_color();
@@ -294,6 +295,7 @@ fn console(
         )
     };
     settings.apps.clone_from(&config.apps);
+    settings.accounts.clone_from(&config.accounts);
     settings.refresh = refresh;
     if demo.is_some() {
         settings.time_scale = f64::from(cli.source.speed);
@@ -354,14 +356,24 @@ fn aws_options(
     config: &Config,
     (region, dr): FlagRegions,
 ) -> opsdash::source::aws::AwsOptions {
+    // The regions of the [[account]] whose profile is in use, else the config's.
+    let profile = args
+        .profile
+        .clone()
+        .or_else(|| std::env::var("AWS_PROFILE").ok().filter(|p| !p.is_empty()));
+    let regions = config
+        .accounts
+        .iter()
+        .find(|a| a.profile.is_some() && a.profile == profile && !a.regions.is_empty())
+        .map_or(&config.regions, |a| &a.regions);
     let mut opts = opsdash::source::aws::AwsOptions {
         profile: args.profile.clone(),
-        region: region.or_else(|| config.regions.first().cloned()),
+        region: region.or_else(|| regions.first().cloned()),
         dr_region: None,
     };
     // A DR region that is the primary (a config's second region chosen with --region) is
     // shown once.
-    let dr = dr.or_else(|| config.regions.get(1).cloned());
+    let dr = dr.or_else(|| regions.get(1).cloned());
     opts.dr_region = dr.filter(|d| opts.region.as_ref() != Some(d));
     opts
 }

@@ -392,6 +392,7 @@ impl<S: Screen> Console<S> {
             }
             Effect::FetchTaskDefinition { .. }
             | Effect::FetchLbAttributes { .. }
+            | Effect::Unlock { .. }
             | Effect::WatchDrill
             | Effect::Execute { .. }
             | Effect::RecordUnexecuted { .. }
@@ -805,6 +806,19 @@ pub async fn op_effect(
                 Err(why) => Read::err(why, 0),
             };
             let _ = tx.send(Msg::Logs { number, read });
+        }
+        Effect::Unlock {
+            account,
+            scope,
+            until,
+            secs,
+        } => {
+            let result = executor.unlock(&account, &scope, until, secs);
+            let _ = tx.send(Msg::Unlocked {
+                account,
+                until,
+                result,
+            });
         }
         Effect::Quit
         | Effect::RefreshAll

@@ -413,3 +413,114 @@ fn read_only_every_mutating_key_on_every_pane_sends_nothing() {
         );
     }
 }
+
+/// An `[[account]]` marked read-only: the header names it, every operation is refused with the
+/// reason and how to lift it; `:unlock 15m` wants the account's name typed, is audited, allows
+/// writes to that account for 15 minutes (counted down in the header), then it is read-only
+/// again. The executor refuses on its own too.
+#[test]
+fn a_read_only_account_refuses_until_unlocked_for_a_while_and_the_unlock_is_audited() {
+    use opsdash::config::AccountConfig;
+    let mut h = Harness::with_settings(Scenario::NlbWebApp, false, |s| {
+        s.accounts.push(AccountConfig {
+            name: "demo-prod".into(),
+            id: Some("123456789012".into()),
+            read_only: true,
+            colour: Some("red".into()),
+            ..AccountConfig::default()
+        });
+    });
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("demo-prod 123456789012"), "{screen}");
+    assert!(screen.contains("READ-ONLY"), "{screen}");
+    h.select(Pane::Capacity, ASG);
+    h.ch('s');
+    assert!(matches!(h.app().overlay(), Overlay::None));
+    let (msg, _) = h.app().status().cloned().unwrap();
+    assert!(
+        msg.contains("account demo-prod is read_only") && msg.contains(":unlock 15m"),
+        "{msg}"
+    );
+    // The executor refuses a plan on the account whatever the screen decided.
+    let scope = opsdash::ops::Scope {
+        account: "123456789012".into(),
+        region: opsdash::model::Region::new("us-east-1").unwrap(),
+    };
+    let plan = opsdash::ops::plan_scale(
+        &scope,
+        &opsdash::ops::ScaleTarget::Asg(ASG.into()),
+        opsdash::ops::Bounds {
+            min: 1,
+            desired: 2,
+            max: 4,
+        },
+        "3",
+    )
+    .unwrap();
+    let out = h.block_on(h.executor.execute(&plan, &mut |_| {}));
+    assert!(
+        !out.ok && out.message.contains("not unlocked"),
+        "{}",
+        out.message
+    );
+    assert_eq!(h.write_count(), 0);
+    // Bad durations say so and change nothing.
+    for bad in ["unlock", "unlock soon", "unlock 10s", "unlock 5h"] {
+        h.command(bad);
+        assert!(matches!(h.app().overlay(), Overlay::None), "{bad}");
+        assert!(h.app().status().unwrap().0.contains(":unlock"), "{bad}");
+    }
+    h.command("unlock 15m");
+    assert!(matches!(h.app().overlay(), Overlay::Unlock { .. }));
+    h.type_str("prod");
+    h.key(KeyCode::Enter);
+    let Overlay::Unlock { error, .. } = h.app().overlay() else {
+        panic!("still asking: {:?}", h.app().overlay());
+    };
+    assert!(error.as_deref().unwrap().contains("demo-prod"), "{error:?}");
+    for _ in 0.."prod".len() {
+        h.key(KeyCode::Backspace);
+    }
+    h.type_str("demo-prod");
+    h.key(KeyCode::Enter);
+    assert!(matches!(h.app().overlay(), Overlay::None));
+    let screen = h.screen(120, 40);
+    assert!(
+        screen.contains("UNLOCKED demo-prod, 15 min left"),
+        "{screen}"
+    );
+    assert!(!screen.contains("READ-ONLY"), "{screen}");
+    let log = h.audit();
+    let unlock: Vec<_> = log.iter().filter(|r| r.operation == "unlock").collect();
+    assert_eq!(unlock.len(), 2, "intent and outcome: {log:?}");
+    assert_eq!(unlock[0].target, "account/demo-prod");
+    assert_eq!(unlock[0].parameters["for"], "15 min");
+    // Writes work now.
+    h.ch('s');
+    h.type_str("3");
+    h.key(KeyCode::Enter);
+    h.ch('y');
+    assert_eq!(
+        *h.writes.lock().unwrap(),
+        vec![format!("SetDesiredCapacity {ASG} 3")]
+    );
+    // Fifteen minutes later: read-only again, said once.
+    h.advance(15.0 * 60.0 + 5.0);
+    assert!(h.app().read_only());
+    let screen = h.screen(120, 40);
+    assert!(
+        screen.contains("READ-ONLY") && !screen.contains("UNLOCKED"),
+        "{screen}"
+    );
+    h.ch('s');
+    assert!(matches!(h.app().overlay(), Overlay::None));
+    assert_eq!(h.write_count(), 1);
+    // :lock ends an unlock early, audited too.
+    h.command("unlock 1h");
+    h.type_str("demo-prod");
+    h.key(KeyCode::Enter);
+    assert!(!h.app().read_only());
+    h.command("lock");
+    assert!(h.app().read_only());
+    assert!(h.audit().iter().any(|r| r.operation == "lock"));
+}

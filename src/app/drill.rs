@@ -154,11 +154,11 @@ impl App {
                     self.set_status(format!("no new drill: {why}"), Severity::Crit);
                     return Some(vec![]);
                 }
-                if self.settings.read_only {
+                if self.read_only() {
                     self.set_status(
                         format!(
                             "read-only ({}): the drill's preflight and plan are shown; it cannot start",
-                            self.settings.read_only_why
+                            self.read_only_why()
                         ),
                         Severity::Warn,
                     );
@@ -355,10 +355,10 @@ impl App {
         if let Some(h) = &self.drill.elsewhere {
             return Some(format!("driven by {h}: this console only watches it"));
         }
-        self.settings.read_only.then(|| {
+        self.read_only().then(|| {
             format!(
                 "read-only ({}): the drill is shown; it cannot be resumed or rolled back here",
-                self.settings.read_only_why
+                self.read_only_why()
             )
         })
     }

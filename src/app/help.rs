@@ -101,6 +101,10 @@ fn notes(group: usize) -> &'static [(&'static str, &'static str)] {
                 ": palette",
                 "theme, region, pane, scenario, an operation, api, quit",
             ),
+            (
+                ":unlock 15m",
+                "writes to a read_only account a while; :lock",
+            ),
         ],
         5 => &[("r / b", "resume / roll back a drill found on disk")],
         2 => &[(

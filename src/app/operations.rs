@@ -86,7 +86,7 @@ impl App {
         Effect::RecordUnexecuted {
             plan: Box::new(plan),
             outcome: crate::ops::audit::AuditOutcome::Refused,
-            reason: format!("read-only mode ({})", self.settings.read_only_why),
+            reason: format!("read-only mode ({})", self.read_only_why()),
         }
     }
 
@@ -100,12 +100,13 @@ impl App {
     /// Read-only: the plan was worth reading (its prompt and preflight were shown) but is not
     /// offered to run; it is recorded as refused.
     pub(super) fn confirm_plan(&mut self, plan: Plan) -> Vec<Effect> {
-        if self.settings.read_only {
+        if self.read_only() {
             self.overlay = Overlay::None;
             self.set_status(
                 format!(
                     "read-only ({}): {} was planned, not sent",
-                    self.settings.read_only_why, plan.summary
+                    self.read_only_why(),
+                    plan.summary
                 ),
                 Severity::Warn,
             );
@@ -186,6 +187,11 @@ impl App {
             }
             Overlay::Deploy { input, error, .. }
             | Overlay::Mfa { input, error, .. }
+            | Overlay::Unlock {
+                typed: input,
+                error,
+                ..
+            }
             | Overlay::ZonalShift { input, error, .. }
             | Overlay::ZonalExtend { input, error, .. } => {
                 input.paste(text);

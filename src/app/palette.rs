@@ -29,6 +29,16 @@ impl App {
         for o in operation::ALL {
             all.push(o.info().id.0.to_owned());
         }
+        if self.account().is_some_and(|a| a.read_only) {
+            all.push(
+                if self.unlocked().is_some() {
+                    "lock"
+                } else {
+                    "unlock 15m"
+                }
+                .to_owned(),
+            );
+        }
         for c in ["api", "refresh", "pause", "resume", "help", "quit"] {
             all.push(c.to_owned());
         }
@@ -111,6 +121,8 @@ impl App {
             ("quit" | "q", _) => return self.act(Action::Quit),
             ("help", _) => self.open_help(),
             ("api", _) => self.overlay = Overlay::Api,
+            ("unlock", arg) => return self.begin_unlock(arg),
+            ("lock", _) => return self.lock_account(),
             ("refresh", _) => return self.act(Action::Refresh),
             ("pause", _) if !self.paused => return self.act(Action::Pause),
             ("resume", _) if self.paused => return self.act(Action::Pause),
@@ -166,7 +178,7 @@ impl App {
             }
             _ => self.set_status(
                 format!(
-                    "unknown command '{}'; commands: theme, region, pane, {}api, refresh, pause, resume, help, quit",
+                    "unknown command '{}'; commands: theme, region, pane, {}api, unlock, lock, refresh, pause, resume, help, quit",
                     line.trim(),
                     if self.is_demo() { "scenario, " } else { "" }
                 ),

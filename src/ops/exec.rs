@@ -7,6 +7,7 @@ use super::{Plan, Step, TaskDefRef};
 use crate::identity::ConsoleId;
 use crate::model::{Region, Timestamp};
 use crate::source::{ServiceUpdate, SourceKind, Writes};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -60,6 +61,11 @@ pub struct Executor {
     /// Outcome records that could not be written (a full disk): written before the next record,
     /// so an outcome is late rather than lost.
     unwritten: std::sync::Mutex<Vec<AuditRecord>>,
+    /// The configured accounts: an operation on one marked `read_only` is refused unless it is
+    /// unlocked (checked here too, whatever the screen decided).
+    accounts: Vec<crate::config::AccountConfig>,
+    /// Accounts unlocked by name, until when (the source's clock).
+    unlocked: std::sync::Mutex<std::collections::HashMap<String, Timestamp>>,
 }
 
 impl Executor {
@@ -78,7 +84,111 @@ impl Executor {
             console: ConsoleId::new(),
             estate: None,
             unwritten: std::sync::Mutex::new(Vec::new()),
+            accounts: Vec::new(),
+            unlocked: std::sync::Mutex::default(),
         }
+    }
+
+    /// The configured accounts, whose `read_only` this executor enforces.
+    #[must_use]
+    pub fn with_accounts(mut self, accounts: Vec<crate::config::AccountConfig>) -> Self {
+        self.accounts = accounts;
+        self
+    }
+
+    /// Why an operation on `account_id` (signed in with `profile`) is refused, if it is: its
+    /// [[account]] is read-only and not unlocked now.
+    fn account_refuses(&self, account_id: &str, profile: Option<&str>) -> Option<String> {
+        let a = self
+            .accounts
+            .iter()
+            .find(|a| a.id.as_deref() == Some(account_id))
+            .or_else(|| {
+                self.accounts
+                    .iter()
+                    .find(|a| a.profile.is_some() && a.profile.as_deref() == profile)
+            })
+            .filter(|a| a.read_only)?;
+        let now = self.writer.clock();
+        let unlocked = self
+            .unlocked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&a.name)
+            .is_some_and(|until| *until > now);
+        (!unlocked).then(|| format!("account {} is read_only and not unlocked", a.name))
+    }
+
+    /// Unlocks a read-only account until `until` (`None`: locks it again), after recording it in
+    /// the audit log: an unlock that cannot be audited does not happen.
+    ///
+    /// # Errors
+    /// The audit log cannot be written.
+    pub fn unlock(
+        &self,
+        account: &str,
+        scope: &super::Scope,
+        until: Option<Timestamp>,
+        secs: i64,
+    ) -> Result<(), String> {
+        let operator = self
+            .operator
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let id = self.new_id();
+        let mut parameters = BTreeMap::new();
+        if let Some(t) = until {
+            parameters.insert("for".to_owned(), format!("{} min", secs / 60));
+            parameters.insert("until".to_owned(), t.rfc3339());
+        }
+        let mut rec = AuditRecord {
+            time: Timestamp::now().rfc3339(),
+            id,
+            phase: AuditPhase::Intent,
+            operator: OperatorRecord {
+                user: operator.user,
+                caller_arn: operator.caller_arn,
+            },
+            profile: operator.profile,
+            account: scope.account.clone(),
+            region: scope.region.clone(),
+            source: operator.source.as_str().to_owned(),
+            operation: if until.is_some() { "unlock" } else { "lock" }.to_owned(),
+            target: format!("account/{account}"),
+            parameters,
+            calls: Vec::new(),
+            outcome: None,
+            error: None,
+            duration: None,
+            console: Some(self.console.to_string()),
+            estate: self.estate.clone(),
+            source_time: self.estate.is_some().then(|| self.writer.clock().rfc3339()),
+            steps: Vec::new(),
+            found: None,
+            applied: None,
+        };
+        let written = self.append(&rec).and_then(|()| {
+            rec.phase = AuditPhase::Outcome;
+            rec.outcome = Some(AuditOutcome::Ok);
+            rec.duration = Some(0.0);
+            self.append(&rec)
+        });
+        if let Err(e) = written {
+            return Err(format!(
+                "the audit log {} cannot be written: {e}",
+                self.audit.path().display()
+            ));
+        }
+        let mut unlocked = self
+            .unlocked
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match until {
+            Some(t) => unlocked.insert(account.to_owned(), t),
+            None => unlocked.remove(account),
+        };
+        Ok(())
     }
 
     /// The demo estate this executor's operations run on (each demo console simulates its own,
@@ -274,6 +384,15 @@ impl Executor {
     pub async fn execute(&self, plan: &Plan, progress: &mut (dyn FnMut(&str) + Send)) -> Outcome {
         if self.read_only {
             return self.record_unexecuted(plan, AuditOutcome::Refused, "read-only mode");
+        }
+        let profile = self
+            .operator
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .profile
+            .clone();
+        if let Some(why) = self.account_refuses(&plan.account, profile.as_deref()) {
+            return self.record_unexecuted(plan, AuditOutcome::Refused, &why);
         }
         let id = self.new_id();
         let started = Instant::now();

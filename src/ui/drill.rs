@@ -143,7 +143,7 @@ fn lines(app: &App) -> Vec<(String, Style)> {
     }
     let Some(d) = app.drill() else {
         out.push((
-            if app.settings().read_only {
+            if app.read_only() {
                 "READ-ONLY: the plan is shown; the drill cannot start".into()
             } else {
                 format!("s starts the drill (you will type {})", spec.app)

@@ -130,6 +130,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
     }
     render_status(app, status, buf);
     render_footer(app, footer, buf);
+    render_overlay(app, popup_area, status, buf, &mut drawn);
+    drawn
+}
+
+/// The popup or prompt over the view, if any.
+fn render_overlay(app: &App, popup_area: Rect, status: Rect, buf: &mut Buffer, drawn: &mut Drawn) {
     match app.overlay() {
         Overlay::Help => popups::help(app, popup_area, buf),
         Overlay::Palette { input, selected } => {
@@ -197,9 +203,22 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
         Overlay::Mfa { ask, input, error } => {
             popups::mfa(app, ask, input, error.as_deref(), popup_area, buf);
         }
+        Overlay::Unlock {
+            account,
+            secs,
+            typed,
+            error,
+        } => popups::unlock(
+            app,
+            account,
+            *secs,
+            typed,
+            error.as_deref(),
+            popup_area,
+            buf,
+        ),
         Overlay::Filter | Overlay::None => {}
     }
-    drawn
 }
 
 /// How much of the optional header text fits.
@@ -351,15 +370,24 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
         parts = build(fit);
     }
     let (left, right) = parts;
+    // The account in its configured colour (it follows the mode, and the title when shown).
+    let account_at = usize::from(fit.title) + 1;
+    let account_style = app
+        .account()
+        .and_then(crate::config::AccountConfig::colour)
+        .filter(|_| !app.settings().no_color)
+        .map(|c| bold.fg(c));
     let mut spans: Vec<Span> = vec![Span::styled(" ", style)];
     for (i, (text, strong)) in left.iter().enumerate() {
         if i > 0 {
             spans.push(Span::styled(" | ", style));
         }
-        spans.push(Span::styled(
-            text.clone(),
-            if *strong { bold } else { style },
-        ));
+        let look = match account_style {
+            Some(a) if i == account_at => a,
+            _ if *strong => bold,
+            _ => style,
+        };
+        spans.push(Span::styled(text.clone(), look));
     }
     let right_w = right.chars().count() as u16;
     buf.set_line(
@@ -381,7 +409,7 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
 /// The header's badges: read-only, paused, the drill, traffic on DR, zonal shifts.
 fn header_badges(app: &App) -> Vec<String> {
     let mut badges: Vec<String> = Vec::new();
-    if app.settings().read_only {
+    if app.read_only() {
         badges.push("READ-ONLY".into());
     }
     if app.paused() {
@@ -401,6 +429,12 @@ fn header_badges(app: &App) -> Vec<String> {
         badges.push(format!("TRAFFIC ON {dr}"));
     }
     badges.extend(zonal_badges(app));
+    if let Some((account, until)) = app.unlocked() {
+        badges.push(format!(
+            "UNLOCKED {account}, {} left",
+            crate::model::zonal::left_text(until.secs_since(app.now()) as i64)
+        ));
+    }
     // How long the MFA credentials last (a new code is asked for 5 minutes before the end).
     if let Some(end) = app.credentials_expire() {
         let left = end.secs_since(app.now()) as i64;
@@ -416,8 +450,13 @@ fn header_badges(app: &App) -> Vec<String> {
 /// The account and who is signed in, with where the credentials came from: at `level` 2 all of
 /// it, 1 without the caller, 0 the account alone.
 fn account_label(app: &App, level: u8) -> String {
+    // A configured account is named first.
+    let id = match app.account() {
+        Some(a) => format!("{} {}", a.name, app.info().account),
+        None => app.info().account.clone(),
+    };
     if level == 0 {
-        return app.info().account.clone();
+        return id;
     }
     let who = app.info().caller_arn.rsplit(':').next().unwrap_or("");
     let who = who.strip_prefix("assumed-role/").unwrap_or(who);
@@ -432,9 +471,9 @@ fn account_label(app: &App, level: u8) -> String {
         .map(|p| format!(" ({p})"))
         .unwrap_or_default();
     if level == 1 {
-        return format!("{}{profile}", app.info().account);
+        return format!("{id}{profile}");
     }
-    format!("{} {who}{profile}", app.info().account)
+    format!("{id} {who}{profile}")
 }
 
 /// Every region watched (the one in view marked when there are several), and the one in view.
@@ -658,6 +697,10 @@ fn overlay_footer(app: &App, overlay: &Overlay) -> Vec<(String, &'static str)> {
         Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. } => {
             vec![(k(Action::Submit), "plan"), (k(Action::Cancel), "cancel")]
         }
+        Overlay::Unlock { .. } => vec![
+            (format!("name+{}", k(Action::Submit)), "unlock"),
+            (k(Action::Cancel), "cancel"),
+        ],
         Overlay::Mfa { .. } => vec![
             ("0-9".into(), "code"),
             (k(Action::Submit), "sign in"),

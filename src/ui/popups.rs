@@ -282,6 +282,45 @@ pub fn scale(
     text_box(app, "Scale", &lines, area, buf);
 }
 
+/// `:unlock`: which account, for how long, and its name to type.
+pub fn unlock(
+    app: &App,
+    account: &str,
+    secs: i64,
+    typed: &TextInput,
+    error: Option<&str>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = app.theme();
+    let pk = app.settings().keymap.prompt_keys();
+    let mut lines = vec![
+        (
+            format!(
+                "Allow writes to account {account} ({}) for {}?",
+                app.info().account,
+                crate::model::zonal::left_text(secs)
+            ),
+            t.warn(),
+        ),
+        (
+            "The config marks it read_only; the unlock is recorded in the audit log.".to_owned(),
+            t.muted(),
+        ),
+        (String::new(), t.text()),
+        (format!("type {account}: {}", typed.shown()), t.title()),
+    ];
+    if let Some(e) = error {
+        lines.push((e.to_owned(), t.crit()));
+    }
+    lines.push((String::new(), t.text()));
+    lines.push((
+        format!("{} unlocks / {} cancels", pk.submit, pk.cancel),
+        t.muted(),
+    ));
+    text_box(app, "Unlock", &lines, area, buf);
+}
+
 /// The MFA prompt: which profile and device ask, why again if so, the code as typed.
 pub fn mfa(
     app: &App,

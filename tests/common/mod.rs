@@ -250,6 +250,7 @@ impl Harness {
                 .push(opsdash::ops::drill::DrillSpec::warm_standby_demo());
         }
         configure(&mut settings);
+        let accounts = settings.accounts.clone();
         let app = App::new(sim.info(), settings, theme)
             .with_demo(scenario.name(), opsdash::source::sim::scenario_names());
         let writes = Arc::new(Mutex::new(Vec::new()));
@@ -272,7 +273,8 @@ impl Harness {
                     source: info.kind,
                 },
             )
-            .for_estate(info.estate),
+            .for_estate(info.estate)
+            .with_accounts(accounts),
         );
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -519,6 +521,11 @@ impl Harness {
     }
 
     /// Mutating calls that reached the estate so far.
+    /// Runs a future on the harness's runtime (an executor call made directly, say).
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
     pub fn write_count(&self) -> usize {
         self.writes.lock().unwrap().len()
     }

@@ -141,11 +141,11 @@ impl App {
             return vec![];
         };
         let subject = op.subject(self);
-        if self.settings.read_only && !op.info().prompts_when_read_only {
+        if self.read_only() && !op.info().prompts_when_read_only {
             self.set_status(
                 format!(
                     "read-only ({}): {} is disabled; nothing was sent",
-                    self.settings.read_only_why,
+                    self.read_only_why(),
                     Action::Op(id).help()
                 ),
                 Severity::Warn,
