@@ -193,6 +193,8 @@ pub enum Effect {
     },
     /// The operator's MFA code for the sign-in that asked (`None`: declined).
     MfaCode(Option<String>),
+    /// Watch another profile or region (`:profile`, `:region`): every pane starts over.
+    SwitchSource(crate::runtime::SwitchTo),
     /// Allow writes to a read-only account until `until` (`None`: lock it again), audited first.
     Unlock {
         account: String,
@@ -323,6 +325,8 @@ pub struct Settings {
     pub apps: Vec<AppConfig>,
     /// The configured accounts: names, colours, which are read-only until `:unlock`.
     pub accounts: Vec<crate::config::AccountConfig>,
+    /// The aws cli's profile names (`:profile` completes them).
+    pub profiles: Vec<String>,
     /// The apps that have a failover section (the warm-standby demo's without config).
     pub drill_specs: Vec<DrillSpec>,
     /// The drill state file, for messages.
@@ -346,6 +350,7 @@ impl Settings {
             read_only_why: String::new(),
             apps: Vec::new(),
             accounts: Vec::new(),
+            profiles: Vec::new(),
             drill_specs: Vec::new(),
             drill_file: "drill.json".into(),
             refresh: Refresh::default(),

@@ -224,10 +224,13 @@ fn main() -> ExitCode {
             // The console draws at once and connects in the background; the one-shot commands
             // wait for the connection.
             None if cli.command.is_none() => (
-                Arc::new(connecting(&cli.source, &config, flags).in_console()),
+                Arc::new(connecting(&cli.source, &config, flags.clone()).in_console()),
                 None,
             ),
-            None => (rt.block_on(connect_live(&cli.source, &config, flags)), None),
+            None => (
+                rt.block_on(connect_live(&cli.source, &config, flags.clone())),
+                None,
+            ),
         };
     // `snapshot` and `check` answer within ONE_SHOT_SECS, connection included, whatever the network.
     let left = std::time::Duration::from_secs(ONE_SHOT_SECS).saturating_sub(started.elapsed());
@@ -253,20 +256,38 @@ fn main() -> ExitCode {
             ExitCode::from(status as u8)
         }
         Some(Command::Themes | Command::Audit { .. }) => ExitCode::SUCCESS,
-        None => console(&cli, &config, themes, theme, &rt, source, demo),
+        None => {
+            // Live, `:profile` and `:region` switch to another source built as this one was.
+            let switcher = demo
+                .is_none()
+                .then(|| switcher(cli.source.clone(), config.clone(), flags));
+            console(
+                &cli,
+                &config,
+                (themes, theme),
+                &rt,
+                (source, demo, switcher),
+            )
+        }
     }
 }
+
+/// What the console watches: the source, the demo's simulation if it is one, and how to switch
+/// to another profile or region (live).
+type Watched = (
+    Arc<dyn ReadWrite>,
+    Option<(SimSource, Scenario)>,
+    Option<runtime::Switcher>,
+);
 
 /// The console itself: settings from the flags and the config, the executor, a drill found on
 /// disk, then the terminal until the operator quits.
 fn console(
     cli: &Cli,
     config: &Config,
-    themes: ThemeSet,
-    theme: opsdash::theme::Theme,
+    (themes, theme): (ThemeSet, opsdash::theme::Theme),
     rt: &tokio::runtime::Runtime,
-    source: Arc<dyn ReadWrite>,
-    demo: Option<(SimSource, Scenario)>,
+    (source, demo, switcher): Watched,
 ) -> ExitCode {
     let refresh = cli.source.refresh.map_or(config.refresh, Refresh::every);
     let scenario = demo.as_ref().map(|(_, s)| *s);
@@ -296,6 +317,9 @@ fn console(
     };
     settings.apps.clone_from(&config.apps);
     settings.accounts.clone_from(&config.accounts);
+    if demo.is_none() {
+        settings.profiles = opsdash::source::aws::profile_names();
+    }
     settings.refresh = refresh;
     if demo.is_some() {
         settings.time_scale = f64::from(cli.source.speed);
@@ -334,7 +358,9 @@ fn console(
         speed: cli.source.speed,
         seed: cli.source.seed,
     });
-    match rt.block_on(runtime::run(app, source, executor, demo, refresh, first)) {
+    match rt.block_on(runtime::run(
+        app, source, executor, demo, refresh, first, switcher,
+    )) {
         Ok(report) => {
             // What became of the operations in flight at the quit, on the restored
             // terminal (or wherever stderr goes after a hang-up).
@@ -376,6 +402,33 @@ fn aws_options(
     let dr = dr.or_else(|| regions.get(1).cloned());
     opts.dr_region = dr.filter(|d| opts.region.as_ref() != Some(d));
     opts
+}
+
+/// Builds the live source of another profile or region, as the first one was built: the
+/// flags and the config, with the profile or the region asked for (a region asked for drops the
+/// DR region; a profile keeps the regions in use).
+fn switcher(
+    args: opsdash::cli::SourceArgs,
+    config: Config,
+    flags: FlagRegions,
+) -> runtime::Switcher {
+    let now = std::sync::Mutex::new((args, flags));
+    Box::new(move |to: &runtime::SwitchTo| {
+        let mut now = now
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (mut args, mut flags) = now.clone();
+        if let Some(p) = &to.profile {
+            args.profile = Some(p.clone());
+        }
+        if let Some(r) = &to.region {
+            flags = (Some(r.clone()), None);
+        }
+        let source: Arc<dyn ReadWrite> =
+            Arc::new(connecting(&args, &config, flags.clone()).in_console());
+        *now = (args, flags);
+        Ok(source)
+    })
 }
 
 /// How long `snapshot` and `check` may take in all.

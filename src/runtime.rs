@@ -114,7 +114,23 @@ pub trait Polling: Send {
     fn set_paused(&mut self, paused: bool);
     /// The regions changed (a scenario switched, the connection found others): poll those.
     fn restart(&mut self);
+    /// Poll another source (`:profile`, `:region`): the old one's pollers stop at once.
+    fn switch(&mut self, _source: Arc<dyn Source>) {}
 }
+
+/// What the console switches to (`:profile NAME`, `:region NAME`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SwitchTo {
+    pub profile: Option<String>,
+    pub region: Option<Region>,
+}
+
+/// Builds the source of another profile or region (live AWS), or says why it cannot.
+pub type Switcher =
+    Box<dyn Fn(&SwitchTo) -> Result<Arc<dyn crate::source::ReadWrite>, String> + Send>;
+
+/// The source the console shows, shared with the tasks that sample it (the header's API rates).
+pub type SourceCell = Arc<std::sync::RwLock<Arc<dyn Source>>>;
 
 /// One task per region and pane ([`poller::spawn`]), stopped when dropped.
 pub struct Pollers {
@@ -167,6 +183,11 @@ impl Polling for Pollers {
             &self.control.subscribe(),
         );
     }
+
+    fn switch(&mut self, source: Arc<dyn Source>) {
+        self.source = source;
+        self.restart();
+    }
 }
 
 impl Drop for Pollers {
@@ -215,6 +236,12 @@ pub struct Console<S: Screen> {
     quit: bool,
     /// Every effect, when recorded (tests).
     recorded: Option<Vec<Effect>>,
+    /// Builds another profile's or region's source (live AWS).
+    switcher: Option<Switcher>,
+    /// The source shown, for the tasks that sample it.
+    cell: SourceCell,
+    /// Counts source switches: a read begun before one is not shown after it.
+    generation: Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl<S: Screen> Console<S> {
@@ -229,13 +256,8 @@ impl<S: Screen> Console<S> {
     ) -> Self {
         let (tx, rx) = mpsc::unbounded_channel();
         let settled = app.info().connection == Connection::Connected;
-        // A sign-in that needs an MFA code asks in the console's prompt.
-        if let Some(s) = source.sign_in() {
-            let tx = tx.clone();
-            s.listen(Box::new(move |e| {
-                let _ = tx.send(Msg::SignIn(e));
-            }));
-        }
+        listen_for_sign_in(&source, &tx);
+        let cell: SourceCell = Arc::new(std::sync::RwLock::new(source.clone()));
         Console {
             app,
             screen,
@@ -255,7 +277,62 @@ impl<S: Screen> Console<S> {
             reconciled: false,
             quit: false,
             recorded: None,
+            switcher: None,
+            cell,
+            generation: Arc::default(),
         }
+    }
+
+    /// Lets `:profile` and `:region` switch to another source built by `switcher`.
+    #[must_use]
+    pub fn with_switcher(mut self, switcher: Switcher) -> Self {
+        self.switcher = Some(switcher);
+        self
+    }
+
+    /// The source shown, as the sampling tasks read it.
+    pub fn source_cell(&self) -> SourceCell {
+        self.cell.clone()
+    }
+
+    /// Switches to another profile or region: the old source's pollers stop, reads it began are
+    /// dropped, poll results already queued are discarded, and the app forgets all its data
+    /// before the new source's first read, so two accounts never share a screen.
+    fn switch_source(&mut self, to: &SwitchTo) -> Vec<Msg> {
+        let Some(switcher) = &self.switcher else {
+            return vec![Msg::Status(
+                "this console cannot switch (the demo's estate is built in)".into(),
+                Severity::Warn,
+            )];
+        };
+        let source = match switcher(to) {
+            Ok(s) => s,
+            Err(e) => return vec![Msg::Status(e, Severity::Warn)],
+        };
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let shown: Arc<dyn Source> = source.clone();
+        self.polling.switch(shown.clone());
+        self.executor = Arc::new(self.executor.for_writer(source));
+        listen_for_sign_in(&shown, &self.tx);
+        *self
+            .cell
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = shown.clone();
+        self.source = shown;
+        self.settled = false;
+        self.delayed.clear();
+        // What the old source's pollers already sent.
+        let mut kept = Vec::new();
+        while let Ok(m) = self.rx.try_recv() {
+            if !matches!(m, Msg::Data { .. } | Msg::Info(_) | Msg::Calls(..)) {
+                kept.push(m);
+            }
+        }
+        for m in kept {
+            let _ = self.tx.send(m);
+        }
+        vec![Msg::Reset(self.source.info())]
     }
 
     pub fn app(&self) -> &App {
@@ -385,6 +462,7 @@ impl<S: Screen> Console<S> {
                 let i = self.delayed.partition_point(|(t, _)| *t <= at);
                 self.delayed.insert(i, (at, e));
             }
+            Effect::SwitchSource(to) => return self.switch_source(&to),
             Effect::MfaCode(code) => {
                 if let Some(s) = self.source.sign_in() {
                     s.answer(code);
@@ -414,11 +492,35 @@ impl<S: Screen> Console<S> {
         Vec::new()
     }
 
-    /// Carries out an effect in the background; its answers come back as messages.
+    /// Carries out an effect in the background; its answers come back as messages. A read's
+    /// answer is dropped when the source was switched meanwhile; an operation's outcome, an
+    /// audit record and the drill's files always come back.
     fn spawn(&mut self, e: Effect) {
         let (source, executor, tx) = (self.source.clone(), self.executor.clone(), self.tx.clone());
-        self.tasks
-            .spawn(async move { op_effect(&*source, &executor, e, &tx).await });
+        let always = matches!(
+            e,
+            Effect::Execute { .. }
+                | Effect::RecordUnexecuted { .. }
+                | Effect::WatchDrill
+                | Effect::Unlock { .. }
+        );
+        if always {
+            self.tasks
+                .spawn(async move { op_effect(&*source, &executor, e, &tx).await });
+            return;
+        }
+        let generation = self.generation.clone();
+        let begun = generation.load(std::sync::atomic::Ordering::SeqCst);
+        self.tasks.spawn(async move {
+            let (answer, mut answers) = mpsc::unbounded_channel();
+            op_effect(&*source, &executor, e, &answer).await;
+            drop(answer);
+            while let Some(m) = answers.recv().await {
+                if generation.load(std::sync::atomic::Ordering::SeqCst) == begun {
+                    let _ = tx.send(m);
+                }
+            }
+        });
     }
 
     /// Starts the delayed effects due by `now`.
@@ -617,6 +719,7 @@ pub async fn run(
     demo: Option<Demo>,
     refresh: Refresh,
     first: Vec<Msg>,
+    switcher: Option<Switcher>,
 ) -> io::Result<Vec<String>> {
     let source = estate.clone();
     enable_raw_mode()?;
@@ -645,13 +748,16 @@ pub async fn run(
         demo.as_ref().map(|d| (d.source.clone(), d.seed)),
         |tx| Box::new(Pollers::start(source.clone(), refresh, tx)),
     );
+    if let Some(s) = switcher {
+        console = console.with_switcher(s);
+    }
     let tx = console.sender();
     spawn_signal_watch(tx.clone());
     spawn_input(tx.clone())?;
     if let Some(d) = &demo {
         spawn_demo_clock(d.source.clone(), d.speed, tx.clone());
     }
-    spawn_ticks(source.clone(), tx.clone(), demo.is_none());
+    spawn_ticks(console.source_cell(), tx.clone(), demo.is_none());
     if let Ok(path) = executor.drill_path() {
         spawn_drill_heartbeat(path);
     }
@@ -670,6 +776,16 @@ pub async fn run(
         crate::ops::drill::release(&path);
     }
     Ok(report)
+}
+
+/// A sign-in that needs an MFA code asks in the console's prompt.
+fn listen_for_sign_in(source: &Arc<dyn Source>, tx: &mpsc::UnboundedSender<Msg>) {
+    if let Some(s) = source.sign_in() {
+        let tx = tx.clone();
+        s.listen(Box::new(move |e| {
+            let _ = tx.send(Msg::SignIn(e));
+        }));
+    }
 }
 
 /// Carries out a demo-only effect on the simulated estate; returns the messages for the app.
@@ -824,6 +940,7 @@ pub async fn op_effect(
         | Effect::RefreshAll
         | Effect::SetPaused(_)
         | Effect::MfaCode(_)
+        | Effect::SwitchSource(_)
         | Effect::OpenFaultMenu { .. }
         | Effect::InjectFault(_)
         | Effect::SwitchScenario(_) => {}
@@ -933,12 +1050,16 @@ fn spawn_drill_heartbeat(path: std::path::PathBuf) {
 /// Every five seconds: the source's request counts (the header's per-service rates) and, in live
 /// mode, the wall-clock time, so the clock runs and pane ages grow even while every call is
 /// stalled (a stall shows as stale, never as current).
-fn spawn_ticks(source: Arc<dyn Source>, tx: mpsc::UnboundedSender<Msg>, live: bool) {
+fn spawn_ticks(cell: SourceCell, tx: mpsc::UnboundedSender<Msg>, live: bool) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(Duration::from_secs(5));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            let source = cell
+                .read()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone();
             // On the source's clock, as the reads are: the demo's window is simulated time.
             let counts = source.call_counts();
             let calls = Msg::Calls(source.now(), counts);

@@ -1944,3 +1944,78 @@ mod mfa {
         let _ = std::fs::remove_dir_all(home);
     }
 }
+
+/// `:profile NAME` switches the account the console watches without a restart, and the screen
+/// never shows one account's rows under the other's header; `:region NAME` the same for a
+/// region not watched; an unknown profile is refused with the names there are.
+#[test]
+fn profile_and_region_switch_in_the_console_with_no_stale_rows() {
+    let moto = Moto::start();
+    moto.provision("002", "us-east-1");
+    let mut term = pty::Pty::open(128, 36);
+    let home = term.home.clone();
+    let _ = std::fs::remove_dir_all(home.join(".aws"));
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(
+        home.join(".aws/config"),
+        "[profile ops]\nrole_arn = arn:aws:iam::111111111111:role/ops\nsource_profile = base\nregion = us-east-1\n\n[profile base]\nregion = us-east-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.join(".aws/credentials"),
+        "[base]\naws_access_key_id = AKIABASEEXAMPLE00001\naws_secret_access_key = base\n",
+    )
+    .unwrap();
+    let cw = moto.cw_endpoint.clone();
+    let mut child = term.spawn_env(
+        &pty::binary(),
+        &["--profile", "base"],
+        &[
+            ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH", cw.as_str()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    let wait = Duration::from_secs(20);
+    let s = term.wait_for("web-tg", wait);
+    assert!(s.lines().next().unwrap().contains("123456789012"), "{s}");
+    // Every screen from the switch on: the other account's header never over these rows.
+    let watch = |term: &pty::Pty, header: &str, never: &str, until: &str| {
+        let start = Instant::now();
+        loop {
+            let s = term.screen();
+            let top = s.lines().next().unwrap_or_default();
+            if top.contains(header) {
+                assert!(!s.contains(never), "stale rows under {header}:\n{s}");
+                if s.contains(until) {
+                    return;
+                }
+            }
+            assert!(start.elapsed() < wait, "never settled:\n{s}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    term.send(":profile ops\r");
+    watch(
+        &term,
+        "111111111111",
+        "web-tg",
+        "no load balancers in us-east-1",
+    );
+    term.send(":profile base\r");
+    watch(&term, "123456789012", "no load balancers", "web-tg");
+    term.send(":region us-west-2\r");
+    watch(
+        &term,
+        "us-west-2",
+        "web-tg",
+        "no load balancers in us-west-2",
+    );
+    term.send(":profile nosuch\r");
+    term.wait_for(
+        "no profile 'nosuch' in the aws cli's files; profiles: base, ops",
+        wait,
+    );
+    term.send("q");
+    assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
+}

@@ -485,10 +485,7 @@ fn a_read_only_account_refuses_until_unlocked_for_a_while_and_the_unlock_is_audi
     h.key(KeyCode::Enter);
     assert!(matches!(h.app().overlay(), Overlay::None));
     let screen = h.screen(120, 40);
-    assert!(
-        screen.contains("UNLOCKED demo-prod, 15 min left"),
-        "{screen}"
-    );
+    assert!(screen.contains("UNLOCKED 15 min"), "{screen}");
     assert!(!screen.contains("READ-ONLY"), "{screen}");
     let log = h.audit();
     let unlock: Vec<_> = log.iter().filter(|r| r.operation == "unlock").collect();
@@ -523,4 +520,22 @@ fn a_read_only_account_refuses_until_unlocked_for_a_while_and_the_unlock_is_audi
     h.command("lock");
     assert!(h.app().read_only());
     assert!(h.audit().iter().any(|r| r.operation == "lock"));
+}
+
+/// The demo's estate is built in: `:profile` says so and changes nothing; `:region` of a region
+/// the estate does not have says which it has.
+#[test]
+fn the_demo_has_no_profiles_to_switch_to() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.command("profile prod");
+    let (msg, _) = h.app().status().cloned().unwrap();
+    assert!(msg.contains("the demo's estate is built in"), "{msg}");
+    h.command("region eu-west-1");
+    let (msg, _) = h.app().status().cloned().unwrap();
+    assert!(msg.contains("unknown region 'eu-west-1'"), "{msg}");
+    assert!(
+        !h.effects
+            .iter()
+            .any(|e| matches!(e, opsdash::app::Effect::SwitchSource(_)))
+    );
 }

@@ -17,6 +17,11 @@ impl App {
         for r in &self.info.regions {
             all.push(format!("region {}", r.name));
         }
+        if !self.is_demo() {
+            for p in &self.settings.profiles {
+                all.push(format!("profile {p}"));
+            }
+        }
         for p in Pane::ALL {
             all.push(format!("pane {}", p.title().to_lowercase()));
         }
@@ -106,6 +111,76 @@ impl App {
         vec![]
     }
 
+    /// `:profile NAME`, `:region NAME` (one not watched): the console watches that instead.
+    /// Refused while an operation runs or a drill is under way (their outcome belongs to the
+    /// account they began in), and in the demo.
+    fn switch_to(&mut self, profile: Option<&str>, region: Option<&str>) -> Vec<Effect> {
+        if self.is_demo() {
+            self.set_status(
+                "the demo's estate is built in: it has no profiles; :scenario switches it",
+                Severity::Warn,
+            );
+            return vec![];
+        }
+        if !self.ops.running.is_empty() {
+            self.set_status(
+                "an operation is running: switch once it has ended (its outcome is this account's)",
+                Severity::Warn,
+            );
+            return vec![];
+        }
+        if self.drill().is_some_and(|d| {
+            matches!(
+                d.phase,
+                crate::ops::drill::Phase::Running | crate::ops::drill::Phase::RollingBack
+            )
+        }) {
+            self.set_status(
+                "a failover drill is under way: finish or abort it before switching",
+                Severity::Warn,
+            );
+            return vec![];
+        }
+        let region = match region.map(crate::model::Region::new).transpose() {
+            Ok(r) => r,
+            Err(e) => {
+                self.set_status(format!(":region: {e}"), Severity::Warn);
+                return vec![];
+            }
+        };
+        if let Some(p) = profile
+            && !self.settings.profiles.is_empty()
+            && !self.settings.profiles.iter().any(|n| n == p)
+        {
+            self.set_status(
+                format!(
+                    "no profile '{}' in the aws cli's files; profiles: {}",
+                    crate::state::printable(p),
+                    self.settings.profiles.join(", ")
+                ),
+                Severity::Warn,
+            );
+            return vec![];
+        }
+        let what = match (&profile, &region) {
+            (Some(p), _) => format!("profile {p}"),
+            (_, Some(r)) => format!("region {r}"),
+            _ => return vec![],
+        };
+        // What was this account's goes with it.
+        self.unlocked = None;
+        self.credentials_expire = None;
+        self.mfa_asked = None;
+        self.set_status(
+            format!("switching to {what}: every pane starts over"),
+            Severity::Info,
+        );
+        vec![Effect::SwitchSource(crate::runtime::SwitchTo {
+            profile: profile.map(str::to_owned),
+            region,
+        })]
+    }
+
     /// Runs a palette command line.
     pub(super) fn run_command(&mut self, line: &str) -> Vec<Effect> {
         let mut words = line.split_whitespace();
@@ -131,6 +206,10 @@ impl App {
                 Ok(t) => self.set_theme(t),
                 Err(e) => self.set_status(e, Severity::Warn),
             },
+            ("profile", Some(name)) => return self.switch_to(Some(name), None),
+            ("region", Some(name)) if !self.is_demo() && !self.info.regions.iter().any(|r| r.name == name) => {
+                return self.switch_to(None, Some(name));
+            }
             ("region", Some(name)) => {
                 if let Some(i) = self.info.regions.iter().position(|r| r.name == name) {
                     self.region = i;
@@ -173,12 +252,12 @@ impl App {
                     ),
                 }
             }
-            ("theme" | "region" | "pane" | "scenario", None) => {
+            ("theme" | "region" | "pane" | "scenario" | "profile", None) => {
                 self.set_status(format!(":{cmd} needs a name; Tab completes"), Severity::Warn);
             }
             _ => self.set_status(
                 format!(
-                    "unknown command '{}'; commands: theme, region, pane, {}api, unlock, lock, refresh, pause, resume, help, quit",
+                    "unknown command '{}'; commands: theme, region, pane, {}profile, api, unlock, lock, refresh, pause, resume, help, quit",
                     line.trim(),
                     if self.is_demo() { "scenario, " } else { "" }
                 ),

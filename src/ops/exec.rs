@@ -89,6 +89,35 @@ impl Executor {
         }
     }
 
+    /// This executor for another source (`:profile`, `:region`): the same console, audit log,
+    /// operator, read-only mode and accounts; no account unlocked.
+    #[must_use]
+    pub fn for_writer(&self, writer: Arc<dyn Writes>) -> Self {
+        let operator = self
+            .operator
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        let unwritten = std::mem::take(
+            &mut *self
+                .unwritten
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+        Executor {
+            writer,
+            audit: self.audit.clone(),
+            read_only: self.read_only,
+            operator: std::sync::Mutex::new(operator),
+            next_id: AtomicU64::new(self.next_id.load(Ordering::Relaxed)),
+            console: self.console.clone(),
+            estate: self.estate.clone(),
+            unwritten: std::sync::Mutex::new(unwritten),
+            accounts: self.accounts.clone(),
+            unlocked: std::sync::Mutex::default(),
+        }
+    }
+
     /// The configured accounts, whose `read_only` this executor enforces.
     #[must_use]
     pub fn with_accounts(mut self, accounts: Vec<crate::config::AccountConfig>) -> Self {

@@ -429,9 +429,9 @@ fn header_badges(app: &App) -> Vec<String> {
         badges.push(format!("TRAFFIC ON {dr}"));
     }
     badges.extend(zonal_badges(app));
-    if let Some((account, until)) = app.unlocked() {
+    if let Some((_, until)) = app.unlocked() {
         badges.push(format!(
-            "UNLOCKED {account}, {} left",
+            "UNLOCKED {}",
             crate::model::zonal::left_text(until.secs_since(app.now()) as i64)
         ));
     }

@@ -444,6 +444,47 @@ pub fn default_chain_source() -> String {
     "instance profile (IMDS)".into()
 }
 
+/// The profile names of the aws cli's files (`AWS_CONFIG_FILE`, `AWS_SHARED_CREDENTIALS_FILE`,
+/// else `~/.aws/config` and `~/.aws/credentials`), sorted, each once.
+pub fn profile_names() -> Vec<String> {
+    let home = crate::paths::home();
+    let file = |var: &str, name: &str| {
+        std::env::var_os(var)
+            .map(std::path::PathBuf::from)
+            .or_else(|| home.as_ref().map(|h| h.join(".aws").join(name)))
+    };
+    let mut names = Vec::new();
+    for (path, config) in [
+        (file("AWS_CONFIG_FILE", "config"), true),
+        (file("AWS_SHARED_CREDENTIALS_FILE", "credentials"), false),
+    ] {
+        let Some(text) = path.and_then(|p| crate::config::read_file(&p).ok()) else {
+            continue;
+        };
+        for line in text.lines() {
+            let Some(section) = line
+                .trim()
+                .strip_prefix('[')
+                .and_then(|l| l.strip_suffix(']'))
+            else {
+                continue;
+            };
+            let section = section.trim();
+            let name = match section.strip_prefix("profile ") {
+                Some(n) => n.trim(),
+                None if !config || section == "default" => section,
+                None => continue, // sso-session, services
+            };
+            if !name.is_empty() && !name.contains(char::is_whitespace) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
 /// How to connect.
 #[derive(Debug, Clone, Default)]
 pub struct AwsOptions {
