@@ -559,9 +559,11 @@ impl Store {
     }
 
     /// Forgets the estate's data (the source was replaced); the API figures go on.
+    /// Forgets everything read: another estate or account (its request counts start over too).
     pub(super) fn clear(&mut self) {
         self.regions.clear();
         self.timeline.clear();
         self.series.clear();
+        self.rates = ApiRates::default();
     }
 }

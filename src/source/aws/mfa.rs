@@ -412,7 +412,7 @@ impl MfaCredentials {
             })
             .await
             .ok_or_else(|| {
-                crate::source::SourceError::new(
+                let mut e = crate::source::SourceError::new(
                     crate::source::ErrorClass::NoCredentials,
                     "sts",
                     if p.role_arn.is_some() {
@@ -425,7 +425,16 @@ impl MfaCredentials {
                         "profile {} needs the MFA code of {}: none was given",
                         p.profile, p.device
                     ),
-                )
+                );
+                e.hint = Some(
+                    format!(
+                        "type the code when asked (on a terminal), or sign in with the aws cli \
+                         (`aws sts get-caller-identity --profile {}`): its session is used",
+                        p.profile
+                    )
+                    .into(),
+                );
+                e
             })?;
         match sign_in_with_code(&self.0.sts, p, &code).await {
             Ok((s, content)) => {
