@@ -45,6 +45,8 @@ pub enum Action {
     Pause,
     /// Toggle the primary/DR side-by-side view.
     RegionView,
+    /// Toggle the fleet view: every configured account and region.
+    Fleet,
     /// Switch to the next theme.
     NextTheme,
     /// An operation on the selected resource (scale, deploy, …): what it does, where it applies
@@ -182,6 +184,7 @@ pub const ACTIONS: &[ActionInfo] = &[
     info(Action::Refresh, "refresh", "refresh now", &["r"]),
     info(Action::Pause, "pause", "pause refresh", &["p"]),
     info(Action::RegionView, "region_view", "primary/DR view", &["v"]),
+    info(Action::Fleet, "fleet", "fleet: every account", &["W"]),
     info(Action::NextTheme, "next_theme", "next theme", &["t"]),
     op("scale", "scale ASG / service", &["s"]),
     op("deploy", "deploy ECS service", &["d"]),

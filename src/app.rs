@@ -14,6 +14,7 @@ use crate::theme::{Theme, ThemeSet};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 mod drill;
+mod fleet;
 mod help;
 pub mod logs;
 pub mod operation;
@@ -120,6 +121,8 @@ pub enum Msg {
     },
     /// The sign-in asks for an MFA code, or has new credentials.
     SignIn(crate::source::signin::SignInEvent),
+    /// A fleet row read ([`crate::fleet`]).
+    Fleet(crate::model::fleet::FleetRow),
     /// An `:unlock` (or `:lock`) was recorded in the audit log, or why not ([`Effect::Unlock`]).
     Unlocked {
         account: String,
@@ -216,6 +219,8 @@ pub enum View {
     Drill,
     /// CloudWatch Logs of a service, group or alarm (`App::logs`).
     Logs,
+    /// Every configured account and region, one row each (`W`).
+    Fleet,
 }
 
 /// What a detail view shows, by name so it survives refreshes.
@@ -327,6 +332,9 @@ pub struct Settings {
     pub accounts: Vec<crate::config::AccountConfig>,
     /// The aws cli's profile names (`:profile` completes them).
     pub profiles: Vec<String>,
+    /// The fleet's accounts in the config's order (the fleet view's row order); empty: no
+    /// fleet is read.
+    pub fleet: Vec<String>,
     /// The apps that have a failover section (the warm-standby demo's without config).
     pub drill_specs: Vec<DrillSpec>,
     /// The drill state file, for messages.
@@ -351,6 +359,7 @@ impl Settings {
             apps: Vec::new(),
             accounts: Vec::new(),
             profiles: Vec::new(),
+            fleet: Vec::new(),
             drill_specs: Vec::new(),
             drill_file: "drill.json".into(),
             refresh: Refresh::default(),
@@ -392,6 +401,9 @@ pub struct App {
     credentials_expire: Option<Timestamp>,
     /// A read-only account unlocked by `:unlock`: its name and until when (source clock).
     unlocked: Option<(String, Timestamp)>,
+    /// The fleet view's rows, in the config's order, and the one selected.
+    fleet: Vec<crate::model::fleet::FleetRow>,
+    fleet_selected: usize,
     paused: bool,
     now: Timestamp,
     size: (u16, u16),
@@ -433,6 +445,8 @@ impl App {
             mfa_asked: None,
             credentials_expire: None,
             unlocked: None,
+            fleet: Vec::new(),
+            fleet_selected: 0,
             theme,
             paused: false,
             now: Timestamp::default(),
@@ -771,6 +785,10 @@ impl App {
             }
             Msg::OpDone { id, outcome } => self.on_op_done(id, outcome),
             Msg::SignIn(e) => self.on_sign_in(e),
+            Msg::Fleet(row) => {
+                self.on_fleet_row(row);
+                vec![]
+            }
             Msg::Unlocked {
                 account,
                 until,
@@ -1065,6 +1083,11 @@ impl App {
         {
             return effects;
         }
+        if self.view == View::Fleet
+            && let Some(effects) = self.on_fleet_key(&ev)
+        {
+            return effects;
+        }
         let key = Key::from_event(&ev);
         let Some(action) = self.settings.keymap.action(&key) else {
             if let KeyCode::Char(c) = ev.code {
@@ -1165,6 +1188,7 @@ impl App {
                 }
                 return effects;
             }
+            Action::Fleet => self.toggle_fleet(),
             Action::RegionView => {
                 self.view = if self.view == View::Regions {
                     View::Main

@@ -4,6 +4,7 @@ pub mod action;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod fleet;
 pub mod identity;
 pub mod input;
 pub mod logfile;

@@ -258,16 +258,23 @@ fn main() -> ExitCode {
         Some(Command::Themes | Command::Audit { .. }) => ExitCode::SUCCESS,
         None => {
             // Live, `:profile` and `:region` switch to another source built as this one was.
-            let switcher = demo
-                .is_none()
-                .then(|| switcher(cli.source.clone(), config.clone(), flags));
-            console(
-                &cli,
-                &config,
-                (themes, theme),
-                &rt,
-                (source, demo, switcher),
-            )
+            let live = match &demo {
+                None => runtime::Live {
+                    switcher: Some(switcher(cli.source.clone(), config.clone(), flags)),
+                    fleet: fleet_members(&config),
+                },
+                // The demo's fleet: its one estate, each region a row.
+                Some((sim, scenario)) => runtime::Live {
+                    switcher: None,
+                    fleet: vec![opsdash::fleet::Member {
+                        account: format!("demo {}", scenario.name()),
+                        profile: None,
+                        regions: Vec::new(),
+                        source: Arc::new(sim.clone()),
+                    }],
+                },
+            };
+            console(&cli, &config, (themes, theme), &rt, (source, demo, live))
         }
     }
 }
@@ -277,7 +284,7 @@ fn main() -> ExitCode {
 type Watched = (
     Arc<dyn ReadWrite>,
     Option<(SimSource, Scenario)>,
-    Option<runtime::Switcher>,
+    runtime::Live,
 );
 
 /// The console itself: settings from the flags and the config, the executor, a drill found on
@@ -287,7 +294,7 @@ fn console(
     config: &Config,
     (themes, theme): (ThemeSet, opsdash::theme::Theme),
     rt: &tokio::runtime::Runtime,
-    (source, demo, switcher): Watched,
+    (source, demo, live): Watched,
 ) -> ExitCode {
     let refresh = cli.source.refresh.map_or(config.refresh, Refresh::every);
     let scenario = demo.as_ref().map(|(_, s)| *s);
@@ -317,6 +324,7 @@ fn console(
     };
     settings.apps.clone_from(&config.apps);
     settings.accounts.clone_from(&config.accounts);
+    settings.fleet = live.fleet.iter().map(|m| m.account.clone()).collect();
     if demo.is_none() {
         settings.profiles = opsdash::source::aws::profile_names();
     }
@@ -349,7 +357,12 @@ fn console(
         };
         first.extend(found.map(Msg::DrillFound));
     }
+    // More than one account to answer for: the fleet is the first screen.
+    let fleet_first = demo.is_none() && live.fleet.len() > 1;
     let mut app = App::new(info, settings, theme);
+    if fleet_first {
+        app.show_fleet();
+    }
     if let Some(s) = scenario {
         app = app.with_demo(s.name(), opsdash::source::sim::scenario_names());
     }
@@ -359,7 +372,7 @@ fn console(
         seed: cli.source.seed,
     });
     match rt.block_on(runtime::run(
-        app, source, executor, demo, refresh, first, switcher,
+        app, source, executor, demo, refresh, first, live,
     )) {
         Ok(report) => {
             // What became of the operations in flight at the quit, on the restored
@@ -402,6 +415,32 @@ fn aws_options(
     let dr = dr.or_else(|| regions.get(1).cloned());
     opts.dr_region = dr.filter(|d| opts.region.as_ref() != Some(d));
     opts
+}
+
+/// The fleet: every `[[account]]` with a profile, each through its own source (its own
+/// credentials and request pacing) that never asks for an MFA code in the background.
+fn fleet_members(config: &Config) -> Vec<opsdash::fleet::Member> {
+    config
+        .accounts
+        .iter()
+        .filter(|a| a.profile.is_some())
+        .map(|a| {
+            let opts = opsdash::source::aws::AwsOptions {
+                profile: a.profile.clone(),
+                region: a.regions.first().cloned(),
+                dr_region: a.regions.get(1).cloned(),
+            };
+            let source =
+                opsdash::source::aws::Connecting::new(opts, std::time::Duration::from_secs(20))
+                    .never_asks();
+            opsdash::fleet::Member {
+                account: a.name.clone(),
+                profile: a.profile.clone(),
+                regions: a.regions.clone(),
+                source: Arc::new(source),
+            }
+        })
+        .collect()
 }
 
 /// Builds the live source of another profile or region, as the first one was built: the

@@ -129,6 +129,14 @@ pub struct SwitchTo {
 pub type Switcher =
     Box<dyn Fn(&SwitchTo) -> Result<Arc<dyn crate::source::ReadWrite>, String> + Send>;
 
+/// What the console can reach beyond its source: other profiles and regions (live), and the
+/// fleet's accounts, read in the background.
+#[derive(Default)]
+pub struct Live {
+    pub switcher: Option<Switcher>,
+    pub fleet: Vec<crate::fleet::Member>,
+}
+
 /// The source the console shows, shared with the tasks that sample it (the header's API rates).
 pub type SourceCell = Arc<std::sync::RwLock<Arc<dyn Source>>>;
 
@@ -719,7 +727,7 @@ pub async fn run(
     demo: Option<Demo>,
     refresh: Refresh,
     first: Vec<Msg>,
-    switcher: Option<Switcher>,
+    live: Live,
 ) -> io::Result<Vec<String>> {
     let source = estate.clone();
     enable_raw_mode()?;
@@ -748,7 +756,7 @@ pub async fn run(
         demo.as_ref().map(|d| (d.source.clone(), d.seed)),
         |tx| Box::new(Pollers::start(source.clone(), refresh, tx)),
     );
-    if let Some(s) = switcher {
+    if let Some(s) = live.switcher {
         console = console.with_switcher(s);
     }
     let tx = console.sender();
@@ -758,6 +766,7 @@ pub async fn run(
         spawn_demo_clock(d.source.clone(), d.speed, tx.clone());
     }
     spawn_ticks(console.source_cell(), tx.clone(), demo.is_none());
+    crate::fleet::spawn(live.fleet, tx.clone(), crate::fleet::EVERY);
     if let Ok(path) = executor.drill_path() {
         spawn_drill_heartbeat(path);
     }

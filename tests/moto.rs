@@ -2019,3 +2019,91 @@ fn profile_and_region_switch_in_the_console_with_no_stale_rows() {
     term.send("q");
     assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
 }
+
+/// The fleet view over three accounts on one moto: it is the first screen, each account's
+/// region is a row with its counts, one whose credentials fail shows the error in its row only
+/// while the others are read; Enter opens an account and region in the console, `W` comes back.
+#[test]
+fn the_fleet_view_reads_every_account_and_a_failing_one_in_its_row_only() {
+    let moto = Moto::start();
+    moto.provision("002", "us-east-1");
+    let mut term = pty::Pty::open(132, 36);
+    let home = term.home.clone();
+    let _ = std::fs::remove_dir_all(home.join(".aws"));
+    std::fs::create_dir_all(home.join(".aws")).unwrap();
+    std::fs::write(
+        home.join(".aws/config"),
+        "[profile ops]\nrole_arn = arn:aws:iam::111111111111:role/ops\nsource_profile = base\nregion = us-east-1\n\n[profile base]\nregion = us-east-1\n\n[profile broken]\ncredential_process = /bin/false\nregion = us-east-1\n",
+    )
+    .unwrap();
+    std::fs::write(
+        home.join(".aws/credentials"),
+        "[base]\naws_access_key_id = AKIABASEEXAMPLE00001\naws_secret_access_key = base\n",
+    )
+    .unwrap();
+    let config = home.join("fleet.toml");
+    std::fs::write(
+        &config,
+        "[[account]]\nname = \"main\"\nprofile = \"base\"\nregions = [\"us-east-1\"]\n\n[[account]]\nname = \"ops\"\nprofile = \"ops\"\nregions = [\"us-east-1\"]\n\n[[account]]\nname = \"broken\"\nprofile = \"broken\"\nregions = [\"us-east-1\"]\n",
+    )
+    .unwrap();
+    let cw = moto.cw_endpoint.clone();
+    let mut child = term.spawn_env(
+        &pty::binary(),
+        &["--profile", "base", "--config", config.to_str().unwrap()],
+        &[
+            ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH", cw.as_str()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    let wait = Duration::from_secs(30);
+    term.wait_for("Fleet: 3 accounts", wait);
+    let row = |s: &str, name: &str| -> String {
+        s.lines()
+            .find(|l| l.contains(&format!("│ {name} ")))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let start = Instant::now();
+    let s = loop {
+        let s = term.screen();
+        if row(&s, "main").contains("2 healthy")
+            && row(&s, "ops").contains("none")
+            && row(&s, "broken").contains("Credentials")
+        {
+            break s;
+        }
+        assert!(start.elapsed() < wait, "rows never filled:\n{s}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(row(&s, "main").contains("0 ALARM"), "{s}");
+    // The broken account's error is in its row, and only there.
+    // No data and no age: nothing was read there.
+    assert!(!row(&s, "broken").contains(" ago"), "{s}");
+    assert!(!row(&s, "main").contains("Credentials"), "{s}");
+    // Enter on the first row (main): its account and region in the console.
+    term.send("\r");
+    let s = term.wait_for("web-tg", wait);
+    assert!(s.lines().next().unwrap().contains("123456789012"), "{s}");
+    // W: back to the fleet; j j Enter: the ops account.
+    term.send("W");
+    term.wait_for("Fleet: 3 accounts", wait);
+    term.send("j");
+    term.send("\r");
+    let start = Instant::now();
+    loop {
+        let s = term.screen();
+        let top = s.lines().next().unwrap_or_default().to_owned();
+        if top.contains("111111111111") {
+            assert!(!s.contains("web-tg"), "stale rows:\n{s}");
+            if s.contains("no load balancers in us-east-1") {
+                break;
+            }
+        }
+        assert!(start.elapsed() < wait, "ops never opened:\n{s}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    term.send("q");
+    assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
+}

@@ -552,3 +552,63 @@ fn preflight_blocks_when_a_primary_target_group_has_no_dr_counterpart() {
     );
     assert!(!pre.target_groups.contains(&"bookstore-backend".to_owned()));
 }
+
+/// The fleet view: rows keep the config's order whatever order they are read in; a read that
+/// fails keeps the last counts with their age beside the error (never passing for current), and
+/// `W` says how to get a fleet when there is none.
+#[test]
+fn fleet_rows_keep_their_order_and_a_failed_read_keeps_its_last_counts_and_age() {
+    use opsdash::model::fleet::{FleetRow, FleetSummary};
+    let mut h = Harness::with_settings(Scenario::NlbWebApp, false, |s| {
+        s.fleet = vec!["prod".into(), "staging".into()];
+    });
+    let region = h.primary();
+    let at = h.app().now();
+    let row = |account: &str, summary: Option<FleetSummary>, error: Option<&str>| FleetRow {
+        account: account.into(),
+        profile: Some(account.into()),
+        region: region.clone(),
+        read_at: summary.is_some().then_some(at),
+        summary,
+        error: error.map(str::to_owned),
+    };
+    let counts = FleetSummary {
+        targets: 40,
+        unhealthy: 2,
+        alarms_firing: 1,
+        rollouts: 0,
+        shifts: 0,
+    };
+    h.send(Msg::Fleet(row(
+        "staging",
+        Some(FleetSummary::default()),
+        None,
+    )));
+    h.send(Msg::Fleet(row("prod", Some(counts), None)));
+    assert_eq!(h.app().fleet()[0].account, "prod");
+    h.ch('W');
+    let screen = h.screen(120, 30);
+    assert!(screen.contains("Fleet: 2 accounts"), "{screen}");
+    assert!(screen.contains("2/40 unhealthy"), "{screen}");
+    h.advance(60.0);
+    h.send(Msg::Fleet(row(
+        "prod",
+        None,
+        Some("ExpiredToken: the security token included in the request is expired"),
+    )));
+    let prod = &h.app().fleet()[0];
+    assert_eq!(prod.summary, Some(counts), "the last counts stay");
+    assert_eq!(prod.read_at, Some(at), "with their time");
+    let screen = h.screen(140, 30);
+    let line = screen.lines().find(|l| l.contains("│ prod ")).unwrap();
+    assert!(
+        line.contains("1m ago") && line.contains("ExpiredToken"),
+        "{line}"
+    );
+    // Esc leaves; without accounts W says what to do.
+    h.key(KeyCode::Esc);
+    assert_eq!(*h.app().view(), opsdash::app::View::Main);
+    let mut none = Harness::new(Scenario::NlbWebApp);
+    none.ch('W');
+    assert!(none.app().status().unwrap().0.contains("[[account]]"));
+}

@@ -33,6 +33,7 @@ fn group(a: Action) -> usize {
         Action::Refresh
         | Action::Pause
         | Action::RegionView
+        | Action::Fleet
         | Action::NextTheme
         | Action::Filter
         | Action::Palette
@@ -101,10 +102,7 @@ fn notes(group: usize) -> &'static [(&'static str, &'static str)] {
                 ": palette",
                 "theme, region, pane, scenario, an operation, api, quit",
             ),
-            (
-                ":unlock 15m",
-                "writes to a read_only account a while; :lock",
-            ),
+            (":unlock 15m", "writes to a read_only account"),
         ],
         5 => &[("r / b", "resume / roll back a drill found on disk")],
         2 => &[(

@@ -114,7 +114,7 @@ impl App {
     /// `:profile NAME`, `:region NAME` (one not watched): the console watches that instead.
     /// Refused while an operation runs or a drill is under way (their outcome belongs to the
     /// account they began in), and in the demo.
-    fn switch_to(&mut self, profile: Option<&str>, region: Option<&str>) -> Vec<Effect> {
+    pub(super) fn switch_to(&mut self, profile: Option<&str>, region: Option<&str>) -> Vec<Effect> {
         if self.is_demo() {
             self.set_status(
                 "the demo's estate is built in: it has no profiles; :scenario switches it",

@@ -2,6 +2,7 @@
 //! No AWS SDK types and no UI types live here; serde gives `snapshot --json` (docs/scripting.md),
 //! whose field names are a contract: fields the JSON must not carry are `skip_serializing`.
 
+pub mod fleet;
 pub mod logs;
 mod metrics;
 mod pane;

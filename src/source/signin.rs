@@ -35,6 +35,8 @@ type Listener = Box<dyn Fn(SignInEvent) + Send + Sync>;
 pub struct SignIn {
     /// True in the console: asks wait for its listener. False: asked on the terminal.
     console: bool,
+    /// Never asks (the fleet's background reads): a code is "not given".
+    silent: bool,
     listener: Mutex<Option<Listener>>,
     /// The ask not yet answered (shown again to a listener that comes late).
     asked: Mutex<Option<(MfaAsk, oneshot::Sender<Option<String>>)>>,
@@ -59,9 +61,18 @@ impl SignIn {
     pub fn new(console: bool) -> Self {
         SignIn {
             console,
+            silent: false,
             listener: Mutex::new(None),
             asked: Mutex::new(None),
             expires: Mutex::new(None),
+        }
+    }
+
+    /// A sign-in that never asks anyone (reads in the background): the code is not given.
+    pub fn silent() -> Self {
+        SignIn {
+            silent: true,
+            ..SignIn::new(false)
         }
     }
 
@@ -103,6 +114,9 @@ impl SignIn {
 
     /// Asks for a code and waits for it; `None` when the operator declined or nobody can answer.
     pub async fn ask(&self, ask: MfaAsk) -> Option<String> {
+        if self.silent {
+            return None;
+        }
         if !self.console {
             return ask_on_terminal(ask).await;
         }

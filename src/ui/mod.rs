@@ -3,6 +3,7 @@
 
 mod detail;
 mod drill;
+mod fleet;
 mod logs;
 mod panes;
 mod popups;
@@ -121,6 +122,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
         View::Main => panes::render_main(app, body, buf, &mut drawn),
         View::Detail(d) => detail::render(app, d, body, buf, &mut drawn),
         View::Regions => regions::render(app, body, buf),
+        View::Fleet => fleet::render(app, body, buf),
         View::Drill => drill::render(app, body, buf, &mut drawn),
         View::Logs => {
             if let Some(v) = app.logs() {
@@ -824,6 +826,13 @@ fn view_footer(app: &App) -> Vec<(String, &'static str)> {
                 (k(Action::Quit), "quit"),
             ]
         }
+        View::Fleet => vec![
+            (format!("{}/{}", k(Action::Down), k(Action::Up)), "move"),
+            (k(Action::Details), "open"),
+            (k(Action::Fleet), "panes"),
+            (k(Action::Help), "help"),
+            (k(Action::Quit), "quit"),
+        ],
         View::Regions => vec![
             (k(Action::RegionView), "panes"),
             (k(Action::Back), "back"),

@@ -1213,6 +1213,14 @@ impl Connecting {
         }
     }
 
+    /// For reads in the background (the fleet): an MFA code is never asked for; an account that
+    /// needs one says so in its rows until the operator opens it.
+    #[must_use]
+    pub fn never_asks(mut self) -> Self {
+        self.sign_in = Arc::new(crate::source::signin::SignIn::silent());
+        self
+    }
+
     /// For the console: an MFA code is asked for in its prompt (else on the terminal).
     #[must_use]
     pub fn in_console(mut self) -> Self {

@@ -1,0 +1,110 @@
+//! The fleet view: one row per account and region, what is wrong there in counts, how old the
+//! read is, and an error in that row only.
+
+use super::block;
+use crate::app::App;
+use crate::model::short_age;
+use ratatui::buffer::Buffer;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Widget;
+use std::fmt::Write as _;
+
+/// Columns: account, region, targets, alarms, rollouts, shifts, read.
+const WIDTHS: [usize; 7] = [18, 15, 18, 11, 10, 8, 9];
+
+fn row_text(cells: &[String]) -> String {
+    let mut out = String::new();
+    for (i, c) in cells.iter().enumerate() {
+        let w = WIDTHS.get(i).copied().unwrap_or(0);
+        let c: String = c.chars().take(w.saturating_sub(1).max(1)).collect();
+        let _ = write!(out, "{c:<w$}");
+    }
+    out
+}
+
+pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
+    let t = app.theme();
+    let b = block(
+        app,
+        Line::from(Span::styled(
+            match app.settings().fleet.len() {
+                1 => " Fleet: 1 account ".to_owned(),
+                n => format!(" Fleet: {n} accounts "),
+            },
+            t.title(),
+        )),
+        true,
+    );
+    let inner = b.inner(area);
+    b.render(area, buf);
+    if inner.height == 0 {
+        return;
+    }
+    let head = row_text(
+        &[
+            "account", "region", "targets", "alarms", "rollouts", "shifts", "read",
+        ]
+        .map(str::to_owned),
+    );
+    buf.set_stringn(
+        inner.x + 1,
+        inner.y,
+        head,
+        inner.width as usize - 1,
+        t.muted(),
+    );
+    if app.fleet().is_empty() {
+        buf.set_stringn(
+            inner.x + 1,
+            inner.y + 1,
+            "reading every account…",
+            inner.width as usize - 1,
+            t.muted(),
+        );
+        return;
+    }
+    let now = app.now();
+    for (i, r) in app.fleet().iter().enumerate() {
+        let y = inner.y + 1 + i as u16;
+        if y >= inner.y + inner.height {
+            break;
+        }
+        let s = r.summary;
+        let cells = [
+            r.account.clone(),
+            r.region.to_string(),
+            s.map_or("…".into(), |s| {
+                if s.targets == 0 {
+                    "none".into()
+                } else if s.unhealthy == 0 {
+                    format!("{} healthy", s.targets)
+                } else {
+                    format!("{}/{} unhealthy", s.unhealthy, s.targets)
+                }
+            }),
+            s.map_or(String::new(), |s| format!("{} ALARM", s.alarms_firing)),
+            s.map_or(String::new(), |s| s.rollouts.to_string()),
+            s.map_or(String::new(), |s| s.shifts.to_string()),
+            r.read_at.map_or(String::new(), |at| {
+                format!("{} ago", short_age(now.secs_since(at)))
+            }),
+        ];
+        let bad = s.is_some_and(|s| s.unhealthy > 0 || s.alarms_firing > 0);
+        let style = if i == app.fleet_selected() {
+            t.selection()
+        } else if r.error.is_some() {
+            t.warn()
+        } else if bad {
+            t.crit()
+        } else {
+            t.text()
+        };
+        let mut text = row_text(&cells);
+        if let Some(e) = &r.error {
+            text = format!("{text}{e}");
+        }
+        let text = crate::state::printable(&text);
+        buf.set_stringn(inner.x + 1, y, text, inner.width as usize - 1, style);
+    }
+}
