@@ -49,9 +49,14 @@ fn main() {
         },
         std::path::PathBuf::from,
     );
+    // MEASURE_LINES: a taller terminal (the fleet view's forty rows).
+    let lines: u16 = std::env::var("MEASURE_LINES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40);
     let pair = NativePtySystem::default()
         .openpty(PtySize {
-            rows: 40,
+            rows: lines,
             cols: 120,
             pixel_width: 0,
             pixel_height: 0,
@@ -60,7 +65,7 @@ fn main() {
     let mut cmd = CommandBuilder::new(&bin);
     cmd.args(&args);
     cmd.env("TERM", "xterm-256color");
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(40, 120, 0)));
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(lines, 120, 0)));
     let bytes = Arc::new(Mutex::new(Vec::<(Instant, usize)>::new()));
     let mut reader = pair.master.try_clone_reader().unwrap();
     let _writer = pair.master.take_writer().unwrap();
@@ -78,9 +83,18 @@ fn main() {
         }
     });
     let pid = child.process_id().unwrap();
-    let wait = |what: &[&str]| loop {
+    // MEASURE_COUNT=TEXT:N: besides, at least N lines hold TEXT (every fleet row read).
+    let count = std::env::var("MEASURE_COUNT").ok().and_then(|c| {
+        let (text, n) = c.rsplit_once(':')?;
+        Some((text.to_owned(), n.parse::<usize>().ok()?))
+    });
+    let wait = |what: &[&str], all: bool| loop {
         let s = parser.lock().unwrap().screen().contents();
-        if what.iter().all(|w| s.contains(w)) {
+        let counted = !all
+            || count
+                .as_ref()
+                .is_none_or(|(t, n)| s.lines().filter(|l| l.contains(t.as_str())).count() >= *n);
+        if what.iter().all(|w| s.contains(w)) && counted {
             return start.elapsed();
         }
         assert!(
@@ -91,13 +105,13 @@ fn main() {
     };
     // The first frame: opsdash's Targets pane, or MEASURE_FIRST for another console.
     let first_mark = std::env::var("MEASURE_FIRST").unwrap_or_else(|_| "1 Targets".into());
-    let first = wait(&[first_mark.as_str()]);
+    let first = wait(&[first_mark.as_str()], false);
     // What "every pane has data" looks like: the demo's by default, or MEASURE_WAIT (comma
     // separated) for a live estate.
     let filled =
         std::env::var("MEASURE_WAIT").unwrap_or_else(|_| "healthy,associ,OK,ASG,succeeded".into());
     let filled: Vec<&str> = filled.split(',').collect();
-    let full = wait(&filled);
+    let full = wait(&filled, true);
     println!(
         "first frame:          {:.1} ms",
         first.as_secs_f64() * 1000.0

@@ -33,7 +33,14 @@ pub fn spawn(members: Vec<Member>, tx: mpsc::UnboundedSender<Msg>, every: Durati
     let members: Vec<Arc<Member>> = members.into_iter().map(Arc::new).collect();
     tokio::spawn(async move {
         let permits = Arc::new(Semaphore::new(CONCURRENCY));
+        let calls = |ms: &[Arc<Member>]| -> u64 {
+            ms.iter()
+                .flat_map(|m| m.source.call_counts().into_values())
+                .map(|t| t.calls)
+                .sum()
+        };
         loop {
+            let (before, began) = (calls(&members), std::time::Instant::now());
             let mut round = tokio::task::JoinSet::new();
             for m in &members {
                 let (m, tx, permits) = (m.clone(), tx.clone(), permits.clone());
@@ -47,6 +54,13 @@ pub fn spawn(members: Vec<Member>, tx: mpsc::UnboundedSender<Msg>, every: Durati
                 });
             }
             while round.join_next().await.is_some() {}
+            // What a round costs, for the debug log (scripts/measure-fleet.sh reads it).
+            tracing::info!(
+                "fleet round: {} accounts, {} calls, {} ms",
+                members.len(),
+                calls(&members) - before,
+                began.elapsed().as_millis()
+            );
             if tx.is_closed() {
                 return;
             }

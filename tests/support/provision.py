@@ -10,13 +10,17 @@ usage: provision.py ENDPOINT SEED REGION [DESIRED]   (SEED: 000 | 001 | 002 | la
 Prints a JSON summary of what was created.
 """
 import json
+import os
 import sys
 
 import boto3
 
 endpoint, seed, region = sys.argv[1], sys.argv[2], sys.argv[3]
+# Another account's estate: the credentials of a role assumed in it (scripts/measure-fleet.sh).
 kw = dict(endpoint_url=endpoint, region_name=region,
-          aws_access_key_id="testing", aws_secret_access_key="testing")
+          aws_access_key_id=os.environ.get("PROVISION_ACCESS_KEY_ID", "testing"),
+          aws_secret_access_key=os.environ.get("PROVISION_SECRET_ACCESS_KEY", "testing"),
+          aws_session_token=os.environ.get("PROVISION_SESSION_TOKEN"))
 ec2 = boto3.client("ec2", **kw)
 if seed == "stop":
     ec2.stop_instances(InstanceIds=[sys.argv[4]])
