@@ -834,7 +834,10 @@ impl App {
                 self.info = info;
                 self.store.clear();
                 self.region = 0;
-                self.view = View::Main;
+                // The fleet is no one source's: it stays on screen.
+                if self.view != View::Fleet {
+                    self.view = View::Main;
+                }
                 // An MFA code being typed stays: the sign-in waits for it.
                 if !matches!(self.overlay, Overlay::Mfa { .. }) {
                     self.overlay = Overlay::None;

@@ -587,6 +587,11 @@ fn fleet_rows_keep_their_order_and_a_failed_read_keeps_its_last_counts_and_age()
     h.send(Msg::Fleet(row("prod", Some(counts), None)));
     assert_eq!(h.app().fleet()[0].account, "prod");
     h.ch('W');
+    // The console's own source connecting (its regions found) starts its panes over, and
+    // leaves the fleet on screen: the fleet is no one source's.
+    let info = h.app().info().clone();
+    h.send(Msg::Reset(info));
+    assert_eq!(*h.app().view(), opsdash::app::View::Fleet);
     let screen = h.screen(120, 30);
     assert!(screen.contains("Fleet: 2 accounts"), "{screen}");
     assert!(screen.contains("2/40 unhealthy"), "{screen}");
