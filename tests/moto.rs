@@ -106,6 +106,49 @@ impl Moto {
         self.python(&[seed, region])
     }
 
+    /// Provisions `seed` in another account: a role assumed in it signs the set-up.
+    fn provision_in(&self, account: &str, seed: &str, region: &str) {
+        let out = Command::new(venv().join("python"))
+            .arg("-c")
+            .arg(
+                "import boto3, sys\n\
+                 c = boto3.client('sts', endpoint_url=sys.argv[1], region_name='us-east-1', \
+                 aws_access_key_id='testing', aws_secret_access_key='testing')\n\
+                 r = c.assume_role(RoleArn=f'arn:aws:iam::{sys.argv[2]}:role/ops', \
+                 RoleSessionName='provision')['Credentials']\n\
+                 print(r['AccessKeyId'], r['SecretAccessKey'], r['SessionToken'])",
+            )
+            .arg(&self.endpoint)
+            .arg(account)
+            .output()
+            .expect("python runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let creds = String::from_utf8(out.stdout).unwrap();
+        let [key, secret, token]: [&str; 3] = creds
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .try_into()
+            .expect("three words");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/provision.py");
+        let out = Command::new(venv().join("python"))
+            .arg(script)
+            .args([self.endpoint.as_str(), seed, region])
+            .env("PROVISION_ACCESS_KEY_ID", key)
+            .env("PROVISION_SECRET_ACCESS_KEY", secret)
+            .env("PROVISION_SESSION_TOKEN", token)
+            .output()
+            .expect("python runs");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
     fn stop_instance(&self, region: &str, id: &str) {
         self.python(&["stop", region, id]);
     }
@@ -2020,13 +2063,15 @@ fn profile_and_region_switch_in_the_console_with_no_stale_rows() {
     assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
 }
 
-/// The fleet view over three accounts on one moto: it is the first screen, each account's
-/// region is a row with its counts, one whose credentials fail shows the error in its row only
+/// The fleet view over three accounts on one moto, two with an estate of their own: it is the
+/// first screen, each account's region is a row with its counts, one whose credentials fail shows the error in its row only
 /// while the others are read; Enter opens an account and region in the console, `W` comes back.
 #[test]
 fn the_fleet_view_reads_every_account_and_a_failing_one_in_its_row_only() {
     let moto = Moto::start();
     moto.provision("002", "us-east-1");
+    // The ops account's own estate (seed 000), in its own account.
+    moto.provision_in("111111111111", "000", "us-east-1");
     let mut term = pty::Pty::open(132, 36);
     let home = term.home.clone();
     let _ = std::fs::remove_dir_all(home.join(".aws"));
@@ -2069,7 +2114,7 @@ fn the_fleet_view_reads_every_account_and_a_failing_one_in_its_row_only() {
     let s = loop {
         let s = term.screen();
         if row(&s, "main").contains("2 healthy")
-            && row(&s, "ops").contains("none")
+            && row(&s, "ops").contains(" healthy")
             && row(&s, "broken").contains("Credentials")
         {
             break s;
@@ -2097,7 +2142,7 @@ fn the_fleet_view_reads_every_account_and_a_failing_one_in_its_row_only() {
         let top = s.lines().next().unwrap_or_default().to_owned();
         if top.contains("111111111111") {
             assert!(!s.contains("web-tg"), "stale rows:\n{s}");
-            if s.contains("no load balancers in us-east-1") {
+            if s.contains("fa-092-NLBTargetGroup") {
                 break;
             }
         }
@@ -2106,4 +2151,62 @@ fn the_fleet_view_reads_every_account_and_a_failing_one_in_its_row_only() {
     }
     term.send("q");
     assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
+}
+
+/// A read-only `[[account]]` against moto: `s` is refused with the reason until `:unlock 15m`
+/// with the account's name typed; then the scale prompt opens, and the unlock is in the audit log.
+#[test]
+fn a_read_only_account_refuses_scale_until_unlocked() {
+    let moto = Moto::start();
+    moto.provision("002", "us-east-1");
+    let mut term = pty::Pty::open(124, 36);
+    let home = term.home.clone();
+    let config = home.join("prod.toml");
+    std::fs::write(
+        &config,
+        "[[account]]\nname = \"prod\"\nid = \"123456789012\"\nread_only = true\ncolour = \"red\"\n",
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(home.join("state/opsdash/audit.jsonl"));
+    let cw = moto.cw_endpoint.clone();
+    let mut child = term.spawn_env(
+        &pty::binary(),
+        &[
+            "--region",
+            "us-east-1",
+            "--config",
+            config.to_str().unwrap(),
+        ],
+        &[
+            ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH", cw.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ],
+    );
+    let wait = Duration::from_secs(20);
+    let s = term.wait_for("ASG web-asg", wait);
+    assert!(
+        s.lines().next().unwrap().contains("prod 123456789012"),
+        "{s}"
+    );
+    assert!(s.lines().next().unwrap().contains("READ-ONLY"), "{s}");
+    term.send("2");
+    term.send("s");
+    term.wait_for("account prod is read_only", wait);
+    term.send(":unlock 15m\r");
+    term.wait_for("type prod:", wait);
+    term.send("prod\r");
+    term.wait_for("UNLOCKED 15 min", wait);
+    term.send("s");
+    term.wait_for("new desired count", wait);
+    term.send("\u{1b}");
+    term.send("q");
+    assert!(pty::wait_exit(&mut child, Duration::from_secs(10)).success());
+    let audit = std::fs::read_to_string(home.join("state/opsdash/audit.jsonl")).unwrap();
+    assert!(
+        audit.contains("\"operation\":\"unlock\"") && audit.contains("account/prod"),
+        "{audit}"
+    );
 }
