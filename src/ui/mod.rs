@@ -475,6 +475,10 @@ fn account_label(app: &App, level: u8) -> String {
     if level == 1 {
         return format!("{id}{profile}");
     }
+    if who.is_empty() {
+        // Not connected yet: no caller to name.
+        return format!("{id}{profile}");
+    }
     format!("{id} {who}{profile}")
 }
 
