@@ -610,6 +610,17 @@ fn fleet_rows_keep_their_order_and_a_failed_read_keeps_its_last_counts_and_age()
         line.contains("1m ago") && line.contains("ExpiredToken"),
         "{line}"
     );
+    // An account never read: its error where its counts would be, seen at 80 columns.
+    h.send(Msg::Fleet(FleetRow {
+        region: opsdash::model::Region::new("eu-west-1").unwrap(),
+        ..row("staging", None, Some("AccessDenied: not authorized"))
+    }));
+    let screen = h.screen(80, 24);
+    let line = screen
+        .lines()
+        .find(|l| l.contains("│ staging ") && l.contains("eu-west-1"))
+        .unwrap();
+    assert!(line.contains("AccessDenied"), "{screen}");
     // Esc leaves; without accounts W says what to do.
     h.key(KeyCode::Esc);
     assert_eq!(*h.app().view(), opsdash::app::View::Main);

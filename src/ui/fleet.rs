@@ -100,10 +100,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             t.text()
         };
-        let mut text = row_text(&cells);
-        if let Some(e) = &r.error {
-            text = format!("{text}{e}");
-        }
+        let text = match (&r.error, s) {
+            // Nothing read: the error takes the counts' place, so a narrow screen shows it.
+            (Some(e), None) => format!("{}{e}", row_text(&cells[..2])),
+            (Some(e), Some(_)) => format!("{}{e}", row_text(&cells)),
+            (None, _) => row_text(&cells),
+        };
         let text = crate::state::printable(&text);
         buf.set_stringn(inner.x + 1, y, text, inner.width as usize - 1, style);
     }
