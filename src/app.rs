@@ -404,6 +404,8 @@ pub struct App {
     /// The fleet view's rows, in the config's order, and the one selected.
     fleet: Vec<crate::model::fleet::FleetRow>,
     fleet_selected: usize,
+    /// The panes were opened from a fleet row: Esc goes back to the fleet.
+    from_fleet: bool,
     paused: bool,
     now: Timestamp,
     size: (u16, u16),
@@ -447,6 +449,7 @@ impl App {
             unlocked: None,
             fleet: Vec::new(),
             fleet_selected: 0,
+            from_fleet: false,
             theme,
             paused: false,
             now: Timestamp::default(),
@@ -1157,6 +1160,10 @@ impl App {
                     if !self.pane(self.focus).filter.is_empty() {
                         self.panes[self.focus.index()].filter.clear();
                         self.rebuild_rows();
+                    } else if self.from_fleet {
+                        // Opened from a fleet row: back to the fleet.
+                        self.from_fleet = false;
+                        self.view = View::Fleet;
                     }
                     self.status = None;
                 } else {

@@ -628,3 +628,46 @@ fn fleet_rows_keep_their_order_and_a_failed_read_keeps_its_last_counts_and_age()
     none.ch('W');
     assert!(none.app().status().unwrap().0.contains("[[account]]"));
 }
+
+/// The demo's fleet: this console's drill is in the rows of its two regions; Enter opens a row's
+/// region in the panes and Esc (nothing else left to close) comes back to the fleet.
+#[test]
+fn the_fleet_shows_the_drill_and_esc_comes_back_from_a_row() {
+    use opsdash::app::View;
+    use opsdash::model::fleet::{FleetRow, FleetSummary};
+    let mut h = Harness::with_settings(Scenario::WarmStandby, false, |s| {
+        s.fleet = vec!["demo".into()];
+    });
+    for r in ["us-east-1", "us-west-2"] {
+        h.send(Msg::Fleet(FleetRow {
+            account: "demo".into(),
+            profile: None,
+            region: opsdash::model::Region::new(r).unwrap(),
+            summary: Some(FleetSummary::default()),
+            read_at: Some(h.app().now()),
+            error: None,
+        }));
+    }
+    h.ch('F');
+    h.ch('s');
+    h.type_str("bookstore");
+    h.key(KeyCode::Enter);
+    assert!(h.app().drill().is_some());
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Esc);
+    h.ch('W');
+    assert_eq!(*h.app().view(), View::Fleet);
+    let screen = h.screen(120, 30);
+    let drilled = screen
+        .lines()
+        .filter(|l| l.contains("│ demo ") && l.contains("drill"))
+        .count();
+    assert_eq!(drilled, 2, "{screen}");
+    // Enter on the second row: us-west-2 in the panes; Esc: the fleet again.
+    h.ch('j');
+    h.key(KeyCode::Enter);
+    assert_eq!(*h.app().view(), View::Main);
+    assert_eq!(h.app().region_name().as_str(), "us-west-2");
+    h.key(KeyCode::Esc);
+    assert_eq!(*h.app().view(), View::Fleet);
+}

@@ -1,6 +1,7 @@
 //! The fleet view (`W`, and the start screen with more than one `[[account]]`): one row per
 //! account and region, read on its own ([`crate::fleet`]); Enter opens that account and region
-//! in the usual console (`:profile` and `:region` in one), `W` or Esc comes back.
+//! in the usual console (`:profile` and `:region` in one); Esc (once nothing else is left to
+//! close) or `W` comes back.
 
 use super::{App, Effect, View};
 use crate::action::{Action, Key};
@@ -57,6 +58,7 @@ impl App {
     }
 
     pub(super) fn toggle_fleet(&mut self) {
+        self.from_fleet = false;
         if self.view == View::Fleet {
             self.view = View::Main;
         } else if self.settings.fleet.is_empty() {
@@ -96,6 +98,7 @@ impl App {
         {
             self.region = i;
             self.view = View::Main;
+            self.from_fleet = true;
             self.rebuild_rows();
             return vec![];
         }
@@ -114,6 +117,7 @@ impl App {
         let effects = self.switch_to(Some(&profile), region.as_deref());
         if !effects.is_empty() {
             self.view = View::Main;
+            self.from_fleet = true;
         }
         effects
     }

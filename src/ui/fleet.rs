@@ -1,5 +1,5 @@
-//! The fleet view: one row per account and region, what is wrong there in counts, how old the
-//! read is, and an error in that row only.
+//! The fleet view: one row per account and region, what is wrong there in counts (zonal shifts,
+//! and this console's drill beside them), how old the read is, and an error in that row only.
 
 use super::block;
 use crate::app::App;
@@ -65,6 +65,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         return;
     }
     let now = app.now();
+    // This console's drill, in the rows of its account's two regions.
+    let drill = app.drill().filter(|d| {
+        d.phase != crate::ops::drill::Phase::Finished && d.account == app.info().account
+    });
     for (i, r) in app.fleet().iter().enumerate() {
         let y = inner.y + 1 + i as u16;
         if y >= inner.y + inner.height {
@@ -85,7 +89,17 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }),
             s.map_or(String::new(), |s| format!("{} ALARM", s.alarms_firing)),
             s.map_or(String::new(), |s| s.rollouts.to_string()),
-            s.map_or(String::new(), |s| s.shifts.to_string()),
+            s.map_or(String::new(), |s| {
+                let drilled = drill.is_some_and(|d| {
+                    r.profile == app.info().profile
+                        && (d.spec.primary == r.region || d.spec.dr == r.region)
+                });
+                if drilled {
+                    format!("{} drill", s.shifts)
+                } else {
+                    s.shifts.to_string()
+                }
+            }),
             r.read_at.map_or(String::new(), |at| {
                 format!("{} ago", short_age(now.secs_since(at)))
             }),
