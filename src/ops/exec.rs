@@ -93,11 +93,7 @@ impl Executor {
     /// operator, read-only mode and accounts; no account unlocked.
     #[must_use]
     pub fn for_writer(&self, writer: Arc<dyn Writes>) -> Self {
-        let operator = self
-            .operator
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
+        let operator = self.operator();
         let unwritten = std::mem::take(
             &mut *self
                 .unwritten
@@ -160,11 +156,7 @@ impl Executor {
         until: Option<Timestamp>,
         secs: i64,
     ) -> Result<(), String> {
-        let operator = self
-            .operator
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
+        let operator = self.operator();
         let id = self.new_id();
         let mut parameters = BTreeMap::new();
         if let Some(t) = until {
@@ -261,6 +253,14 @@ impl Executor {
     }
 
     /// The caller, once live AWS has connected in the background.
+    /// Who operates, as the next record will say.
+    fn operator(&self) -> Operator {
+        self.operator
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     pub fn set_caller(&self, caller_arn: &str, profile: Option<String>) {
         let mut op = self
             .operator
@@ -284,11 +284,7 @@ impl Executor {
     }
 
     fn record(&self, id: &str, plan: &Plan, phase: AuditPhase) -> AuditRecord {
-        let operator = self
-            .operator
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
+        let operator = self.operator();
         AuditRecord {
             time: Timestamp::now().rfc3339(),
             id: id.to_owned(),
@@ -329,11 +325,7 @@ impl Executor {
         applied: Option<bool>,
         found: &str,
     ) -> std::io::Result<()> {
-        let operator = self
-            .operator
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone();
+        let operator = self.operator();
         let rec = AuditRecord {
             time: Timestamp::now().rfc3339(),
             phase: AuditPhase::Outcome,
@@ -414,12 +406,7 @@ impl Executor {
         if self.read_only {
             return self.record_unexecuted(plan, AuditOutcome::Refused, "read-only mode");
         }
-        let profile = self
-            .operator
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .profile
-            .clone();
+        let profile = self.operator().profile;
         if let Some(why) = self.account_refuses(&plan.account, profile.as_deref()) {
             return self.record_unexecuted(plan, AuditOutcome::Refused, &why);
         }
