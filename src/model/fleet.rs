@@ -1,9 +1,7 @@
 //! The fleet view: one row per account and region, what is wrong there in a few counts, read
 //! on its own schedule so that one failing account never slows or hides the others.
 
-use super::{
-    Alarm, AlarmState, Capacity, LoadBalancer, Region, RolloutState, TargetState, Timestamp,
-};
+use super::{Alarm, AlarmState, Capacity, LoadBalancer, Region, RolloutState, Timestamp};
 
 /// What one account's region holds, in counts.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -40,19 +38,14 @@ pub fn summarize(
     capacity: Option<&Capacity>,
 ) -> FleetSummary {
     let mut s = FleetSummary::default();
-    for t in lbs
+    // The groups' own counts, as the Targets pane shows them: in service, healthy, draining.
+    for g in lbs
         .unwrap_or_default()
         .iter()
         .flat_map(|l| &l.target_groups)
-        .flat_map(|g| &g.targets)
     {
-        if t.state == TargetState::Unused {
-            continue;
-        }
-        s.targets += 1;
-        if !matches!(t.state, TargetState::Healthy | TargetState::Draining) {
-            s.unhealthy += 1;
-        }
+        s.targets += g.total + g.draining;
+        s.unhealthy += g.total - g.healthy;
     }
     s.shifts = lbs
         .unwrap_or_default()
