@@ -73,6 +73,8 @@ pub enum Action {
     DrillAbort,
     /// Drill view: the next app with a failover section.
     DrillNextApp,
+    /// Failover view: the ARC Region switch plan's execution (start, approve, …).
+    PlanExec(PlanKey),
     /// In a prompt: plan what was typed, or run a typed confirmation.
     Submit,
     /// In a prompt: cancel; nothing is sent.
@@ -81,6 +83,23 @@ pub enum Action {
     Confirm,
     /// In a yes/no confirmation: no.
     Decline,
+}
+
+/// What a key asks of an ARC Region switch plan in the failover view.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PlanKey {
+    /// Start an execution (a prompt: what to activate, then the app's name typed).
+    Start,
+    /// Approve the step waiting for a manual approval.
+    Approve,
+    /// Decline it.
+    Decline,
+    /// Pause the execution, or resume it.
+    Pause,
+    /// Switch it to ungraceful.
+    Ungraceful,
+    /// Cancel it.
+    Cancel,
 }
 
 /// Where a key means an action: everywhere (unless a view or prompt binds it), or in one view,
@@ -242,6 +261,48 @@ pub const ACTIONS: &[ActionInfo] = &[
         "drill_next_app",
         "next app",
         &["tab"],
+    ),
+    in_mode(
+        Mode::Drill,
+        Action::PlanExec(PlanKey::Start),
+        "plan_start",
+        "Region switch: start",
+        &["e"],
+    ),
+    in_mode(
+        Mode::Drill,
+        Action::PlanExec(PlanKey::Approve),
+        "plan_approve",
+        "Region switch: approve step",
+        &["a"],
+    ),
+    in_mode(
+        Mode::Drill,
+        Action::PlanExec(PlanKey::Decline),
+        "plan_decline",
+        "Region switch: decline step",
+        &["D"],
+    ),
+    in_mode(
+        Mode::Drill,
+        Action::PlanExec(PlanKey::Pause),
+        "plan_pause",
+        "Region switch: pause/resume",
+        &["P"],
+    ),
+    in_mode(
+        Mode::Drill,
+        Action::PlanExec(PlanKey::Ungraceful),
+        "plan_ungraceful",
+        "Region switch: ungraceful",
+        &["U"],
+    ),
+    in_mode(
+        Mode::Drill,
+        Action::PlanExec(PlanKey::Cancel),
+        "plan_cancel",
+        "Region switch: cancel",
+        &["C"],
     ),
     in_mode(
         Mode::Prompt,

@@ -21,6 +21,7 @@ pub mod operation;
 mod operations;
 mod palette;
 pub mod panes;
+mod region_switch;
 mod signin;
 pub mod store;
 mod text_input;
@@ -31,6 +32,7 @@ pub use drill::{DrillAction, FoundDrill};
 pub use help::{HelpLayout, HelpLine, KEYS_W as HELP_KEYS_W};
 pub use operations::{RollbackOffer, RunningOp};
 pub use panes::{Pane, PaneData, PaneKind, PaneState, Row, RowId};
+pub use region_switch::PlanRead;
 pub use store::{Fetch, Payload, RegionData, SERIES_POINTS, Selector, Store, TIMELINE_KEPT};
 pub use text_input::TextInput;
 pub use verdict::{Verdict, Watched};
@@ -123,6 +125,11 @@ pub enum Msg {
     SignIn(crate::source::signin::SignInEvent),
     /// A fleet row read ([`crate::fleet`]).
     Fleet(crate::model::fleet::FleetRow),
+    /// An app's Region switch plan read ([`Effect::FetchRegionSwitch`]).
+    RegionSwitch {
+        app: String,
+        read: crate::source::Read<Option<crate::model::region_switch::RegionSwitch>>,
+    },
     /// An `:unlock` (or `:lock`) was recorded in the audit log, or why not ([`Effect::Unlock`]).
     Unlocked {
         account: String,
@@ -153,6 +160,8 @@ pub enum Effect {
         region: Region,
         arn: String,
     },
+    /// Read the ARC Region switch plan covering an app's regions.
+    FetchRegionSwitch(crate::model::region_switch::PlanQuery),
     /// Read a task definition for the deploy prompt.
     FetchTaskDefinition {
         region: Region,
@@ -312,6 +321,12 @@ pub enum Overlay {
         input: TextInput,
         error: Option<String>,
     },
+    /// Starting an execution of the app's Region switch plan: what to activate or deactivate.
+    PlanStart {
+        app: String,
+        input: TextInput,
+        error: Option<String>,
+    },
 }
 
 /// How the console is set up, from the command line and the config: fixed once it runs.
@@ -432,6 +447,7 @@ pub struct App {
     ops: operations::Ops,
     drill: drill::DrillConsole,
     logs: logs::LogsConsole,
+    plans: region_switch::PlanConsole,
 }
 
 impl App {
@@ -471,6 +487,7 @@ impl App {
             ops: operations::Ops::default(),
             drill: drill::DrillConsole::default(),
             logs: logs::LogsConsole::default(),
+            plans: region_switch::PlanConsole::default(),
             settings,
         }
     }
@@ -737,6 +754,7 @@ impl App {
                 }
                 let mut effects = self.check_drill();
                 effects.extend(self.follow_tick());
+                effects.extend(self.plan_reads_due());
                 // A drill driven elsewhere is followed from its files.
                 if self.drill.elsewhere.is_some() {
                     effects.push(Effect::WatchDrill);
@@ -797,6 +815,10 @@ impl App {
                 until,
                 result,
             } => self.on_unlocked(account, until, result),
+            Msg::RegionSwitch { app, read } => {
+                self.on_region_switch(&app, read);
+                vec![]
+            }
             Msg::Calls(at, counts) => {
                 let before = self.store.rates().window();
                 self.store.record_calls(at, counts);
@@ -836,6 +858,7 @@ impl App {
             Msg::Reset(info) => {
                 self.info = info;
                 self.store.clear();
+                self.plans = region_switch::PlanConsole::default();
                 self.region = 0;
                 // The fleet is no one source's: it stays on screen.
                 if self.view != View::Fleet {
@@ -1048,6 +1071,7 @@ impl App {
             Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. } => {
                 return self.on_zonal_key(ev);
             }
+            Overlay::PlanStart { .. } => return self.on_plan_start_key(&ev),
             Overlay::DrillConfirm { action, typed, .. } => {
                 return self.on_drill_confirm_key(&ev, action, typed);
             }
@@ -1220,7 +1244,10 @@ impl App {
                 }
             }
             Action::Op(id) => return self.operation(id),
-            Action::Failover => self.open_drill(),
+            Action::Failover => {
+                self.open_drill();
+                return self.plan_reads_due();
+            }
             Action::Logs => return self.open_logs(),
             Action::Watched => self.open_watched(),
             // Actions of a view or a prompt: their mode's handler has them, never the panes.
@@ -1230,6 +1257,7 @@ impl App {
             | Action::DrillFailback
             | Action::DrillAbort
             | Action::DrillNextApp
+            | Action::PlanExec(_)
             | Action::Submit
             | Action::Cancel
             | Action::Confirm
@@ -1378,6 +1406,21 @@ impl App {
     /// over (or, during a drill, is simulated to have).
     pub fn traffic_on_dr(&self) -> Option<&Region> {
         let primary = self.info.regions.first()?;
+        // An ARC Region switch plan's last execution moved it.
+        let switched = self
+            .settings
+            .drill_specs
+            .iter()
+            .filter_map(|s| self.plan_read(&s.app)?.plan.as_ref()?.active_region())
+            .find(|a| a != primary.name.as_str());
+        if let Some(to) = switched {
+            return self
+                .info
+                .regions
+                .iter()
+                .find(|r| r.name.as_str() == to)
+                .map(|r| &r.name);
+        }
         let dr = self.info.regions.get(1)?;
         let alarms = self.store.region(&primary.name)?.alarms.as_ref()?;
         alarms

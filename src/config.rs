@@ -104,6 +104,9 @@ pub struct AppConfig {
     pub ecs_services: Vec<String>,
     pub associations: Vec<String>,
     pub alarms: Vec<String>,
+    /// The ARC Region switch plan of the app's two regions (its ARN); without it the failover
+    /// view looks for a plan covering both.
+    pub region_switch_plan: Option<String>,
     pub failover: Option<Failover>,
 }
 

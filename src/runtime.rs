@@ -478,6 +478,7 @@ impl<S: Screen> Console<S> {
             }
             Effect::FetchTaskDefinition { .. }
             | Effect::FetchLbAttributes { .. }
+            | Effect::FetchRegionSwitch(_)
             | Effect::Unlock { .. }
             | Effect::WatchDrill
             | Effect::Execute { .. }
@@ -854,6 +855,16 @@ pub async fn op_effect(
                 cluster,
                 service,
                 read: read.result,
+            });
+        }
+        Effect::FetchRegionSwitch(query) => {
+            let read = match source.estate().await {
+                Ok(e) => e.region_switch(&query).await,
+                Err(why) => Read::err(why, 0),
+            };
+            let _ = tx.send(Msg::RegionSwitch {
+                app: query.app,
+                read,
             });
         }
         Effect::FetchLbAttributes { region, arn } => {

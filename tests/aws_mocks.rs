@@ -4,8 +4,12 @@
 //! SSM association APIs are covered only here: moto, the local AWS stand-in, does not implement
 //! ListAssociations, DescribeAssociationExecutions or DescribeAssociationExecutionTargets. The
 //! same goes for ARC zonal shift (ListManagedResources, StartZonalShift, UpdateZonalShift,
-//! CancelZonalShift): moto has no arc-zonal-shift service at all.
+//! CancelZonalShift): moto has no arc-zonal-shift service at all, nor ARC Region switch
+//! (ListPlansInRegion, GetPlanInRegion, GetPlanEvaluationStatus, ListPlanExecutions,
+//! GetPlanExecution, ListPlanExecutionEvents, StartPlanExecution, ApprovePlanExecutionStep,
+//! UpdatePlanExecution, CancelPlanExecution).
 
+use aws_sdk_arcregionswitch as rsw;
 use aws_sdk_arczonalshift as zs;
 use aws_sdk_autoscaling as asg;
 use aws_sdk_cloudwatch as cw;
@@ -37,6 +41,7 @@ struct Rules {
     ssm: Vec<Rule>,
     logs: Vec<Rule>,
     zs: Vec<Rule>,
+    rsw: Vec<Rule>,
 }
 
 fn region_clients(
@@ -78,6 +83,9 @@ fn region_clients(
             &with_no_managed_resources(&rules.zs),
             |b| b.interceptor(c.clone()).region(region())
         ),
+        region_switch: mock_client!(rsw, RuleMode::MatchAny, &rules.rsw, |b| b
+            .interceptor(c.clone())
+            .region(region())),
     }
 }
 
@@ -803,6 +811,7 @@ fn an_empty_account_is_empty_not_an_error() {
         ssm: vec![mock!(ssm::Client::list_associations).then_output(|| ssm::operation::list_associations::ListAssociationsOutput::builder().build())],
         logs: Vec::new(),
         zs: Vec::new(),
+        rsw: Vec::new(),
     };
     let src = source(&rules);
     let rt = rt();
@@ -1617,6 +1626,7 @@ fn known_estate(n: Known) -> Rules {
         ],
         logs: Vec::new(),
         zs: Vec::new(),
+        rsw: Vec::new(),
     }
 }
 
@@ -3007,4 +3017,420 @@ fn a_region_from_the_environment_that_names_no_region_is_refused_before_any_requ
         e.message.contains("'Mars' is not an AWS region name") && e.message.contains("AWS_REGION"),
         "{e:?}"
     );
+}
+
+/// ARC Region switch against the real SDK client (moto has no arc-region-switch service): the
+/// plan found by its regions, its evaluation, executions, the live one's steps (read in the
+/// region it runs in) and events over two pages; the exact requests of a start and of every
+/// change; AccessDenied naming the IAM action.
+mod region_switch {
+    use super::*;
+    use aws_smithy_types::DateTime;
+    use opsdash::model::region_switch::{PlanQuery, RsAction, RsMode};
+    use opsdash::source::{EstateWriter, ExecutionChange, PlanExecutionChange, PlanExecutionStart};
+    use rsw::types as t;
+
+    const PLAN: &str = "arn:aws:arc-region-switch::123456789012:plan/shop-failover:abc";
+
+    fn abbreviated(name: &str, arn: &str, regions: &[&str]) -> t::AbbreviatedPlan {
+        t::AbbreviatedPlan::builder()
+            .arn(arn)
+            .owner("123456789012")
+            .name(name)
+            .set_regions(Some(regions.iter().map(|r| (*r).to_owned()).collect()))
+            .recovery_approach(t::RecoveryApproach::ActivePassive)
+            .build()
+            .unwrap()
+    }
+
+    fn plan() -> t::Plan {
+        let step = |name: &str, kind: t::ExecutionBlockType| {
+            t::Step::builder()
+                .name(name)
+                .execution_block_type(kind)
+                .build()
+                .unwrap()
+        };
+        t::Plan::builder()
+            .arn(PLAN)
+            .name("shop-failover")
+            .owner("123456789012")
+            .execution_role("arn:aws:iam::123456789012:role/rs")
+            .regions("us-east-1")
+            .regions("us-west-2")
+            .primary_region("us-east-1")
+            .recovery_approach(t::RecoveryApproach::ActivePassive)
+            .recovery_time_objective_minutes(30)
+            .workflows(
+                t::Workflow::builder()
+                    .workflow_target_action(t::WorkflowTargetAction::Activate)
+                    .workflow_target_region("us-west-2")
+                    .steps(step("approve", t::ExecutionBlockType::ExecutionApproval))
+                    .steps(step("scale", t::ExecutionBlockType::Ec2Asg))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+            .unwrap()
+    }
+
+    fn execution(id: &str, state: t::ExecutionState, start: i64) -> t::AbbreviatedExecution {
+        t::AbbreviatedExecution::builder()
+            .plan_arn(PLAN)
+            .execution_id(id)
+            .start_time(DateTime::from_secs(start))
+            .mode(t::ExecutionMode::Graceful)
+            .execution_state(state)
+            .execution_action(t::ExecutionAction::Activate)
+            .execution_region("us-west-2")
+            .actual_recovery_time("PT4M")
+            .build()
+            .unwrap()
+    }
+
+    fn event(id: &str, at: i64, kind: t::ExecutionEventType) -> t::ExecutionEvent {
+        t::ExecutionEvent::builder()
+            .event_id(id)
+            .timestamp(DateTime::from_secs(at))
+            .r#type(kind)
+            .step_name("approve")
+            .build()
+            .unwrap()
+    }
+
+    fn primary_rules() -> Rules {
+        use rsw::operation::{
+            get_plan_evaluation_status::GetPlanEvaluationStatusOutput as Ev,
+            get_plan_in_region::GetPlanInRegionOutput as G,
+            list_plan_executions::ListPlanExecutionsOutput as Le,
+            list_plans_in_region::ListPlansInRegionOutput as Lp,
+        };
+        Rules {
+            rsw: vec![
+                mock!(rsw::Client::list_plans_in_region)
+                    .match_requests(|r| r.next_token().is_none())
+                    .then_output(|| {
+                        Lp::builder()
+                            .plans(abbreviated(
+                                "other",
+                                "arn:o",
+                                &["eu-west-1", "eu-central-1"],
+                            ))
+                            .plans(abbreviated("zz-also", "arn:z", &["us-west-2", "us-east-1"]))
+                            .next_token("p2")
+                            .build()
+                    }),
+                mock!(rsw::Client::list_plans_in_region)
+                    .match_requests(|r| r.next_token() == Some("p2"))
+                    .then_output(|| {
+                        Lp::builder()
+                            .plans(abbreviated(
+                                "shop-failover",
+                                PLAN,
+                                &["us-east-1", "us-west-2"],
+                            ))
+                            .build()
+                    }),
+                mock!(rsw::Client::get_plan_in_region)
+                    .match_requests(|r| r.arn() == Some(PLAN))
+                    .then_output(|| G::builder().plan(plan()).build()),
+                mock!(rsw::Client::get_plan_evaluation_status)
+                    .match_requests(|r| r.plan_arn() == Some(PLAN))
+                    .then_output(|| {
+                        Ev::builder()
+                            .plan_arn(PLAN)
+                            .evaluation_state(t::EvaluationStatus::ActionRequired)
+                            .last_evaluation_time(DateTime::from_secs(1_800_000_000))
+                            .warnings(
+                                t::ResourceWarning::builder()
+                                    .version("1")
+                                    .step_name("scale")
+                                    .warning_status(t::ResourceWarningStatus::Active)
+                                    .warning_updated_time(DateTime::from_secs(1_800_000_000))
+                                    .warning_message("web-asg max size 2 is below 4")
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build()
+                            .unwrap()
+                    }),
+                mock!(rsw::Client::list_plan_executions)
+                    .match_requests(|r| r.plan_arn() == Some(PLAN) && r.max_results() == Some(10))
+                    .then_output(|| {
+                        Le::builder()
+                            .items(execution(
+                                "old",
+                                t::ExecutionState::Completed,
+                                1_700_000_000,
+                            ))
+                            .items(execution(
+                                "live",
+                                t::ExecutionState::PendingManualApproval,
+                                1_800_000_100,
+                            ))
+                            .build()
+                    }),
+            ],
+            ..Rules::default()
+        }
+    }
+
+    /// The execution's steps and events: only in us-west-2, where it runs.
+    fn dr_rules() -> Rules {
+        use rsw::operation::{
+            get_plan_execution::GetPlanExecutionOutput as Ge,
+            list_plan_execution_events::ListPlanExecutionEventsOutput as Lv,
+        };
+        Rules {
+            rsw: vec![
+                mock!(rsw::Client::get_plan_execution)
+                    .match_requests(|r| {
+                        r.plan_arn() == Some(PLAN) && r.execution_id() == Some("live")
+                    })
+                    .then_output(|| {
+                        Ge::builder()
+                            .plan_arn(PLAN)
+                            .execution_id("live")
+                            .start_time(DateTime::from_secs(1_800_000_100))
+                            .mode(t::ExecutionMode::Graceful)
+                            .execution_state(t::ExecutionState::PendingManualApproval)
+                            .execution_action(t::ExecutionAction::Activate)
+                            .execution_region("us-west-2")
+                            .step_states(
+                                t::StepState::builder()
+                                    .name("approve")
+                                    .status(t::StepStatus::PendingApproval)
+                                    .start_time(DateTime::from_secs(1_800_000_101))
+                                    .build(),
+                            )
+                            .step_states(
+                                t::StepState::builder()
+                                    .name("scale")
+                                    .status(t::StepStatus::NotStarted)
+                                    .build(),
+                            )
+                            .build()
+                            .unwrap()
+                    }),
+                mock!(rsw::Client::list_plan_execution_events)
+                    .match_requests(|r| r.next_token().is_none())
+                    .then_output(|| {
+                        Lv::builder()
+                            .items(event(
+                                "e2",
+                                1_800_000_102,
+                                t::ExecutionEventType::StepPendingApproval,
+                            ))
+                            .next_token("n2")
+                            .build()
+                    }),
+                mock!(rsw::Client::list_plan_execution_events)
+                    .match_requests(|r| r.next_token() == Some("n2"))
+                    .then_output(|| {
+                        Lv::builder()
+                            .items(event(
+                                "e1",
+                                1_800_000_100,
+                                t::ExecutionEventType::ExecutionStarted,
+                            ))
+                            .build()
+                    }),
+            ],
+            ..Rules::default()
+        }
+    }
+
+    fn query(arn: Option<&str>) -> PlanQuery {
+        PlanQuery {
+            app: "shop".into(),
+            region: crate::region("us-east-1"),
+            other: crate::region("us-west-2"),
+            arn: arn.map(str::to_owned),
+        }
+    }
+
+    #[test]
+    fn a_plan_is_found_by_its_regions_and_read_whole() {
+        let (p, d) = (primary_rules(), dr_rules());
+        let src = source_in(&[("us-east-1", &p), ("us-west-2", &d)]);
+        let read = rt().block_on(src.region_switch(&query(None)));
+        let rs = read.result.unwrap().expect("a plan covers both regions");
+        // Of the two covering both regions, the one named after the app.
+        assert_eq!(rs.plan.name, "shop-failover");
+        assert_eq!(rs.others, vec!["zz-also".to_owned()]);
+        assert_eq!(rs.plan.rto_minutes, Some(30));
+        let w = rs.plan.workflow(RsAction::Activate, "us-west-2").unwrap();
+        assert_eq!(w.steps[0].kind, "ManualApproval");
+        let ev = rs.evaluation.as_ref().unwrap();
+        assert_eq!(ev.state, "actionRequired");
+        assert_eq!(ev.warnings[0].message, "web-asg max size 2 is below 4");
+        // Newest first; the live one read step by step, in us-west-2.
+        assert_eq!(rs.executions[0].id, "live");
+        let live = rs.live().unwrap();
+        assert_eq!(live.awaiting_approval().unwrap().name, "approve");
+        assert_eq!(live.runs_in, "us-west-2");
+        assert_eq!(rs.executions[1].recovery_time.as_deref(), Some("PT4M"));
+        assert_eq!(rs.active_region().as_deref(), Some("us-west-2"));
+        let kinds: Vec<&str> = rs.events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["executionStarted", "stepPendingApproval"],
+            "oldest first"
+        );
+        for (op, n) in [
+            ("ListPlansInRegion", 2),
+            ("GetPlanInRegion", 1),
+            ("GetPlanEvaluationStatus", 1),
+            ("ListPlanExecutions", 1),
+            ("GetPlanExecution", 1),
+            ("ListPlanExecutionEvents", 2),
+        ] {
+            assert_eq!(calls(&src, op), n, "{op}");
+        }
+        assert_eq!(read.stats.calls, 8);
+        // A plan named in the config is read without listing.
+        let src = source_in(&[("us-east-1", &p), ("us-west-2", &d)]);
+        let rs = rt()
+            .block_on(src.region_switch(&query(Some(PLAN))))
+            .result
+            .unwrap()
+            .unwrap();
+        assert_eq!(rs.plan.name, "shop-failover");
+        assert_eq!(calls(&src, "ListPlansInRegion"), 0);
+    }
+
+    #[test]
+    fn no_plan_covering_the_regions_is_none() {
+        use rsw::operation::list_plans_in_region::ListPlansInRegionOutput as Lp;
+        let rules = Rules {
+            rsw: vec![mock!(rsw::Client::list_plans_in_region).then_output(|| {
+                Lp::builder()
+                    .plans(abbreviated("other", "arn:o", &["eu-west-1", "us-east-1"]))
+                    .build()
+            })],
+            ..Rules::default()
+        };
+        let src = source_in(&[("us-east-1", &rules)]);
+        assert_eq!(
+            rt().block_on(src.region_switch(&query(None))).result,
+            Ok(None)
+        );
+    }
+
+    #[test]
+    fn a_start_and_every_change_send_their_exact_requests() {
+        use rsw::operation::{
+            approve_plan_execution_step::ApprovePlanExecutionStepOutput as A,
+            cancel_plan_execution::CancelPlanExecutionOutput as C,
+            start_plan_execution::StartPlanExecutionOutput as S,
+            update_plan_execution::UpdatePlanExecutionOutput as U,
+        };
+        let rules = Rules {
+            rsw: vec![
+                mock!(rsw::Client::start_plan_execution)
+                    .match_requests(|r| {
+                        r.plan_arn() == Some(PLAN)
+                            && r.target_region() == Some("us-west-2")
+                            && r.action() == Some(&t::ExecutionAction::Activate)
+                            && r.mode() == Some(&t::ExecutionMode::Ungraceful)
+                            && r.comment() == Some("opsdash h:1 me: go")
+                    })
+                    .then_output(|| S::builder().execution_id("x-1").build()),
+                mock!(rsw::Client::approve_plan_execution_step)
+                    .match_requests(|r| {
+                        r.execution_id() == Some("x-1")
+                            && r.step_name() == Some("approve")
+                            && r.approval() == Some(&t::Approval::Decline)
+                    })
+                    .then_output(|| A::builder().build()),
+                mock!(rsw::Client::update_plan_execution)
+                    .match_requests(|r| {
+                        r.execution_id() == Some("x-1")
+                            && r.action() == Some(&t::UpdatePlanExecutionAction::SwitchToUngraceful)
+                    })
+                    .then_output(|| U::builder().build()),
+                mock!(rsw::Client::cancel_plan_execution)
+                    .match_requests(|r| r.execution_id() == Some("x-1") && r.comment() == Some("c"))
+                    .then_output(|| C::builder().build()),
+            ],
+            ..Rules::default()
+        };
+        let src = source_in(&[("us-west-2", &rules)]);
+        let west = crate::region("us-west-2");
+        let id = rt()
+            .block_on(src.start_plan_execution(
+                &west,
+                &PlanExecutionStart {
+                    plan: PLAN.into(),
+                    target_region: "us-west-2".into(),
+                    action: RsAction::Activate,
+                    mode: RsMode::Ungraceful,
+                    comment: "opsdash h:1 me: go".into(),
+                },
+            ))
+            .unwrap();
+        assert_eq!(id, "x-1");
+        for change in [
+            ExecutionChange::Approve {
+                step: "approve".into(),
+                approve: false,
+            },
+            ExecutionChange::Update {
+                action: "switchToUngraceful".into(),
+            },
+            ExecutionChange::Cancel,
+        ] {
+            rt().block_on(src.change_plan_execution(
+                &west,
+                &PlanExecutionChange {
+                    plan: PLAN.into(),
+                    execution: "x-1".into(),
+                    change,
+                    comment: "c".into(),
+                },
+            ))
+            .unwrap();
+        }
+        for op in [
+            "StartPlanExecution",
+            "ApprovePlanExecutionStep",
+            "UpdatePlanExecution",
+            "CancelPlanExecution",
+        ] {
+            assert_eq!(calls(&src, op), 1, "{op}");
+        }
+    }
+
+    #[test]
+    fn access_denied_names_the_missing_iam_action() {
+        let rules = Rules {
+            rsw: vec![mock!(rsw::Client::start_plan_execution).then_error(|| {
+                rsw::operation::start_plan_execution::StartPlanExecutionError::generic(
+                    ErrorMetadata::builder()
+                        .code("AccessDeniedException")
+                        .message("not authorized")
+                        .build(),
+                )
+            })],
+            ..Rules::default()
+        };
+        let src = source_in(&[("us-west-2", &rules)]);
+        let e = rt()
+            .block_on(src.start_plan_execution(
+                &crate::region("us-west-2"),
+                &PlanExecutionStart {
+                    plan: PLAN.into(),
+                    target_region: "us-west-2".into(),
+                    action: RsAction::Activate,
+                    mode: RsMode::Graceful,
+                    comment: "c".into(),
+                },
+            ))
+            .unwrap_err();
+        let why = format!("{} {}", e.code, e.hint.as_deref().unwrap_or(""));
+        assert!(
+            why.contains("arc-region-switch:StartPlanExecution"),
+            "names the IAM action: {why}"
+        );
+    }
 }

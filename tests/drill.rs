@@ -78,7 +78,7 @@ fn a_full_drill_then_failback() {
     let before = h.snapshot();
     assert_eq!(desired(&before, 1, ASG), 1, "DR at warm-standby capacity");
     h.ch('F');
-    let screen = h.screen(120, 40);
+    let screen = h.screen(120, 60);
     assert!(
         screen.contains("no DR alarm in ALARM in us-west-2"),
         "{screen}"
@@ -301,7 +301,7 @@ fn killed_mid_drill_the_next_start_resumes_from_the_state_on_disk() {
 fn read_only_shows_the_plan_and_cannot_start() {
     let mut h = Harness::read_only(Scenario::WarmStandby);
     h.ch('F');
-    let screen = h.screen(120, 40);
+    let screen = h.screen(120, 60);
     assert!(
         screen.contains("READ-ONLY: the plan is shown; the drill cannot start"),
         "{screen}"

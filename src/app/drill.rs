@@ -144,6 +144,7 @@ impl App {
             return Some(vec![]);
         }
         match here? {
+            Action::PlanExec(k) => Some(self.on_plan_key(k)),
             Action::DrillStart => {
                 if self.drill_active() {
                     self.set_status("a drill is already under way", Severity::Info);

@@ -26,11 +26,12 @@ fn group(a: Action) -> usize {
         | Action::DrillStart
         | Action::DrillFailback
         | Action::DrillAbort
-        | Action::DrillNextApp => 5,
+        | Action::DrillNextApp
+        | Action::PlanExec(_) => 5,
         Action::LogsFollow | Action::LogsWrap => 2,
         Action::Submit | Action::Cancel | Action::Confirm | Action::Decline => 3,
-        Action::Faults => 6,
-        Action::Refresh
+        Action::Faults
+        | Action::Refresh
         | Action::Pause
         | Action::RegionView
         | Action::Fleet
@@ -88,7 +89,7 @@ const GROUPS: [&str; 7] = [
     "Logs view",
     "Prompts",
     "Operations",
-    "Failover drill",
+    "Failover",
     "Demo",
 ];
 
@@ -97,22 +98,13 @@ fn notes(group: usize) -> &'static [(&'static str, &'static str)] {
     match group {
         0 => &[("Ctrl-C", "quit from anywhere")],
         1 => &[
-            ("in / filter", "type to filter, Enter keep, Esc clear"),
-            (
-                ": palette",
-                "theme, region, pane, scenario, an operation, api, quit",
-            ),
+            ("in / filter", "type, Enter keeps, Esc clears"),
+            (": palette", "theme region pane op api quit"),
             (":unlock 15m", "writes to a read_only account"),
         ],
-        5 => &[("r / b", "resume / roll back a drill found on disk")],
-        2 => &[(
-            "filter, moves",
-            "as in the panes: a CloudWatch pattern, oldest/newest",
-        )],
-        3 => &[(
-            "text fields",
-            "Left/Right Home/End, Ctrl-A/E, Ctrl-U/K/W, Delete",
-        )],
+        5 => &[("r / b", "resume / roll back a found drill")],
+        2 => &[("/ and moves", "as in panes; CloudWatch patterns")],
+        3 => &[("text fields", "arrows, Home/End, Ctrl-A/E/U/K/W")],
         _ => &[],
     }
 }

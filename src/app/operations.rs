@@ -193,7 +193,8 @@ impl App {
                 ..
             }
             | Overlay::ZonalShift { input, error, .. }
-            | Overlay::ZonalExtend { input, error, .. } => {
+            | Overlay::ZonalExtend { input, error, .. }
+            | Overlay::PlanStart { input, error, .. } => {
                 input.paste(text);
                 *error = None;
             }
@@ -340,6 +341,7 @@ impl App {
         self.store.push_event(e);
         self.rebuild_rows();
         let mut effects = vec![Effect::RefreshAll];
+        effects.extend(self.plans_changed());
         if self.drill.op == Some(id) {
             effects.extend(self.on_drill_op_done(ok, &message));
         }

@@ -7,6 +7,7 @@ pub mod logs;
 mod metrics;
 mod pane;
 mod region;
+pub mod region_switch;
 mod time;
 pub mod zonal;
 
@@ -787,6 +788,8 @@ pub enum EventKind {
     Fault,
     /// A zonal shift or autoshift started, changed or ended.
     Zonal,
+    /// An ARC Region switch plan execution's event.
+    RegionSwitch,
 }
 
 impl EventKind {
@@ -800,6 +803,7 @@ impl EventKind {
             EventKind::Operator => "operator",
             EventKind::Fault => "fault",
             EventKind::Zonal => "zonal",
+            EventKind::RegionSwitch => "switch",
         }
     }
 }

@@ -32,6 +32,9 @@ pub struct DrillSpec {
     pub asgs: Vec<String>,
     pub services: Vec<String>,
     pub alarms: Vec<String>,
+    /// The ARC Region switch plan named in the config (`region_switch_plan`); else one is looked
+    /// for by its regions.
+    pub plan: Option<String>,
 }
 
 impl DrillSpec {
@@ -49,6 +52,7 @@ impl DrillSpec {
             asgs: app.auto_scaling_groups.clone(),
             services: app.ecs_services.clone(),
             alarms: app.alarms.clone(),
+            plan: app.region_switch_plan.clone(),
         })
     }
 
@@ -65,6 +69,7 @@ impl DrillSpec {
             asgs: vec!["*".into()],
             services: vec!["*".into()],
             alarms: vec!["*".into()],
+            plan: None,
         }
     }
 

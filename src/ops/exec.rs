@@ -445,6 +445,10 @@ impl Executor {
                     done.push(format!("zonal shift {id}"));
                     extra.push(("zonal_shift_id".to_owned(), id));
                 }
+                Ok(Some(Made::Execution(id))) => {
+                    done.push(format!("execution {id}"));
+                    extra.push(("execution_id".to_owned(), id));
+                }
                 Ok(None) => {}
                 Err(e) => {
                     error = Some(e.to_string());
@@ -566,6 +570,37 @@ impl Executor {
             Step::CancelZonalShift { id } => {
                 w.cancel_zonal_shift(region, id).await?;
             }
+            Step::StartPlanExecution {
+                plan,
+                target_region,
+                action,
+                mode,
+                comment,
+            } => {
+                let start = crate::source::PlanExecutionStart {
+                    plan: plan.clone(),
+                    target_region: target_region.clone(),
+                    action: *action,
+                    mode: *mode,
+                    comment: comment.clone(),
+                };
+                let id = w.start_plan_execution(region, &start).await?;
+                return Ok(Some(Made::Execution(id)));
+            }
+            Step::ChangePlanExecution {
+                plan,
+                execution,
+                change,
+                comment,
+            } => {
+                let change = crate::source::PlanExecutionChange {
+                    plan: plan.clone(),
+                    execution: execution.clone(),
+                    change: change.clone(),
+                    comment: comment.clone(),
+                };
+                w.change_plan_execution(region, &change).await?;
+            }
         }
         Ok(None)
     }
@@ -577,4 +612,6 @@ enum Made {
     Revision(String),
     /// A zonal shift's id.
     ZonalShift(String),
+    /// A Region switch plan execution's id.
+    Execution(String),
 }

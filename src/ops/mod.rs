@@ -8,6 +8,7 @@ pub mod audit;
 pub mod drill;
 mod exec;
 pub mod reconcile;
+pub mod region_switch;
 pub mod zonal;
 
 pub use exec::{Executor, Operator, Outcome};
@@ -30,6 +31,8 @@ pub enum OpKind {
     Drill,
     /// Starting, extending or cancelling an ARC zonal shift.
     ZonalShift,
+    /// Starting or changing an ARC Region switch plan execution.
+    RegionSwitch,
 }
 
 impl OpKind {
@@ -41,6 +44,7 @@ impl OpKind {
             OpKind::RunNow => "run_now",
             OpKind::Drill => "failover_drill",
             OpKind::ZonalShift => "zonal_shift",
+            OpKind::RegionSwitch => "region_switch",
         }
     }
 }
@@ -50,10 +54,15 @@ impl OpKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
     Asg(String),
-    Service { cluster: String, service: String },
+    Service {
+        cluster: String,
+        service: String,
+    },
     Association(String),
     LoadBalancer(String),
     App(String),
+    /// An ARC Region switch plan, by name.
+    Plan(String),
 }
 
 impl std::fmt::Display for Target {
@@ -64,6 +73,7 @@ impl std::fmt::Display for Target {
             Target::Association(n) => write!(f, "association/{n}"),
             Target::LoadBalancer(n) => write!(f, "loadbalancer/{n}"),
             Target::App(n) => write!(f, "app/{n}"),
+            Target::Plan(n) => write!(f, "regionswitchplan/{n}"),
         }
     }
 }
@@ -135,6 +145,22 @@ pub enum Step {
     },
     /// `arc-zonal-shift:CancelZonalShift`.
     CancelZonalShift { id: String },
+    /// `arc-region-switch:StartPlanExecution`.
+    StartPlanExecution {
+        plan: String,
+        target_region: String,
+        action: crate::model::region_switch::RsAction,
+        mode: crate::model::region_switch::RsMode,
+        comment: String,
+    },
+    /// `arc-region-switch:ApprovePlanExecutionStep`, `UpdatePlanExecution` or
+    /// `CancelPlanExecution`.
+    ChangePlanExecution {
+        plan: String,
+        execution: String,
+        change: crate::source::ExecutionChange,
+        comment: String,
+    },
 }
 
 impl Step {
@@ -210,6 +236,9 @@ impl Step {
                 vec![format!(
                     "arc-zonal-shift:CancelZonalShift zonalShiftId={id}"
                 )]
+            }
+            Step::StartPlanExecution { .. } | Step::ChangePlanExecution { .. } => {
+                region_switch::call_text(self).into_iter().collect()
             }
         }
     }

@@ -153,6 +153,19 @@ pub async fn read_back(source: &dyn EstateReader, intent: &AuditRecord) -> Findi
                 Ok(lbs) => shift_finding(step, &lbs, since),
                 Err(e) => (None, format!("the load balancers could not be read: {e}")),
             },
+            Step::StartPlanExecution { plan, .. } | Step::ChangePlanExecution { plan, .. } => {
+                let query = crate::model::region_switch::PlanQuery {
+                    app: param("app").unwrap_or_default().to_owned(),
+                    region: region.clone(),
+                    other: region.clone(),
+                    arn: Some(plan.clone()),
+                };
+                match source.region_switch(&query).await.result {
+                    Ok(Some(rs)) => plan_finding(step, &rs, since),
+                    Ok(None) => (None, format!("plan {plan} was not found")),
+                    Err(e) => (None, format!("the plan could not be read: {e}")),
+                }
+            }
             // Its effect shows in the UpdateService that follows it.
             Step::RegisterWithImage { .. } => continue,
         };
@@ -363,6 +376,73 @@ fn shift_finding(step: &Step, lbs: &[LoadBalancer], since: Timestamp) -> StepFin
                 ),
                 (None, false) => (Some(false), format!("zonal shift {id} is no longer active")),
             }
+        }
+        _ => (None, String::new()),
+    }
+}
+
+/// What a plan's executions show of a Region switch step: an execution started since the call,
+/// or the execution changed as asked.
+fn plan_finding(
+    step: &Step,
+    rs: &crate::model::region_switch::RegionSwitch,
+    since: Timestamp,
+) -> StepFinding {
+    use crate::source::ExecutionChange;
+    match step {
+        Step::StartPlanExecution {
+            target_region,
+            action,
+            ..
+        } => match rs
+            .executions
+            .iter()
+            .find(|e| e.action == *action && &e.region == target_region && e.started >= since)
+        {
+            Some(e) => (
+                Some(true),
+                format!(
+                    "execution {} ({}) started at {}, {}",
+                    e.id,
+                    e.what(),
+                    e.started.hms(),
+                    e.state
+                ),
+            ),
+            None => (
+                Some(false),
+                format!(
+                    "{} has no execution to {} {target_region} since",
+                    rs.plan.name,
+                    action.as_str()
+                ),
+            ),
+        },
+        Step::ChangePlanExecution {
+            execution, change, ..
+        } => {
+            let Some(e) = rs.executions.iter().find(|e| &e.id == execution) else {
+                return (None, format!("execution {execution} was not found"));
+            };
+            let done = match change {
+                ExecutionChange::Approve { step, .. } => !e
+                    .steps
+                    .iter()
+                    .any(|s| &s.name == step && s.status == "pendingApproval"),
+                ExecutionChange::Update { action } => match action.as_str() {
+                    "pause" => e.paused(),
+                    "resume" => !e.paused(),
+                    "switchToUngraceful" => {
+                        e.mode == crate::model::region_switch::RsMode::Ungraceful
+                    }
+                    _ => e.mode == crate::model::region_switch::RsMode::Graceful,
+                },
+                ExecutionChange::Cancel => e.state == "canceled" || !e.live(),
+            };
+            (
+                Some(done),
+                format!("execution {execution} ({}) is {}", e.what(), e.state),
+            )
         }
         _ => (None, String::new()),
     }

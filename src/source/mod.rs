@@ -6,6 +6,7 @@ pub mod aws;
 pub mod signin;
 pub mod sim;
 
+use crate::model::region_switch::{PlanQuery, RegionSwitch, RsAction, RsMode};
 use crate::model::{
     Alarm, AlarmState, Association, Capacity, ErrorRecord, Event, LoadBalancer, Region, RegionInfo,
     TaskDefinition, Timestamp,
@@ -176,6 +177,13 @@ impl<T> Read<T> {
     }
 }
 
+impl<T> Read<Result<T, SourceError>> {
+    /// A read whose value can itself be a refusal: the refusal counts as the read's error.
+    pub fn flatten(self) -> Read<T> {
+        Read::new(self.result.and_then(|r| r), self.stats.calls)
+    }
+}
+
 /// What the console runs on: an estate that is there (the demo, a connected account), or one
 /// still connecting in the background that says why it is not there yet. Reads and calls go to
 /// [`Source::estate`]; nothing forwards them one by one.
@@ -237,6 +245,10 @@ pub trait EstateReader: Send + Sync {
     /// What a zonal-shift preflight checks of a load balancer and its target groups
     /// (`elbv2:DescribeLoadBalancerAttributes`, `elbv2:DescribeTargetGroupAttributes`).
     async fn lb_attributes(&self, region: &Region, arn: &str) -> Read<LbAttributes>;
+    /// The ARC Region switch plan covering an app's two regions (the one the config names, else
+    /// the one `ListPlansInRegion` finds), its evaluation, recent executions and the events of the
+    /// one under way; `None` when no plan covers them.
+    async fn region_switch(&self, query: &PlanQuery) -> Read<Option<RegionSwitch>>;
 }
 
 /// Requests by (service, operation).
@@ -394,6 +406,53 @@ pub trait EstateWriter: Send + Sync {
     ) -> Result<(), SourceError>;
     /// `arc-zonal-shift:CancelZonalShift`.
     async fn cancel_zonal_shift(&self, region: &Region, id: &str) -> Result<(), SourceError>;
+    /// `arc-region-switch:StartPlanExecution`, sent to `region` (the region being activated);
+    /// the execution's id.
+    async fn start_plan_execution(
+        &self,
+        region: &Region,
+        start: &PlanExecutionStart,
+    ) -> Result<String, SourceError>;
+    /// `arc-region-switch:ApprovePlanExecutionStep`, `UpdatePlanExecution` or
+    /// `CancelPlanExecution` of a running execution, sent to the region it runs in.
+    async fn change_plan_execution(
+        &self,
+        region: &Region,
+        change: &PlanExecutionChange,
+    ) -> Result<(), SourceError>;
+}
+
+/// A Region switch plan execution to start (`StartPlanExecution`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanExecutionStart {
+    pub plan: String,
+    /// The region activated or deactivated (`targetRegion`).
+    pub target_region: String,
+    pub action: RsAction,
+    pub mode: RsMode,
+    pub comment: String,
+}
+
+/// A change to a running execution.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(tag = "change", rename_all = "snake_case")]
+pub enum ExecutionChange {
+    /// `ApprovePlanExecutionStep` with `approval=approve` (or `decline`).
+    Approve { step: String, approve: bool },
+    /// `UpdatePlanExecution` with `action=pause`, `resume`, `switchToUngraceful` or
+    /// `switchToGraceful`.
+    Update { action: String },
+    /// `CancelPlanExecution`.
+    Cancel,
+}
+
+/// What [`EstateWriter::change_plan_execution`] changes, on which execution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanExecutionChange {
+    pub plan: String,
+    pub execution: String,
+    pub change: ExecutionChange,
+    pub comment: String,
 }
 
 /// A zonal shift to start (`StartZonalShift`).

@@ -18,15 +18,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, drawn: &mut crate::app::D
     let [top, bottom] =
         Layout::vertical([Constraint::Min(5), Constraint::Length(regions_h)]).areas(area);
     let t = app.theme();
-    let b = block(
-        app,
-        // Never to be mistaken for AWS's own failover (ARC Region switch).
-        Line::from(Span::styled(
-            " Failover drill (rehearsal: opsdash steps, no DNS change) ",
-            t.title(),
-        )),
-        true,
-    );
+    // The rehearsal is never to be mistaken for AWS's own failover (ARC Region switch).
+    let title = if app.shown_plan().is_some() {
+        " Failover: ARC Region switch plan, then the rehearsal "
+    } else {
+        " Failover drill (rehearsal: opsdash steps, no DNS change) "
+    };
+    let b = block(app, Line::from(Span::styled(title, t.title())), true);
     let inner = b.inner(top);
     b.render(top, buf);
     let width = inner.width.saturating_sub(2) as usize;
@@ -84,6 +82,13 @@ fn lines(app: &App) -> Vec<(String, Style)> {
         out.push(("no app has a failover section".into(), t.warn()));
         return out;
     };
+    // While a drill runs its progress comes first; else AWS's plan, then the rehearsal.
+    if app.drill().is_none_or(|d| d.phase == Phase::Finished) {
+        super::region_switch::lines(app, &mut out);
+        if app.shown_plan().is_some() {
+            out.push(("Rehearsal: opsdash steps, no DNS change".into(), t.title()));
+        }
+    }
     out.push((
         format!(
             "app {}: {} {} {}, DR capacity {} % of the primary, healthy timeout {} s{}",

@@ -7,6 +7,7 @@ mod fleet;
 mod logs;
 mod panes;
 mod popups;
+mod region_switch;
 mod regions;
 pub mod widgets;
 
@@ -201,6 +202,13 @@ fn render_overlay(app: &App, popup_area: Rect, status: Rect, buf: &mut Buffer, d
         } => popups::zonal_shift(app, preflight, input, error.as_deref(), popup_area, buf),
         Overlay::ZonalExtend { lb, input, error } => {
             popups::zonal_extend(app, lb, input, error.as_deref(), popup_area, buf);
+        }
+        Overlay::PlanStart {
+            app: name,
+            input,
+            error,
+        } => {
+            popups::plan_start(app, name, input, error.as_deref(), popup_area, buf);
         }
         Overlay::Mfa { ask, input, error } => {
             popups::mfa(app, ask, input, error.as_deref(), popup_area, buf);
@@ -427,6 +435,7 @@ fn header_badges(app: &App) -> Vec<String> {
         };
         badges.extend(word.map(str::to_owned));
     }
+    badges.extend(region_switch::header_badge(app));
     if let Some(dr) = app.traffic_on_dr() {
         badges.push(format!("TRAFFIC ON {dr}"));
     }
@@ -700,7 +709,7 @@ fn overlay_footer(app: &App, overlay: &Overlay) -> Vec<(String, &'static str)> {
             (k(Action::Submit), "plan"),
             (k(Action::Cancel), "cancel"),
         ],
-        Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. } => {
+        Overlay::ZonalShift { .. } | Overlay::ZonalExtend { .. } | Overlay::PlanStart { .. } => {
             vec![(k(Action::Submit), "plan"), (k(Action::Cancel), "cancel")]
         }
         Overlay::Unlock { .. } => vec![
@@ -760,9 +769,31 @@ fn view_footer(app: &App) -> Vec<(String, &'static str)> {
     match app.view() {
         View::Drill => {
             let mut v = Vec::new();
+            if let Some(rs) = app.shown_plan() {
+                let p = |k: crate::action::PlanKey| {
+                    app.settings().keymap.key_label(Action::PlanExec(k))
+                };
+                match rs.live() {
+                    Some(e) if e.awaiting_approval().is_some() => {
+                        v.push((p(crate::action::PlanKey::Approve), "approve"));
+                    }
+                    Some(e) => v.push((
+                        p(crate::action::PlanKey::Pause),
+                        if e.paused() { "resume" } else { "pause" },
+                    )),
+                    None => v.push((p(crate::action::PlanKey::Start), "Region switch")),
+                }
+            }
             match app.drill().map(|d| d.phase) {
                 None | Some(crate::ops::drill::Phase::Finished) => {
-                    v.push((k(Action::DrillStart), "start"));
+                    v.push((
+                        k(Action::DrillStart),
+                        if app.shown_plan().is_some() {
+                            "rehearsal"
+                        } else {
+                            "start"
+                        },
+                    ));
                     if app.settings().drill_specs.len() > 1 {
                         v.push((k(Action::DrillNextApp), "next app"));
                     }

@@ -534,6 +534,66 @@ pub fn zonal_extend(
     text_box(app, "Extend zonal shift", &lines, area, buf);
 }
 
+/// Starting an execution of the app's Region switch plan: the plan's regions, which is active,
+/// its evaluation, and what to type.
+pub fn plan_start(
+    app: &App,
+    name: &str,
+    input: &TextInput,
+    error: Option<&str>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = app.theme();
+    let pk = app.settings().keymap.prompt_keys();
+    let mut lines = Vec::new();
+    if let Some(rs) = app.shown_plan() {
+        lines.push((
+            format!(
+                "ARC Region switch plan {} of {name}: {}, active {}",
+                rs.plan.name,
+                rs.plan.regions.join(" / "),
+                rs.active_region().as_deref().unwrap_or("?")
+            ),
+            t.text(),
+        ));
+        if let Some(ev) = &rs.evaluation {
+            let n = ev.active().count();
+            lines.push((
+                format!(
+                    "evaluation: {}{}",
+                    ev.state,
+                    if n > 0 {
+                        format!(", {n} warning{}", if n == 1 { "" } else { "s" })
+                    } else {
+                        String::new()
+                    }
+                ),
+                if n > 0 { t.warn() } else { t.ok() },
+            ));
+        }
+    }
+    lines.push((String::new(), t.text()));
+    lines.push((
+        format!(
+            "activate REGION or deactivate REGION [ungraceful]: {}",
+            input.shown()
+        ),
+        t.title(),
+    ));
+    if let Some(e) = error {
+        lines.push((e.to_owned(), t.crit()));
+    }
+    lines.push((
+        format!(
+            "{} shows the plan (you will type {name}) / {} cancels",
+            pk.submit, pk.cancel
+        ),
+        t.muted(),
+    ));
+    text_box(app, "Start a Region switch", &lines, area, buf);
+}
+
 pub struct DeployPrompt<'a> {
     pub cluster: &'a str,
     pub service: &'a str,

@@ -148,6 +148,30 @@ impl EstateWriter for CountingWriter {
         self.note(format!("CancelZonalShift {id}"));
         self.sim.cancel_zonal_shift(region, id).await
     }
+    async fn start_plan_execution(
+        &self,
+        region: &Region,
+        start: &opsdash::source::PlanExecutionStart,
+    ) -> Result<String, SourceError> {
+        self.note(format!(
+            "StartPlanExecution {region} {} {} {}",
+            start.action.as_str(),
+            start.target_region,
+            start.mode.as_str()
+        ));
+        self.sim.start_plan_execution(region, start).await
+    }
+    async fn change_plan_execution(
+        &self,
+        region: &Region,
+        change: &opsdash::source::PlanExecutionChange,
+    ) -> Result<(), SourceError> {
+        self.note(format!(
+            "ChangePlanExecution {region} {} {:?}",
+            change.execution, change.change
+        ));
+        self.sim.change_plan_execution(region, change).await
+    }
 }
 
 /// A fresh directory under the system temp dir.

@@ -12,6 +12,7 @@ mod errors;
 mod logs;
 pub mod mfa;
 mod pace;
+mod region_switch;
 mod ssm;
 mod tail;
 mod zonal;
@@ -256,6 +257,7 @@ pub struct RegionClients {
     pub ssm: aws_sdk_ssm::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub zonal: aws_sdk_arczonalshift::Client,
+    pub region_switch: aws_sdk_arcregionswitch::Client,
 }
 
 /// What the timeline learns from the other panes' reads (no extra calls for it): every change
@@ -672,6 +674,7 @@ impl AwsSource {
                     ssm: client!(aws_sdk_ssm, "ssm"),
                     logs: client!(aws_sdk_cloudwatchlogs, "logs", OverrideKeepsHost),
                     zonal: client!(aws_sdk_arczonalshift, "arc-zonal-shift"),
+                    region_switch: client!(aws_sdk_arcregionswitch, "arc-region-switch"),
                 }
             })
             .collect();
@@ -1078,6 +1081,17 @@ impl EstateReader for AwsSource {
         self.counted(region, |r| zonal::lb_attributes(r, self.profile(), arn))
             .await
     }
+
+    async fn region_switch(
+        &self,
+        query: &crate::model::region_switch::PlanQuery,
+    ) -> Read<Option<crate::model::region_switch::RegionSwitch>> {
+        let other = self.region(&query.other).ok();
+        self.counted(&query.region, |r| {
+            region_switch::read(r, other, self.profile(), query)
+        })
+        .await
+    }
 }
 
 #[async_trait]
@@ -1162,6 +1176,22 @@ impl EstateWriter for AwsSource {
 
     async fn cancel_zonal_shift(&self, region: &Region, id: &str) -> Result<(), SourceError> {
         zonal::cancel(self.region(region)?, self.profile(), id).await
+    }
+
+    async fn start_plan_execution(
+        &self,
+        region: &Region,
+        start: &crate::source::PlanExecutionStart,
+    ) -> Result<String, SourceError> {
+        region_switch::start(self.region(region)?, self.profile(), start).await
+    }
+
+    async fn change_plan_execution(
+        &self,
+        region: &Region,
+        change: &crate::source::PlanExecutionChange,
+    ) -> Result<(), SourceError> {
+        region_switch::change(self.region(region)?, self.profile(), change).await
     }
 }
 

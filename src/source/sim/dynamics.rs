@@ -44,6 +44,7 @@ impl Sim {
         if self.throttle_until.is_some_and(|t| now >= t) {
             self.throttle_until = None;
         }
+        self.step_region_switch();
         self.route_traffic();
         for r in 0..self.regions.len() {
             if self.regions[r].cpu_spike_until.is_some_and(|t| now >= t) {
@@ -81,6 +82,13 @@ impl Sim {
         if !self.failover_routing || n < 2 {
             for r in &mut self.regions {
                 r.rps = total / n as f64;
+            }
+            return;
+        }
+        // A Region switch plan's Route 53 health checks decide, once an execution moved them.
+        if let Some(to) = self.routed_to {
+            for (i, r) in self.regions.iter_mut().enumerate() {
+                r.rps = if i == to { total } else { 0.0 };
             }
             return;
         }

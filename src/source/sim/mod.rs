@@ -6,6 +6,7 @@
 mod dynamics;
 mod faults;
 mod logs;
+mod region_switch;
 mod rng;
 mod scenario;
 mod state;
@@ -73,6 +74,11 @@ pub struct Sim {
     estate: String,
     /// The faults the menu offered last, in its order: the console picks one by its place.
     offered: Vec<Fault>,
+    /// The ARC Region switch plan of the estate (warm-standby), with its executions.
+    plan: Option<region_switch::SimPlan>,
+    /// The region the plan's Route 53 health checks send the traffic to, once an execution
+    /// moved it (until then DNS follows the primary's health check).
+    routed_to: Option<usize>,
 }
 
 impl Sim {
@@ -103,6 +109,8 @@ impl Sim {
             log_seq: 0,
             estate: new_estate_id(scenario),
             offered: Vec::new(),
+            plan: None,
+            routed_to: None,
         }
     }
 
@@ -462,6 +470,26 @@ impl EstateReader for SimSource {
             |sim, _| sim.lb_attributes(region.as_str(), arn),
         )
     }
+
+    async fn region_switch(
+        &self,
+        query: &crate::model::region_switch::PlanQuery,
+    ) -> Read<Option<crate::model::region_switch::RegionSwitch>> {
+        // ListPlansInRegion (unless the plan is named), GetPlanInRegion,
+        // GetPlanEvaluationStatus, ListPlanExecutions, GetPlanExecution and
+        // ListPlanExecutionEvents of the latest.
+        self.read(
+            &query.region,
+            "arc-region-switch",
+            "GetPlanInRegion",
+            |r: &Result<Option<_>, _>| match r {
+                Ok(Some(_)) => 5 + u32::from(query.arn.is_none()),
+                _ => 1,
+            },
+            |sim, _| sim.region_switch(query),
+        )
+        .flatten()
+    }
 }
 
 impl SimSource {
@@ -567,5 +595,23 @@ impl EstateWriter for SimSource {
     async fn cancel_zonal_shift(&self, region: &Region, id: &str) -> Result<(), SourceError> {
         self.slow().await;
         self.lock().cancel_zonal_shift(region.as_str(), id)
+    }
+
+    async fn start_plan_execution(
+        &self,
+        region: &Region,
+        start: &crate::source::PlanExecutionStart,
+    ) -> Result<String, SourceError> {
+        self.slow().await;
+        self.lock().start_plan_execution(region, start)
+    }
+
+    async fn change_plan_execution(
+        &self,
+        region: &Region,
+        change: &crate::source::PlanExecutionChange,
+    ) -> Result<(), SourceError> {
+        self.slow().await;
+        self.lock().change_plan_execution(region, change)
     }
 }

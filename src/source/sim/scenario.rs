@@ -93,6 +93,7 @@ pub(super) fn build(sim: &mut Sim) {
             ));
             sim.regions = vec![p, dr];
             sim.failover_routing = true;
+            sim.plan = Some(super::region_switch::SimPlan::new(sim.scenario.app()));
         }
         Scenario::NlbWebApp => {
             let mut r = RegionSim::new("us-east-1", RegionRole::Primary);
