@@ -232,11 +232,12 @@ fn main() -> ExitCode {
                 None,
             ),
         };
+    let demo_scenario = demo.as_ref().map(|(_, s)| *s);
     // `snapshot` and `check` answer within ONE_SHOT_SECS, connection included, whatever the network.
     let left = std::time::Duration::from_secs(ONE_SHOT_SECS).saturating_sub(started.elapsed());
     match cli.command {
         Some(Command::Snapshot { json }) => {
-            let snap = rt.block_on(poller::snapshot(source.as_ref(), left));
+            let snap = rt.block_on(one_shot(source.as_ref(), &config, demo_scenario, left));
             if json {
                 match serde_json::to_string_pretty(&snap) {
                     Ok(s) => println!("{s}"),
@@ -250,7 +251,7 @@ fn main() -> ExitCode {
             ExitCode::from(report::snapshot_exit(&snap))
         }
         Some(Command::Check) => {
-            let snap = rt.block_on(poller::snapshot(source.as_ref(), left));
+            let snap = rt.block_on(one_shot(source.as_ref(), &config, demo_scenario, left));
             let (status, line) = report::check(&snap);
             println!("{line}");
             ExitCode::from(status as u8)
@@ -332,16 +333,7 @@ fn console(
     if demo.is_some() {
         settings.time_scale = f64::from(cli.source.speed);
     }
-    settings.drill_specs = config
-        .apps
-        .iter()
-        .filter_map(opsdash::ops::drill::DrillSpec::from_app)
-        .collect();
-    if settings.drill_specs.is_empty() && scenario == Some(Scenario::WarmStandby) {
-        settings
-            .drill_specs
-            .push(opsdash::ops::drill::DrillSpec::warm_standby_demo());
-    }
+    settings.drill_specs = drill_specs(config, scenario);
     let mut first = Vec::new();
     if let Ok(path) = executor.drill_path() {
         use opsdash::app::FoundDrill;
@@ -390,6 +382,38 @@ fn console(
 }
 
 /// How to connect: the flags, else the config's regions (else what the aws cli would use).
+/// The apps with a failover section (the warm-standby demo's own when the config has none).
+fn drill_specs(config: &Config, scenario: Option<Scenario>) -> Vec<opsdash::ops::drill::DrillSpec> {
+    let mut specs: Vec<_> = config
+        .apps
+        .iter()
+        .filter_map(opsdash::ops::drill::DrillSpec::from_app)
+        .collect();
+    if specs.is_empty() && scenario == Some(Scenario::WarmStandby) {
+        specs.push(opsdash::ops::drill::DrillSpec::warm_standby_demo());
+    }
+    specs
+}
+
+/// A snapshot for `snapshot` and `check`: the panes of every region, then each app's ARC Region
+/// switch plan, within `left`.
+async fn one_shot(
+    source: &dyn opsdash::source::Source,
+    config: &Config,
+    scenario: Option<Scenario>,
+    left: std::time::Duration,
+) -> opsdash::model::Snapshot {
+    let started = std::time::Instant::now();
+    let mut snap = poller::snapshot(source, left).await;
+    let queries: Vec<_> = drill_specs(config, scenario)
+        .iter()
+        .map(opsdash::ops::drill::DrillSpec::plan_query)
+        .collect();
+    let rest = left.saturating_sub(started.elapsed());
+    poller::snapshot_plans(source, &mut snap, &queries, rest).await;
+    snap
+}
+
 fn aws_options(
     args: &opsdash::cli::SourceArgs,
     config: &Config,

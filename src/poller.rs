@@ -136,6 +136,48 @@ pub async fn snapshot(source: &dyn Source, deadline: Duration) -> Snapshot {
         taken_at: source.now(),
         regions,
         errors,
+        apps: Vec::new(),
+    }
+}
+
+/// The ARC Region switch plan of each app (`plans`), into a snapshot, within `deadline`.
+pub async fn snapshot_plans(
+    source: &dyn Source,
+    snap: &mut Snapshot,
+    plans: &[crate::model::region_switch::PlanQuery],
+    deadline: Duration,
+) {
+    let until = tokio::time::Instant::now() + deadline;
+    for q in plans {
+        let left = until.saturating_duration_since(tokio::time::Instant::now());
+        let read = tokio::time::timeout(left, async {
+            match source.estate().await {
+                Ok(e) => e.region_switch(q).await.result,
+                Err(e) => Err(e),
+            }
+        })
+        .await;
+        match read {
+            Ok(Ok(plan)) => snap.apps.push(crate::model::AppSnapshot {
+                app: q.app.clone(),
+                region_switch_plan: plan.as_ref().map(crate::model::PlanSnapshot::of),
+            }),
+            Ok(Err(e)) => snap.errors.push(ErrorRecord {
+                part: Some("region switch plan"),
+                ..e.record(&q.region)
+            }),
+            Err(_) => snap.errors.push(ErrorRecord {
+                part: Some("region switch plan"),
+                ..SourceError::new(
+                    crate::source::ErrorClass::Network,
+                    "arc-region-switch",
+                    "GetPlanInRegion",
+                    "Timeout",
+                    "no answer within the snapshot's time",
+                )
+                .record(&q.region)
+            }),
+        }
     }
 }
 

@@ -57,6 +57,19 @@ fn check_line(s: &Snapshot) -> (CheckStatus, String) {
     let mut crit: Vec<String> = Vec::new();
     let mut warn: Vec<String> = Vec::new();
     let (mut healthy, mut total, mut firing) = (0usize, 0usize, 0usize);
+    for a in &s.apps {
+        let Some(p) = &a.region_switch_plan else {
+            continue;
+        };
+        if let Some(e) = p.last_execution.as_ref().filter(|e| e.live()) {
+            warn.push(format!(
+                "Region switch {} {}: {}",
+                p.name,
+                e.what(),
+                e.state
+            ));
+        }
+    }
     for r in &s.regions {
         for a in &r.alarms {
             match a.state {
@@ -280,6 +293,43 @@ pub fn snapshot_text(s: &Snapshot) -> String {
                 a.updated_at,
                 a.reason
             );
+        }
+    }
+    for a in &s.apps {
+        match &a.region_switch_plan {
+            None => {
+                let _ = writeln!(o, "app {}: no ARC Region switch plan", a.app);
+            }
+            Some(p) => {
+                let _ = writeln!(
+                    o,
+                    "app {}: Region switch plan {} ({}), active {}, evaluation {}{}",
+                    a.app,
+                    p.name,
+                    p.regions.join(" / "),
+                    p.active_region.as_deref().unwrap_or("?"),
+                    p.evaluation.as_deref().unwrap_or("?"),
+                    if p.warnings.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", p.warnings.join("; "))
+                    }
+                );
+                if let Some(e) = &p.last_execution {
+                    let _ = writeln!(
+                        o,
+                        "  last execution {} {}: {} since {}{}",
+                        e.id,
+                        e.what(),
+                        e.state,
+                        e.started,
+                        e.recovery_time
+                            .as_deref()
+                            .map(|r| format!(", recovery time {r}"))
+                            .unwrap_or_default()
+                    );
+                }
+            }
         }
     }
     // Text from AWS goes to a terminal: no escape sequence in it may act.

@@ -384,3 +384,54 @@ fn zonal_shift_from_the_keys_leaves_the_dark_zone_and_is_audited() {
     assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
     assert_cooked_mode(&mut pty);
 }
+
+/// An ARC Region switch execution through the keys of the release binary: the plan in the
+/// failover view, `e` and the prompt's default, the exact StartPlanExecution call with the app's
+/// name typed, the manual approval waited for and approved with `a`, the traffic moved and the
+/// recovery time shown, both calls in the audit log.
+#[test]
+fn region_switch_from_the_keys_waits_for_approval_and_moves_the_traffic() {
+    let mut pty = Pty::open(125, 40);
+    let _ = std::fs::remove_dir_all(pty.home.join("state"));
+    let mut child = pty.spawn(&binary(), &["--demo", "--speed", "20"]);
+    pty.wait_for("bookstore-frontend", Duration::from_secs(15));
+    pty.send("F");
+    pty.wait_for(
+        "ARC Region switch plan bookstore-failover",
+        Duration::from_secs(10),
+    );
+    pty.send("e");
+    pty.wait_for("activate us-west-2", Duration::from_secs(5));
+    pty.send("\r");
+    pty.wait_for(
+        "arc-region-switch:StartPlanExecution",
+        Duration::from_secs(5),
+    );
+    pty.send("bookstore\r");
+    pty.wait_for(
+        "SWITCH TO us-west-2 awaits approval",
+        Duration::from_secs(30),
+    );
+    assert_eq!(audit_lines(&pty).len(), 2, "the start, intent and outcome");
+    pty.send("a");
+    pty.wait_for("ApprovePlanExecutionStep", Duration::from_secs(5));
+    pty.send("y");
+    let s = pty.wait_for("TRAFFIC ON us-west-2", Duration::from_secs(120));
+    assert!(s.contains("recovery time"), "{s}");
+    let log = audit_lines(&pty);
+    let ops: Vec<&str> = log
+        .iter()
+        .map(|r| r["operation"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(ops, ["region_switch"; 4], "{log:?}");
+    assert!(
+        log[2]["calls"][0]
+            .as_str()
+            .unwrap()
+            .contains("stepName=approve-switch approval=approve"),
+        "{log:?}"
+    );
+    pty.send("q");
+    assert!(wait_exit(&mut child, Duration::from_secs(10)).success());
+    assert_cooked_mode(&mut pty);
+}

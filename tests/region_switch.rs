@@ -317,3 +317,47 @@ fn read_only_shows_the_plan_and_starts_nothing() {
         "{audit:?}"
     );
 }
+
+/// `snapshot --json` names each app's plan and its last execution; `check` warns while one runs.
+#[test]
+fn snapshot_and_check_name_the_plan_and_a_running_execution() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    open(&mut h);
+    let with_plans = |h: &Harness| {
+        let mut snap = h.snapshot();
+        let spec = opsdash::ops::drill::DrillSpec::warm_standby_demo();
+        h.block_on(opsdash::poller::snapshot_plans(
+            &h.sim,
+            &mut snap,
+            &[spec.plan_query()],
+            std::time::Duration::from_secs(30),
+        ));
+        snap
+    };
+    let snap = with_plans(&h);
+    let json = serde_json::to_value(&snap).unwrap();
+    let plan = &json["apps"][0]["region_switch_plan"];
+    assert_eq!(json["apps"][0]["app"], "bookstore");
+    assert_eq!(plan["name"], "bookstore-failover");
+    assert_eq!(plan["active_region"], "us-east-1");
+    assert!(plan["last_execution"].is_null());
+    let (status, line) = opsdash::report::check(&snap);
+    assert_eq!(status, opsdash::report::CheckStatus::Ok, "{line}");
+    start(&mut h, None);
+    confirm_typed(&mut h);
+    h.advance(15.0);
+    let snap = with_plans(&h);
+    let json = serde_json::to_value(&snap).unwrap();
+    let last = &json["apps"][0]["region_switch_plan"]["last_execution"];
+    assert_eq!(last["state"], "pendingManualApproval");
+    assert_eq!(last["action"], "activate");
+    let (status, line) = opsdash::report::check(&snap);
+    assert_eq!(status, opsdash::report::CheckStatus::Warn, "{line}");
+    assert!(
+        line.contains(
+            "Region switch bookstore-failover activate us-west-2 (graceful): pendingManualApproval"
+        ),
+        "{line}"
+    );
+    assert!(opsdash::report::snapshot_text(&snap).contains("last execution"));
+}

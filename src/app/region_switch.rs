@@ -7,7 +7,7 @@
 
 use super::{App, Effect, Overlay, TextInput, View};
 use crate::action::{Action, PlanKey};
-use crate::model::region_switch::{PlanQuery, RegionSwitch, RsAction, RsMode};
+use crate::model::region_switch::{RegionSwitch, RsAction, RsMode};
 use crate::model::{Event, EventKind, Severity, Timestamp};
 use crate::ops::region_switch::{self as rs, Ask};
 use crate::source::{Read, SourceError};
@@ -58,15 +58,6 @@ impl App {
         self.plan_read(&spec.app)?.plan.as_ref()
     }
 
-    fn plan_query(spec: &crate::ops::drill::DrillSpec) -> PlanQuery {
-        PlanQuery {
-            app: spec.app.clone(),
-            region: spec.primary.clone(),
-            other: spec.dr.clone(),
-            arn: spec.plan.clone(),
-        }
-    }
-
     /// The plan reads due now: fast for the app in view and any execution under way.
     pub(super) fn plan_reads_due(&mut self) -> Vec<Effect> {
         if self.info.connection != crate::source::Connection::Connected {
@@ -93,7 +84,7 @@ impl App {
                     .is_some_and(|a| now.secs_since(a) < LOST_SECS * scale);
             if !pending && last.is_none_or(|t| now.secs_since(t) >= every) {
                 read.asked = Some(now);
-                effects.push(Effect::FetchRegionSwitch(Self::plan_query(spec)));
+                effects.push(Effect::FetchRegionSwitch(spec.plan_query()));
             }
         }
         effects

@@ -888,6 +888,47 @@ pub struct Snapshot {
     pub taken_at: Timestamp,
     pub regions: Vec<RegionSnapshot>,
     pub errors: Vec<ErrorRecord>,
+    /// Per app with a failover section: its ARC Region switch plan and last execution.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub apps: Vec<AppSnapshot>,
+}
+
+/// An app's ARC Region switch plan in a snapshot (`null` when no plan covers its regions).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AppSnapshot {
+    pub app: String,
+    pub region_switch_plan: Option<PlanSnapshot>,
+}
+
+/// A Region switch plan in a snapshot: what it is, which region is active, its evaluation and
+/// its last execution.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PlanSnapshot {
+    pub arn: String,
+    pub name: String,
+    pub regions: Vec<String>,
+    pub active_region: Option<String>,
+    pub evaluation: Option<String>,
+    pub warnings: Vec<String>,
+    pub last_execution: Option<region_switch::RsExecution>,
+}
+
+impl PlanSnapshot {
+    pub fn of(rs: &region_switch::RegionSwitch) -> Self {
+        PlanSnapshot {
+            arn: rs.plan.arn.clone(),
+            name: rs.plan.name.clone(),
+            regions: rs.plan.regions.clone(),
+            active_region: rs.active_region(),
+            evaluation: rs.evaluation.as_ref().map(|e| e.state.clone()),
+            warnings: rs
+                .evaluation
+                .iter()
+                .flat_map(|e| e.active().map(|w| w.message.clone()))
+                .collect(),
+            last_execution: rs.executions.first().cloned(),
+        }
+    }
 }
 
 #[cfg(test)]

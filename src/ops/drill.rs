@@ -56,6 +56,16 @@ impl DrillSpec {
         })
     }
 
+    /// Where the app's ARC Region switch plan is looked for.
+    pub fn plan_query(&self) -> crate::model::region_switch::PlanQuery {
+        crate::model::region_switch::PlanQuery {
+            app: self.app.clone(),
+            region: self.primary.clone(),
+            other: self.dr.clone(),
+            arn: self.plan.clone(),
+        }
+    }
+
     /// The `warm-standby` demo's app, for the demo without any config.
     pub fn warm_standby_demo() -> Self {
         DrillSpec {
