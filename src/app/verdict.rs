@@ -167,8 +167,9 @@ impl App {
             Some(d) => {
                 let f = Facts::new(self.region_name(), scope, d);
                 // The first rule that says something, in this order: the worst first.
-                let rules: [fn(&Self, &Facts<'_>) -> Option<Said>; 8] = [
+                let rules: [fn(&Self, &Facts<'_>) -> Option<Said>; 9] = [
                     Self::rollout_under_alarm,
+                    Self::region_switch_under_way,
                     Self::traffic_on_dr_region,
                     Self::one_zone_sick,
                     Self::zone_shifted,
@@ -244,6 +245,59 @@ impl App {
         }
 
         None
+    }
+
+    /// An ARC Region switch execution of the app under way: what it waits for, and the key.
+    fn region_switch_under_way(&self, f: &Facts<'_>) -> Option<Said> {
+        let (rs, e) = self
+            .settings
+            .drill_specs
+            .iter()
+            .filter(|s| f.scope.app.is_none_or(|a| a.name == s.app))
+            .filter_map(|s| self.plan_read(&s.app)?.plan.as_ref())
+            .find_map(|rs| rs.live().map(|e| (rs, e)))?;
+        let failover = self.key(crate::action::Action::Failover);
+        let k = |p: crate::action::PlanKey| self.key(crate::action::Action::PlanExec(p));
+        let what = format!("Region switch {} {}", rs.plan.name, e.what());
+        if let Some(step) = e.awaiting_approval() {
+            return Some((
+                Severity::Warn,
+                format!(
+                    "{what} waits for approval of {}{}",
+                    step.name,
+                    since_text(step.started)
+                ),
+                Some(format!(
+                    "{failover} then {} approves",
+                    k(crate::action::PlanKey::Approve)
+                )),
+            ));
+        }
+        if e.paused() {
+            let failed = e.steps.iter().find(|s| s.status == "failed");
+            return Some((
+                Severity::Crit,
+                format!(
+                    "{what} {}{}",
+                    e.state,
+                    failed.map_or_else(String::new, |s| format!(": {} failed", s.name))
+                ),
+                Some(format!(
+                    "{failover} then {} resumes",
+                    k(crate::action::PlanKey::Pause)
+                )),
+            ));
+        }
+        let step = e.steps.iter().find(|s| s.status == "running");
+        Some((
+            Severity::Warn,
+            format!(
+                "{what} running{}{}",
+                step.map_or_else(String::new, |s| format!(": {}", s.name)),
+                since_text(Some(e.started))
+            ),
+            Some(format!("{failover} watches it")),
+        ))
     }
 
     /// Traffic failed over to the DR region.
