@@ -76,13 +76,36 @@ pub enum Command {
         /// One JSON object per operation (its intent, with its outcome under `result`).
         #[arg(long)]
         json: bool,
+        /// The team's audit trail (the `[team]` log group, every console's records).
+        #[arg(long)]
+        team: bool,
     },
+    /// Team mode (`[team]` in the config): the lease table and the audit trail's log group.
+    Team {
+        #[command(subcommand)]
+        action: TeamAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamAction {
+    /// Show what team mode needs, then create the table and the log group (again: no change).
+    Init {
+        /// Create without asking.
+        #[arg(long)]
+        yes: bool,
+        /// Days the team's audit trail is kept.
+        #[arg(long, value_name = "DAYS", default_value_t = 400)]
+        retention_days: i32,
+    },
+    /// Whether this identity can use the table and the log group.
+    Check,
 }
 
 /// Lets `--demo` be followed by a subcommand (`opsdash --demo check`) without taking it as the
 /// scenario name.
 pub fn normalise_args(args: Vec<String>) -> Vec<String> {
-    let subcommands = ["snapshot", "check", "themes", "audit", "help"];
+    let subcommands = ["snapshot", "check", "themes", "audit", "team", "help"];
     let mut out = Vec::with_capacity(args.len());
     let mut iter = args.into_iter().peekable();
     while let Some(a) = iter.next() {

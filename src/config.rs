@@ -165,6 +165,7 @@ struct ConfigFile {
     account: Vec<Spanned<AccountConfig>>,
     #[serde(default)]
     keys: BTreeMap<Spanned<String>, Spanned<KeySpec>>,
+    team: Option<crate::team::TeamConfig>,
 }
 
 /// The resolved configuration.
@@ -180,6 +181,8 @@ pub struct Config {
     pub accounts: Vec<AccountConfig>,
     pub keymap: Keymap,
     pub path: Option<PathBuf>,
+    /// `[team]`: leases and the audit trail in AWS (local files otherwise).
+    pub team: Option<crate::team::TeamConfig>,
 }
 
 /// The `[refresh]` table: each pane by its name, within 1..=`REFRESH_MAX` seconds; the others
@@ -305,6 +308,7 @@ impl Config {
             accounts: file.account.into_iter().map(Spanned::into_inner).collect(),
             keymap,
             path: Some(path.to_owned()),
+            team: file.team,
         })
     }
 }

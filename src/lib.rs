@@ -16,5 +16,6 @@ pub mod report;
 pub mod runtime;
 pub mod source;
 pub mod state;
+pub mod team;
 pub mod theme;
 pub mod ui;

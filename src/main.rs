@@ -78,6 +78,32 @@ fn meaningless_flags(m: &clap::ArgMatches) -> Result<(), String> {
             ],
             "it lists the theme files",
         ),
+        "audit" if sub.get_flag("team") => (
+            &[
+                "demo",
+                "dr_region",
+                "theme",
+                "read_only",
+                "refresh",
+                "ascii",
+                "speed",
+                "seed",
+            ],
+            "it reads the team's audit trail (the profile, region and config name where)",
+        ),
+        "team" => (
+            &[
+                "demo",
+                "dr_region",
+                "theme",
+                "read_only",
+                "refresh",
+                "ascii",
+                "speed",
+                "seed",
+            ],
+            "it sets up or checks the [team] table and log group",
+        ),
         "audit" => (
             &[
                 "demo",
@@ -173,18 +199,8 @@ fn main() -> ExitCode {
             });
         }
     };
-    if matches!(cli.command, Some(Command::Themes)) {
-        for t in &themes.themes {
-            println!(
-                "{:<16} {}",
-                opsdash::state::printable(&t.name),
-                opsdash::state::printable(&t.origin)
-            );
-        }
-        return ExitCode::SUCCESS;
-    }
-    if let Some(Command::Audit { since, json }) = &cli.command {
-        return print_audit(since.as_deref(), *json);
+    if let Some(code) = local_command(&cli, &config, &themes) {
+        return code;
     }
     let theme_name = cli
         .source
@@ -256,7 +272,7 @@ fn main() -> ExitCode {
             println!("{line}");
             ExitCode::from(status as u8)
         }
-        Some(Command::Themes | Command::Audit { .. }) => ExitCode::SUCCESS,
+        Some(Command::Themes | Command::Audit { .. } | Command::Team { .. }) => ExitCode::SUCCESS,
         None => {
             // Live, `:profile` and `:region` switch to another source built as this one was.
             let live = match &demo {
@@ -301,16 +317,22 @@ fn console(
     let scenario = demo.as_ref().map(|(_, s)| *s);
     let read_only = cli.source.read_only || config.read_only;
     let info = source.info();
-    let executor = Arc::new(
-        Executor::new(
-            source.clone(),
-            AuditLog::at_default(),
-            read_only,
-            Operator::from_env(&info.caller_arn, info.profile.clone(), info.kind),
-        )
-        .for_estate(info.estate.clone())
-        .with_accounts(config.accounts.clone()),
-    );
+    let mut executor = Executor::new(
+        source.clone(),
+        AuditLog::at_default(),
+        read_only,
+        Operator::from_env(&info.caller_arn, info.profile.clone(), info.kind),
+    )
+    .for_estate(info.estate.clone())
+    .with_accounts(config.accounts.clone());
+    // Team mode on live AWS: leases before every operation, the audit trail sent as it grows.
+    if let (Some(t), None) = (&config.team, &demo) {
+        match opsdash::team::cli::start(cli, config, t, rt) {
+            Ok(leases) => executor = executor.with_leases(leases),
+            Err(e) => return fail(e),
+        }
+    }
+    let executor = Arc::new(executor);
     let mut settings = Settings::new(config.keymap.clone(), themes);
     settings.no_color = no_color();
     settings.ascii = cli.source.ascii;
@@ -522,6 +544,51 @@ fn connecting(
 }
 
 /// `opsdash audit [--since DURATION] [--json]`.
+/// The commands that need no source: `themes`, `audit` (the local log, or the team's trail),
+/// `team init` / `team check`.
+fn local_command(cli: &Cli, config: &Config, themes: &ThemeSet) -> Option<ExitCode> {
+    Some(match &cli.command {
+        Some(Command::Themes) => {
+            for t in &themes.themes {
+                println!(
+                    "{:<16} {}",
+                    opsdash::state::printable(&t.name),
+                    opsdash::state::printable(&t.origin)
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Some(Command::Audit {
+            since,
+            json,
+            team: false,
+        }) => print_audit(since.as_deref(), *json),
+        Some(Command::Audit { since, json, .. }) => {
+            let since = match since.as_deref().map(audit::parse_duration).transpose() {
+                Ok(s) => s.map(|secs| Timestamp::now().plus_secs(-secs)),
+                Err(e) => return Some(fail(e)),
+            };
+            match opsdash::team::cli::audit(cli, config, since, *json) {
+                Ok(text) => {
+                    print!("{}", opsdash::state::printable_lines(&text));
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+        Some(Command::Team { action }) => match opsdash::team::cli::command(cli, config, action) {
+            Ok(lines) => {
+                for l in lines {
+                    println!("{}", opsdash::state::printable(&l));
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => fail(e),
+        },
+        _ => return None,
+    })
+}
+
 fn print_audit(since: Option<&str>, json: bool) -> ExitCode {
     let since = match since.map(audit::parse_duration).transpose() {
         Ok(s) => s.map(|secs| Timestamp::now().plus_secs(-secs)),

@@ -2210,3 +2210,334 @@ fn a_read_only_account_refuses_scale_until_unlocked() {
         "{audit}"
     );
 }
+
+/// Team mode against moto over HTTP (DynamoDB conditional writes, CloudWatch Logs): `team init`
+/// twice, leases that a second console cannot take and that are taken over only once expired
+/// beyond the tolerated skew, an operation refused while another console holds its lease (and
+/// when the table cannot be used), the audit trail sent from the local file with nothing lost
+/// when the log group was unreachable, and `audit --team` reading both consoles' records.
+mod team {
+    use super::Moto;
+    use opsdash::model::Timestamp;
+    use opsdash::ops::{self, Bounds, ScaleTarget, Scope};
+    use opsdash::team::{
+        Holder, LEASE_SECS, Leases, Refusal, SKEW_SECS, TableLeases, TeamConfig, Trail,
+    };
+    use std::sync::Arc;
+
+    const REGION: &str = "us-east-1";
+
+    fn rt() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// An intent record of `id`, written now.
+    fn record(id: &str) -> opsdash::ops::audit::AuditRecord {
+        serde_json::from_value(serde_json::json!({
+            "time": Timestamp::now().rfc3339(), "id": id, "phase": "intent",
+            "operator": { "user": "ana", "caller_arn": "arn:aws:sts::123456789012:assumed-role/OnCall/ana" },
+            "profile": null, "account": "123456789012", "region": "us-east-1", "source": "aws",
+            "operation": "scale", "target": "asg/web", "parameters": {}, "calls": [],
+            "outcome": null, "error": null, "duration": null
+        }))
+        .unwrap()
+    }
+
+    fn team() -> TeamConfig {
+        TeamConfig {
+            table: "opsdash-team".into(),
+            audit_log_group: "/opsdash/audit".into(),
+        }
+    }
+
+    fn leases(conf: &aws_config::SdkConfig, host: &str, pid: u32) -> TableLeases {
+        TableLeases {
+            client: aws_sdk_dynamodb::Client::new(conf),
+            table: team().table,
+            me: Holder {
+                who: format!("arn:aws:sts::123456789012:assumed-role/OnCall/{host}-user"),
+                host: host.into(),
+                pid,
+                console: format!("{host}:{pid}:1"),
+            },
+        }
+    }
+
+    /// Twice through the binary: created, then unchanged; `team check` says both are usable.
+    /// The config file naming the team's table and group.
+    fn init(moto: &Moto) -> std::path::PathBuf {
+        let dir = std::env::temp_dir().join(format!("opsdash-team-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("config.toml");
+        std::fs::write(
+            &config,
+            "regions = [\"us-east-1\"]\n[team]\ntable = \"opsdash-team\"\naudit_log_group = \"/opsdash/audit\"\n",
+        )
+        .unwrap();
+        let run = |args: &[&str]| {
+            let out = moto
+                .command(
+                    &moto.endpoint,
+                    &[&["--config", config.to_str().unwrap()], args].concat(),
+                )
+                .output()
+                .unwrap();
+            (
+                out.status.success(),
+                String::from_utf8_lossy(&out.stdout).into_owned()
+                    + &String::from_utf8_lossy(&out.stderr),
+            )
+        };
+        let (ok, out) = run(&["team", "init"]);
+        assert!(
+            ok && out.contains("nothing created: run again with --yes"),
+            "{out}"
+        );
+        assert!(
+            out.contains("dynamodb:CreateTable TableName=opsdash-team"),
+            "{out}"
+        );
+        let (ok, out) = run(&["team", "check"]);
+        assert!(!ok && out.contains("opsdash team init creates it"), "{out}");
+        let (ok, out) = run(&["team", "init", "--yes"]);
+        assert!(ok && out.contains("table opsdash-team created"), "{out}");
+        assert!(out.contains("log group /opsdash/audit created"), "{out}");
+        let (ok, out) = run(&["team", "init", "--yes"]);
+        assert!(
+            ok && out.contains("table opsdash-team exists: unchanged"),
+            "{out}"
+        );
+        assert!(out.contains("log group /opsdash/audit exists"), "{out}");
+        let (ok, out) = run(&["team", "check"]);
+        assert!(ok && out.contains("table opsdash-team: usable"), "{out}");
+        config
+    }
+
+    #[test]
+    fn a_lease_is_one_consoles_until_given_back_or_expired_beyond_the_skew() {
+        let moto = Moto::start();
+        init(&moto);
+        let conf = super::sdk_config(&moto, &moto.endpoint);
+        let (a, b) = (
+            leases(&conf, "bastion-1", 11),
+            leases(&conf, "bastion-2", 22),
+        );
+        let rt = rt();
+        let key = "123456789012/us-east-1/asg/web-asg";
+        let t0 = Timestamp::now();
+        rt.block_on(a.take(key, "scale web-asg 2 -> 4", t0))
+            .unwrap();
+        let Err(Refusal::Held(h)) = rt.block_on(b.take(key, "roll back", t0)) else {
+            panic!("the second console is refused");
+        };
+        assert_eq!(h.holder.host, "bastion-1");
+        assert_eq!(h.holder.pid, 11);
+        let said = Refusal::Held(h).to_string();
+        assert!(
+            said.contains("held by bastion-1-user on bastion-1 (pid 11)")
+                && said.contains("scale web-asg 2 -> 4"),
+            "{said}"
+        );
+        // The holder renews its own.
+        rt.block_on(a.take(key, "scale web-asg 2 -> 4", t0.plus_secs(10.0)))
+            .unwrap();
+        // Expired by the holder's clock, but not beyond the skew: still refused.
+        let expiry = t0.plus_secs(10.0 + LEASE_SECS as f64);
+        assert!(
+            rt.block_on(b.take(key, "roll back", expiry.plus_secs(SKEW_SECS as f64 - 5.0)))
+                .is_err()
+        );
+        // Beyond it: taken over.
+        rt.block_on(b.take(key, "roll back", expiry.plus_secs(SKEW_SECS as f64 + 1.0)))
+            .unwrap();
+        // Given back: the first console takes it at once; a release by another console is
+        // not one.
+        rt.block_on(a.release(key));
+        assert!(
+            rt.block_on(a.take(key, "x", expiry.plus_secs(40.0)))
+                .is_err(),
+            "a's release of b's lease does nothing"
+        );
+        rt.block_on(b.release(key));
+        rt.block_on(a.take(key, "x", expiry.plus_secs(41.0)))
+            .unwrap();
+    }
+
+    #[test]
+    fn an_operation_runs_only_with_its_lease() {
+        let moto = Moto::start();
+        moto.provision("000", REGION);
+        init(&moto);
+        let rt = rt();
+        let src = rt.block_on(super::live_source(&moto, None));
+        let conf = super::sdk_config(&moto, &moto.endpoint);
+        let (exec, log) = super::live_exec::executor(&src, false, "team-lease");
+        let exec = exec.with_leases(Arc::new(leases(&conf, "bastion-1", 11)));
+        let other = leases(&conf, "bastion-2", 22);
+        let scope = Scope {
+            account: src.account.clone(),
+            region: crate::region(REGION),
+        };
+        let plan = ops::plan_scale(
+            &scope,
+            &ScaleTarget::Asg("fa-092-AutoScalingGroup".into()),
+            Bounds {
+                min: 1,
+                desired: 2,
+                max: 4,
+            },
+            "3",
+        )
+        .unwrap();
+        let key = opsdash::team::lease_key(&scope.account, REGION, "asg/fa-092-AutoScalingGroup");
+        rt.block_on(other.take(&key, "deploy", Timestamp::now()))
+            .unwrap();
+        let o = rt.block_on(exec.execute(&plan, &mut |_| {}));
+        assert!(!o.ok);
+        assert!(
+            o.message
+                .contains("held by bastion-2-user on bastion-2 (pid 22)"),
+            "{}",
+            o.message
+        );
+        let records = log.read().unwrap();
+        let last = records.last().unwrap().as_ref().unwrap();
+        assert_eq!(
+            last.outcome,
+            Some(opsdash::ops::audit::AuditOutcome::Refused)
+        );
+        let desired = |rt: &tokio::runtime::Runtime| {
+            use opsdash::source::EstateReader;
+            rt.block_on(src.capacity(&crate::region(REGION)))
+                .result
+                .unwrap()
+                .auto_scaling_groups[0]
+                .desired
+        };
+        assert_eq!(desired(&rt), 2, "nothing ran");
+        rt.block_on(other.release(&key));
+        let o = rt.block_on(exec.execute(&plan, &mut |_| {}));
+        assert!(o.ok, "{}", o.message);
+        assert_eq!(desired(&rt), 3);
+        // Given back with its outcome: the other console can take it.
+        rt.block_on(other.take(&key, "deploy", Timestamp::now()))
+            .unwrap();
+        // A table that cannot be used: refused, and said why.
+        let broken = TableLeases {
+            table: "no-such-table".into(),
+            ..leases(&conf, "bastion-1", 11)
+        };
+        let (exec, _) = super::live_exec::executor(&src, false, "team-broken");
+        let exec = exec.with_leases(Arc::new(broken));
+        let o = rt.block_on(exec.execute(&plan, &mut |_| {}));
+        assert!(!o.ok);
+        assert!(
+            o.message.contains("no operation runs without its lease"),
+            "{}",
+            o.message
+        );
+        assert!(
+            o.message.contains("ResourceNotFoundException"),
+            "{}",
+            o.message
+        );
+    }
+
+    #[test]
+    fn the_audit_trail_is_sent_from_the_local_file_and_nothing_is_lost() {
+        let moto = Moto::start();
+        let config = init(&moto);
+        let rt = rt();
+        let conf = super::sdk_config(&moto, &moto.endpoint);
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
+        let src = rt.block_on(super::live_source(&moto, None));
+        let (_, log) = super::live_exec::executor(&src, false, "team-trail");
+        let old = record("before-team");
+        log.append(&old).unwrap();
+        let a = Trail::new(
+            logs.clone(),
+            "/opsdash/audit",
+            "bastion-1/ana/11",
+            log.path(),
+        );
+        a.start_here().unwrap();
+        for n in ["one", "two"] {
+            log.append(&record(n)).unwrap();
+        }
+        assert_eq!(
+            rt.block_on(a.send()).unwrap(),
+            2,
+            "only what came after team mode began"
+        );
+        assert_eq!(rt.block_on(a.send()).unwrap(), 0, "each once");
+        // The group gone (deleted, denied, unreachable): the record stays in the local file.
+        rt.block_on(
+            logs.delete_log_group()
+                .log_group_name("/opsdash/audit")
+                .send(),
+        )
+        .unwrap();
+        log.append(&record("three")).unwrap();
+        assert!(rt.block_on(a.send()).is_err());
+        rt.block_on(
+            logs.create_log_group()
+                .log_group_name("/opsdash/audit")
+                .send(),
+        )
+        .unwrap();
+        assert_eq!(rt.block_on(a.send()).unwrap(), 1, "sent once it can be");
+        // Another console's stream beside it.
+        let (_, log_b) = super::live_exec::executor(&src, false, "team-trail-b");
+        let b = Trail::new(
+            logs.clone(),
+            "/opsdash/audit",
+            "bastion-2/li/22",
+            log_b.path(),
+        );
+        b.start_here().unwrap();
+        log_b.append(&record("four")).unwrap();
+        assert_eq!(rt.block_on(b.send()).unwrap(), 1);
+        let all = rt.block_on(a.read_all()).unwrap();
+        let ids: Vec<String> = all
+            .iter()
+            .map(|l| {
+                serde_json::from_str::<serde_json::Value>(l).unwrap()["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect();
+        assert_eq!(
+            ids,
+            ["three", "four"],
+            "the group was recreated after one and two"
+        );
+        // `audit --team` reads every console's records from the group.
+        let out = moto
+            .command(
+                &moto.endpoint,
+                &[
+                    "--config",
+                    config.to_str().unwrap(),
+                    "audit",
+                    "--team",
+                    "--json",
+                ],
+            )
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(
+            out.status.success(),
+            "{text} {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            text.contains("\"three\"") && text.contains("\"four\""),
+            "{text}"
+        );
+    }
+}

@@ -66,6 +66,8 @@ pub struct Executor {
     accounts: Vec<crate::config::AccountConfig>,
     /// Accounts unlocked by name, until when (the source's clock).
     unlocked: std::sync::Mutex<std::collections::HashMap<String, Timestamp>>,
+    /// Team mode: the lease every operation takes before its first call.
+    leases: Option<Arc<dyn crate::team::Leases>>,
 }
 
 impl Executor {
@@ -86,6 +88,7 @@ impl Executor {
             unwritten: std::sync::Mutex::new(Vec::new()),
             accounts: Vec::new(),
             unlocked: std::sync::Mutex::default(),
+            leases: None,
         }
     }
 
@@ -111,7 +114,15 @@ impl Executor {
             unwritten: std::sync::Mutex::new(unwritten),
             accounts: self.accounts.clone(),
             unlocked: std::sync::Mutex::default(),
+            leases: self.leases.clone(),
         }
+    }
+
+    /// Team mode: every operation takes its lease from `leases` first, and does not run without.
+    #[must_use]
+    pub fn with_leases(mut self, leases: Arc<dyn crate::team::Leases>) -> Self {
+        self.leases = Some(leases);
+        self
     }
 
     /// The configured accounts, whose `read_only` this executor enforces.
@@ -410,6 +421,34 @@ impl Executor {
         if let Some(why) = self.account_refuses(&plan.account, profile.as_deref()) {
             return self.record_unexecuted(plan, AuditOutcome::Refused, &why);
         }
+        // Team mode: the lease on what it changes, or who holds it and nothing runs.
+        let lease = match &self.leases {
+            Some(l) => {
+                let key = crate::team::lease_key(
+                    &plan.account,
+                    plan.region.as_str(),
+                    &plan.target.to_string(),
+                );
+                if let Err(r) = l.take(&key, &plan.summary, Timestamp::now()).await {
+                    return self.record_unexecuted(plan, AuditOutcome::Refused, &r.to_string());
+                }
+                Some((l.clone(), key))
+            }
+            None => None,
+        };
+        let outcome = self.execute_leased(plan, progress).await;
+        if let Some((l, key)) = lease {
+            l.release(&key).await;
+        }
+        outcome
+    }
+
+    /// [`Self::execute`] once the operation may run.
+    async fn execute_leased(
+        &self,
+        plan: &Plan,
+        progress: &mut (dyn FnMut(&str) + Send),
+    ) -> Outcome {
         let id = self.new_id();
         let started = Instant::now();
         if let Err(e) = self.append(&self.record(&id, plan, AuditPhase::Intent)) {

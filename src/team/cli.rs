@@ -1,0 +1,178 @@
+//! The team commands (`opsdash team init`, `team check`, `audit --team`) and team mode's start
+//! in the console: the clients of `[team]` built from the same profile and region as the console.
+
+use super::{MEMBER_ACTIONS, TableLeases, TeamConfig, Trail};
+use crate::cli::{Cli, TeamAction};
+use crate::config::Config;
+use std::sync::Arc;
+
+/// The SDK config of the console's profile and first region (the team's table and log group
+/// live there).
+async fn sdk_config(cli: &Cli, config: &Config) -> aws_config::SdkConfig {
+    let mut loader = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .timeout_config(crate::source::aws::timeouts());
+    if let Some(p) = &cli.source.profile {
+        loader = loader.profile_name(p);
+    }
+    let region = cli
+        .source
+        .region
+        .clone()
+        .or_else(|| config.regions.first().map(ToString::to_string));
+    if let Some(r) = region {
+        loader = loader.region(aws_config::Region::new(r));
+    }
+    loader.load().await
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))
+}
+
+fn team_of(config: &Config) -> Result<&TeamConfig, String> {
+    config.team.as_ref().ok_or_else(|| {
+        "no [team] section in the config: add one with table = \"opsdash-team\" and audit_log_group = \"/opsdash/audit\"".to_owned()
+    })
+}
+
+/// `opsdash team init` / `team check`; the lines to print, or why not.
+pub fn command(cli: &Cli, config: &Config, action: &TeamAction) -> Result<Vec<String>, String> {
+    let t = team_of(config)?;
+    let rt = runtime()?;
+    rt.block_on(async {
+        let conf = sdk_config(cli, config).await;
+        let ddb = aws_sdk_dynamodb::Client::new(&conf);
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
+        match action {
+            TeamAction::Check => {
+                let lines = super::check(&ddb, &logs, t).await;
+                let ok = lines.iter().all(|(ok, _)| *ok);
+                let mut out: Vec<String> = lines
+                    .into_iter()
+                    .map(|(ok, l)| format!("{} {l}", if ok { "ok  " } else { "FAIL" }))
+                    .collect();
+                out.push(format!("a team member needs: {MEMBER_ACTIONS}"));
+                if ok { Ok(out) } else { Err(out.join("\n")) }
+            }
+            TeamAction::Init {
+                yes,
+                retention_days,
+            } => {
+                if !(1..=3653).contains(retention_days) {
+                    return Err(format!(
+                        "--retention-days {retention_days}: CloudWatch Logs keeps 1 to 3653 days"
+                    ));
+                }
+                let mut out = vec!["opsdash team init will call:".to_owned()];
+                out.extend(
+                    super::init_plan(t, *retention_days)
+                        .into_iter()
+                        .map(|l| format!("  {l}")),
+                );
+                out.push(format!("a team member needs: {MEMBER_ACTIONS}"));
+                if !yes {
+                    out.push("nothing created: run again with --yes to create them".into());
+                    return Ok(out);
+                }
+                let done = super::init(&ddb, &logs, t, *retention_days).await?;
+                out.extend(done);
+                Ok(out)
+            }
+        }
+    })
+}
+
+/// `opsdash audit --team`: every console's records from the log group, as `audit` prints them.
+pub fn audit(
+    cli: &Cli,
+    config: &Config,
+    since: Option<crate::model::Timestamp>,
+    json: bool,
+) -> Result<String, String> {
+    let t = team_of(config)?;
+    let rt = runtime()?;
+    let lines = rt.block_on(async {
+        let conf = sdk_config(cli, config).await;
+        let trail = Trail::new(
+            aws_sdk_cloudwatchlogs::Client::new(&conf),
+            &t.audit_log_group,
+            "",
+            std::path::Path::new(""),
+        );
+        trail.read_all().await
+    })?;
+    let records: Vec<Result<crate::ops::audit::AuditRecord, String>> = lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| serde_json::from_str(l).map_err(|e| format!("event {}: {e}", i + 1)))
+        .collect();
+    Ok(if json {
+        crate::ops::audit::json_log(&records, since)
+    } else {
+        crate::ops::audit::format_log(&records, since)
+    })
+}
+
+/// Team mode in the console: the table's leases for the executor, and the audit trail sent
+/// every few seconds in the background on `rt`.
+pub fn start(
+    cli: &Cli,
+    config: &Config,
+    t: &TeamConfig,
+    rt: &tokio::runtime::Runtime,
+) -> Result<Arc<dyn super::Leases>, String> {
+    let conf = rt.block_on(sdk_config(cli, config));
+    let who = rt
+        .block_on(async {
+            let sts = aws_sdk_sts::Client::new(&conf);
+            tokio::time::timeout(
+                std::time::Duration::from_secs(5),
+                sts.get_caller_identity().send(),
+            )
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .and_then(|o| o.arn)
+        })
+        .unwrap_or_else(crate::identity::login);
+    let console = crate::identity::ConsoleId::new();
+    let me = super::Holder {
+        who,
+        host: console.host.clone(),
+        pid: console.pid,
+        console: console.to_string(),
+    };
+    let leases = TableLeases {
+        client: aws_sdk_dynamodb::Client::new(&conf),
+        table: t.table.clone(),
+        me,
+    };
+    let audit = crate::ops::audit::default_path()?;
+    let stream = format!(
+        "{}/{}/{}",
+        console.host,
+        crate::identity::login(),
+        console.pid
+    );
+    let trail = Arc::new(Trail::new(
+        aws_sdk_cloudwatchlogs::Client::new(&conf),
+        &t.audit_log_group,
+        &stream,
+        &audit,
+    ));
+    trail
+        .start_here()
+        .map_err(|e| format!("team audit trail: {e}"))?;
+    rt.spawn(async move {
+        loop {
+            if let Err(e) = trail.send().await {
+                tracing::warn!("team audit trail not sent yet (kept in the local log): {e}");
+            }
+            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+        }
+    });
+    Ok(Arc::new(leases))
+}
