@@ -24,6 +24,7 @@ pub mod panes;
 mod region_switch;
 mod signin;
 pub mod store;
+mod team;
 mod text_input;
 mod unlock;
 mod verdict;
@@ -125,6 +126,8 @@ pub enum Msg {
     SignIn(crate::source::signin::SignInEvent),
     /// A fleet row read ([`crate::fleet`]).
     Fleet(crate::model::fleet::FleetRow),
+    /// The other consoles of the team, or why they could not be read ([`Effect::Presence`]).
+    Peers(Result<Vec<crate::team::Peer>, String>),
     /// An app's Region switch plan read ([`Effect::FetchRegionSwitch`]).
     RegionSwitch {
         app: String,
@@ -159,6 +162,11 @@ pub enum Effect {
     FetchLbAttributes {
         region: Region,
         arn: String,
+    },
+    /// Team mode: write this console's presence (account, what it does) and read the others'.
+    Presence {
+        account: String,
+        doing: String,
     },
     /// Read the ARC Region switch plan covering an app's regions.
     FetchRegionSwitch(crate::model::region_switch::PlanQuery),
@@ -354,6 +362,8 @@ pub struct Settings {
     pub drill_specs: Vec<DrillSpec>,
     /// The drill state file, for messages.
     pub drill_file: String,
+    /// Team mode: the team's table (leases, drill, presence), for the header and messages.
+    pub team: Option<String>,
     /// Each pane's refresh interval (its data's age is judged by it).
     pub refresh: Refresh,
     /// Source seconds per real second (`--speed` in the demo): polls run in real time, ages are
@@ -377,6 +387,7 @@ impl Settings {
             fleet: Vec::new(),
             drill_specs: Vec::new(),
             drill_file: "drill.json".into(),
+            team: None,
             refresh: Refresh::default(),
             time_scale: 1.0,
         }
@@ -448,6 +459,7 @@ pub struct App {
     drill: drill::DrillConsole,
     logs: logs::LogsConsole,
     plans: region_switch::PlanConsole,
+    team: team::TeamConsole,
 }
 
 impl App {
@@ -488,6 +500,7 @@ impl App {
             drill: drill::DrillConsole::default(),
             logs: logs::LogsConsole::default(),
             plans: region_switch::PlanConsole::default(),
+            team: team::TeamConsole::default(),
             settings,
         }
     }
@@ -718,6 +731,26 @@ impl App {
         self.status_at = self.now;
     }
 
+    /// The clock moved on: what is due (statuses expire, the drill's checks, reads of plans,
+    /// presence, a drill driven elsewhere followed from where its state is).
+    fn on_tick(&mut self, now: Timestamp) -> Vec<Effect> {
+        self.now = self.now.max(now);
+        self.store.roll(self.now);
+        self.expire_unlock();
+        let expiry = STATUS_SECS * self.settings.time_scale.max(1.0);
+        if self.status.is_some() && self.now.secs_since(self.status_at) > expiry {
+            self.status = None;
+        }
+        let mut effects = self.check_drill();
+        effects.extend(self.follow_tick());
+        effects.extend(self.plan_reads_due());
+        effects.extend(self.presence_due());
+        if self.drill.elsewhere.is_some() {
+            effects.push(Effect::WatchDrill);
+        }
+        effects
+    }
+
     /// Applies one message; returns what the runtime must do.
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match &msg {
@@ -744,23 +777,7 @@ impl App {
                 self.clamp_all();
                 vec![]
             }
-            Msg::Tick(now) => {
-                self.now = self.now.max(now);
-                self.store.roll(self.now);
-                self.expire_unlock();
-                let expiry = STATUS_SECS * self.settings.time_scale.max(1.0);
-                if self.status.is_some() && self.now.secs_since(self.status_at) > expiry {
-                    self.status = None;
-                }
-                let mut effects = self.check_drill();
-                effects.extend(self.follow_tick());
-                effects.extend(self.plan_reads_due());
-                // A drill driven elsewhere is followed from its files.
-                if self.drill.elsewhere.is_some() {
-                    effects.push(Effect::WatchDrill);
-                }
-                effects
-            }
+            Msg::Tick(now) => self.on_tick(now),
             Msg::Data {
                 region,
                 at,
@@ -815,6 +832,10 @@ impl App {
                 until,
                 result,
             } => self.on_unlocked(account, until, result),
+            Msg::Peers(read) => {
+                self.on_peers(read);
+                vec![]
+            }
             Msg::RegionSwitch { app, read } => {
                 self.on_region_switch(&app, read);
                 vec![]

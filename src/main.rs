@@ -325,15 +325,23 @@ fn console(
     )
     .for_estate(info.estate.clone())
     .with_accounts(config.accounts.clone());
+    let mut team_table = None;
     // Team mode on live AWS: leases before every operation, the audit trail sent as it grows.
     if let (Some(t), None) = (&config.team, &demo) {
         match opsdash::team::cli::start(cli, config, t, rt) {
-            Ok(leases) => executor = executor.with_leases(leases),
+            Ok(team) => {
+                executor = executor
+                    .with_leases(team.leases)
+                    .with_drill_store(team.drill)
+                    .with_presence(team.presence);
+                team_table = Some(t.table.clone());
+            }
             Err(e) => return fail(e),
         }
     }
     let executor = Arc::new(executor);
     let mut settings = Settings::new(config.keymap.clone(), themes);
+    settings.team = team_table;
     settings.no_color = no_color();
     settings.ascii = cli.source.ascii;
     settings.read_only = read_only;
@@ -357,17 +365,16 @@ fn console(
     }
     settings.drill_specs = drill_specs(config, scenario);
     let mut first = Vec::new();
-    if let Ok(path) = executor.drill_path() {
+    if let Ok(store) = executor.drill_store() {
         use opsdash::app::FoundDrill;
-        use opsdash::ops::drill;
-        settings.drill_file = path.display().to_string();
-        let found = match drill::load(&path) {
-            Ok(Some(state)) => Some(match drill::other_holder(&path) {
+        settings.drill_file = store.place();
+        let found = match rt.block_on(store.load()) {
+            Ok(Some(state)) => Some(match rt.block_on(store.other_holder()) {
                 Some(h) => FoundDrill::Elsewhere(Box::new(state), h.describe()),
                 None => FoundDrill::State(Box::new(state)),
             }),
             Ok(None) => None,
-            Err(e) => Some(FoundDrill::Unreadable(e.to_string())),
+            Err(e) => Some(FoundDrill::Unreadable(e)),
         };
         first.extend(found.map(Msg::DrillFound));
     }

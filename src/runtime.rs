@@ -479,6 +479,7 @@ impl<S: Screen> Console<S> {
             Effect::FetchTaskDefinition { .. }
             | Effect::FetchLbAttributes { .. }
             | Effect::FetchRegionSwitch(_)
+            | Effect::Presence { .. }
             | Effect::Unlock { .. }
             | Effect::WatchDrill
             | Effect::Execute { .. }
@@ -768,8 +769,8 @@ pub async fn run(
     }
     spawn_ticks(console.source_cell(), tx.clone(), demo.is_none());
     crate::fleet::spawn(live.fleet, tx.clone(), crate::fleet::EVERY);
-    if let Ok(path) = executor.drill_path() {
-        spawn_drill_heartbeat(path);
+    if let Ok(store) = executor.drill_store() {
+        spawn_drill_heartbeat(store);
     }
     for m in [Msg::Resize(width, height), Msg::Tick(source.now())]
         .into_iter()
@@ -781,9 +782,12 @@ pub async fn run(
     console.run().await?;
     let report = console.finish(QUIT_GRACE).await;
     drop(console);
-    // The drill file stays for the next start; its lock goes with this console.
-    if let Ok(path) = executor.drill_path() {
-        crate::ops::drill::release(&path);
+    // The drill's state stays for the next start; its lock goes with this console.
+    if let Ok(store) = executor.drill_store() {
+        store.release().await;
+    }
+    if let Some(p) = executor.presence() {
+        p.leave().await;
     }
     Ok(report)
 }
@@ -857,6 +861,14 @@ pub async fn op_effect(
                 read: read.result,
             });
         }
+        Effect::Presence { account, doing } => {
+            if let Some(p) = executor.presence() {
+                let read = p
+                    .beat(&account, &doing, crate::model::Timestamp::now())
+                    .await;
+                let _ = tx.send(Msg::Peers(read));
+            }
+        }
         Effect::FetchRegionSwitch(query) => {
             let read = match source.estate().await {
                 Ok(e) => e.region_switch(&query).await,
@@ -900,18 +912,17 @@ pub async fn op_effect(
             }
         }
         Effect::SaveDrill(state) => {
-            let saved = match executor.drill_path() {
-                Ok(path) => crate::ops::drill::save(&path, state.as_deref())
-                    .map_err(|e| format!("{}: {e}", path.display())),
+            let saved = match executor.drill_store() {
+                Ok(store) => store.save(state.as_deref()).await,
                 Err(why) => Err(why),
             };
             let _ = tx.send(Msg::DrillSaved(saved));
         }
         Effect::WatchDrill => {
-            if let Ok(path) = executor.drill_path() {
-                let (state, holder) = crate::ops::drill::watch(&path);
+            if let Ok(store) = executor.drill_store() {
+                let (state, holder) = store.watch().await;
                 let _ = tx.send(Msg::DrillWatched {
-                    state: state.map(|s| s.map(Box::new)).map_err(|e| e.to_string()),
+                    state: state.map(|s| s.map(Box::new)),
                     holder,
                 });
             }
@@ -1055,14 +1066,14 @@ fn spawn_demo_clock(sim: SimSource, speed: u32, tx: mpsc::UnboundedSender<Msg>) 
 
 /// While this console drives a drill, it says so every few seconds in the lock, so consoles
 /// watching from elsewhere can tell it is alive (and that it is gone when it stops).
-fn spawn_drill_heartbeat(path: std::path::PathBuf) {
+fn spawn_drill_heartbeat(store: Arc<dyn crate::ops::drill::DrillStore>) {
     tokio::spawn(async move {
         let mut tick =
             tokio::time::interval(Duration::from_secs(crate::ops::drill::HEARTBEAT_SECS));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            crate::ops::drill::heartbeat(&path);
+            store.heartbeat().await;
         }
     });
 }

@@ -2540,4 +2540,115 @@ mod team {
             "{text}"
         );
     }
+
+    /// The drill in the team's table: driven by one console, refused to another (which sees who
+    /// drives it), watched from there, taken over once its driver is gone, cleared at its end.
+    #[test]
+    fn the_drill_in_the_team_table_is_one_drivers_and_resumable_elsewhere() {
+        use opsdash::ops::drill::{DrillSpec, DrillState, DrillStore, Preflight};
+        use opsdash::team::drill::TableDrill;
+        let moto = Moto::start();
+        init(&moto);
+        let rt = rt();
+        let conf = super::sdk_config(&moto, &moto.endpoint);
+        let client = aws_sdk_dynamodb::Client::new(&conf);
+        let store = |console: &str| TableDrill {
+            client: client.clone(),
+            table: team().table,
+            console: console.into(),
+        };
+        let (a, b) = (store("bastion-1:11:1"), store("bastion-2:22:1"));
+        let pre = Preflight {
+            checks: Vec::new(),
+            items: Vec::new(),
+            primary_healthy: 2,
+            primary_registered: 2,
+            dr_healthy: 1,
+            target_groups: vec!["web-tg".into()],
+            primary_by_group: vec![("web-tg".into(), 2)],
+        };
+        let state = DrillState::new(DrillSpec::warm_standby_demo(), "123456789012", &pre, 0);
+        assert_eq!(rt.block_on(b.load()), Ok(None));
+        rt.block_on(a.save(Some(&state))).unwrap();
+        // Another console: refused, told who drives it; it watches the same state.
+        let e = rt.block_on(b.save(Some(&state))).unwrap_err();
+        assert!(
+            e.contains("the drill is driven by") && e.contains("team table opsdash-team"),
+            "{e}"
+        );
+        assert!(rt.block_on(b.other_holder()).is_some());
+        assert!(rt.block_on(a.other_holder()).is_none(), "its own drill");
+        let (watched, holder) = rt.block_on(b.watch());
+        assert_eq!(watched.unwrap().unwrap().spec.app, "bookstore");
+        assert!(holder.unwrap().alive());
+        // The driver's console ends (its lock is given back; the state stays): the other one
+        // resumes it.
+        rt.block_on(a.release());
+        assert!(rt.block_on(b.other_holder()).is_none());
+        assert_eq!(
+            rt.block_on(b.load()).unwrap().unwrap().spec.app,
+            "bookstore"
+        );
+        rt.block_on(b.save(Some(&state))).unwrap();
+        assert!(
+            rt.block_on(a.save(Some(&state))).is_err(),
+            "now b drives it"
+        );
+        // A driver that stops saying it is alive (killed, its SSH gone): taken over once it has
+        // not been seen for a minute (by the time in the item).
+        rt.block_on(
+            client
+                .update_item()
+                .table_name(team().table)
+                .key(
+                    "pk",
+                    aws_sdk_dynamodb::types::AttributeValue::S("drill".into()),
+                )
+                .update_expression("SET seen = :old")
+                .expression_attribute_values(
+                    ":old",
+                    aws_sdk_dynamodb::types::AttributeValue::N(
+                        (Timestamp::now().0 - 61_000).to_string(),
+                    ),
+                )
+                .send(),
+        )
+        .unwrap();
+        assert!(rt.block_on(a.other_holder()).is_none(), "gone by its time");
+        rt.block_on(a.save(Some(&state))).unwrap();
+        // Over: cleared.
+        rt.block_on(a.save(None)).unwrap();
+        assert_eq!(rt.block_on(b.load()), Ok(None));
+    }
+
+    /// Presence: each console sees the others written within 90 s, not itself, not the gone.
+    #[test]
+    fn presence_names_the_other_consoles_written_lately() {
+        let moto = Moto::start();
+        init(&moto);
+        let rt = rt();
+        let conf = super::sdk_config(&moto, &moto.endpoint);
+        let p = |host: &str, pid: u32| opsdash::team::Presence {
+            client: aws_sdk_dynamodb::Client::new(&conf),
+            table: team().table,
+            me: leases(&conf, host, pid).me,
+        };
+        let (a, b, c) = (p("bastion-1", 11), p("bastion-2", 22), p("bastion-3", 33));
+        let now = Timestamp::now();
+        rt.block_on(c.beat("123456789012", "main", now.plus_secs(-120.0)))
+            .unwrap();
+        rt.block_on(a.beat("123456789012", "drill", now)).unwrap();
+        let seen = rt
+            .block_on(b.beat("123456789012", "failover", now))
+            .unwrap();
+        let labels: Vec<String> = seen.iter().map(opsdash::team::Peer::label).collect();
+        assert_eq!(labels.len(), 1, "{labels:?}");
+        assert!(labels[0].ends_with("@bastion-1 (drill)"), "{labels:?}");
+        rt.block_on(a.leave());
+        assert!(
+            rt.block_on(b.beat("123456789012", "main", now))
+                .unwrap()
+                .is_empty()
+        );
+    }
 }

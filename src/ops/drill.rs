@@ -949,6 +949,59 @@ pub fn save(path: &Path, state: Option<&DrillState>) -> io::Result<()> {
     }
 }
 
+/// Where the drill's state and its driver's lock live: a file on this machine
+/// ([`DrillFile`]), or the team's table in team mode, so another bastion can watch, resume or
+/// roll back a drill whose console is gone.
+#[async_trait::async_trait]
+pub trait DrillStore: Send + Sync {
+    /// Where it is, for messages (`~/.local/state/opsdash/drill.json`, `table opsdash-team`).
+    fn place(&self) -> String;
+    /// The drill left by an earlier run, if any.
+    async fn load(&self) -> Result<Option<DrillState>, String>;
+    /// Another console that drives it and is alive, if any.
+    async fn other_holder(&self) -> Option<Holder>;
+    /// Writes the state under the driver's lock (taking it), or removes it when the drill is
+    /// over; refused, writing nothing, while another live console holds the lock.
+    async fn save(&self, state: Option<&DrillState>) -> Result<(), String>;
+    /// The state now and who holds it, for a console watching a drill driven elsewhere.
+    async fn watch(&self) -> (Result<Option<DrillState>, String>, Option<Holder>);
+    /// The driver says it is alive (nothing when this console holds no lock).
+    async fn heartbeat(&self);
+    /// Gives the lock back (the state stays for the next start).
+    async fn release(&self);
+}
+
+/// The drill in `drill.json` with `drill.lock` beside it.
+pub struct DrillFile {
+    pub path: PathBuf,
+}
+
+#[async_trait::async_trait]
+impl DrillStore for DrillFile {
+    fn place(&self) -> String {
+        self.path.display().to_string()
+    }
+    async fn load(&self) -> Result<Option<DrillState>, String> {
+        load(&self.path).map_err(|e| e.to_string())
+    }
+    async fn other_holder(&self) -> Option<Holder> {
+        other_holder(&self.path)
+    }
+    async fn save(&self, state: Option<&DrillState>) -> Result<(), String> {
+        save(&self.path, state).map_err(|e| format!("{}: {e}", self.path.display()))
+    }
+    async fn watch(&self) -> (Result<Option<DrillState>, String>, Option<Holder>) {
+        let (state, holder) = watch(&self.path);
+        (state.map_err(|e| e.to_string()), holder)
+    }
+    async fn heartbeat(&self) {
+        heartbeat(&self.path);
+    }
+    async fn release(&self) {
+        release(&self.path);
+    }
+}
+
 /// A drill left on disk by an earlier run, if any (a symlink is refused).
 pub fn load(path: &Path) -> io::Result<Option<DrillState>> {
     match crate::state::read(path)? {

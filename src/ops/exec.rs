@@ -68,6 +68,11 @@ pub struct Executor {
     unlocked: std::sync::Mutex<std::collections::HashMap<String, Timestamp>>,
     /// Team mode: the lease every operation takes before its first call.
     leases: Option<Arc<dyn crate::team::Leases>>,
+    /// Team mode: the drill's state and lock in the team's table (else the file beside the
+    /// audit log).
+    drill_store: Option<Arc<dyn super::drill::DrillStore>>,
+    /// Team mode: this console's presence in the team's table.
+    presence: Option<Arc<crate::team::Presence>>,
 }
 
 impl Executor {
@@ -89,6 +94,8 @@ impl Executor {
             accounts: Vec::new(),
             unlocked: std::sync::Mutex::default(),
             leases: None,
+            drill_store: None,
+            presence: None,
         }
     }
 
@@ -115,7 +122,39 @@ impl Executor {
             accounts: self.accounts.clone(),
             unlocked: std::sync::Mutex::default(),
             leases: self.leases.clone(),
+            drill_store: self.drill_store.clone(),
+            presence: self.presence.clone(),
         }
+    }
+
+    /// Team mode: this console's presence.
+    #[must_use]
+    pub fn with_presence(mut self, presence: Arc<crate::team::Presence>) -> Self {
+        self.presence = Some(presence);
+        self
+    }
+
+    /// This console's presence in team mode.
+    pub fn presence(&self) -> Option<&Arc<crate::team::Presence>> {
+        self.presence.as_ref()
+    }
+
+    /// Team mode: the drill's state and lock in `store`.
+    #[must_use]
+    pub fn with_drill_store(mut self, store: Arc<dyn super::drill::DrillStore>) -> Self {
+        self.drill_store = Some(store);
+        self
+    }
+
+    /// Where the drill's state and lock are: the team's store, or the file beside the audit
+    /// log (none when there is no state directory).
+    pub fn drill_store(&self) -> Result<Arc<dyn super::drill::DrillStore>, String> {
+        if let Some(s) = &self.drill_store {
+            return Ok(s.clone());
+        }
+        self.drill_path().map(|path| {
+            Arc::new(super::drill::DrillFile { path }) as Arc<dyn super::drill::DrillStore>
+        })
     }
 
     /// Team mode: every operation takes its lease from `leases` first, and does not run without.

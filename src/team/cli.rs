@@ -116,14 +116,21 @@ pub fn audit(
     })
 }
 
-/// Team mode in the console: the table's leases for the executor, and the audit trail sent
-/// every few seconds in the background on `rt`.
+/// What team mode gives the console's executor.
+pub struct Started {
+    pub leases: Arc<dyn super::Leases>,
+    pub drill: Arc<dyn crate::ops::drill::DrillStore>,
+    pub presence: Arc<super::Presence>,
+}
+
+/// Team mode in the console: the table's leases and drill for the executor, and the audit trail
+/// sent every few seconds in the background on `rt`.
 pub fn start(
     cli: &Cli,
     config: &Config,
     t: &TeamConfig,
     rt: &tokio::runtime::Runtime,
-) -> Result<Arc<dyn super::Leases>, String> {
+) -> Result<Started, String> {
     let conf = rt.block_on(sdk_config(cli, config));
     let who = rt
         .block_on(async {
@@ -174,5 +181,19 @@ pub fn start(
             tokio::time::sleep(std::time::Duration::from_secs(5)).await;
         }
     });
-    Ok(Arc::new(leases))
+    let drill = super::drill::TableDrill {
+        client: leases.client.clone(),
+        table: t.table.clone(),
+        console: leases.me.console.clone(),
+    };
+    let presence = super::Presence {
+        client: leases.client.clone(),
+        table: t.table.clone(),
+        me: leases.me.clone(),
+    };
+    Ok(Started {
+        leases: Arc::new(leases),
+        drill: Arc::new(drill),
+        presence: Arc::new(presence),
+    })
 }

@@ -566,3 +566,114 @@ pub async fn check(
     out
 }
 pub mod cli;
+pub mod drill;
+
+/// Another console of the team, as its presence item says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Peer {
+    pub user: String,
+    pub host: String,
+    pub pid: u32,
+    pub account: String,
+    /// What it is doing: its view, `drill` while it drives one.
+    pub doing: String,
+    pub seen: Timestamp,
+}
+
+impl Peer {
+    /// `ana@bastion-2 (drill)`.
+    pub fn label(&self) -> String {
+        if self.doing.is_empty() || self.doing == "main" {
+            format!("{}@{}", self.user, self.host)
+        } else {
+            format!("{}@{} ({})", self.user, self.host, self.doing)
+        }
+    }
+}
+
+/// How often a console writes its presence, and how long one not written since counts.
+pub const PRESENCE_SECS: u64 = 30;
+pub const PRESENCE_GONE_SECS: i64 = 90;
+
+/// Presence items (`presence#host:pid:n`) in the team's table: each console writes its own every
+/// [`PRESENCE_SECS`] and reads the others written within [`PRESENCE_GONE_SECS`].
+pub struct Presence {
+    pub client: aws_sdk_dynamodb::Client,
+    pub table: String,
+    pub me: Holder,
+}
+
+impl Presence {
+    /// Writes this console's presence, then reads the others'.
+    pub async fn beat(
+        &self,
+        account: &str,
+        doing: &str,
+        now: Timestamp,
+    ) -> Result<Vec<Peer>, String> {
+        self.client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(&format!("presence#{}", self.me.console)))
+            .item("user", s(&crate::identity::login()))
+            .item("host", s(&self.me.host))
+            .item("pid", n(i64::from(self.me.pid)))
+            .item("account", s(account))
+            .item("doing", s(doing))
+            .item("seen", n(now.0))
+            .send()
+            .await
+            .map_err(|e| dynamo_error(&e))?;
+        let mut peers = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .filter_expression("begins_with(pk, :p) AND seen > :recent")
+                .expression_attribute_values(":p", s("presence#"))
+                .expression_attribute_values(":recent", n(now.0 - PRESENCE_GONE_SECS * 1000))
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .map_err(|e| dynamo_error(&e))?;
+            for item in page.items() {
+                let get = |k: &str| {
+                    item.get(k)
+                        .and_then(|v| v.as_s().ok().or_else(|| v.as_n().ok()))
+                        .cloned()
+                        .unwrap_or_default()
+                };
+                if get("pk") == format!("presence#{}", self.me.console) {
+                    continue;
+                }
+                peers.push(Peer {
+                    user: get("user"),
+                    host: get("host"),
+                    pid: get("pid").parse().unwrap_or(0),
+                    account: get("account"),
+                    doing: get("doing"),
+                    seen: Timestamp(get("seen").parse().unwrap_or(0)),
+                });
+            }
+            start = page.last_evaluated_key;
+            if start.is_none() {
+                break;
+            }
+        }
+        peers.sort_by(|a, b| (&a.user, &a.host, a.pid).cmp(&(&b.user, &b.host, b.pid)));
+        Ok(peers)
+    }
+
+    /// This console leaves.
+    pub async fn leave(&self) {
+        let _ = self
+            .client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(&format!("presence#{}", self.me.console)))
+            .send()
+            .await;
+    }
+}

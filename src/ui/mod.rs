@@ -416,6 +416,23 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
+/// Team mode: the other consoles on this account (`+2: ana@bastion-2 (drill), li@bastion-1`), or
+/// the team's table unusable.
+fn team_badge(app: &App) -> Option<String> {
+    if app.team_error().is_some() {
+        return Some("TEAM TABLE DOWN".into());
+    }
+    let peers = app.peers_here();
+    if peers.is_empty() {
+        return None;
+    }
+    let mut names: Vec<String> = peers.iter().take(2).map(|p| p.label()).collect();
+    if peers.len() > 2 {
+        names.push("…".into());
+    }
+    Some(format!("+{}: {}", peers.len(), names.join(", ")))
+}
+
 /// The header's badges: read-only, paused, the drill, traffic on DR, zonal shifts.
 fn header_badges(app: &App) -> Vec<String> {
     let mut badges: Vec<String> = Vec::new();
@@ -436,6 +453,7 @@ fn header_badges(app: &App) -> Vec<String> {
         badges.extend(word.map(str::to_owned));
     }
     badges.extend(region_switch::header_badge(app));
+    badges.extend(team_badge(app));
     if let Some(dr) = app.traffic_on_dr() {
         badges.push(format!("TRAFFIC ON {dr}"));
     }

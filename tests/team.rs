@@ -1,0 +1,75 @@
+//! Team mode in the console, on the demo's virtual time: the presence written every 30 s with
+//! what the console does, the other consoles on this account in the header, and the team's
+//! table said unusable (the reads of the table itself are tested against moto in `moto.rs`).
+
+mod common;
+
+use common::Harness;
+use opsdash::app::{Effect, Msg};
+use opsdash::model::Timestamp;
+use opsdash::source::sim::Scenario;
+use opsdash::team::Peer;
+
+fn peer(user: &str, host: &str, account: &str, doing: &str) -> Peer {
+    Peer {
+        user: user.into(),
+        host: host.into(),
+        pid: 7,
+        account: account.into(),
+        doing: doing.into(),
+        seen: Timestamp(0),
+    }
+}
+
+#[test]
+fn the_header_names_the_other_consoles_here_and_a_table_that_cannot_be_used() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.settings_mut().team = Some("opsdash-team".into());
+    h.advance(10.0);
+    let presence: Vec<&Effect> = h
+        .effects
+        .iter()
+        .filter(|e| matches!(e, Effect::Presence { .. }))
+        .collect();
+    assert_eq!(presence.len(), 1, "written at once");
+    let Effect::Presence { account, doing } = presence[0] else {
+        unreachable!()
+    };
+    assert_eq!((account.as_str(), doing.as_str()), ("123456789012", "main"));
+    h.advance(10.0);
+    assert_eq!(
+        h.effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Presence { .. }))
+            .count(),
+        1,
+        "every 30 s, not every tick"
+    );
+    h.send(Msg::Peers(Ok(vec![
+        peer("ana", "bastion-2", "123456789012", "drill"),
+        peer("li", "bastion-1", "123456789012", "main"),
+        peer("bo", "bastion-9", "999999999999", "main"),
+    ])));
+    let header = h.screen(140, 40).lines().next().unwrap().to_owned();
+    assert!(
+        header.contains("+2: ana@bastion-2 (drill), li@bastion-1"),
+        "only this account's: {header}"
+    );
+    h.send(Msg::Peers(Err(
+        "AccessDeniedException: not authorized".into()
+    )));
+    let header = h.screen(140, 40).lines().next().unwrap().to_owned();
+    assert!(header.contains("TEAM TABLE DOWN"), "{header}");
+    let (status, _) = h.app().status().unwrap();
+    assert!(
+        status.contains("opsdash-team cannot be used: AccessDeniedException")
+            && status.contains("operations are refused"),
+        "{status}"
+    );
+    h.send(Msg::Peers(Ok(Vec::new())));
+    let header = h.screen(140, 40).lines().next().unwrap().to_owned();
+    assert!(
+        !header.contains("TEAM") && !header.contains("+2"),
+        "{header}"
+    );
+}
