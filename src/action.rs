@@ -58,6 +58,8 @@ pub enum Action {
     Faults,
     /// Open the CloudWatch Logs of the selected ECS service, Auto Scaling group or alarm.
     Logs,
+    /// Team mode: the team's audit trail, live (the Activity view).
+    Activity,
     /// In an alarm's detail: open what it watches (its dimensions' target group, service or
     /// Auto Scaling group); again: the next one; Back returns to the alarm.
     Watched,
@@ -219,6 +221,12 @@ pub const ACTIONS: &[ActionInfo] = &[
         &["l"],
     ),
     info(Action::Watched, "watched", "what an alarm watches", &["o"]),
+    info(
+        Action::Activity,
+        "activity",
+        "team activity (audit trail)",
+        &["A"],
+    ),
     info(Action::Faults, "faults", "inject fault (demo)", &["!"]),
     in_mode(
         Mode::Logs,

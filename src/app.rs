@@ -364,6 +364,8 @@ pub struct Settings {
     pub drill_file: String,
     /// Team mode: the team's table (leases, drill, presence), for the header and messages.
     pub team: Option<String>,
+    /// Team mode: the log group of the team's audit trail (the Activity view).
+    pub team_audit_group: Option<String>,
     /// Each pane's refresh interval (its data's age is judged by it).
     pub refresh: Refresh,
     /// Source seconds per real second (`--speed` in the demo): polls run in real time, ages are
@@ -388,6 +390,7 @@ impl Settings {
             drill_specs: Vec::new(),
             drill_file: "drill.json".into(),
             team: None,
+            team_audit_group: None,
             refresh: Refresh::default(),
             time_scale: 1.0,
         }
@@ -1270,6 +1273,7 @@ impl App {
                 return self.plan_reads_due();
             }
             Action::Logs => return self.open_logs(),
+            Action::Activity => return self.open_activity(),
             Action::Watched => self.open_watched(),
             // Actions of a view or a prompt: their mode's handler has them, never the panes.
             Action::LogsFollow

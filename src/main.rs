@@ -334,14 +334,15 @@ fn console(
                     .with_leases(team.leases)
                     .with_drill_store(team.drill)
                     .with_presence(team.presence);
-                team_table = Some(t.table.clone());
+                team_table = Some(t.clone());
             }
             Err(e) => return fail(e),
         }
     }
     let executor = Arc::new(executor);
     let mut settings = Settings::new(config.keymap.clone(), themes);
-    settings.team = team_table;
+    settings.team = team_table.as_ref().map(|t| t.table.clone());
+    settings.team_audit_group = team_table.map(|t| t.audit_log_group);
     settings.no_color = no_color();
     settings.ascii = cli.source.ascii;
     settings.read_only = read_only;

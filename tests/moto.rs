@@ -2515,6 +2515,39 @@ mod team {
             ["three", "four"],
             "the group was recreated after one and two"
         );
+        // The Activity view reads the group as the Logs view reads any: found, then read, each
+        // record on one line.
+        let target = opsdash::model::logs::LogTarget::Activity("/opsdash/audit".into());
+        let found = rt
+            .block_on(opsdash::source::EstateReader::log_source(
+                &*src,
+                &crate::region(REGION),
+                &target,
+            ))
+            .result
+            .unwrap();
+        let page = rt
+            .block_on(opsdash::source::EstateReader::logs(
+                &*src,
+                &crate::region(REGION),
+                1,
+                &found,
+                "",
+                Timestamp::now().plus_secs(-600.0),
+                100,
+            ))
+            .result
+            .unwrap();
+        let lines: Vec<String> = page
+            .events
+            .iter()
+            .map(|e| opsdash::ops::audit::activity_line(&e.message))
+            .collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(
+            lines[0].starts_with("ana 123456789012 us-east-1 intent scale asg/web"),
+            "{lines:?}"
+        );
         // `audit --team` reads every console's records from the group.
         let out = moto
             .command(

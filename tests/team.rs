@@ -73,3 +73,21 @@ fn the_header_names_the_other_consoles_here_and_a_table_that_cannot_be_used() {
         "{header}"
     );
 }
+
+/// `A`: the Activity view is team mode's; without it, the key says what to configure.
+#[test]
+fn activity_needs_team_mode_and_opens_the_trail_as_a_logs_view() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.advance(10.0);
+    h.ch('A');
+    assert_eq!(h.app().view(), &opsdash::app::View::Main);
+    let (status, _) = h.app().status().unwrap();
+    assert!(status.contains("add a [team] section"), "{status}");
+    h.settings_mut().team_audit_group = Some("/opsdash/audit".into());
+    h.ch('A');
+    assert_eq!(h.app().view(), &opsdash::app::View::Logs);
+    let screen = h.screen(120, 40);
+    assert!(screen.contains("team activity /opsdash/audit"), "{screen}");
+    // The demo has no team: its answer says so in the view.
+    assert!(screen.contains("team mode is for live AWS"), "{screen}");
+}

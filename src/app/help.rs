@@ -39,6 +39,7 @@ fn group(a: Action) -> usize {
         | Action::Filter
         | Action::Palette
         | Action::Logs
+        | Action::Activity
         | Action::Watched => 1,
         _ => 0,
     }

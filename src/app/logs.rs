@@ -206,6 +206,23 @@ impl App {
                 return vec![];
             }
         };
+        self.open_logs_of(target)
+    }
+
+    /// `A`: the Activity view, the team's audit trail live (team mode).
+    pub(super) fn open_activity(&mut self) -> Vec<Effect> {
+        if let Some(group) = self.settings.team_audit_group.clone() {
+            return self.open_logs_of(LogTarget::Activity(group));
+        }
+        self.set_status(
+            "Activity is the team's audit trail: add a [team] section (table, audit_log_group) to the config",
+            Severity::Info,
+        );
+        vec![]
+    }
+
+    /// The Logs view of `target`.
+    fn open_logs_of(&mut self, target: LogTarget) -> Vec<Effect> {
         self.logs.generation += 1;
         let generation = self.logs.generation;
         let region = self.region_name().clone();

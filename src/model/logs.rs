@@ -20,6 +20,8 @@ pub enum LogTarget {
         namespace: String,
         metric: String,
     },
+    /// The team's audit trail (team mode's log group): the Activity view.
+    Activity(String),
 }
 
 impl LogTarget {
@@ -29,6 +31,7 @@ impl LogTarget {
             LogTarget::Service { name, .. } => format!("service {name}"),
             LogTarget::Asg(name) => format!("group {name}"),
             LogTarget::Alarm { name, .. } => format!("alarm {name}"),
+            LogTarget::Activity(group) => format!("team activity {group}"),
         }
     }
 }

@@ -223,6 +223,42 @@ fn repair_torn_tail(f: &std::fs::File, path: &Path) -> io::Result<()> {
     Ok(())
 }
 
+/// One record as the Activity view shows it: who, where, what, how it ended
+/// (`ana 123456789012 us-east-1 intent scale asg/web-asg desired=4 from=2`).
+pub fn activity_line(line: &str) -> String {
+    let Ok(r) = serde_json::from_str::<AuditRecord>(line) else {
+        return line.to_owned();
+    };
+    let who = r
+        .operator
+        .caller_arn
+        .rsplit('/')
+        .next()
+        .filter(|w| !w.is_empty())
+        .unwrap_or(&r.operator.user);
+    let what = match (r.phase, r.outcome) {
+        (AuditPhase::Intent, _) => "intent".to_owned(),
+        (AuditPhase::Outcome, Some(o)) => o.as_str().to_owned(),
+        (AuditPhase::Outcome, None) => "outcome".to_owned(),
+    };
+    let mut s = format!(
+        "{who} {} {} {what} {} {}",
+        r.account, r.region, r.operation, r.target
+    );
+    if r.phase == AuditPhase::Intent {
+        for (k, v) in &r.parameters {
+            let _ = write!(s, " {k}={v}");
+        }
+    }
+    if let Some(e) = &r.error {
+        let _ = write!(s, ": {e}");
+    }
+    if let Some(c) = &r.console {
+        let _ = write!(s, " [{c}]");
+    }
+    s
+}
+
 /// Parses `--since`: `90s`, `30m`, `12h`, `7d`.
 pub fn parse_duration(s: &str) -> Result<f64, String> {
     let s = s.trim();

@@ -235,7 +235,12 @@ fn event_lines(app: &App, v: &LogsView, w: usize, rows: usize) -> Vec<Line<'stat
     for e in v.lines.range(..end).rev() {
         let stamp = format!("{} ", e.at.hms());
         let stream = short_stream(&e.stream);
-        let text = readable(&e.message);
+        // The Activity view: each audit record on one readable line.
+        let text = if matches!(v.target, crate::model::logs::LogTarget::Activity(_)) {
+            readable(&crate::ops::audit::activity_line(&e.message))
+        } else {
+            readable(&e.message)
+        };
         let prefix = stamp.chars().count() + stream.chars().count() + 1;
         let body_w = w.saturating_sub(prefix).max(10);
         let chunks: Vec<String> = if v.wrap {

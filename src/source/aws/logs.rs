@@ -19,6 +19,41 @@ fn not_found(operation: &str, message: String) -> SourceError {
     SourceError::new(ErrorClass::Validation, SVC, operation, "NotFound", message)
 }
 
+/// The team's audit trail: its log group, if it is there.
+async fn activity(
+    r: &RegionClients,
+    profile: Option<&str>,
+    group: &str,
+) -> Result<LogSource, SourceError> {
+    let out = r
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(group)
+        .send()
+        .await
+        .map_err(|e| map(SVC, "DescribeLogGroups", profile, &e))?;
+    if !out
+        .log_groups()
+        .iter()
+        .any(|g| g.log_group_name() == Some(group))
+    {
+        return Err(not_found(
+            "DescribeLogGroups",
+            format!(
+                "the team's audit trail {group} is not in {}: opsdash team init creates it",
+                r.info.name
+            ),
+        ));
+    }
+    Ok(LogSource {
+        groups: vec![LogGroup {
+            name: group.to_owned(),
+            stream_prefix: None,
+        }],
+        pattern: String::new(),
+    })
+}
+
 /// Where `target`'s logs are.
 pub async fn source(
     r: &RegionClients,
@@ -81,6 +116,7 @@ pub async fn source(
                 pattern: String::new(),
             })
         }
+        LogTarget::Activity(group) => activity(r, profile, group).await,
         LogTarget::Asg(name) => {
             let out = r
                 .logs

@@ -172,7 +172,7 @@ impl Sim {
         // Named for the call the live source makes for this kind of target.
         let op = match target {
             LogTarget::Service { .. } => "DescribeTaskDefinition",
-            LogTarget::Asg(_) => "DescribeLogGroups",
+            LogTarget::Asg(_) | LogTarget::Activity(_) => "DescribeLogGroups",
             LogTarget::Alarm { .. } => "DescribeMetricFilters",
         };
         let not_found =
@@ -201,6 +201,9 @@ impl Sim {
                     pattern: String::new(),
                 })
             }
+            LogTarget::Activity(group) => Err(not_found(format!(
+                "the demo has no team audit trail {group}: team mode is for live AWS"
+            ))),
             LogTarget::Asg(name) => {
                 if !region.asgs.iter().any(|a| &a.name == name) {
                     return Err(not_found(format!("no Auto Scaling group {name}")));
