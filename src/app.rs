@@ -126,6 +126,8 @@ pub enum Msg {
     SignIn(crate::source::signin::SignInEvent),
     /// A fleet row read ([`crate::fleet`]).
     Fleet(crate::model::fleet::FleetRow),
+    /// Team mode: a send of the audit trail failed (why), or works again.
+    Trail(Result<(), String>),
     /// The other consoles of the team, or why they could not be read ([`Effect::Presence`]).
     Peers(Result<Vec<crate::team::Peer>, String>),
     /// An app's Region switch plan read ([`Effect::FetchRegionSwitch`]).
@@ -835,6 +837,10 @@ impl App {
                 until,
                 result,
             } => self.on_unlocked(account, until, result),
+            Msg::Trail(sent) => {
+                self.on_trail(sent);
+                vec![]
+            }
             Msg::Peers(read) => {
                 self.on_peers(read);
                 vec![]

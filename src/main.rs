@@ -333,7 +333,8 @@ fn console(
                 executor = executor
                     .with_leases(team.leases)
                     .with_drill_store(team.drill)
-                    .with_presence(team.presence);
+                    .with_presence(team.presence)
+                    .with_trail(team.trail);
                 team_table = Some(t.clone());
             }
             Err(e) => return fail(e),

@@ -772,6 +772,9 @@ pub async fn run(
     if let Ok(store) = executor.drill_store() {
         spawn_drill_heartbeat(store);
     }
+    if let Some(trail) = executor.trail() {
+        spawn_trail(trail.clone(), tx.clone());
+    }
     for m in [Msg::Resize(width, height), Msg::Tick(source.now())]
         .into_iter()
         .chain(first)
@@ -1066,6 +1069,31 @@ fn spawn_demo_clock(sim: SimSource, speed: u32, tx: mpsc::UnboundedSender<Msg>) 
 
 /// While this console drives a drill, it says so every few seconds in the lock, so consoles
 /// watching from elsewhere can tell it is alive (and that it is gone when it stops).
+/// Team mode: the audit log's new records sent to the team's trail every few seconds; the console
+/// is told when a send fails and when sending works again.
+fn spawn_trail(trail: Arc<crate::team::Trail>, tx: mpsc::UnboundedSender<Msg>) {
+    tokio::spawn(async move {
+        let mut failing = false;
+        let mut tick = tokio::time::interval(Duration::from_secs(crate::team::SEND_SECS));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match trail.send().await {
+                Ok(_) if failing => {
+                    failing = false;
+                    let _ = tx.send(Msg::Trail(Ok(())));
+                }
+                Err(e) => {
+                    tracing::warn!("team audit trail not sent yet (kept in the local log): {e}");
+                    failing = true;
+                    let _ = tx.send(Msg::Trail(Err(e)));
+                }
+                Ok(_) => {}
+            }
+        }
+    });
+}
+
 fn spawn_drill_heartbeat(store: Arc<dyn crate::ops::drill::DrillStore>) {
     tokio::spawn(async move {
         let mut tick =

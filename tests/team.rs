@@ -91,3 +91,34 @@ fn activity_needs_team_mode_and_opens_the_trail_as_a_logs_view() {
     // The demo has no team: its answer says so in the view.
     assert!(screen.contains("team mode is for live AWS"), "{screen}");
 }
+
+/// The team's audit trail unreachable: said once, in the header while it lasts, and when it is
+/// sent again (the records wait in the local log).
+#[test]
+fn an_audit_trail_that_cannot_be_sent_is_said_and_its_recovery_too() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.advance(10.0);
+    h.send(Msg::Trail(Err(
+        "ResourceNotFoundException: log group gone".into()
+    )));
+    let screen = h.screen(140, 40);
+    assert!(
+        screen.lines().next().unwrap().contains("AUDIT NOT SENT"),
+        "{screen}"
+    );
+    let (status, _) = h.app().status().unwrap();
+    assert!(
+        status.contains("stay in the local audit log and are sent when it can be"),
+        "{status}"
+    );
+    h.send(Msg::Trail(Ok(())));
+    let screen = h.screen(140, 40);
+    assert!(!screen.lines().next().unwrap().contains("AUDIT NOT SENT"));
+    assert!(
+        h.app()
+            .status()
+            .unwrap()
+            .0
+            .contains("sent again, nothing lost")
+    );
+}

@@ -12,6 +12,8 @@ pub(super) struct TeamConsole {
     peers: Vec<Peer>,
     /// Why the table could not be read at the last presence, if so.
     error: Option<String>,
+    /// Why the audit trail could not be sent, while it cannot.
+    trail: Option<String>,
     last: Option<Timestamp>,
 }
 
@@ -68,6 +70,35 @@ impl App {
                 self.team.error = Some(e);
             }
         }
+    }
+
+    pub(super) fn on_trail(&mut self, sent: Result<(), String>) {
+        match sent {
+            Ok(()) => {
+                if self.team.trail.take().is_some() {
+                    self.set_status(
+                        "the team's audit trail is sent again, nothing lost",
+                        Severity::Ok,
+                    );
+                }
+            }
+            Err(e) => {
+                if self.team.trail.is_none() {
+                    self.set_status(
+                        format!(
+                            "the team's audit trail cannot be sent ({e}): the records stay in the local audit log and are sent when it can be"
+                        ),
+                        Severity::Warn,
+                    );
+                }
+                self.team.trail = Some(e);
+            }
+        }
+    }
+
+    /// Why the team's audit trail cannot be sent now, if it cannot.
+    pub fn trail_error(&self) -> Option<&str> {
+        self.team.trail.as_deref()
     }
 
     /// The other consoles on this account, as the header names them.

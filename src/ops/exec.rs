@@ -73,6 +73,8 @@ pub struct Executor {
     drill_store: Option<Arc<dyn super::drill::DrillStore>>,
     /// Team mode: this console's presence in the team's table.
     presence: Option<Arc<crate::team::Presence>>,
+    /// Team mode: the audit trail the local log is sent to.
+    trail: Option<Arc<crate::team::Trail>>,
 }
 
 impl Executor {
@@ -96,6 +98,7 @@ impl Executor {
             leases: None,
             drill_store: None,
             presence: None,
+            trail: None,
         }
     }
 
@@ -124,7 +127,20 @@ impl Executor {
             leases: self.leases.clone(),
             drill_store: self.drill_store.clone(),
             presence: self.presence.clone(),
+            trail: self.trail.clone(),
         }
+    }
+
+    /// Team mode: the audit trail the local log is sent to.
+    #[must_use]
+    pub fn with_trail(mut self, trail: Arc<crate::team::Trail>) -> Self {
+        self.trail = Some(trail);
+        self
+    }
+
+    /// The team's audit trail, in team mode.
+    pub fn trail(&self) -> Option<&Arc<crate::team::Trail>> {
+        self.trail.as_ref()
     }
 
     /// Team mode: this console's presence.
@@ -475,10 +491,21 @@ impl Executor {
             }
             None => None,
         };
-        let outcome = self.execute_leased(plan, progress).await;
-        if let Some((l, key)) = lease {
-            l.release(&key).await;
-        }
+        let Some((l, key)) = lease else {
+            return self.execute_leased(plan, progress).await;
+        };
+        // Renewed while the operation works (its calls take seconds; a stalled one may not).
+        let renew = async {
+            loop {
+                tokio::time::sleep(std::time::Duration::from_secs(crate::team::RENEW_SECS)).await;
+                let _ = l.take(&key, &plan.summary, Timestamp::now()).await;
+            }
+        };
+        let outcome = tokio::select! {
+            o = self.execute_leased(plan, progress) => o,
+            () = renew => unreachable!("the renewal never ends"),
+        };
+        l.release(&key).await;
         outcome
     }
 

@@ -118,13 +118,14 @@ pub fn audit(
 
 /// What team mode gives the console's executor.
 pub struct Started {
+    pub trail: Arc<Trail>,
     pub leases: Arc<dyn super::Leases>,
     pub drill: Arc<dyn crate::ops::drill::DrillStore>,
     pub presence: Arc<super::Presence>,
 }
 
-/// Team mode in the console: the table's leases and drill for the executor, and the audit trail
-/// sent every few seconds in the background on `rt`.
+/// Team mode in the console: the table's leases, drill and presence, and the audit trail (the
+/// console sends it every few seconds).
 pub fn start(
     cli: &Cli,
     config: &Config,
@@ -173,14 +174,6 @@ pub fn start(
     trail
         .start_here()
         .map_err(|e| format!("team audit trail: {e}"))?;
-    rt.spawn(async move {
-        loop {
-            if let Err(e) = trail.send().await {
-                tracing::warn!("team audit trail not sent yet (kept in the local log): {e}");
-            }
-            tokio::time::sleep(std::time::Duration::from_secs(5)).await;
-        }
-    });
     let drill = super::drill::TableDrill {
         client: leases.client.clone(),
         table: t.table.clone(),
@@ -192,6 +185,7 @@ pub fn start(
         me: leases.me.clone(),
     };
     Ok(Started {
+        trail,
         leases: Arc::new(leases),
         drill: Arc::new(drill),
         presence: Arc::new(presence),

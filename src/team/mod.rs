@@ -19,6 +19,10 @@ pub const LEASE_SECS: i64 = 300;
 /// The clock skew between bastions a lease tolerates: one is taken over only once it expired by
 /// its holder's clock this long ago by the taker's.
 pub const SKEW_SECS: i64 = 30;
+/// How often a console renews the lease of an operation still at work.
+pub const RENEW_SECS: u64 = 60;
+/// How often the audit trail is sent.
+pub const SEND_SECS: u64 = 5;
 /// Days the team's audit trail is kept unless `init` is told otherwise.
 pub const RETENTION_DAYS: i32 = 400;
 

@@ -422,6 +422,9 @@ fn team_badge(app: &App) -> Option<String> {
     if app.team_error().is_some() {
         return Some("TEAM TABLE DOWN".into());
     }
+    if app.trail_error().is_some() {
+        return Some("AUDIT NOT SENT".into());
+    }
     let peers = app.peers_here();
     if peers.is_empty() {
         return None;
