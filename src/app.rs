@@ -179,10 +179,12 @@ pub enum Effect {
         service: String,
         task_definition: String,
     },
-    /// Execute a confirmed plan in the background (the executor audits it).
+    /// Execute a confirmed plan in the background (the executor audits it); `takeover`: the
+    /// operator confirmed taking over another console's expired team lease.
     Execute {
         id: u64,
         plan: Box<Plan>,
+        takeover: bool,
     },
     /// Write the failover drill's state to disk (`None`: the drill is over, remove it).
     SaveDrill(Option<Box<DrillState>>),
@@ -299,11 +301,13 @@ pub enum Overlay {
     DrillResume,
     /// Requests per service and operation in the last minute (`:api`).
     Api,
-    /// The plan, waiting for `y` or the typed name.
+    /// The plan, waiting for `y` or the typed name; `takeover`: it takes over another console's
+    /// expired team lease (the name typed is that holder's).
     Confirm {
         plan: Box<Plan>,
         typed: TextInput,
         error: Option<String>,
+        takeover: bool,
     },
     /// `:unlock`: the account's name typed to allow writes to it for `secs`.
     Unlock {

@@ -893,14 +893,14 @@ pub async fn op_effect(
                 read: read.result,
             });
         }
-        Effect::Execute { id, plan } => {
+        Effect::Execute { id, plan, takeover } => {
             let mut progress = |call: &str| {
                 let _ = tx.send(Msg::OpProgress {
                     id,
                     call: call.to_owned(),
                 });
             };
-            let outcome = executor.execute(&plan, &mut progress).await;
+            let outcome = executor.execute_as(&plan, &mut progress, takeover).await;
             let _ = tx.send(Msg::OpDone { id, outcome });
         }
         Effect::RecordUnexecuted {

@@ -2328,9 +2328,9 @@ mod team {
         let rt = rt();
         let key = "123456789012/us-east-1/asg/web-asg";
         let t0 = Timestamp::now();
-        rt.block_on(a.take(key, "scale web-asg 2 -> 4", t0))
+        rt.block_on(a.take(key, "scale web-asg 2 -> 4", t0, false))
             .unwrap();
-        let Err(Refusal::Held(h)) = rt.block_on(b.take(key, "roll back", t0)) else {
+        let Err(Refusal::Held(h)) = rt.block_on(b.take(key, "roll back", t0, false)) else {
             panic!("the second console is refused");
         };
         assert_eq!(h.holder.host, "bastion-1");
@@ -2342,27 +2342,38 @@ mod team {
             "{said}"
         );
         // The holder renews its own.
-        rt.block_on(a.take(key, "scale web-asg 2 -> 4", t0.plus_secs(10.0)))
+        rt.block_on(a.take(key, "scale web-asg 2 -> 4", t0.plus_secs(10.0), false))
             .unwrap();
-        // Expired by the holder's clock, but not beyond the skew: still refused.
+        // Expired by the holder's clock, but not beyond the skew: still held, even when the
+        // operator would take it over.
         let expiry = t0.plus_secs(10.0 + LEASE_SECS as f64);
+        let within = expiry.plus_secs(SKEW_SECS as f64 - 5.0);
+        assert!(matches!(
+            rt.block_on(b.take(key, "roll back", within, true)),
+            Err(Refusal::Held(_))
+        ));
+        // Beyond it: expired, and taken over only when the operator confirms it.
+        let beyond = expiry.plus_secs(SKEW_SECS as f64 + 1.0);
+        let Err(Refusal::Expired(h)) = rt.block_on(b.take(key, "roll back", beyond, false)) else {
+            panic!("an expired lease is not taken over silently");
+        };
+        assert_eq!(h.holder.name(), "bastion-1-user");
         assert!(
-            rt.block_on(b.take(key, "roll back", expiry.plus_secs(SKEW_SECS as f64 - 5.0)))
-                .is_err()
+            Refusal::Expired(h)
+                .to_string()
+                .contains("taking it over must be confirmed")
         );
-        // Beyond it: taken over.
-        rt.block_on(b.take(key, "roll back", expiry.plus_secs(SKEW_SECS as f64 + 1.0)))
-            .unwrap();
+        rt.block_on(b.take(key, "roll back", beyond, true)).unwrap();
         // Given back: the first console takes it at once; a release by another console is
         // not one.
         rt.block_on(a.release(key));
         assert!(
-            rt.block_on(a.take(key, "x", expiry.plus_secs(40.0)))
+            rt.block_on(a.take(key, "x", beyond.plus_secs(1.0), false))
                 .is_err(),
             "a's release of b's lease does nothing"
         );
         rt.block_on(b.release(key));
-        rt.block_on(a.take(key, "x", expiry.plus_secs(41.0)))
+        rt.block_on(a.take(key, "x", beyond.plus_secs(2.0), false))
             .unwrap();
     }
 
@@ -2393,7 +2404,7 @@ mod team {
         )
         .unwrap();
         let key = opsdash::team::lease_key(&scope.account, REGION, "asg/fa-092-AutoScalingGroup");
-        rt.block_on(other.take(&key, "deploy", Timestamp::now()))
+        rt.block_on(other.take(&key, "deploy", Timestamp::now(), false))
             .unwrap();
         let o = rt.block_on(exec.execute(&plan, &mut |_| {}));
         assert!(!o.ok);
@@ -2423,7 +2434,7 @@ mod team {
         assert!(o.ok, "{}", o.message);
         assert_eq!(desired(&rt), 3);
         // Given back with its outcome: the other console can take it.
-        rt.block_on(other.take(&key, "deploy", Timestamp::now()))
+        rt.block_on(other.take(&key, "deploy", Timestamp::now(), false))
             .unwrap();
         // A table that cannot be used: refused, and said why.
         let broken = TableLeases {

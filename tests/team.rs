@@ -122,3 +122,73 @@ fn an_audit_trail_that_cannot_be_sent_is_said_and_its_recovery_too() {
             .contains("sent again, nothing lost")
     );
 }
+
+/// Leases as the team's table keeps them (the table itself is tested against moto): one other
+/// console's lease on everything, expired, taken over only when the operator confirmed it.
+struct ExpiredElsewhere(std::sync::Mutex<Vec<bool>>);
+
+#[async_trait::async_trait]
+impl opsdash::team::Leases for ExpiredElsewhere {
+    async fn take(
+        &self,
+        _key: &str,
+        what: &str,
+        now: Timestamp,
+        takeover: bool,
+    ) -> Result<(), opsdash::team::Refusal> {
+        self.0.lock().unwrap().push(takeover);
+        if takeover {
+            return Ok(());
+        }
+        Err(opsdash::team::Refusal::Expired(opsdash::team::Held {
+            holder: opsdash::team::Holder {
+                who: "arn:aws:sts::123456789012:assumed-role/OnCall/ana".into(),
+                host: "bastion-2".into(),
+                pid: 4242,
+                console: "bastion-2:4242:1".into(),
+            },
+            what: format!("before: {what}"),
+            since: now.plus_secs(-900.0),
+            expires: now.plus_secs(-600.0),
+        }))
+    }
+    async fn release(&self, _key: &str) {}
+}
+
+/// Another console's lease expired unrenewed: the operation is refused (audited), then offered
+/// again, to run once the operator types that holder's name.
+#[test]
+fn an_expired_lease_is_taken_over_only_by_typing_its_holders_name() {
+    use ratatui::crossterm::event::KeyCode;
+    let leases = std::sync::Arc::new(ExpiredElsewhere(std::sync::Mutex::new(Vec::new())));
+    let mut h = Harness::with_leases(Scenario::AlbAsg, leases.clone());
+    h.advance(30.0);
+    h.select(opsdash::app::Pane::Capacity, "web-asg");
+    h.ch('s');
+    h.type_str("3");
+    h.key(KeyCode::Enter);
+    h.ch('y');
+    h.advance(1.0);
+    let opsdash::app::Overlay::Confirm { plan, .. } = h.app().overlay() else {
+        panic!("the takeover's confirmation: {:?}", h.app().status());
+    };
+    assert_eq!(plan.confirm, opsdash::ops::Confirm::TypeName("ana".into()));
+    let warning = plan.warning.clone().unwrap();
+    assert!(
+        warning.contains("the team lease of ana on bastion-2") && warning.contains("type ana"),
+        "{warning}"
+    );
+    assert!(h.writes.lock().unwrap().is_empty(), "nothing ran");
+    h.type_str("ana");
+    h.key(KeyCode::Enter);
+    h.advance(1.0);
+    assert_eq!(*leases.0.lock().unwrap(), [false, true]);
+    assert_eq!(h.writes.lock().unwrap().len(), 1, "ran once taken over");
+    let audit = h.audit();
+    assert!(
+        audit
+            .iter()
+            .any(|r| r.parameters.get("took_over_lease_of").map(String::as_str) == Some("ana")),
+        "{audit:?}"
+    );
+}

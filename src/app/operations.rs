@@ -40,6 +40,8 @@ pub struct RunningOp {
     pub summary: String,
     /// The call in flight.
     pub call: String,
+    /// Its plan (offered again when another console's expired lease must be taken over).
+    pub plan: Box<Plan>,
 }
 
 /// A rollout under an alarm: the banner offers to roll it back.
@@ -116,13 +118,20 @@ impl App {
             plan: Box::new(plan),
             typed: TextInput::new(INPUT_MAX),
             error: None,
+            takeover: false,
         };
         vec![]
     }
 
     /// Keys in the confirmation of a plan.
     pub(super) fn on_confirm_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
-        let Overlay::Confirm { plan, typed, error } = &mut self.overlay else {
+        let Overlay::Confirm {
+            plan,
+            typed,
+            error,
+            takeover,
+        } = &mut self.overlay
+        else {
             return vec![];
         };
         let cancel = |plan: &Plan| Effect::RecordUnexecuted {
@@ -145,8 +154,8 @@ impl App {
                 self.set_status(super::cut_off(self.size), Severity::Warn);
             }
             (Confirm::Yes, KeyCode::Char('y')) => {
-                let plan = plan.clone();
-                return self.start(*plan);
+                let (plan, takeover) = (plan.clone(), *takeover);
+                return self.start(*plan, takeover);
             }
             (Confirm::Yes, _) => {
                 let pk = self.settings.keymap.prompt_keys();
@@ -158,8 +167,8 @@ impl App {
             (Confirm::TypeName(_), _) if typed.on_key(&ev) => *error = None,
             (Confirm::TypeName(name), KeyCode::Enter) => {
                 if typed == name {
-                    let plan = plan.clone();
-                    return self.start(*plan);
+                    let (plan, takeover) = (plan.clone(), *takeover);
+                    return self.start(*plan, takeover);
                 }
                 *error = Some(format!(
                     "type the name exactly ({name}) and Enter, or Esc to cancel"
@@ -260,7 +269,7 @@ impl App {
     }
 
     /// Hands a confirmed plan to the executor.
-    fn start(&mut self, plan: Plan) -> Vec<Effect> {
+    fn start(&mut self, plan: Plan, takeover: bool) -> Vec<Effect> {
         self.overlay = Overlay::None;
         if let Some(from) = &plan.leaves {
             if self.ops.left.len() == LEFT_KEPT {
@@ -272,7 +281,10 @@ impl App {
         // A run started here is followed until it ends.
         let follow = FollowRun::of(0, &plan);
         self.set_status(format!("{}: running", plan.summary), Severity::Info);
-        let (id, effect) = self.launch(pane, plan);
+        let (id, mut effect) = self.launch(pane, plan);
+        if let Effect::Execute { takeover: t, .. } = &mut effect {
+            *t = takeover;
+        }
         if let Some(mut f) = follow {
             f.op = id;
             self.ops.follow = Some(f);
@@ -291,14 +303,35 @@ impl App {
             region: plan.region.clone(),
             summary: plan.summary.clone(),
             call: String::new(),
+            plan: Box::new(plan.clone()),
         });
         (
             id,
             Effect::Execute {
                 id,
                 plan: Box::new(plan),
+                takeover: false,
             },
         )
+    }
+
+    /// Another console's team lease on what the plan changes expired unrenewed: the plan again,
+    /// run only once the operator types that holder's name.
+    fn offer_takeover(&mut self, mut plan: Plan, holder: &str, why: String) -> Vec<Effect> {
+        plan.params
+            .push(("took_over_lease_of".into(), holder.to_owned()));
+        plan.warning = Some(format!(
+            "{why}; type {holder} to take the lease over from them"
+        ));
+        plan.confirm = Confirm::TypeName(holder.to_owned());
+        self.set_status(why, Severity::Warn);
+        self.overlay = Overlay::Confirm {
+            plan: Box::new(plan),
+            typed: TextInput::new(INPUT_MAX),
+            error: None,
+            takeover: true,
+        };
+        vec![]
     }
 
     /// An operation ended: the result line, a timeline entry, and a refresh to show its effect.
@@ -307,7 +340,18 @@ impl App {
             return vec![];
         };
         let op = self.ops.running.remove(i);
-        let Outcome { ok, message, .. } = outcome;
+        let Outcome {
+            ok,
+            message,
+            takeover,
+            ..
+        } = outcome;
+        // A drill's step is the drill's to settle (its state machine waits for the outcome).
+        if let Some(holder) = takeover
+            && self.drill.op != Some(id)
+        {
+            return self.offer_takeover(*op.plan, &holder, message);
+        }
         let sev = if ok { Severity::Ok } else { Severity::Crit };
         self.set_status(message.clone(), sev);
         if let Some(f) = self.ops.follow.as_mut()

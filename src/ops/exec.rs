@@ -45,6 +45,9 @@ pub struct Outcome {
     pub duration: f64,
     /// Both audit lines, intent and outcome, were written.
     pub audited: bool,
+    /// Refused because another console's team lease expired: its holder, whom the operator
+    /// names to take it over.
+    pub takeover: Option<String>,
 }
 
 /// Runs plans against a writer, auditing each.
@@ -453,6 +456,7 @@ impl Executor {
                 message: format!("{outcome}: {} ({reason})", plan.summary),
                 duration: 0.0,
                 audited: true,
+                takeover: None,
             },
             Err(e) => Outcome {
                 ok: false,
@@ -463,12 +467,24 @@ impl Executor {
                 ),
                 duration: 0.0,
                 audited: false,
+                takeover: None,
             },
         }
     }
 
     /// Executes a confirmed plan; `progress` hears each call as it starts.
     pub async fn execute(&self, plan: &Plan, progress: &mut (dyn FnMut(&str) + Send)) -> Outcome {
+        self.execute_as(plan, progress, false).await
+    }
+
+    /// [`Self::execute`], taking over another console's expired team lease when `takeover`
+    /// (the operator typed its holder's name).
+    pub async fn execute_as(
+        &self,
+        plan: &Plan,
+        progress: &mut (dyn FnMut(&str) + Send),
+        takeover: bool,
+    ) -> Outcome {
         if self.read_only {
             return self.record_unexecuted(plan, AuditOutcome::Refused, "read-only mode");
         }
@@ -484,8 +500,15 @@ impl Executor {
                     plan.region.as_str(),
                     &plan.target.to_string(),
                 );
-                if let Err(r) = l.take(&key, &plan.summary, Timestamp::now()).await {
-                    return self.record_unexecuted(plan, AuditOutcome::Refused, &r.to_string());
+                if let Err(r) = l
+                    .take(&key, &plan.summary, Timestamp::now(), takeover)
+                    .await
+                {
+                    let mut o = self.record_unexecuted(plan, AuditOutcome::Refused, &r.to_string());
+                    if let crate::team::Refusal::Expired(h) = r {
+                        o.takeover = Some(h.holder.name().to_owned());
+                    }
+                    return o;
                 }
                 Some((l.clone(), key))
             }
@@ -498,7 +521,7 @@ impl Executor {
         let renew = async {
             loop {
                 tokio::time::sleep(std::time::Duration::from_secs(crate::team::RENEW_SECS)).await;
-                let _ = l.take(&key, &plan.summary, Timestamp::now()).await;
+                let _ = l.take(&key, &plan.summary, Timestamp::now(), false).await;
             }
         };
         let outcome = tokio::select! {
@@ -527,6 +550,7 @@ impl Executor {
                 ),
                 duration: 0.0,
                 audited: false,
+                takeover: None,
             };
         }
         let mut registered: Option<String> = None;
@@ -586,6 +610,7 @@ impl Executor {
             message,
             duration,
             audited: written.is_ok(),
+            takeover: None,
         }
     }
 

@@ -46,6 +46,18 @@ pub struct Holder {
     pub console: String,
 }
 
+impl Holder {
+    /// Who, as the operator types it to take a lease over: the role session's name (the last
+    /// part of the caller's ARN), else what is known.
+    pub fn name(&self) -> &str {
+        self.who
+            .rsplit('/')
+            .next()
+            .filter(|w| !w.is_empty())
+            .unwrap_or(&self.who)
+    }
+}
+
 /// A lease another console holds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Held {
@@ -57,12 +69,7 @@ pub struct Held {
 
 impl std::fmt::Display for Held {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let who = self
-            .holder
-            .who
-            .rsplit('/')
-            .next()
-            .unwrap_or(&self.holder.who);
+        let who = self.holder.name();
         write!(
             f,
             "held by {who} on {} (pid {}) since {} for {}, until {} unless renewed",
@@ -80,6 +87,9 @@ impl std::fmt::Display for Held {
 pub enum Refusal {
     /// Another console holds it.
     Held(Held),
+    /// Another console held it and its lease has expired: taking it over is the operator's
+    /// typed decision, naming that holder.
+    Expired(Held),
     /// The table could not be used (unreachable, throttled, denied): nothing runs without its
     /// lease.
     Unavailable(String),
@@ -89,6 +99,14 @@ impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Refusal::Held(h) => write!(f, "the team lease is {h}"),
+            Refusal::Expired(h) => write!(
+                f,
+                "the team lease of {} on {} for {} expired at {} unrenewed (its console may be gone): taking it over must be confirmed",
+                h.holder.name(),
+                h.holder.host,
+                h.what,
+                h.expires.hms()
+            ),
             Refusal::Unavailable(why) => write!(
                 f,
                 "the team's lease table cannot be used ({why}); no operation runs without its lease"
@@ -100,8 +118,15 @@ impl std::fmt::Display for Refusal {
 /// Where leases are taken: the executor asks before an operation's first call.
 #[async_trait]
 pub trait Leases: Send + Sync {
-    /// Takes the lease on `key` for `what`, as of `now` (this console's clock).
-    async fn take(&self, key: &str, what: &str, now: Timestamp) -> Result<(), Refusal>;
+    /// Takes the lease on `key` for `what`, as of `now` (this console's clock); an expired lease
+    /// of another console only when `takeover` (the operator confirmed it).
+    async fn take(
+        &self,
+        key: &str,
+        what: &str,
+        now: Timestamp,
+        takeover: bool,
+    ) -> Result<(), Refusal>;
     /// Gives it back (only if this console holds it).
     async fn release(&self, key: &str);
 }
@@ -186,8 +211,19 @@ fn held_of(item: &HashMap<String, AttributeValue>) -> Held {
 
 #[async_trait]
 impl Leases for TableLeases {
-    async fn take(&self, key: &str, what: &str, now: Timestamp) -> Result<(), Refusal> {
-        let put = self
+    async fn take(
+        &self,
+        key: &str,
+        what: &str,
+        now: Timestamp,
+        takeover: bool,
+    ) -> Result<(), Refusal> {
+        let condition = if takeover {
+            "attribute_not_exists(pk) OR console = :me OR expires < :stale"
+        } else {
+            "attribute_not_exists(pk) OR console = :me"
+        };
+        let mut put = self
             .client
             .put_item()
             .table_name(&self.table)
@@ -199,11 +235,12 @@ impl Leases for TableLeases {
             .item("what", s(what))
             .item("since", n(now.0))
             .item("expires", n(now.0 + LEASE_SECS * 1000))
-            .condition_expression("attribute_not_exists(pk) OR expires < :stale OR console = :me")
-            .expression_attribute_values(":stale", n(now.0 - SKEW_SECS * 1000))
-            .expression_attribute_values(":me", s(&self.me.console))
-            .send()
-            .await;
+            .condition_expression(condition)
+            .expression_attribute_values(":me", s(&self.me.console));
+        if takeover {
+            put = put.expression_attribute_values(":stale", n(now.0 - SKEW_SECS * 1000));
+        }
+        let put = put.send().await;
         match put {
             Ok(_) => Ok(()),
             Err(e)
@@ -211,6 +248,9 @@ impl Leases for TableLeases {
                     .is_some_and(aws_sdk_dynamodb::operation::put_item::PutItemError::is_conditional_check_failed_exception) =>
             {
                 match self.read(key).await {
+                    Ok(Some(h)) if h.expires.0 < now.0 - SKEW_SECS * 1000 && !takeover => {
+                        Err(Refusal::Expired(h))
+                    }
                     Ok(Some(h)) => Err(Refusal::Held(h)),
                     Ok(None) => Err(Refusal::Unavailable(
                         "the lease changed while it was taken; try again".into(),

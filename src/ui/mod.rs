@@ -181,7 +181,9 @@ fn render_overlay(app: &App, popup_area: Rect, status: Rect, buf: &mut Buffer, d
             popup_area,
             buf,
         ),
-        Overlay::Confirm { plan, typed, error } => {
+        Overlay::Confirm {
+            plan, typed, error, ..
+        } => {
             drawn.confirm_whole =
                 popups::confirm(app, plan, typed, error.as_deref(), popup_area, buf);
         }

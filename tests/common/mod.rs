@@ -262,6 +262,28 @@ impl Harness {
         read_only: bool,
         configure: impl FnOnce(&mut Settings),
     ) -> Self {
+        Self::build_with(sim, audit, read_only, configure, None)
+    }
+
+    /// A harness whose executor takes its team leases from `leases`.
+    pub fn with_leases(scenario: Scenario, leases: Arc<dyn opsdash::team::Leases>) -> Self {
+        let sim = SimSource::new(Sim::new(scenario, SEED, T0));
+        Self::build_with(
+            sim,
+            temp_dir("leases").join("audit.jsonl"),
+            false,
+            |_| {},
+            Some(leases),
+        )
+    }
+
+    fn build_with(
+        sim: SimSource,
+        audit: std::path::PathBuf,
+        read_only: bool,
+        configure: impl FnOnce(&mut Settings),
+        leases: Option<Arc<dyn opsdash::team::Leases>>,
+    ) -> Self {
         let scenario = sim.lock().scenario;
         let themes = ThemeSet::built_in().expect("built-in themes parse");
         let theme = themes.get("default").expect("default theme");
@@ -300,6 +322,14 @@ impl Harness {
             .for_estate(info.estate)
             .with_accounts(accounts),
         );
+        let executor = match leases {
+            Some(l) => Arc::new(
+                Arc::try_unwrap(executor)
+                    .unwrap_or_else(|_| unreachable!("just built"))
+                    .with_leases(l),
+            ),
+            None => executor,
+        };
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
