@@ -2224,6 +2224,7 @@ mod team {
         Holder, LEASE_SECS, Leases, Refusal, SKEW_SECS, TableLeases, TeamConfig, Trail,
     };
     use std::sync::Arc;
+    use std::time::Duration;
 
     const REGION: &str = "us-east-1";
 
@@ -2694,5 +2695,120 @@ mod team {
                 .unwrap()
                 .is_empty()
         );
+    }
+
+    /// Two consoles, each in its own pseudo-terminal and home (two bastions), on one moto: the
+    /// second cannot start the drill the first runs and names who drives it; once the first is
+    /// killed, the second resumes it (the app's name typed); both consoles' records reach the
+    /// team's log group; with the table gone, the console says so and refuses to act.
+    #[test]
+    fn two_consoles_share_the_drill_and_the_audit_trail_through_the_team_table() {
+        let moto = Moto::start();
+        moto.provision("000", "us-east-1");
+        moto.python(&["000", "us-west-2", "1"]);
+        moto.python(&["health-alarm", "us-east-1", "bookstore-primary-health"]);
+        init(&moto);
+        let dir = std::env::temp_dir().join(format!("opsdash-team2-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("config.toml");
+        std::fs::write(
+            &config,
+            r#"regions = ["us-east-1", "us-west-2"]
+[team]
+table = "opsdash-team"
+audit_log_group = "/opsdash/audit"
+[[app]]
+name = "bookstore"
+load_balancers = ["*"]
+auto_scaling_groups = ["*"]
+ecs_services = ["*"]
+alarms = ["*"]
+[app.failover]
+primary = "us-east-1"
+dr = "us-west-2"
+health_alarm = "bookstore-primary-health"
+"#,
+        )
+        .unwrap();
+        let cw = moto.cw_endpoint.clone();
+        let env = [
+            ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+            ("AWS_ENDPOINT_URL_CLOUDWATCH", cw.as_str()),
+            ("AWS_ACCESS_KEY_ID", "testing"),
+            ("AWS_SECRET_ACCESS_KEY", "testing"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_REGION", "us-east-1"),
+        ];
+        let args = ["--config", config.to_str().unwrap(), "--refresh", "2"];
+        let wait = Duration::from_secs(30);
+        let mut a = super::pty::Pty::open(143, 45);
+        let _ = std::fs::remove_dir_all(a.home.join("state"));
+        let mut child_a = a.spawn_env(&super::pty::binary(), &args, &env);
+        a.wait_for("fa-092-NLBTargetGroup", wait);
+        a.send("F");
+        a.wait_for("health alarm bookstore-primary-health exists", wait);
+        a.send("s");
+        a.wait_for("type bookstore and Enter", Duration::from_secs(5));
+        a.send("bookstore\r");
+        a.wait_for("DONE: us-west-2 serving", Duration::from_secs(90));
+        // The second bastion: the drill is someone else's.
+        let mut b = super::pty::Pty::open(144, 45);
+        let _ = std::fs::remove_dir_all(b.home.join("state"));
+        let mut child_b = b.spawn_env(&super::pty::binary(), &args, &env);
+        let s = b.wait_for("is driven by", wait);
+        assert!(s.contains("this console only shows it"), "{s}");
+        // The other console shows in each header.
+        b.wait_for("+1: ", Duration::from_secs(45));
+        // The first console dies (its SSH session gone): the second is offered the drill and
+        // resumes it, typed.
+        std::thread::sleep(Duration::from_secs(6));
+        child_a.kill().unwrap();
+        let _ = super::pty::wait_exit(&mut child_a, Duration::from_secs(10));
+        b.wait_for("r resumes / b rolls back", Duration::from_secs(45));
+        b.send("r");
+        b.wait_for("type bookstore and Enter", Duration::from_secs(5));
+        b.send("bookstore\r");
+        b.wait_for("resumed", Duration::from_secs(20));
+        // Both consoles' records in the team's log group.
+        let conf = super::sdk_config(&moto, &moto.endpoint);
+        let trail = Trail::new(
+            aws_sdk_cloudwatchlogs::Client::new(&conf),
+            "/opsdash/audit",
+            "",
+            std::path::Path::new(""),
+        );
+        let rt = rt();
+        let start = std::time::Instant::now();
+        loop {
+            let consoles: std::collections::BTreeSet<String> = rt
+                .block_on(trail.read_all())
+                .unwrap()
+                .iter()
+                .filter_map(|l| {
+                    serde_json::from_str::<serde_json::Value>(l).ok()?["console"]
+                        .as_str()
+                        .map(str::to_owned)
+                })
+                .collect();
+            if consoles.len() == 2 {
+                break;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "both consoles' records: {consoles:?}"
+            );
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        // The table gone: the console says so, and acting is refused with the reason.
+        rt.block_on(
+            aws_sdk_dynamodb::Client::new(&conf)
+                .delete_table()
+                .table_name("opsdash-team")
+                .send(),
+        )
+        .unwrap();
+        b.wait_for("TEAM TABLE DOWN", Duration::from_secs(45));
+        b.send("q");
+        assert!(super::pty::wait_exit(&mut child_b, Duration::from_secs(10)).success());
     }
 }

@@ -25,6 +25,34 @@ pub struct TableDrill {
 }
 
 impl TableDrill {
+    /// Writes the state with this console as its driver, if `condition` holds.
+    async fn put_state(
+        &self,
+        json: &str,
+        now: i64,
+        condition: &str,
+        values: &[(&str, AttributeValue)],
+    ) -> Result<
+        aws_sdk_dynamodb::operation::put_item::PutItemOutput,
+        aws_sdk_dynamodb::error::SdkError<aws_sdk_dynamodb::operation::put_item::PutItemError>,
+    > {
+        let me = serde_json::to_string(&Holder::me()).unwrap_or_default();
+        let mut put = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .item("pk", s(PK))
+            .item("state", s(json))
+            .item("holder", s(&me))
+            .item("console", s(&self.console))
+            .item("seen", n(now))
+            .condition_expression(condition);
+        for (k, v) in values {
+            put = put.expression_attribute_values(*k, v.clone());
+        }
+        put.send().await
+    }
+
     async fn item(
         &self,
     ) -> Result<Option<std::collections::HashMap<String, AttributeValue>>, String> {
@@ -92,42 +120,44 @@ impl DrillStore for TableDrill {
         match state {
             Some(st) if st.phase != Phase::Finished => {
                 let json = serde_json::to_string(st).map_err(|e| e.to_string())?;
-                let me = serde_json::to_string(&Holder::me()).map_err(|e| e.to_string())?;
-                let put = self
-                    .client
-                    .put_item()
-                    .table_name(&self.table)
-                    .item("pk", s(PK))
-                    .item("state", s(&json))
-                    .item("holder", s(&me))
-                    .item("console", s(&self.console))
-                    .item("seen", n(now))
-                    .condition_expression(
+                let free = [
+                    (":me", s(&self.console)),
+                    (":none", s("")),
+                    (":gone", n(now - GONE_SECS * 1000)),
+                ];
+                let first = self
+                    .put_state(
+                        &json,
+                        now,
                         "attribute_not_exists(pk) OR console = :me OR console = :none OR seen < :gone",
+                        &free,
                     )
-                    .expression_attribute_values(":me", s(&self.console))
-                    .expression_attribute_values(":none", s(""))
-                    .expression_attribute_values(":gone", n(now - GONE_SECS * 1000))
-                    .send()
                     .await;
-                match put {
-                    Ok(_) => Ok(()),
-                    Err(e)
-                        if e.as_service_error().is_some_and(
-                            aws_sdk_dynamodb::operation::put_item::PutItemError::is_conditional_check_failed_exception,
-                        ) =>
-                    {
-                        let who = self
-                            .item()
-                            .await
-                            .ok()
-                            .flatten()
-                            .and_then(|i| holder_of(&i))
-                            .map_or_else(|| "another console".to_owned(), |h| h.describe());
-                        Err(format!("the drill is driven by {who} ({})", self.place()))
-                    }
-                    Err(e) => Err(format!("{}: {}", self.place(), dynamo_error(&e))),
+                let Err(e) = first else {
+                    return Ok(());
+                };
+                if !e.as_service_error().is_some_and(
+                    aws_sdk_dynamodb::operation::put_item::PutItemError::is_conditional_check_failed_exception,
+                ) {
+                    return Err(format!("{}: {}", self.place(), dynamo_error(&e)));
                 }
+                let item = self.item().await.ok().flatten();
+                let holder = item.as_ref().and_then(holder_of);
+                // A console of this host whose process has ended: its lock is taken over
+                // exactly (the condition names it), without waiting for its time to run out.
+                if let (Some(h), Some(old)) =
+                    (&holder, item.as_ref().and_then(|i| text_of(i, "console")))
+                    && h.host == crate::identity::host()
+                    && !crate::identity::pid_alive(h.pid)
+                    && self
+                        .put_state(&json, now, "console = :old", &[(":old", s(&old))])
+                        .await
+                        .is_ok()
+                {
+                    return Ok(());
+                }
+                let who = holder.map_or_else(|| "another console".to_owned(), |h| h.describe());
+                Err(format!("the drill is driven by {who} ({})", self.place()))
             }
             _ => self
                 .client
