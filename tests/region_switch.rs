@@ -361,3 +361,35 @@ fn snapshot_and_check_name_the_plan_and_a_running_execution() {
     );
     assert!(opsdash::report::snapshot_text(&snap).contains("last execution"));
 }
+
+/// A plan read that fails (throttled, denied) keeps the last plan on screen, said as not
+/// current, with the error.
+#[test]
+fn a_failed_plan_read_keeps_the_last_plan_said_as_not_current() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    open(&mut h);
+    h.send(opsdash::app::Msg::RegionSwitch {
+        app: "bookstore".into(),
+        read: opsdash::source::Read::err(
+            opsdash::source::SourceError::new(
+                opsdash::source::ErrorClass::Throttling,
+                "arc-region-switch",
+                "GetPlanInRegion",
+                "ThrottlingException",
+                "Rate exceeded",
+            ),
+            1,
+        ),
+    });
+    let screen = h.screen(120, 40);
+    assert!(
+        screen.contains(
+            "ARC Region switch plan: not read (below: as last read): ThrottlingException"
+        ),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("ARC Region switch plan bookstore-failover"),
+        "{screen}"
+    );
+}

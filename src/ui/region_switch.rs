@@ -19,9 +19,19 @@ pub fn lines(app: &App, out: &mut Vec<(String, Style)>) {
         return;
     };
     if let Some(e) = &read.error {
-        out.push((format!("ARC Region switch plan: not read: {e}"), t.crit()));
-        out.push((String::new(), t.text()));
-        return;
+        // The last plan read stays on screen, said as not current.
+        let last = if read.plan.is_some() {
+            " (below: as last read)"
+        } else {
+            ""
+        };
+        out.push((
+            format!("ARC Region switch plan: not read{last}: {e}"),
+            t.crit(),
+        ));
+        if read.plan.is_none() {
+            out.push((String::new(), t.text()));
+        }
     }
     let Some(rs) = &read.plan else {
         return;
