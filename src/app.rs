@@ -1439,22 +1439,33 @@ impl App {
 
     /// The DR region, when the primary's DNS health check alarm is in ALARM: traffic has failed
     /// over (or, during a drill, is simulated to have).
+    /// The region an ARC Region switch execution made active, when it is not the primary: the
+    /// region, the plan and that execution.
+    pub fn switched_by_plan(
+        &self,
+    ) -> Option<(
+        &Region,
+        &crate::model::region_switch::RegionSwitch,
+        &crate::model::region_switch::RsExecution,
+    )> {
+        let primary = self.info.regions.first()?;
+        self.settings.drill_specs.iter().find_map(|s| {
+            let rs = self.plan_read(&s.app)?.plan.as_ref()?;
+            let to = rs.active_region()?;
+            if to == primary.name.as_str() {
+                return None;
+            }
+            let e = rs.executions.iter().find(|e| e.succeeded())?;
+            let region = self.info.regions.iter().find(|r| r.name.as_str() == to)?;
+            Some((&region.name, rs, e))
+        })
+    }
+
     pub fn traffic_on_dr(&self) -> Option<&Region> {
         let primary = self.info.regions.first()?;
         // An ARC Region switch plan's last execution moved it.
-        let switched = self
-            .settings
-            .drill_specs
-            .iter()
-            .filter_map(|s| self.plan_read(&s.app)?.plan.as_ref()?.active_region())
-            .find(|a| a != primary.name.as_str());
-        if let Some(to) = switched {
-            return self
-                .info
-                .regions
-                .iter()
-                .find(|r| r.name.as_str() == to)
-                .map(|r| &r.name);
+        if let Some((to, _, _)) = self.switched_by_plan() {
+            return Some(to);
         }
         let dr = self.info.regions.get(1)?;
         let alarms = self.store.region(&primary.name)?.alarms.as_ref()?;

@@ -178,6 +178,17 @@ fn an_execution_waits_for_approval_scales_the_dr_region_and_moves_the_traffic() 
     h.advance(70.0);
     let screen = h.screen(120, 40);
     assert!(screen.contains("TRAFFIC ON us-west-2"), "{screen}");
+    // The verdict names the switch as what moved the traffic, never a failing health check.
+    let v = &h.app().verdicts()[0];
+    assert!(
+        !v.text.contains("health check failing")
+            && v.text.contains(
+                "traffic on us-west-2 since Region switch bookstore-failover activated it at"
+            ),
+        "{}",
+        v.text
+    );
+    assert_eq!(v.action.as_deref(), Some("F then e switches back"));
     assert!(screen.contains("recovery time"), "{screen}");
     // The Timeline has the execution's events.
     let timeline: Vec<String> = h

@@ -304,6 +304,27 @@ impl App {
     fn traffic_on_dr_region(&self, _: &Facts<'_>) -> Option<Said> {
         let dr = self.traffic_on_dr()?;
         let (h, t) = self.target_counts(dr);
+        // Moved there on purpose by a Region switch execution: said as such, not as a failure.
+        if let Some((_, rs, e)) = self.switched_by_plan() {
+            return Some((
+                Severity::Warn,
+                format!(
+                    "traffic on {dr} since Region switch {} activated it at {}{}, where {h}/{t} targets are healthy",
+                    rs.plan.name,
+                    e.ended.unwrap_or(e.started).hm(),
+                    e.recovery_time
+                        .as_deref()
+                        .map_or_else(String::new, |r| format!(" (recovery time {r})"))
+                ),
+                Some(format!(
+                    "{} then {} switches back",
+                    self.key(crate::action::Action::Failover),
+                    self.key(crate::action::Action::PlanExec(
+                        crate::action::PlanKey::Start
+                    ))
+                )),
+            ));
+        }
         let dr_cap = self.store.region(dr).and_then(|r| r.capacity.as_ref());
         let mut tasks = String::new();
         for s in dr_cap
