@@ -73,7 +73,7 @@ pub fn command(cli: &Cli, config: &Config, action: &TeamAction) -> Result<Vec<St
                         .map(|l| format!("  {l}")),
                 );
                 out.push(format!("a team member needs: {MEMBER_ACTIONS}"));
-                if !yes {
+                if !yes && !confirmed(&out) {
                     out.push("nothing created: run again with --yes to create them".into());
                     return Ok(out);
                 }
@@ -83,6 +83,24 @@ pub fn command(cli: &Cli, config: &Config, action: &TeamAction) -> Result<Vec<St
             }
         }
     })
+}
+
+/// On a terminal, the plan is shown and `yes` typed creates it; elsewhere (a script, CI) only
+/// `--yes` does.
+fn confirmed(plan: &[String]) -> bool {
+    use std::io::{BufRead as _, IsTerminal as _, Write as _};
+    if !std::io::stdin().is_terminal() {
+        return false;
+    }
+    let mut err = std::io::stderr();
+    for l in plan {
+        let _ = writeln!(err, "{}", crate::state::printable(l));
+    }
+    let _ = write!(err, "type yes to create them: ");
+    let _ = err.flush();
+    let mut line = String::new();
+    let _ = std::io::stdin().lock().read_line(&mut line);
+    line.trim() == "yes"
 }
 
 /// `opsdash audit --team`: every console's records from the log group, as `audit` prints them.
