@@ -404,3 +404,60 @@ fn a_failed_plan_read_keeps_the_last_plan_said_as_not_current() {
         "{screen}"
     );
 }
+
+/// A start or an approval whose console died before its outcome is read back from the plan's
+/// executions at the next start: taken effect or not.
+#[test]
+fn an_interrupted_start_and_approval_are_read_back_from_the_plan() {
+    use opsdash::ops::reconcile::read_back;
+    let mut h = Harness::new(Scenario::WarmStandby);
+    open(&mut h);
+    start(&mut h, None);
+    let Overlay::Confirm { plan, .. } = h.app().overlay() else {
+        panic!("the confirmation");
+    };
+    let plan = plan.clone();
+    // The intent as the audit log keeps it, written before the call.
+    let intent = |plan: &opsdash::ops::Plan, h: &Harness| {
+        let mut r: opsdash::ops::audit::AuditRecord = serde_json::from_value(serde_json::json!({
+            "time": "2026-11-21T00:00:00Z", "id": "x", "phase": "intent",
+            "operator": { "user": "t", "caller_arn": "a" }, "profile": null,
+            "account": "123456789012", "region": plan.region.as_str(), "source": "demo",
+            "operation": "region_switch", "target": plan.target.to_string(),
+            "parameters": {}, "calls": [], "outcome": null, "error": null, "duration": null
+        }))
+        .unwrap();
+        r.steps.clone_from(&plan.steps);
+        r.source_time = Some(h.app().now().plus_secs(-1.0).rfc3339());
+        r.parameters = plan.params.iter().cloned().collect();
+        r
+    };
+    let before = intent(&plan, &h);
+    let f = h.block_on(read_back(&h.sim, &before));
+    assert_eq!(f.applied, Some(false), "{}", f.found);
+    confirm_typed(&mut h);
+    h.advance(2.0);
+    let f = h.block_on(read_back(&h.sim, &before));
+    assert_eq!(f.applied, Some(true), "{}", f.found);
+    assert!(
+        f.found.contains("activate us-west-2 (graceful)"),
+        "{}",
+        f.found
+    );
+    h.advance_until(60.0, 5.0, |h| {
+        state(h).as_deref() == Some("pendingManualApproval")
+    })
+    .expect("waits for the approval");
+    h.ch('a');
+    let Overlay::Confirm { plan, .. } = h.app().overlay() else {
+        panic!("the approval");
+    };
+    let approval = intent(&plan.clone(), &h);
+    assert_eq!(
+        h.block_on(read_back(&h.sim, &approval)).applied,
+        Some(false)
+    );
+    h.ch('y');
+    h.advance(2.0);
+    assert_eq!(h.block_on(read_back(&h.sim, &approval)).applied, Some(true));
+}
