@@ -2501,6 +2501,13 @@ mod team {
         )
         .unwrap();
         assert_eq!(rt.block_on(a.send()).unwrap(), 1, "sent once it can be");
+        // Another console of this user sending (it holds the lock): this one does not wait.
+        let held = std::fs::File::open(log.path().with_extension("sent.lock")).unwrap();
+        held.lock().unwrap();
+        log.append(&record("three-b")).unwrap();
+        assert_eq!(rt.block_on(a.send()).unwrap(), 0, "skipped, not waited for");
+        drop(held);
+        assert_eq!(rt.block_on(a.send()).unwrap(), 1);
         // Another console's stream beside it.
         let (_, log_b) = super::live_exec::executor(&src, false, "team-trail-b");
         let b = Trail::new(
@@ -2524,7 +2531,7 @@ mod team {
             .collect();
         assert_eq!(
             ids,
-            ["three", "four"],
+            ["three", "three-b", "four"],
             "the group was recreated after one and two"
         );
         // The Activity view reads the group as the Logs view reads any: found, then read, each
@@ -2555,7 +2562,7 @@ mod team {
             .iter()
             .map(|e| opsdash::ops::audit::activity_line(&e.message))
             .collect();
-        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert_eq!(lines.len(), 3, "{lines:?}");
         assert!(
             lines[0].starts_with("ana 123456789012 us-east-1 intent scale asg/web"),
             "{lines:?}"

@@ -329,10 +329,15 @@ impl Trail {
     /// Sends what the audit log has beyond what was sent; the number of records sent.
     pub async fn send(&self) -> Result<usize, String> {
         let sent = sent_path(&self.audit);
-        // Under the lock: one console of this user sends at a time.
+        // Under the lock: one console of this user sends at a time. Never waited for (another
+        // console may hold it through a slow send): this round is skipped instead.
         let lock = crate::state::open_append(&sent.with_extension("sent.lock"))
             .map_err(|e| e.to_string())?;
-        lock.lock().map_err(|e| e.to_string())?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => return Ok(0),
+            Err(std::fs::TryLockError::Error(e)) => return Err(e.to_string()),
+        }
         let from = read_sent(&sent);
         let (lines, to) = new_lines(&self.audit, from).map_err(|e| e.to_string())?;
         if lines.is_empty() {
