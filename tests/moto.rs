@@ -2255,16 +2255,16 @@ mod team {
     }
 
     fn leases(conf: &aws_config::SdkConfig, host: &str, pid: u32) -> TableLeases {
-        TableLeases {
-            client: aws_sdk_dynamodb::Client::new(conf),
-            table: team().table,
-            me: Holder {
+        TableLeases::new(
+            aws_sdk_dynamodb::Client::new(conf),
+            &team().table,
+            Holder {
                 who: format!("arn:aws:sts::123456789012:assumed-role/OnCall/{host}-user"),
                 host: host.into(),
                 pid,
                 console: format!("{host}:{pid}:1"),
             },
-        }
+        )
     }
 
     /// Twice through the binary: created, then unchanged; `team check` says both are usable.
@@ -2376,6 +2376,19 @@ mod team {
         rt.block_on(b.release(key));
         rt.block_on(a.take(key, "x", beyond.plus_secs(2.0), false))
             .unwrap();
+        // A console names itself by the caller's ARN from STS, asked at its first lease.
+        let mut c = leases(&conf, "bastion-3", 33);
+        c.sts = Some(aws_sdk_sts::Client::new(&conf));
+        rt.block_on(c.take("k2", "x", Timestamp::now(), false))
+            .unwrap();
+        let Err(Refusal::Held(h)) = rt.block_on(a.take("k2", "y", Timestamp::now(), false)) else {
+            panic!("held by c");
+        };
+        assert!(
+            h.holder.who.starts_with("arn:aws:sts::123456789012:"),
+            "{}",
+            h.holder.who
+        );
     }
 
     #[test]

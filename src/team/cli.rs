@@ -150,20 +150,10 @@ pub fn start(
     t: &TeamConfig,
     rt: &tokio::runtime::Runtime,
 ) -> Result<Started, String> {
+    // The clients only: nothing here waits on the network (the caller is asked for at the
+    // first lease, in the background).
     let conf = rt.block_on(sdk_config(cli, config));
-    let who = rt
-        .block_on(async {
-            let sts = aws_sdk_sts::Client::new(&conf);
-            tokio::time::timeout(
-                std::time::Duration::from_secs(5),
-                sts.get_caller_identity().send(),
-            )
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .and_then(|o| o.arn)
-        })
-        .unwrap_or_else(crate::identity::login);
+    let who = crate::identity::login();
     let console = crate::identity::ConsoleId::new();
     let me = super::Holder {
         who,
@@ -171,11 +161,8 @@ pub fn start(
         pid: console.pid,
         console: console.to_string(),
     };
-    let leases = TableLeases {
-        client: aws_sdk_dynamodb::Client::new(&conf),
-        table: t.table.clone(),
-        me,
-    };
+    let mut leases = TableLeases::new(aws_sdk_dynamodb::Client::new(&conf), &t.table, me);
+    leases.sts = Some(aws_sdk_sts::Client::new(&conf));
     let audit = crate::ops::audit::default_path()?;
     let stream = format!(
         "{}/{}/{}",

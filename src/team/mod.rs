@@ -137,7 +137,45 @@ pub trait Leases: Send + Sync {
 pub struct TableLeases {
     pub client: aws_sdk_dynamodb::Client,
     pub table: String,
+    /// This console; its `who` until STS has said who the caller is.
     pub me: Holder,
+    /// Where the caller's ARN is asked, once, at the first lease (never on the UI's way).
+    pub sts: Option<aws_sdk_sts::Client>,
+    pub caller: tokio::sync::OnceCell<String>,
+}
+
+impl TableLeases {
+    pub fn new(client: aws_sdk_dynamodb::Client, table: &str, me: Holder) -> Self {
+        TableLeases {
+            client,
+            table: table.to_owned(),
+            me,
+            sts: None,
+            caller: tokio::sync::OnceCell::new(),
+        }
+    }
+
+    /// Who holds what this console takes: the caller's ARN from STS (asked once, 5 s at most),
+    /// else what `me` says.
+    async fn who(&self) -> String {
+        let Some(sts) = &self.sts else {
+            return self.me.who.clone();
+        };
+        self.caller
+            .get_or_init(|| async {
+                tokio::time::timeout(
+                    std::time::Duration::from_secs(5),
+                    sts.get_caller_identity().send(),
+                )
+                .await
+                .ok()
+                .and_then(Result::ok)
+                .and_then(|o| o.arn)
+                .unwrap_or_else(|| self.me.who.clone())
+            })
+            .await
+            .clone()
+    }
 }
 
 fn s(v: &str) -> AttributeValue {
@@ -228,7 +266,7 @@ impl Leases for TableLeases {
             .put_item()
             .table_name(&self.table)
             .item("pk", s(&pk(key)))
-            .item("holder", s(&self.me.who))
+            .item("holder", s(&self.who().await))
             .item("host", s(&self.me.host))
             .item("pid", n(i64::from(self.me.pid)))
             .item("console", s(&self.me.console))
