@@ -29,7 +29,7 @@ mod text_input;
 mod unlock;
 mod verdict;
 
-pub use drill::{DrillAction, FoundDrill};
+pub use drill::{DrillAction, FoundDrill, found_drill};
 pub use help::{HelpLayout, HelpLine, KEYS_W as HELP_KEYS_W};
 pub use operations::{RollbackOffer, RunningOp};
 pub use panes::{Pane, PaneData, PaneKind, PaneState, Row, RowId};

@@ -368,17 +368,14 @@ fn console(
     settings.drill_specs = drill_specs(config, scenario);
     let mut first = Vec::new();
     if let Ok(store) = executor.drill_store() {
-        use opsdash::app::FoundDrill;
         settings.drill_file = store.place();
-        let found = match rt.block_on(store.load()) {
-            Ok(Some(state)) => Some(match rt.block_on(store.other_holder()) {
-                Some(h) => FoundDrill::Elsewhere(Box::new(state), h.describe()),
-                None => FoundDrill::State(Box::new(state)),
-            }),
-            Ok(None) => None,
-            Err(e) => Some(FoundDrill::Unreadable(e)),
-        };
-        first.extend(found.map(Msg::DrillFound));
+        // The team's table is read once the console draws (runtime); a file at once.
+        if !store.remote() {
+            first.extend(
+                rt.block_on(opsdash::app::found_drill(&*store))
+                    .map(Msg::DrillFound),
+            );
+        }
     }
     // More than one account to answer for: the fleet is the first screen.
     let fleet_first = demo.is_none() && live.fleet.len() > 1;

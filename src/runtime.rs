@@ -770,6 +770,15 @@ pub async fn run(
     spawn_ticks(console.source_cell(), tx.clone(), demo.is_none());
     crate::fleet::spawn(live.fleet, tx.clone(), crate::fleet::EVERY);
     if let Ok(store) = executor.drill_store() {
+        if store.remote() {
+            // A drill another bastion left in the team's table, read in the background.
+            let (store, tx) = (store.clone(), tx.clone());
+            tokio::spawn(async move {
+                if let Some(found) = crate::app::found_drill(&*store).await {
+                    let _ = tx.send(Msg::DrillFound(found));
+                }
+            });
+        }
         spawn_drill_heartbeat(store);
     }
     if let Some(trail) = executor.trail() {

@@ -58,6 +58,18 @@ pub enum FoundDrill {
     Unreadable(String),
 }
 
+/// The drill an earlier run left in `store`, if any, and whether another live console drives it.
+pub async fn found_drill(store: &dyn drill::DrillStore) -> Option<FoundDrill> {
+    match store.load().await {
+        Ok(Some(state)) => Some(match store.other_holder().await {
+            Some(h) => FoundDrill::Elsewhere(Box::new(state), h.describe()),
+            None => FoundDrill::State(Box::new(state)),
+        }),
+        Ok(None) => None,
+        Err(e) => Some(FoundDrill::Unreadable(e)),
+    }
+}
+
 impl App {
     /// The drill the console shows: the one under way, else the selected app's.
     pub fn drill_spec(&self) -> Option<&DrillSpec> {

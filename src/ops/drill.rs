@@ -956,6 +956,10 @@ pub fn save(path: &Path, state: Option<&DrillState>) -> io::Result<()> {
 pub trait DrillStore: Send + Sync {
     /// Where it is, for messages (`~/.local/state/opsdash/drill.json`, `table opsdash-team`).
     fn place(&self) -> String;
+    /// Whether reading it goes over the network (then never before the first frame).
+    fn remote(&self) -> bool {
+        false
+    }
     /// The drill left by an earlier run, if any.
     async fn load(&self) -> Result<Option<DrillState>, String>;
     /// Another console that drives it and is alive, if any.

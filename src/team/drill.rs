@@ -101,6 +101,10 @@ impl DrillStore for TableDrill {
         format!("team table {}", self.table)
     }
 
+    fn remote(&self) -> bool {
+        true
+    }
+
     async fn load(&self) -> Result<Option<DrillState>, String> {
         match self.item().await? {
             Some(item) => state_of(&item),
