@@ -199,6 +199,26 @@ fn fail_open_is_said_before_anything_is_shifted() {
     h.ch('z');
     let screen = h.screen(80, 24);
     assert!(screen.contains("fail-open"), "{screen}");
+    // At 80 columns a zone's target groups wrap under their own column, and a fix keeps its
+    // indent: the table stays a table.
+    let rows: Vec<&str> = screen
+        .lines()
+        .skip_while(|l| !l.contains("AZ ID"))
+        .skip(1)
+        .take_while(|l| !l.contains("leaving") && !l.contains("✓"))
+        .collect();
+    assert!(rows.len() >= 2, "{screen}");
+    for r in &rows {
+        let inner = r.trim_start_matches('│').trim_end_matches('│');
+        assert!(
+            inner.starts_with(" us-east-1") || inner.starts_with(&" ".repeat(20)),
+            "a zone row or its continuation under the groups column: {r:?}\n{screen}"
+        );
+    }
+    assert!(
+        screen.lines().all(|l| !l.starts_with("│ fix: ")),
+        "a fix keeps its indent: {screen}"
+    );
     h.key(KeyCode::Enter);
     let Overlay::Confirm { plan, .. } = h.app().overlay().clone() else {
         panic!("{:?}", h.app().overlay());

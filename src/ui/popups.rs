@@ -166,9 +166,18 @@ pub fn faults(app: &App, items: &[String], selected: usize, area: Rect, buf: &mu
     }
 }
 
-/// Splits `s` into lines of at most `w` characters, at spaces where it can.
+/// Splits `s` into lines of at most `w` characters, at spaces where it can; a line that begins
+/// with spaces keeps them, on every line it wraps to (a hanging indent).
 pub(super) fn wrap(s: &str, w: usize) -> Vec<String> {
     let w = w.max(8);
+    let indent = s.len() - s.trim_start_matches(' ').len();
+    if indent > 0 && indent < w / 2 && indent < s.len() {
+        let pad = " ".repeat(indent);
+        return wrap(&s[indent..], w - indent)
+            .into_iter()
+            .map(|l| format!("{pad}{l}"))
+            .collect();
+    }
     let mut out = Vec::new();
     let mut line = String::new();
     for word in s.split(' ') {
@@ -411,21 +420,30 @@ pub fn zonal_shift(
         } else {
             t.text()
         };
-        lines.push((
-            format!(
-                "{:name_w$}  {:9} {:7}  {}",
-                z.zone.name,
-                if z.zone.id.is_empty() {
-                    "?"
-                } else {
-                    &z.zone.id
-                },
-                format!("{}/{}", z.healthy, z.total),
-                groups.join(", ")
-            ),
-            st,
-            0,
-        ));
+        // The target groups wrap under their own column.
+        let head = format!(
+            "{:name_w$}  {:9} {:7}  ",
+            z.zone.name,
+            if z.zone.id.is_empty() {
+                "?"
+            } else {
+                &z.zone.id
+            },
+            format!("{}/{}", z.healthy, z.total),
+        );
+        let col = head.chars().count();
+        let width = usize::from(area.width.min(110).saturating_sub(4));
+        for (i, part) in wrap(&groups.join(", "), width.saturating_sub(col))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if i == 0 {
+                head.clone()
+            } else {
+                " ".repeat(col)
+            };
+            lines.push((format!("{lead}{part}"), st, 0));
+        }
     }
     let leaving = input
         .text()
@@ -907,4 +925,23 @@ pub fn api(app: &App, area: Rect, buf: &mut Buffer) {
         area,
         buf,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap;
+
+    #[test]
+    fn a_wrapped_line_keeps_its_indent_on_every_line() {
+        assert_eq!(
+            wrap("  fix: get some targets healthy first", 20),
+            ["  fix: get some", "  targets healthy", "  first"]
+        );
+        assert_eq!(
+            wrap("no indent here at all", 12),
+            ["no indent", "here at all"]
+        );
+        // Inner runs of spaces (table columns) stay as they are.
+        assert_eq!(wrap("a  b", 10), ["a  b"]);
+    }
 }
