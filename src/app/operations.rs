@@ -385,7 +385,10 @@ impl App {
         self.store.push_event(e);
         self.rebuild_rows();
         let mut effects = vec![Effect::RefreshAll];
-        effects.extend(self.plans_changed());
+        // Only a Region switch call changes a plan's executions: read them again at once.
+        if op.plan.kind == crate::ops::OpKind::RegionSwitch {
+            effects.extend(self.plans_changed());
+        }
         if self.drill.op == Some(id) {
             effects.extend(self.on_drill_op_done(ok, &message));
         }
