@@ -241,10 +241,10 @@ impl Sim {
             started: e.started,
             ended: e.ended,
             comment: e.comment.clone(),
-            recovery_time: e.ended.filter(|_| e.state == "completed").map(|end| {
-                let s = end.secs_since(e.started).max(0.0) as u64;
-                format!("{}m {:02}s", s / 60, s % 60)
-            }),
+            recovery_time: e
+                .ended
+                .filter(|_| e.state == "completed")
+                .map(|end| recovery(e.started, end)),
             steps: e
                 .steps
                 .iter()
@@ -501,25 +501,14 @@ impl Sim {
                         format!("resumed: {}", c.comment),
                     );
                 }
-                "switchToUngraceful" => {
-                    e.mode = RsMode::Ungraceful;
-                    rs_event(
-                        e,
-                        now,
-                        "executionBehaviorChangedToUngraceful",
-                        None,
-                        c.comment.clone(),
-                    );
-                }
-                "switchToGraceful" => {
-                    e.mode = RsMode::Graceful;
-                    rs_event(
-                        e,
-                        now,
-                        "executionBehaviorChangedToGraceful",
-                        None,
-                        c.comment.clone(),
-                    );
+                "switchToUngraceful" | "switchToGraceful" => {
+                    let (mode, kind) = if action == "switchToUngraceful" {
+                        (RsMode::Ungraceful, "executionBehaviorChangedToUngraceful")
+                    } else {
+                        (RsMode::Graceful, "executionBehaviorChangedToGraceful")
+                    };
+                    e.mode = mode;
+                    rs_event(e, now, kind, None, c.comment.clone());
                 }
                 other => {
                     return Err(rserr(
@@ -725,12 +714,17 @@ fn fail(e: &mut SimExecution, i: usize, now: Timestamp, why: &str) {
     }
 }
 
+/// `4m 33s` from the start of an execution to its end.
+fn recovery(started: Timestamp, ended: Timestamp) -> String {
+    let s = ended.secs_since(started).max(0.0) as u64;
+    format!("{}m {:02}s", s / 60, s % 60)
+}
+
 fn end(e: &mut SimExecution, now: Timestamp, state: &'static str, kind: &str) {
     e.state = state;
     e.ended = Some(now);
     let text = if state == "completed" {
-        let s = now.secs_since(e.started).max(0.0) as u64;
-        format!("recovery time {}m {:02}s", s / 60, s % 60)
+        format!("recovery time {}", recovery(e.started, now))
     } else {
         String::new()
     };
