@@ -53,6 +53,19 @@ fn suggestion(msg: &str) -> Option<String> {
 
 /// A flag that means nothing to the subcommand given (`snapshot --speed 10`) is refused, not
 /// silently ignored.
+/// What a team command does not take: it reaches the team's table or log group through the
+/// profile, region and config, and nothing else.
+const TEAM_FLAGS: &[&str] = &[
+    "demo",
+    "dr_region",
+    "theme",
+    "read_only",
+    "refresh",
+    "ascii",
+    "speed",
+    "seed",
+];
+
 fn meaningless_flags(m: &clap::ArgMatches) -> Result<(), String> {
     let Some((name, sub)) = m.subcommand() else {
         return Ok(());
@@ -79,29 +92,11 @@ fn meaningless_flags(m: &clap::ArgMatches) -> Result<(), String> {
             "it lists the theme files",
         ),
         "audit" if sub.get_flag("team") => (
-            &[
-                "demo",
-                "dr_region",
-                "theme",
-                "read_only",
-                "refresh",
-                "ascii",
-                "speed",
-                "seed",
-            ],
+            TEAM_FLAGS,
             "it reads the team's audit trail (the profile, region and config name where)",
         ),
         "team" => (
-            &[
-                "demo",
-                "dr_region",
-                "theme",
-                "read_only",
-                "refresh",
-                "ascii",
-                "speed",
-                "seed",
-            ],
+            TEAM_FLAGS,
             "it sets up or checks the [team] table and log group",
         ),
         "audit" => (

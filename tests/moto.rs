@@ -2532,7 +2532,9 @@ mod team {
         b.start_here().unwrap();
         log_b.append(&record("four")).unwrap();
         assert_eq!(rt.block_on(b.send()).unwrap(), 1);
-        let all = rt.block_on(a.read_all()).unwrap();
+        let all = rt
+            .block_on(opsdash::team::read_trail(&logs, "/opsdash/audit"))
+            .unwrap();
         let ids: Vec<String> = all
             .iter()
             .map(|l| {
@@ -2791,17 +2793,12 @@ health_alarm = "bookstore-primary-health"
         b.wait_for("resumed", Duration::from_secs(20));
         // Both consoles' records in the team's log group.
         let conf = super::sdk_config(&moto, &moto.endpoint);
-        let trail = Trail::new(
-            aws_sdk_cloudwatchlogs::Client::new(&conf),
-            "/opsdash/audit",
-            "",
-            std::path::Path::new(""),
-        );
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&conf);
         let rt = rt();
         let start = std::time::Instant::now();
         loop {
             let consoles: std::collections::BTreeSet<String> = rt
-                .block_on(trail.read_all())
+                .block_on(opsdash::team::read_trail(&logs, "/opsdash/audit"))
                 .unwrap()
                 .iter()
                 .filter_map(|l| {

@@ -114,13 +114,11 @@ pub fn audit(
     let rt = runtime()?;
     let lines = rt.block_on(async {
         let conf = sdk_config(cli, config).await;
-        let trail = Trail::new(
-            aws_sdk_cloudwatchlogs::Client::new(&conf),
+        super::read_trail(
+            &aws_sdk_cloudwatchlogs::Client::new(&conf),
             &t.audit_log_group,
-            "",
-            std::path::Path::new(""),
-        );
-        trail.read_all().await
+        )
+        .await
     })?;
     let records: Vec<Result<crate::ops::audit::AuditRecord, String>> = lines
         .iter()

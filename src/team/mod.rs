@@ -447,27 +447,29 @@ impl Trail {
         self.stream_made.store(true, Ordering::Relaxed);
         Ok(())
     }
+}
 
-    /// Every record of the team's trail (all consoles' streams), oldest first.
-    pub async fn read_all(&self) -> Result<Vec<String>, String> {
-        let mut out = Vec::new();
-        let mut token = None;
-        loop {
-            let page = self
-                .client
-                .filter_log_events()
-                .log_group_name(&self.group)
-                .set_next_token(token)
-                .send()
-                .await
-                .map_err(|e| text(&aws_smithy_types::error::display::DisplayErrorContext(&e)))?;
-            let mut events = page.events.unwrap_or_default();
-            events.sort_by_key(|e| e.timestamp);
-            out.extend(events.into_iter().filter_map(|e| e.message));
-            token = page.next_token;
-            if token.is_none() {
-                return Ok(out);
-            }
+/// Every record of the team's trail (all consoles' streams), oldest first.
+pub async fn read_trail(
+    client: &aws_sdk_cloudwatchlogs::Client,
+    group: &str,
+) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    let mut token = None;
+    loop {
+        let page = client
+            .filter_log_events()
+            .log_group_name(group)
+            .set_next_token(token)
+            .send()
+            .await
+            .map_err(|e| text(&aws_smithy_types::error::display::DisplayErrorContext(&e)))?;
+        let mut events = page.events.unwrap_or_default();
+        events.sort_by_key(|e| e.timestamp);
+        out.extend(events.into_iter().filter_map(|e| e.message));
+        token = page.next_token;
+        if token.is_none() {
+            return Ok(out);
         }
     }
 }
