@@ -700,36 +700,12 @@ impl Executor {
             Step::CancelZonalShift { id } => {
                 w.cancel_zonal_shift(region, id).await?;
             }
-            Step::StartPlanExecution {
-                plan,
-                target_region,
-                action,
-                mode,
-                comment,
-            } => {
-                let start = crate::source::PlanExecutionStart {
-                    plan: plan.clone(),
-                    target_region: target_region.clone(),
-                    action: *action,
-                    mode: *mode,
-                    comment: comment.clone(),
-                };
-                let id = w.start_plan_execution(region, &start).await?;
+            Step::StartPlanExecution(start) => {
+                let id = w.start_plan_execution(region, start).await?;
                 return Ok(Some(Made::Execution(id)));
             }
-            Step::ChangePlanExecution {
-                plan,
-                execution,
-                change,
-                comment,
-            } => {
-                let change = crate::source::PlanExecutionChange {
-                    plan: plan.clone(),
-                    execution: execution.clone(),
-                    change: change.clone(),
-                    comment: comment.clone(),
-                };
-                w.change_plan_execution(region, &change).await?;
+            Step::ChangePlanExecution(change) => {
+                w.change_plan_execution(region, change).await?;
             }
         }
         Ok(None)

@@ -145,22 +145,12 @@ pub enum Step {
     },
     /// `arc-zonal-shift:CancelZonalShift`.
     CancelZonalShift { id: String },
-    /// `arc-region-switch:StartPlanExecution`.
-    StartPlanExecution {
-        plan: String,
-        target_region: String,
-        action: crate::model::region_switch::RsAction,
-        mode: crate::model::region_switch::RsMode,
-        comment: String,
-    },
+    /// `arc-region-switch:StartPlanExecution`: the source call's own parameters (written as
+    /// the same fields).
+    StartPlanExecution(crate::source::PlanExecutionStart),
     /// `arc-region-switch:ApprovePlanExecutionStep`, `UpdatePlanExecution` or
     /// `CancelPlanExecution`.
-    ChangePlanExecution {
-        plan: String,
-        execution: String,
-        change: crate::source::ExecutionChange,
-        comment: String,
-    },
+    ChangePlanExecution(crate::source::PlanExecutionChange),
 }
 
 impl Step {
@@ -237,7 +227,7 @@ impl Step {
                     "arc-zonal-shift:CancelZonalShift zonalShiftId={id}"
                 )]
             }
-            Step::StartPlanExecution { .. } | Step::ChangePlanExecution { .. } => {
+            Step::StartPlanExecution(_) | Step::ChangePlanExecution(_) => {
                 region_switch::call_text(self).into_iter().collect()
             }
         }

@@ -153,7 +153,8 @@ pub async fn read_back(source: &dyn EstateReader, intent: &AuditRecord) -> Findi
                 Ok(lbs) => shift_finding(step, &lbs, since),
                 Err(e) => (None, format!("the load balancers could not be read: {e}")),
             },
-            Step::StartPlanExecution { plan, .. } | Step::ChangePlanExecution { plan, .. } => {
+            Step::StartPlanExecution(crate::source::PlanExecutionStart { plan, .. })
+            | Step::ChangePlanExecution(crate::source::PlanExecutionChange { plan, .. }) => {
                 let query = crate::model::region_switch::PlanQuery {
                     app: param("app").unwrap_or_default().to_owned(),
                     region: region.clone(),
@@ -390,11 +391,11 @@ fn plan_finding(
 ) -> StepFinding {
     use crate::source::ExecutionChange;
     match step {
-        Step::StartPlanExecution {
+        Step::StartPlanExecution(crate::source::PlanExecutionStart {
             target_region,
             action,
             ..
-        } => match rs
+        }) => match rs
             .executions
             .iter()
             .find(|e| e.action == *action && &e.region == target_region && e.started >= since)
@@ -418,9 +419,9 @@ fn plan_finding(
                 ),
             ),
         },
-        Step::ChangePlanExecution {
+        Step::ChangePlanExecution(crate::source::PlanExecutionChange {
             execution, change, ..
-        } => {
+        }) => {
             let Some(e) = rs.executions.iter().find(|e| &e.id == execution) else {
                 return (None, format!("execution {execution} was not found"));
             };

@@ -6,7 +6,7 @@
 use super::{Confirm, OpKind, Plan, Scope, Step, Target};
 use crate::model::Region;
 use crate::model::region_switch::{RegionSwitch, RsAction, RsExecution, RsMode};
-use crate::source::ExecutionChange;
+use crate::source::{ExecutionChange, PlanExecutionChange, PlanExecutionStart};
 
 /// What an operator asks of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -163,13 +163,13 @@ fn plan_start(
             ("mode".into(), mode.as_str().into()),
             ("workflow_steps".into(), steps.join(", ")),
         ],
-        steps: vec![Step::StartPlanExecution {
+        steps: vec![Step::StartPlanExecution(PlanExecutionStart {
             plan: p.arn.clone(),
             target_region: target.to_owned(),
             action,
             mode,
             comment: comment_text.to_owned(),
-        }],
+        })],
         confirm: Confirm::TypeName(app.to_owned()),
         warning: (!warning.is_empty()).then(|| warning.join("; ")),
         leaves: None,
@@ -234,12 +234,12 @@ fn plan_change(
         ),
         Ask::Start { .. } => unreachable!("a start is planned by plan_start"),
     };
-    let step = Step::ChangePlanExecution {
+    let step = Step::ChangePlanExecution(PlanExecutionChange {
         plan: rs.plan.arn.clone(),
         execution: e.id.clone(),
         change,
         comment: comment_text.to_owned(),
-    };
+    });
     Ok(Plan {
         kind: OpKind::RegionSwitch,
         account: scope.account.clone(),
@@ -268,23 +268,23 @@ fn plan_change(
 /// The API call of a Region switch step, as the confirmation shows it.
 pub fn call_text(step: &Step) -> Option<String> {
     Some(match step {
-        Step::StartPlanExecution {
+        Step::StartPlanExecution(PlanExecutionStart {
             plan,
             target_region,
             action,
             mode,
             comment,
-        } => format!(
+        }) => format!(
             "arc-region-switch:StartPlanExecution planArn={plan} targetRegion={target_region} action={} mode={} comment=\"{comment}\"",
             action.as_str(),
             mode.as_str()
         ),
-        Step::ChangePlanExecution {
+        Step::ChangePlanExecution(PlanExecutionChange {
             plan,
             execution,
             change,
             comment,
-        } => match change {
+        }) => match change {
             ExecutionChange::Approve { step, approve } => format!(
                 "arc-region-switch:ApprovePlanExecutionStep planArn={plan} executionId={execution} stepName={step} approval={} comment=\"{comment}\"",
                 if *approve { "approve" } else { "decline" }
@@ -388,6 +388,37 @@ mod tests {
         };
         let p = plan(&scope(), "shop", &rs(vec![]), &ask, "c").unwrap();
         assert_eq!(p.region.as_str(), "us-west-2");
+    }
+
+    /// The audit log keeps a start's step as flat fields beside `call`, and reads it back.
+    #[test]
+    fn a_steps_record_is_its_calls_fields() {
+        let ask = Ask::Start {
+            action: RsAction::Activate,
+            region: "us-west-2".into(),
+            mode: RsMode::Graceful,
+        };
+        let p = plan(&scope(), "shop", &rs(vec![]), &ask, "c").unwrap();
+        let v = serde_json::to_value(&p.steps[0]).unwrap();
+        assert_eq!(
+            v,
+            serde_json::json!({
+                "call": "start_plan_execution",
+                "plan": "arn:aws:arc-region-switch::123456789012:plan/p:1",
+                "target_region": "us-west-2",
+                "action": "activate",
+                "mode": "graceful",
+                "comment": "c"
+            })
+        );
+        assert_eq!(serde_json::from_value::<Step>(v).unwrap(), p.steps[0]);
+        let live = rs(vec![exec("pendingManualApproval", "pendingApproval")]);
+        let p = plan(&scope(), "shop", &live, &Ask::Approve, "ok").unwrap();
+        let v = serde_json::to_value(&p.steps[0]).unwrap();
+        assert_eq!(v["call"], "change_plan_execution");
+        assert_eq!(v["execution"], "e1");
+        assert_eq!(v["change"]["change"], "approve");
+        assert_eq!(serde_json::from_value::<Step>(v).unwrap(), p.steps[0]);
     }
 
     #[test]

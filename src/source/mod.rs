@@ -423,7 +423,7 @@ pub trait EstateWriter: Send + Sync {
 }
 
 /// A Region switch plan execution to start (`StartPlanExecution`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlanExecutionStart {
     pub plan: String,
     /// The region activated or deactivated (`targetRegion`).
@@ -447,7 +447,7 @@ pub enum ExecutionChange {
 }
 
 /// What [`EstateWriter::change_plan_execution`] changes, on which execution.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlanExecutionChange {
     pub plan: String,
     pub execution: String,
