@@ -1533,13 +1533,6 @@ impl App {
     /// Healthy and in-service targets of a region (draining ones are not counted: the one
     /// definition of [`crate::model::TargetGroup::recount`]).
     pub fn target_counts(&self, region: &Region) -> (usize, usize) {
-        self.store
-            .region(region)
-            .and_then(|d| d.targets.as_ref())
-            .map_or((0, 0), |lbs| {
-                lbs.iter()
-                    .flat_map(|l| &l.target_groups)
-                    .fold((0, 0), |(h, t), g| (h + g.healthy, t + g.total))
-            })
+        self.store.target_counts(region)
     }
 }

@@ -780,9 +780,14 @@ impl App {
 
     /// The resources an alarm's dimensions name, as the console has read them.
     pub fn watched_by(&self, a: &Alarm) -> Vec<Watched> {
-        let Some(d) = self.current() else {
-            return Vec::new();
-        };
+        self.current().map(|d| d.watched_by(a)).unwrap_or_default()
+    }
+}
+
+impl RegionData {
+    /// The resources an alarm's dimensions name, as read in this region.
+    pub fn watched_by(&self, a: &Alarm) -> Vec<Watched> {
+        let d = self;
         let dim = |name: &str| {
             a.dimensions
                 .iter()

@@ -4,37 +4,44 @@
 
 use super::panes::{alarm_style, fmt_num, ratio_style, target_style};
 use super::widgets::{cell, chart, progress};
-use super::{block, glyphs, severity_style};
-use crate::app::{App, DetailRef, Drawn};
+use super::{Ctx, severity_style};
+use crate::app::{DetailRef, Drawn};
 use crate::model::{RolloutState, short_age};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Widget, Wrap};
 
-fn kv<'a>(app: &App, k: &str, v: String) -> Line<'a> {
+fn kv<'a>(cx: &Ctx<'_>, k: &str, v: String) -> Line<'a> {
     Line::from(vec![
-        Span::styled(format!("{k:<28}"), app.theme().muted()),
-        Span::styled(v, app.theme().text()),
+        Span::styled(format!("{k:<28}"), cx.theme.muted()),
+        Span::styled(v, cx.theme.text()),
     ])
 }
 
-fn heading<'a>(app: &App, s: &str) -> Line<'a> {
-    Line::from(Span::styled(s.to_owned(), app.theme().title()))
+fn heading<'a>(cx: &Ctx<'_>, s: &str) -> Line<'a> {
+    Line::from(Span::styled(s.to_owned(), cx.theme.title()))
 }
 
-pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer, drawn: &mut Drawn) {
-    let t = app.theme();
-    let g = glyphs(app);
+pub fn render(
+    cx: &Ctx<'_>,
+    d: &DetailRef,
+    scroll: usize,
+    area: Rect,
+    buf: &mut Buffer,
+    drawn: &mut Drawn,
+) {
+    let t = cx.theme;
+    let g = cx.glyphs;
     let mut lines: Vec<Line> = Vec::new();
     let mut chart_alarm = None;
     let title = match d {
-        DetailRef::TargetGroup { lb, tg } => target_group(app, lb, tg, &mut lines),
-        DetailRef::Asg(name) => asg(app, name, &mut lines),
-        DetailRef::Service { cluster, name } => service(app, cluster, name, &mut lines),
-        DetailRef::Association(id) => association(app, id, &mut lines),
-        DetailRef::Alarm(name) => alarm(app, name, &mut lines, &mut chart_alarm),
-        DetailRef::Event(seq) => event(app, *seq, &mut lines),
+        DetailRef::TargetGroup { lb, tg } => target_group(cx, lb, tg, &mut lines),
+        DetailRef::Asg(name) => asg(cx, name, &mut lines),
+        DetailRef::Service { cluster, name } => service(cx, cluster, name, &mut lines),
+        DetailRef::Association(id) => association(cx, id, &mut lines),
+        DetailRef::Alarm(name) => alarm(cx, name, &mut lines, &mut chart_alarm),
+        DetailRef::Event(seq) => event(cx, *seq, &mut lines),
     };
     if lines.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -42,7 +49,7 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer, drawn: &mu
             t.warn(),
         )));
     }
-    let b = block(app, Line::from(Span::styled(title, t.title())), true);
+    let b = cx.block(Line::from(Span::styled(title, t.title())), true);
     let inner = b.inner(area);
     b.render(area, buf);
     let (text_area, chart_area) = match &chart_alarm {
@@ -63,13 +70,10 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer, drawn: &mu
     drawn.detail_max = Some(max);
     Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .scroll((
-            app.detail_scroll().min(max).min(u16::MAX as usize) as u16,
-            0,
-        ))
+        .scroll((scroll.min(max).min(u16::MAX as usize) as u16, 0))
         .render(text_area, buf);
     if let (Some(a), Some(c)) = (chart_alarm, chart_area) {
-        let values: Vec<f64> = app.store().series_values(app.region_name(), &a.name);
+        let values: Vec<f64> = cx.store.series_values(cx.region, &a.name);
         let label = format!(
             "{} over the last {} minutes, threshold {} {}",
             a.metric,
@@ -84,10 +88,10 @@ pub fn render(app: &App, d: &DetailRef, area: Rect, buf: &mut Buffer, drawn: &mu
 }
 
 /// A target group: its load balancer, health check and targets. The view's title.
-fn target_group<'a>(app: &'a App, lb: &str, tg: &str, lines: &mut Vec<Line<'a>>) -> String {
-    let t = app.theme();
-    let g = glyphs(app);
-    let data = app.current();
+fn target_group<'a>(cx: &Ctx<'a>, lb: &str, tg: &str, lines: &mut Vec<Line<'a>>) -> String {
+    let t = cx.theme;
+    let g = cx.glyphs;
+    let data = cx.data;
     let found = data.and_then(|d| d.targets.as_ref()).and_then(|lbs| {
         let l = lbs.iter().find(|l| l.name == lb)?;
         Some((l, l.target_groups.iter().find(|x| x.name == tg)?))
@@ -95,14 +99,14 @@ fn target_group<'a>(app: &'a App, lb: &str, tg: &str, lines: &mut Vec<Line<'a>>)
     if let Some((l, x)) = found {
         let hc = &x.health_check;
         lines.push(kv(
-            app,
+            cx,
             "load balancer",
             format!("{} ({} {})", l.name, l.lb_type, l.scheme),
         ));
-        lines.push(kv(app, "DNS name", l.dns_name.clone()));
-        lines.push(kv(app, "target group ARN", x.arn.clone()));
+        lines.push(kv(cx, "DNS name", l.dns_name.clone()));
+        lines.push(kv(cx, "target group ARN", x.arn.clone()));
         lines.push(kv(
-            app,
+            cx,
             "protocol / port",
             format!("{}:{} ({} targets)", x.protocol, x.port, x.target_type),
         ));
@@ -115,7 +119,7 @@ fn target_group<'a>(app: &'a App, lb: &str, tg: &str, lines: &mut Vec<Line<'a>>)
                 ratio_style(t, x.healthy, x.total),
             ),
         ]);
-        if let Some(age) = super::panes::health_age(&super::panes::Ctx::of(app), x) {
+        if let Some(age) = super::panes::health_age(cx, x) {
             healthy.push_span(age);
         }
         lines.push(healthy);
@@ -143,25 +147,25 @@ fn target_group<'a>(app: &'a App, lb: &str, tg: &str, lines: &mut Vec<Line<'a>>)
             lines.push(Line::from(spans));
         }
         lines.push(Line::default());
-        lines.push(heading(app, "Health check"));
+        lines.push(heading(cx, "Health check"));
         lines.push(kv(
-            app,
+            cx,
             "protocol / port",
             format!("{} {}", hc.protocol, hc.port),
         ));
         if let Some(p) = &hc.path {
-            lines.push(kv(app, "path", p.clone()));
+            lines.push(kv(cx, "path", p.clone()));
         }
         if let Some(m) = &hc.matcher {
-            lines.push(kv(app, "success codes", m.clone()));
+            lines.push(kv(cx, "success codes", m.clone()));
         }
         lines.push(kv(
-            app,
+            cx,
             "interval / timeout",
             format!("{} s / {} s", hc.interval_secs, hc.timeout_secs),
         ));
         lines.push(kv(
-            app,
+            cx,
             "thresholds",
             format!(
                 "healthy after {} passes ({} s), unhealthy after {} failures ({} s)",
@@ -172,7 +176,7 @@ fn target_group<'a>(app: &'a App, lb: &str, tg: &str, lines: &mut Vec<Line<'a>>)
             ),
         ));
         lines.push(Line::default());
-        lines.push(heading(app, "Targets"));
+        lines.push(heading(cx, "Targets"));
         for tg in &x.targets {
             lines.push(Line::from(vec![
                 Span::styled(cell(&tg.id, 21, g), t.text()),
@@ -196,22 +200,22 @@ fn target_group<'a>(app: &'a App, lb: &str, tg: &str, lines: &mut Vec<Line<'a>>)
 }
 
 /// An Auto Scaling group: its counts, instances and activities. The view's title.
-fn asg<'a>(app: &'a App, name: &str, lines: &mut Vec<Line<'a>>) -> String {
-    let t = app.theme();
-    let g = glyphs(app);
-    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now().secs_since(at)));
-    let data = app.current();
+fn asg<'a>(cx: &Ctx<'a>, name: &str, lines: &mut Vec<Line<'a>>) -> String {
+    let t = cx.theme;
+    let g = cx.glyphs;
+    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(cx.now.secs_since(at)));
+    let data = cx.data;
     let found = data
         .and_then(|d| d.capacity.as_ref())
         .and_then(|c| c.auto_scaling_groups.iter().find(|a| a.name == name));
     if let Some(a) = found {
         lines.push(kv(
-            app,
+            cx,
             "min / desired / max",
             format!("{} / {} / {}", a.min, a.desired, a.max),
         ));
         lines.push(kv(
-            app,
+            cx,
             "lifecycle",
             format!(
                 "InService {}  Pending {}  Terminating {}  Standby {}",
@@ -219,10 +223,10 @@ fn asg<'a>(app: &'a App, name: &str, lines: &mut Vec<Line<'a>>) -> String {
             ),
         ));
         for arn in &a.target_group_arns {
-            lines.push(kv(app, "target group", arn.clone()));
+            lines.push(kv(cx, "target group", arn.clone()));
         }
         lines.push(Line::default());
-        lines.push(heading(app, "Instances"));
+        lines.push(heading(cx, "Instances"));
         for i in &a.instances {
             let st = t.ok_or_warn(
                 i.lifecycle == crate::model::Lifecycle::InService
@@ -235,11 +239,11 @@ fn asg<'a>(app: &'a App, name: &str, lines: &mut Vec<Line<'a>>) -> String {
             ]));
         }
         lines.push(Line::default());
-        lines.push(heading(app, "Scaling activities (newest first)"));
+        lines.push(heading(cx, "Scaling activities (newest first)"));
         for act in &a.activities {
             lines.push(Line::from(vec![
                 Span::styled(
-                    format!("{} {:<8} ", act.at.hms_or_date(app.now()), age(act.at)),
+                    format!("{} {:<8} ", act.at.hms_or_date(cx.now), age(act.at)),
                     t.muted(),
                 ),
                 Span::styled(act.description.clone(), t.text()),
@@ -254,11 +258,11 @@ fn asg<'a>(app: &'a App, name: &str, lines: &mut Vec<Line<'a>>) -> String {
 }
 
 /// An ECS service: its counts, deployments and events. The view's title.
-fn service<'a>(app: &'a App, cluster: &str, name: &str, lines: &mut Vec<Line<'a>>) -> String {
-    let t = app.theme();
-    let g = glyphs(app);
-    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now().secs_since(at)));
-    let data = app.current();
+fn service<'a>(cx: &Ctx<'a>, cluster: &str, name: &str, lines: &mut Vec<Line<'a>>) -> String {
+    let t = cx.theme;
+    let g = cx.glyphs;
+    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(cx.now.secs_since(at)));
+    let data = cx.data;
     let found = data.and_then(|d| d.capacity.as_ref()).and_then(|c| {
         c.ecs_services
             .iter()
@@ -266,13 +270,13 @@ fn service<'a>(app: &'a App, cluster: &str, name: &str, lines: &mut Vec<Line<'a>
     });
     if let Some(s) = found {
         lines.push(kv(
-            app,
+            cx,
             "desired / running / pending",
             format!("{} / {} / {}", s.desired, s.running, s.pending),
         ));
-        lines.push(kv(app, "task definition", s.task_definition.clone()));
+        lines.push(kv(cx, "task definition", s.task_definition.clone()));
         lines.push(kv(
-            app,
+            cx,
             "deployment limits",
             format!(
                 "minimum healthy {} %, maximum {} %",
@@ -280,10 +284,10 @@ fn service<'a>(app: &'a App, cluster: &str, name: &str, lines: &mut Vec<Line<'a>
             ),
         ));
         if let Some(cp) = &s.capacity_provider {
-            lines.push(kv(app, "capacity provider", cp.clone()));
+            lines.push(kv(cx, "capacity provider", cp.clone()));
         }
         lines.push(Line::default());
-        lines.push(heading(app, "Deployments"));
+        lines.push(heading(cx, "Deployments"));
         for dep in &s.deployments {
             lines.push(Line::from(vec![
                 Span::styled(format!("{:<8}", dep.status), t.title()),
@@ -322,7 +326,7 @@ fn service<'a>(app: &'a App, cluster: &str, name: &str, lines: &mut Vec<Line<'a>
             )));
         }
         lines.push(Line::default());
-        lines.push(heading(app, "Service events (newest first)"));
+        lines.push(heading(cx, "Service events (newest first)"));
         for e in &s.events {
             lines.push(Line::from(vec![
                 Span::styled(format!("{} ", e.at.hms()), t.muted()),
@@ -334,32 +338,32 @@ fn service<'a>(app: &'a App, cluster: &str, name: &str, lines: &mut Vec<Line<'a>
 }
 
 /// A State Manager association: its document, targets and last run. The view's title.
-fn association<'a>(app: &'a App, id: &str, lines: &mut Vec<Line<'a>>) -> String {
-    let t = app.theme();
-    let g = glyphs(app);
-    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now().secs_since(at)));
-    let data = app.current();
+fn association<'a>(cx: &Ctx<'a>, id: &str, lines: &mut Vec<Line<'a>>) -> String {
+    let t = cx.theme;
+    let g = cx.glyphs;
+    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(cx.now.secs_since(at)));
+    let data = cx.data;
     let found = data
         .and_then(|d| d.runs.as_ref())
         .and_then(|v| v.iter().find(|a| a.id == id));
     let mut name = id.to_owned();
     if let Some(a) = found {
         name.clone_from(&a.name);
-        lines.push(kv(app, "association id", a.id.clone()));
-        lines.push(kv(app, "document", a.document.clone()));
-        lines.push(kv(app, "targets", a.targets.clone()));
+        lines.push(kv(cx, "association id", a.id.clone()));
+        lines.push(kv(cx, "document", a.document.clone()));
+        lines.push(kv(cx, "targets", a.targets.clone()));
         if let Some(s) = &a.schedule {
-            lines.push(kv(app, "schedule", s.clone()));
+            lines.push(kv(cx, "schedule", s.clone()));
         }
         match &a.last_execution {
             Some(e) => {
                 lines.push(kv(
-                    app,
+                    cx,
                     "last execution",
                     format!("{} {} ({})", e.id, e.status, age(e.created_at)),
                 ));
                 lines.push(kv(
-                    app,
+                    cx,
                     "results",
                     format!(
                         "{} success, {} failed, {} pending",
@@ -367,7 +371,7 @@ fn association<'a>(app: &'a App, id: &str, lines: &mut Vec<Line<'a>>) -> String 
                     ),
                 ));
                 lines.push(Line::default());
-                lines.push(heading(app, "Per instance"));
+                lines.push(heading(cx, "Per instance"));
                 for r in &e.targets {
                     let st = match r.status {
                         crate::model::ExecStatus::Success => t.ok(),
@@ -381,7 +385,7 @@ fn association<'a>(app: &'a App, id: &str, lines: &mut Vec<Line<'a>>) -> String 
                     ]));
                 }
             }
-            None => lines.push(kv(app, "last execution", "never run".into())),
+            None => lines.push(kv(cx, "last execution", "never run".into())),
         }
     }
     format!(" Association {name} ")
@@ -389,14 +393,14 @@ fn association<'a>(app: &'a App, id: &str, lines: &mut Vec<Line<'a>>) -> String 
 
 /// An alarm: its state since when, what it measures and watches. The view's title.
 fn alarm<'a>(
-    app: &'a App,
+    cx: &Ctx<'a>,
     name: &str,
     lines: &mut Vec<Line<'a>>,
     chart_alarm: &mut Option<crate::model::Alarm>,
 ) -> String {
-    let t = app.theme();
-    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now().secs_since(at)));
-    let data = app.current();
+    let t = cx.theme;
+    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(cx.now.secs_since(at)));
+    let data = cx.data;
     let found = data
         .and_then(|d| d.alarms.as_ref())
         .and_then(|v| v.iter().find(|a| a.name == name));
@@ -407,14 +411,14 @@ fn alarm<'a>(
             Span::styled(
                 format!(
                     " since {} UTC ({})",
-                    a.updated_at.hms_or_date(app.now()),
+                    a.updated_at.hms_or_date(cx.now),
                     age(a.updated_at)
                 ),
                 t.muted(),
             ),
         ]));
         lines.push(kv(
-            app,
+            cx,
             "metric",
             format!(
                 "{} {} ({}, {} s)",
@@ -422,7 +426,7 @@ fn alarm<'a>(
             ),
         ));
         lines.push(kv(
-            app,
+            cx,
             "condition",
             format!(
                 "{} {} {} for {} period(s)",
@@ -433,16 +437,13 @@ fn alarm<'a>(
             ),
         ));
         if !a.dimensions.is_empty() {
-            lines.push(kv(app, "dimensions", a.dimensions.join(", ")));
+            lines.push(kv(cx, "dimensions", a.dimensions.join(", ")));
         }
         // What its dimensions name, as the console read it, and the key to go there.
-        let watched = app.watched_by(a);
-        let key = app
-            .settings()
-            .keymap
-            .key_label(crate::action::Action::Watched);
+        let watched = cx.data.map(|d| d.watched_by(a)).unwrap_or_default();
+        let key = cx.keys.key_label(crate::action::Action::Watched);
         lines.push(kv(
-            app,
+            cx,
             "watches",
             if watched.is_empty() {
                 "nothing the console reads".to_owned()
@@ -457,25 +458,25 @@ fn alarm<'a>(
                 )
             },
         ));
-        lines.push(kv(app, "reason", a.reason.clone()));
+        lines.push(kv(cx, "reason", a.reason.clone()));
         *chart_alarm = Some(a.clone());
     }
     format!(" Alarm {name} ")
 }
 
 /// A timeline event. The view's title.
-fn event<'a>(app: &'a App, seq: u64, lines: &mut Vec<Line<'a>>) -> String {
-    let t = app.theme();
-    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(app.now().secs_since(at)));
-    if let Some(e) = app.store().timeline().iter().find(|e| e.seq == seq) {
+fn event<'a>(cx: &Ctx<'a>, seq: u64, lines: &mut Vec<Line<'a>>) -> String {
+    let t = cx.theme;
+    let age = |at: crate::model::Timestamp| format!("{} ago", short_age(cx.now.secs_since(at)));
+    if let Some(e) = cx.store.timeline().iter().find(|e| e.seq == seq) {
         lines.push(kv(
-            app,
+            cx,
             "time",
             format!("{} ({})", e.at.rfc3339(), age(e.at)),
         ));
-        lines.push(kv(app, "region", e.region.to_string()));
-        lines.push(kv(app, "kind", e.kind.label().to_owned()));
-        lines.push(kv(app, "resource", e.resource.clone()));
+        lines.push(kv(cx, "region", e.region.to_string()));
+        lines.push(kv(cx, "kind", e.kind.label().to_owned()));
+        lines.push(kv(cx, "resource", e.resource.clone()));
         lines.push(Line::from(vec![
             Span::styled(format!("{:<28}", "message"), t.muted()),
             Span::styled(e.message.clone(), severity_style(t, e.severity)),

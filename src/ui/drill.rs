@@ -1,11 +1,13 @@
 //! The failover drill view: preflight, the plan with its exact calls and each step's progress,
 //! the result; the primary and DR regions side by side below.
 
+use super::Ctx;
 use super::widgets::trunc;
-use super::{block, glyphs};
-use crate::app::App;
+use crate::app::PlanRead;
+use crate::model::RegionInfo;
+use crate::model::region_switch::RegionSwitch;
 use crate::model::{Timestamp, short_age};
-use crate::ops::drill::{DrillSpec, DrillState, Phase, StepKind};
+use crate::ops::drill::{DrillSpec, DrillState, Phase, Preflight, StepKind};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -13,22 +15,54 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 use std::fmt::Write as _;
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer, drawn: &mut crate::app::Drawn) {
+/// What the failover view shows, gathered from the app once a frame: the app's failover section,
+/// the drill and its preflight, the app's Region switch plan as last read, and what the keys may
+/// do here.
+pub struct Failover<'a> {
+    pub spec: Option<&'a DrillSpec>,
+    pub drill: Option<&'a DrillState>,
+    pub preflight: Option<Preflight>,
+    pub plan: Option<&'a PlanRead>,
+    pub read_only: bool,
+    /// Why this console cannot act on the drill, if so (driven elsewhere).
+    pub not_here: Option<String>,
+    /// Whether more than one app has a failover section (Tab goes to the next).
+    pub several_apps: bool,
+    /// Where the operator scrolled to, if they did.
+    pub scroll: Option<usize>,
+    /// The primary and DR regions, for the side-by-side view below.
+    pub regions: (Option<&'a RegionInfo>, Option<&'a RegionInfo>),
+}
+
+impl Failover<'_> {
+    /// The plan the view shows, if one was read.
+    pub fn shown_plan(&self) -> Option<&RegionSwitch> {
+        self.plan?.plan.as_ref()
+    }
+}
+
+pub fn render(
+    cx: &Ctx<'_>,
+    f: &Failover<'_>,
+    area: Rect,
+    buf: &mut Buffer,
+    drawn: &mut crate::app::Drawn,
+) {
     let regions_h = if area.height >= 30 { 12 } else { 0 };
     let [top, bottom] =
         Layout::vertical([Constraint::Min(5), Constraint::Length(regions_h)]).areas(area);
-    let t = app.theme();
+    let t = cx.theme;
     // The rehearsal is never to be mistaken for AWS's own failover (ARC Region switch).
-    let title = if app.shown_plan().is_some() {
+    let title = if f.shown_plan().is_some() {
         " Failover: ARC Region switch plan, then the rehearsal "
     } else {
         " Failover drill (rehearsal: opsdash steps, no DNS change) "
     };
-    let b = block(app, Line::from(Span::styled(title, t.title())), true);
+    let b = cx.block(Line::from(Span::styled(title, t.title())), true);
     let inner = b.inner(top);
     b.render(top, buf);
     let width = inner.width.saturating_sub(2) as usize;
-    let lines: Vec<(String, Style)> = lines(app)
+    let lines: Vec<(String, Style)> = lines(cx, f)
         .into_iter()
         .flat_map(|(text, style)| {
             let indent = text.len() - text.trim_start().len();
@@ -43,9 +77,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, drawn: &mut crate::app::D
     // Keep the end (progress, result) in view when the box is short, unless the operator
     // scrolled (the movement keys): before a drill, the plan from its top.
     let max = lines.len().saturating_sub(inner.height as usize);
-    let skip = app
-        .drill_scroll()
-        .unwrap_or(if app.drill().is_some() { max } else { 0 })
+    let skip = f
+        .scroll
+        .unwrap_or(if f.drill.is_some() { max } else { 0 })
         .min(max);
     drawn.drill_max = Some(max);
     if max > 0 {
@@ -65,27 +99,27 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer, drawn: &mut crate::app::D
         buf.set_string(
             inner.x + 1,
             inner.y + i as u16,
-            trunc(text, inner.width.saturating_sub(1) as usize, glyphs(app)),
+            trunc(text, inner.width.saturating_sub(1) as usize, cx.glyphs),
             *style,
         );
     }
     if regions_h > 0 {
-        super::regions::render(app, bottom, buf);
+        super::regions::render(cx, f.regions, bottom, buf);
     }
 }
 
-fn lines(app: &App) -> Vec<(String, Style)> {
-    let t = app.theme();
-    let g = glyphs(app);
+fn lines(cx: &Ctx<'_>, f: &Failover<'_>) -> Vec<(String, Style)> {
+    let t = cx.theme;
+    let g = cx.glyphs;
     let mut out: Vec<(String, Style)> = Vec::new();
-    let Some(spec) = app.drill_spec() else {
+    let Some(spec) = f.spec else {
         out.push(("no app has a failover section".into(), t.warn()));
         return out;
     };
     // While a drill runs its progress comes first; else AWS's plan, then the rehearsal.
-    if app.drill().is_none_or(|d| d.phase == Phase::Finished) {
-        super::region_switch::lines(app, &mut out);
-        if app.shown_plan().is_some() {
+    if f.drill.is_none_or(|d| d.phase == Phase::Finished) {
+        super::region_switch::lines(cx, f, &mut out);
+        if f.shown_plan().is_some() {
             out.push(("Rehearsal: opsdash steps, no DNS change".into(), t.title()));
         }
     }
@@ -98,7 +132,7 @@ fn lines(app: &App) -> Vec<(String, Style)> {
             spec.dr,
             spec.percent,
             spec.timeout_secs,
-            if app.settings().drill_specs.len() > 1 && app.drill().is_none() {
+            if f.several_apps && f.drill.is_none() {
                 " (Tab: next app)"
             } else {
                 ""
@@ -106,10 +140,10 @@ fn lines(app: &App) -> Vec<(String, Style)> {
         ),
         t.title(),
     ));
-    let active = app.drill().filter(|d| d.phase != Phase::Finished);
-    let pre = app.drill_preflight();
+    let active = f.drill.filter(|d| d.phase != Phase::Finished);
+    let pre = f.preflight.as_ref();
     if active.is_none()
-        && let Some(pre) = &pre
+        && let Some(pre) = pre
     {
         out.push(("Preflight".into(), t.title()));
         for c in &pre.checks {
@@ -119,16 +153,16 @@ fn lines(app: &App) -> Vec<(String, Style)> {
             ));
         }
     }
-    let state = match (app.drill(), &pre) {
+    let state = match (f.drill, pre) {
         (Some(d), _) => d.clone(),
-        (None, Some(pre)) => DrillState::new(spec.clone(), &app.info().account, pre, app.now().0),
+        (None, Some(pre)) => DrillState::new(spec.clone(), &cx.info.account, pre, cx.now.0),
         (None, None) => return out,
     };
     out.push((
         "Plan (SIMULATED switch: no DNS record is changed)".into(),
         t.title(),
     ));
-    plan_lines(app, spec, &state, &mut out);
+    plan_lines(cx, spec, &state, &mut out);
     if !state.items.is_empty() {
         let items: Vec<String> = state
             .items
@@ -146,9 +180,9 @@ fn lines(app: &App) -> Vec<(String, Style)> {
             .collect();
         out.push((format!("DR capacity: {}", items.join(", ")), t.text()));
     }
-    let Some(d) = app.drill() else {
+    let Some(d) = f.drill else {
         out.push((
-            if app.read_only() {
+            if f.read_only {
                 "READ-ONLY: the plan is shown; the drill cannot start".into()
             } else {
                 format!("s starts the drill (you will type {})", spec.app)
@@ -159,20 +193,20 @@ fn lines(app: &App) -> Vec<(String, Style)> {
     };
     for step in [StepKind::RestoreAlarm, StepKind::RestoreCapacity] {
         if d.done.contains(&step) || d.current == Some(step) {
-            let (mark, style) = step_mark(app, d, step);
+            let (mark, style) = step_mark(cx, d, step);
             out.push((format!("  {mark} failback: {}", step.title()), style));
         }
     }
-    out.push(status_line(app, spec, d));
+    out.push(status_line(cx, f, spec, d));
     for l in d.log.iter().rev().take(4).rev() {
         out.push((format!("  {l}"), t.muted()));
     }
     out
 }
 
-fn step_mark(app: &App, d: &DrillState, step: StepKind) -> (&'static str, Style) {
-    let t = app.theme();
-    let g = glyphs(app);
+fn step_mark(cx: &Ctx<'_>, d: &DrillState, step: StepKind) -> (&'static str, Style) {
+    let t = cx.theme;
+    let g = cx.glyphs;
     if d.done.contains(&step) {
         (g.ok, t.ok())
     } else if d.current == Some(step) {
@@ -193,19 +227,16 @@ fn mm_ss(secs: f64) -> String {
 }
 
 /// The drill's steps with their marks, what a running wait has seen, and each step's calls.
-fn plan_lines(app: &App, spec: &DrillSpec, state: &DrillState, out: &mut Vec<(String, Style)>) {
-    let t = app.theme();
+fn plan_lines(cx: &Ctx<'_>, spec: &DrillSpec, state: &DrillState, out: &mut Vec<(String, Style)>) {
+    let t = cx.theme;
     for (n, step) in StepKind::DRILL.iter().enumerate() {
-        let (mark, style) = step_mark(app, state, *step);
+        let (mark, style) = step_mark(cx, state, *step);
         let mut line = format!("  {mark} {}. {}", n + 1, step.title());
         if state.current == Some(*step)
             && matches!(step, StepKind::WaitHealthy | StepKind::Verify)
             && state.phase == Phase::Running
         {
-            let waited = app
-                .now()
-                .secs_since(Timestamp(state.step_started_ms))
-                .max(0.0);
+            let waited = cx.now.secs_since(Timestamp(state.step_started_ms)).max(0.0);
             let short = state.short_groups();
             let _ = write!(
                 line,
@@ -245,19 +276,22 @@ fn plan_lines(app: &App, spec: &DrillSpec, state: &DrillState, out: &mut Vec<(St
 }
 
 /// The drill's status line: running, done with its recovery time, failed, rolling back.
-fn status_line(app: &App, spec: &DrillSpec, d: &DrillState) -> (String, Style) {
-    let t = app.theme();
-    let elapsed = app.now().secs_since(Timestamp(d.started_ms)).max(0.0);
+fn status_line(
+    cx: &Ctx<'_>,
+    f: &Failover<'_>,
+    spec: &DrillSpec,
+    d: &DrillState,
+) -> (String, Style) {
+    let t = cx.theme;
+    let elapsed = cx.now.secs_since(Timestamp(d.started_ms)).max(0.0);
     match d.phase {
         Phase::Running => (
             format!(
                 "RUNNING for {} ({})",
                 short_age(elapsed),
-                app.drill_not_here().unwrap_or_else(|| format!(
+                f.not_here.clone().unwrap_or_else(|| format!(
                     "{} aborts and rolls back",
-                    app.settings()
-                        .keymap
-                        .key_label(crate::action::Action::DrillAbort)
+                    cx.keys.key_label(crate::action::Action::DrillAbort)
                 ))
             ),
             t.warn(),

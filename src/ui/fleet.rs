@@ -1,9 +1,10 @@
 //! The fleet view: one row per account and region, what is wrong there in counts (zonal shifts,
 //! and this console's drill beside them), how old the read is, and an error in that row only.
 
-use super::block;
-use crate::app::App;
+use super::Ctx;
+use crate::model::fleet::FleetRow;
 use crate::model::short_age;
+use crate::ops::drill::DrillState;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -23,12 +24,20 @@ fn row_text(cells: &[String]) -> String {
     out
 }
 
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = app.theme();
-    let b = block(
-        app,
+/// The fleet as the app read it: how many accounts it names, a row per account and region,
+/// the one selected, and this console's drill.
+pub struct Fleet<'a> {
+    pub accounts: usize,
+    pub rows: &'a [FleetRow],
+    pub selected: usize,
+    pub drill: Option<&'a DrillState>,
+}
+
+pub fn render(cx: &Ctx<'_>, f: &Fleet<'_>, area: Rect, buf: &mut Buffer) {
+    let t = cx.theme;
+    let b = cx.block(
         Line::from(Span::styled(
-            match app.settings().fleet.len() {
+            match f.accounts {
                 1 => " Fleet: 1 account ".to_owned(),
                 n => format!(" Fleet: {n} accounts "),
             },
@@ -54,7 +63,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         inner.width as usize - 1,
         t.muted(),
     );
-    if app.fleet().is_empty() {
+    if f.rows.is_empty() {
         buf.set_stringn(
             inner.x + 1,
             inner.y + 1,
@@ -64,12 +73,12 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         );
         return;
     }
-    let now = app.now();
+    let now = cx.now;
     // This console's drill, in the rows of its account's two regions.
-    let drill = app.drill().filter(|d| {
-        d.phase != crate::ops::drill::Phase::Finished && d.account == app.info().account
-    });
-    for (i, r) in app.fleet().iter().enumerate() {
+    let drill = f
+        .drill
+        .filter(|d| d.phase != crate::ops::drill::Phase::Finished && d.account == cx.info.account);
+    for (i, r) in f.rows.iter().enumerate() {
         let y = inner.y + 1 + i as u16;
         if y >= inner.y + inner.height {
             break;
@@ -91,7 +100,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             s.map_or(String::new(), |s| s.rollouts.to_string()),
             s.map_or(String::new(), |s| {
                 let drilled = drill.is_some_and(|d| {
-                    r.profile == app.info().profile
+                    r.profile == cx.info.profile
                         && (d.spec.primary == r.region || d.spec.dr == r.region)
                 });
                 if drilled {
@@ -105,7 +114,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             }),
         ];
         let bad = s.is_some_and(|s| s.unhealthy > 0 || s.alarms_firing > 0);
-        let style = if i == app.fleet_selected() {
+        let style = if i == f.selected {
             t.selection()
         } else if r.error.is_some() {
             t.warn()

@@ -1,9 +1,8 @@
 //! The Logs view: a status line (where the logs come from, the filter, follow or paused), the
 //! error if the last read failed, and the lines, newest at the bottom.
 
+use super::Ctx;
 use super::widgets::trunc;
-use super::{block, glyphs};
-use crate::app::App;
 use crate::app::logs::LogsView;
 use crate::model::logs::{Delivery, highlights, readable};
 use crate::model::short_age;
@@ -12,13 +11,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
-    let t = app.theme();
+pub fn render(cx: &Ctx<'_>, v: &LogsView, paused: bool, area: Rect, buf: &mut Buffer) {
+    let t = cx.theme;
     let title = Line::from(vec![
         Span::styled(" Logs ", t.title()),
         Span::styled(format!("{} {} ", v.target.label(), v.region), t.muted()),
     ]);
-    let b = block(app, title, true);
+    let b = cx.block(title, true);
     let inner = b.inner(area);
     b.render(area, buf);
     if inner.height < 2 || inner.width < 10 {
@@ -28,7 +27,7 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
     buf.set_line(
         inner.x,
         inner.y,
-        &Line::from(head_line(app, v)),
+        &Line::from(head_line(cx, v, paused)),
         inner.width,
     );
     let mut top = inner.y + 1;
@@ -81,7 +80,7 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
         buf.set_string(inner.x, top, msg, t.muted());
         return;
     }
-    let mut out = event_lines(app, v, w, rows);
+    let mut out = event_lines(cx, v, w, rows);
     out.truncate(rows);
     out.reverse();
     let first = rows - out.len();
@@ -96,8 +95,8 @@ pub fn render(app: &App, v: &LogsView, area: Rect, buf: &mut Buffer) {
 }
 
 /// A line's colour from its level, the first word of its readable form (`error`, `WARN` …).
-fn level_style(app: &App, text: &str) -> ratatui::style::Style {
-    let t = app.theme();
+fn level_style(cx: &Ctx<'_>, text: &str) -> ratatui::style::Style {
+    let t = cx.theme;
     let first = text.split_whitespace().next().unwrap_or("").to_lowercase();
     let first = first.trim_end_matches(':');
     match first {
@@ -135,10 +134,10 @@ fn marked(
     piece: &str,
     offset: usize,
     marks: &[(usize, usize)],
-    app: &App,
+    cx: &Ctx<'_>,
     base: ratatui::style::Style,
 ) -> Vec<Span<'static>> {
-    let t = app.theme();
+    let t = cx.theme;
     let mut out = Vec::new();
     let mut at = 0;
     for &(a, b) in marks {
@@ -164,15 +163,15 @@ fn marked(
 
 /// The Logs view's first line: the state of the tail and the filter first (a long list of groups
 /// is what a narrow terminal cuts), then where the lines come from.
-fn head_line(app: &App, v: &LogsView) -> Vec<Span<'static>> {
-    let t = app.theme();
+fn head_line(cx: &Ctx<'_>, v: &LogsView, paused: bool) -> Vec<Span<'static>> {
+    let t = cx.theme;
     let mut head = Vec::new();
     if v.follow {
         head.push(Span::styled("following", t.ok()));
     } else {
         head.push(Span::styled(format!("paused, {} new", v.unseen), t.warn()));
     }
-    if app.paused() {
+    if paused {
         head.push(Span::styled("  refresh paused", t.warn()));
     }
     let every = crate::app::logs::TAIL_EVERY.as_secs();
@@ -193,7 +192,7 @@ fn head_line(app: &App, v: &LogsView) -> Vec<Span<'static>> {
     });
     if let Some(at) = v.read_at {
         head.push(Span::styled(
-            format!("  read {} ago", short_age(app.now().secs_since(at))),
+            format!("  read {} ago", short_age(cx.now.secs_since(at))),
             t.muted(),
         ));
     }
@@ -227,9 +226,9 @@ fn head_line(app: &App, v: &LogsView) -> Vec<Span<'static>> {
 
 /// The events as screen lines, from the newest up, `scroll` lines above the bottom: at least
 /// `rows` of them when there are (the caller keeps the last `rows`).
-fn event_lines(app: &App, v: &LogsView, w: usize, rows: usize) -> Vec<Line<'static>> {
-    let t = app.theme();
-    let g = glyphs(app);
+fn event_lines(cx: &Ctx<'_>, v: &LogsView, w: usize, rows: usize) -> Vec<Line<'static>> {
+    let t = cx.theme;
+    let g = cx.glyphs;
     let mut out: Vec<Line> = Vec::new();
     let end = v.lines.len().saturating_sub(v.scroll);
     for e in v.lines.range(..end).rev() {
@@ -249,7 +248,7 @@ fn event_lines(app: &App, v: &LogsView, w: usize, rows: usize) -> Vec<Line<'stat
             vec![trunc(&text, body_w, g)]
         };
         let marks = highlights(&v.pattern, &text);
-        let base = level_style(app, &text);
+        let base = level_style(cx, &text);
         let mut lines_of_event = Vec::new();
         let mut offset = 0;
         for (i, c) in chunks.iter().enumerate() {
@@ -261,7 +260,7 @@ fn event_lines(app: &App, v: &LogsView, w: usize, rows: usize) -> Vec<Line<'stat
             } else {
                 vec![Span::raw(" ".repeat(prefix))]
             };
-            spans.extend(marked(c, offset, &marks, app, base));
+            spans.extend(marked(c, offset, &marks, cx, base));
             offset += c.len();
             lines_of_event.push(Line::from(spans));
         }

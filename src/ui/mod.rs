@@ -11,9 +11,10 @@ mod region_switch;
 mod regions;
 pub mod widgets;
 
-use crate::action::Action;
-use crate::app::{App, Drawn, Overlay, Pane, View};
-use crate::model::Severity;
+use crate::action::{Action, Keymap};
+use crate::app::{App, Drawn, Overlay, Pane, RegionData, Store, View};
+use crate::model::{Region, Severity, Timestamp, short_age};
+use crate::source::SourceInfo;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -45,12 +46,57 @@ pub fn severity_style(theme: &Theme, s: Severity) -> Style {
     }
 }
 
+/// What drawing a view, a pane or a popup needs of the console besides its own input: the
+/// theme, the glyphs, the clock, the key names, the store and the region in view with its data,
+/// and who is signed in where. Built once per frame from the [`App`]; the views below take it
+/// (and what is theirs to draw), never the whole `App`.
+pub struct Ctx<'a> {
+    pub theme: &'a Theme,
+    pub glyphs: &'static Glyphs,
+    pub now: Timestamp,
+    pub keys: &'a Keymap,
+    pub store: &'a Store,
+    pub region: &'a Region,
+    /// How many regions the console reads.
+    pub regions: usize,
+    /// The account, caller and profile.
+    pub info: &'a SourceInfo,
+    /// What was read of the region in view, if anything yet.
+    pub data: Option<&'a RegionData>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn of(app: &'a App) -> Self {
+        Ctx {
+            theme: app.theme(),
+            glyphs: glyphs(app),
+            now: app.now(),
+            keys: &app.settings().keymap,
+            store: app.store(),
+            region: app.region_name(),
+            regions: app.info().regions.len(),
+            info: app.info(),
+            data: app.current(),
+        }
+    }
+
+    /// `3m`, from `at` to now.
+    pub fn age(&self, at: Timestamp) -> String {
+        short_age(self.now.secs_since(at))
+    }
+
+    /// A bordered block in these glyphs and theme.
+    pub fn block<'t>(&self, title: Line<'t>, focused: bool) -> Block<'t> {
+        Block::bordered()
+            .border_set(self.glyphs.border)
+            .border_style(self.theme.border(focused))
+            .title(title)
+    }
+}
+
 /// A bordered block in the app's glyphs.
 pub fn block<'a>(app: &App, title: Line<'a>, focused: bool) -> Block<'a> {
-    Block::bordered()
-        .border_set(glyphs(app).border)
-        .border_style(app.theme().border(focused))
-        .title(title)
+    Ctx::of(app).block(title, focused)
 }
 
 /// Paints the whole screen; returns what it laid out (for [`crate::app::Msg::Drawn`]).
@@ -121,13 +167,23 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
     };
     match app.view() {
         View::Main => panes::render_main(app, body, buf, &mut drawn),
-        View::Detail(d) => detail::render(app, d, body, buf, &mut drawn),
-        View::Regions => regions::render(app, body, buf),
-        View::Fleet => fleet::render(app, body, buf),
-        View::Drill => drill::render(app, body, buf, &mut drawn),
+        View::Detail(d) => {
+            detail::render(&Ctx::of(app), d, app.detail_scroll(), body, buf, &mut drawn);
+        }
+        View::Regions => regions::render(&Ctx::of(app), app.region_pair(), body, buf),
+        View::Fleet => {
+            let f = fleet::Fleet {
+                accounts: app.settings().fleet.len(),
+                rows: app.fleet(),
+                selected: app.fleet_selected(),
+                drill: app.drill(),
+            };
+            fleet::render(&Ctx::of(app), &f, body, buf);
+        }
+        View::Drill => drill::render(&Ctx::of(app), &failover(app), body, buf, &mut drawn),
         View::Logs => {
             if let Some(v) = app.logs() {
-                logs::render(app, v, body, buf);
+                logs::render(&Ctx::of(app), v, app.paused(), body, buf);
             }
         }
     }
@@ -137,15 +193,43 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
     drawn
 }
 
+/// What the failover view shows, from the app.
+fn failover(app: &App) -> drill::Failover<'_> {
+    let spec = app.drill_spec();
+    drill::Failover {
+        spec,
+        drill: app.drill(),
+        preflight: app.drill_preflight(),
+        plan: spec.and_then(|s| app.plan_read(&s.app)),
+        read_only: app.read_only(),
+        not_here: app.drill_not_here(),
+        several_apps: app.settings().drill_specs.len() > 1,
+        scroll: app.drill_scroll(),
+        regions: app.region_pair(),
+    }
+}
+
 /// The popup or prompt over the view, if any.
 fn render_overlay(app: &App, popup_area: Rect, status: Rect, buf: &mut Buffer, drawn: &mut Drawn) {
+    let cx = &Ctx::of(app);
     match app.overlay() {
-        Overlay::Help => popups::help(app, popup_area, buf),
+        Overlay::Help => {
+            let (per_col, max) = app.help_rows();
+            let h = popups::HelpView {
+                lines: app.help_display(),
+                layout: app.help_layout(),
+                per_col,
+                max,
+                scroll: app.help_scroll(),
+            };
+            popups::help(cx, &h, popup_area, buf);
+        }
         Overlay::Palette { input, selected } => {
-            popups::palette(app, input, *selected, popup_area, status, buf);
+            let sugg = app.palette_suggestions(input.text());
+            popups::palette(cx, input, &sugg, *selected, popup_area, status, buf);
         }
         Overlay::Faults { items, selected } => {
-            popups::faults(app, items, *selected, popup_area, buf);
+            popups::faults(cx, items, *selected, popup_area, buf);
         }
         Overlay::Scale {
             target,
@@ -153,7 +237,7 @@ fn render_overlay(app: &App, popup_area: Rect, status: Rect, buf: &mut Buffer, d
             input,
             error,
         } => popups::scale(
-            app,
+            cx,
             target,
             *bounds,
             input,
@@ -169,7 +253,7 @@ fn render_overlay(app: &App, popup_area: Rect, status: Rect, buf: &mut Buffer, d
             input,
             error,
         } => popups::deploy(
-            app,
+            cx,
             &popups::DeployPrompt {
                 cluster,
                 service,
@@ -185,50 +269,59 @@ fn render_overlay(app: &App, popup_area: Rect, status: Rect, buf: &mut Buffer, d
             plan, typed, error, ..
         } => {
             drawn.confirm_whole =
-                popups::confirm(app, plan, typed, error.as_deref(), popup_area, buf);
+                popups::confirm(cx, plan, typed, error.as_deref(), popup_area, buf);
         }
         Overlay::DrillConfirm {
             action,
             typed,
             error,
         } => {
-            drawn.confirm_whole =
-                popups::drill_confirm(app, *action, typed, error.as_deref(), popup_area, buf);
+            drawn.confirm_whole = popups::drill_confirm(
+                cx,
+                app.drill_spec(),
+                *action,
+                typed,
+                error.as_deref(),
+                popup_area,
+                buf,
+            );
         }
-        Overlay::DrillResume => popups::drill_resume(app, popup_area, buf),
-        Overlay::Api => popups::api(app, popup_area, buf),
+        Overlay::DrillResume => {
+            popups::drill_resume(cx, app.drill(), app.drill_not_here(), popup_area, buf);
+        }
+        Overlay::Api => popups::api(cx, popup_area, buf),
         Overlay::ZonalShift {
             preflight,
             input,
             error,
-        } => popups::zonal_shift(app, preflight, input, error.as_deref(), popup_area, buf),
+        } => popups::zonal_shift(cx, preflight, input, error.as_deref(), popup_area, buf),
         Overlay::ZonalExtend { lb, input, error } => {
-            popups::zonal_extend(app, lb, input, error.as_deref(), popup_area, buf);
+            popups::zonal_extend(cx, lb, input, error.as_deref(), popup_area, buf);
         }
         Overlay::PlanStart {
             app: name,
             input,
             error,
         } => {
-            popups::plan_start(app, name, input, error.as_deref(), popup_area, buf);
+            popups::plan_start(
+                cx,
+                app.shown_plan(),
+                name,
+                input,
+                error.as_deref(),
+                popup_area,
+                buf,
+            );
         }
         Overlay::Mfa { ask, input, error } => {
-            popups::mfa(app, ask, input, error.as_deref(), popup_area, buf);
+            popups::mfa(cx, ask, input, error.as_deref(), popup_area, buf);
         }
         Overlay::Unlock {
             account,
             secs,
             typed,
             error,
-        } => popups::unlock(
-            app,
-            account,
-            *secs,
-            typed,
-            error.as_deref(),
-            popup_area,
-            buf,
-        ),
+        } => popups::unlock(cx, account, *secs, typed, error.as_deref(), popup_area, buf),
         Overlay::Filter | Overlay::None => {}
     }
 }

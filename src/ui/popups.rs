@@ -1,8 +1,10 @@
 //! Popups: help (generated from the keymap), the command palette, the fault menu.
 
+use super::Ctx;
 use super::widgets::{cell, trunc};
-use super::{block, glyphs};
-use crate::app::{App, HelpLine, TextInput};
+use crate::app::{HelpLayout, HelpLine, TextInput};
+use crate::model::region_switch::RegionSwitch;
+use crate::ops::drill::DrillState;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -20,22 +22,32 @@ fn centered(area: Rect, w: u16, h: u16) -> Rect {
 }
 
 /// `?`: every bound action, grouped, generated from the keymap; scrolls when it does not fit.
-pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = app.theme();
-    let lines = app.help_display();
-    let layout = app.help_layout();
+/// The help as the app laid it out: its lines, columns, rows per column, how far it scrolls
+/// and is scrolled.
+pub struct HelpView {
+    pub lines: Vec<HelpLine>,
+    pub layout: HelpLayout,
+    pub per_col: usize,
+    pub max: usize,
+    pub scroll: usize,
+}
+
+pub fn help(cx: &Ctx<'_>, h: &HelpView, area: Rect, buf: &mut Buffer) {
+    let t = cx.theme;
+    let lines = &h.lines;
+    let layout = &h.layout;
     let cols = layout.cols;
-    let (per_col, max) = app.help_rows();
-    let scroll = app.help_scroll().min(max);
+    let (per_col, max) = (h.per_col, h.max);
+    let scroll = h.scroll.min(max);
     let r = centered(area, layout.width, per_col as u16 + 3);
     Clear.render(r, buf);
     buf.set_style(r, t.text());
-    let b = block(app, Line::from(Span::styled(" Keys ", t.title())), true);
+    let b = cx.block(Line::from(Span::styled(" Keys ", t.title())), true);
     let inner = b.inner(r);
     b.render(r, buf);
     let visible = inner.height.saturating_sub(1) as usize;
     let col_w = inner.width / cols as u16;
-    let g = glyphs(app);
+    let g = cx.glyphs;
     for c in 0..cols {
         let column = lines.iter().skip(c * per_col).take(per_col);
         for (row, l) in column.skip(scroll).take(visible).enumerate() {
@@ -79,21 +91,21 @@ pub fn help(app: &App, area: Rect, buf: &mut Buffer) {
 }
 
 pub fn palette(
-    app: &App,
+    cx: &Ctx<'_>,
     input: &TextInput,
+    sugg: &[String],
     selected: usize,
     body: Rect,
     status: Rect,
     buf: &mut Buffer,
 ) {
-    let t = app.theme();
+    let t = cx.theme;
     buf.set_style(status, t.text());
     let line = Line::from(vec![
         Span::styled(":", t.title()),
         Span::styled(input.shown(), t.text()),
     ]);
     buf.set_line(status.x, status.y, &line, status.width);
-    let sugg = app.palette_suggestions(input.text());
     if sugg.is_empty() {
         return;
     }
@@ -107,7 +119,7 @@ pub fn palette(
     );
     Clear.render(r, buf);
     buf.set_style(r, t.text());
-    let b = block(app, Line::from(Span::styled(" commands ", t.title())), true);
+    let b = cx.block(Line::from(Span::styled(" commands ", t.title())), true);
     let inner = b.inner(r);
     b.render(r, buf);
     let start = selected.saturating_sub(inner.height.saturating_sub(1) as usize);
@@ -128,15 +140,14 @@ pub fn palette(
     }
 }
 
-pub fn faults(app: &App, items: &[String], selected: usize, area: Rect, buf: &mut Buffer) {
-    let t = app.theme();
-    let pk = app.settings().keymap.prompt_keys();
+pub fn faults(cx: &Ctx<'_>, items: &[String], selected: usize, area: Rect, buf: &mut Buffer) {
+    let t = cx.theme;
+    let pk = cx.keys.prompt_keys();
     let w = items.iter().map(|f| f.chars().count()).max().unwrap_or(20) as u16 + 8;
     let r = centered(area, w.max(40), items.len() as u16 + 4);
     Clear.render(r, buf);
     buf.set_style(r, t.text());
-    let b = block(
-        app,
+    let b = cx.block(
         Line::from(Span::styled(" Inject a fault (demo) ", t.title())),
         true,
     );
@@ -211,13 +222,13 @@ pub(super) fn wrap(s: &str, w: usize) -> Vec<String> {
 /// A box of styled lines, centred, as wide as its longest line allows.
 /// Draws a box of wrapped lines in the middle of `area`; returns whether every line fits.
 pub(super) fn text_box(
-    app: &App,
+    cx: &Ctx<'_>,
     title: &str,
     lines: &[(String, ratatui::style::Style)],
     area: Rect,
     buf: &mut Buffer,
 ) -> bool {
-    let t = app.theme();
+    let t = cx.theme;
     let max_w = area.width.min(110);
     let inner_w = max_w.saturating_sub(4) as usize;
     let mut wrapped: Vec<(String, ratatui::style::Style)> = Vec::new();
@@ -238,8 +249,7 @@ pub(super) fn text_box(
     let r = centered(area, (widest + 4).max(44), wrapped.len() as u16 + 2);
     Clear.render(r, buf);
     buf.set_style(r, t.text());
-    let b = block(
-        app,
+    let b = cx.block(
         Line::from(Span::styled(format!(" {title} "), t.title())),
         true,
     );
@@ -255,7 +265,7 @@ pub(super) fn text_box(
 }
 
 pub fn scale(
-    app: &App,
+    cx: &Ctx<'_>,
     target: &crate::ops::ScaleTarget,
     b: crate::ops::Bounds,
     input: &TextInput,
@@ -263,8 +273,8 @@ pub fn scale(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let t = app.theme();
-    let pk = app.settings().keymap.prompt_keys();
+    let t = cx.theme;
+    let pk = cx.keys.prompt_keys();
     let what = match target {
         crate::ops::ScaleTarget::Asg(n) => format!("Auto Scaling group {n}"),
         crate::ops::ScaleTarget::Service { cluster, service } => {
@@ -272,7 +282,7 @@ pub fn scale(
         }
     };
     let mut lines = vec![
-        (format!("{what} in {}", app.region_name()), t.text()),
+        (format!("{what} in {}", cx.region), t.text()),
         (
             format!("min {}, desired {}, max {}", b.min, b.desired, b.max),
             t.muted(),
@@ -288,12 +298,12 @@ pub fn scale(
         format!("{} shows the plan / {} cancels", pk.submit, pk.cancel),
         t.muted(),
     ));
-    text_box(app, "Scale", &lines, area, buf);
+    text_box(cx, "Scale", &lines, area, buf);
 }
 
 /// `:unlock`: which account, for how long, and its name to type.
 pub fn unlock(
-    app: &App,
+    cx: &Ctx<'_>,
     account: &str,
     secs: i64,
     typed: &TextInput,
@@ -301,13 +311,13 @@ pub fn unlock(
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let t = app.theme();
-    let pk = app.settings().keymap.prompt_keys();
+    let t = cx.theme;
+    let pk = cx.keys.prompt_keys();
     let mut lines = vec![
         (
             format!(
                 "Allow writes to account {account} ({}) for {}?",
-                app.info().account,
+                cx.info.account,
                 crate::model::zonal::left_text(secs)
             ),
             t.warn(),
@@ -327,20 +337,20 @@ pub fn unlock(
         format!("{} unlocks / {} cancels", pk.submit, pk.cancel),
         t.muted(),
     ));
-    text_box(app, "Unlock", &lines, area, buf);
+    text_box(cx, "Unlock", &lines, area, buf);
 }
 
 /// The MFA prompt: which profile and device ask, why again if so, the code as typed.
 pub fn mfa(
-    app: &App,
+    cx: &Ctx<'_>,
     ask: &crate::source::signin::MfaAsk,
     input: &TextInput,
     error: Option<&str>,
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let t = app.theme();
-    let pk = app.settings().keymap.prompt_keys();
+    let t = cx.theme;
+    let pk = cx.keys.prompt_keys();
     let what = match &ask.role {
         Some(r) => format!("profile {} assumes {r}", ask.profile),
         None => format!("profile {} asks STS for a session", ask.profile),
@@ -365,14 +375,14 @@ pub fn mfa(
         ),
         t.muted(),
     ));
-    text_box(app, "Sign in", &lines, area, buf);
+    text_box(cx, "Sign in", &lines, area, buf);
 }
 
 /// The zonal-shift preflight: per zone its name, AZ ID and healthy targets per group, what the
 /// other zones would carry, the checks with their fixes, then the prompt. On a small screen the
 /// fixes go first, then the passed checks, then the blank lines: the prompt stays in view.
 pub fn zonal_shift(
-    app: &App,
+    cx: &Ctx<'_>,
     pre: &crate::ops::zonal::Preflight,
     input: &TextInput,
     error: Option<&str>,
@@ -380,9 +390,9 @@ pub fn zonal_shift(
     buf: &mut Buffer,
 ) {
     use crate::ops::zonal::Level;
-    let t = app.theme();
-    let pk = app.settings().keymap.prompt_keys();
-    let g = glyphs(app);
+    let t = cx.theme;
+    let pk = cx.keys.prompt_keys();
+    let g = cx.glyphs;
     let name_w = pre
         .zones
         .iter()
@@ -392,7 +402,7 @@ pub fn zonal_shift(
         .max(4);
     // (line, style, drop order: 0 never, higher goes first)
     let mut lines: Vec<(String, ratatui::style::Style, u8)> = vec![(
-        format!("{} ({}) in {}", pre.lb_name, pre.lb_type, app.region_name()),
+        format!("{} ({}) in {}", pre.lb_name, pre.lb_type, cx.region),
         t.text(),
         0,
     )];
@@ -506,28 +516,26 @@ pub fn zonal_shift(
     }
     let lines: Vec<(String, ratatui::style::Style)> =
         lines.into_iter().map(|(l, st, _)| (l, st)).collect();
-    text_box(app, "Zonal shift", &lines, area, buf);
+    text_box(cx, "Zonal shift", &lines, area, buf);
 }
 
 /// Extending a zonal shift: its zone and time left, and the new expiry.
 pub fn zonal_extend(
-    app: &App,
+    cx: &Ctx<'_>,
     arn: &str,
     input: &TextInput,
     error: Option<&str>,
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let t = app.theme();
-    let pk = app.settings().keymap.prompt_keys();
-    let lb = app
-        .current()
-        .and_then(|d| d.lbs().iter().find(|l| l.arn == arn));
+    let t = cx.theme;
+    let pk = cx.keys.prompt_keys();
+    let lb = cx.data.and_then(|d| d.lbs().iter().find(|l| l.arn == arn));
     let mut lines = Vec::new();
     if let Some(lb) = lb {
-        lines.push((format!("{} in {}", lb.name, app.region_name()), t.text()));
+        lines.push((format!("{} in {}", lb.name, cx.region), t.text()));
         if let Some(s) = crate::ops::zonal::own_shift(lb) {
-            lines.push((s.describe(&lb.zones, app.now()), t.warn()));
+            lines.push((s.describe(&lb.zones, cx.now), t.warn()));
             if !s.comment.is_empty() {
                 lines.push((format!("comment: {}", s.comment), t.muted()));
             }
@@ -549,23 +557,24 @@ pub fn zonal_extend(
         format!("{} shows the plan / {} cancels", pk.submit, pk.cancel),
         t.muted(),
     ));
-    text_box(app, "Extend zonal shift", &lines, area, buf);
+    text_box(cx, "Extend zonal shift", &lines, area, buf);
 }
 
 /// Starting an execution of the app's Region switch plan: the plan's regions, which is active,
 /// its evaluation, and what to type.
 pub fn plan_start(
-    app: &App,
+    cx: &Ctx<'_>,
+    plan: Option<&RegionSwitch>,
     name: &str,
     input: &TextInput,
     error: Option<&str>,
     area: Rect,
     buf: &mut Buffer,
 ) {
-    let t = app.theme();
-    let pk = app.settings().keymap.prompt_keys();
+    let t = cx.theme;
+    let pk = cx.keys.prompt_keys();
     let mut lines = Vec::new();
-    if let Some(rs) = app.shown_plan() {
+    if let Some(rs) = plan {
         lines.push((
             format!(
                 "ARC Region switch plan {} of {name}: {}, active {}",
@@ -609,7 +618,7 @@ pub fn plan_start(
         ),
         t.muted(),
     ));
-    text_box(app, "Start a Region switch", &lines, area, buf);
+    text_box(cx, "Start a Region switch", &lines, area, buf);
 }
 
 pub struct DeployPrompt<'a> {
@@ -621,19 +630,16 @@ pub struct DeployPrompt<'a> {
     pub error: Option<&'a str>,
 }
 
-pub fn deploy(app: &App, p: &DeployPrompt<'_>, area: Rect, buf: &mut Buffer) {
-    let t = app.theme();
-    let pk = app.settings().keymap.prompt_keys();
+pub fn deploy(cx: &Ctx<'_>, p: &DeployPrompt<'_>, area: Rect, buf: &mut Buffer) {
+    let t = cx.theme;
+    let pk = cx.keys.prompt_keys();
     let n = p.task_definition.containers.len();
     let (name, image) = &p.task_definition.containers[p.container.min(n.saturating_sub(1))];
     let mut lines = vec![
         (
             format!(
                 "ECS service {}/{} in {} runs {}",
-                p.cluster,
-                p.service,
-                app.region_name(),
-                p.task_definition.name
+                p.cluster, p.service, cx.region, p.task_definition.name
             ),
             t.text(),
         ),
@@ -660,29 +666,27 @@ pub fn deploy(app: &App, p: &DeployPrompt<'_>, area: Rect, buf: &mut Buffer) {
         format!("{} shows the plan / {} cancels", pk.submit, pk.cancel),
         t.muted(),
     ));
-    text_box(app, "Deploy", &lines, area, buf);
+    text_box(cx, "Deploy", &lines, area, buf);
 }
 
 /// The plan and how to confirm it; returns whether all of it is on screen (an operation is
 /// never confirmed while part of its plan is cut off).
 pub fn confirm(
-    app: &App,
+    cx: &Ctx<'_>,
     plan: &crate::ops::Plan,
     typed: &TextInput,
     error: Option<&str>,
     area: Rect,
     buf: &mut Buffer,
 ) -> bool {
-    let t = app.theme();
-    let pk = app.settings().keymap.prompt_keys();
+    let t = cx.theme;
+    let pk = cx.keys.prompt_keys();
     let mut lines = vec![
         (plan.summary.clone(), t.title()),
         (
             format!(
                 "account {}, region {}, as {}",
-                plan.account,
-                plan.region,
-                app.info().caller_arn
+                plan.account, plan.region, cx.info.caller_arn
             ),
             t.muted(),
         ),
@@ -714,12 +718,13 @@ pub fn confirm(
     if let Some(e) = error {
         lines.push((e.to_owned(), t.crit()));
     }
-    text_box(app, "Confirm", &lines, area, buf)
+    text_box(cx, "Confirm", &lines, area, buf)
 }
 
 /// A drill action's confirmation; returns whether all of it is on screen.
 pub fn drill_confirm(
-    app: &App,
+    cx: &Ctx<'_>,
+    spec: Option<&crate::ops::drill::DrillSpec>,
     action: crate::app::DrillAction,
     typed: &TextInput,
     error: Option<&str>,
@@ -727,19 +732,15 @@ pub fn drill_confirm(
     buf: &mut Buffer,
 ) -> bool {
     use crate::app::DrillAction;
-    let t = app.theme();
-    let pk = app.settings().keymap.prompt_keys();
-    let Some(spec) = app.drill_spec() else {
+    let t = cx.theme;
+    let pk = cx.keys.prompt_keys();
+    let Some(spec) = spec else {
         return false;
     };
     let mut lines = vec![(
         format!(
             "account {}, {} {} {}, as {}",
-            app.info().account,
-            spec.primary,
-            glyphs(app).arrow,
-            spec.dr,
-            app.info().caller_arn
+            cx.info.account, spec.primary, cx.glyphs.arrow, spec.dr, cx.info.caller_arn
         ),
         t.muted(),
     )];
@@ -797,12 +798,20 @@ pub fn drill_confirm(
     if let Some(e) = error {
         lines.push((e.to_owned(), t.crit()));
     }
-    text_box(app, title, &lines, area, buf)
+    text_box(cx, title, &lines, area, buf)
 }
 
-pub fn drill_resume(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = app.theme();
-    let Some(d) = app.drill() else { return };
+/// A drill left in progress: what was done, where it stopped; `not_here` says why this
+/// console cannot act on it, if so.
+pub fn drill_resume(
+    cx: &Ctx<'_>,
+    drill: Option<&DrillState>,
+    not_here: Option<String>,
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let t = cx.theme;
+    let Some(d) = drill else { return };
     let done: Vec<&str> = d.done.iter().map(|s| s.title()).collect();
     let lines = vec![
         (
@@ -810,7 +819,7 @@ pub fn drill_resume(app: &App, area: Rect, buf: &mut Buffer) {
                 "A failover drill of {} ({} {} {}) was in progress when opsdash stopped.",
                 d.spec.app,
                 d.spec.primary,
-                glyphs(app).arrow,
+                cx.glyphs.arrow,
                 d.spec.dr
             ),
             t.text(),
@@ -837,20 +846,20 @@ pub fn drill_resume(app: &App, area: Rect, buf: &mut Buffer) {
         ),
         (String::new(), t.text()),
         (
-            app.drill_not_here().unwrap_or_else(|| {
+            not_here.unwrap_or_else(|| {
                 "r resumes / b rolls back what was done (each asks for the app's name) / Esc leaves it (F shows it)".into()
             }),
             t.title(),
         ),
     ];
-    text_box(app, "Drill in progress", &lines, area, buf);
+    text_box(cx, "Drill in progress", &lines, area, buf);
 }
 
 /// `:api`: requests per service and operation in the header's window; the rows add up to the
 /// header's figures, and rows that do not fit are summed in a last line.
-pub fn api(app: &App, area: Rect, buf: &mut Buffer) {
-    let t = app.theme();
-    let w = app.store().rates().window();
+pub fn api(cx: &Ctx<'_>, area: Rect, buf: &mut Buffer) {
+    let t = cx.theme;
+    let w = cx.store.rates().window();
     let when = if w.full {
         "last 60 s".to_owned()
     } else {
@@ -919,7 +928,7 @@ pub fn api(app: &App, area: Rect, buf: &mut Buffer) {
     lines.push((String::new(), t.text()));
     lines.push(("any key closes".into(), t.muted()));
     text_box(
-        app,
+        cx,
         "API requests by service and operation",
         &lines,
         area,

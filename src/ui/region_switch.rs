@@ -2,7 +2,8 @@
 //! RTO), its evaluation as the preflight, the workflow an execution would run or the steps of the
 //! one under way with their states, the recent executions with their recovery times, and the keys.
 
-use super::glyphs;
+use super::Ctx;
+use super::drill::Failover;
 use crate::action::{Action, PlanKey};
 use crate::app::App;
 use crate::model::region_switch::{RegionSwitch, RsAction, RsExecution};
@@ -10,12 +11,9 @@ use crate::model::short_age;
 use ratatui::style::Style;
 
 /// The plan's lines, when the shown app has one (or its read failed).
-pub fn lines(app: &App, out: &mut Vec<(String, Style)>) {
-    let t = app.theme();
-    let Some(spec) = app.drill_spec() else {
-        return;
-    };
-    let Some(read) = app.plan_read(&spec.app) else {
+pub fn lines(cx: &Ctx<'_>, f: &Failover<'_>, out: &mut Vec<(String, Style)>) {
+    let t = cx.theme;
+    let Some(read) = f.plan else {
         return;
     };
     if let Some(e) = &read.error {
@@ -57,19 +55,19 @@ pub fn lines(app: &App, out: &mut Vec<(String, Style)>) {
             t.muted(),
         ));
     }
-    evaluation_lines(app, rs, out);
+    evaluation_lines(cx, rs, out);
     match rs.live() {
-        Some(e) => execution_lines(app, rs, e, out),
-        None => workflow_lines(app, rs, out),
+        Some(e) => execution_lines(cx, rs, e, out),
+        None => workflow_lines(cx, rs, out),
     }
-    recent_lines(app, rs, out);
-    out.push((keys_line(app, rs), t.title()));
+    recent_lines(cx, rs, out);
+    out.push((keys_line(cx, f, rs), t.title()));
     out.push((String::new(), t.text()));
 }
 
-fn evaluation_lines(app: &App, rs: &RegionSwitch, out: &mut Vec<(String, Style)>) {
-    let t = app.theme();
-    let g = glyphs(app);
+fn evaluation_lines(cx: &Ctx<'_>, rs: &RegionSwitch, out: &mut Vec<(String, Style)>) {
+    let t = cx.theme;
+    let g = cx.glyphs;
     let Some(ev) = &rs.evaluation else {
         return;
     };
@@ -113,8 +111,8 @@ fn evaluation_lines(app: &App, rs: &RegionSwitch, out: &mut Vec<(String, Style)>
 }
 
 /// What the default execution (activating the region not active) would run.
-fn workflow_lines(app: &App, rs: &RegionSwitch, out: &mut Vec<(String, Style)>) {
-    let t = app.theme();
+fn workflow_lines(cx: &Ctx<'_>, rs: &RegionSwitch, out: &mut Vec<(String, Style)>) {
+    let t = cx.theme;
     let active = rs.active_region();
     let Some(standby) = rs.plan.regions.iter().find(|r| Some(*r) != active.as_ref()) else {
         return;
@@ -134,10 +132,15 @@ fn workflow_lines(app: &App, rs: &RegionSwitch, out: &mut Vec<(String, Style)>) 
     ));
 }
 
-fn execution_lines(app: &App, rs: &RegionSwitch, e: &RsExecution, out: &mut Vec<(String, Style)>) {
-    let t = app.theme();
-    let g = glyphs(app);
-    let waited = app.now().secs_since(e.started).max(0.0);
+fn execution_lines(
+    cx: &Ctx<'_>,
+    rs: &RegionSwitch,
+    e: &RsExecution,
+    out: &mut Vec<(String, Style)>,
+) {
+    let t = cx.theme;
+    let g = cx.glyphs;
+    let waited = cx.now.secs_since(e.started).max(0.0);
     out.push((
         format!(
             "EXECUTION {} {}: {} for {}",
@@ -163,7 +166,7 @@ fn execution_lines(app: &App, rs: &RegionSwitch, e: &RsExecution, out: &mut Vec<
         let kind = rs.plan.step(&s.name).map_or("", |x| x.kind.as_str());
         let when = match (s.started, s.ended) {
             (_, Some(end)) => format!(" at {}", end.hms()),
-            (Some(st), None) => format!(" for {}", short_age(app.now().secs_since(st).max(0.0))),
+            (Some(st), None) => format!(" for {}", short_age(cx.now.secs_since(st).max(0.0))),
             _ => String::new(),
         };
         out.push((
@@ -181,20 +184,16 @@ fn execution_lines(app: &App, rs: &RegionSwitch, e: &RsExecution, out: &mut Vec<
             format!(
                 "  waiting for your approval of {}: {} approves, {} declines",
                 s.name,
-                app.settings()
-                    .keymap
-                    .key_label(Action::PlanExec(PlanKey::Approve)),
-                app.settings()
-                    .keymap
-                    .key_label(Action::PlanExec(PlanKey::Decline))
+                cx.keys.key_label(Action::PlanExec(PlanKey::Approve)),
+                cx.keys.key_label(Action::PlanExec(PlanKey::Decline))
             ),
             t.crit(),
         ));
     }
 }
 
-fn recent_lines(app: &App, rs: &RegionSwitch, out: &mut Vec<(String, Style)>) {
-    let t = app.theme();
+fn recent_lines(cx: &Ctx<'_>, rs: &RegionSwitch, out: &mut Vec<(String, Style)>) {
+    let t = cx.theme;
     let done: Vec<&RsExecution> = rs.executions.iter().filter(|e| !e.live()).take(3).collect();
     if rs.executions.is_empty() {
         out.push(("No execution yet".into(), t.muted()));
@@ -204,7 +203,7 @@ fn recent_lines(app: &App, rs: &RegionSwitch, out: &mut Vec<(String, Style)>) {
         out.push((
             format!(
                 "  {} {} {}: {}{}",
-                e.ended.unwrap_or(e.started).hms_or_date(app.now()),
+                e.ended.unwrap_or(e.started).hms_or_date(cx.now),
                 e.id,
                 e.what(),
                 e.state,
@@ -217,17 +216,17 @@ fn recent_lines(app: &App, rs: &RegionSwitch, out: &mut Vec<(String, Style)>) {
     }
 }
 
-fn keys_line(app: &App, rs: &RegionSwitch) -> String {
-    let k = |p: PlanKey| app.settings().keymap.key_label(Action::PlanExec(p));
+fn keys_line(cx: &Ctx<'_>, f: &Failover<'_>, rs: &RegionSwitch) -> String {
+    let k = |p: PlanKey| cx.keys.key_label(Action::PlanExec(p));
     match rs.live() {
-        None if app.read_only() => format!(
+        None if f.read_only => format!(
             "READ-ONLY: {} shows an execution's plan; nothing can start",
             k(PlanKey::Start)
         ),
         None => format!(
             "{} starts an execution (you will type {})",
             k(PlanKey::Start),
-            app.drill_spec().map_or("", |s| s.app.as_str())
+            f.spec.map_or("", |s| s.app.as_str())
         ),
         Some(e) => format!(
             "{} {}, {} ungraceful, {} cancel{}",

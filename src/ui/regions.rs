@@ -2,22 +2,25 @@
 
 use super::panes::{alarm_style, health_age, lbs, ratio_style};
 use super::widgets::{cell, progress, sparkline};
-use super::{block, glyphs, severity_style};
-use crate::app::{App, Pane};
-use crate::model::{AlarmState, Region, Severity};
+use super::{Ctx, severity_style};
+use crate::app::Pane;
+use crate::model::{AlarmState, Region, RegionInfo, Severity};
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
 /// Primary and DR side by side.
-pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
-    let (primary, dr) = app.region_pair();
-    let regions: Vec<&crate::model::RegionInfo> = [primary, dr].into_iter().flatten().collect();
+pub fn render(
+    cx: &Ctx<'_>,
+    (primary, dr): (Option<&RegionInfo>, Option<&RegionInfo>),
+    area: Rect,
+    buf: &mut Buffer,
+) {
+    let regions: Vec<&RegionInfo> = [primary, dr].into_iter().flatten().collect();
     if regions.len() < 2 {
-        let b = block(
-            app,
-            Line::from(Span::styled(" Regions ", app.theme().title())),
+        let b = cx.block(
+            Line::from(Span::styled(" Regions ", cx.theme.title())),
             true,
         );
         let inner = b.inner(area);
@@ -26,7 +29,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
             inner.x + 1,
             inner.y,
             "This estate has one region; the side-by-side view needs a DR region.",
-            app.theme().muted(),
+            cx.theme.muted(),
         );
         return;
     }
@@ -38,18 +41,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
         } else {
             "DR"
         };
-        let (h, total) = app.target_counts(&r.name);
+        let (h, total) = cx.store.target_counts(&r.name);
         let title = Line::from(vec![
-            Span::styled(format!(" {} ({role}) ", r.name), app.theme().title()),
+            Span::styled(format!(" {} ({role}) ", r.name), cx.theme.title()),
             Span::styled(
                 format!("{h}/{total} healthy "),
-                ratio_style(app.theme(), h, total),
+                ratio_style(cx.theme, h, total),
             ),
         ]);
-        let b = block(app, title, false);
+        let b = cx.block(title, false);
         let inner = b.inner(*col);
         b.render(*col, buf);
-        let lines = region_lines(app, &r.name);
+        let lines = region_lines(cx, &r.name);
         for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
             buf.set_line(
                 inner.x + 1,
@@ -61,11 +64,10 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) {
     }
 }
 
-fn region_lines(app: &App, region: &Region) -> Vec<Line<'static>> {
-    let t = app.theme();
-    let g = glyphs(app);
-    let cx = super::panes::Ctx::of(app);
-    let Some(d) = app.store().region(region) else {
+fn region_lines(cx: &Ctx<'_>, region: &Region) -> Vec<Line<'static>> {
+    let t = cx.theme;
+    let g = cx.glyphs;
+    let Some(d) = cx.store.region(region) else {
         return vec![Line::from(Span::styled("loading", t.muted()))];
     };
     let mut out = vec![Line::from(Span::styled("Target groups", t.title()))];
@@ -90,7 +92,7 @@ fn region_lines(app: &App, region: &Region) -> Vec<Line<'static>> {
                         t.muted(),
                     ));
             }
-            if let Some(age) = health_age(&cx, tg) {
+            if let Some(age) = health_age(cx, tg) {
                 out.last_mut().expect("pushed above").push_span(age);
             }
         }
@@ -133,7 +135,7 @@ fn region_lines(app: &App, region: &Region) -> Vec<Line<'static>> {
     out.push(Line::default());
     out.push(Line::from(Span::styled("Alarms", t.title())));
     for a in d.alarms.iter().flatten() {
-        let values: Vec<f64> = app.store().series_values(region, &a.name);
+        let values: Vec<f64> = cx.store.series_values(region, &a.name);
         let mut spans = vec![
             Span::styled(
                 format!(

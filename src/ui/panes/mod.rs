@@ -9,12 +9,10 @@ mod runs;
 mod targets;
 mod timeline;
 
-use super::widgets::{Glyphs, trunc};
+use super::widgets::trunc;
 use super::{block, glyphs};
-use crate::app::{App, Drawn, Pane, RegionData, Row, Store};
-use crate::model::{
-    AlarmState, ExecStatus, LoadBalancer, Region, RolloutState, TargetState, Timestamp, short_age,
-};
+use crate::app::{App, Drawn, Pane, RegionData, Row};
+use crate::model::{AlarmState, ExecStatus, LoadBalancer, RolloutState, TargetState};
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -22,34 +20,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Widget;
 
-/// What drawing a pane's rows needs besides its data: the theme, the glyphs, the clock, the
-/// store (alarm history, the timeline), the region in view and how many regions there are.
-pub struct Ctx<'a> {
-    pub theme: &'a Theme,
-    pub glyphs: &'static Glyphs,
-    pub now: Timestamp,
-    pub store: &'a Store,
-    pub region: &'a Region,
-    pub regions: usize,
-}
-
-impl<'a> Ctx<'a> {
-    pub fn of(app: &'a App) -> Self {
-        Ctx {
-            theme: app.theme(),
-            glyphs: glyphs(app),
-            now: app.now(),
-            store: app.store(),
-            region: app.region_name(),
-            regions: app.info().regions.len(),
-        }
-    }
-
-    /// `3m`, from `at` to now.
-    pub fn age(&self, at: Timestamp) -> String {
-        short_age(self.now.secs_since(at))
-    }
-}
+pub(crate) use super::Ctx;
 
 /// How one pane's rows are drawn.
 pub trait PaneDraw: Sync {
