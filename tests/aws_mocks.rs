@@ -21,7 +21,7 @@ use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use aws_smithy_types::error::ErrorMetadata;
 use opsdash::model::{AlarmState, RegionInfo, RegionRole, TargetState};
 use opsdash::ops::audit::{AuditOutcome, AuditPhase};
-use opsdash::source::aws::{AwsSource, CallCounter, CountCalls, RegionClients};
+use opsdash::source::aws::{AwsSource, CallCounter, CountCalls, Lazy, RegionClients};
 use opsdash::source::{ErrorClass, EstateReader, Source};
 use std::sync::Arc;
 
@@ -71,21 +71,21 @@ fn region_clients(
         ssm: mock_client!(ssm, RuleMode::MatchAny, &rules.ssm, |b| b
             .interceptor(c.clone())
             .region(region())),
-        logs: mock_client!(
+        logs: Lazy::ready(mock_client!(
             logs,
             RuleMode::MatchAny,
             &with_no_live_tail(&rules.logs),
             |b| b.interceptor(c.clone()).region(region())
-        ),
+        )),
         zonal: mock_client!(
             zs,
             RuleMode::MatchAny,
             &with_no_managed_resources(&rules.zs),
             |b| b.interceptor(c.clone()).region(region())
         ),
-        region_switch: mock_client!(rsw, RuleMode::MatchAny, &rules.rsw, |b| b
+        region_switch: Lazy::ready(mock_client!(rsw, RuleMode::MatchAny, &rules.rsw, |b| b
             .interceptor(c.clone())
-            .region(region())),
+            .region(region()))),
     }
 }
 

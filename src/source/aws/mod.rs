@@ -255,9 +255,66 @@ pub struct RegionClients {
     pub ecs: aws_sdk_ecs::Client,
     pub cloudwatch: aws_sdk_cloudwatch::Client,
     pub ssm: aws_sdk_ssm::Client,
-    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub logs: Lazy<aws_sdk_cloudwatchlogs::Client>,
     pub zonal: aws_sdk_arczonalshift::Client,
-    pub region_switch: aws_sdk_arcregionswitch::Client,
+    pub region_switch: Lazy<aws_sdk_arcregionswitch::Client>,
+}
+
+/// A client made on its first use. The Logs view and Region switch plans are read only when an
+/// operator opens one or configures one, and a client never made costs neither its setup nor
+/// the pages of its code (measured: the large estate's RSS).
+/// Clones share the one client.
+pub struct Lazy<C>(Arc<LazyCell<C>>);
+
+struct LazyCell<C> {
+    cell: std::sync::OnceLock<C>,
+    make: Option<Box<dyn Fn() -> C + Send + Sync>>,
+}
+
+impl<C> Lazy<C> {
+    /// A client `make` builds when it is first used.
+    pub fn new(make: impl Fn() -> C + Send + Sync + 'static) -> Self {
+        Lazy(Arc::new(LazyCell {
+            cell: std::sync::OnceLock::new(),
+            make: Some(Box::new(make)),
+        }))
+    }
+
+    /// A client made already (tests).
+    pub fn ready(client: C) -> Self {
+        Lazy(Arc::new(LazyCell {
+            cell: std::sync::OnceLock::from(client),
+            make: None,
+        }))
+    }
+
+    /// Whether it was made.
+    pub fn made(&self) -> bool {
+        self.0.cell.get().is_some()
+    }
+}
+
+impl<C> Clone for Lazy<C> {
+    fn clone(&self) -> Self {
+        Lazy(self.0.clone())
+    }
+}
+
+impl<C> std::fmt::Debug for Lazy<C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.made() { "Lazy(made)" } else { "Lazy(not made)" })
+    }
+}
+
+impl<C> std::ops::Deref for Lazy<C> {
+    type Target = C;
+    fn deref(&self) -> &C {
+        self.0.cell.get_or_init(|| match &self.0.make {
+            Some(make) => make(),
+            // `ready` filled the cell, so this closure does not run.
+            None => unreachable!("a ready client is made at construction"),
+        })
+    }
 }
 
 /// What the timeline learns from the other panes' reads (no extra calls for it): every change
@@ -665,6 +722,24 @@ impl AwsSource {
                         )
                     }};
                 }
+                // The same, made on first use (everything it needs owned by the closure).
+                macro_rules! lazy {
+                    ($krate:ident, $service:literal $(, $extra:expr)?) => {{
+                        let (base, region, counter) = (base.clone(), region.clone(), counter.clone());
+                        let http = paced($service);
+                        Lazy::new(move || {
+                            $krate::Client::from_conf(
+                                $krate::config::Builder::from(&base)
+                                    .region(region.clone())
+                                    .timeout_config(timeouts())
+                                    .interceptor(counter.clone())
+                                    $(.interceptor($extra))?
+                                    .http_client(http.clone())
+                                    .build(),
+                            )
+                        })
+                    }};
+                }
                 RegionClients {
                     info,
                     elbv2: client!(aws_sdk_elasticloadbalancingv2, "elasticloadbalancing"),
@@ -672,9 +747,9 @@ impl AwsSource {
                     ecs: client!(aws_sdk_ecs, "ecs"),
                     cloudwatch: client!(aws_sdk_cloudwatch, "monitoring"),
                     ssm: client!(aws_sdk_ssm, "ssm"),
-                    logs: client!(aws_sdk_cloudwatchlogs, "logs", OverrideKeepsHost),
+                    logs: lazy!(aws_sdk_cloudwatchlogs, "logs", OverrideKeepsHost),
                     zonal: client!(aws_sdk_arczonalshift, "arc-zonal-shift"),
-                    region_switch: client!(aws_sdk_arcregionswitch, "arc-region-switch"),
+                    region_switch: lazy!(aws_sdk_arcregionswitch, "arc-region-switch"),
                 }
             })
             .collect();
@@ -1468,5 +1543,27 @@ impl crate::source::Source for Connecting {
 impl crate::source::Writes for Connecting {
     async fn writer(&self) -> Result<&dyn EstateWriter, SourceError> {
         Ok(self.get().await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Lazy;
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    #[test]
+    fn a_lazy_client_is_made_once_on_first_use_and_shared_by_its_clones() {
+        let made = Arc::new(AtomicU32::new(0));
+        let m = made.clone();
+        let lazy = Lazy::new(move || m.fetch_add(1, Ordering::SeqCst) + 100);
+        let copy = lazy.clone();
+        assert!(!lazy.made());
+        assert_eq!(made.load(Ordering::SeqCst), 0, "not made before it is used");
+        assert_eq!(*copy, 100);
+        assert_eq!(*lazy, 100);
+        assert!(lazy.made());
+        assert_eq!(made.load(Ordering::SeqCst), 1, "made once for both");
+        assert_eq!(*Lazy::ready(7), 7);
     }
 }
