@@ -538,6 +538,137 @@ fn alarms_page_and_batch_metric_queries_at_500() {
     assert_eq!(calls(&src, "GetMetricData"), 4);
 }
 
+/// More alarms than a page: between whole reads only the alarms not OK are read (two calls,
+/// by state) and the OK ones carried over; an alarm those calls do not account for (one that
+/// went OK) makes the whole list be read at once, so no state is carried over wrong. moto
+/// evaluates no alarm, so the transitions are driven here.
+#[test]
+fn many_alarms_read_whole_every_sixth_time_and_by_state_between() {
+    use cw::operation::describe_alarms::DescribeAlarmsOutput as A;
+    use cw::types::StateValue;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // alarm-000 in ALARM (until `cleared`), the other 149 OK.
+    let cleared = Arc::new(AtomicBool::new(false));
+    let alarm = |n: usize, cleared: bool| {
+        let mut a = metric_alarm(n);
+        if n == 0 && cleared {
+            a = cw::types::MetricAlarm::builder()
+                .alarm_name("alarm-000")
+                .state_value(StateValue::Ok)
+                .state_reason("back to normal")
+                .build();
+        }
+        a
+    };
+    let (c1, c2, c3) = (cleared.clone(), cleared.clone(), cleared.clone());
+    let rules = Rules {
+        cw: vec![
+            mock!(cw::Client::describe_alarms)
+                .match_requests(|r| r.state_value().is_none() && r.next_token().is_none())
+                .then_output(move || {
+                    let c = c1.load(Ordering::SeqCst);
+                    A::builder()
+                        .set_metric_alarms(Some((0..100).map(|n| alarm(n, c)).collect()))
+                        .next_token("p2")
+                        .build()
+                }),
+            mock!(cw::Client::describe_alarms)
+                .match_requests(|r| r.state_value().is_none() && r.next_token() == Some("p2"))
+                .then_output(move || {
+                    let c = c2.load(Ordering::SeqCst);
+                    A::builder()
+                        .set_metric_alarms(Some((100..150).map(|n| alarm(n, c)).collect()))
+                        .build()
+                }),
+            mock!(cw::Client::describe_alarms)
+                .match_requests(|r| r.state_value() == Some(&StateValue::Alarm))
+                .then_output(move || {
+                    let firing = !c3.load(Ordering::SeqCst);
+                    A::builder()
+                        .set_metric_alarms(Some(if firing {
+                            let mut a = metric_alarm(0);
+                            a.state_reason = Some("Threshold Crossed again".into());
+                            vec![a]
+                        } else {
+                            Vec::new()
+                        }))
+                        .build()
+                }),
+            mock!(cw::Client::describe_alarms)
+                .match_requests(|r| r.state_value() == Some(&StateValue::InsufficientData))
+                .then_output(|| A::builder().set_metric_alarms(Some(Vec::new())).build()),
+            mock!(cw::Client::get_metric_data).then_output(|| {
+                cw::operation::get_metric_data::GetMetricDataOutput::builder().build()
+            }),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let rt = rt();
+    let read = || {
+        rt.block_on(src.alarms(&crate::region(REGION)))
+            .result
+            .unwrap()
+    };
+    // 1: the whole list, two pages.
+    let first = read();
+    assert_eq!(first.len(), 150);
+    assert_eq!(calls(&src, "DescribeAlarms"), 2);
+    // 2: by state only (two calls): the firing alarm as read now, the OK ones carried over in
+    // their place.
+    let second = read();
+    assert_eq!(calls(&src, "DescribeAlarms"), 4);
+    assert_eq!(second.len(), 150);
+    assert_eq!(second[0].reason, "Threshold Crossed again");
+    assert_eq!(second[0].state, AlarmState::Alarm);
+    assert!(second[1..].iter().all(|a| a.state == AlarmState::Ok));
+    assert_eq!(second[149].name, "alarm-149");
+    // 3: alarm-000 went OK: it is in neither list, so the whole list is read at once.
+    cleared.store(true, Ordering::SeqCst);
+    let third = read();
+    assert_eq!(calls(&src, "DescribeAlarms"), 4 + 2 + 2);
+    assert_eq!(third[0].state, AlarmState::Ok);
+    assert_eq!(third[0].reason, "back to normal");
+    // 4, 5: by state again; 6: the whole list (the rotation), whatever changed or not.
+    read();
+    read();
+    assert_eq!(calls(&src, "DescribeAlarms"), 8 + 2 + 2);
+    read();
+    assert_eq!(calls(&src, "DescribeAlarms"), 12 + 2);
+}
+
+/// One page of alarms or fewer: read whole every time (one call, which the reads by state
+/// could not beat).
+#[test]
+fn a_page_of_alarms_is_read_whole_every_time() {
+    use cw::operation::describe_alarms::DescribeAlarmsOutput as A;
+    let rules = Rules {
+        cw: vec![
+            mock!(cw::Client::describe_alarms)
+                .match_requests(|r| r.state_value().is_none())
+                .then_output(|| {
+                    A::builder()
+                        .set_metric_alarms(Some((0..3).map(metric_alarm).collect()))
+                        .build()
+                }),
+            mock!(cw::Client::get_metric_data).then_output(|| {
+                cw::operation::get_metric_data::GetMetricDataOutput::builder().build()
+            }),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let rt = rt();
+    for n in 1..=3 {
+        let got = rt
+            .block_on(src.alarms(&crate::region(REGION)))
+            .result
+            .unwrap();
+        assert_eq!(got.len(), 3);
+        assert_eq!(calls(&src, "DescribeAlarms"), n);
+    }
+}
+
 #[test]
 fn associations_with_their_last_execution_and_targets() {
     use ssm::operation::{

@@ -582,6 +582,54 @@ mod operations {
         );
     }
 
+    /// More alarms than a page, over the CloudWatch bridge: between whole reads only the
+    /// alarms not OK are read (DescribeAlarms by state), and an alarm leaving ALARM makes the
+    /// whole list be read at once; what the console shows is each alarm's state as moto has it.
+    #[test]
+    fn many_alarms_are_read_by_state_between_whole_reads() {
+        use opsdash::model::AlarmState;
+        let moto = Moto::start();
+        moto.python(&["many-alarms", REGION, "120"]);
+        let rt = rt();
+        let src = rt.block_on(source(&moto));
+        let read = || {
+            rt.block_on(src.alarms(&crate::region(REGION)))
+                .result
+                .expect("alarms read")
+        };
+        let describes = || {
+            src.calls
+                .snapshot()
+                .iter()
+                .filter(|((_, op), _)| op == "DescribeAlarms")
+                .map(|(_, n)| *n)
+                .sum::<u32>()
+        };
+        let state = |alarms: &[opsdash::model::Alarm], name: &str| {
+            alarms.iter().find(|a| a.name == name).map(|a| a.state)
+        };
+        let first = read();
+        assert_eq!(first.len(), 120);
+        // moto answers every alarm in one page, whatever MaxRecords says.
+        let whole = describes();
+        assert!((1..=2).contains(&whole), "{whole}");
+        moto.set_alarm_because(REGION, "alarm-042", "ALARM", "drill");
+        let second = read();
+        assert_eq!(describes(), whole + 2, "by state: ALARM, INSUFFICIENT_DATA");
+        assert_eq!(second.len(), 120);
+        assert_eq!(state(&second, "alarm-042"), Some(AlarmState::Alarm));
+        assert_eq!(state(&second, "alarm-041"), Some(AlarmState::Ok));
+        moto.set_alarm(REGION, "alarm-042", "OK");
+        let third = read();
+        assert_eq!(
+            describes(),
+            whole + 4 + whole,
+            "by state, then the whole list"
+        );
+        assert_eq!(state(&third, "alarm-042"), Some(AlarmState::Ok));
+        assert!(third.iter().all(|a| a.state == AlarmState::Ok));
+    }
+
     /// An operation whose console was killed after its call reached AWS: the next console reads
     /// the group back from the live API and records that it took effect; one killed before its
     /// call is recorded as not taken effect.

@@ -7,6 +7,7 @@ usage: provision.py ENDPOINT SEED REGION [DESIRED]   (SEED: 000 | 001 | 002 | la
        provision.py ENDPOINT stop REGION INSTANCE_ID
        provision.py ENDPOINT alarm-state REGION ALARM STATE [REASON]
        provision.py ENDPOINT health-alarm REGION ALARM
+       provision.py ENDPOINT many-alarms REGION COUNT   (alarm-000 …, more than a page)
 Prints a JSON summary of what was created.
 """
 import json
@@ -39,6 +40,14 @@ if seed == "health-alarm":
                         ComparisonOperator="LessThanThreshold",
                         Dimensions=[{"Name": "HealthCheckId", "Value": "hc-1"}])
     print(json.dumps({"alarm": sys.argv[4]}))
+    sys.exit(0)
+if seed == "many-alarms":
+    names = [f"alarm-{n:03}" for n in range(int(sys.argv[4]))]
+    for name in names:
+        cw.put_metric_alarm(AlarmName=name, Namespace="AWS/EC2", MetricName="CPUUtilization",
+                            Statistic="Average", Period=60, EvaluationPeriods=5, Threshold=85.0,
+                            ComparisonOperator="GreaterThanThreshold")
+    print(json.dumps({"alarms": len(names)}))
     sys.exit(0)
 elb = boto3.client("elbv2", **kw)
 asg = boto3.client("autoscaling", **kw)

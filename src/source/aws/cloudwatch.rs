@@ -49,15 +49,57 @@ fn host_query(id: String, h: &HostMetric, metric: &str, stat: &str) -> t::Metric
         .build()
 }
 
-pub async fn alarms(
-    r: &RegionClients,
+/// DescribeAlarms returns at most this many alarms a page.
+const ALARMS_PAGE: usize = 100;
+/// Every alarm is read at least once in this many reads.
+pub const ALARM_ROTATION: u64 = 6;
+
+/// The alarms kept between reads of one region. A region with more alarms than one page holds
+/// is read whole every [`ALARM_ROTATION`]-th read; between, only the alarms not OK are read
+/// (DescribeAlarms by state, ALARM and INSUFFICIENT_DATA: two calls, however many alarms there
+/// are) and the OK ones carried over, unchanged since they are still OK. Whenever that read
+/// does not account for every alarm (an alarm not known, one not OK before that is in neither
+/// list now: it went OK, or was deleted) the whole list is read at once, so a state is never
+/// carried over wrong; an alarm created in state OK, or an OK one deleted, shows up to
+/// [`ALARM_ROTATION`] reads late.
+#[derive(Debug, Default)]
+pub struct AlarmCache {
+    known: Option<Vec<t::MetricAlarm>>,
+    reads: u64,
+}
+
+impl AlarmCache {
+    /// What the cheap read found merged into the known list, or `None` when it does not
+    /// account for every alarm (then the whole list is read).
+    fn merge(known: &[t::MetricAlarm], not_ok: Vec<t::MetricAlarm>) -> Option<Vec<t::MetricAlarm>> {
+        let mut fresh: HashMap<String, t::MetricAlarm> = not_ok
+            .into_iter()
+            .map(|a| (a.alarm_name().unwrap_or_default().to_owned(), a))
+            .collect();
+        let mut out = Vec::with_capacity(known.len());
+        for a in known {
+            let name = a.alarm_name().unwrap_or_default();
+            match fresh.remove(name) {
+                Some(now) => out.push(now),
+                // Not OK before and in neither list now: OK or deleted, which only the whole
+                // list says.
+                None if a.state_value() != Some(&t::StateValue::Ok) => return None,
+                None => out.push(a.clone()),
+            }
+        }
+        // An alarm not known before.
+        fresh.is_empty().then_some(out)
+    }
+}
+
+async fn describe_alarms(
+    c: &aws_sdk_cloudwatch::Client,
     profile: Option<&str>,
-    hosts: &[HostMetric],
-) -> Result<(Vec<Alarm>, HostSeries), SourceError> {
-    let c = &r.cloudwatch;
-    let metric_alarms: Vec<t::MetricAlarm> = c
-        .describe_alarms()
-        .max_records(100)
+    state: Option<t::StateValue>,
+) -> Result<Vec<t::MetricAlarm>, SourceError> {
+    Ok(c.describe_alarms()
+        .set_state_value(state)
+        .max_records(ALARMS_PAGE as i32)
         .into_paginator()
         .send()
         .try_collect()
@@ -65,7 +107,55 @@ pub async fn alarms(
         .map_err(|e| map(SVC, "DescribeAlarms", profile, &e))?
         .into_iter()
         .flat_map(|page| page.metric_alarms.unwrap_or_default())
-        .collect();
+        .collect())
+}
+
+/// The region's alarms as [`AlarmCache`] says: the whole list, or the ones not OK with the OK
+/// ones carried over.
+async fn metric_alarms(
+    c: &aws_sdk_cloudwatch::Client,
+    profile: Option<&str>,
+    cache: &std::sync::Mutex<AlarmCache>,
+) -> Result<Vec<t::MetricAlarm>, SourceError> {
+    let lock = || {
+        cache
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    };
+    let known = {
+        let mut k = lock();
+        k.reads += 1;
+        let due = k.reads.is_multiple_of(ALARM_ROTATION);
+        k.known
+            .as_ref()
+            .filter(|known| !due && known.len() > ALARMS_PAGE)
+            .cloned()
+    };
+    if let Some(known) = known {
+        let (alarm, insufficient) = tokio::join!(
+            describe_alarms(c, profile, Some(t::StateValue::Alarm)),
+            describe_alarms(c, profile, Some(t::StateValue::InsufficientData)),
+        );
+        let mut not_ok = alarm?;
+        not_ok.extend(insufficient?);
+        if let Some(all) = AlarmCache::merge(&known, not_ok) {
+            lock().known = Some(all.clone());
+            return Ok(all);
+        }
+    }
+    let all = describe_alarms(c, profile, None).await?;
+    lock().known = Some(all.clone());
+    Ok(all)
+}
+
+pub async fn alarms(
+    r: &RegionClients,
+    profile: Option<&str>,
+    hosts: &[HostMetric],
+    cache: &std::sync::Mutex<AlarmCache>,
+) -> Result<(Vec<Alarm>, HostSeries), SourceError> {
+    let c = &r.cloudwatch;
+    let metric_alarms = metric_alarms(c, profile, cache).await?;
     let mut out: Vec<Alarm> = metric_alarms.iter().map(alarm).collect();
     // One query per alarm with a plain metric; batched at the API's limit.
     let mut queries: Vec<(usize, t::MetricDataQuery)> = metric_alarms

@@ -302,7 +302,11 @@ impl<C> Clone for Lazy<C> {
 
 impl<C> std::fmt::Debug for Lazy<C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.made() { "Lazy(made)" } else { "Lazy(not made)" })
+        f.write_str(if self.made() {
+            "Lazy(made)"
+        } else {
+            "Lazy(not made)"
+        })
     }
 }
 
@@ -376,6 +380,8 @@ pub struct AwsSource {
     hosts: Mutex<HashMap<Region, (Vec<cloudwatch::HostMetric>, cloudwatch::HostSeries)>>,
     /// Per region: the target health kept between reads, and which groups are on screen.
     health: HashMap<Region, Mutex<elbv2::HealthCache>>,
+    /// Per region: the alarms kept between reads (those not OK are read every time).
+    alarm_cache: HashMap<Region, Mutex<cloudwatch::AlarmCache>>,
     /// The Logs view's live tail (the console has one view open at a time).
     tail: Mutex<Option<tail::Tail>>,
     /// Calls that keep failing the same way, asked less often.
@@ -571,6 +577,10 @@ impl AwsSource {
             hosts: Mutex::new(HashMap::new()),
             with_lbs: Mutex::default(),
             health: regions
+                .iter()
+                .map(|r| (r.info.name.clone(), Mutex::default()))
+                .collect(),
+            alarm_cache: regions
                 .iter()
                 .map(|r| (r.info.name.clone(), Mutex::default()))
                 .collect(),
@@ -1076,7 +1086,9 @@ impl EstateReader for AwsSource {
             .map(|(h, _)| h.clone())
             .unwrap_or_default();
         let Read { result, stats, .. } = self
-            .counted(region, |r| cloudwatch::alarms(r, self.profile(), &hosts))
+            .counted(region, |r| {
+                cloudwatch::alarms(r, self.profile(), &hosts, &self.alarm_cache[&r.info.name])
+            })
             .await;
         let result = result.map(|(alarms, series)| {
             if let Some(e) = self
