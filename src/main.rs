@@ -51,8 +51,21 @@ fn suggestion(msg: &str) -> Option<String> {
     Some(s.to_owned())
 }
 
-/// A flag that means nothing to the subcommand given (`snapshot --speed 10`) is refused, not
-/// silently ignored.
+/// Every flag of the console: none means anything to a command that reads no AWS account.
+const ALL_FLAGS: &[&str] = &[
+    "demo",
+    "profile",
+    "region",
+    "dr_region",
+    "config",
+    "theme",
+    "read_only",
+    "refresh",
+    "ascii",
+    "speed",
+    "seed",
+];
+
 /// What a team command does not take: it reaches the team's table or log group through the
 /// profile, region and config, and nothing else.
 const TEAM_FLAGS: &[&str] = &[
@@ -66,6 +79,8 @@ const TEAM_FLAGS: &[&str] = &[
     "seed",
 ];
 
+/// A flag that means nothing to the subcommand given (`snapshot --speed 10`) is refused, not
+/// silently ignored.
 fn meaningless_flags(m: &clap::ArgMatches) -> Result<(), String> {
     let Some((name, sub)) = m.subcommand() else {
         return Ok(());
@@ -75,22 +90,7 @@ fn meaningless_flags(m: &clap::ArgMatches) -> Result<(), String> {
             &["theme", "read_only", "refresh", "ascii", "speed"],
             "it makes one poll and prints it, with no screen and no operation",
         ),
-        "themes" => (
-            &[
-                "demo",
-                "profile",
-                "region",
-                "dr_region",
-                "config",
-                "theme",
-                "read_only",
-                "refresh",
-                "ascii",
-                "speed",
-                "seed",
-            ],
-            "it lists the theme files",
-        ),
+        "themes" => (ALL_FLAGS, "it lists the theme files"),
         "audit" if sub.get_flag("team") => (
             TEAM_FLAGS,
             "it reads the team's audit trail (the profile, region and config name where)",
@@ -99,22 +99,7 @@ fn meaningless_flags(m: &clap::ArgMatches) -> Result<(), String> {
             TEAM_FLAGS,
             "it sets up or checks the [team] table and log group",
         ),
-        "audit" => (
-            &[
-                "demo",
-                "profile",
-                "region",
-                "dr_region",
-                "config",
-                "theme",
-                "read_only",
-                "refresh",
-                "ascii",
-                "speed",
-                "seed",
-            ],
-            "it reads the audit log on this machine",
-        ),
+        "audit" => (ALL_FLAGS, "it reads the audit log on this machine"),
         _ => return Ok(()),
     };
     for id in flags {

@@ -220,6 +220,20 @@ pub(super) fn wrap(s: &str, w: usize) -> Vec<String> {
 }
 
 /// A box of styled lines, centred, as wide as its longest line allows.
+/// The end most prompts share: the error (if any), a blank line, and what the keys do.
+fn prompt_end(
+    cx: &Ctx<'_>,
+    lines: &mut Vec<(String, ratatui::style::Style)>,
+    error: Option<&str>,
+    keys: String,
+) {
+    if let Some(e) = error {
+        lines.push((e.to_owned(), cx.theme.crit()));
+    }
+    lines.push((String::new(), cx.theme.text()));
+    lines.push((keys, cx.theme.muted()));
+}
+
 /// Draws a box of wrapped lines in the middle of `area`; returns whether every line fits.
 pub(super) fn text_box(
     cx: &Ctx<'_>,
@@ -290,14 +304,12 @@ pub fn scale(
         (String::new(), t.text()),
         (format!("new desired count: {}", input.shown()), t.title()),
     ];
-    if let Some(e) = error {
-        lines.push((e.to_owned(), t.crit()));
-    }
-    lines.push((String::new(), t.text()));
-    lines.push((
+    prompt_end(
+        cx,
+        &mut lines,
+        error,
         format!("{} shows the plan / {} cancels", pk.submit, pk.cancel),
-        t.muted(),
-    ));
+    );
     text_box(cx, "Scale", &lines, area, buf);
 }
 
@@ -329,14 +341,12 @@ pub fn unlock(
         (String::new(), t.text()),
         (format!("type {account}: {}", typed.shown()), t.title()),
     ];
-    if let Some(e) = error {
-        lines.push((e.to_owned(), t.crit()));
-    }
-    lines.push((String::new(), t.text()));
-    lines.push((
+    prompt_end(
+        cx,
+        &mut lines,
+        error,
         format!("{} unlocks / {} cancels", pk.submit, pk.cancel),
-        t.muted(),
-    ));
+    );
     text_box(cx, "Unlock", &lines, area, buf);
 }
 
@@ -364,17 +374,15 @@ pub fn mfa(
     }
     lines.push((String::new(), t.text()));
     lines.push((format!("MFA code: {}", input.shown()), t.title()));
-    if let Some(e) = error {
-        lines.push((e.to_owned(), t.crit()));
-    }
-    lines.push((String::new(), t.text()));
-    lines.push((
+    prompt_end(
+        cx,
+        &mut lines,
+        error,
         format!(
             "{} signs in / {} not now (the panes keep what they have)",
             pk.submit, pk.cancel
         ),
-        t.muted(),
-    ));
+    );
     text_box(cx, "Sign in", &lines, area, buf);
 }
 
@@ -658,14 +666,12 @@ pub fn deploy(cx: &Ctx<'_>, p: &DeployPrompt<'_>, area: Rect, buf: &mut Buffer) 
             t.muted(),
         ),
     ];
-    if let Some(e) = p.error {
-        lines.push((e.to_owned(), t.crit()));
-    }
-    lines.push((String::new(), t.text()));
-    lines.push((
+    prompt_end(
+        cx,
+        &mut lines,
+        p.error,
         format!("{} shows the plan / {} cancels", pk.submit, pk.cancel),
-        t.muted(),
-    ));
+    );
     text_box(cx, "Deploy", &lines, area, buf);
 }
 
