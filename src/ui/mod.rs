@@ -166,7 +166,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
         body
     };
     match app.view() {
-        View::Main => panes::render_main(app, body, buf, &mut drawn),
+        View::Main => panes::render_main(&Ctx::of(app), &panes_of(app), body, buf, &mut drawn),
         View::Detail(d) => {
             detail::render(&Ctx::of(app), d, app.detail_scroll(), body, buf, &mut drawn);
         }
@@ -191,6 +191,28 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
     render_footer(app, footer, buf);
     render_overlay(app, popup_area, status, buf, &mut drawn);
     drawn
+}
+
+/// What the panes' frames show, from the app.
+fn panes_of(app: &App) -> panes::Panes<'_> {
+    let views = Pane::ALL
+        .iter()
+        .map(|&p| panes::PaneView {
+            state: app.pane(p),
+            error: app.pane_error(p),
+            age: app.age(p),
+            age_label: app.age_label(p),
+            running: app
+                .running_ops()
+                .iter()
+                .filter(|o| o.pane == p && o.region == *app.region_name())
+                .collect(),
+        })
+        .collect();
+    panes::Panes {
+        views,
+        focus: app.focus(),
+    }
 }
 
 /// What the failover view shows, from the app.

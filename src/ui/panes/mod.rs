@@ -10,9 +10,9 @@ mod targets;
 mod timeline;
 
 use super::widgets::trunc;
-use super::{block, glyphs};
-use crate::app::{App, Drawn, Pane, RegionData, Row};
+use crate::app::{Drawn, Pane, PaneState, RegionData, Row, RunningOp};
 use crate::model::{AlarmState, ExecStatus, LoadBalancer, RolloutState, TargetState};
+use crate::source::SourceError;
 use crate::theme::Theme;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -52,11 +52,11 @@ fn draw(p: Pane) -> &'static dyn PaneDraw {
 }
 
 /// A pane's column headings as drawn, muted and underlined.
-fn heading_line(app: &App, d: &RegionData, p: Pane, w: usize) -> Option<Line<'static>> {
-    let text = draw(p).heading(&Ctx::of(app), d, w)?;
+fn heading_line(cx: &Ctx<'_>, d: &RegionData, p: Pane, w: usize) -> Option<Line<'static>> {
+    let text = draw(p).heading(cx, d, w)?;
     Some(Line::from(Span::styled(
         text,
-        app.theme()
+        cx.theme
             .muted()
             .add_modifier(ratatui::style::Modifier::UNDERLINED),
     )))
@@ -94,43 +94,85 @@ fn heights(total: u16, wants: &[u16], elastic: usize, min: u16) -> Vec<u16> {
     h
 }
 
+/// What the panes' frames show of each pane besides its rows' data: its selection and filter,
+/// its last read's error and age, the operations running on it; and which pane has the focus.
+/// Gathered from the app once a frame.
+pub struct Panes<'a> {
+    pub views: Vec<PaneView<'a>>,
+    pub focus: Pane,
+}
+
+/// One pane's part of [`Panes`].
+pub struct PaneView<'a> {
+    pub state: &'a PaneState,
+    pub error: Option<&'a SourceError>,
+    /// Seconds since its data was read, if it was.
+    pub age: Option<f64>,
+    /// The age its title shows, and whether that is stale.
+    pub age_label: Option<(String, bool)>,
+    /// The operations running on its rows in the region in view.
+    pub running: Vec<&'a RunningOp>,
+}
+
+impl<'a> Panes<'a> {
+    fn of(&self, p: Pane) -> &PaneView<'a> {
+        &self.views[p.index()]
+    }
+}
+
 /// The rows a pane would like: its rows and borders.
-fn want(app: &App, p: Pane) -> u16 {
+fn want(panes: &Panes<'_>, p: Pane) -> u16 {
     let header = u16::from(draw(p).headed());
-    (app.pane(p).rows.len() as u16)
+    (panes.of(p).state.rows.len() as u16)
         .saturating_add(2 + header)
         .max(3)
 }
 
 /// Stacks panes in `area` by [`heights`] and draws them.
 fn render_column(
-    app: &App,
+    cx: &Ctx<'_>,
+    all: &Panes<'_>,
     panes: &[Pane],
     elastic: usize,
     area: Rect,
     buf: &mut Buffer,
     drawn: &mut Drawn,
 ) {
-    let wants: Vec<u16> = panes.iter().map(|p| want(app, *p)).collect();
+    let wants: Vec<u16> = panes.iter().map(|p| want(all, *p)).collect();
     let hs = heights(area.height, &wants, elastic, 5);
     let mut y = area.y;
     for (p, h) in panes.iter().zip(hs) {
         let h = h.min(area.y + area.height - y);
-        render_pane(app, *p, Rect::new(area.x, y, area.width, h), buf, drawn);
+        render_pane(cx, all, *p, Rect::new(area.x, y, area.width, h), buf, drawn);
         y += h;
     }
 }
 
 /// The panes: all five in two columns, or the focused one over the others' summaries.
-pub fn render_main(app: &App, area: Rect, buf: &mut Buffer, drawn: &mut Drawn) {
+pub fn render_main(
+    cx: &Ctx<'_>,
+    panes: &Panes<'_>,
+    area: Rect,
+    buf: &mut Buffer,
+    drawn: &mut Drawn,
+) {
     if is_full(area) {
         let [left, right] =
             Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                 .areas(area);
         // Numbered in screen order: 1, 2 down the left; 3, 4, 5 down the right.
-        render_column(app, &[Pane::Targets, Pane::Capacity], 0, left, buf, drawn);
         render_column(
-            app,
+            cx,
+            panes,
+            &[Pane::Targets, Pane::Capacity],
+            0,
+            left,
+            buf,
+            drawn,
+        );
+        render_column(
+            cx,
+            panes,
             &[Pane::Runs, Pane::Alarms, Pane::Timeline],
             2,
             right,
@@ -142,124 +184,128 @@ pub fn render_main(app: &App, area: Rect, buf: &mut Buffer, drawn: &mut Drawn) {
         let others: Vec<Pane> = Pane::ALL
             .iter()
             .copied()
-            .filter(|p| *p != app.focus())
+            .filter(|p| *p != panes.focus)
             .collect();
         let summary_h = others.len() as u16;
         let [big, small] =
             Layout::vertical([Constraint::Min(3), Constraint::Length(summary_h)]).areas(area);
-        render_pane(app, app.focus(), big, buf, drawn);
+        render_pane(cx, panes, panes.focus, big, buf, drawn);
         for (i, p) in others.iter().enumerate() {
             let y = small.y + i as u16;
             if y >= small.y + small.height {
                 break;
             }
-            let line = summary_line(app, *p);
+            let line = summary_line(cx, panes.of(*p), *p);
             buf.set_line(small.x, y, &line, small.width);
         }
     }
 }
 
 /// `Targets · 5s` with staleness and filter marks.
-fn pane_title(app: &App, p: Pane) -> Line<'static> {
-    let theme = app.theme();
+fn pane_title(cx: &Ctx<'_>, v: &PaneView<'_>, p: Pane) -> Line<'static> {
+    let theme = cx.theme;
     let mut spans = vec![
         Span::styled(format!(" {} {} ", p.index() + 1, p.title()), theme.title()),
         // The region in view, so a title never leaves it to the header.
-        Span::styled(format!("{} ", app.region_name()), theme.muted()),
+        Span::styled(format!("{} ", cx.region), theme.muted()),
     ];
-    if let Some((label, stale)) = app.age_label(p) {
+    if let Some((label, stale)) = &v.age_label {
         spans.push(Span::styled(
-            if stale {
+            if *stale {
                 format!("stale {label} ")
             } else {
                 format!("{label} ")
             },
-            if stale { theme.warn() } else { theme.muted() },
+            if *stale { theme.warn() } else { theme.muted() },
         ));
-    } else if app.pane_error(p).is_none() {
+    } else if v.error.is_none() {
         spans.push(Span::styled("loading ", theme.muted()));
     }
-    if let Some(e) = app.pane_error(p) {
+    if let Some(e) = v.error {
         spans.push(Span::styled(format!("{} ", e.code), theme.crit()));
     }
-    let f = &app.pane(p).filter;
+    let f = &v.state.filter;
     if !f.is_empty() {
         spans.push(Span::styled(format!("/{f} "), theme.warn()));
     }
     // Read below the top: the newest rows arrived above, and how to follow them again.
-    let new = app.pane(p).new_above;
+    let new = v.state.new_above;
     if new > 0 {
         spans.push(Span::styled(
-            format!("{new} new {} g follows ", glyphs(app).up),
+            format!("{new} new {} g follows ", cx.glyphs.up),
             theme.warn(),
         ));
     }
-    for op in app
-        .running_ops()
-        .iter()
-        .filter(|o| o.pane == p && o.region == *app.region_name())
-    {
+    for op in &v.running {
         let call = if op.call.is_empty() {
             "starting"
         } else {
             &op.call
         };
         spans.push(Span::styled(
-            format!("{} {}: {call} ", glyphs(app).running, op.summary),
+            format!("{} {}: {call} ", cx.glyphs.running, op.summary),
             theme.warn(),
         ));
     }
     Line::from(spans)
 }
 
-fn render_pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer, drawn: &mut Drawn) {
-    let focused = app.focus() == p;
-    let b = block(app, pane_title(app, p), focused);
+fn render_pane(
+    cx: &Ctx<'_>,
+    panes: &Panes<'_>,
+    p: Pane,
+    area: Rect,
+    buf: &mut Buffer,
+    drawn: &mut Drawn,
+) {
+    let focused = panes.focus == p;
+    let v = panes.of(p);
+    let b = cx.block(pane_title(cx, v, p), focused);
     let inner = b.inner(area);
     b.render(area, buf);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let ps = app.pane(p);
-    let Some(d) = app.current() else {
+    let ps = v.state;
+    let Some(d) = cx.data else {
         buf.set_string(
             inner.x,
             inner.y,
             "waiting for the first poll",
-            app.theme().muted(),
+            cx.theme.muted(),
         );
         return;
     };
     if ps.rows.is_empty() {
         let msg = if !ps.filter.is_empty() {
             format!("nothing matches /{}", ps.filter)
-        } else if let Some(e) = app.pane_error(p).filter(|_| app.age(p).is_some()) {
+        } else if let Some(e) = v.error.filter(|_| v.age.is_some()) {
             // Read, but part of the read failed: what was read is empty, the rest unknown.
             format!(
                 "no {} in {} from what could be read; {}:{} failed ({})",
                 p.kind().noun(),
-                app.region_name(),
+                cx.region,
                 e.service,
                 e.operation,
                 e.code
             )
-        } else if app.pane_error(p).is_some() {
+        } else if v.error.is_some() {
             "no data yet: the last fetch failed (see the status line)".to_owned()
-        } else if app.age(p).is_none() {
+        } else if v.age.is_none() {
             "loading".to_owned()
         } else {
-            format!("no {} in {}", p.kind().noun(), app.region_name())
+            format!("no {} in {}", p.kind().noun(), cx.region)
         };
         buf.set_string(
             inner.x + 1,
             inner.y,
-            trunc(&msg, inner.width as usize - 1, glyphs(app)),
-            app.theme().muted(),
+            trunc(&msg, inner.width as usize - 1, cx.glyphs),
+            cx.theme.muted(),
         );
         return;
     }
     // Column headings where the rows are columns and there is room for them.
-    let inner = match heading_line(app, d, p, inner.width as usize) {
+    let inner = match heading_line(cx, d, p, inner.width as usize) {
         Some(head) if inner.height >= 3 => {
             buf.set_line(inner.x, inner.y, &head, inner.width);
             Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1)
@@ -273,24 +319,20 @@ fn render_pane(app: &App, p: Pane, area: Rect, buf: &mut Buffer, drawn: &mut Dra
         0
     };
     drawn.shown[p.index()] = (offset, h);
-    let cx = Ctx::of(app);
     let w = inner.width as usize;
     for (i, row) in ps.rows.iter().enumerate().skip(offset).take(h) {
         let y = inner.y + (i - offset) as u16;
-        let mut line = draw(p).row(&cx, d, *row, w);
+        let mut line = draw(p).row(cx, d, *row, w);
         if focused && i == ps.selected {
-            line = line.patch_style(app.theme().selection());
-            buf.set_style(
-                Rect::new(inner.x, y, inner.width, 1),
-                app.theme().selection(),
-            );
+            line = line.patch_style(cx.theme.selection());
+            buf.set_style(Rect::new(inner.x, y, inner.width, 1), cx.theme.selection());
         }
         buf.set_line(inner.x, y, &line, inner.width);
     }
     if ps.rows.len() > h {
         let pos = format!(" {}/{} ", ps.selected + 1, ps.rows.len());
         let x = area.x + area.width.saturating_sub(pos.len() as u16 + 1);
-        buf.set_string(x, area.y + area.height - 1, pos, app.theme().muted());
+        buf.set_string(x, area.y + area.height - 1, pos, cx.theme.muted());
     }
 }
 
@@ -360,14 +402,14 @@ pub fn fmt_num(v: f64) -> String {
 }
 
 /// The one-line summary of a pane (small terminals).
-fn summary_line(app: &App, p: Pane) -> Line<'static> {
-    let t = app.theme();
+fn summary_line(cx: &Ctx<'_>, v: &PaneView<'_>, p: Pane) -> Line<'static> {
+    let t = cx.theme;
     let head = Span::styled(format!(" {} {:<9}", p.index() + 1, p.title()), t.title());
-    let Some(d) = app.current() else {
+    let Some(d) = cx.data else {
         return Line::from(vec![head, Span::styled(" loading", t.muted())]);
     };
     let mut spans = vec![head];
-    if let Some(e) = app.pane_error(p) {
+    if let Some(e) = v.error {
         spans.push(Span::styled(format!(" {} ", e.code), t.crit()));
     }
     if d.fetched(p).at.is_none() {
@@ -375,7 +417,7 @@ fn summary_line(app: &App, p: Pane) -> Line<'static> {
         spans.push(Span::styled(" no data yet", t.muted()));
         return Line::from(spans);
     }
-    draw(p).summary(&Ctx::of(app), d, &mut spans);
+    draw(p).summary(cx, d, &mut spans);
     Line::from(spans)
 }
 
