@@ -262,8 +262,7 @@ pub struct RegionClients {
 
 /// A client made on its first use. The Logs view and Region switch plans are read only when an
 /// operator opens one or configures one, and a client never made costs neither its setup nor
-/// the pages of its code (measured: the large estate's RSS).
-/// Clones share the one client.
+/// its memory. Clones share the one client.
 pub struct Lazy<C>(Arc<LazyCell<C>>);
 
 struct LazyCell<C> {
@@ -719,25 +718,12 @@ impl AwsSource {
                     let (rate, burst) = pace::limits(service);
                     pace::PacedClient::shared(http.clone(), Arc::new(pace::Pacer::new(rate, burst)))
                 };
-                macro_rules! client {
-                    ($krate:ident, $service:literal $(, $extra:expr)?) => {{
-                        $krate::Client::from_conf(
-                            $krate::config::Builder::from(base)
-                                .region(region.clone())
-                                .timeout_config(timeouts())
-                                .interceptor(counter.clone())
-                                $(.interceptor($extra))?
-                                .http_client(paced($service))
-                                .build(),
-                        )
-                    }};
-                }
-                // The same, made on first use (everything it needs owned by the closure).
-                macro_rules! lazy {
+                // A function that makes a service's client (everything it needs owned).
+                macro_rules! maker {
                     ($krate:ident, $service:literal $(, $extra:expr)?) => {{
                         let (base, region, counter) = (base.clone(), region.clone(), counter.clone());
                         let http = paced($service);
-                        Lazy::new(move || {
+                        move || {
                             $krate::Client::from_conf(
                                 $krate::config::Builder::from(&base)
                                     .region(region.clone())
@@ -747,19 +733,19 @@ impl AwsSource {
                                     .http_client(http.clone())
                                     .build(),
                             )
-                        })
+                        }
                     }};
                 }
                 RegionClients {
                     info,
-                    elbv2: client!(aws_sdk_elasticloadbalancingv2, "elasticloadbalancing"),
-                    autoscaling: client!(aws_sdk_autoscaling, "autoscaling"),
-                    ecs: client!(aws_sdk_ecs, "ecs"),
-                    cloudwatch: client!(aws_sdk_cloudwatch, "monitoring"),
-                    ssm: client!(aws_sdk_ssm, "ssm"),
-                    logs: lazy!(aws_sdk_cloudwatchlogs, "logs", OverrideKeepsHost),
-                    zonal: client!(aws_sdk_arczonalshift, "arc-zonal-shift"),
-                    region_switch: lazy!(aws_sdk_arcregionswitch, "arc-region-switch"),
+                    elbv2: maker!(aws_sdk_elasticloadbalancingv2, "elasticloadbalancing")(),
+                    autoscaling: maker!(aws_sdk_autoscaling, "autoscaling")(),
+                    ecs: maker!(aws_sdk_ecs, "ecs")(),
+                    cloudwatch: maker!(aws_sdk_cloudwatch, "monitoring")(),
+                    ssm: maker!(aws_sdk_ssm, "ssm")(),
+                    logs: Lazy::new(maker!(aws_sdk_cloudwatchlogs, "logs", OverrideKeepsHost)),
+                    zonal: maker!(aws_sdk_arczonalshift, "arc-zonal-shift")(),
+                    region_switch: Lazy::new(maker!(aws_sdk_arcregionswitch, "arc-region-switch")),
                 }
             })
             .collect();
