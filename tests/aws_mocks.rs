@@ -1730,18 +1730,9 @@ fn known_estate(n: Known) -> Rules {
                 .match_requests(|r| r.max_results() == Some(50))
                 .then_output(move || T::builder().build()),
         ],
-        cw: vec![
-            // By state, as CloudWatch answers it: alarm-000 is the one in ALARM.
-            mock!(cw::Client::describe_alarms)
-                .match_requests(|r| r.state_value() == Some(&cw::types::StateValue::Alarm))
-                .then_output(move || {
-                    Al::builder()
-                        .set_metric_alarms(Some(vec![metric_alarm(0)]))
-                        .build()
-                }),
-            mock!(cw::Client::describe_alarms)
-                .match_requests(|r| r.state_value().is_some())
-                .then_output(move || Al::builder().set_metric_alarms(Some(Vec::new())).build()),
+        cw: [
+            alarms_by_state(),
+            vec![
             mock!(cw::Client::describe_alarms)
                 .match_requests(|r| r.max_records() == Some(100) && r.next_token().is_none())
                 .then_output(move || {
@@ -1765,11 +1756,30 @@ fn known_estate(n: Known) -> Rules {
                 .then_output(move || {
                     cw::operation::describe_alarm_history::DescribeAlarmHistoryOutput::builder().build()
                 }),
-        ],
+        ]]
+        .concat(),
         logs: Vec::new(),
         zs: Vec::new(),
         rsw: Vec::new(),
     }
+}
+
+/// DescribeAlarms by state, as CloudWatch answers it for [`metric_alarm`]s: alarm-000 is the
+/// one in ALARM, none is in INSUFFICIENT_DATA.
+fn alarms_by_state() -> Vec<Rule> {
+    use cw::operation::describe_alarms::DescribeAlarmsOutput as A;
+    vec![
+        mock!(cw::Client::describe_alarms)
+            .match_requests(|r| r.state_value() == Some(&cw::types::StateValue::Alarm))
+            .then_output(|| {
+                A::builder()
+                    .set_metric_alarms(Some(vec![metric_alarm(0)]))
+                    .build()
+            }),
+        mock!(cw::Client::describe_alarms)
+            .match_requests(|r| r.state_value().is_some())
+            .then_output(|| A::builder().set_metric_alarms(Some(Vec::new())).build()),
+    ]
 }
 
 /// A full refresh of every pane of a known estate makes exactly the calls the batch and page
