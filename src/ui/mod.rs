@@ -48,8 +48,8 @@ pub fn severity_style(theme: &Theme, s: Severity) -> Style {
 
 /// What drawing a view, a pane or a popup needs of the console besides its own input: the
 /// theme, the glyphs, the clock, the key names, the store and the region in view with its data,
-/// and who is signed in where. Built once per frame from the [`App`]; the views below take it
-/// (and what is theirs to draw), never the whole `App`.
+/// and who is signed in where. Built from the [`App`] once a frame for the view and the popup
+/// over it; they take it (and what is theirs to draw), never the whole `App`.
 pub struct Ctx<'a> {
     pub theme: &'a Theme,
     pub glyphs: &'static Glyphs,
@@ -165,12 +165,13 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
     } else {
         body
     };
+    let cx = &Ctx::of(app);
     match app.view() {
-        View::Main => panes::render_main(&Ctx::of(app), &panes_of(app), body, buf, &mut drawn),
+        View::Main => panes::render_main(cx, &panes_of(app), body, buf, &mut drawn),
         View::Detail(d) => {
-            detail::render(&Ctx::of(app), d, app.detail_scroll(), body, buf, &mut drawn);
+            detail::render(cx, d, app.detail_scroll(), body, buf, &mut drawn);
         }
-        View::Regions => regions::render(&Ctx::of(app), app.region_pair(), body, buf),
+        View::Regions => regions::render(cx, app.region_pair(), body, buf),
         View::Fleet => {
             let f = fleet::Fleet {
                 accounts: app.settings().fleet.len(),
@@ -178,18 +179,18 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
                 selected: app.fleet_selected(),
                 drill: app.drill(),
             };
-            fleet::render(&Ctx::of(app), &f, body, buf);
+            fleet::render(cx, &f, body, buf);
         }
-        View::Drill => drill::render(&Ctx::of(app), &failover(app), body, buf, &mut drawn),
+        View::Drill => drill::render(cx, &failover(app), body, buf, &mut drawn),
         View::Logs => {
             if let Some(v) = app.logs() {
-                logs::render(&Ctx::of(app), v, app.paused(), body, buf);
+                logs::render(cx, v, app.paused(), body, buf);
             }
         }
     }
     render_status(app, status, buf);
     render_footer(app, footer, buf);
-    render_overlay(app, popup_area, status, buf, &mut drawn);
+    render_overlay(app, cx, popup_area, status, buf, &mut drawn);
     drawn
 }
 
@@ -232,8 +233,14 @@ fn failover(app: &App) -> drill::Failover<'_> {
 }
 
 /// The popup or prompt over the view, if any.
-fn render_overlay(app: &App, popup_area: Rect, status: Rect, buf: &mut Buffer, drawn: &mut Drawn) {
-    let cx = &Ctx::of(app);
+fn render_overlay(
+    app: &App,
+    cx: &Ctx<'_>,
+    popup_area: Rect,
+    status: Rect,
+    buf: &mut Buffer,
+    drawn: &mut Drawn,
+) {
     match app.overlay() {
         Overlay::Help => {
             let (per_col, max) = app.help_rows();
