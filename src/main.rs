@@ -66,18 +66,18 @@ const ALL_FLAGS: &[&str] = &[
     "seed",
 ];
 
-/// What a team command does not take: it reaches the team's table or log group through the
+/// The flags a team command takes: it reaches the team's table or log group through the
 /// profile, region and config, and nothing else.
-const TEAM_FLAGS: &[&str] = &[
-    "demo",
-    "dr_region",
-    "theme",
-    "read_only",
-    "refresh",
-    "ascii",
-    "speed",
-    "seed",
-];
+const TEAM_TAKES: &[&str] = &["profile", "region", "config"];
+
+/// The console's flags but `taken`.
+fn all_flags_but(taken: &[&str]) -> Vec<&'static str> {
+    ALL_FLAGS
+        .iter()
+        .copied()
+        .filter(|f| !taken.contains(f))
+        .collect()
+}
 
 /// A flag that means nothing to the subcommand given (`snapshot --speed 10`) is refused, not
 /// silently ignored.
@@ -85,21 +85,21 @@ fn meaningless_flags(m: &clap::ArgMatches) -> Result<(), String> {
     let Some((name, sub)) = m.subcommand() else {
         return Ok(());
     };
-    let (flags, why): (&[&str], &str) = match name {
+    let (flags, why): (Vec<&str>, &str) = match name {
         "snapshot" | "check" => (
-            &["theme", "read_only", "refresh", "ascii", "speed"],
+            vec!["theme", "read_only", "refresh", "ascii", "speed"],
             "it makes one poll and prints it, with no screen and no operation",
         ),
-        "themes" => (ALL_FLAGS, "it lists the theme files"),
+        "themes" => (ALL_FLAGS.to_vec(), "it lists the theme files"),
         "audit" if sub.get_flag("team") => (
-            TEAM_FLAGS,
+            all_flags_but(TEAM_TAKES),
             "it reads the team's audit trail (the profile, region and config name where)",
         ),
         "team" => (
-            TEAM_FLAGS,
+            all_flags_but(TEAM_TAKES),
             "it sets up or checks the [team] table and log group",
         ),
-        "audit" => (ALL_FLAGS, "it reads the audit log on this machine"),
+        "audit" => (ALL_FLAGS.to_vec(), "it reads the audit log on this machine"),
         _ => return Ok(()),
     };
     for id in flags {

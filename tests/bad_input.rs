@@ -569,6 +569,14 @@ fn a_flag_that_means_nothing_to_the_subcommand_is_refused() {
             &["themes", "--read-only"][..],
             "--read-only means nothing to `opsdash themes`",
         ),
+        (
+            &["team", "check", "--speed", "10"][..],
+            "--speed means nothing to `opsdash team`",
+        ),
+        (
+            &["--demo", "audit", "--team"][..],
+            "--demo means nothing to `opsdash audit`",
+        ),
     ] {
         let out = opsdash(args, &[]);
         assert_eq!(out.status.code(), Some(2), "{args:?}");
@@ -578,6 +586,15 @@ fn a_flag_that_means_nothing_to_the_subcommand_is_refused() {
     // What does mean something still works.
     let out = opsdash(&["--demo", "snapshot", "--seed", "3", "--json"], &[]);
     assert!(out.status.success(), "{out:?}");
+    // A team command takes the profile, region and config (it fails here for want of a
+    // [team] section, not for its flags).
+    let home = tempdir();
+    let out = opsdash(
+        &["team", "check", "--region", "us-east-1", "--profile", "p"],
+        &[("XDG_CONFIG_HOME", &home.join("config"))],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("means nothing"), "{err}");
 }
 
 /// `opsdash audit --json`: one JSON object per operation, its outcome under `result`.
