@@ -64,7 +64,8 @@ pub const ALARM_ROTATION: u64 = 6;
 /// [`ALARM_ROTATION`] reads late.
 #[derive(Debug, Default)]
 pub struct AlarmCache {
-    known: Option<Vec<t::MetricAlarm>>,
+    /// Shared with the read that returned it: carried over without a copy.
+    known: Option<std::sync::Arc<Vec<t::MetricAlarm>>>,
     reads: u64,
 }
 
@@ -116,7 +117,7 @@ async fn metric_alarms(
     c: &aws_sdk_cloudwatch::Client,
     profile: Option<&str>,
     cache: &std::sync::Mutex<AlarmCache>,
-) -> Result<Vec<t::MetricAlarm>, SourceError> {
+) -> Result<std::sync::Arc<Vec<t::MetricAlarm>>, SourceError> {
     let lock = || {
         cache
             .lock()
@@ -139,11 +140,12 @@ async fn metric_alarms(
         let mut not_ok = alarm?;
         not_ok.extend(insufficient?);
         if let Some(all) = AlarmCache::merge(&known, not_ok) {
+            let all = std::sync::Arc::new(all);
             lock().known = Some(all.clone());
             return Ok(all);
         }
     }
-    let all = describe_alarms(c, profile, None).await?;
+    let all = std::sync::Arc::new(describe_alarms(c, profile, None).await?);
     lock().known = Some(all.clone());
     Ok(all)
 }
