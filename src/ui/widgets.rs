@@ -66,8 +66,9 @@ pub const ASCII: Glyphs = Glyphs {
     },
 };
 
-/// The last `width` values, averaged into `width` buckets when there are more.
-pub fn fit(values: &[f64], width: usize) -> Vec<f64> {
+/// `values` squeezed into `width` columns when there are more, each column its alarming side
+/// (see the match below).
+pub fn fit(values: &[f64], width: usize, breaches: impl Fn(f64) -> bool) -> Vec<f64> {
     if width == 0 || values.is_empty() {
         return Vec::new();
     }
@@ -79,7 +80,14 @@ pub fn fit(values: &[f64], width: usize) -> Vec<f64> {
             let a = i * values.len() / width;
             let b = ((i + 1) * values.len() / width).max(a + 1);
             let chunk = &values[a..b];
-            chunk.iter().copied().fold(f64::NEG_INFINITY, f64::max)
+            // A column shows its alarming side: the lowest breaching value for an alarm on a
+            // dip (`< 1`), the highest for one on a peak; with no breach, the peak.
+            let peak = chunk.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            let dip = chunk.iter().copied().fold(f64::INFINITY, f64::min);
+            match (breaches(peak), breaches(dip)) {
+                (false, true) => dip,
+                _ => peak,
+            }
         })
         .collect()
 }
@@ -95,7 +103,7 @@ pub fn sparkline<'a>(
     normal: Style,
     crit: Style,
 ) -> Vec<Span<'a>> {
-    let v = fit(values, width);
+    let v = fit(values, width, &breaches);
     let max = v.iter().copied().fold(threshold.abs(), f64::max).max(1e-9);
     let mut spans: Vec<Span<'a>> = Vec::new();
     let mut run = String::new();
@@ -251,7 +259,7 @@ pub fn chart(
     let plot = Rect::new(area.x + axis_w, area.y, area.width - axis_w, area.height);
     // Stretch a short series across the plot; squeeze a long one keeping peaks.
     let v: Vec<f64> = if values.is_empty() || values.len() >= plot.width as usize {
-        fit(values, plot.width as usize)
+        fit(values, plot.width as usize, &breaches)
     } else {
         (0..plot.width as usize)
             .map(|i| values[i * values.len() / plot.width as usize])
@@ -291,10 +299,37 @@ pub fn chart(
 mod tests {
     use super::*;
 
+    /// A health check's dip (an alarm on `< 1`) squeezed into a column with healthy minutes
+    /// around it: the column shows the dip, on the alarming side, not the healthy peak (the
+    /// Alarms pane read `0 <1` beside a solid, uncoloured line).
+    #[test]
+    fn fit_keeps_the_alarming_value_of_a_column() {
+        let mut v = vec![1.0; 60];
+        v[59] = 0.0;
+        let f = fit(&v, 20, |x| x < 1.0);
+        assert_eq!(f, [[1.0; 19].as_slice(), &[0.0]].concat());
+        let spans = sparkline(
+            &v,
+            20,
+            1.0,
+            |x| x < 1.0,
+            &UNICODE,
+            Style::default(),
+            Style::default().fg(ratatui::style::Color::Red),
+        );
+        let last = spans.last().unwrap();
+        assert_eq!(last.content, UNICODE.spark[0].to_string());
+        assert_eq!(last.style.fg, Some(ratatui::style::Color::Red));
+        // Above a threshold the peak is the alarming side, as before.
+        let mut v = vec![1.0; 60];
+        v[31] = 100.0;
+        assert!(fit(&v, 10, |x| x > 10.0).contains(&100.0));
+    }
+
     #[test]
     fn fit_keeps_peaks() {
         let v: Vec<f64> = (0..60).map(|i| if i == 31 { 100.0 } else { 1.0 }).collect();
-        let f = fit(&v, 10);
+        let f = fit(&v, 10, |_| false);
         assert_eq!(f.len(), 10);
         assert!(f.contains(&100.0));
     }
