@@ -735,6 +735,50 @@ impl App {
         (region, out)
     }
 
+    /// The ECS services (cluster, name) on screen in the current region: those with a row among
+    /// the Capacity pane's rows on screen, and the one a detail view shows. A live source
+    /// describes them on every read.
+    pub fn watched_services(&self) -> Vec<(String, String)> {
+        let Some(services) = self
+            .current()
+            .and_then(|d| d.capacity.as_ref())
+            .map(|c| &c.ecs_services)
+        else {
+            return Vec::new();
+        };
+        let ps = self.pane(Pane::Capacity);
+        let (first, n) = self.drawn.shown[Pane::Capacity.index()];
+        let mut out: Vec<(String, String)> = Vec::new();
+        let mut add = |cluster: &str, name: &str| {
+            if !out.iter().any(|(c, s)| c == cluster && s == name) {
+                out.push((cluster.to_owned(), name.to_owned()));
+            }
+        };
+        for row in ps.rows.iter().skip(first).take(n) {
+            if let Row::Service(i) | Row::Deployment(i, _) = *row
+                && let Some(s) = services.get(i)
+            {
+                add(&s.cluster, &s.name);
+            }
+        }
+        if let View::Detail(DetailRef::Service { cluster, name }) = &self.view {
+            add(cluster, name);
+        }
+        out
+    }
+
+    /// What is on screen in the current region: the target groups and services a live source
+    /// reads every time.
+    pub fn on_screen(&self) -> (Region, crate::source::OnScreen) {
+        let (region, target_groups) = self.watched_target_groups();
+        let services = self.watched_services();
+        let on_screen = crate::source::OnScreen {
+            target_groups,
+            services,
+        };
+        (region, on_screen)
+    }
+
     fn set_status(&mut self, msg: impl Into<String>, sev: Severity) {
         self.status = Some((msg.into(), sev));
         self.status_at = self.now;

@@ -107,17 +107,26 @@ pub async fn read(m: &Member) -> Vec<FleetRow> {
     let mut rows = Vec::new();
     for region in regions {
         let targets = estate.targets(&region).await.result;
-        // Every group's health is read on the next round, not only the ones on a screen.
-        if let Ok(lbs) = &targets {
-            let arns: Vec<String> = lbs
-                .iter()
-                .flat_map(|l| &l.target_groups)
-                .map(|g| g.arn.clone())
-                .collect();
-            m.source.watch(&region, &arns);
-        }
         let alarms = estate.alarms(&region).await.result;
         let capacity = estate.capacity(&region).await.result;
+        // Every group's health and every service is read on the next round, not only the ones
+        // on a screen.
+        let target_groups = targets
+            .iter()
+            .flatten()
+            .flat_map(|l| &l.target_groups)
+            .map(|g| g.arn.clone())
+            .collect();
+        let services = capacity
+            .iter()
+            .flat_map(|c| &c.ecs_services)
+            .map(|s| (s.cluster.clone(), s.name.clone()))
+            .collect();
+        let on_screen = crate::source::OnScreen {
+            target_groups,
+            services,
+        };
+        m.source.watch(&region, &on_screen);
         let error = [
             targets.as_ref().err(),
             alarms.as_ref().err(),

@@ -236,7 +236,7 @@ pub struct Console<S: Screen> {
     /// Effects waiting for their time, soonest first.
     delayed: Vec<(Instant, Effect)>,
     /// The region and target groups the source was last told are on screen.
-    watched: (Region, Vec<String>),
+    watched: (Region, crate::source::OnScreen),
     /// The source knows its account (live AWS connects in the background).
     settled: bool,
     /// Interrupted operations of earlier consoles have been read back (once, when settled).
@@ -280,7 +280,7 @@ impl<S: Screen> Console<S> {
             rx,
             tasks: JoinSet::new(),
             delayed: Vec::new(),
-            watched: (Region::pending(), Vec::new()),
+            watched: (Region::pending(), crate::source::OnScreen::default()),
             settled,
             reconciled: false,
             quit: false,
@@ -600,12 +600,13 @@ impl<S: Screen> Console<S> {
             }
         }
         let _ = self.app.update(Msg::Drawn(drawn));
-        // What is on screen decides whose target health is read every time.
-        let now = self.app.watched_target_groups();
+        // What is on screen decides whose target health and services are read every time.
+        let now = self.app.on_screen();
         if now != self.watched {
             if now.0 != self.watched.0 {
                 // The region left is no longer on screen.
-                self.source.watch(&self.watched.0, &[]);
+                self.source
+                    .watch(&self.watched.0, &crate::source::OnScreen::default());
             }
             self.source.watch(&now.0, &now.1);
             self.watched = now;

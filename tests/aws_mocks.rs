@@ -1852,9 +1852,12 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
         t.stats.calls as usize,
         3 + TGS.div_ceil(opsdash::source::aws::HEALTH_ROTATION as usize)
     );
+    // The second Capacity read does not list the clusters and services again (every sixth read
+    // does); it describes the services: this estate answers DescribeServices with another service
+    // than those asked for, so none is known yet and all are asked again.
     assert_eq!(
         c.stats.calls as usize,
-        GROUPS.div_ceil(100) + 1 + SERVICES.div_ceil(100) + SERVICES.div_ceil(10)
+        GROUPS.div_ceil(100) + SERVICES.div_ceil(10)
     );
     // More alarms than a page: the second read asks by state (ALARM, INSUFFICIENT_DATA), one
     // call each, and the metrics.
@@ -2044,7 +2047,11 @@ fn target_health_is_read_every_time_for_groups_on_screen_and_in_rotation_for_the
     assert!(first[0].target_groups.iter().all(|g| g.health_at.is_none()));
 
     let on_screen = vec!["arn:tg/web-03".to_owned(), "arn:tg/web-07".to_owned()];
-    src.watch(&crate::region(REGION), &on_screen);
+    let watched = opsdash::source::OnScreen {
+        target_groups: on_screen.clone(),
+        services: Vec::new(),
+    };
+    src.watch(&crate::region(REGION), &watched);
     let mut since_first = std::collections::HashSet::new();
     for read in 0..6 {
         let lbs = rt
@@ -2071,11 +2078,162 @@ fn target_health_is_read_every_time_for_groups_on_screen_and_in_rotation_for_the
     }
     assert_eq!(since_first.len(), 12, "every group within six reads");
     // Off screen again: the rotation alone.
-    src.watch(&crate::region(REGION), &[]);
+    src.watch(
+        &crate::region(REGION),
+        &opsdash::source::OnScreen::default(),
+    );
     rt.block_on(src.targets(&crate::region(REGION)))
         .result
         .unwrap();
     assert_eq!(take().len(), 2);
+}
+
+/// The ECS side of the Capacity pane in a large estate (issue 21): services on screen or under way
+/// are described on every read, the others (at rest, off screen) in rotation, and the clusters and
+/// services are listed every sixth read; a service carried over says when it was read, and one
+/// this console changes is described on the next read. Mocked (the calls per read are the point),
+/// the estate answering DescribeServices with the services asked for.
+#[test]
+fn services_on_screen_or_under_way_are_described_every_read_the_rest_in_rotation() {
+    use ecs::operation::{
+        describe_services::DescribeServicesOutput as D, list_clusters::ListClustersOutput as C,
+        list_services::ListServicesOutput as S, update_service::UpdateServiceOutput as U,
+    };
+    use std::sync::Mutex;
+    let arn = |n: &str| format!("arn:aws:ecs:us-east-1:123456789012:service/appCluster/{n}");
+    let names: Vec<String> = (0..30).map(|i| format!("s{i:02}")).collect();
+    let arns: Vec<String> = names.iter().map(|n| arn(n)).collect();
+    let asked: Arc<Mutex<Vec<String>>> = Arc::default();
+    let log = asked.clone();
+    let rules = Rules {
+        asg: vec![
+            mock!(asg::Client::describe_auto_scaling_groups).then_output(|| {
+                asg::operation::describe_auto_scaling_groups::DescribeAutoScalingGroupsOutput::builder()
+                    .build()
+            }),
+        ],
+        ecs: vec![
+            mock!(ecs::Client::list_clusters).then_output(|| {
+                C::builder()
+                    .cluster_arns("arn:aws:ecs:us-east-1:123456789012:cluster/appCluster")
+                    .build()
+            }),
+            mock!(ecs::Client::list_services)
+                .then_output(move || S::builder().set_service_arns(Some(arns.clone())).build()),
+            mock!(ecs::Client::describe_services).then_compute_output(move |r| {
+                let mut d = D::builder();
+                for a in r.services() {
+                    let name = a.rsplit('/').next().unwrap();
+                    log.lock().unwrap().push(name.to_owned());
+                    // s07 is rolling out; the others are at rest.
+                    let rolling = name == "s07";
+                    let state = if rolling {
+                        ecs::types::DeploymentRolloutState::InProgress
+                    } else {
+                        ecs::types::DeploymentRolloutState::Completed
+                    };
+                    d = d.services(
+                        ecs::types::Service::builder()
+                            .service_arn(a)
+                            .service_name(name)
+                            .status("ACTIVE")
+                            .cluster_arn("arn:aws:ecs:us-east-1:123456789012:cluster/appCluster")
+                            .desired_count(2)
+                            .running_count(2)
+                            .deployments(
+                                ecs::types::Deployment::builder()
+                                    .status("PRIMARY")
+                                    .desired_count(2)
+                                    .running_count(2)
+                                    .rollout_state(state)
+                                    .build(),
+                            )
+                            .build(),
+                    );
+                }
+                d.build()
+            }),
+            mock!(ecs::Client::update_service).then_output(|| U::builder().build()),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let rt = rt();
+    let region = crate::region(REGION);
+    let take = || std::mem::take(&mut *asked.lock().unwrap());
+    let read = || {
+        rt.block_on(src.capacity(&region))
+            .result
+            .unwrap()
+            .ecs_services
+    };
+    let listings = || (calls(&src, "ListClusters"), calls(&src, "ListServices"));
+
+    // The first read lists and describes every service, ten at a time.
+    let first = read();
+    assert_eq!(first.len(), 30);
+    assert!(first.iter().all(|s| s.read_at.is_none()));
+    assert_eq!(take().len(), 30);
+    assert_eq!(calls(&src, "DescribeServices"), 3);
+    assert_eq!(listings(), (1, 1));
+
+    src.watch(
+        &region,
+        &opsdash::source::OnScreen {
+            target_groups: Vec::new(),
+            services: vec![("appCluster".into(), "s03".into())],
+        },
+    );
+    let mut since_first = std::collections::HashSet::new();
+    for n in 1..=5 {
+        let services = read();
+        let asked_now = take();
+        // On screen (s03), under way (s07), and ceil(28 / 6) = 5 of the other 28: one call.
+        assert_eq!(asked_now.len(), 7, "read {n}: {asked_now:?}");
+        assert!(asked_now.contains(&"s03".to_owned()) && asked_now.contains(&"s07".to_owned()));
+        assert_eq!(calls(&src, "DescribeServices"), 3 + n, "read {n}");
+        assert_eq!(listings(), (1, 1), "read {n}: not listed again yet");
+        assert_eq!(
+            services.len(),
+            30,
+            "read {n}: every service stays on the pane"
+        );
+        for s in &services {
+            assert_eq!(
+                s.read_at.is_none(),
+                asked_now.contains(&s.name),
+                "read {n}: {}",
+                s.name
+            );
+        }
+        since_first.extend(asked_now);
+    }
+    // The sixth read after the first lists the clusters and services again.
+    read();
+    assert_eq!(listings(), (2, 2));
+    since_first.extend(take());
+    assert_eq!(since_first.len(), 30, "every service within six reads");
+
+    // A service changed through this source is described on the next read, off screen or not.
+    let carried = read()
+        .into_iter()
+        .find(|s| s.read_at.is_some())
+        .expect("a service carried over")
+        .name;
+    take();
+    let update = opsdash::source::ServiceUpdate {
+        cluster: "appCluster".into(),
+        service: carried.clone(),
+        desired: Some(3),
+        task_definition: None,
+        force_new_deployment: false,
+    };
+    rt.block_on(opsdash::source::EstateWriter::update_service(
+        &src, &region, update,
+    ))
+    .unwrap();
+    read();
+    assert!(take().contains(&carried), "{carried} after UpdateService");
 }
 
 /// The Logs view's calls: where a service's, an alarm's and a group's logs are, and

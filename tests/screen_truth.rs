@@ -412,6 +412,71 @@ fn groups_on_screen_are_watched_and_carried_over_health_shows_its_age() {
     assert!(detail.contains("40s old"), "{detail}");
 }
 
+/// A live source describes ECS services off screen and at rest in rotation (issue 21): the console
+/// tells it which services have a row on screen (or an open detail), and a service carried over
+/// from an earlier read shows how old it is, in its row and in its detail, never as if read with
+/// the pane.
+#[test]
+fn services_on_screen_are_watched_and_a_carried_over_service_shows_its_age() {
+    use opsdash::app::Row;
+    let mut h = Harness::new(Scenario::Ecs);
+    h.screen(120, 40);
+    let cap = h.app().current().unwrap().capacity.clone().unwrap();
+    assert!(!cap.ecs_services.is_empty());
+    let ps = h.app().pane(Pane::Capacity);
+    let (first, n) = h.app().drawn().shown[Pane::Capacity.index()];
+    let mut want: Vec<(String, String)> = Vec::new();
+    for row in ps.rows.iter().skip(first).take(n) {
+        if let Row::Service(i) | Row::Deployment(i, _) = *row {
+            let s = &cap.ecs_services[i];
+            let id = (s.cluster.clone(), s.name.clone());
+            if !want.contains(&id) {
+                want.push(id);
+            }
+        }
+    }
+    assert!(!want.is_empty(), "the service has a row on screen");
+    let (region, on_screen) = h.app().on_screen();
+    assert_eq!(&region, h.app().region_name());
+    assert_eq!(on_screen.services, want);
+
+    // Described 40 s ago: its row and its detail say so.
+    let at = opsdash::model::Timestamp(h.app().now().0 - 40_000);
+    let mut carried = cap.clone();
+    carried.ecs_services[0].read_at = Some(at);
+    let name = carried.ecs_services[0].name.clone();
+    let now = h.app().now();
+    h.send(Msg::Data {
+        region: region.clone(),
+        at: now,
+        payload: opsdash::app::Payload::Capacity(opsdash::source::Read::ok(carried, 0)),
+    });
+    let screen = h.screen(120, 40);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("ECS ") && l.contains(&name))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(row.contains("40s old"), "{row}");
+    h.key(KeyCode::Char('2'));
+    while !matches!(
+        h.app().pane(Pane::Capacity).rows[h.app().pane(Pane::Capacity).selected],
+        Row::Service(0)
+    ) {
+        h.key(KeyCode::Down);
+    }
+    h.key(KeyCode::Enter);
+    assert!(matches!(h.app().view(), View::Detail(_)));
+    let detail = h.screen(120, 40);
+    assert!(detail.contains("40s old"), "{detail}");
+    // Read with the pane again: no age.
+    h.send(Msg::Data {
+        region,
+        at: now,
+        payload: opsdash::app::Payload::Capacity(opsdash::source::Read::ok(cap, 0)),
+    });
+    assert!(!h.screen(120, 40).contains("40s old"));
+}
+
 /// The help popup's text column(s) of one screen: per column, the text after the keys cell of
 /// each row, joined by spaces (so a line wrapped onto the next row reads as one).
 fn help_columns(screen: &str) -> Vec<String> {

@@ -478,6 +478,10 @@ pub struct EcsService {
     /// ARNs of the target groups the service registers its tasks with.
     #[serde(skip_serializing)]
     pub target_groups: Vec<String>,
+    /// When the service was described, if on an earlier read than the rest of the pane (live
+    /// sources describe services off screen and at rest in rotation); `None` when read with it.
+    #[serde(skip_serializing)]
+    pub read_at: Option<Timestamp>,
 }
 
 /// A task definition's containers and their images (what a deploy prompt offers to change).

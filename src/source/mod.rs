@@ -193,9 +193,9 @@ pub trait Source: Send + Sync {
     fn info(&self) -> SourceInfo;
     /// The source's clock: virtual in the simulated estate.
     fn now(&self) -> Timestamp;
-    /// The target groups (ARNs) the operator has on screen in `region`: a live source reads
-    /// their health on every read and the others' in rotation.
-    fn watch(&self, _region: &Region, _target_groups: &[String]) {}
+    /// What the operator has on screen in `region`: a live source reads those target groups'
+    /// health and those services on every read, and the others in rotation.
+    fn watch(&self, _region: &Region, _on_screen: &OnScreen) {}
     /// Requests made so far by (service, operation), for the header's per-service rates.
     fn call_counts(&self) -> CallCounts {
         CallCounts::new()
@@ -343,6 +343,15 @@ pub struct ServiceUpdate {
     /// A task definition `family:revision` to roll out.
     pub task_definition: Option<String>,
     pub force_new_deployment: bool,
+}
+
+/// What the operator has on screen in a region (rows in view, a detail view open).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OnScreen {
+    /// Target groups, by ARN.
+    pub target_groups: Vec<String>,
+    /// ECS services, by (cluster, name).
+    pub services: Vec<(String, String)>,
 }
 
 /// Mutations of an estate. Only the operations executor calls these, after plan, confirmation and

@@ -269,11 +269,13 @@ fn service<'a>(cx: &Ctx<'a>, cluster: &str, name: &str, lines: &mut Vec<Line<'a>
             .find(|s| s.cluster == cluster && s.name == name)
     });
     if let Some(s) = found {
-        lines.push(kv(
+        let mut counts = kv(
             cx,
             "desired / running / pending",
             format!("{} / {} / {}", s.desired, s.running, s.pending),
-        ));
+        );
+        counts.spans.extend(super::panes::service_age(cx, s));
+        lines.push(counts);
         lines.push(kv(cx, "task definition", s.task_definition.clone()));
         lines.push(kv(
             cx,

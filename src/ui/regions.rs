@@ -1,6 +1,6 @@
 //! Primary and DR side by side (`v`): each region's target groups, capacity and alarms.
 
-use super::panes::{alarm_style, health_age, lbs, ratio_style};
+use super::panes::{alarm_style, health_age, lbs, ratio_style, service_age};
 use super::widgets::{cell, progress, sparkline};
 use super::{Ctx, severity_style};
 use crate::app::Pane;
@@ -130,6 +130,9 @@ fn region_lines(cx: &Ctx<'_>, region: &Region) -> Vec<Line<'static>> {
                     t.muted(),
                 ),
             ]));
+            if let Some(age) = service_age(cx, s) {
+                out.last_mut().expect("pushed above").push_span(age);
+            }
         }
     }
     out.push(Line::default());

@@ -1,10 +1,15 @@
-//! ECS: clusters and services (all pages), DescribeServices ten at a time.
+//! ECS: clusters and services (all pages), DescribeServices ten at a time, for the services on
+//! screen or under way every read and the others in rotation ([`ServiceCache`]).
 
 use super::errors::map;
 use super::{RegionClients, ts};
-use crate::model::{Deployment, EcsService, RolloutState, ServiceEvent, Severity, TaskDefinition};
+use crate::model::{
+    Deployment, EcsService, RolloutState, ServiceEvent, Severity, TaskDefinition, Timestamp,
+};
 use crate::source::{ServiceUpdate, SourceError};
 use aws_sdk_ecs::types as t;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Mutex, PoisonError};
 
 const SVC: &str = "ecs";
 /// DescribeServices takes at most ten services.
@@ -14,60 +19,216 @@ const IN_FLIGHT: usize = 4;
 /// Service events kept per service.
 const EVENTS_KEPT: usize = 100;
 
+/// Every ECS service off screen and at rest is described at least once in this many reads, and
+/// the clusters and their services are listed again as often.
+pub const ROTATION: u64 = 6;
+
+/// ECS services kept between reads of one region. Described on every read: the services on screen
+/// (or open), those not at rest (a deployment rolling, tasks pending, fewer running than desired),
+/// those not yet known and those this console just changed. Of the others, the least recently
+/// described `ceil(n / ROTATION)`, so each is at most [`ROTATION`] reads old, and a service carried
+/// over says when it was read (`EcsService::read_at`); the screen shows its age. ListClusters and
+/// ListServices run every [`ROTATION`]th read: a service created shows within that many reads.
+#[derive(Debug, Default)]
+pub struct ServiceCache {
+    /// (cluster, service) names on screen.
+    watched: HashSet<(String, String)>,
+    /// Per cluster ARN, its service ARNs as last listed.
+    listed: Vec<(String, Vec<String>)>,
+    /// The read that listed them (0: not yet).
+    listed_on: u64,
+    /// Per service ARN: the service as last described, when, and on which read.
+    known: HashMap<String, (EcsService, Timestamp, u64)>,
+    reads: u64,
+}
+
+impl ServiceCache {
+    /// The services (cluster, name) to describe on every read (replaces the previous set).
+    pub fn watch(&mut self, services: &[(String, String)]) {
+        self.watched = services.iter().cloned().collect();
+    }
+
+    /// A service this console just changed: described on the next read, wherever it is.
+    pub fn forget(&mut self, cluster: &str, service: &str) {
+        self.known
+            .retain(|_, (s, ..)| !(short(&s.cluster) == short(cluster) && s.name == service));
+    }
+
+    /// Starts a read; whether it lists the clusters and services again.
+    fn begin(&mut self) -> bool {
+        self.reads += 1;
+        self.listed_on == 0 || self.reads - self.listed_on >= ROTATION
+    }
+
+    /// The clusters and services just listed; services no longer listed are forgotten.
+    fn listed(&mut self, listed: Vec<(String, Vec<String>)>) {
+        let present: HashSet<&String> = listed.iter().flat_map(|(_, a)| a).collect();
+        self.known.retain(|a, _| present.contains(a));
+        self.listed = listed;
+        self.listed_on = self.reads;
+    }
+
+    /// Per cluster, the services this read describes.
+    fn due(&self) -> Vec<(String, Vec<String>)> {
+        let mut rest: Vec<(u64, &String)> = Vec::new();
+        let mut due: HashSet<&String> = HashSet::new();
+        for arn in self.listed.iter().flat_map(|(_, a)| a) {
+            match self.known.get(arn) {
+                Some((s, _, on))
+                    if at_rest(s)
+                        && !self.watched.contains(&(s.cluster.clone(), s.name.clone())) =>
+                {
+                    rest.push((*on, arn));
+                }
+                _ => {
+                    due.insert(arn);
+                }
+            }
+        }
+        rest.sort_unstable();
+        let share = rest.len().div_ceil(ROTATION as usize);
+        due.extend(rest.into_iter().take(share).map(|(_, a)| a));
+        self.listed
+            .iter()
+            .map(|(c, arns)| {
+                let mine = arns.iter().filter(|a| due.contains(a)).cloned().collect();
+                (c.clone(), mine)
+            })
+            .filter(|(_, a): &(String, Vec<String>)| !a.is_empty())
+            .collect()
+    }
+
+    /// What this read described: a service, or `None` for one gone (deleted, or missing).
+    fn store(&mut self, described: Vec<(String, Option<EcsService>)>, at: Timestamp) {
+        for (arn, s) in described {
+            if let Some(s) = s {
+                self.known.insert(arn, (s, at, self.reads));
+            } else {
+                self.known.remove(&arn);
+                for (_, arns) in &mut self.listed {
+                    arns.retain(|a| *a != arn);
+                }
+            }
+        }
+    }
+
+    /// Every service known, in the order listed; those described on an earlier read say when.
+    fn services(&self) -> Vec<EcsService> {
+        self.listed
+            .iter()
+            .flat_map(|(_, arns)| arns)
+            .filter_map(|arn| self.known.get(arn))
+            .map(|(s, at, on)| EcsService {
+                read_at: (*on != self.reads).then_some(*at),
+                ..s.clone()
+            })
+            .collect()
+    }
+}
+
+/// A service with nothing under way: one deployment, done, every desired task running.
+fn at_rest(s: &EcsService) -> bool {
+    s.running == s.desired
+        && s.pending == 0
+        && s.deployments.len() <= 1
+        && s.deployments
+            .iter()
+            .all(|d| d.rollout_state != RolloutState::InProgress)
+}
+
+fn lock(cache: &Mutex<ServiceCache>) -> std::sync::MutexGuard<'_, ServiceCache> {
+    cache.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 pub async fn services(
     r: &RegionClients,
     profile: Option<&str>,
+    cache: &Mutex<ServiceCache>,
 ) -> Result<Vec<EcsService>, SourceError> {
     let c = &r.ecs;
-    let clusters: Vec<String> = c
-        .list_clusters()
-        .max_results(100)
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .map_err(|e| map(SVC, "ListClusters", profile, &e))?;
-    let mut out = Vec::new();
-    for cluster in &clusters {
-        let arns: Vec<String> = c
-            .list_services()
-            .cluster(cluster)
+    if lock(cache).begin() {
+        let clusters: Vec<String> = c
+            .list_clusters()
             .max_results(100)
             .into_paginator()
             .items()
             .send()
             .try_collect()
             .await
-            .map_err(|e| map(SVC, "ListServices", profile, &e))?;
-        // DescribeServices by ten, a few batches in flight at a time.
-        let profile_owned = profile.map(str::to_owned);
-        let batches: Vec<Vec<String>> = arns
-            .chunks(DESCRIBE_SERVICES_BATCH)
-            .map(<[String]>::to_vec)
-            .collect();
-        let described = super::in_parallel(batches, IN_FLIGHT, |batch| {
-            let (client, cluster, profile) = (c.clone(), cluster.clone(), profile_owned.clone());
-            async move {
-                client
-                    .describe_services()
-                    .cluster(&cluster)
-                    .set_services(Some(batch))
-                    .send()
-                    .await
-                    .map(|d| {
-                        d.services()
-                            .iter()
-                            .map(|s| service(s, &cluster))
-                            .collect::<Vec<_>>()
-                    })
-                    .map_err(|e| map(SVC, "DescribeServices", profile.as_deref(), &e))
+            .map_err(|e| map(SVC, "ListClusters", profile, &e))?;
+        let mut listed = Vec::new();
+        for cluster in clusters {
+            let arns: Vec<String> = c
+                .list_services()
+                .cluster(&cluster)
+                .max_results(100)
+                .into_paginator()
+                .items()
+                .send()
+                .try_collect()
+                .await
+                .map_err(|e| map(SVC, "ListServices", profile, &e))?;
+            listed.push((cluster, arns));
+        }
+        lock(cache).listed(listed);
+    }
+    let due = lock(cache).due();
+    // DescribeServices by ten, a few batches in flight at a time.
+    let profile_owned = profile.map(str::to_owned);
+    let batches: Vec<(String, Vec<String>)> = due
+        .iter()
+        .flat_map(|(cluster, arns)| {
+            arns.chunks(DESCRIBE_SERVICES_BATCH)
+                .map(|b| (cluster.clone(), b.to_vec()))
+        })
+        .collect();
+    let described = super::in_parallel(batches, IN_FLIGHT, |(cluster, batch)| {
+        let (client, profile) = (c.clone(), profile_owned.clone());
+        async move {
+            let d = client
+                .describe_services()
+                .cluster(&cluster)
+                .set_services(Some(batch.clone()))
+                .send()
+                .await
+                .map_err(|e| map(SVC, "DescribeServices", profile.as_deref(), &e))?;
+            Ok(described(&batch, &d, &cluster))
+        }
+    })
+    .await?;
+    let mut cache = lock(cache);
+    cache.store(described.into_iter().flatten().collect(), Timestamp::now());
+    Ok(cache.services())
+}
+
+/// A DescribeServices answer, per service asked for (by ARN): the service, or `None` when it is
+/// gone (deleted: `INACTIVE`, or reported missing). A service the answer does not mention stays
+/// as it was.
+fn described(
+    asked: &[String],
+    d: &aws_sdk_ecs::operation::describe_services::DescribeServicesOutput,
+    cluster: &str,
+) -> Vec<(String, Option<EcsService>)> {
+    let missing = |arn: &String| {
+        d.failures()
+            .iter()
+            .any(|f| f.arn() == Some(arn) && f.reason() == Some("MISSING"))
+    };
+    asked
+        .iter()
+        .filter_map(|arn| {
+            let found = d
+                .services()
+                .iter()
+                .find(|s| s.service_arn() == Some(arn) || s.service_name() == Some(short(arn)));
+            match found {
+                Some(s) if s.status() == Some("INACTIVE") => Some((arn.clone(), None)),
+                Some(s) => Some((arn.clone(), Some(service(s, cluster)))),
+                None if missing(arn) => Some((arn.clone(), None)),
+                None => None,
             }
         })
-        .await?;
-        out.extend(described.into_iter().flatten());
-    }
-    Ok(out)
+        .collect()
 }
 
 /// The name part of an ARN (`…/name`), or the string itself.
@@ -128,6 +289,7 @@ pub fn service(s: &t::Service, cluster: &str) -> EcsService {
             .iter()
             .filter_map(|l| l.target_group_arn().map(str::to_owned))
             .collect(),
+        read_at: None,
     }
 }
 
@@ -277,4 +439,136 @@ pub async fn update_service(
         .await
         .map_err(|e| map(SVC, "UpdateService", profile, &e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn svc(name: &str, rolling: bool) -> EcsService {
+        EcsService {
+            cluster: "web".into(),
+            name: name.into(),
+            desired: 2,
+            running: 2,
+            pending: 0,
+            task_definition: "app:1".into(),
+            deployments: vec![Deployment {
+                id: "ecs-svc/1".into(),
+                status: "PRIMARY".into(),
+                task_definition: "app:1".into(),
+                image: String::new(),
+                desired: 2,
+                running: 2,
+                pending: 0,
+                failed: 0,
+                rollout_state: if rolling {
+                    RolloutState::InProgress
+                } else {
+                    RolloutState::Completed
+                },
+                created_at: Timestamp(0),
+            }],
+            events: Vec::new(),
+            min_healthy_percent: 100,
+            max_percent: 200,
+            capacity_provider: None,
+            target_groups: Vec::new(),
+            read_at: None,
+        }
+    }
+
+    fn arn(name: &str) -> String {
+        format!("arn:aws:ecs:us-east-1:123456789012:service/web/{name}")
+    }
+
+    /// One read of the cache as `services` does it, the services answering as `rolling` says;
+    /// returns whether it listed, the names described and what the pane gets.
+    fn read(
+        c: &mut ServiceCache,
+        names: &[&str],
+        rolling: &[&str],
+        at: i64,
+    ) -> (bool, Vec<String>, Vec<EcsService>) {
+        let listing = c.begin();
+        if listing {
+            c.listed(vec![(
+                "arn:cluster/web".into(),
+                names.iter().map(|n| arn(n)).collect(),
+            )]);
+        }
+        let due: Vec<String> = c.due().into_iter().flat_map(|(_, a)| a).collect();
+        let described = due
+            .iter()
+            .map(|a| {
+                let name = short(a);
+                (a.clone(), Some(svc(name, rolling.contains(&name))))
+            })
+            .collect();
+        c.store(described, Timestamp(at));
+        let names = due.iter().map(|a| short(a).to_owned()).collect();
+        (listing, names, c.services())
+    }
+
+    #[test]
+    fn services_at_rest_off_screen_are_described_in_rotation_the_others_every_read() {
+        let names: Vec<String> = (0..12).map(|i| format!("s{i:02}")).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut c = ServiceCache::default();
+        // The first read lists and describes every service.
+        let (listed, due, shown) = read(&mut c, &names, &["s07"], 1_000);
+        assert!(listed);
+        assert_eq!(due.len(), 12);
+        assert!(shown.iter().all(|s| s.read_at.is_none()));
+
+        c.watch(&[("web".into(), "s03".into())]);
+        let mut since_first = std::collections::HashSet::new();
+        for n in 1..=5 {
+            let (listed, due, shown) = read(&mut c, &names, &["s07"], 1_000 + n * 10_000);
+            assert!(!listed, "read {n}: listed only every sixth read");
+            // On screen, rolling, and ceil(10 / 6) = 2 of the other ten.
+            assert_eq!(due.len(), 4, "read {n}: {due:?}");
+            assert!(due.contains(&"s03".to_owned()) && due.contains(&"s07".to_owned()));
+            assert_eq!(shown.len(), 12, "every service stays on the pane");
+            for s in &shown {
+                assert_eq!(s.read_at.is_none(), due.contains(&s.name), "{}", s.name);
+            }
+            since_first.extend(due);
+        }
+        assert_eq!(since_first.len(), 12, "every service within six reads");
+        // The sixth read after the first lists again: a service created shows.
+        let mut more = names.clone();
+        more.push("s12");
+        let (listed, due, shown) = read(&mut c, &more, &["s07"], 70_000);
+        assert!(listed);
+        assert!(
+            due.contains(&"s12".to_owned()),
+            "a new service is described at once"
+        );
+        assert_eq!(shown.len(), 13);
+
+        // A service this console changed is described on the next read, off screen or not.
+        let (_, due, _) = read(&mut c, &more, &["s07"], 80_000);
+        let untouched = names
+            .iter()
+            .find(|n| !due.contains(&(**n).to_owned()) && **n != "s03")
+            .unwrap();
+        c.forget("arn:aws:ecs:us-east-1:123456789012:cluster/web", untouched);
+        let (_, due, _) = read(&mut c, &more, &["s07"], 90_000);
+        assert!(
+            due.contains(&(*untouched).to_owned()),
+            "{untouched} after a change: {due:?}"
+        );
+
+        // A service reported gone leaves the pane at once.
+        c.begin();
+        c.store(vec![(arn("s05"), None)], Timestamp(95_000));
+        assert!(c.services().iter().all(|s| s.name != "s05"));
+        assert!(
+            c.due()
+                .iter()
+                .flat_map(|(_, a)| a)
+                .all(|a| short(a) != "s05")
+        );
+    }
 }

@@ -379,6 +379,8 @@ pub struct AwsSource {
     hosts: Mutex<HashMap<Region, (Vec<cloudwatch::HostMetric>, cloudwatch::HostSeries)>>,
     /// Per region: the target health kept between reads, and which groups are on screen.
     health: HashMap<Region, Mutex<elbv2::HealthCache>>,
+    /// Per region: the ECS services kept between reads, and which are on screen.
+    services: HashMap<Region, Mutex<ecs::ServiceCache>>,
     /// Per region: the alarms kept between reads (those not OK are read every time).
     alarm_cache: HashMap<Region, Mutex<cloudwatch::AlarmCache>>,
     /// The Logs view's live tail (the console has one view open at a time).
@@ -576,6 +578,10 @@ impl AwsSource {
             hosts: Mutex::new(HashMap::new()),
             with_lbs: Mutex::default(),
             health: regions
+                .iter()
+                .map(|r| (r.info.name.clone(), Mutex::default()))
+                .collect(),
+            services: regions
                 .iter()
                 .map(|r| (r.info.name.clone(), Mutex::default()))
                 .collect(),
@@ -846,11 +852,16 @@ impl crate::source::Source for AwsSource {
     fn now(&self) -> Timestamp {
         Timestamp::now()
     }
-    fn watch(&self, region: &Region, target_groups: &[String]) {
+    fn watch(&self, region: &Region, on_screen: &crate::source::OnScreen) {
         if let Some(h) = self.health.get(region) {
             h.lock()
                 .unwrap_or_else(PoisonError::into_inner)
-                .watch(target_groups);
+                .watch(&on_screen.target_groups);
+        }
+        if let Some(s) = self.services.get(region) {
+            s.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .watch(&on_screen.services);
         }
     }
     fn call_counts(&self) -> crate::source::CallCounts {
@@ -998,10 +1009,11 @@ impl EstateReader for AwsSource {
             // Two services, read side by side: a slow one does not hold the other back.
             let (asgs, services) = tokio::join!(
                 autoscaling::groups(r, self.profile()),
-                ecs::services(r, self.profile())
+                ecs::services(r, self.profile(), &self.services[&r.info.name])
             );
             let (asgs, services) = (asgs?, services?);
-            for s in &services {
+            // A service carried over from an earlier read has had its events offered then.
+            for s in services.iter().filter(|s| s.read_at.is_none()) {
                 for e in &s.events {
                     let key = format!("ecs:{}:{}:{}", s.cluster, e.at.0, e.message);
                     let sev = ecs::event_severity(&e.message);
@@ -1183,7 +1195,14 @@ impl EstateWriter for AwsSource {
         region: &Region,
         update: ServiceUpdate,
     ) -> Result<(), SourceError> {
-        ecs::update_service(self.region(region)?, self.profile(), &update).await
+        let changed = ecs::update_service(self.region(region)?, self.profile(), &update).await;
+        // Described on the next read, wherever it is on screen (or not): never shown as before.
+        if let Some(s) = self.services.get(region) {
+            s.lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .forget(&update.cluster, &update.service);
+        }
+        changed
     }
 
     async fn register_task_definition_with_image(
@@ -1286,7 +1305,7 @@ pub struct Connecting {
     /// One attempt at a time; the others wait for its outcome.
     attempt: tokio::sync::Mutex<()>,
     /// The target groups on screen, per region, handed to the source once it is connected.
-    watched: Mutex<HashMap<Region, Vec<String>>>,
+    watched: Mutex<HashMap<Region, crate::source::OnScreen>>,
 }
 
 /// The last failed attempt to connect.
@@ -1419,8 +1438,8 @@ impl Connecting {
                     .lock()
                     .unwrap_or_else(PoisonError::into_inner)
                     .clone();
-                for (region, tgs) in watched {
-                    crate::source::Source::watch(src, &region, &tgs);
+                for (region, on_screen) in watched {
+                    crate::source::Source::watch(src, &region, &on_screen);
                 }
                 Ok(src)
             }
@@ -1511,13 +1530,13 @@ impl crate::source::Source for Connecting {
     }
 
     /// Kept for the source it connects, and given to it at once when connected.
-    fn watch(&self, region: &Region, target_groups: &[String]) {
+    fn watch(&self, region: &Region, on_screen: &crate::source::OnScreen) {
         self.watched
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(region.clone(), target_groups.to_vec());
+            .insert(region.clone(), on_screen.clone());
         if let Some(s) = self.connected.get() {
-            crate::source::Source::watch(s, region, target_groups);
+            crate::source::Source::watch(s, region, on_screen);
         }
     }
 

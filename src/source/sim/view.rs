@@ -187,6 +187,7 @@ pub fn capacity(r: &RegionSim) -> Capacity {
                 max_percent: s.max_percent,
                 capacity_provider: s.capacity_asg.map(|a| r.asgs[a].name.clone()),
                 target_groups: s.tgs.iter().map(|&(tg, _)| r.tgs[tg].arn.clone()).collect(),
+                read_at: None,
             }
         })
         .collect();

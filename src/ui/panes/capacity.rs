@@ -96,6 +96,7 @@ impl PaneDraw for Capacity {
                         super::ratio_style(t, h, total),
                     ));
                 }
+                spans.extend(super::service_age(cx, svc));
                 Line::from(spans)
             }
             Row::Deployment(s, k) => {

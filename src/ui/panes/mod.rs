@@ -392,8 +392,17 @@ pub(super) fn lbs(d: &RegionData) -> &[LoadBalancer] {
 /// How old a target group's health is, when it was read before the rest of the pane (a live
 /// source reads the groups off screen in rotation): never shown as if read with it.
 pub(crate) fn health_age(cx: &Ctx<'_>, tg: &crate::model::TargetGroup) -> Option<Span<'static>> {
-    tg.health_at
-        .map(|at| Span::styled(format!(" {} old", cx.age(at)), cx.theme.muted()))
+    carried_age(cx, tg.health_at)
+}
+
+/// How old a service is, when it was described before the rest of the pane (a live source
+/// describes the services off screen and at rest in rotation).
+pub(crate) fn service_age(cx: &Ctx<'_>, s: &crate::model::EcsService) -> Option<Span<'static>> {
+    carried_age(cx, s.read_at)
+}
+
+fn carried_age(cx: &Ctx<'_>, at: Option<crate::model::Timestamp>) -> Option<Span<'static>> {
+    at.map(|at| Span::styled(format!(" {} old", cx.age(at)), cx.theme.muted()))
 }
 
 /// A number with no needless decimals.
