@@ -1847,10 +1847,10 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
         )
     });
     // The second Targets read, with no group on screen, reads the health of its rotation's share
-    // (and the zonal shifts, one call).
+    // (and the zonal shifts, one call); the load balancers and groups are listed every sixth read.
     assert_eq!(
         t.stats.calls as usize,
-        3 + TGS.div_ceil(opsdash::source::aws::HEALTH_ROTATION as usize)
+        1 + TGS.div_ceil(opsdash::source::aws::HEALTH_ROTATION as usize)
     );
     // The second Capacity read does not list the clusters and services again (every sixth read
     // does); it describes the services: this estate answers DescribeServices with another service
@@ -2086,6 +2086,98 @@ fn target_health_is_read_every_time_for_groups_on_screen_and_in_rotation_for_the
         .result
         .unwrap();
     assert_eq!(take().len(), 2);
+}
+
+/// The load balancers and target groups are listed every sixth Targets read, not every read
+/// (issue 21), and at once when a group listed is found gone: a deleted group is never an error
+/// and never shown. Mocked: the calls per read are the point.
+#[test]
+fn load_balancers_are_listed_every_sixth_read_and_at_once_when_a_group_is_gone() {
+    use elb::operation::{
+        describe_load_balancers::DescribeLoadBalancersOutput as L,
+        describe_target_groups::DescribeTargetGroupsOutput as G,
+        describe_target_health::{
+            DescribeTargetHealthError as HE, DescribeTargetHealthOutput as H,
+        },
+    };
+    use std::sync::atomic::{AtomicBool, Ordering};
+    // web-02 is deleted after the first read: asked for, it is not found; listed, it is gone.
+    let deleted = Arc::new(AtomicBool::new(false));
+    let (d1, d2) = (deleted.clone(), deleted.clone());
+    let rules = Rules {
+        elb: vec![
+            mock!(elb::Client::describe_load_balancers)
+                .then_output(|| L::builder().load_balancers(lb("a")).build()),
+            mock!(elb::Client::describe_target_groups).then_output(move || {
+                let mut g = G::builder();
+                for n in ["web-00", "web-01", "web-02"] {
+                    if !(n == "web-02" && d1.load(Ordering::SeqCst)) {
+                        g = g.target_groups(tg(n, "a"));
+                    }
+                }
+                g.build()
+            }),
+            mock!(elb::Client::describe_target_health)
+                .match_requests(move |r| {
+                    d2.load(Ordering::SeqCst) && r.target_group_arn() == Some("arn:tg/web-02")
+                })
+                .then_error(|| {
+                    HE::TargetGroupNotFoundException(
+                        elb::types::error::TargetGroupNotFoundException::builder()
+                            .message("One or more target groups not found")
+                            .meta(ErrorMetadata::builder().code("TargetGroupNotFound").build())
+                            .build(),
+                    )
+                }),
+            mock!(elb::Client::describe_target_health).then_output(|| {
+                H::builder()
+                    .target_health_descriptions(health(
+                        "i-1",
+                        elb::types::TargetHealthStateEnum::Healthy,
+                    ))
+                    .build()
+            }),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let rt = rt();
+    let region = crate::region(REGION);
+    let read = || rt.block_on(src.targets(&region)).result;
+    let listings = || {
+        (
+            calls(&src, "DescribeLoadBalancers"),
+            calls(&src, "DescribeTargetGroups"),
+        )
+    };
+    assert_eq!(read().unwrap()[0].target_groups.len(), 3);
+    assert_eq!(listings(), (1, 1));
+    for n in 1..6 {
+        assert_eq!(read().unwrap()[0].target_groups.len(), 3, "read {n}");
+        assert_eq!(listings(), (1, 1), "read {n}: the listing is carried");
+    }
+    read().unwrap();
+    assert_eq!(
+        listings(),
+        (2, 2),
+        "the sixth read after the first lists again"
+    );
+
+    // web-02 deleted, and on screen: described on the next read, not found, listed again at once.
+    deleted.store(true, Ordering::SeqCst);
+    let watched = opsdash::source::OnScreen {
+        target_groups: vec!["arn:tg/web-02".to_owned()],
+        services: Vec::new(),
+    };
+    src.watch(&region, &watched);
+    let lbs = read().expect("a group gone is no error");
+    assert_eq!(listings(), (3, 3));
+    let names: Vec<&str> = lbs[0]
+        .target_groups
+        .iter()
+        .map(|g| g.name.as_str())
+        .collect();
+    assert_eq!(names, ["web-00", "web-01"]);
 }
 
 /// The ECS side of the Capacity pane in a large estate (issue 21): services on screen or under way

@@ -466,9 +466,9 @@ pub struct EcsService {
     pub pending: u32,
     pub task_definition: String,
     pub deployments: Vec<Deployment>,
-    /// Newest first.
+    /// Newest first; shared, so a service carried over between reads is not copied with them.
     #[serde(skip_serializing)]
-    pub events: Vec<ServiceEvent>,
+    pub events: std::sync::Arc<[ServiceEvent]>,
     #[serde(skip_serializing)]
     pub min_healthy_percent: u32,
     #[serde(skip_serializing)]

@@ -329,7 +329,7 @@ fn service<'a>(cx: &Ctx<'a>, cluster: &str, name: &str, lines: &mut Vec<Line<'a>
         }
         lines.push(Line::default());
         lines.push(heading(cx, "Service events (newest first)"));
-        for e in &s.events {
+        for e in s.events.iter() {
             lines.push(Line::from(vec![
                 Span::styled(format!("{} ", e.at.hms()), t.muted()),
                 Span::styled(e.message.clone(), t.text()),

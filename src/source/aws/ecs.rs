@@ -469,7 +469,7 @@ mod tests {
                 },
                 created_at: Timestamp(0),
             }],
-            events: Vec::new(),
+            events: Vec::new().into(),
             min_healthy_percent: 100,
             max_percent: 200,
             capacity_provider: None,

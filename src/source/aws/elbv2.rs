@@ -1,5 +1,6 @@
-//! Elastic Load Balancing v2: load balancers, target groups (all pages), and DescribeTargetHealth
-//! for the target groups on screen every read, the others in rotation ([`HealthCache`]).
+//! Elastic Load Balancing v2: load balancers, target groups (all pages, every sixth read), and
+//! DescribeTargetHealth for the target groups on screen every read, the others in rotation
+//! ([`HealthCache`]).
 
 use super::RegionClients;
 use super::errors::map;
@@ -7,7 +8,7 @@ use crate::model::{HealthCheck, LoadBalancer, Target, TargetGroup, TargetState, 
 use crate::source::SourceError;
 use aws_sdk_elasticloadbalancingv2::types as t;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 
 const SVC: &str = "elasticloadbalancing";
 /// DescribeTargetHealth requests in flight at once.
@@ -16,13 +17,20 @@ const IN_FLIGHT: usize = 8;
 /// Every target group not on screen has its health read at least once in this many reads.
 pub const ROTATION: u64 = 6;
 
+/// The load balancers and target groups of a region, as listed.
+type Listing = (Arc<[t::LoadBalancer]>, Arc<[t::TargetGroup]>);
+
 /// Target health kept between reads of one region. The groups the operator has on screen (or
 /// open) are described on every read; of the others, the least recently described
 /// `ceil(n / ROTATION)` are, so each is at most [`ROTATION`] reads old. A group whose health is
-/// carried over says so (`TargetGroup::health_at`), and the screen shows its age.
+/// carried over says so (`TargetGroup::health_at`), and the screen shows its age. The load
+/// balancers and target groups themselves are listed every [`ROTATION`]th read (a new one shows
+/// within that many reads), and at once when a group listed is found gone.
 #[derive(Debug, Default)]
 pub struct HealthCache {
     watched: HashSet<String>,
+    /// The last listing, and the read that made it.
+    listing: Option<(Listing, u64)>,
     /// Per group: its targets, when they were read, and on which read.
     known: HashMap<String, (Vec<Target>, Timestamp, u64)>,
     reads: u64,
@@ -34,9 +42,24 @@ impl HealthCache {
         self.watched = arns.iter().cloned().collect();
     }
 
-    /// Which of `arns` this read describes.
-    pub fn due(&mut self, arns: &[String]) -> Vec<bool> {
+    /// Starts a read: the listing it uses, when one was made fewer than [`ROTATION`] reads ago;
+    /// `None`: list again.
+    fn begin(&mut self) -> Option<Listing> {
         self.reads += 1;
+        let reads = self.reads;
+        self.listing
+            .as_ref()
+            .filter(|(_, on)| reads - on < ROTATION)
+            .map(|(l, _)| l.clone())
+    }
+
+    /// A listing just made.
+    fn listed(&mut self, l: Listing) {
+        self.listing = Some((l, self.reads));
+    }
+
+    /// Which of `arns` this read describes.
+    fn due(&mut self, arns: &[String]) -> Vec<bool> {
         let mut due: Vec<bool> = arns
             .iter()
             .map(|a| self.watched.contains(a) || !self.known.contains_key(a))
@@ -76,7 +99,26 @@ pub async fn load_balancers(
     profile: Option<&str>,
     cache: &Mutex<HealthCache>,
 ) -> Result<Vec<LoadBalancer>, SourceError> {
-    let c = &r.elbv2;
+    let carried = lock(cache).begin();
+    let listed_now = carried.is_none();
+    match read(r, profile, cache, carried).await {
+        // A group deleted since the listing was made: listed again at once, never an error.
+        Err(e) if !listed_now && e.code == "TargetGroupNotFound" => {
+            read(r, profile, cache, None).await
+        }
+        other => other,
+    }
+}
+
+fn lock(cache: &Mutex<HealthCache>) -> std::sync::MutexGuard<'_, HealthCache> {
+    cache.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The load balancers and target groups, all pages.
+async fn list(
+    c: &aws_sdk_elasticloadbalancingv2::Client,
+    profile: Option<&str>,
+) -> Result<Listing, SourceError> {
     let lbs: Vec<t::LoadBalancer> = c
         .describe_load_balancers()
         .page_size(400)
@@ -95,15 +137,30 @@ pub async fn load_balancers(
         .try_collect()
         .await
         .map_err(|e| map(SVC, "DescribeTargetGroups", profile, &e))?;
+    Ok((lbs.into(), tgs.into()))
+}
+
+/// One read: the listing given (or a new one), and the health of the groups due.
+async fn read(
+    r: &RegionClients,
+    profile: Option<&str>,
+    cache: &Mutex<HealthCache>,
+    listing: Option<Listing>,
+) -> Result<Vec<LoadBalancer>, SourceError> {
+    let c = &r.elbv2;
+    let (lbs, tgs) = if let Some(l) = listing {
+        l
+    } else {
+        let l = list(c, profile).await?;
+        lock(cache).listed(l.clone());
+        l
+    };
     let mut out: Vec<LoadBalancer> = lbs.iter().map(load_balancer).collect();
     let arns: Vec<String> = tgs
         .iter()
         .map(|g| g.target_group_arn().unwrap_or_default().to_owned())
         .collect();
-    let due = cache
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .due(&arns);
+    let due = lock(cache).due(&arns);
     // One DescribeTargetHealth per group due, a few in flight at a time (the service's pacer
     // still spaces them).
     let profile_owned = profile.map(str::to_owned);
@@ -129,7 +186,7 @@ pub async fn load_balancers(
     )
     .await?;
     let now = Timestamp::now();
-    let mut cache = cache.lock().unwrap_or_else(PoisonError::into_inner);
+    let mut cache = lock(cache);
     let mut fresh = healths.iter();
     for (tg, is_due) in tgs.iter().zip(due) {
         let arn = tg.target_group_arn().unwrap_or_default();

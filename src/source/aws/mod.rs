@@ -1014,7 +1014,7 @@ impl EstateReader for AwsSource {
             let (asgs, services) = (asgs?, services?);
             // A service carried over from an earlier read has had its events offered then.
             for s in services.iter().filter(|s| s.read_at.is_none()) {
-                for e in &s.events {
+                for e in s.events.iter() {
                     let key = format!("ecs:{}:{}:{}", s.cluster, e.at.0, e.message);
                     let sev = ecs::event_severity(&e.message);
                     self.offer(
