@@ -235,7 +235,7 @@ pub struct Console<S: Screen> {
     tasks: JoinSet<()>,
     /// Effects waiting for their time, soonest first.
     delayed: Vec<(Instant, Effect)>,
-    /// The region and target groups the source was last told are on screen.
+    /// The region, target groups and services the source was last told are on screen.
     watched: (Region, crate::source::OnScreen),
     /// The source knows its account (live AWS connects in the background).
     settled: bool,

@@ -76,7 +76,10 @@ impl ServiceCache {
             match self.known.get(arn) {
                 Some((s, _, on))
                     if at_rest(s)
-                        && !self.watched.contains(&(s.cluster.clone(), s.name.clone())) =>
+                        && !self
+                            .watched
+                            .iter()
+                            .any(|(c, n)| *c == s.cluster && *n == s.name) =>
                 {
                     rest.push((*on, arn));
                 }
