@@ -20,7 +20,9 @@ fi
 # cargo-zigbuild finds zig as `python3 -m ziglang`: the venv's python first on PATH.
 PATH="$PWD/.venv/bin:$PATH" cargo-zigbuild build --locked --profile "$profile" \
   --target "x86_64-unknown-linux-gnu.$floor" --bin opsdash
-bin="target/x86_64-unknown-linux-gnu/$profile/opsdash"
+# cargo puts the dev profile in debug/.
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+bin="target/x86_64-unknown-linux-gnu/$dir/opsdash"
 # The versions the binary requires of the C library (objdump -p: "Version References").
 required=$(objdump -p "$bin" | sed -n '/Version References/,$p' | grep -o 'GLIBC[_A-Z]*_[0-9.A-Z_]*' | sort -uV)
 newest=$(echo "$required" | grep -E '^GLIBC_[0-9.]+$' | sed 's/GLIBC_//' | sort -V | tail -1)

@@ -3,7 +3,7 @@
 # whatever its C library (the default build needs the build machine's glibc, 2.34 or later).
 # Installs the musl target and Debian's musl-tools (the C compiler the TLS crate needs) when they
 # are missing, builds, and checks the binary runs: --version and a snapshot of the demo.
-# usage: scripts/build-static.sh [PROFILE]     (release by default; CI checks it with ci)
+# usage: scripts/build-static.sh [PROFILE]     (release by default; CI checks it with dev)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile=${1:-release}
@@ -22,7 +22,9 @@ if ! command -v musl-gcc >/dev/null; then
   fi
 fi
 cargo build --locked --profile "$profile" --target "$target" --bin opsdash
-bin="target/$target/$profile/opsdash"
+# cargo puts the dev profile in debug/.
+dir=$([ "$profile" = dev ] && echo debug || echo "$profile")
+bin="target/$target/$dir/opsdash"
 "$bin" --version
 "$bin" --demo snapshot --json >/dev/null
 if command -v ldd >/dev/null && ldd "$bin" 2>&1 | grep -q '=>'; then

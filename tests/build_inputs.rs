@@ -66,7 +66,7 @@ fn the_function_order_list_was_written_for_this_compiler_lock_file_and_profile()
 #[test]
 fn the_binary_does_not_require_the_dt_relr_loader() {
     // The binary cargo built for these tests (linked against glibc, as a default build is), and
-    // the one the end-to-end tests drive (in CI the static build, which has no loader to ask).
+    // the one the end-to-end tests drive (in CI the portable build, linked against glibc 2.17).
     let built = std::path::PathBuf::from(env!("CARGO_BIN_EXE_opsdash"));
     let driven = std::env::var_os("OPSDASH_E2E_BIN").map(std::path::PathBuf::from);
     for bin in std::iter::once(built).chain(driven) {
