@@ -345,6 +345,12 @@ pub struct ServiceUpdate {
     pub force_new_deployment: bool,
 }
 
+/// A mutex's guard, poisoned or not: what it guards stays usable after a panic elsewhere (a read
+/// cache, a prompt's state), so a panicked task never takes the console down with it.
+pub(crate) fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// What the operator has on screen in a region (rows in view, a detail view open).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OnScreen {

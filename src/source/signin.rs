@@ -3,8 +3,9 @@
 //! command (`snapshot`, `check`) asks on the terminal. Nothing else waits on the answer: the
 //! panes keep their data, and reads made while no credentials exist say that a code is awaited.
 
+use super::lock;
 use crate::model::Timestamp;
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 use tokio::sync::oneshot;
 
 /// A request for an MFA code.
@@ -50,10 +51,6 @@ impl std::fmt::Debug for SignIn {
             .field("waiting", &self.waiting())
             .finish_non_exhaustive()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl SignIn {

@@ -118,11 +118,7 @@ async fn metric_alarms(
     profile: Option<&str>,
     cache: &std::sync::Mutex<AlarmCache>,
 ) -> Result<std::sync::Arc<Vec<t::MetricAlarm>>, SourceError> {
-    let lock = || {
-        cache
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-    };
+    let lock = || crate::source::lock(cache);
     let known = {
         let mut k = lock();
         k.reads += 1;

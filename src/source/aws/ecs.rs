@@ -6,10 +6,10 @@ use super::{RegionClients, ts};
 use crate::model::{
     Deployment, EcsService, RolloutState, ServiceEvent, Severity, TaskDefinition, Timestamp,
 };
-use crate::source::{ServiceUpdate, SourceError};
+use crate::source::{ServiceUpdate, SourceError, lock};
 use aws_sdk_ecs::types as t;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Mutex, PoisonError};
+use std::sync::Mutex;
 
 const SVC: &str = "ecs";
 /// DescribeServices takes at most ten services.
@@ -137,10 +137,6 @@ fn at_rest(s: &EcsService) -> bool {
         && s.deployments
             .iter()
             .all(|d| d.rollout_state != RolloutState::InProgress)
-}
-
-fn lock(cache: &Mutex<ServiceCache>) -> std::sync::MutexGuard<'_, ServiceCache> {
-    cache.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 pub async fn services(

@@ -5,10 +5,10 @@
 use super::RegionClients;
 use super::errors::map;
 use crate::model::{HealthCheck, LoadBalancer, Target, TargetGroup, TargetState, Timestamp};
-use crate::source::SourceError;
+use crate::source::{SourceError, lock};
 use aws_sdk_elasticloadbalancingv2::types as t;
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 const SVC: &str = "elasticloadbalancing";
 /// DescribeTargetHealth requests in flight at once.
@@ -108,10 +108,6 @@ pub async fn load_balancers(
         }
         other => other,
     }
-}
-
-fn lock(cache: &Mutex<HealthCache>) -> std::sync::MutexGuard<'_, HealthCache> {
-    cache.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// The load balancers and target groups, all pages.
