@@ -51,7 +51,7 @@ impl ServiceCache {
     /// A service this console just changed: described on the next read, wherever it is.
     pub fn forget(&mut self, cluster: &str, service: &str) {
         self.known
-            .retain(|_, (s, ..)| !(short(&s.cluster) == short(cluster) && s.name == service));
+            .retain(|_, (s, ..)| !(s.cluster == short(cluster) && s.name == service));
     }
 
     /// Starts a read; whether it lists the clusters and services again.
