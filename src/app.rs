@@ -149,6 +149,11 @@ pub enum Effect {
     Quit,
     /// Poll every pane now.
     RefreshAll,
+    /// Read one pane of one region now (its next read comes an interval after this one).
+    ReadNow {
+        region: Region,
+        pane: Pane,
+    },
     /// Pause or resume polling.
     SetPaused(bool),
     /// Ask the demo source for its fault menu.
@@ -838,6 +843,14 @@ impl App {
             } => {
                 let recovered = self.on_data(&region, at, payload);
                 let mut effects = self.check_drill();
+                // The alarm history moved an alarm: its reason and datapoints are read now,
+                // not at the Alarms pane's next interval.
+                if self.store.take_alarms_behind(&region) {
+                    effects.push(Effect::ReadNow {
+                        region,
+                        pane: Pane::Alarms,
+                    });
+                }
                 if recovered {
                     self.set_status(
                         "credentials work again: reading every pane now",

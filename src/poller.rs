@@ -11,11 +11,37 @@ use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
 
 /// What the UI tells the pollers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Control {
     pub paused: bool,
     /// Bumped to ask for a refresh now.
     pub refresh: u64,
+    /// Reads asked for one pane of one region ([`Control::read_now`]), counted.
+    asked: Vec<(Region, Pane, u64)>,
+}
+
+impl Control {
+    /// Asks for a read of `pane` in `region` now.
+    pub fn read_now(&mut self, region: &Region, pane: Pane) {
+        match self
+            .asked
+            .iter_mut()
+            .find(|(r, p, _)| r == region && *p == pane)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => self.asked.push((region.clone(), pane, 1)),
+        }
+    }
+
+    /// What a pane's poller in `region` answers to: a pause, a refresh of all, a read of it.
+    fn wakes(&self, region: &Region, pane: Pane) -> (bool, u64, u64) {
+        let asked = self
+            .asked
+            .iter()
+            .find(|(r, p, _)| r == region && *p == pane)
+            .map_or(0, |a| a.2);
+        (self.paused, self.refresh, asked)
+    }
 }
 
 /// Fetches one pane of one region.
@@ -306,7 +332,10 @@ pub fn spawn(
                 let mut pace = Pace::default();
                 let mut runs = None;
                 loop {
-                    let paused = control.borrow().paused;
+                    // What the UI asked of this poller so far; asked again during the read,
+                    // it reads again after it.
+                    let asked = control.borrow_and_update().wakes(&region, pane);
+                    let paused = asked.0;
                     if !paused {
                         let msg =
                             fetch_within(&*source, &region, pane, last_seq, READ_DEADLINE).await;
@@ -332,11 +361,19 @@ pub fn spawn(
                     rng ^= rng << 17;
                     let jitter = (rng >> 11) as f64 / (1u64 << 53) as f64;
                     let delay = backoff(base, pace, jitter);
-                    tokio::select! {
-                        () = tokio::time::sleep(delay) => {}
-                        changed = control.changed() => {
-                            if changed.is_err() {
-                                return;
+                    // Until the interval ends, or the UI asks something of this poller (a read
+                    // of another pane does not move it).
+                    let wake = tokio::time::Instant::now() + delay;
+                    loop {
+                        tokio::select! {
+                            () = tokio::time::sleep_until(wake) => break,
+                            changed = control.changed() => {
+                                if changed.is_err() {
+                                    return;
+                                }
+                                if control.borrow_and_update().wakes(&region, pane) != asked {
+                                    break;
+                                }
                             }
                         }
                     }
@@ -353,6 +390,53 @@ mod tests {
 
     use crate::model::{Association, Event};
     use crate::source::{ErrorClass, Read, SourceError};
+
+    /// A read asked of one pane of one region wakes its poller alone, at once; the others keep
+    /// their intervals.
+    #[tokio::test(start_paused = true)]
+    async fn a_read_asked_of_one_pane_wakes_that_poller_alone() {
+        use crate::source::sim::{Scenario, Sim, SimSource};
+        let sim = Sim::new(
+            Scenario::WarmStandby,
+            1,
+            crate::model::Timestamp(1_795_219_200_000),
+        );
+        let source: Arc<dyn Source> = Arc::new(SimSource::new(sim));
+        let regions: Vec<Region> = source.info().regions.into_iter().map(|r| r.name).collect();
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let control = watch::Sender::new(Control::default());
+        let handles = spawn(&source, Refresh::every(3600), &tx, &control.subscribe());
+        let next = async |rx: &mut mpsc::UnboundedReceiver<Msg>| {
+            tokio::time::timeout(Duration::from_secs(60), rx.recv())
+                .await
+                .ok()
+                .flatten()
+        };
+        for _ in 0..regions.len() * Pane::COUNT {
+            assert!(
+                next(&mut rx).await.is_some(),
+                "every pane reads once at start"
+            );
+        }
+        assert!(next(&mut rx).await.is_none(), "then waits its interval");
+        control.send_modify(|c| c.read_now(&regions[1], Pane::Alarms));
+        match next(&mut rx).await {
+            Some(Msg::Data {
+                region, payload, ..
+            }) => {
+                assert_eq!(region, regions[1]);
+                assert_eq!(payload.pane(), Pane::Alarms);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(next(&mut rx).await.is_none(), "no other poller woke");
+        // Another region, another pane: the same.
+        control.send_modify(|c| c.read_now(&regions[0], Pane::Targets));
+        assert!(next(&mut rx).await.is_some());
+        for h in handles {
+            h.abort();
+        }
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_caps() {

@@ -4,7 +4,7 @@
 //! terminal, with its input thread, pollers, demo clock and signal watch; the tests put the same
 //! console on a `TestBackend` and drive it on virtual time.
 
-use crate::app::{App, Effect, Msg};
+use crate::app::{App, Effect, Msg, Pane};
 use crate::config::Refresh;
 use crate::model::{Region, Severity};
 use crate::ops::Executor;
@@ -111,6 +111,8 @@ impl Screen for TestBackend {
 pub trait Polling: Send {
     /// Poll every pane now.
     fn refresh_all(&mut self);
+    /// Read one pane of one region now.
+    fn read_now(&mut self, region: &Region, pane: Pane);
     fn set_paused(&mut self, paused: bool);
     /// The regions changed (a scenario switched, the connection found others): poll those.
     fn restart(&mut self);
@@ -176,6 +178,10 @@ impl Pollers {
 impl Polling for Pollers {
     fn refresh_all(&mut self) {
         self.control.send_modify(|c| c.refresh += 1);
+    }
+
+    fn read_now(&mut self, region: &Region, pane: Pane) {
+        self.control.send_modify(|c| c.read_now(region, pane));
     }
 
     fn set_paused(&mut self, paused: bool) {
@@ -460,6 +466,7 @@ impl<S: Screen> Console<S> {
         match e {
             Effect::Quit => self.quit = true,
             Effect::RefreshAll => self.polling.refresh_all(),
+            Effect::ReadNow { region, pane } => self.polling.read_now(&region, pane),
             Effect::SetPaused(p) => self.polling.set_paused(p),
             // In order, before anything after it: a step's call waits for its saved state.
             Effect::SaveDrill(_) => {
@@ -982,6 +989,7 @@ pub async fn op_effect(
         }
         Effect::Quit
         | Effect::RefreshAll
+        | Effect::ReadNow { .. }
         | Effect::SetPaused(_)
         | Effect::MfaCode(_)
         | Effect::SwitchSource(_)

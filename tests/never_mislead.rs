@@ -8,6 +8,7 @@ use common::Harness;
 use opsdash::app::{Overlay, Pane, View};
 use opsdash::ops::audit::AuditPhase;
 use opsdash::ops::drill::{Phase, StepKind};
+use opsdash::source::Source;
 use opsdash::source::sim::{Fault, Scenario};
 use ratatui::crossterm::event::KeyCode;
 
@@ -763,4 +764,98 @@ fn a_rollout_whose_targets_fail_is_named_without_an_alarm() {
         line.contains("appService :8 rollout failing") && line.contains("b roll back to :7"),
         "{screen}"
     );
+}
+
+/// The Alarms pane said `ALARM bookstore-primary-health 1m ██████████ 1 <1 cleared, not yet
+/// evaluated`, and the alarm's detail gave as its reason the OK it had left ("no datapoints were
+/// breaching the threshold"). The Timeline (read every 5 s) had moved the alarm's state; its
+/// reason, value and datapoints stayed those of the last Alarms read (every 30 s: ten virtual
+/// minutes at `--speed 20`). A state the alarm history brings shows no old reason or value, the
+/// console reads the alarm at once, and the read brings a reason that agrees with the state.
+#[test]
+fn an_alarm_moved_by_the_timeline_shows_no_stale_reason_and_is_read_at_once() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    let region = h.primary();
+    h.inject(&Fault::BadImage {
+        region: region.to_string(),
+    });
+    let start = h.sim.now();
+    // Between two Alarms reads: only the Timeline is read, and the reads the console asks for
+    // are under way.
+    h.hold_reads = true;
+    let mut moved = None;
+    for _ in 0..120 {
+        h.sim.advance(5.0);
+        let now = h.sim.now();
+        h.send(opsdash::app::Msg::Tick(now));
+        let after = h.app().store().region(&region).unwrap().last_seq();
+        let m = h.block_on(opsdash::poller::fetch(
+            &h.sim,
+            &region,
+            Pane::Timeline,
+            after,
+        ));
+        h.send(m);
+        moved = h
+            .app()
+            .store()
+            .timeline()
+            .iter()
+            .find(|e| e.kind == opsdash::model::EventKind::Alarm && e.at > start)
+            .map(|e| (e.resource.clone(), e.message.clone()));
+        if moved.is_some() {
+            break;
+        }
+    }
+    let (name, message) = moved.expect("an alarm changed state after the bad image");
+    let alarm = |h: &Harness| {
+        h.app()
+            .store()
+            .region(&region)
+            .unwrap()
+            .alarms
+            .as_ref()
+            .unwrap()
+            .iter()
+            .find(|a| a.name == name)
+            .unwrap()
+            .clone()
+    };
+    let state = alarm(&h).state;
+    assert!(message.ends_with(state.as_str()), "{message} {state:?}");
+    let row = |h: &mut Harness| {
+        h.screen(120, 40)
+            .lines()
+            .find(|l| l.contains(&format!("{:<6}{name}", state.as_str())))
+            .unwrap_or_else(|| panic!("{name} {state:?} in the Alarms pane"))
+            .to_owned()
+    };
+    let shown = row(&mut h);
+    assert!(
+        shown.contains(" reading") && !shown.contains("cleared") && !shown.contains("set by hand"),
+        "{shown}"
+    );
+    assert_eq!(h.reads_asked(), [(region.clone(), Pane::Alarms)]);
+    h.select(Pane::Alarms, &name);
+    h.key(KeyCode::Enter);
+    let detail = h.screen(120, 40);
+    let reason = detail.lines().find(|l| l.contains("reason")).unwrap();
+    assert!(
+        reason.contains("in the alarm history") && !reason.contains("Threshold"),
+        "{reason}"
+    );
+    h.key(KeyCode::Esc);
+    // The read the console asked for comes back: the reason is the state's own.
+    h.hold_reads = false;
+    h.read_asked();
+    let a = alarm(&h);
+    assert_eq!(a.state, state);
+    let agrees = if state == opsdash::model::AlarmState::Alarm {
+        a.reason.contains(" was ") && !a.reason.contains("was not")
+    } else {
+        a.reason.contains("was not") || a.reason.contains("no datapoints")
+    };
+    assert!(agrees, "{state:?}: {}", a.reason);
+    let shown = row(&mut h);
+    assert!(!shown.contains(" reading"), "{shown}");
 }

@@ -195,6 +195,34 @@ fn an_alarm_transition_the_timeline_shows_is_the_alarms_state_at_once() {
     assert_eq!(alarms[0].state, opsdash::model::AlarmState::Alarm);
     let s = h.screen(120, 40);
     assert!(s.contains(&format!("ALARM {name}")), "{s}");
+    // The alarm's read the console asked for began before the transition (the estate's alarm
+    // still says OK, since long before): it does not take the alarm back, nor show the OK's
+    // value beside ALARM.
+    let row = |h: &mut Harness| {
+        h.screen(120, 40)
+            .lines()
+            .find(|l| l.contains(&format!("ALARM {name}")))
+            .unwrap()
+            .to_owned()
+    };
+    let shown = row(&mut h);
+    assert!(shown.contains(" reading"), "{shown}");
+    // A read that has the transition: its datapoint beside the state, nothing pending.
+    let mut read = h.app().current().unwrap().alarms.clone().unwrap();
+    let a = read.iter_mut().find(|a| a.name == name).unwrap();
+    a.state_from_history = false;
+    a.reason = "Threshold Crossed: 1 datapoint [91.5 (21/11/26 00:00:00)] was greater than the threshold (85.0).".into();
+    a.updated_at = at;
+    h.send(Msg::Data {
+        region: h.primary(),
+        at,
+        payload: opsdash::app::Payload::Alarms(opsdash::source::Read::ok(read, 1)),
+    });
+    let shown = row(&mut h);
+    assert!(
+        shown.contains("91.5 >85") && !shown.contains("reading"),
+        "{shown}"
+    );
 }
 
 #[test]

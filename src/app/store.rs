@@ -64,6 +64,9 @@ pub struct RegionData {
     fetched: [Fetch; Pane::COUNT],
     /// The newest timeline event seen from this region.
     last_seq: u64,
+    /// The alarm history moved an alarm's state since the alarms were last read: they are to
+    /// be read now ([`Store::take_alarms_behind`]).
+    alarms_behind: bool,
 }
 
 impl RegionData {
@@ -374,6 +377,14 @@ impl Store {
         self.regions.iter()
     }
 
+    /// Whether the alarm history moved one of the region's alarms since it was last read (the
+    /// console then reads the alarms at once); asked once.
+    pub fn take_alarms_behind(&mut self, region: &Region) -> bool {
+        self.regions
+            .get_mut(region)
+            .is_some_and(|d| std::mem::take(&mut d.alarms_behind))
+    }
+
     /// What changed, newest first.
     pub fn timeline(&self) -> &VecDeque<Event> {
         &self.timeline
@@ -449,8 +460,26 @@ impl Store {
                 fetched.apply(&mut d.runs, res, at)
             }
             Payload::Alarms(r) => {
+                let known = d.alarms.as_deref().unwrap_or_default();
                 let res = r.result.map(|mut a| {
                     a.retain(|x| sel.keep(&sel.alarms, &x.name));
+                    // A read that began before a transition the alarm history has shown
+                    // since (the alarm's state, older than it by more than a second, says
+                    // otherwise) does not take the alarm back: that transition stays, awaiting
+                    // the next read.
+                    for x in &mut a {
+                        if let Some(k) = known.iter().find(|k| {
+                            k.name == x.name
+                                && k.state_from_history
+                                && k.state != x.state
+                                && k.updated_at > x.updated_at.plus_secs(1.0)
+                        }) {
+                            x.state = k.state;
+                            x.updated_at = k.updated_at;
+                            x.reason.clear();
+                            x.state_from_history = true;
+                        }
+                    }
                     sort_alarms(&mut a);
                     a
                 });
@@ -489,8 +518,13 @@ impl Store {
                                 .iter_mut()
                                 .find(|a| a.name == e.resource && a.updated_at < e.at)
                             {
+                                // The reason and datapoints the pane holds are those of the
+                                // state it left: not shown with the new one.
                                 a.state = to;
                                 a.updated_at = e.at;
+                                a.reason.clear();
+                                a.state_from_history = true;
+                                d.alarms_behind = true;
                             }
                         }
                         sort_alarms(alarms);

@@ -656,6 +656,11 @@ pub struct Alarm {
     /// The metric over the last hour, one point a minute, oldest first.
     #[serde(skip_serializing)]
     pub series: Vec<Point>,
+    /// The state (and `updated_at`) came from the alarm history after the alarm was last read:
+    /// the reason is unknown (empty) and the datapoints predate the change, until the next read
+    /// of the alarm brings them.
+    #[serde(skip_serializing)]
+    pub state_from_history: bool,
 }
 
 fn comparison_name<S: serde::Serializer>(c: &Comparison, s: S) -> Result<S::Ok, S::Error> {

@@ -460,7 +460,12 @@ fn alarm<'a>(
                 )
             },
         ));
-        lines.push(kv(cx, "reason", a.reason.clone()));
+        let reason = if a.state_from_history {
+            "in the alarm history; its reason and datapoints are being read".to_owned()
+        } else {
+            a.reason.clone()
+        };
+        lines.push(kv(cx, "reason", reason));
         *chart_alarm = Some(a.clone());
     }
     format!(" Alarm {name} ")

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use opsdash::action::Keymap;
-use opsdash::app::{App, Effect, Msg, Settings};
+use opsdash::app::{App, Effect, Msg, Pane, Settings};
 use opsdash::model::{AlarmState, Region};
 use opsdash::model::{Snapshot, Timestamp};
 use opsdash::ops::audit::{AuditLog, AuditRecord};
@@ -187,12 +187,16 @@ pub fn temp_dir(tag: &str) -> std::path::PathBuf {
     d
 }
 
-/// Polling done by the test: a refresh the console asks for is counted, and the harness polls.
-struct ManualPolling(Arc<AtomicUsize>);
+/// Polling done by the test: a refresh the console asks for is counted, and the harness polls;
+/// a read of one pane is queued, and the harness reads it.
+struct ManualPolling(Arc<AtomicUsize>, Arc<Mutex<Vec<(Region, Pane)>>>);
 
 impl Polling for ManualPolling {
     fn refresh_all(&mut self) {
         self.0.fetch_add(1, Ordering::Relaxed);
+    }
+    fn read_now(&mut self, region: &Region, pane: Pane) {
+        self.1.lock().unwrap().push((region.clone(), pane));
     }
     fn set_paused(&mut self, _paused: bool) {}
     fn restart(&mut self) {}
@@ -213,6 +217,11 @@ pub struct Harness {
     pub executor: Arc<Executor>,
     /// Refreshes the console asked for, not yet polled.
     refreshes: Arc<AtomicUsize>,
+    /// Reads of one pane the console asked for, not yet read.
+    reads: Arc<Mutex<Vec<(Region, Pane)>>>,
+    /// Leaves the reads of one pane the console asks for unanswered (a read under way), until
+    /// [`Harness::read_asked`].
+    pub hold_reads: bool,
     rt: tokio::runtime::Runtime,
 }
 
@@ -335,7 +344,8 @@ impl Harness {
             .build()
             .expect("runtime");
         let refreshes = Arc::new(AtomicUsize::new(0));
-        let polling = refreshes.clone();
+        let reads = Arc::new(Mutex::new(Vec::new()));
+        let polling = (refreshes.clone(), reads.clone());
         let mut console = rt.block_on(async {
             Console::new(
                 app,
@@ -343,7 +353,7 @@ impl Harness {
                 Arc::new(sim.clone()),
                 executor.clone(),
                 Some((sim.clone(), SEED)),
-                |_| Box::new(ManualPolling(polling)),
+                |_| Box::new(ManualPolling(polling.0, polling.1)),
             )
         });
         console.record_effects();
@@ -355,6 +365,8 @@ impl Harness {
             answer,
             executor,
             refreshes,
+            reads,
+            hold_reads: false,
             rt,
         };
         let now = h.sim.now();
@@ -386,6 +398,8 @@ impl Harness {
     /// One poll of every pane of every region, queued for the console as the pollers send
     /// them, and applied in one turn; then the Logs reads that were waiting for their time.
     pub fn poll(&mut self) {
+        // Every pane is read: the reads of one pane asked for are answered too.
+        self.reads.lock().unwrap().clear();
         let seqs: std::collections::HashMap<Region, u64> = self
             .app()
             .store()
@@ -466,10 +480,34 @@ impl Harness {
                 self.turn(None);
             } else if self.refreshes.swap(0, Ordering::Relaxed) > 0 {
                 self.poll();
+            } else if !self.hold_reads && !self.reads.lock().unwrap().is_empty() {
+                self.read_asked();
             } else {
                 return;
             }
         }
+    }
+
+    /// Reads the panes the console asked to read now, as their pollers would, and applies them.
+    pub fn read_asked(&mut self) {
+        let asked = std::mem::take(&mut *self.reads.lock().unwrap());
+        for (region, pane) in asked {
+            let after = self
+                .app()
+                .store()
+                .region(&region)
+                .map_or(0, opsdash::app::RegionData::last_seq);
+            let m = self
+                .rt
+                .block_on(poller::fetch(&self.sim, &region, pane, after));
+            self.turn(Some(m));
+        }
+        self.settle();
+    }
+
+    /// The reads of one pane the console asked for and the harness has not made.
+    pub fn reads_asked(&self) -> Vec<(Region, Pane)> {
+        self.reads.lock().unwrap().clone()
     }
 
     /// Quits (Ctrl-C, as SIGTERM arrives) and lets the console wait up to `grace` for the

@@ -311,6 +311,7 @@ pub fn alarm(a: &t::MetricAlarm) -> Alarm {
             })
             .collect(),
         series: Vec::new(),
+        state_from_history: false,
     }
 }
 

@@ -263,6 +263,7 @@ pub fn alarms(r: &RegionSim) -> Vec<Alarm> {
                 .iter()
                 .map(|&(at, value)| Point { at, value })
                 .collect(),
+            state_from_history: false,
         })
         .collect()
 }

@@ -56,6 +56,13 @@ impl PaneDraw for Alarms {
                     t.chart(),
                     t.crit(),
                 ));
+                // A state the alarm history brought: the datapoint that decided it comes with
+                // the alarm's read, asked for at once; the value of the state it left is not
+                // shown beside it.
+                if x.state_from_history {
+                    spans.push(Span::styled(" reading", t.warn()));
+                    return Line::from(spans);
+                }
                 // The value beside the state is the one the state was decided on (the datapoint
                 // CloudWatch names in its reason); a state set by hand, or data that now says
                 // otherwise, is said as such, so value and state never contradict each other.
