@@ -740,46 +740,58 @@ impl App {
         (region, out)
     }
 
-    /// The ECS services (cluster, name) on screen in the current region: those with a row among
-    /// the Capacity pane's rows on screen, and the one a detail view shows. A live source
-    /// describes them on every read.
-    pub fn watched_services(&self) -> Vec<(String, String)> {
-        let Some(services) = self
-            .current()
-            .and_then(|d| d.capacity.as_ref())
-            .map(|c| &c.ecs_services)
-        else {
-            return Vec::new();
+    /// The ECS services (cluster, name) and Auto Scaling groups on screen in the current region:
+    /// those with a row among the Capacity pane's rows on screen, and the one a detail view
+    /// shows. A live source describes them on every read.
+    fn watched_capacity(&self) -> (Vec<(String, String)>, Vec<String>) {
+        let (mut services, mut groups) = (Vec::new(), Vec::new());
+        let Some(c) = self.current().and_then(|d| d.capacity.as_ref()) else {
+            return (services, groups);
+        };
+        let mut add_service = |cluster: &str, name: &str| {
+            if !services.iter().any(|(c, s)| c == cluster && s == name) {
+                services.push((cluster.to_owned(), name.to_owned()));
+            }
+        };
+        let mut add_group = |name: &str| {
+            if !groups.iter().any(|g| g == name) {
+                groups.push(name.to_owned());
+            }
         };
         let ps = self.pane(Pane::Capacity);
         let (first, n) = self.drawn.shown[Pane::Capacity.index()];
-        let mut out: Vec<(String, String)> = Vec::new();
-        let mut add = |cluster: &str, name: &str| {
-            if !out.iter().any(|(c, s)| c == cluster && s == name) {
-                out.push((cluster.to_owned(), name.to_owned()));
-            }
-        };
         for row in ps.rows.iter().skip(first).take(n) {
-            if let Row::Service(i) | Row::Deployment(i, _) = *row
-                && let Some(s) = services.get(i)
-            {
-                add(&s.cluster, &s.name);
+            match *row {
+                Row::Service(i) | Row::Deployment(i, _) => {
+                    if let Some(s) = c.ecs_services.get(i) {
+                        add_service(&s.cluster, &s.name);
+                    }
+                }
+                Row::Asg(i) => {
+                    if let Some(g) = c.auto_scaling_groups.get(i) {
+                        add_group(&g.name);
+                    }
+                }
+                _ => {}
             }
         }
-        if let View::Detail(DetailRef::Service { cluster, name }) = &self.view {
-            add(cluster, name);
+        match &self.view {
+            View::Detail(DetailRef::Service { cluster, name }) => add_service(cluster, name),
+            View::Detail(DetailRef::Asg(name)) => add_group(name),
+            _ => {}
         }
-        out
+        (services, groups)
     }
 
     /// What is on screen in the current region: the target groups and services a live source
     /// reads every time.
     pub fn on_screen(&self) -> (Region, crate::source::OnScreen) {
         let (region, target_groups) = self.watched_target_groups();
-        let services = self.watched_services();
+        let (services, groups) = self.watched_capacity();
         let on_screen = crate::source::OnScreen {
             target_groups,
             services,
+            groups,
         };
         (region, on_screen)
     }

@@ -109,8 +109,8 @@ pub async fn read(m: &Member) -> Vec<FleetRow> {
         let targets = estate.targets(&region).await.result;
         let alarms = estate.alarms(&region).await.result;
         let capacity = estate.capacity(&region).await.result;
-        // Every group's health and every service is read on the next round, not only the ones
-        // on a screen.
+        // Every target group's health, every service and every Auto Scaling group is read on the
+        // next round, not only the ones on a screen.
         let target_groups = targets
             .iter()
             .flatten()
@@ -122,9 +122,15 @@ pub async fn read(m: &Member) -> Vec<FleetRow> {
             .flat_map(|c| &c.ecs_services)
             .map(|s| (s.cluster.clone(), s.name.clone()))
             .collect();
+        let groups = capacity
+            .iter()
+            .flat_map(|c| &c.auto_scaling_groups)
+            .map(|g| g.name.clone())
+            .collect();
         let on_screen = crate::source::OnScreen {
             target_groups,
             services,
+            groups,
         };
         m.source.watch(&region, &on_screen);
         let error = [

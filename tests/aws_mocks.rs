@@ -2049,7 +2049,7 @@ fn target_health_is_read_every_time_for_groups_on_screen_and_in_rotation_for_the
     let on_screen = vec!["arn:tg/web-03".to_owned(), "arn:tg/web-07".to_owned()];
     let watched = opsdash::source::OnScreen {
         target_groups: on_screen.clone(),
-        services: Vec::new(),
+        ..Default::default()
     };
     src.watch(&crate::region(REGION), &watched);
     let mut since_first = std::collections::HashSet::new();
@@ -2167,7 +2167,7 @@ fn load_balancers_are_listed_every_sixth_read_and_at_once_when_a_group_is_gone()
     deleted.store(true, Ordering::SeqCst);
     let watched = opsdash::source::OnScreen {
         target_groups: vec!["arn:tg/web-02".to_owned()],
-        services: Vec::new(),
+        ..Default::default()
     };
     src.watch(&region, &watched);
     let lbs = read().expect("a group gone is no error");
@@ -2272,8 +2272,8 @@ fn services_on_screen_or_under_way_are_described_every_read_the_rest_in_rotation
     src.watch(
         &region,
         &opsdash::source::OnScreen {
-            target_groups: Vec::new(),
             services: vec![("appCluster".into(), "s03".into())],
+            ..Default::default()
         },
     );
     let mut since_first = std::collections::HashSet::new();
@@ -2326,6 +2326,144 @@ fn services_on_screen_or_under_way_are_described_every_read_the_rest_in_rotation
     .unwrap();
     read();
     assert!(take().contains(&carried), "{carried} after UpdateService");
+}
+
+/// A large estate's Auto Scaling groups are not all described on every read: DescribeAutoScalingGroups
+/// of 50 groups and 300 instances was the largest answer a Capacity read parsed. Mocked: the
+/// calls and the names each read asks for are the point, and a group deleted between reads.
+#[test]
+fn groups_on_screen_or_under_way_are_described_every_read_the_rest_in_rotation() {
+    use asg::operation::describe_auto_scaling_groups::DescribeAutoScalingGroupsOutput as A;
+    use asg::operation::set_desired_capacity::SetDesiredCapacityOutput as Set;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let names: Vec<String> = (0..30).map(|i| format!("g{i:02}")).collect();
+    // Each request: the names it asked for (empty: every group).
+    let asked: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+    let deleted = Arc::new(AtomicBool::new(false));
+    let (log, gone) = (asked.clone(), deleted.clone());
+    let rules =
+        Rules {
+            asg: vec![
+                mock!(asg::Client::describe_auto_scaling_groups)
+                    .match_requests(|r| r.max_records() == Some(100))
+                    .then_compute_output(move |r| {
+                        let want = r.auto_scaling_group_names().to_vec();
+                        log.lock().unwrap().push(want.clone());
+                        let mut out = A::builder();
+                        for n in names.iter().filter(|n| want.is_empty() || want.contains(n)) {
+                            if gone.load(Ordering::SeqCst) && n == "g11" {
+                                continue;
+                            }
+                            let mut g = asg::types::AutoScalingGroup::builder()
+                                .auto_scaling_group_name(n)
+                                .min_size(1)
+                                .max_size(4)
+                                .desired_capacity(1);
+                            // g07 is launching an instance; the others are at rest.
+                            let state = if n == "g07" {
+                                asg::types::LifecycleState::Pending
+                            } else {
+                                asg::types::LifecycleState::InService
+                            };
+                            g = g.instances(
+                                asg::types::Instance::builder()
+                                    .instance_id(format!("i-{n}"))
+                                    .availability_zone("us-east-1a")
+                                    .lifecycle_state(state)
+                                    .health_status("Healthy")
+                                    .build(),
+                            );
+                            out = out.auto_scaling_groups(g.build());
+                        }
+                        out.build()
+                    }),
+                mock!(asg::Client::set_desired_capacity).then_output(|| Set::builder().build()),
+            ],
+            ecs: vec![mock!(ecs::Client::list_clusters).then_output(|| {
+                ecs::operation::list_clusters::ListClustersOutput::builder().build()
+            })],
+            ..Rules::default()
+        };
+    let src = source(&rules);
+    let rt = rt();
+    let region = crate::region(REGION);
+    let take = || std::mem::take(&mut *asked.lock().unwrap());
+    let read = || {
+        rt.block_on(src.capacity(&region))
+            .result
+            .unwrap()
+            .auto_scaling_groups
+    };
+
+    // The first read describes every group, in one call.
+    let first = read();
+    assert_eq!(first.len(), 30);
+    assert!(first.iter().all(|g| g.read_at.is_none()));
+    assert_eq!(take(), [Vec::<String>::new()]);
+
+    src.watch(
+        &region,
+        &opsdash::source::OnScreen {
+            groups: vec!["g03".into()],
+            ..Default::default()
+        },
+    );
+    let mut since_first = std::collections::HashSet::new();
+    for n in 1..=5 {
+        let groups = read();
+        let requests = take();
+        assert_eq!(requests.len(), 1, "read {n}: one call");
+        let asked_now = &requests[0];
+        // On screen (g03), under way (g07), and ceil(28 / 6) = 5 of the other 28.
+        assert_eq!(asked_now.len(), 7, "read {n}: {asked_now:?}");
+        assert!(asked_now.contains(&"g03".to_owned()) && asked_now.contains(&"g07".to_owned()));
+        assert_eq!(groups.len(), 30, "read {n}: every group stays on the pane");
+        for g in &groups {
+            assert_eq!(
+                g.read_at.is_none(),
+                asked_now.contains(&g.name),
+                "read {n}: {}",
+                g.name
+            );
+        }
+        since_first.extend(asked_now.iter().cloned());
+    }
+    // The least recently described first: five reads asked for 25 different groups at rest.
+    assert_eq!(since_first.len(), 2 + 25);
+    // The sixth read after the first describes every group again: that is the listing.
+    read();
+    assert_eq!(take(), [Vec::<String>::new()]);
+
+    // A group this console scales is described on the next read, off screen or not.
+    let carried = read()
+        .into_iter()
+        .find(|g| g.read_at.is_some())
+        .expect("a group carried over")
+        .name;
+    take();
+    rt.block_on(opsdash::source::EstateWriter::set_desired_capacity(
+        &src, &region, &carried, 2,
+    ))
+    .unwrap();
+    read();
+    assert!(
+        take()[0].contains(&carried),
+        "{carried} after SetDesiredCapacity"
+    );
+
+    // A group deleted: gone from the pane once a read asks for it, never an error.
+    deleted.store(true, Ordering::SeqCst);
+    src.watch(
+        &region,
+        &opsdash::source::OnScreen {
+            groups: vec!["g11".into()],
+            ..Default::default()
+        },
+    );
+    let groups = read();
+    assert_eq!(groups.len(), 29);
+    assert!(groups.iter().all(|g| g.name != "g11"));
 }
 
 /// The Logs view's calls: where a service's, an alarm's and a group's logs are, and

@@ -505,6 +505,74 @@ fn services_on_screen_are_watched_and_a_carried_over_service_shows_its_age() {
     assert!(!h.screen(120, 40).contains("40s old"));
 }
 
+/// The Auto Scaling groups in view are the ones a live source describes every read; one carried
+/// over from an earlier read says how old it is, in its row, its detail and the regions view.
+#[test]
+fn groups_on_screen_are_watched_and_a_carried_over_group_shows_its_age() {
+    use opsdash::app::Row;
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.screen(120, 40);
+    let cap = h.app().current().unwrap().capacity.clone().unwrap();
+    let ps = h.app().pane(Pane::Capacity);
+    let (first, n) = h.app().drawn().shown[Pane::Capacity.index()];
+    let want: Vec<String> = ps
+        .rows
+        .iter()
+        .skip(first)
+        .take(n)
+        .filter_map(|r| match *r {
+            Row::Asg(i) => Some(cap.auto_scaling_groups[i].name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!want.is_empty(), "a group has a row on screen");
+    let (region, on_screen) = h.app().on_screen();
+    assert_eq!(on_screen.groups, want);
+
+    let now = h.app().now();
+    let mut carried = cap.clone();
+    carried.auto_scaling_groups[0].read_at = Some(opsdash::model::Timestamp(now.0 - 40_000));
+    let name = carried.auto_scaling_groups[0].name.clone();
+    h.send(Msg::Data {
+        region: region.clone(),
+        at: now,
+        payload: opsdash::app::Payload::Capacity(opsdash::source::Read::ok(carried, 0)),
+    });
+    let screen = h.screen(120, 40);
+    let row = screen
+        .lines()
+        .find(|l| l.contains("ASG ") && l.contains(&name))
+        .unwrap_or_else(|| panic!("{screen}"));
+    assert!(row.contains("40s old"), "{row}");
+    h.key(KeyCode::Char('v'));
+    let regions = h.screen(120, 40);
+    assert!(regions.contains("40s old"), "{regions}");
+    h.key(KeyCode::Esc);
+    h.key(KeyCode::Char('2'));
+    while !matches!(
+        h.app().pane(Pane::Capacity).rows[h.app().pane(Pane::Capacity).selected],
+        Row::Asg(0)
+    ) {
+        h.key(KeyCode::Down);
+    }
+    h.key(KeyCode::Enter);
+    assert!(matches!(h.app().view(), View::Detail(_)));
+    let detail = h.screen(120, 40);
+    assert!(detail.contains("40s old"), "{detail}");
+    assert_eq!(
+        h.app().on_screen().1.groups,
+        [name],
+        "the open group is watched"
+    );
+    // Read with the pane again: no age.
+    h.send(Msg::Data {
+        region,
+        at: now,
+        payload: opsdash::app::Payload::Capacity(opsdash::source::Read::ok(cap, 0)),
+    });
+    assert!(!h.screen(120, 40).contains("40s old"));
+}
+
 /// The help popup's text column(s) of one screen: per column, the text after the keys cell of
 /// each row, joined by spaces (so a line wrapped onto the next row reads as one).
 fn help_columns(screen: &str) -> Vec<String> {

@@ -374,6 +374,10 @@ pub struct AutoScalingGroup {
     /// Newest first.
     #[serde(skip_serializing)]
     pub activities: Vec<ScalingActivity>,
+    /// When the group was described, if on an earlier read than the rest of the pane (live
+    /// sources describe groups off screen and at rest in rotation); `None` when read with it.
+    #[serde(skip_serializing)]
+    pub read_at: Option<Timestamp>,
 }
 
 impl AutoScalingGroup {
@@ -989,6 +993,7 @@ mod tests {
             .map(instance)
             .collect(),
             activities: Vec::new(),
+            read_at: None,
         };
         g.recount();
         assert_eq!(

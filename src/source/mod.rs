@@ -358,6 +358,8 @@ pub struct OnScreen {
     pub target_groups: Vec<String>,
     /// ECS services, by (cluster, name).
     pub services: Vec<(String, String)>,
+    /// Auto Scaling groups, by name.
+    pub groups: Vec<String>,
 }
 
 /// Mutations of an estate. Only the operations executor calls these, after plan, confirmation and

@@ -209,11 +209,13 @@ fn asg<'a>(cx: &Ctx<'a>, name: &str, lines: &mut Vec<Line<'a>>) -> String {
         .and_then(|d| d.capacity.as_ref())
         .and_then(|c| c.auto_scaling_groups.iter().find(|a| a.name == name));
     if let Some(a) = found {
-        lines.push(kv(
+        let mut counts = kv(
             cx,
             "min / desired / max",
             format!("{} / {} / {}", a.min, a.desired, a.max),
-        ));
+        );
+        counts.spans.extend(super::panes::group_age(cx, a));
+        lines.push(counts);
         lines.push(kv(
             cx,
             "lifecycle",

@@ -1,6 +1,6 @@
 //! Primary and DR side by side (`v`): each region's target groups, capacity and alarms.
 
-use super::panes::{alarm_style, health_age, lbs, ratio_style, service_age};
+use super::panes::{alarm_style, group_age, health_age, lbs, ratio_style, service_age};
 use super::widgets::{cell, progress, sparkline};
 use super::{Ctx, severity_style};
 use crate::app::Pane;
@@ -112,6 +112,9 @@ fn region_lines(cx: &Ctx<'_>, region: &Region) -> Vec<Line<'static>> {
                 ),
                 Span::styled(format!("  min {} max {}", a.min, a.max), t.muted()),
             ]));
+            if let Some(age) = group_age(cx, a) {
+                out.last_mut().expect("pushed above").push_span(age);
+            }
         }
         for s in &c.ecs_services {
             out.push(Line::from(vec![

@@ -2,6 +2,7 @@
 //! screen or under way every read and the others in rotation ([`ServiceCache`]).
 
 use super::errors::map;
+use super::rotation::{ROTATION, share};
 use super::{RegionClients, ts};
 use crate::model::{
     Deployment, EcsService, RolloutState, ServiceEvent, Severity, TaskDefinition, Timestamp,
@@ -18,10 +19,6 @@ pub const DESCRIBE_SERVICES_BATCH: usize = 10;
 const IN_FLIGHT: usize = 4;
 /// Service events kept per service.
 const EVENTS_KEPT: usize = 100;
-
-/// Every ECS service off screen and at rest is described at least once in this many reads, and
-/// the clusters and their services are listed again as often.
-pub const ROTATION: u64 = 6;
 
 /// ECS services kept between reads of one region. Described on every read: the services on screen
 /// (or open), those not at rest (a deployment rolling, tasks pending, fewer running than desired),
@@ -88,9 +85,7 @@ impl ServiceCache {
                 }
             }
         }
-        rest.sort_unstable();
-        let share = rest.len().div_ceil(ROTATION as usize);
-        due.extend(rest.into_iter().take(share).map(|(_, a)| a));
+        due.extend(share(rest));
         self.listed
             .iter()
             .map(|(c, arns)| {

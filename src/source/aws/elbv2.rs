@@ -4,6 +4,7 @@
 
 use super::RegionClients;
 use super::errors::map;
+use super::rotation::{ROTATION, share};
 use crate::model::{HealthCheck, LoadBalancer, Target, TargetGroup, TargetState, Timestamp};
 use crate::source::{SourceError, lock};
 use aws_sdk_elasticloadbalancingv2::types as t;
@@ -13,9 +14,6 @@ use std::sync::{Arc, Mutex};
 const SVC: &str = "elasticloadbalancing";
 /// DescribeTargetHealth requests in flight at once.
 const IN_FLIGHT: usize = 8;
-
-/// Every target group not on screen has its health read at least once in this many reads.
-pub const ROTATION: u64 = 6;
 
 /// The load balancers and target groups of a region, as listed.
 type Listing = (Arc<[t::LoadBalancer]>, Arc<[t::TargetGroup]>);
@@ -64,15 +62,13 @@ impl HealthCache {
             .iter()
             .map(|a| self.watched.contains(a) || !self.known.contains_key(a))
             .collect();
-        let mut rest: Vec<(u64, usize)> = arns
+        let rest: Vec<(u64, usize)> = arns
             .iter()
             .enumerate()
             .filter(|(i, _)| !due[*i])
             .map(|(i, a)| (self.known[a].2, i))
             .collect();
-        rest.sort_unstable();
-        let share = rest.len().div_ceil(ROTATION as usize);
-        for (_, i) in rest.into_iter().take(share) {
+        for i in share(rest) {
             due[i] = true;
         }
         // Groups that no longer exist are forgotten.

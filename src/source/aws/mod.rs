@@ -13,21 +13,22 @@ mod logs;
 pub mod mfa;
 mod pace;
 mod region_switch;
+mod rotation;
 mod ssm;
 mod tail;
 mod zonal;
 
 use crate::model::logs::{LogPage, LogSource, LogTarget};
 use crate::model::{ExecStatus, Region};
-pub use elbv2::ROTATION as HEALTH_ROTATION;
 pub use errors::{classify, hint};
+pub use rotation::ROTATION as HEALTH_ROTATION;
 
 use crate::model::{
     Alarm, AlarmState, Association, Capacity, Event, EventKind, LoadBalancer, RegionInfo,
     RegionRole, Severity, TaskDefinition, Timestamp,
 };
 use crate::source::{
-    EstateReader, EstateWriter, Read, ServiceUpdate, SourceError, SourceInfo, SourceKind,
+    EstateReader, EstateWriter, Read, ServiceUpdate, SourceError, SourceInfo, SourceKind, lock,
 };
 use async_trait::async_trait;
 use aws_smithy_runtime_api::box_error::BoxError;
@@ -381,6 +382,8 @@ pub struct AwsSource {
     health: HashMap<Region, Mutex<elbv2::HealthCache>>,
     /// Per region: the ECS services kept between reads, and which are on screen.
     services: HashMap<Region, Mutex<ecs::ServiceCache>>,
+    /// Per region: the Auto Scaling groups kept between reads, and which are on screen.
+    groups: HashMap<Region, Mutex<autoscaling::GroupCache>>,
     /// Per region: the alarms kept between reads (those not OK are read every time).
     alarm_cache: HashMap<Region, Mutex<cloudwatch::AlarmCache>>,
     /// The Logs view's live tail (the console has one view open at a time).
@@ -582,6 +585,10 @@ impl AwsSource {
                 .map(|r| (r.info.name.clone(), Mutex::default()))
                 .collect(),
             services: regions
+                .iter()
+                .map(|r| (r.info.name.clone(), Mutex::default()))
+                .collect(),
+            groups: regions
                 .iter()
                 .map(|r| (r.info.name.clone(), Mutex::default()))
                 .collect(),
@@ -863,6 +870,9 @@ impl crate::source::Source for AwsSource {
                 .unwrap_or_else(PoisonError::into_inner)
                 .watch(&on_screen.services);
         }
+        if let Some(g) = self.groups.get(region) {
+            lock(g).watch(&on_screen.groups);
+        }
     }
     fn call_counts(&self) -> crate::source::CallCounts {
         self.calls.counts()
@@ -1008,7 +1018,7 @@ impl EstateReader for AwsSource {
         self.counted(region, |r| async move {
             // Two services, read side by side: a slow one does not hold the other back.
             let (asgs, services) = tokio::join!(
-                autoscaling::groups(r, self.profile()),
+                autoscaling::groups(r, self.profile(), &self.groups[&r.info.name]),
                 ecs::services(r, self.profile(), &self.services[&r.info.name])
             );
             let (asgs, services) = (asgs?, services?);
@@ -1187,7 +1197,14 @@ impl EstateWriter for AwsSource {
         asg: &str,
         desired: u32,
     ) -> Result<(), SourceError> {
-        autoscaling::set_desired_capacity(self.region(region)?, self.profile(), asg, desired).await
+        let changed =
+            autoscaling::set_desired_capacity(self.region(region)?, self.profile(), asg, desired)
+                .await;
+        // Described on the next read, wherever it is on screen (or not): never shown as before.
+        if let Some(g) = self.groups.get(region) {
+            lock(g).forget(asg);
+        }
+        changed
     }
 
     async fn update_service(

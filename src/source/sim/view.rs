@@ -131,6 +131,7 @@ pub fn capacity(r: &RegionSim) -> Capacity {
                     })
                     .collect(),
                 activities: g.activities.iter().cloned().collect(),
+                read_at: None,
             };
             out.recount();
             out

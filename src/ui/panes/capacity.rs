@@ -48,6 +48,7 @@ impl PaneDraw for Capacity {
                         t.ok_or_warn(ok),
                     ),
                 ];
+                spans.extend(super::group_age(cx, asg));
                 if let Some(act) = asg.activities.first() {
                     spans.push(Span::styled(
                         format!("  {} {}", age(act.at), act.description),

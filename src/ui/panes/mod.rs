@@ -401,6 +401,12 @@ pub(crate) fn service_age(cx: &Ctx<'_>, s: &crate::model::EcsService) -> Option<
     carried_age(cx, s.read_at)
 }
 
+/// How old an Auto Scaling group is, when it was described before the rest of the pane (a live
+/// source describes the groups off screen and at rest in rotation).
+pub(crate) fn group_age(cx: &Ctx<'_>, g: &crate::model::AutoScalingGroup) -> Option<Span<'static>> {
+    carried_age(cx, g.read_at)
+}
+
 fn carried_age(cx: &Ctx<'_>, at: Option<crate::model::Timestamp>) -> Option<Span<'static>> {
     at.map(|at| Span::styled(format!(" {} old", cx.age(at)), cx.theme.muted()))
 }
