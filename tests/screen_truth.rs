@@ -440,6 +440,36 @@ fn groups_on_screen_are_watched_and_carried_over_health_shows_its_age() {
     assert!(detail.contains("40s old"), "{detail}");
 }
 
+/// Sends a Capacity read of the current region, read now.
+fn send_capacity(h: &mut Harness, cap: opsdash::model::Capacity) {
+    let (region, now) = (h.app().region_name().clone(), h.app().now());
+    h.send(Msg::Data {
+        region,
+        at: now,
+        payload: opsdash::app::Payload::Capacity(opsdash::source::Read::ok(cap, 0)),
+    });
+}
+
+/// The screen's line with `kind` (`ECS `, `ASG `) and `name`.
+fn capacity_row(h: &mut Harness, kind: &str, name: &str) -> String {
+    let screen = h.screen(120, 40);
+    screen
+        .lines()
+        .find(|l| l.contains(kind) && l.contains(name))
+        .unwrap_or_else(|| panic!("{screen}"))
+        .to_owned()
+}
+
+/// Focuses the Capacity pane, selects `row` and opens its detail.
+fn open_capacity_row(h: &mut Harness, row: opsdash::app::Row) {
+    h.key(KeyCode::Char('2'));
+    while h.app().pane(Pane::Capacity).rows[h.app().pane(Pane::Capacity).selected] != row {
+        h.key(KeyCode::Down);
+    }
+    h.key(KeyCode::Enter);
+    assert!(matches!(h.app().view(), View::Detail(_)));
+}
+
 /// A live source describes ECS services off screen and at rest in rotation (issue 21): the console
 /// tells it which services have a row on screen (or an open detail), and a service carried over
 /// from an earlier read shows how old it is, in its row and in its detail, never as if read with
@@ -473,35 +503,14 @@ fn services_on_screen_are_watched_and_a_carried_over_service_shows_its_age() {
     let mut carried = cap.clone();
     carried.ecs_services[0].read_at = Some(at);
     let name = carried.ecs_services[0].name.clone();
-    let now = h.app().now();
-    h.send(Msg::Data {
-        region: region.clone(),
-        at: now,
-        payload: opsdash::app::Payload::Capacity(opsdash::source::Read::ok(carried, 0)),
-    });
-    let screen = h.screen(120, 40);
-    let row = screen
-        .lines()
-        .find(|l| l.contains("ECS ") && l.contains(&name))
-        .unwrap_or_else(|| panic!("{screen}"));
+    send_capacity(&mut h, carried);
+    let row = capacity_row(&mut h, "ECS ", &name);
     assert!(row.contains("40s old"), "{row}");
-    h.key(KeyCode::Char('2'));
-    while !matches!(
-        h.app().pane(Pane::Capacity).rows[h.app().pane(Pane::Capacity).selected],
-        Row::Service(0)
-    ) {
-        h.key(KeyCode::Down);
-    }
-    h.key(KeyCode::Enter);
-    assert!(matches!(h.app().view(), View::Detail(_)));
+    open_capacity_row(&mut h, Row::Service(0));
     let detail = h.screen(120, 40);
     assert!(detail.contains("40s old"), "{detail}");
     // Read with the pane again: no age.
-    h.send(Msg::Data {
-        region,
-        at: now,
-        payload: opsdash::app::Payload::Capacity(opsdash::source::Read::ok(cap, 0)),
-    });
+    send_capacity(&mut h, cap);
     assert!(!h.screen(120, 40).contains("40s old"));
 }
 
@@ -526,37 +535,21 @@ fn groups_on_screen_are_watched_and_a_carried_over_group_shows_its_age() {
         })
         .collect();
     assert!(!want.is_empty(), "a group has a row on screen");
-    let (region, on_screen) = h.app().on_screen();
+    let (_, on_screen) = h.app().on_screen();
     assert_eq!(on_screen.groups, want);
 
-    let now = h.app().now();
     let mut carried = cap.clone();
-    carried.auto_scaling_groups[0].read_at = Some(opsdash::model::Timestamp(now.0 - 40_000));
+    carried.auto_scaling_groups[0].read_at =
+        Some(opsdash::model::Timestamp(h.app().now().0 - 40_000));
     let name = carried.auto_scaling_groups[0].name.clone();
-    h.send(Msg::Data {
-        region: region.clone(),
-        at: now,
-        payload: opsdash::app::Payload::Capacity(opsdash::source::Read::ok(carried, 0)),
-    });
-    let screen = h.screen(120, 40);
-    let row = screen
-        .lines()
-        .find(|l| l.contains("ASG ") && l.contains(&name))
-        .unwrap_or_else(|| panic!("{screen}"));
+    send_capacity(&mut h, carried);
+    let row = capacity_row(&mut h, "ASG ", &name);
     assert!(row.contains("40s old"), "{row}");
     h.key(KeyCode::Char('v'));
     let regions = h.screen(120, 40);
     assert!(regions.contains("40s old"), "{regions}");
     h.key(KeyCode::Esc);
-    h.key(KeyCode::Char('2'));
-    while !matches!(
-        h.app().pane(Pane::Capacity).rows[h.app().pane(Pane::Capacity).selected],
-        Row::Asg(0)
-    ) {
-        h.key(KeyCode::Down);
-    }
-    h.key(KeyCode::Enter);
-    assert!(matches!(h.app().view(), View::Detail(_)));
+    open_capacity_row(&mut h, Row::Asg(0));
     let detail = h.screen(120, 40);
     assert!(detail.contains("40s old"), "{detail}");
     assert_eq!(
@@ -565,11 +558,7 @@ fn groups_on_screen_are_watched_and_a_carried_over_group_shows_its_age() {
         "the open group is watched"
     );
     // Read with the pane again: no age.
-    h.send(Msg::Data {
-        region,
-        at: now,
-        payload: opsdash::app::Payload::Capacity(opsdash::source::Read::ok(cap, 0)),
-    });
+    send_capacity(&mut h, cap);
     assert!(!h.screen(120, 40).contains("40s old"));
 }
 
