@@ -783,8 +783,8 @@ impl App {
         (services, groups)
     }
 
-    /// What is on screen in the current region: the target groups and services a live source
-    /// reads every time.
+    /// What is on screen in the current region: the target groups, services and Auto Scaling
+    /// groups a live source reads every time.
     pub fn on_screen(&self) -> (Region, crate::source::OnScreen) {
         let (region, target_groups) = self.watched_target_groups();
         let (services, groups) = self.watched_capacity();

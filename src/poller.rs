@@ -432,7 +432,12 @@ mod tests {
         assert!(next(&mut rx).await.is_none(), "no other poller woke");
         // Another region, another pane: the same.
         control.send_modify(|c| c.read_now(&regions[0], Pane::Targets));
-        assert!(next(&mut rx).await.is_some());
+        assert!(matches!(
+            next(&mut rx).await,
+            Some(Msg::Data { region, payload, .. })
+                if region == regions[0] && payload.pane() == Pane::Targets
+        ));
+        assert!(next(&mut rx).await.is_none(), "no other poller woke");
         for h in handles {
             h.abort();
         }
