@@ -6,7 +6,7 @@ use super::audit::{AuditLog, AuditOutcome, AuditPhase, AuditRecord, OperatorReco
 use super::{Plan, Step, TaskDefRef};
 use crate::identity::ConsoleId;
 use crate::model::{Region, Timestamp};
-use crate::source::{ServiceUpdate, SourceKind, Writes};
+use crate::source::{ServiceUpdate, SourceKind, Writes, lock};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
@@ -110,12 +110,7 @@ impl Executor {
     #[must_use]
     pub fn for_writer(&self, writer: Arc<dyn Writes>) -> Self {
         let operator = self.operator();
-        let unwritten = std::mem::take(
-            &mut *self
-                .unwritten
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner),
-        );
+        let unwritten = std::mem::take(&mut *lock(&self.unwritten));
         Executor {
             writer,
             audit: self.audit.clone(),
@@ -204,10 +199,7 @@ impl Executor {
             })
             .filter(|a| a.read_only)?;
         let now = self.writer.clock();
-        let unlocked = self
-            .unlocked
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        let unlocked = lock(&self.unlocked)
             .get(&a.name)
             .is_some_and(|until| *until > now);
         (!unlocked).then(|| format!("account {} is read_only and not unlocked", a.name))
@@ -270,10 +262,7 @@ impl Executor {
                 self.audit.path().display()
             ));
         }
-        let mut unlocked = self
-            .unlocked
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut unlocked = lock(&self.unlocked);
         match until {
             Some(t) => unlocked.insert(account.to_owned(), t),
             None => unlocked.remove(account),
@@ -302,10 +291,7 @@ impl Executor {
     /// Appends a record, after any outcome a full disk kept back; an outcome that cannot be
     /// written now is kept for the next append.
     fn append(&self, rec: &AuditRecord) -> std::io::Result<()> {
-        let mut unwritten = self
-            .unwritten
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut unwritten = lock(&self.unwritten);
         let mut written = Ok(());
         while let Some(first) = unwritten.first() {
             written = self.audit.append(first);
@@ -324,17 +310,11 @@ impl Executor {
     /// The caller, once live AWS has connected in the background.
     /// Who operates, as the next record will say.
     fn operator(&self) -> Operator {
-        self.operator
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        lock(&self.operator).clone()
     }
 
     pub fn set_caller(&self, caller_arn: &str, profile: Option<String>) {
-        let mut op = self
-            .operator
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut op = lock(&self.operator);
         caller_arn.clone_into(&mut op.caller_arn);
         op.profile = profile;
     }

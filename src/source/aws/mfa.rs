@@ -7,12 +7,13 @@
 //! the credentials end, a new code is asked for while the old credentials still serve.
 
 use crate::model::Timestamp;
+use crate::source::lock;
 use crate::source::signin::{MfaAsk, SignIn};
 use aws_credential_types::Credentials;
 use aws_credential_types::provider::{self, ProvideCredentials, error::CredentialsError};
 use serde_json::{Value, json};
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 /// Credentials this close to their end are not used from the cache (the cli's own window is 15
 /// minutes; a file it would renew is still good for the minutes left).
@@ -387,10 +388,7 @@ impl MfaCredentials {
     }
 
     fn usable(&self, now: Timestamp) -> Option<Session> {
-        self.0
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        lock(&self.0.current)
             .clone()
             .filter(|s| s.expires.secs_since(now) >= USABLE_SECS)
     }
@@ -458,11 +456,7 @@ impl MfaCredentials {
     /// five minutes before they end.
     fn keep(&self, s: Session) {
         let expires = s.expires;
-        *self
-            .0
-            .current
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(s);
+        *lock(&self.0.current) = Some(s);
         self.0.sign_in.signed(expires);
         if !self
             .0

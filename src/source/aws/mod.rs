@@ -110,17 +110,12 @@ pub struct CallCounter {
 impl CallCounter {
     /// Requests so far, with how they ended.
     pub fn counts(&self) -> crate::source::CallCounts {
-        self.counts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        lock(&self.counts).clone()
     }
 
     /// Requests so far, by (service, operation).
     pub fn snapshot(&self) -> BTreeMap<(String, String), u32> {
-        self.counts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        lock(&self.counts)
             .iter()
             .map(|(k, t)| (k.clone(), t.calls as u32))
             .collect()
@@ -128,12 +123,7 @@ impl CallCounter {
 
     /// All requests so far.
     pub fn total(&self) -> u32 {
-        self.counts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .values()
-            .map(|t| t.calls as u32)
-            .sum()
+        lock(&self.counts).values().map(|t| t.calls as u32).sum()
     }
 
     fn note(&self, cfg: &ConfigBag, f: impl FnOnce(&mut crate::source::Tally)) {
@@ -142,12 +132,7 @@ impl CallCounter {
             .map_or(("?".to_owned(), "?".to_owned()), |m| {
                 (m.service().to_owned(), m.name().to_owned())
             });
-        f(self
-            .counts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .entry(key)
-            .or_default());
+        f(lock(&self.counts).entry(key).or_default());
     }
 }
 
@@ -423,11 +408,7 @@ impl Backoff {
     {
         let key = (region.clone(), op);
         let now = std::time::Instant::now();
-        if let Some((n, until, e)) = self
-            .failing
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(&key)
+        if let Some((n, until, e)) = lock(&self.failing).get(&key)
             && now < *until
         {
             let mut e = e.clone();
@@ -439,7 +420,7 @@ impl Backoff {
             return Err(e);
         }
         let result = f().await;
-        let mut failing = self.failing.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut failing = lock(&self.failing);
         match &result {
             Ok(_) => {
                 failing.remove(&key);
@@ -805,10 +786,7 @@ impl AwsSource {
     }
 
     fn offer(&self, key: String, e: Event) {
-        self.timeline
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .offer(key, e);
+        lock(&self.timeline).offer(key, e);
     }
 
     fn profile(&self) -> Option<&str> {
@@ -861,14 +839,10 @@ impl crate::source::Source for AwsSource {
     }
     fn watch(&self, region: &Region, on_screen: &crate::source::OnScreen) {
         if let Some(h) = self.health.get(region) {
-            h.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .watch(&on_screen.target_groups);
+            lock(h).watch(&on_screen.target_groups);
         }
         if let Some(s) = self.services.get(region) {
-            s.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .watch(&on_screen.services);
+            lock(s).watch(&on_screen.services);
         }
         if let Some(g) = self.groups.get(region) {
             lock(g).watch(&on_screen.groups);
@@ -891,11 +865,7 @@ impl EstateReader for AwsSource {
         // the last read found load balancers they are read beside the targets, so a slow or
         // retried ARC never delays target health; elsewhere only once there is one to shift
         // (an account without load balancers makes no ARC call).
-        let lbs_before = self
-            .with_lbs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .contains(region);
+        let lbs_before = lock(&self.with_lbs).contains(region);
         let zonal_read = || {
             self.counted(region, |r| {
                 self.backoff.call(region, "ListManagedResources", || {
@@ -913,7 +883,7 @@ impl EstateReader for AwsSource {
             (lbs_read.await, None)
         };
         if let Ok(lbs) = &read.result {
-            let mut with = self.with_lbs.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut with = lock(&self.with_lbs);
             if lbs.is_empty() {
                 with.remove(region);
             } else {
@@ -968,7 +938,7 @@ impl EstateReader for AwsSource {
             }
         }
         if let Ok(lbs) = &mut read.result {
-            let mut hosts = self.hosts.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut hosts = lock(&self.hosts);
             let entry = hosts.entry(region.to_owned()).or_default();
             entry.0 = elbv2::host_metrics(lbs);
             for g in lbs.iter_mut().flat_map(|l| l.target_groups.iter_mut()) {
@@ -1086,10 +1056,7 @@ impl EstateReader for AwsSource {
     }
 
     async fn alarms(&self, region: &Region) -> Read<Vec<Alarm>> {
-        let hosts = self
-            .hosts
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
+        let hosts = lock(&self.hosts)
             .get(region)
             .map(|(h, _)| h.clone())
             .unwrap_or_default();
@@ -1099,12 +1066,7 @@ impl EstateReader for AwsSource {
             })
             .await;
         let result = result.map(|(alarms, series)| {
-            if let Some(e) = self
-                .hosts
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .get_mut(region)
-            {
+            if let Some(e) = lock(&self.hosts).get_mut(region) {
                 e.1 = series;
             }
             alarms
@@ -1136,7 +1098,7 @@ impl EstateReader for AwsSource {
                         Ok(a)
                     }
                     (Ok(found), Err(e)) | (Err(e), Ok(found)) => {
-                        *partial.lock().unwrap_or_else(PoisonError::into_inner) = Some(e);
+                        *lock(&partial) = Some(e);
                         Ok(found)
                     }
                     (Err(e), Err(_)) => Err(e),
@@ -1146,7 +1108,7 @@ impl EstateReader for AwsSource {
         let Read { result, stats, .. } = read;
         let partial = partial.into_inner().unwrap_or_else(PoisonError::into_inner);
         let result = result.map(|found| {
-            let mut t = self.timeline.lock().unwrap_or_else(PoisonError::into_inner);
+            let mut t = lock(&self.timeline);
             for (key, e) in found {
                 t.offer(key, e);
             }
@@ -1215,9 +1177,7 @@ impl EstateWriter for AwsSource {
         let changed = ecs::update_service(self.region(region)?, self.profile(), &update).await;
         // Described on the next read, wherever it is on screen (or not): never shown as before.
         if let Some(s) = self.services.get(region) {
-            s.lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .forget(&update.cluster, &update.service);
+            lock(s).forget(&update.cluster, &update.service);
         }
         changed
     }
@@ -1419,7 +1379,7 @@ impl Connecting {
             return Ok(s);
         }
         let attempts = {
-            let failed = self.failed.lock().unwrap_or_else(PoisonError::into_inner);
+            let failed = lock(&self.failed);
             match failed.as_ref() {
                 Some(f) if tokio::time::Instant::now() < f.retry_at => return Err(f.error.clone()),
                 Some(f) => f.attempts,
@@ -1448,13 +1408,9 @@ impl Connecting {
         };
         match outcome {
             Ok(src) => {
-                *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = None;
+                *lock(&self.failed) = None;
                 let src = self.connected.get_or_init(|| src);
-                let watched = self
-                    .watched
-                    .lock()
-                    .unwrap_or_else(PoisonError::into_inner)
-                    .clone();
+                let watched = lock(&self.watched).clone();
                 for (region, on_screen) in watched {
                     crate::source::Source::watch(src, &region, &on_screen);
                 }
@@ -1469,7 +1425,7 @@ impl Connecting {
                     connect_backoff(attempts)
                 };
                 tracing::info!("connecting failed (attempt {attempts}, next in {wait:?}): {error}");
-                *self.failed.lock().unwrap_or_else(PoisonError::into_inner) = Some(Failure {
+                *lock(&self.failed) = Some(Failure {
                     error: error.clone(),
                     attempts,
                     retry_at: tokio::time::Instant::now() + wait,
@@ -1511,11 +1467,7 @@ impl crate::source::Source for Connecting {
         if let Some(s) = self.connected.get() {
             return s.info();
         }
-        let failed = self
-            .failed
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_some();
+        let failed = lock(&self.failed).is_some();
         {
             SourceInfo {
                 kind: SourceKind::Aws,
@@ -1548,10 +1500,7 @@ impl crate::source::Source for Connecting {
 
     /// Kept for the source it connects, and given to it at once when connected.
     fn watch(&self, region: &Region, on_screen: &crate::source::OnScreen) {
-        self.watched
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(region.clone(), on_screen.clone());
+        lock(&self.watched).insert(region.clone(), on_screen.clone());
         if let Some(s) = self.connected.get() {
             crate::source::Source::watch(s, region, on_screen);
         }
