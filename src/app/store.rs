@@ -469,15 +469,12 @@ impl Store {
                     // the next read.
                     for x in &mut a {
                         if let Some(k) = known.iter().find(|k| {
-                            k.name == x.name
-                                && k.state_from_history
+                            k.state_from_history
+                                && k.name == x.name
                                 && k.state != x.state
                                 && k.updated_at > x.updated_at.plus_secs(1.0)
                         }) {
-                            x.state = k.state;
-                            x.updated_at = k.updated_at;
-                            x.reason.clear();
-                            x.state_from_history = true;
+                            x.moved_by_history(k.state, k.updated_at);
                         }
                     }
                     sort_alarms(&mut a);
@@ -518,12 +515,7 @@ impl Store {
                                 .iter_mut()
                                 .find(|a| a.name == e.resource && a.updated_at < e.at)
                             {
-                                // The reason and datapoints the pane holds are those of the
-                                // state it left: not shown with the new one.
-                                a.state = to;
-                                a.updated_at = e.at;
-                                a.reason.clear();
-                                a.state_from_history = true;
+                                a.moved_by_history(to, e.at);
                                 d.alarms_behind = true;
                             }
                         }

@@ -695,6 +695,15 @@ impl Alarm {
         first.parse().ok()
     }
 
+    /// The state the alarm history shows it moved to at `at`, ahead of the alarm's next read:
+    /// the reason held is the old state's, so it goes ([`Alarm::state_from_history`]).
+    pub fn moved_by_history(&mut self, state: AlarmState, at: Timestamp) {
+        self.state = state;
+        self.updated_at = at;
+        self.reason.clear();
+        self.state_from_history = true;
+    }
+
     /// Whether the state was set by hand (SetAlarmState), not by CloudWatch evaluating data.
     pub fn set_by_hand(&self) -> bool {
         !self.reason.is_empty()
