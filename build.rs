@@ -20,6 +20,11 @@
 //! Only where the linker is lld: rustc 1.90 and later link x86_64-unknown-linux-gnu with its own
 //! lld unless a linker or linker flags are configured. `OPSDASH_ORDER_FUNCTIONS=0` turns it off.
 //!
+//! glibc 2.17 at most (`link/glibc-2.17.c`, for a native x86_64 linux-gnu build): the functions
+//! the build machine's glibc has at a newer version are wrapped and called at the version 2.17
+//! has, so the binary starts on any bastion with glibc 2.17 or later (Amazon Linux 2, RHEL 7,
+//! Ubuntu 18.04), whatever glibc built it. `OPSDASH_GLIBC_FLOOR=0` turns it off.
+//!
 //! Symbols stripped at link (`--strip-all`, Linux) rather than by the profile's `strip`: cargo
 //! hashes the profile into every crate's symbol names, so that would change the names the list
 //! holds; `OPSDASH_KEEP_SYMBOLS=1` keeps them (the script needs them).
@@ -43,6 +48,10 @@ fn main() {
     {
         println!("cargo:rustc-link-arg-bins=-Wl,-z,pack-relative-relocs");
     }
+    if switch("OPSDASH_GLIBC_FLOOR", true) && target == host && target == "x86_64-unknown-linux-gnu"
+    {
+        glibc_floor();
+    }
     if switch("OPSDASH_ORDER_FUNCTIONS", true)
         && target == "x86_64-unknown-linux-gnu"
         && linked_by_rust_lld()
@@ -65,6 +74,65 @@ fn switch(var: &str, default: bool) -> bool {
 }
 
 const ORDER: &str = "link/hot-functions.txt";
+
+const FLOOR: &str = "link/glibc-2.17.c";
+
+/// Links the binaries against glibc 2.17's versions of the C library's functions (the reasons and
+/// the means are in link/glibc-2.17.c): compiles it with the C compiler cargo links with, adds the
+/// object, wraps every function it defines a `__wrap_` for, and makes the binary need the two
+/// libraries where glibc before 2.34 keeps the pthread and dl functions.
+fn glibc_floor() {
+    println!("cargo:rerun-if-changed={FLOOR}");
+    println!("cargo:rerun-if-env-changed=CC");
+    let dir = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let out = std::env::var("OUT_DIR").unwrap_or_default();
+    let source = format!("{dir}/{FLOOR}");
+    let object = format!("{out}/glibc-2.17.o");
+    let cc = std::env::var("CC").unwrap_or_else(|_| "cc".into());
+    let status = Command::new(&cc)
+        .args([
+            "-c", "-O2", "-fPIC", "-Wall", "-Werror", "-o", &object, &source,
+        ])
+        .status();
+    assert!(
+        status.is_ok_and(|s| s.success()),
+        "{cc} could not compile {FLOOR} (OPSDASH_GLIBC_FLOOR=0 builds without it, for this \
+         machine's glibc only)"
+    );
+    let text = std::fs::read_to_string(&source).unwrap_or_default();
+    println!("cargo:rustc-link-arg-bins={object}");
+    for name in wrapped(&text) {
+        println!("cargo:rustc-link-arg-bins=-Wl,--wrap={name}");
+    }
+    println!(
+        "cargo:rustc-link-arg-bins=-Wl,--no-as-needed,-l:libpthread.so.0,-l:libdl.so.2,--as-needed"
+    );
+}
+
+/// The functions the file wraps: each `FORWARD(name, ...)` and each `__wrap_name(` defined.
+fn wrapped(text: &str) -> Vec<String> {
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut names: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("FORWARD("))
+        .map(ident)
+        .chain(
+            text.split("__wrap_")
+                .skip(1)
+                .map(|s| (ident(s), s))
+                .filter(|(name, s)| s[name.len()..].starts_with('('))
+                .map(|(name, _)| name),
+        )
+        .filter(|n| !n.is_empty())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
 
 /// Whether rustc links with its own lld: its default for x86_64-unknown-linux-gnu since 1.90,
 /// unless a linker (`RUSTC_LINKER`, from cargo's configuration) or linker flags are set.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # A fully static opsdash (musl libc) for copying onto a bastion: it runs on any x86_64 Linux,
-# whatever its C library (the default build needs the build machine's glibc, 2.34 or later).
+# whatever its C library, glibc or none (the default build needs glibc 2.17 or later).
 # Installs the musl target and Debian's musl-tools (the C compiler the TLS crate needs) when they
 # are missing, builds, and checks the binary runs: --version and a snapshot of the demo.
 # usage: scripts/build-static.sh [PROFILE]     (release by default; CI checks it with dev)

@@ -17,9 +17,8 @@ if ! .venv/bin/python -c 'import moto, boto3, cbor2' 2>/dev/null; then
 fi
 .venv/bin/python -c 'import moto, boto3, cbor2; print("moto", moto.__version__)'
 
-# The end-to-end tests drive an optimised binary: OPSDASH_E2E_BIN when it names one already built
-# (CI passes the static build it has just checked, so one optimised build serves both), else this
-# one, built here.
+# The end-to-end tests drive an optimised binary: OPSDASH_E2E_BIN when it names one already built,
+# else this one, built here.
 if [ -n "${OPSDASH_E2E_BIN:-}" ] && [ -x "$OPSDASH_E2E_BIN" ]; then
   echo "==> the end-to-end tests drive $OPSDASH_E2E_BIN"
 else
