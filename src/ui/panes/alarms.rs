@@ -1,7 +1,7 @@
 //! Alarms: state, since when, the metric's last hour as a sparkline against the threshold, the
 //! value (with how many evaluated periods breach, when it breaches short of ALARM).
 
-use super::{Ctx, PaneDraw, alarm_style, fmt_num};
+use super::{Columns, Ctx, PaneDraw, alarm_style, fmt_num};
 use crate::app::{RegionData, Row};
 use crate::model::AlarmState;
 use crate::ui::widgets::{cell, sparkline};
@@ -14,9 +14,14 @@ impl PaneDraw for Alarms {
         true
     }
 
-    fn heading(&self, cx: &Ctx<'_>, d: &RegionData, w: usize) -> Option<String> {
+    fn columns(&self, d: &RegionData, w: usize) -> Columns {
+        let (name, chart) = alarm_widths(d, w);
+        Columns { name, chart }
+    }
+
+    fn heading(&self, cx: &Ctx<'_>, cols: Columns, _w: usize) -> Option<String> {
         let g = cx.glyphs;
-        let (name_w, spark_w) = alarm_widths(d, w);
+        let (name_w, spark_w) = (cols.name, cols.chart);
         Some(format!(
             "{:<6}{} {:>4} {} value",
             "state",
@@ -26,7 +31,14 @@ impl PaneDraw for Alarms {
         ))
     }
 
-    fn row(&self, cx: &Ctx<'_>, d: &RegionData, row: Row, w: usize) -> Line<'static> {
+    fn row(
+        &self,
+        cx: &Ctx<'_>,
+        d: &RegionData,
+        cols: Columns,
+        row: Row,
+        w: usize,
+    ) -> Line<'static> {
         let g = cx.glyphs;
         let t = cx.theme;
         let age = |at: crate::model::Timestamp| cx.age(at);
@@ -41,7 +53,7 @@ impl PaneDraw for Alarms {
                     AlarmState::InsufficientData => "INSUF",
                     AlarmState::Ok => "OK",
                 };
-                let (name_w, spark_w) = alarm_widths(d, w);
+                let (name_w, spark_w) = (cols.name, cols.chart);
                 let mut spans = vec![
                     Span::styled(format!("{state:<6}"), alarm_style(t, x.state)),
                     Span::styled(cell(&x.name, name_w, g), t.text()),

@@ -1,7 +1,7 @@
 //! Capacity: Auto Scaling groups (min/desired/max, lifecycle counts, the last activity) and ECS
 //! services with their deployments (rollout state and a progress bar).
 
-use super::{Ctx, PaneDraw, rollout_style, take_width};
+use super::{Columns, Ctx, PaneDraw, rollout_style, take_width};
 use crate::app::{RegionData, Row};
 use crate::ui::widgets::{cell, progress, trunc};
 use ratatui::text::{Line, Span};
@@ -9,7 +9,21 @@ use ratatui::text::{Line, Span};
 pub struct Capacity;
 
 impl PaneDraw for Capacity {
-    fn row(&self, cx: &Ctx<'_>, d: &RegionData, row: Row, w: usize) -> Line<'static> {
+    fn columns(&self, d: &RegionData, w: usize) -> Columns {
+        Columns {
+            name: name_width(d, w),
+            chart: 0,
+        }
+    }
+
+    fn row(
+        &self,
+        cx: &Ctx<'_>,
+        d: &RegionData,
+        cols: Columns,
+        row: Row,
+        _w: usize,
+    ) -> Line<'static> {
         let g = cx.glyphs;
         let t = cx.theme;
         let age = |at: crate::model::Timestamp| cx.age(at);
@@ -25,7 +39,7 @@ impl PaneDraw for Capacity {
                 let ok = asg.in_service == asg.desired && asg.pending == 0;
                 let mut spans = vec![
                     Span::styled("ASG ", t.muted()),
-                    Span::styled(cell(&asg.name, name_width(d, w), g), t.text()),
+                    Span::styled(cell(&asg.name, cols.name, g), t.text()),
                     Span::styled(
                         format!(" {}/{}/{}", asg.min, asg.desired, asg.max),
                         t.title(),
@@ -64,7 +78,7 @@ impl PaneDraw for Capacity {
                 let ok = svc.running == svc.desired && svc.deployments.len() == 1;
                 let mut spans = vec![
                     Span::styled("ECS ", t.muted()),
-                    Span::styled(cell(&service_label(d, svc), name_width(d, w), g), t.text()),
+                    Span::styled(cell(&service_label(d, svc), cols.name, g), t.text()),
                     Span::styled(
                         if svc.pending > 0 {
                             format!(" run {}/{} pend {}", svc.running, svc.desired, svc.pending)
@@ -178,8 +192,7 @@ fn one_cluster(d: &RegionData) -> bool {
 }
 
 /// The name column: as wide as the longest name in the pane, at most half of it. Counted
-/// without building the labels: it is asked for every row drawn, of a pane that can hold
-/// hundreds of services.
+/// without building the labels, once a frame.
 fn name_width(d: &RegionData, w: usize) -> usize {
     use crate::ui::widgets::text_width;
     let Some(c) = d.capacity.as_ref() else {

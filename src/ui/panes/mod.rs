@@ -24,8 +24,13 @@ pub(crate) use super::Ctx;
 
 /// How one pane's rows are drawn.
 pub trait PaneDraw: Sync {
+    /// The widths the pane's rows share, worked out once a frame from every item in the pane
+    /// (the widest name), not once a row: a pane can hold hundreds of items.
+    fn columns(&self, _d: &RegionData, _w: usize) -> Columns {
+        Columns::default()
+    }
     /// Column headings, for a pane whose rows are columns (the tree panes label their values).
-    fn heading(&self, _cx: &Ctx<'_>, _d: &RegionData, _w: usize) -> Option<String> {
+    fn heading(&self, _cx: &Ctx<'_>, _cols: Columns, _w: usize) -> Option<String> {
         None
     }
     /// Whether the pane has column headings (a row of its height).
@@ -33,9 +38,19 @@ pub trait PaneDraw: Sync {
         false
     }
     /// One row as a line of at most `w` cells.
-    fn row(&self, cx: &Ctx<'_>, d: &RegionData, row: Row, w: usize) -> Line<'static>;
+    fn row(&self, cx: &Ctx<'_>, d: &RegionData, cols: Columns, row: Row, w: usize)
+    -> Line<'static>;
     /// The one-line summary of a small terminal, after the pane's name and error.
     fn summary(&self, cx: &Ctx<'_>, d: &RegionData, spans: &mut Vec<Span<'static>>);
+}
+
+/// Widths of a pane's columns, from [`PaneDraw::columns`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Columns {
+    /// The name column.
+    pub name: usize,
+    /// A chart column (the Alarms pane's sparklines).
+    pub chart: usize,
 }
 
 /// Each pane's drawing, in [`Pane::ALL`]'s order.
@@ -52,8 +67,8 @@ fn draw(p: Pane) -> &'static dyn PaneDraw {
 }
 
 /// A pane's column headings as drawn, muted and underlined.
-fn heading_line(cx: &Ctx<'_>, d: &RegionData, p: Pane, w: usize) -> Option<Line<'static>> {
-    let text = draw(p).heading(cx, d, w)?;
+fn heading_line(cx: &Ctx<'_>, cols: Columns, p: Pane, w: usize) -> Option<Line<'static>> {
+    let text = draw(p).heading(cx, cols, w)?;
     Some(Line::from(Span::styled(
         text,
         cx.theme
@@ -304,8 +319,10 @@ fn render_pane(
         );
         return;
     }
+    let w = inner.width as usize;
+    let cols = draw(p).columns(d, w);
     // Column headings where the rows are columns and there is room for them.
-    let inner = match heading_line(cx, d, p, inner.width as usize) {
+    let inner = match heading_line(cx, cols, p, w) {
         Some(head) if inner.height >= 3 => {
             buf.set_line(inner.x, inner.y, &head, inner.width);
             Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1)
@@ -319,10 +336,9 @@ fn render_pane(
         0
     };
     drawn.shown[p.index()] = (offset, h);
-    let w = inner.width as usize;
     for (i, row) in ps.rows.iter().enumerate().skip(offset).take(h) {
         let y = inner.y + (i - offset) as u16;
-        let mut line = draw(p).row(cx, d, *row, w);
+        let mut line = draw(p).row(cx, d, cols, *row, w);
         if focused && i == ps.selected {
             line = line.patch_style(cx.theme.selection());
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), cx.theme.selection());

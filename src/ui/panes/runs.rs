@@ -1,6 +1,6 @@
 //! Runs: State Manager associations, their last execution and its per-target counts.
 
-use super::{Ctx, PaneDraw, exec_style};
+use super::{Columns, Ctx, PaneDraw, exec_style};
 use crate::app::{RegionData, Row};
 use crate::model::ExecStatus;
 use crate::ui::widgets::cell;
@@ -13,11 +13,18 @@ impl PaneDraw for Runs {
         true
     }
 
-    fn heading(&self, cx: &Ctx<'_>, d: &RegionData, w: usize) -> Option<String> {
+    fn columns(&self, d: &RegionData, w: usize) -> Columns {
+        Columns {
+            name: runs_name_w(d, w),
+            chart: 0,
+        }
+    }
+
+    fn heading(&self, cx: &Ctx<'_>, cols: Columns, _w: usize) -> Option<String> {
         let g = cx.glyphs;
         Some(format!(
             "{} {:<10} {:>3} {:>2} {:>8}  document",
-            cell("association", runs_name_w(d, w), g),
+            cell("association", cols.name, g),
             "status",
             g.ok,
             g.fail,
@@ -25,7 +32,14 @@ impl PaneDraw for Runs {
         ))
     }
 
-    fn row(&self, cx: &Ctx<'_>, d: &RegionData, row: Row, w: usize) -> Line<'static> {
+    fn row(
+        &self,
+        cx: &Ctx<'_>,
+        d: &RegionData,
+        cols: Columns,
+        row: Row,
+        _w: usize,
+    ) -> Line<'static> {
         let g = cx.glyphs;
         let t = cx.theme;
         let age = |at: crate::model::Timestamp| cx.age(at);
@@ -34,7 +48,7 @@ impl PaneDraw for Runs {
                 let Some(x) = d.runs.as_ref().and_then(|v| v.get(a)) else {
                     return Line::default();
                 };
-                let name_w = runs_name_w(d, w);
+                let name_w = cols.name;
                 let mut spans = vec![
                     Span::styled(cell(&x.name, name_w, g), t.text()),
                     Span::styled(format!(" {:<10}", x.status), exec_style(t, &x.status)),

@@ -1,7 +1,7 @@
 //! Targets: load balancer, target group (healthy/total, a bar, the age of carried-over
 //! health) and targets (state and reason first).
 
-use super::{Ctx, PaneDraw, health_age, lbs, ratio_style, take_width, target_style};
+use super::{Columns, Ctx, PaneDraw, health_age, lbs, ratio_style, take_width, target_style};
 use crate::app::{RegionData, Row};
 use crate::ui::widgets::{cell, progress};
 use ratatui::text::{Line, Span};
@@ -9,7 +9,14 @@ use ratatui::text::{Line, Span};
 pub struct Targets;
 
 impl PaneDraw for Targets {
-    fn row(&self, cx: &Ctx<'_>, d: &RegionData, row: Row, w: usize) -> Line<'static> {
+    fn row(
+        &self,
+        cx: &Ctx<'_>,
+        d: &RegionData,
+        _cols: Columns,
+        row: Row,
+        w: usize,
+    ) -> Line<'static> {
         let g = cx.glyphs;
         let t = cx.theme;
         match row {

@@ -1,6 +1,6 @@
 //! Timeline: what changed first, then its kind and region when there is room.
 
-use super::{Ctx, PaneDraw};
+use super::{Columns, Ctx, PaneDraw};
 use crate::app::{RegionData, Row};
 use crate::ui::severity_style;
 use crate::ui::widgets::cell;
@@ -13,11 +13,18 @@ impl PaneDraw for Timeline {
         true
     }
 
-    fn heading(&self, _cx: &Ctx<'_>, _d: &RegionData, _w: usize) -> Option<String> {
+    fn heading(&self, _cx: &Ctx<'_>, _cols: Columns, _w: usize) -> Option<String> {
         Some("time     what changed".to_owned())
     }
 
-    fn row(&self, cx: &Ctx<'_>, _d: &RegionData, row: Row, w: usize) -> Line<'static> {
+    fn row(
+        &self,
+        cx: &Ctx<'_>,
+        _d: &RegionData,
+        _cols: Columns,
+        row: Row,
+        w: usize,
+    ) -> Line<'static> {
         let g = cx.glyphs;
         let t = cx.theme;
         match row {
