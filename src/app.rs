@@ -49,6 +49,22 @@ pub(crate) fn cut_off(size: (u16, u16)) -> String {
 /// Seconds (real) a status message stays on the status line.
 pub const STATUS_SECS: f64 = 20.0;
 
+impl Msg {
+    /// What the periodic reads and the clock bring, not what the operator does or asked for:
+    /// the console may show several of these in one frame.
+    pub fn is_paced(&self) -> bool {
+        matches!(
+            self,
+            Msg::Data { .. }
+                | Msg::Tick(_)
+                | Msg::Calls(..)
+                | Msg::RegionSwitch { .. }
+                | Msg::Peers(_)
+                | Msg::Fleet(_)
+        )
+    }
+}
+
 /// What reaches `update`: keys, resizes, poll results, the clock.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Msg {
@@ -1497,6 +1513,16 @@ impl App {
             );
             vec![]
         }
+    }
+
+    /// Whether every pane of the region on screen has been read at least once, well or not.
+    pub fn read_once(&self) -> bool {
+        self.current().is_some_and(|d| {
+            Pane::ALL.iter().all(|p| {
+                let f = d.fetched(*p);
+                f.at.is_some() || f.error.is_some()
+            })
+        })
     }
 
     /// Age in seconds of a pane's data, if it has any.

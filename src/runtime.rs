@@ -230,6 +230,10 @@ pub struct Console<S: Screen> {
     scratch: Buffer,
     /// Frames rendered so far (tests: a read that brings nothing new renders none).
     renders: u64,
+    /// When the last frame was rendered, and when the next is due if one waits (see
+    /// [`FRAME_GAP`]).
+    drawn_at: Instant,
+    frame_at: Option<Instant>,
     source: Arc<dyn Source>,
     executor: Arc<Executor>,
     /// The simulation and its seed, in the demo.
@@ -278,6 +282,8 @@ impl<S: Screen> Console<S> {
             last: None,
             scratch: Buffer::empty(Rect::default()),
             renders: 0,
+            drawn_at: Instant::now(),
+            frame_at: None,
             source,
             executor,
             demo,
@@ -391,18 +397,41 @@ impl<S: Screen> Console<S> {
     }
 
     /// Runs until the operator quits or every sender is gone: the first frame, then a turn for
-    /// each message (with everything queued behind it) or due effect.
+    /// each message (with everything queued behind it) or due effect. What the operator does is
+    /// drawn at once; what reads and the clock bring, at most once a [`FRAME_GAP`] once every
+    /// pane has been read (the reads of one refresh end a few hundred milliseconds apart: one
+    /// frame shows them all).
     pub async fn run(&mut self) -> io::Result<()> {
         self.draw()?;
         while !self.quit {
             let due = self.delayed.first().map(|(at, _)| *at);
             tokio::select! {
                 m = self.rx.recv() => match m {
-                    Some(m) => self.turn(Some(m)).await?,
+                    Some(m) => {
+                        let paced = self.take(Some(m)).await;
+                        if self.quit {
+                            break;
+                        }
+                        self.settle().await;
+                        if self.app.needs_redraw() {
+                            let next = self.drawn_at + FRAME_GAP;
+                            if paced && self.app.read_once() && Instant::now() < next {
+                                self.frame_at.get_or_insert(next);
+                            } else {
+                                self.draw()?;
+                            }
+                        }
+                    }
                     None => break,
                 },
                 () = sleep_until(due), if due.is_some() => {
                     self.fire_due(Instant::now());
+                }
+                () = sleep_until(self.frame_at), if self.frame_at.is_some() => {
+                    self.frame_at = None;
+                    if self.app.needs_redraw() {
+                        self.draw()?;
+                    }
                 }
             }
         }
@@ -412,17 +441,37 @@ impl<S: Screen> Console<S> {
     /// One turn: `first` and every message already queued, each through `update` with its
     /// effects carried out; then, if something on screen changed, one frame.
     pub async fn turn(&mut self, first: Option<Msg>) -> io::Result<()> {
+        self.take(first).await;
+        if self.quit {
+            return Ok(());
+        }
+        self.settle().await;
+        if self.app.needs_redraw() {
+            self.draw()?;
+        }
+        Ok(())
+    }
+
+    /// Applies `first` and every message already queued; whether all were reads and clock ticks
+    /// (whose frame may wait, see [`Console::run`]).
+    async fn take(&mut self, first: Option<Msg>) -> bool {
+        let mut paced = true;
         if let Some(m) = first {
+            paced &= m.is_paced();
             self.apply(m).await;
         }
         while !self.quit
             && let Ok(m) = self.rx.try_recv()
         {
+            paced &= m.is_paced();
             self.apply(m).await;
         }
-        if self.quit {
-            return Ok(());
-        }
+        paced
+    }
+
+    /// After a turn's messages: the connection settled, interrupted operations read back once,
+    /// the background effects that ended reaped.
+    async fn settle(&mut self) {
         self.settle_connection().await;
         if self.settled && !self.reconciled {
             self.reconciled = true;
@@ -436,10 +485,6 @@ impl<S: Screen> Console<S> {
             });
         }
         while self.tasks.try_join_next().is_some() {}
-        if self.app.needs_redraw() {
-            self.draw()?;
-        }
-        Ok(())
     }
 
     /// Applies a message, carries out its effects, and applies at once the messages they answer
@@ -598,6 +643,8 @@ impl<S: Screen> Console<S> {
         }
         let drawn = ui::render(&self.app, area, &mut self.scratch);
         self.renders += 1;
+        self.drawn_at = Instant::now();
+        self.frame_at = None;
         if self.last.as_ref() != Some(&self.scratch) {
             write_frame(&mut self.screen, self.last.as_ref(), &self.scratch)?;
             // The frame written becomes the one on screen; the old one is the next scratch.
@@ -723,6 +770,10 @@ fn write_frame<S: Screen>(out: &mut S, prev: Option<&Buffer>, frame: &Buffer) ->
     out.end()?;
     Backend::flush(out).map_err(io::Error::other)
 }
+
+/// The least time between two frames that only reads and the clock asked for (a key, a paste or
+/// a resize is drawn at once).
+pub const FRAME_GAP: Duration = Duration::from_secs(1);
 
 /// How long quitting waits for operations in flight (an AWS call's attempt is at most 8 s).
 pub const QUIT_GRACE: Duration = Duration::from_secs(8);

@@ -633,6 +633,52 @@ fn no_help_text_is_cut_at_any_size() {
     }
 }
 
+/// The reads of one refresh end a few hundred milliseconds apart, each with news, and the clock
+/// ticks: once every pane has been read, one frame a second shows what they bring, where each
+/// drew its own before. What the operator does is drawn at once.
+#[test]
+fn reads_and_ticks_close_together_share_one_frame_and_keys_are_drawn_at_once() {
+    use std::time::Duration;
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.poll();
+    assert!(
+        h.app().read_once(),
+        "every pane read: frames are paced from now on"
+    );
+    let now = h.app().now();
+    let frames = h.run_beside(|tx| async move {
+        let tick = |s: f64| Msg::Tick(opsdash::model::Timestamp(now.0 + (s * 1000.0) as i64));
+        // Four messages that each change the screen (the clock), 100 ms apart: one frame, a
+        // second after the one before.
+        for i in 1..=4 {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            tx.send(tick(f64::from(i) * 60.0)).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // A key: drawn at once, even right after a frame.
+        tx.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('2'),
+            KeyModifiers::NONE,
+        )))
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        tx.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('1'),
+            KeyModifiers::NONE,
+        )))
+        .unwrap();
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        tx.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        )))
+        .unwrap();
+    });
+    // The first frame, one for the four ticks, one for each key.
+    assert_eq!(frames, 4, "frames rendered");
+    assert_eq!(h.app().now().0, now.0 + 240_000, "the last tick is shown");
+}
+
 /// Issue 10: the screen is rendered only when what it shows changed. A poll that reads the same
 /// estate again renders nothing; a changed target, an error or a tick of the clock does.
 #[test]

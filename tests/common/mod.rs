@@ -390,6 +390,24 @@ impl Harness {
         self.console.renders()
     }
 
+    /// Runs the console's own loop ([`Console::run`], its first frame included) beside
+    /// `driver`, which is given the console's sender, on paused time, until the console quits;
+    /// the frames rendered meanwhile.
+    pub fn run_beside<F: std::future::Future<Output = ()>>(
+        &mut self,
+        driver: impl FnOnce(tokio::sync::mpsc::UnboundedSender<Msg>) -> F,
+    ) -> u64 {
+        let before = self.renders();
+        let tx = self.console.sender();
+        let console = &mut self.console;
+        self.rt.block_on(async move {
+            tokio::time::pause();
+            let (ran, ()) = tokio::join!(console.run(), driver(tx));
+            ran.expect("the console ran");
+        });
+        self.renders() - before
+    }
+
     /// Whether a key asked the console to quit.
     pub fn quit_asked(&self) -> bool {
         self.console.quitting()
