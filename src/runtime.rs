@@ -398,9 +398,8 @@ impl<S: Screen> Console<S> {
 
     /// Runs until the operator quits or every sender is gone: the first frame, then a turn for
     /// each message (with everything queued behind it) or due effect. What the operator does is
-    /// drawn at once; what reads and the clock bring, at most once a [`FRAME_GAP`] once every
-    /// pane has been read (the reads of one refresh end a few hundred milliseconds apart: one
-    /// frame shows them all).
+    /// drawn at once; what the periodic reads and the clock bring, once every pane has been read,
+    /// at most once a [`FRAME_GAP`]: reads and ticks that land within it share one frame.
     pub async fn run(&mut self) -> io::Result<()> {
         self.draw()?;
         while !self.quit {
