@@ -407,6 +407,9 @@ impl<S: Screen> Console<S> {
             tokio::select! {
                 m = self.rx.recv() => match m {
                     Some(m) => {
+                        // Until every pane has been read, each read is drawn as it comes,
+                        // the one that completes the screen included.
+                        let read = self.app.read_once();
                         let paced = self.take(Some(m)).await;
                         if self.quit {
                             break;
@@ -414,7 +417,7 @@ impl<S: Screen> Console<S> {
                         self.settle().await;
                         if self.app.needs_redraw() {
                             let next = self.drawn_at + FRAME_GAP;
-                            if paced && self.app.read_once() && Instant::now() < next {
+                            if paced && read && Instant::now() < next {
                                 self.frame_at.get_or_insert(next);
                             } else {
                                 self.draw()?;

@@ -679,6 +679,49 @@ fn reads_and_ticks_close_together_share_one_frame_and_keys_are_drawn_at_once() {
     assert_eq!(h.app().now().0, now.0 + 240_000, "the last tick is shown");
 }
 
+/// Frames are paced only once every pane has been read: the read that completes the first
+/// screen is drawn at once, not a frame gap later.
+#[test]
+fn the_read_that_completes_the_first_screen_is_drawn_at_once() {
+    use std::time::Duration;
+    let mut h = Harness::new(Scenario::WarmStandby);
+    // The region on screen's reads only: the last one sent completes the screen.
+    let primary = h.primary();
+    let reads: Vec<Msg> = h
+        .poll_messages()
+        .into_iter()
+        .filter(|m| matches!(m, Msg::Data { region, .. } if *region == primary))
+        .collect();
+    let first = reads.len();
+    // Everything read is forgotten, as when the source is replaced: the screen waits again.
+    let info = h.app().info().clone();
+    h.run_beside(|tx| async move {
+        tx.send(Msg::Resize(120, 40)).unwrap();
+        tx.send(Msg::Reset(info)).unwrap();
+        for m in reads {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            tx.send(m).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        tx.send(Msg::Key(KeyEvent::new(
+            KeyCode::Char('c'),
+            KeyModifiers::CONTROL,
+        )))
+        .unwrap();
+    });
+    assert!(first >= 5, "{first} reads");
+    assert!(h.app().read_once());
+    // Each pane's title says how old its data is once it has some.
+    let screen = h.written();
+    for (i, p) in ["Targets", "Capacity", "Runs", "Alarms", "Timeline"]
+        .iter()
+        .enumerate()
+    {
+        let title = format!("{} {p} us-east-1 <", i + 1);
+        assert!(screen.contains(&title), "{title} on screen:\n{screen}");
+    }
+}
+
 /// Issue 10: the screen is rendered only when what it shows changed. A poll that reads the same
 /// estate again renders nothing; a changed target, an error or a tick of the clock does.
 #[test]

@@ -416,17 +416,7 @@ impl Harness {
     /// One poll of every pane of every region, queued for the console as the pollers send
     /// them, and applied in one turn; then the Logs reads that were waiting for their time.
     pub fn poll(&mut self) {
-        // Every pane is read: the reads of one pane asked for are answered too.
-        self.reads.lock().unwrap().clear();
-        let seqs: std::collections::HashMap<Region, u64> = self
-            .app()
-            .store()
-            .regions()
-            .map(|(k, v)| (k.clone(), v.last_seq()))
-            .collect();
-        let msgs = self.rt.block_on(poller::poll_all(&self.sim, |r| {
-            seqs.get(r).copied().unwrap_or(0)
-        }));
+        let msgs = self.poll_messages();
         let tx = self.console.sender();
         for m in msgs {
             let _ = tx.send(m);
@@ -437,6 +427,34 @@ impl Harness {
             self.console.fire_all_delayed();
         }
         self.settle();
+    }
+
+    /// What one poll of every pane of every region reads, not yet sent to the console.
+    pub fn poll_messages(&mut self) -> Vec<Msg> {
+        // Every pane is read: the reads of one pane asked for are answered too.
+        self.reads.lock().unwrap().clear();
+        let seqs: std::collections::HashMap<Region, u64> = self
+            .app()
+            .store()
+            .regions()
+            .map(|(k, v)| (k.clone(), v.last_seq()))
+            .collect();
+        self.rt.block_on(poller::poll_all(&self.sim, |r| {
+            seqs.get(r).copied().unwrap_or(0)
+        }))
+    }
+
+    /// The frame the console last wrote to its screen, as text.
+    pub fn written(&self) -> String {
+        let buf = self.console.screen().buffer();
+        let mut out = String::new();
+        for y in 0..buf.area.height {
+            for x in 0..buf.area.width {
+                out.push_str(buf[(x, y)].symbol());
+            }
+            out.push('\n');
+        }
+        out
     }
 
     /// Advances virtual time and polls.
