@@ -23,7 +23,7 @@
 //! glibc 2.17 at most (`link/glibc-2.17.c`, for a native x86_64 linux-gnu build): the functions
 //! the build machine's glibc has at a newer version are wrapped and called at the version 2.17
 //! has, so the binary starts on any bastion with glibc 2.17 or later (Amazon Linux 2, RHEL 7,
-//! Ubuntu 18.04), whatever glibc built it. `OPSDASH_GLIBC_FLOOR=0` turns it off.
+//! Ubuntu 18.04), though a newer glibc built it. `OPSDASH_GLIBC_FLOOR=0` turns it off.
 //!
 //! Symbols stripped at link (`--strip-all`, Linux) rather than by the profile's `strip`: cargo
 //! hashes the profile into every crate's symbol names, so that would change the names the list

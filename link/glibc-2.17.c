@@ -1,6 +1,6 @@
 /*
  * The default build runs on any x86_64 glibc from 2.17 on (Amazon Linux 2, RHEL/CentOS 7, Ubuntu
- * 18.04 and newer), whatever glibc the build machine has.
+ * 18.04 and newer), though the build machine's glibc is newer (checked with Debian 12's 2.36).
  *
  * A linker binds each C library function to the newest version the build machine's glibc
  * defines: built on Debian 12, `pthread_create` is `pthread_create@GLIBC_2.34`, and the binary

@@ -4,7 +4,7 @@
 //! `scripts/order-functions.sh`), and this test fails when that is not this checkout's. And the
 //! binary must start on the bastions people use: no `GLIBC_ABI_DT_RELR` requirement (glibc 2.36
 //! only), which Amazon Linux 2023 and Ubuntu 22.04 refuse, and no glibc version newer than 2.17
-//! (`link/glibc-2.17.c`), whatever glibc built it.
+//! (`link/glibc-2.17.c`), though a newer glibc built it.
 
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -145,7 +145,7 @@ fn the_binary_needs_no_glibc_newer_than_2_17() {
 }
 
 /// glibc 2.17 has no `__cxa_thread_atexit_impl`: link/glibc-2.17.c then runs thread-local
-/// destructors itself. Every glibc this runs on has the real one, so that path is compiled here
+/// destructors itself. The glibc of the machines the tests run on has the real one, so that path is compiled here
 /// into a small program of its own and run: each thread's destructors run when it ends, the last
 /// registered first, including one a destructor registers, and not another thread's.
 #[test]
