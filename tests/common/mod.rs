@@ -446,15 +446,7 @@ impl Harness {
 
     /// The frame the console last wrote to its screen, as text.
     pub fn written(&self) -> String {
-        let buf = self.console.screen().buffer();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
+        text(self.console.screen().buffer())
     }
 
     /// Advances virtual time and polls.
@@ -612,16 +604,7 @@ impl Harness {
 
     /// The screen as text, one line per row.
     pub fn screen(&mut self, w: u16, h: u16) -> String {
-        let t = self.terminal(w, h);
-        let buf = t.backend().buffer();
-        let mut out = String::new();
-        for y in 0..buf.area.height {
-            for x in 0..buf.area.width {
-                out.push_str(buf[(x, y)].symbol());
-            }
-            out.push('\n');
-        }
-        out
+        text(self.terminal(w, h).backend().buffer())
     }
 
     pub fn snapshot(&self) -> Snapshot {
@@ -676,4 +659,16 @@ impl Harness {
 /// A region of the tests' estates, by name.
 pub fn region(name: &str) -> Region {
     Region::new(name).expect("a region name")
+}
+
+/// A buffer as text, one line per row.
+fn text(buf: &ratatui::buffer::Buffer) -> String {
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
 }
