@@ -16,10 +16,14 @@ impl PaneDraw for Alarms {
 
     fn columns(&self, d: &RegionData, w: usize) -> Columns {
         let (name, chart) = alarm_widths(d, w);
-        Columns { name, chart }
+        Columns {
+            name,
+            chart,
+            ..Columns::default()
+        }
     }
 
-    fn heading(&self, cx: &Ctx<'_>, cols: Columns, _w: usize) -> Option<String> {
+    fn heading(&self, cx: &Ctx<'_>, cols: Columns) -> Option<String> {
         let g = cx.glyphs;
         let (name_w, spark_w) = (cols.name, cols.chart);
         Some(format!(
@@ -31,14 +35,8 @@ impl PaneDraw for Alarms {
         ))
     }
 
-    fn row(
-        &self,
-        cx: &Ctx<'_>,
-        d: &RegionData,
-        cols: Columns,
-        row: Row,
-        w: usize,
-    ) -> Line<'static> {
+    fn row(&self, cx: &Ctx<'_>, d: &RegionData, cols: Columns, row: Row) -> Line<'static> {
+        let w = cols.width;
         let g = cx.glyphs;
         let t = cx.theme;
         let age = |at: crate::model::Timestamp| cx.age(at);

@@ -12,18 +12,11 @@ impl PaneDraw for Capacity {
     fn columns(&self, d: &RegionData, w: usize) -> Columns {
         Columns {
             name: name_width(d, w),
-            chart: 0,
+            ..Columns::default()
         }
     }
 
-    fn row(
-        &self,
-        cx: &Ctx<'_>,
-        d: &RegionData,
-        cols: Columns,
-        row: Row,
-        _w: usize,
-    ) -> Line<'static> {
+    fn row(&self, cx: &Ctx<'_>, d: &RegionData, cols: Columns, row: Row) -> Line<'static> {
         let g = cx.glyphs;
         let t = cx.theme;
         let age = |at: crate::model::Timestamp| cx.age(at);

@@ -26,20 +26,20 @@ pub(crate) use super::Ctx;
 pub trait PaneDraw: Sync {
     /// The widths the pane's rows share, worked out once a frame from every item in the pane
     /// (the widest name), not once a row: a pane can hold hundreds of items.
+    /// The pane's own widths; [`Columns::width`] is set by the caller.
     fn columns(&self, _d: &RegionData, _w: usize) -> Columns {
         Columns::default()
     }
     /// Column headings, for a pane whose rows are columns (the tree panes label their values).
-    fn heading(&self, _cx: &Ctx<'_>, _cols: Columns, _w: usize) -> Option<String> {
+    fn heading(&self, _cx: &Ctx<'_>, _cols: Columns) -> Option<String> {
         None
     }
     /// Whether the pane has column headings (a row of its height).
     fn headed(&self) -> bool {
         false
     }
-    /// One row as a line of at most `w` cells.
-    fn row(&self, cx: &Ctx<'_>, d: &RegionData, cols: Columns, row: Row, w: usize)
-    -> Line<'static>;
+    /// One row as a line of at most [`Columns::width`] cells.
+    fn row(&self, cx: &Ctx<'_>, d: &RegionData, cols: Columns, row: Row) -> Line<'static>;
     /// The one-line summary of a small terminal, after the pane's name and error.
     fn summary(&self, cx: &Ctx<'_>, d: &RegionData, spans: &mut Vec<Span<'static>>);
 }
@@ -47,6 +47,8 @@ pub trait PaneDraw: Sync {
 /// Widths of a pane's columns, from [`PaneDraw::columns`].
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Columns {
+    /// The pane's inner width: the most a row may take.
+    pub width: usize,
     /// The name column.
     pub name: usize,
     /// A chart column (the Alarms pane's sparklines).
@@ -67,8 +69,8 @@ fn draw(p: Pane) -> &'static dyn PaneDraw {
 }
 
 /// A pane's column headings as drawn, muted and underlined.
-fn heading_line(cx: &Ctx<'_>, cols: Columns, p: Pane, w: usize) -> Option<Line<'static>> {
-    let text = draw(p).heading(cx, cols, w)?;
+fn heading_line(cx: &Ctx<'_>, cols: Columns, p: Pane) -> Option<Line<'static>> {
+    let text = draw(p).heading(cx, cols)?;
     Some(Line::from(Span::styled(
         text,
         cx.theme
@@ -319,10 +321,13 @@ fn render_pane(
         );
         return;
     }
-    let w = inner.width as usize;
-    let cols = draw(p).columns(d, w);
+    let width = inner.width as usize;
+    let cols = Columns {
+        width,
+        ..draw(p).columns(d, width)
+    };
     // Column headings where the rows are columns and there is room for them.
-    let inner = match heading_line(cx, cols, p, w) {
+    let inner = match heading_line(cx, cols, p) {
         Some(head) if inner.height >= 3 => {
             buf.set_line(inner.x, inner.y, &head, inner.width);
             Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1)
@@ -338,7 +343,7 @@ fn render_pane(
     drawn.shown[p.index()] = (offset, h);
     for (i, row) in ps.rows.iter().enumerate().skip(offset).take(h) {
         let y = inner.y + (i - offset) as u16;
-        let mut line = draw(p).row(cx, d, cols, *row, w);
+        let mut line = draw(p).row(cx, d, cols, *row);
         if focused && i == ps.selected {
             line = line.patch_style(cx.theme.selection());
             buf.set_style(Rect::new(inner.x, y, inner.width, 1), cx.theme.selection());

@@ -16,11 +16,11 @@ impl PaneDraw for Runs {
     fn columns(&self, d: &RegionData, w: usize) -> Columns {
         Columns {
             name: runs_name_w(d, w),
-            chart: 0,
+            ..Columns::default()
         }
     }
 
-    fn heading(&self, cx: &Ctx<'_>, cols: Columns, _w: usize) -> Option<String> {
+    fn heading(&self, cx: &Ctx<'_>, cols: Columns) -> Option<String> {
         let g = cx.glyphs;
         Some(format!(
             "{} {:<10} {:>3} {:>2} {:>8}  document",
@@ -32,14 +32,7 @@ impl PaneDraw for Runs {
         ))
     }
 
-    fn row(
-        &self,
-        cx: &Ctx<'_>,
-        d: &RegionData,
-        cols: Columns,
-        row: Row,
-        _w: usize,
-    ) -> Line<'static> {
+    fn row(&self, cx: &Ctx<'_>, d: &RegionData, cols: Columns, row: Row) -> Line<'static> {
         let g = cx.glyphs;
         let t = cx.theme;
         let age = |at: crate::model::Timestamp| cx.age(at);

@@ -9,14 +9,22 @@ use ratatui::text::{Line, Span};
 pub struct Targets;
 
 impl PaneDraw for Targets {
-    fn row(
-        &self,
-        cx: &Ctx<'_>,
-        d: &RegionData,
-        _cols: Columns,
-        row: Row,
-        w: usize,
-    ) -> Line<'static> {
+    /// The target groups' name column: as wide as the longest name in view, at most half the
+    /// pane, health before protocol.
+    fn columns(&self, d: &RegionData, w: usize) -> Columns {
+        Columns {
+            name: lbs(d)
+                .iter()
+                .flat_map(|l| &l.target_groups)
+                .map(|g| g.name.chars().count())
+                .max()
+                .unwrap_or(0)
+                .min(w / 2),
+            ..Columns::default()
+        }
+    }
+
+    fn row(&self, cx: &Ctx<'_>, d: &RegionData, cols: Columns, row: Row) -> Line<'static> {
         let g = cx.glyphs;
         let t = cx.theme;
         match row {
@@ -43,17 +51,9 @@ impl PaneDraw for Targets {
             Row::Tg(l, gi) => {
                 let tg = &lbs(d)[l].target_groups[gi];
                 let bar = progress(tg.healthy as u32, tg.total as u32, 8, g);
-                // The name column is as wide as the longest name in view, health before protocol.
-                let name_w = lbs(d)
-                    .iter()
-                    .flat_map(|l| &l.target_groups)
-                    .map(|g| g.name.chars().count())
-                    .max()
-                    .unwrap_or(0)
-                    .min(w / 2);
                 let mut spans = vec![
                     Span::raw("  "),
-                    Span::styled(cell(&tg.name, name_w, g), t.text()),
+                    Span::styled(cell(&tg.name, cols.name, g), t.text()),
                     Span::styled(
                         format!(" {}/{} healthy ", tg.healthy, tg.total),
                         ratio_style(t, tg.healthy, tg.total),

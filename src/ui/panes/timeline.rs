@@ -13,18 +13,12 @@ impl PaneDraw for Timeline {
         true
     }
 
-    fn heading(&self, _cx: &Ctx<'_>, _cols: Columns, _w: usize) -> Option<String> {
+    fn heading(&self, _cx: &Ctx<'_>, _cols: Columns) -> Option<String> {
         Some("time     what changed".to_owned())
     }
 
-    fn row(
-        &self,
-        cx: &Ctx<'_>,
-        _d: &RegionData,
-        _cols: Columns,
-        row: Row,
-        w: usize,
-    ) -> Line<'static> {
+    fn row(&self, cx: &Ctx<'_>, _d: &RegionData, cols: Columns, row: Row) -> Line<'static> {
+        let w = cols.width;
         let g = cx.glyphs;
         let t = cx.theme;
         match row {
