@@ -98,14 +98,42 @@ fn opsdash(args: &[&str], env: &[(&str, &Path)]) -> std::process::Output {
     c.output().expect("opsdash runs")
 }
 
-fn tempdir() -> PathBuf {
+/// A fresh directory, removed with what the test wrote into it when the test ends.
+struct TempDir(PathBuf);
+
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<Path> for TempDir {
+    fn as_ref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for TempDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn tempdir() -> TempDir {
     let d = std::env::temp_dir().join(format!(
         "opsdash-test-{}-{}",
         std::process::id(),
         rand_suffix()
     ));
     std::fs::create_dir_all(&d).unwrap();
-    d
+    TempDir(d)
 }
 
 fn rand_suffix() -> u128 {
@@ -458,7 +486,8 @@ fn a_config_that_is_not_a_small_regular_file_is_refused() {
         err.contains("/dev/zero") && err.contains("not a regular file"),
         "{err}"
     );
-    let big = tempdir().join("big.toml");
+    let scratch = tempdir();
+    let big = scratch.join("big.toml");
     std::fs::write(&big, vec![b'#'; 2 << 20]).unwrap();
     let out = opsdash(
         &["--config", big.to_str().unwrap(), "--demo", "snapshot"],

@@ -174,7 +174,27 @@ impl EstateWriter for CountingWriter {
     }
 }
 
-/// A fresh directory under the system temp dir.
+/// A fresh directory under the system temp dir, removed with everything in it when the last
+/// holder drops it (a harness and the ones [`Harness::restart`] makes share one).
+pub struct Scratch(std::path::PathBuf);
+
+impl Scratch {
+    pub fn new(tag: &str) -> Arc<Self> {
+        Arc::new(Scratch(temp_dir(tag)))
+    }
+
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A fresh directory under the system temp dir (kept: see [`Scratch`] for one that is removed).
 pub fn temp_dir(tag: &str) -> std::path::PathBuf {
     static N: AtomicUsize = AtomicUsize::new(0);
     let d = std::env::temp_dir().join(format!(
@@ -223,6 +243,8 @@ pub struct Harness {
     /// [`Harness::read_asked`].
     pub hold_reads: bool,
     rt: tokio::runtime::Runtime,
+    /// The directory of the audit log, removed when the last console using it is dropped.
+    scratch: Arc<Scratch>,
 }
 
 impl Harness {
@@ -246,12 +268,7 @@ impl Harness {
         configure: impl FnOnce(&mut Settings),
     ) -> Self {
         let sim = SimSource::new(Sim::new(scenario, SEED, T0));
-        Self::build(
-            sim,
-            temp_dir("audit").join("audit.jsonl"),
-            read_only,
-            configure,
-        )
+        Self::build(sim, Scratch::new("audit"), read_only, configure)
     }
 
     /// A new console over the same estate and state directory: opsdash started again after it
@@ -259,7 +276,7 @@ impl Harness {
     pub fn restart(&self) -> Self {
         Self::build(
             self.sim.clone(),
-            self.executor.audit_log().path().to_owned(),
+            self.scratch.clone(),
             self.app().settings().read_only,
             |_| {},
         )
@@ -267,28 +284,22 @@ impl Harness {
 
     fn build(
         sim: SimSource,
-        audit: std::path::PathBuf,
+        scratch: Arc<Scratch>,
         read_only: bool,
         configure: impl FnOnce(&mut Settings),
     ) -> Self {
-        Self::build_with(sim, audit, read_only, configure, None)
+        Self::build_with(sim, scratch, read_only, configure, None)
     }
 
     /// A harness whose executor takes its team leases from `leases`.
     pub fn with_leases(scenario: Scenario, leases: Arc<dyn opsdash::team::Leases>) -> Self {
         let sim = SimSource::new(Sim::new(scenario, SEED, T0));
-        Self::build_with(
-            sim,
-            temp_dir("leases").join("audit.jsonl"),
-            false,
-            |_| {},
-            Some(leases),
-        )
+        Self::build_with(sim, Scratch::new("leases"), false, |_| {}, Some(leases))
     }
 
     fn build_with(
         sim: SimSource,
-        audit: std::path::PathBuf,
+        scratch: Arc<Scratch>,
         read_only: bool,
         configure: impl FnOnce(&mut Settings),
         leases: Option<Arc<dyn opsdash::team::Leases>>,
@@ -319,7 +330,7 @@ impl Harness {
         let executor = Arc::new(
             Executor::new(
                 Arc::new(counting),
-                AuditLog::new(audit),
+                AuditLog::new(scratch.path().join("audit.jsonl")),
                 read_only,
                 Operator {
                     user: "tester".into(),
@@ -368,6 +379,7 @@ impl Harness {
             reads,
             hold_reads: false,
             rt,
+            scratch,
         };
         let now = h.sim.now();
         h.send(Msg::Tick(now));

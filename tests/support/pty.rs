@@ -24,6 +24,12 @@ pub struct Pty {
     pub home: PathBuf,
 }
 
+impl Drop for Pty {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.home);
+    }
+}
+
 impl Pty {
     pub fn open(cols: u16, rows: u16) -> Pty {
         let pair = NativePtySystem::default()
@@ -49,7 +55,14 @@ impl Pty {
             }
         });
         let writer = pair.master.take_writer().expect("pty writer");
-        let home = std::env::temp_dir().join(format!("opsdash-e2e-{}-{cols}", std::process::id()));
+        // A home of its own (tests run in parallel), removed when the terminal is dropped.
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let home = std::env::temp_dir().join(format!(
+            "opsdash-e2e-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&home);
         std::fs::create_dir_all(&home).unwrap();
         Pty {
             pair,
