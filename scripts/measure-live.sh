@@ -27,7 +27,8 @@ echo "==> full refreshes (examples/live_refresh.rs, 5 refreshes of --region us-e
 ./target/ci/examples/live_refresh 5 --region us-east-1
 echo "==> the console in a pseudo-terminal, refreshing every 10 s"
 # Runs and Timeline cannot fill against moto (no SSM associations, no alarm history).
-MEASURE_WAIT="Targets us-east-1 <,Capacity us-east-1 <,Alarms us-east-1 <" \
+# The idle demo runs beside it as a reference: what this machine charges for the same work now.
+MEASURE_REFERENCE=1 MEASURE_WAIT="Targets us-east-1 <,Capacity us-east-1 <,Alarms us-east-1 <" \
   ./target/ci/examples/measure "$window" --region us-east-1 --refresh 10
 if command -v taws >/dev/null; then
   echo "==> taws in the same pseudo-terminal, against the same moto (it redraws every second)"
