@@ -1015,7 +1015,16 @@ impl App {
         if pane == Pane::Runs {
             self.show_followed_run();
         }
-        self.rebuild_rows();
+        // Rows are made of the data alone: a read that changed nothing leaves them; one that
+        // did, those of its pane and of the pane its data touches (zones joined from the
+        // instances; alarm states moved by the history).
+        if changed {
+            match pane {
+                Pane::Capacity => self.rebuild_rows_of(&[Pane::Capacity, Pane::Targets]),
+                Pane::Timeline => self.rebuild_rows_of(&[Pane::Timeline, Pane::Alarms]),
+                p => self.rebuild_rows_of(&[p]),
+            }
+        }
         self.redraw |= (changed && (shown || pane == Pane::Timeline))
             || (here && label != self.age_label(pane))
             || stats.throttles + stats.errors > 0
@@ -1048,7 +1057,12 @@ impl App {
     /// Recomputes every pane's rows from the data and the filters, keeping each selection on the
     /// same item (by identity) where it still exists.
     fn rebuild_rows(&mut self) {
-        for p in Pane::ALL {
+        self.rebuild_rows_of(&Pane::ALL);
+    }
+
+    /// [`App::rebuild_rows`] for the panes named.
+    fn rebuild_rows_of(&mut self, panes: &[Pane]) {
+        for &p in panes {
             let rows = self.compute_rows(p);
             // The Timeline follows its newest rows while its top is selected: new events show
             // at the top, never pile up above the selection out of view.
