@@ -25,8 +25,8 @@ pub(crate) use super::Ctx;
 /// How one pane's rows are drawn.
 pub trait PaneDraw: Sync {
     /// The widths the pane's rows share, worked out once a frame from every item in the pane
-    /// (the widest name), not once a row: a pane can hold hundreds of items.
-    /// The pane's own widths; [`Columns::width`] is set by the caller.
+    /// (the widest name), not once a row: a pane can hold hundreds of items. `w` is the pane's
+    /// inner width, which the caller puts in [`Columns::width`].
     fn columns(&self, _d: &RegionData, _w: usize) -> Columns {
         Columns::default()
     }
