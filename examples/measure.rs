@@ -58,6 +58,9 @@ fn rss_kib(pid: u32) -> (u64, u64) {
     (kb("VmRSS:"), kb("VmHWM:"))
 }
 
+/// What "every pane has data" looks like on the demo.
+const DEMO_FILLED: &str = "healthy,associ,OK,ASG,succeeded";
+
 /// A console running in a pseudo-terminal of 120 columns: its screen, and when it wrote how much.
 struct Running {
     child: Box<dyn Child + Send + Sync>,
@@ -162,7 +165,6 @@ fn main() {
     let first = run.wait(&[first_mark.as_str()], None);
     // What "every pane has data" looks like: the demo's by default, or MEASURE_WAIT (comma
     // separated) for a live estate.
-    const DEMO_FILLED: &str = "healthy,associ,OK,ASG,succeeded";
     let filled = std::env::var("MEASURE_WAIT").unwrap_or_else(|_| DEMO_FILLED.into());
     let filled: Vec<&str> = filled.split(',').collect();
     let full = run.wait(&filled, count.as_ref());

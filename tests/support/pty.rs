@@ -24,6 +24,9 @@ pub struct Pty {
     pub home: PathBuf,
 }
 
+/// Homes handed out so far in this test binary.
+static HOMES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 impl Drop for Pty {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.home);
@@ -56,11 +59,10 @@ impl Pty {
         });
         let writer = pair.master.take_writer().expect("pty writer");
         // A home of its own (tests run in parallel), removed when the terminal is dropped.
-        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let home = std::env::temp_dir().join(format!(
             "opsdash-e2e-{}-{}",
             std::process::id(),
-            N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            HOMES.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
         ));
         let _ = std::fs::remove_dir_all(&home);
         std::fs::create_dir_all(&home).unwrap();
