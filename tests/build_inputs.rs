@@ -145,9 +145,10 @@ fn the_binary_needs_no_glibc_newer_than_2_17() {
 }
 
 /// glibc 2.17 has no `__cxa_thread_atexit_impl`: link/glibc-2.17.c then runs thread-local
-/// destructors itself. The glibc of the machines the tests run on has the real one, so that path is compiled here
-/// into a small program of its own and run: each thread's destructors run when it ends, the last
-/// registered first, including one a destructor registers, and not another thread's.
+/// destructors itself. The glibc of the machines the tests run on has the real one, so that path
+/// is compiled here into a small program of its own and run: each thread's destructors run when
+/// it ends, the last registered first, including one a destructor registers, and not another
+/// thread's.
 #[test]
 #[cfg(all(target_os = "linux", target_arch = "x86_64", target_env = "gnu"))]
 fn without_glibc_thread_exit_hooks_each_threads_destructors_run_when_it_ends() {
