@@ -342,7 +342,8 @@ fn a_drill_whose_lock_is_held_by_a_live_process_does_not_start() {
 fn a_drill_whose_state_cannot_be_saved_does_not_start() {
     let mut h = Harness::new(Scenario::WarmStandby);
     // A symlink where the state goes: refused, never followed.
-    let elsewhere = common::temp_dir("elsewhere").join("target.json");
+    let scratch = common::Scratch::new("elsewhere");
+    let elsewhere = scratch.join("target.json");
     std::os::unix::fs::symlink(&elsewhere, drill_file(&h)).unwrap();
     start_drill(&mut h);
     assert!(h.app().drill().is_none());

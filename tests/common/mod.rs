@@ -2,6 +2,10 @@
 //! `TestBackend`, driven exactly as the runtime drives them (same poller fetch, same effects).
 #![allow(dead_code)]
 
+#[path = "../support/scratch.rs"]
+mod scratch;
+pub use scratch::Scratch;
+
 use opsdash::action::Keymap;
 use opsdash::app::{App, Effect, Msg, Pane, Settings};
 use opsdash::model::{AlarmState, Region};
@@ -174,39 +178,6 @@ impl EstateWriter for CountingWriter {
     }
 }
 
-/// A fresh directory under the system temp dir, removed with everything in it when the last
-/// holder drops it (a harness and the ones [`Harness::restart`] makes share one).
-pub struct Scratch(std::path::PathBuf);
-
-impl Scratch {
-    pub fn new(tag: &str) -> Arc<Self> {
-        Arc::new(Scratch(temp_dir(tag)))
-    }
-
-    pub fn path(&self) -> &std::path::Path {
-        &self.0
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// A fresh directory under the system temp dir (kept: see [`Scratch`] for one that is removed).
-pub fn temp_dir(tag: &str) -> std::path::PathBuf {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let d = std::env::temp_dir().join(format!(
-        "opsdash-{tag}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
-}
-
 /// Polling done by the test: a refresh the console asks for is counted, and the harness polls;
 /// a read of one pane is queued, and the harness reads it.
 struct ManualPolling(Arc<AtomicUsize>, Arc<Mutex<Vec<(Region, Pane)>>>);
@@ -268,7 +239,7 @@ impl Harness {
         configure: impl FnOnce(&mut Settings),
     ) -> Self {
         let sim = SimSource::new(Sim::new(scenario, SEED, T0));
-        Self::build(sim, Scratch::new("audit"), read_only, configure)
+        Self::build(sim, Arc::new(Scratch::new("audit")), read_only, configure)
     }
 
     /// A new console over the same estate and state directory: opsdash started again after it
@@ -294,7 +265,13 @@ impl Harness {
     /// A harness whose executor takes its team leases from `leases`.
     pub fn with_leases(scenario: Scenario, leases: Arc<dyn opsdash::team::Leases>) -> Self {
         let sim = SimSource::new(Sim::new(scenario, SEED, T0));
-        Self::build_with(sim, Scratch::new("leases"), false, |_| {}, Some(leases))
+        Self::build_with(
+            sim,
+            Arc::new(Scratch::new("leases")),
+            false,
+            |_| {},
+            Some(leases),
+        )
     }
 
     fn build_with(
