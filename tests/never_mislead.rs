@@ -859,3 +859,31 @@ fn an_alarm_moved_by_the_timeline_shows_no_stale_reason_and_is_read_at_once() {
     let shown = row(&mut h);
     assert!(!shown.contains(" reading"), "{shown}");
 }
+
+/// A zone gone dark (warm standby): its first target to fail its checks was said as
+/// `1 targets unhealthy since …`. The count and its noun agree, one target or several.
+#[test]
+fn one_unhealthy_target_is_said_as_one_target() {
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.inject(&Fault::AzDark {
+        region: "us-east-1".into(),
+    });
+    let mut seen = Vec::new();
+    for _ in 0..40 {
+        h.advance(2.0);
+        let v = h.app().verdicts().remove(0);
+        if let Some((n, rest)) = v.text.split_once(' ')
+            && let Ok(n) = n.parse::<u32>()
+            && rest.contains("unhealthy")
+        {
+            let noun = if n == 1 {
+                "target unhealthy"
+            } else {
+                "targets unhealthy"
+            };
+            assert!(rest.starts_with(noun), "{}", v.text);
+            seen.push(n);
+        }
+    }
+    assert!(seen.contains(&1), "one unhealthy target was said: {seen:?}");
+}

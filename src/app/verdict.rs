@@ -667,7 +667,8 @@ impl App {
             return Some((
                 Severity::Warn,
                 format!(
-                    "{unhealthy} targets unhealthy{} in {region}: {}",
+                    "{unhealthy} target{} unhealthy{} in {region}: {}",
+                    if unhealthy == 1 { "" } else { "s" },
                     since_text(self.unhealthy_since(&ids)),
                     groups.join(", ")
                 ),
