@@ -13,7 +13,7 @@ use crate::source::sim::{Sim, SimSource};
 use crate::source::{Connection, Read, Source};
 use crate::ui;
 use ratatui::backend::{Backend, CrosstermBackend, TestBackend};
-use ratatui::buffer::Buffer;
+use ratatui::buffer::{Buffer, Cell};
 use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use ratatui::crossterm::terminal::{
     BeginSynchronizedUpdate, Clear, ClearType, EndSynchronizedUpdate, EnterAlternateScreen,
@@ -647,13 +647,20 @@ impl<S: Screen> Console<S> {
         self.renders += 1;
         self.drawn_at = Instant::now();
         self.frame_at = None;
-        if self.last.as_ref() != Some(&self.scratch) {
-            write_frame(&mut self.screen, self.last.as_ref(), &self.scratch)?;
-            // The frame written becomes the one on screen; the old one is the next scratch.
-            match self.last.as_mut() {
-                Some(last) => std::mem::swap(last, &mut self.scratch),
-                None => self.last = Some(self.scratch.clone()),
-            }
+        // What changed since the frame on screen (everything, when there is none of this size);
+        // nothing changed, nothing is written: an idle screen writes nothing.
+        let changes = self
+            .last
+            .as_ref()
+            .filter(|last| last.area == self.scratch.area)
+            .map(|last| last.diff(&self.scratch));
+        if changes.as_ref().is_none_or(|c| !c.is_empty()) {
+            write_frame(&mut self.screen, changes, &self.scratch)?;
+        }
+        // The frame drawn is the one on screen; the old one is the next scratch.
+        match self.last.as_mut() {
+            Some(last) => std::mem::swap(last, &mut self.scratch),
+            None => self.last = Some(self.scratch.clone()),
         }
         let _ = self.app.update(Msg::Drawn(drawn));
         // What is on screen decides whose target health and services are read every time.
@@ -756,11 +763,16 @@ async fn sleep_until(at: Option<Instant>) {
 
 /// Writes `frame`: the cells that differ from `prev` when it has the same size, else all of it
 /// on a cleared screen.
-fn write_frame<S: Screen>(out: &mut S, prev: Option<&Buffer>, frame: &Buffer) -> io::Result<()> {
+/// Writes a frame: the cells that changed since the one on screen, or (`None`) all of them on a
+/// cleared screen.
+fn write_frame<S: Screen>(
+    out: &mut S,
+    changes: Option<Vec<(u16, u16, &Cell)>>,
+    frame: &Buffer,
+) -> io::Result<()> {
     out.begin(frame.area)?;
-    if let Some(prev) = prev.filter(|p| p.area == frame.area) {
-        out.draw(prev.diff(frame).into_iter())
-            .map_err(io::Error::other)?;
+    if let Some(changes) = changes {
+        out.draw(changes.into_iter()).map_err(io::Error::other)?;
     } else {
         out.clear().map_err(io::Error::other)?;
         out.draw(frame.content.iter().enumerate().map(|(i, c)| {

@@ -7,6 +7,7 @@ use super::widgets::{cell, chart, progress};
 use super::{Ctx, severity_style};
 use crate::app::{DetailRef, Drawn};
 use crate::model::{RolloutState, short_age};
+use crate::ui::paint;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -81,7 +82,7 @@ pub fn render(
             a.comparison_symbol(),
             fmt_num(a.threshold)
         );
-        buf.set_string(c.x, c.y, label, t.muted());
+        paint::str(buf, c.x, c.y, label, t.muted());
         let plot = Rect::new(c.x, c.y + 1, c.width, c.height.saturating_sub(1));
         chart(plot, buf, &values, a.threshold, |v| a.breaches(v), t, g);
     }

@@ -8,6 +8,7 @@ use crate::model::RegionInfo;
 use crate::model::region_switch::RegionSwitch;
 use crate::model::{Timestamp, short_age};
 use crate::ops::drill::{DrillSpec, DrillState, Phase, Preflight, StepKind};
+use crate::ui::paint;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -90,13 +91,14 @@ pub fn render(
             lines.len()
         );
         let x = (top.x + top.width).saturating_sub(more.len() as u16 + 1);
-        buf.set_string(x, top.y + top.height - 1, more, t.muted());
+        paint::str(buf, x, top.y + top.height - 1, more, t.muted());
     }
     for (i, (text, style)) in lines.iter().skip(skip).enumerate() {
         if i as u16 >= inner.height {
             break;
         }
-        buf.set_string(
+        paint::str(
+            buf,
             inner.x + 1,
             inner.y + i as u16,
             trunc(text, inner.width.saturating_sub(1) as usize, cx.glyphs),

@@ -5,6 +5,7 @@ use super::Ctx;
 use crate::model::fleet::FleetRow;
 use crate::model::short_age;
 use crate::ops::drill::DrillState;
+use crate::ui::paint;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -56,7 +57,8 @@ pub fn render(cx: &Ctx<'_>, f: &Fleet<'_>, area: Rect, buf: &mut Buffer) {
         ]
         .map(str::to_owned),
     );
-    buf.set_stringn(
+    paint::str_n(
+        buf,
         inner.x + 1,
         inner.y,
         head,
@@ -64,7 +66,8 @@ pub fn render(cx: &Ctx<'_>, f: &Fleet<'_>, area: Rect, buf: &mut Buffer) {
         t.muted(),
     );
     if f.rows.is_empty() {
-        buf.set_stringn(
+        paint::str_n(
+            buf,
             inner.x + 1,
             inner.y + 1,
             "reading every account…",
@@ -130,6 +133,6 @@ pub fn render(cx: &Ctx<'_>, f: &Fleet<'_>, area: Rect, buf: &mut Buffer) {
             (None, _) => row_text(&cells),
         };
         let text = crate::state::printable(&text);
-        buf.set_stringn(inner.x + 1, y, text, inner.width as usize - 1, style);
+        paint::str_n(buf, inner.x + 1, y, text, inner.width as usize - 1, style);
     }
 }

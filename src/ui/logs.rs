@@ -6,6 +6,7 @@ use super::widgets::trunc;
 use crate::app::logs::LogsView;
 use crate::model::logs::{Delivery, highlights, readable};
 use crate::model::short_age;
+use crate::ui::paint;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -24,7 +25,8 @@ pub fn render(cx: &Ctx<'_>, v: &LogsView, paused: bool, area: Rect, buf: &mut Bu
         return;
     }
     let w = inner.width as usize;
-    buf.set_line(
+    paint::line(
+        buf,
         inner.x,
         inner.y,
         &Line::from(head_line(cx, v, paused)),
@@ -49,7 +51,7 @@ pub fn render(cx: &Ctx<'_>, v: &LogsView, paused: bool, area: Rect, buf: &mut Bu
             if top >= inner.y + inner.height {
                 break;
             }
-            buf.set_string(inner.x, top, line, style);
+            paint::str(buf, inner.x, top, line, style);
             top += 1;
         }
     }
@@ -63,7 +65,7 @@ pub fn render(cx: &Ctx<'_>, v: &LogsView, paused: bool, area: Rect, buf: &mut Bu
                 t.muted(),
             ),
         ]);
-        buf.set_line(inner.x, bottom, &line, inner.width);
+        paint::line(buf, inner.x, bottom, &line, inner.width);
     }
     let rows = bottom.saturating_sub(top) as usize;
     if rows == 0 {
@@ -77,7 +79,7 @@ pub fn render(cx: &Ctx<'_>, v: &LogsView, paused: bool, area: Rect, buf: &mut Bu
         } else {
             ""
         };
-        buf.set_string(inner.x, top, msg, t.muted());
+        paint::str(buf, inner.x, top, msg, t.muted());
         return;
     }
     let mut out = event_lines(cx, v, w, rows);
@@ -85,12 +87,12 @@ pub fn render(cx: &Ctx<'_>, v: &LogsView, paused: bool, area: Rect, buf: &mut Bu
     out.reverse();
     let first = rows - out.len();
     for (i, l) in out.iter().enumerate() {
-        buf.set_line(inner.x, top + (first + i) as u16, l, inner.width);
+        paint::line(buf, inner.x, top + (first + i) as u16, l, inner.width);
     }
     if v.scroll > 0 {
         let pos = format!(" {} lines below ", v.scroll);
         let x = area.x + area.width.saturating_sub(pos.len() as u16 + 1);
-        buf.set_string(x, area.y + area.height - 1, pos, t.muted());
+        paint::str(buf, x, area.y + area.height - 1, pos, t.muted());
     }
 }
 

@@ -5,6 +5,7 @@ mod detail;
 mod drill;
 mod fleet;
 mod logs;
+pub mod paint;
 mod panes;
 mod popups;
 mod region_switch;
@@ -102,7 +103,7 @@ pub fn block<'a>(app: &App, title: Line<'a>, focused: bool) -> Block<'a> {
 /// Paints the whole screen; returns what it laid out (for [`crate::app::Msg::Drawn`]).
 pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
     let mut drawn = Drawn::default();
-    buf.set_style(area, app.theme().text());
+    paint::style(buf, area, app.theme().text());
     if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
         let msg = format!("opsdash: {}x{} is too small", area.width, area.height);
         for (i, chunk) in msg
@@ -114,7 +115,7 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
                 break;
             }
             let s = String::from_utf8_lossy(chunk);
-            buf.set_string(area.x, area.y + i as u16, s, app.theme().warn());
+            paint::str(buf, area.x, area.y + i as u16, s, app.theme().warn());
         }
         return drawn;
     }
@@ -137,9 +138,9 @@ pub fn render(app: &App, area: Rect, buf: &mut Buffer) -> Drawn {
             let [banner, rest] =
                 Layout::vertical([Constraint::Length(h), Constraint::Min(1)]).areas(body);
             let style = banner_style(app);
-            buf.set_style(banner, style);
+            paint::style(buf, banner, style);
             for (i, l) in lines.iter().take(h as usize).enumerate() {
-                buf.set_string(banner.x + 1, banner.y + i as u16, l, style);
+                paint::str(buf, banner.x + 1, banner.y + i as u16, l, style);
             }
             rest
         }
@@ -411,7 +412,7 @@ fn zonal_badges(app: &App) -> Vec<String> {
 fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
     let style = app.theme().header();
     let bold = style.add_modifier(ratatui::style::Modifier::BOLD);
-    buf.set_style(area, style);
+    paint::style(buf, area, style);
     let badges = header_badges(app);
     let accounts = [0, 1, 2].map(|level| account_label(app, level));
     let (all_regions, in_view) = region_labels(app);
@@ -524,7 +525,8 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
         spans.push(Span::styled(text.clone(), look));
     }
     let right_w = right.chars().count() as u16;
-    buf.set_line(
+    paint::line(
+        buf,
         area.x,
         area.y,
         &Line::from(spans),
@@ -536,7 +538,7 @@ fn render_header(app: &App, area: Rect, buf: &mut Buffer) {
         style
     };
     if area.width >= right_w {
-        buf.set_string(area.x + area.width - right_w, area.y, right, api_style);
+        paint::str(buf, area.x + area.width - right_w, area.y, right, api_style);
     }
 }
 
@@ -718,7 +720,7 @@ fn render_verdict(app: &App, v: &crate::app::Verdict, area: Rect, buf: &mut Buff
         Severity::Ok => t.ok(),
         Severity::Info => t.muted(),
     };
-    buf.set_style(area, style);
+    paint::style(buf, area, style);
     let who = match &v.app {
         Some(a) if app.settings().apps.len() > 1 => format!("{a}: "),
         _ => String::new(),
@@ -748,7 +750,7 @@ fn render_verdict(app: &App, v: &crate::app::Verdict, area: Rect, buf: &mut Buff
     let room = (area.width as usize).saturating_sub(widgets::text_width(&action) + 1);
     let text = widgets::trunc(&format!(" {who}{}", v.text), room, glyphs(app));
     let line = format!("{text}{action}");
-    buf.set_string(area.x, area.y, line, style);
+    paint::str(buf, area.x, area.y, line, style);
 }
 
 /// A service's short name for the header.
@@ -773,7 +775,7 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
             Span::styled(f.shown(), app.theme().text()),
             Span::styled("   Enter keep, Esc clear", app.theme().muted()),
         ]);
-        buf.set_line(area.x, area.y, &line, area.width);
+        paint::line(buf, area.x, area.y, &line, area.width);
         return;
     }
     // Pane errors first: stale data must never look current.
@@ -797,7 +799,8 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
         })
         .collect();
     if let Some((msg, sev)) = app.status() {
-        buf.set_string(
+        paint::str(
+            buf,
             area.x,
             area.y,
             widgets::trunc(msg, area.width as usize, glyphs(app)),
@@ -805,7 +808,8 @@ fn render_status(app: &App, area: Rect, buf: &mut Buffer) {
         );
     } else if !errors.is_empty() {
         let msg = format!("stale: {}", errors.join("; "));
-        buf.set_string(
+        paint::str(
+            buf,
             area.x,
             area.y,
             widgets::trunc(&msg, area.width as usize, glyphs(app)),
@@ -1067,7 +1071,7 @@ fn render_footer(app: &App, area: Rect, buf: &mut Buffer) {
         spans.push(Span::styled(format!(" {key}"), app.theme().title()));
         spans.push(Span::styled(format!(" {label} "), app.theme().muted()));
     }
-    buf.set_line(area.x, area.y, &Line::from(spans), area.width);
+    paint::line(buf, area.x, area.y, &Line::from(spans), area.width);
 }
 
 /// Renders `app` into a fresh buffer of `width`×`height`, with what it laid out.

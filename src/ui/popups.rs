@@ -5,6 +5,7 @@ use super::widgets::{cell, trunc};
 use crate::app::{HelpLayout, HelpLine, TextInput};
 use crate::model::region_switch::RegionSwitch;
 use crate::ops::drill::DrillState;
+use crate::ui::paint;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -41,7 +42,7 @@ pub fn help(cx: &Ctx<'_>, h: &HelpView, area: Rect, buf: &mut Buffer) {
     let scroll = h.scroll.min(max);
     let r = centered(area, layout.width, per_col as u16 + 3);
     Clear.render(r, buf);
-    buf.set_style(r, t.text());
+    paint::style(buf, r, t.text());
     let b = cx.block(Line::from(Span::styled(" Keys ", t.title())), true);
     let inner = b.inner(r);
     b.render(r, buf);
@@ -69,7 +70,7 @@ pub fn help(cx: &Ctx<'_>, h: &HelpView, area: Rect, buf: &mut Buffer) {
                 HelpLine::Blank => Line::default(),
             };
             let x = inner.x + c as u16 * col_w + 1;
-            buf.set_line(x, inner.y + row as u16, &line, col_w.saturating_sub(1));
+            paint::line(buf, x, inner.y + row as u16, &line, col_w.saturating_sub(1));
         }
     }
     let hint = if max > 0 {
@@ -82,7 +83,8 @@ pub fn help(cx: &Ctx<'_>, h: &HelpView, area: Rect, buf: &mut Buffer) {
     } else {
         "any key closes".to_owned()
     };
-    buf.set_string(
+    paint::str(
+        buf,
         inner.x + 1,
         inner.y + inner.height.saturating_sub(1),
         trunc(&hint, inner.width.saturating_sub(2) as usize, g),
@@ -100,12 +102,12 @@ pub fn palette(
     buf: &mut Buffer,
 ) {
     let t = cx.theme;
-    buf.set_style(status, t.text());
+    paint::style(buf, status, t.text());
     let line = Line::from(vec![
         Span::styled(":", t.title()),
         Span::styled(input.shown(), t.text()),
     ]);
-    buf.set_line(status.x, status.y, &line, status.width);
+    paint::line(buf, status.x, status.y, &line, status.width);
     if sugg.is_empty() {
         return;
     }
@@ -118,7 +120,7 @@ pub fn palette(
         h.min(body.height),
     );
     Clear.render(r, buf);
-    buf.set_style(r, t.text());
+    paint::style(buf, r, t.text());
     let b = cx.block(Line::from(Span::styled(" commands ", t.title())), true);
     let inner = b.inner(r);
     b.render(r, buf);
@@ -135,8 +137,8 @@ pub fn palette(
             t.text()
         };
         let y = inner.y + (i - start) as u16;
-        buf.set_style(Rect::new(inner.x, y, inner.width, 1), style);
-        buf.set_string(inner.x + 1, y, s, style);
+        paint::style(buf, Rect::new(inner.x, y, inner.width, 1), style);
+        paint::str(buf, inner.x + 1, y, s, style);
     }
 }
 
@@ -146,7 +148,7 @@ pub fn faults(cx: &Ctx<'_>, items: &[String], selected: usize, area: Rect, buf: 
     let w = items.iter().map(|f| f.chars().count()).max().unwrap_or(20) as u16 + 8;
     let r = centered(area, w.max(40), items.len() as u16 + 4);
     Clear.render(r, buf);
-    buf.set_style(r, t.text());
+    paint::style(buf, r, t.text());
     let b = cx.block(
         Line::from(Span::styled(" Inject a fault (demo) ", t.title())),
         true,
@@ -163,12 +165,13 @@ pub fn faults(cx: &Ctx<'_>, items: &[String], selected: usize, area: Rect, buf: 
             t.text()
         };
         let y = inner.y + i as u16;
-        buf.set_style(Rect::new(inner.x, y, inner.width, 1), style);
-        buf.set_string(inner.x + 1, y, format!("{} {f}", i + 1), style);
+        paint::style(buf, Rect::new(inner.x, y, inner.width, 1), style);
+        paint::str(buf, inner.x + 1, y, format!("{} {f}", i + 1), style);
     }
     let y = inner.y + items.len() as u16 + 1;
     if y < inner.y + inner.height {
-        buf.set_string(
+        paint::str(
+            buf,
             inner.x + 1,
             y,
             format!("{} or number injects, {} cancels", pk.submit, pk.cancel),
@@ -262,7 +265,7 @@ pub(super) fn text_box(
         .unwrap_or(20) as u16;
     let r = centered(area, (widest + 4).max(44), wrapped.len() as u16 + 2);
     Clear.render(r, buf);
-    buf.set_style(r, t.text());
+    paint::style(buf, r, t.text());
     let b = cx.block(
         Line::from(Span::styled(format!(" {title} "), t.title())),
         true,
@@ -273,7 +276,7 @@ pub(super) fn text_box(
         if i as u16 >= inner.height {
             break;
         }
-        buf.set_string(inner.x + 1, inner.y + i as u16, l, *st);
+        paint::str(buf, inner.x + 1, inner.y + i as u16, l, *st);
     }
     wrapped.len() <= inner.height as usize && inner.width as usize >= inner_w.min(widest as usize)
 }

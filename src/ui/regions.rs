@@ -5,6 +5,7 @@ use super::widgets::{cell, progress, sparkline};
 use super::{Ctx, severity_style};
 use crate::app::Pane;
 use crate::model::{AlarmState, Region, RegionInfo, Severity};
+use crate::ui::paint;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -25,7 +26,8 @@ pub fn render(
         );
         let inner = b.inner(area);
         b.render(area, buf);
-        buf.set_string(
+        paint::str(
+            buf,
             inner.x + 1,
             inner.y,
             "This estate has one region; the side-by-side view needs a DR region.",
@@ -54,7 +56,8 @@ pub fn render(
         b.render(*col, buf);
         let lines = region_lines(cx, &r.name);
         for (i, line) in lines.iter().enumerate().take(inner.height as usize) {
-            buf.set_line(
+            paint::line(
+                buf,
                 inner.x + 1,
                 inner.y + i as u16,
                 line,

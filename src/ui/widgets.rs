@@ -2,6 +2,7 @@
 //! bars, and a column chart with a threshold line.
 
 use crate::theme::Theme;
+use crate::ui::paint;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -272,10 +273,11 @@ pub fn chart(
     let t_row = row_of(threshold);
     for (label, y) in [(max, 0), (threshold, t_row), (0.0, plot.height - 1)] {
         let text = format!("{label:>7.1}");
-        buf.set_string(area.x, plot.y + y, text, theme.muted());
+        paint::str(buf, area.x, plot.y + y, text, theme.muted());
     }
     for x in 0..plot.width {
-        buf.set_string(
+        paint::str(
+            buf,
             plot.x + x,
             plot.y + t_row,
             g.threshold.to_string(),
@@ -290,7 +292,13 @@ pub fn chart(
             theme.chart()
         };
         for y in top..plot.height {
-            buf.set_string(plot.x + i as u16, plot.y + y, g.full.to_string(), style);
+            paint::str(
+                buf,
+                plot.x + i as u16,
+                plot.y + y,
+                g.full.to_string(),
+                style,
+            );
         }
     }
 }

@@ -14,11 +14,11 @@ use crate::app::{Drawn, Pane, PaneState, RegionData, Row, RunningOp};
 use crate::model::{AlarmState, ExecStatus, LoadBalancer, RolloutState, TargetState};
 use crate::source::SourceError;
 use crate::theme::Theme;
+use crate::ui::paint;
 use ratatui::buffer::Buffer;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Widget;
 
 pub(crate) use super::Ctx;
 
@@ -213,7 +213,7 @@ pub fn render_main(
                 break;
             }
             let line = summary_line(cx, panes.of(*p), *p);
-            buf.set_line(small.x, y, &line, small.width);
+            paint::line(buf, small.x, y, &line, small.width);
         }
     }
 }
@@ -277,15 +277,21 @@ fn render_pane(
 ) {
     let focused = panes.focus == p;
     let v = panes.of(p);
-    let b = cx.block(pane_title(cx, v, p), focused);
-    let inner = b.inner(area);
-    b.render(area, buf);
+    let inner = ratatui::widgets::Block::bordered().inner(area);
+    paint::bordered(
+        buf,
+        area,
+        cx.glyphs.border,
+        cx.theme.border(focused),
+        &pane_title(cx, v, p),
+    );
     if inner.height == 0 || inner.width == 0 {
         return;
     }
     let ps = v.state;
     let Some(d) = cx.data else {
-        buf.set_string(
+        paint::str(
+            buf,
             inner.x,
             inner.y,
             "waiting for the first poll",
@@ -313,7 +319,8 @@ fn render_pane(
         } else {
             format!("no {} in {}", p.kind().noun(), cx.region)
         };
-        buf.set_string(
+        paint::str(
+            buf,
             inner.x + 1,
             inner.y,
             trunc(&msg, inner.width as usize - 1, cx.glyphs),
@@ -329,7 +336,7 @@ fn render_pane(
     // Column headings where the rows are columns and there is room for them.
     let inner = match heading_line(cx, cols, p) {
         Some(head) if inner.height >= 3 => {
-            buf.set_line(inner.x, inner.y, &head, inner.width);
+            paint::line(buf, inner.x, inner.y, &head, inner.width);
             Rect::new(inner.x, inner.y + 1, inner.width, inner.height - 1)
         }
         _ => inner,
@@ -346,14 +353,18 @@ fn render_pane(
         let mut line = draw(p).row(cx, d, cols, *row);
         if focused && i == ps.selected {
             line = line.patch_style(cx.theme.selection());
-            buf.set_style(Rect::new(inner.x, y, inner.width, 1), cx.theme.selection());
+            paint::style(
+                buf,
+                Rect::new(inner.x, y, inner.width, 1),
+                cx.theme.selection(),
+            );
         }
-        buf.set_line(inner.x, y, &line, inner.width);
+        paint::line(buf, inner.x, y, &line, inner.width);
     }
     if ps.rows.len() > h {
         let pos = format!(" {}/{} ", ps.selected + 1, ps.rows.len());
         let x = area.x + area.width.saturating_sub(pos.len() as u16 + 1);
-        buf.set_string(x, area.y + area.height - 1, pos, cx.theme.muted());
+        paint::str(buf, x, area.y + area.height - 1, pos, cx.theme.muted());
     }
 }
 
