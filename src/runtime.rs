@@ -761,8 +761,6 @@ async fn sleep_until(at: Option<Instant>) {
     }
 }
 
-/// Writes `frame`: the cells that differ from `prev` when it has the same size, else all of it
-/// on a cleared screen.
 /// Writes a frame: the cells that changed since the one on screen, or (`None`) all of them on a
 /// cleared screen.
 fn write_frame<S: Screen>(
