@@ -799,8 +799,30 @@ impl App {
         (services, groups)
     }
 
-    /// What is on screen in the current region: the target groups, services and Auto Scaling
-    /// groups a live source reads every time.
+    /// The alarms (by name) on screen in the current region: those with a row among the Alarms
+    /// pane's rows on screen, and the one a detail view shows.
+    fn watched_alarms(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if let Some(alarms) = self.current().and_then(|d| d.alarms.as_deref()) {
+            let (first, n) = self.drawn.shown[Pane::Alarms.index()];
+            for row in self.pane(Pane::Alarms).rows.iter().skip(first).take(n) {
+                if let Row::Alarm(i) = *row
+                    && let Some(a) = alarms.get(i)
+                {
+                    out.push(a.name.clone());
+                }
+            }
+        }
+        if let View::Detail(DetailRef::Alarm(name)) = &self.view
+            && !out.contains(name)
+        {
+            out.push(name.clone());
+        }
+        out
+    }
+
+    /// What is on screen in the current region: the target groups, services, Auto Scaling
+    /// groups and alarms a live source reads every time.
     pub fn on_screen(&self) -> (Region, crate::source::OnScreen) {
         let (region, target_groups) = self.watched_target_groups();
         let (services, groups) = self.watched_capacity();
@@ -808,8 +830,39 @@ impl App {
             target_groups,
             services,
             groups,
+            alarms: self.watched_alarms(),
         };
         (region, on_screen)
+    }
+
+    /// What is on screen, region by region: the current region's ([`App::on_screen`]), and in
+    /// the region view every alarm of the two regions (it draws each one's sparkline).
+    pub fn on_screen_by_region(&self) -> Vec<(Region, crate::source::OnScreen)> {
+        let mut out = vec![self.on_screen()];
+        if self.view == View::Regions {
+            let (primary, dr) = self.region_pair();
+            for r in [primary, dr].into_iter().flatten() {
+                let names: Vec<String> = self
+                    .store
+                    .region(&r.name)
+                    .and_then(|d| d.alarms.as_deref())
+                    .unwrap_or_default()
+                    .iter()
+                    .map(|a| a.name.clone())
+                    .collect();
+                match out.iter_mut().find(|(name, _)| name == &r.name) {
+                    Some((_, o)) => o.alarms = names,
+                    None => out.push((
+                        r.name.clone(),
+                        crate::source::OnScreen {
+                            alarms: names,
+                            ..Default::default()
+                        },
+                    )),
+                }
+            }
+        }
+        out
     }
 
     fn set_status(&mut self, msg: impl Into<String>, sev: Severity) {

@@ -127,10 +127,12 @@ pub async fn read(m: &Member) -> Vec<FleetRow> {
             .flat_map(|c| &c.auto_scaling_groups)
             .map(|g| g.name.clone())
             .collect();
+        // No alarm's sparkline is drawn: their metrics are read once a minute.
         let on_screen = crate::source::OnScreen {
             target_groups,
             services,
             groups,
+            alarms: Vec::new(),
         };
         m.source.watch(&region, &on_screen);
         let error = [

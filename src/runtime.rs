@@ -245,8 +245,8 @@ pub struct Console<S: Screen> {
     tasks: JoinSet<()>,
     /// Effects waiting for their time, soonest first.
     delayed: Vec<(Instant, Effect)>,
-    /// The region, target groups and services the source was last told are on screen.
-    watched: (Region, crate::source::OnScreen),
+    /// What the source was last told is on screen, region by region.
+    watched: Vec<(Region, crate::source::OnScreen)>,
     /// The source knows its account (live AWS connects in the background).
     settled: bool,
     /// Interrupted operations of earlier consoles have been read back (once, when settled).
@@ -292,7 +292,7 @@ impl<S: Screen> Console<S> {
             rx,
             tasks: JoinSet::new(),
             delayed: Vec::new(),
-            watched: (Region::pending(), crate::source::OnScreen::default()),
+            watched: Vec::new(),
             settled,
             reconciled: false,
             quit: false,
@@ -663,15 +663,20 @@ impl<S: Screen> Console<S> {
             None => self.last = Some(self.scratch.clone()),
         }
         let _ = self.app.update(Msg::Drawn(drawn));
-        // What is on screen decides whose target health and services are read every time.
-        let now = self.app.on_screen();
+        // What is on screen decides whose target health, services and metrics are read every
+        // time.
+        let now = self.app.on_screen_by_region();
         if now != self.watched {
-            if now.0 != self.watched.0 {
-                // The region left is no longer on screen.
-                self.source
-                    .watch(&self.watched.0, &crate::source::OnScreen::default());
+            for (region, _) in &self.watched {
+                if !now.iter().any(|(r, _)| r == region) {
+                    // A region left is no longer on screen.
+                    self.source
+                        .watch(region, &crate::source::OnScreen::default());
+                }
             }
-            self.source.watch(&now.0, &now.1);
+            for (region, on_screen) in &now {
+                self.source.watch(region, on_screen);
+            }
             self.watched = now;
         }
         Ok(())

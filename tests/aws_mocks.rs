@@ -1839,6 +1839,15 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
     assert_eq!(total, 25);
     // The pollers read the panes concurrently: each read still counts only its own requests.
     let region = crate::region(REGION);
+    // An alarm on screen, as in a console: its metric is asked on every read (the others keep
+    // their last answer for a minute).
+    src.watch(
+        &region,
+        &opsdash::source::OnScreen {
+            alarms: vec!["alarm-000".to_owned()],
+            ..Default::default()
+        },
+    );
     let (t, c, a) = rt().block_on(async {
         tokio::join!(
             src.targets(&region),
@@ -1860,7 +1869,7 @@ fn a_full_refresh_of_a_known_estate_makes_the_minimum_number_of_calls() {
         GROUPS.div_ceil(100) + SERVICES.div_ceil(10)
     );
     // More alarms than a page: the second read asks by state (ALARM, INSUFFICIENT_DATA), one
-    // call each, and the metrics.
+    // call each, and the metric of the alarm on screen.
     assert_eq!(a.stats.calls as usize, 2 + ALARMS.div_ceil(500));
     assert_eq!(a.result.unwrap().len(), ALARMS);
 }
@@ -1992,6 +2001,102 @@ fn host_counts_share_the_alarms_metric_batch_and_reach_the_target_groups() {
     let values = |s: &[opsdash::model::Point]| s.iter().map(|p| p.value).collect::<Vec<_>>();
     assert_eq!(values(&g.healthy_series), vec![2.0, 1.0]);
     assert_eq!(values(&g.unhealthy_series), vec![1.0]);
+}
+
+/// GetMetricData is charged by the metric, and the points are a minute apart: a read asks for
+/// the metrics on screen (an alarm's row, an open detail, the region view), those not known yet
+/// and those whose alarm changed state; the others show their last answer until it is a minute
+/// old (`MetricCache`'s unit test covers the minute: this source reads the wall clock). moto
+/// evaluates no alarm, so the state change is driven here, and each answer says which read
+/// it was, so a series kept is told from one asked again.
+#[test]
+fn alarm_metrics_off_screen_keep_their_last_answer_and_those_on_screen_are_asked_every_read() {
+    use cw::operation::{
+        describe_alarms::DescribeAlarmsOutput as A, get_metric_data::GetMetricDataOutput as M,
+    };
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicI64, Ordering};
+    let asked: Arc<Mutex<Vec<Vec<String>>>> = Arc::default();
+    let log = asked.clone();
+    let moved = Arc::new(AtomicI64::new(0));
+    let state_at = moved.clone();
+    let answers = AtomicI64::new(0);
+    let rules = Rules {
+        cw: vec![
+            mock!(cw::Client::describe_alarms).then_compute_output(move |_| {
+                let mut third = metric_alarm(2);
+                third.state_updated_timestamp = Some(aws_smithy_types::DateTime::from_secs(
+                    1_795_219_200 + state_at.load(Ordering::SeqCst),
+                ));
+                A::builder()
+                    .metric_alarms(metric_alarm(0))
+                    .metric_alarms(metric_alarm(1))
+                    .metric_alarms(third)
+                    .build()
+            }),
+            mock!(cw::Client::get_metric_data).then_compute_output(move |r| {
+                let ids: Vec<String> = r
+                    .metric_data_queries()
+                    .iter()
+                    .filter_map(|q| q.id())
+                    .map(str::to_owned)
+                    .collect();
+                log.lock().unwrap().push(ids.clone());
+                let n = answers.fetch_add(1, Ordering::SeqCst) + 1;
+                let mut out = M::builder();
+                for id in ids {
+                    out = out.metric_data_results(
+                        cw::types::MetricDataResult::builder()
+                            .id(id)
+                            .timestamps(aws_smithy_types::DateTime::from_secs(
+                                1_795_219_200 + n * 60,
+                            ))
+                            .values(n as f64)
+                            .build(),
+                    );
+                }
+                out.build()
+            }),
+        ],
+        ..Rules::default()
+    };
+    let src = source(&rules);
+    let rt = rt();
+    let region = crate::region(REGION);
+    let read = || {
+        rt.block_on(src.alarms(&region))
+            .result
+            .unwrap()
+            .iter()
+            .map(|a| a.series.iter().map(|p| p.value).collect::<Vec<_>>())
+            .collect::<Vec<_>>()
+    };
+    let take = || std::mem::take(&mut *asked.lock().unwrap());
+    // The first read knows none: all three, in one call.
+    assert_eq!(read(), vec![vec![1.0], vec![1.0], vec![1.0]]);
+    assert_eq!(take(), vec![vec!["m0", "m1", "m2"]]);
+    // alarm-001 on screen: asked again; the others keep the first answer.
+    let watch = |alarms: &[&str]| {
+        src.watch(
+            &region,
+            &opsdash::source::OnScreen {
+                alarms: alarms.iter().map(|&a| a.to_owned()).collect(),
+                ..Default::default()
+            },
+        );
+    };
+    watch(&["alarm-001"]);
+    assert_eq!(read(), vec![vec![1.0], vec![2.0], vec![1.0]]);
+    assert_eq!(take(), vec![vec!["m1"]]);
+    // Nothing on screen: no GetMetricData call at all, every series as last answered.
+    watch(&[]);
+    assert_eq!(read(), vec![vec![1.0], vec![2.0], vec![1.0]]);
+    assert!(take().is_empty());
+    assert_eq!(calls(&src, "GetMetricData"), 2);
+    // alarm-002 changed state: its metric is asked at once.
+    moved.store(60, Ordering::SeqCst);
+    assert_eq!(read(), vec![vec![1.0], vec![2.0], vec![3.0]]);
+    assert_eq!(take(), vec![vec!["m2"]]);
 }
 
 #[test]

@@ -562,6 +562,80 @@ fn groups_on_screen_are_watched_and_a_carried_over_group_shows_its_age() {
     assert!(!h.screen(120, 40).contains("40s old"));
 }
 
+/// A live source asks GetMetricData every read only for the alarms whose sparkline is drawn: the
+/// console tells it which alarms have a row on screen, the one an open detail shows, and in the
+/// region view every alarm of both regions.
+#[test]
+fn alarms_on_screen_are_watched_for_their_metrics() {
+    use opsdash::app::Row;
+    let mut h = Harness::new(Scenario::WarmStandby);
+    h.screen(120, 40);
+    let alarms = h.app().current().unwrap().alarms.clone().unwrap();
+    let ps = h.app().pane(Pane::Alarms);
+    let (first, n) = h.app().drawn().shown[Pane::Alarms.index()];
+    let want: Vec<String> = ps
+        .rows
+        .iter()
+        .skip(first)
+        .take(n)
+        .filter_map(|r| match *r {
+            Row::Alarm(i) => Some(alarms[i].name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert!(!want.is_empty(), "an alarm has a row on screen");
+    let (region, on_screen) = h.app().on_screen();
+    assert_eq!(&region, h.app().region_name());
+    assert_eq!(on_screen.alarms, want);
+    assert_eq!(h.app().on_screen_by_region(), vec![(region, on_screen)]);
+
+    // An open detail is watched, whichever row it came from.
+    h.key(KeyCode::Char('4'));
+    h.key(KeyCode::End);
+    let Row::Alarm(last) = h.app().pane(Pane::Alarms).rows[h.app().pane(Pane::Alarms).selected]
+    else {
+        panic!("the Alarms pane selects alarms");
+    };
+    h.key(KeyCode::Enter);
+    h.screen(120, 40);
+    assert!(matches!(h.app().view(), View::Detail(_)));
+    assert!(
+        h.app().on_screen().1.alarms.contains(&alarms[last].name),
+        "the open alarm is watched"
+    );
+    h.key(KeyCode::Esc);
+
+    // The region view draws every alarm of both regions.
+    h.key(KeyCode::Char('v'));
+    h.screen(120, 40);
+    let by_region = h.app().on_screen_by_region();
+    let regions: Vec<_> = h
+        .app()
+        .info()
+        .regions
+        .iter()
+        .map(|r| r.name.clone())
+        .collect();
+    assert_eq!(regions.len(), 2);
+    for r in &regions {
+        let all: Vec<String> = h
+            .app()
+            .store()
+            .region(r)
+            .and_then(|d| d.alarms.as_deref())
+            .unwrap_or_default()
+            .iter()
+            .map(|a| a.name.clone())
+            .collect();
+        assert!(!all.is_empty(), "{r} has alarms");
+        let (_, watched) = by_region
+            .iter()
+            .find(|(name, _)| name == r)
+            .unwrap_or_else(|| panic!("{r} is watched: {by_region:?}"));
+        assert_eq!(watched.alarms, all, "{r}");
+    }
+}
+
 /// The help popup's text column(s) of one screen: per column, the text after the keys cell of
 /// each row, joined by spaces (so a line wrapped onto the next row reads as one).
 fn help_columns(screen: &str) -> Vec<String> {

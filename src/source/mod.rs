@@ -360,6 +360,8 @@ pub struct OnScreen {
     pub services: Vec<(String, String)>,
     /// Auto Scaling groups, by name.
     pub groups: Vec<String>,
+    /// Alarms, by name.
+    pub alarms: Vec<String>,
 }
 
 /// Mutations of an estate. Only the operations executor calls these, after plan, confirmation and

@@ -1,5 +1,6 @@
 //! CloudWatch: alarms (all pages), their metrics over the last hour in GetMetricData batches of
-//! 500 queries, and alarm history for the timeline.
+//! 500 queries (those on screen every read, the others once a minute: [`MetricCache`]), and
+//! alarm history for the timeline.
 
 use super::errors::map;
 use super::{RegionClients, event, ts};
@@ -7,7 +8,7 @@ use crate::model::{Alarm, AlarmState, Comparison, Event, EventKind, Point, Sever
 use crate::source::SourceError;
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types as t;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 const SVC: &str = "monitoring";
 /// GetMetricData takes at most 500 queries.
@@ -67,6 +68,8 @@ pub struct AlarmCache {
     /// Shared with the read that returned it: carried over without a copy.
     known: Option<std::sync::Arc<Vec<t::MetricAlarm>>>,
     reads: u64,
+    /// The metrics' last answers.
+    pub metrics: MetricCache,
 }
 
 impl AlarmCache {
@@ -146,6 +149,90 @@ async fn metric_alarms(
     Ok(all)
 }
 
+/// How old (seconds) the last answer for a metric off screen may be before it is asked for
+/// again: the metrics have a point a minute, and a read every minute keeps each point whole.
+/// A little under the minute, so that at `--refresh 10` the sixth read asks, not the seventh.
+pub const METRIC_FRESH_SECS: f64 = 55.0;
+
+/// Which series a GetMetricData query fills.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum MetricKey {
+    /// An alarm's metric, by alarm name.
+    Alarm(String),
+    /// A target group's healthy host count, by ARN.
+    Healthy(String),
+    /// A target group's unhealthy host count, by ARN.
+    Unhealthy(String),
+}
+
+/// A metric's last answer.
+#[derive(Debug)]
+struct Answered {
+    /// When the alarm's state and configuration last changed, then (host counts: none): an alarm
+    /// that changed state, or whose metric may have, is asked again at once.
+    updated: Option<Changed>,
+    at: Timestamp,
+    points: Vec<Point>,
+}
+
+/// The metrics' last answers in one region, and what is on screen there. A metric is asked for
+/// on every read while it is on screen (an alarm with a row in view, in an open detail or in the
+/// region view; a target group with a row in view or an open detail), when it is not known, when
+/// its alarm's metric or state changed, and otherwise once its last answer is
+/// [`METRIC_FRESH_SECS`] old: GetMetricData is charged by the metric, and the points are a
+/// minute apart. The others keep their last answer.
+#[derive(Debug, Default)]
+pub struct MetricCache {
+    answered: HashMap<MetricKey, Answered>,
+    alarms: HashSet<String>,
+    target_groups: HashSet<String>,
+}
+
+impl MetricCache {
+    /// The alarms (by name) and target groups (by ARN) on screen from now on.
+    pub fn watch(&mut self, alarms: &[String], target_groups: &[String]) {
+        self.alarms = alarms.iter().cloned().collect();
+        self.target_groups = target_groups.iter().cloned().collect();
+    }
+
+    fn on_screen(&self, key: &MetricKey) -> bool {
+        match key {
+            MetricKey::Alarm(name) => self.alarms.contains(name),
+            MetricKey::Healthy(arn) | MetricKey::Unhealthy(arn) => self.target_groups.contains(arn),
+        }
+    }
+
+    /// The points to show for `key` without asking, or `None` when it is to be asked now.
+    fn kept(&self, key: &MetricKey, updated: Option<Changed>, now: Timestamp) -> Option<&[Point]> {
+        let a = self.answered.get(key)?;
+        let age = now.secs_since(a.at);
+        let fresh = (0.0..METRIC_FRESH_SECS).contains(&age);
+        (fresh && !self.on_screen(key) && a.updated == updated).then_some(a.points.as_slice())
+    }
+}
+
+/// One metric of a read: what fills it, and how it is asked.
+struct Wanted {
+    key: MetricKey,
+    /// The alarm's index, or the target group's.
+    index: usize,
+    updated: Option<Changed>,
+    query: t::MetricDataQuery,
+}
+
+/// When an alarm's state last changed, and its configuration (its metric, say).
+type Changed = (Timestamp, Timestamp);
+
+impl Wanted {
+    fn series<'a>(&self, alarms: &'a mut [Alarm], hosts: &'a mut HostSeries) -> &'a mut Vec<Point> {
+        match &self.key {
+            MetricKey::Alarm(_) => &mut alarms[self.index].series,
+            MetricKey::Healthy(arn) => &mut hosts.entry(arn.clone()).or_default().0,
+            MetricKey::Unhealthy(arn) => &mut hosts.entry(arn.clone()).or_default().1,
+        }
+    }
+}
+
 pub async fn alarms(
     r: &RegionClients,
     profile: Option<&str>,
@@ -155,33 +242,76 @@ pub async fn alarms(
     let c = &r.cloudwatch;
     let metric_alarms = metric_alarms(c, profile, cache).await?;
     let mut out: Vec<Alarm> = metric_alarms.iter().map(alarm).collect();
-    // One query per alarm with a plain metric; batched at the API's limit.
-    let mut queries: Vec<(usize, t::MetricDataQuery)> = metric_alarms
-        .iter()
-        .enumerate()
-        .filter_map(|(i, a)| query(i, a).map(|q| (i, q)))
-        .collect();
-    // Two more per target group: its healthy and unhealthy host counts (ids `h<j>`, `u<j>`).
+    // One query per alarm with a plain metric (id `m<i>`), two per target group: its healthy and
+    // unhealthy host counts (ids `h<j>`, `u<j>`).
+    let mut wanted: Vec<Wanted> = Vec::with_capacity(out.len() + 2 * hosts.len());
+    for (i, a) in metric_alarms.iter().enumerate() {
+        if let Some(query) = query(i, a) {
+            wanted.push(Wanted {
+                key: MetricKey::Alarm(out[i].name.clone()),
+                index: i,
+                updated: Some((
+                    out[i].updated_at,
+                    ts(a.alarm_configuration_updated_timestamp()),
+                )),
+                query,
+            });
+        }
+    }
     for (j, h) in hosts.iter().enumerate() {
-        queries.push((
-            j,
-            host_query(format!("h{j}"), h, "HealthyHostCount", "Minimum"),
-        ));
-        queries.push((
-            j,
-            host_query(format!("u{j}"), h, "UnHealthyHostCount", "Maximum"),
-        ));
+        for (key, id, metric, stat) in [
+            (
+                MetricKey::Healthy(h.tg_arn.clone()),
+                'h',
+                "HealthyHostCount",
+                "Minimum",
+            ),
+            (
+                MetricKey::Unhealthy(h.tg_arn.clone()),
+                'u',
+                "UnHealthyHostCount",
+                "Maximum",
+            ),
+        ] {
+            wanted.push(Wanted {
+                key,
+                index: j,
+                updated: None,
+                query: host_query(format!("{id}{j}"), h, metric, stat),
+            });
+        }
     }
     let mut host_series = HostSeries::new();
     let end = Timestamp::now();
     let start = end.plus_secs(-3600.0);
-    for batch in queries.chunks(METRIC_QUERIES_BATCH) {
+    // What is kept is shown as it was; the rest is asked.
+    let asked: Vec<&Wanted> = {
+        let k = crate::source::lock(cache);
+        wanted
+            .iter()
+            .filter(|w| match k.metrics.kept(&w.key, w.updated, end) {
+                Some(points) => {
+                    w.series(&mut out, &mut host_series)
+                        .extend_from_slice(points);
+                    false
+                }
+                None => true,
+            })
+            .collect()
+    };
+    tracing::debug!(
+        "GetMetricData: {} of {} metrics due in {}",
+        asked.len(),
+        wanted.len(),
+        r.info.name
+    );
+    for batch in asked.chunks(METRIC_QUERIES_BATCH) {
         let mut results: Vec<t::MetricDataResult> = Vec::new();
         let mut next: Option<String> = None;
         loop {
             let page = c
                 .get_metric_data()
-                .set_metric_data_queries(Some(batch.iter().map(|(_, q)| q.clone()).collect()))
+                .set_metric_data_queries(Some(batch.iter().map(|w| w.query.clone()).collect()))
                 .start_time(DateTime::from_millis(start.0))
                 .end_time(DateTime::from_millis(end.0))
                 .scan_by(t::ScanBy::TimestampAscending)
@@ -197,6 +327,23 @@ pub async fn alarms(
         }
         merge_series(&mut out, &results);
         merge_hosts(&mut host_series, hosts, &results);
+    }
+    let mut k = crate::source::lock(cache);
+    for w in &asked {
+        let points = w.series(&mut out, &mut host_series).clone();
+        k.metrics.answered.insert(
+            w.key.clone(),
+            Answered {
+                updated: w.updated,
+                at: end,
+                points,
+            },
+        );
+    }
+    // Metrics of alarms and target groups gone are forgotten.
+    if k.metrics.answered.len() > wanted.len() {
+        let keep: HashSet<&MetricKey> = wanted.iter().map(|w| &w.key).collect();
+        k.metrics.answered.retain(|key, _| keep.contains(key));
     }
     Ok((out, host_series))
 }
@@ -372,4 +519,67 @@ pub async fn set_alarm_state(
         .await
         .map_err(|e| map(SVC, "SetAlarmState", profile, &e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answered(at: Timestamp, updated: Option<Changed>) -> Answered {
+        Answered {
+            updated,
+            at,
+            points: vec![Point { at, value: 7.0 }],
+        }
+    }
+
+    /// A metric off screen keeps its last answer for a little under a minute, unless its alarm's
+    /// metric or state changed; one on screen, or not known, is asked every time.
+    #[test]
+    fn a_metric_is_kept_while_fresh_off_screen_and_unchanged() {
+        let t0 = Timestamp(1_795_219_200_000);
+        let name = MetricKey::Alarm("cpu".to_owned());
+        let tg = MetricKey::Healthy("arn:tg/web".to_owned());
+        let mut c = MetricCache::default();
+        let kept = |c: &MetricCache, key: &MetricKey, secs: f64, updated| {
+            c.kept(key, updated, t0.plus_secs(secs)).map(<[Point]>::len)
+        };
+        let at = |state: f64, config: f64| Some((t0.plus_secs(state), t0.plus_secs(config)));
+        assert_eq!(kept(&c, &name, 0.0, at(0.0, 0.0)), None, "not known: asked");
+        c.answered.insert(name.clone(), answered(t0, at(0.0, 0.0)));
+        c.answered.insert(tg.clone(), answered(t0, None));
+        assert_eq!(kept(&c, &name, 10.0, at(0.0, 0.0)), Some(1));
+        assert_eq!(kept(&c, &name, 54.9, at(0.0, 0.0)), Some(1));
+        assert_eq!(
+            kept(&c, &name, METRIC_FRESH_SECS, at(0.0, 0.0)),
+            None,
+            "a minute old"
+        );
+        assert_eq!(
+            kept(&c, &name, -5.0, at(0.0, 0.0)),
+            None,
+            "the clock went back"
+        );
+        assert_eq!(
+            kept(&c, &name, 10.0, at(9.0, 0.0)),
+            None,
+            "the alarm changed state"
+        );
+        assert_eq!(
+            kept(&c, &name, 10.0, at(0.0, 9.0)),
+            None,
+            "the alarm was changed (its metric, say)"
+        );
+        assert_eq!(kept(&c, &tg, 10.0, None), Some(1));
+        c.watch(&["cpu".to_owned()], &[]);
+        assert_eq!(kept(&c, &name, 10.0, at(0.0, 0.0)), None, "on screen");
+        assert_eq!(kept(&c, &tg, 10.0, None), Some(1));
+        c.watch(&[], &["arn:tg/web".to_owned()]);
+        assert_eq!(kept(&c, &name, 10.0, at(0.0, 0.0)), Some(1));
+        assert_eq!(
+            kept(&c, &tg, 10.0, None),
+            None,
+            "its target group on screen"
+        );
+    }
 }

@@ -847,6 +847,11 @@ impl crate::source::Source for AwsSource {
         if let Some(g) = self.groups.get(region) {
             lock(g).watch(&on_screen.groups);
         }
+        if let Some(a) = self.alarm_cache.get(region) {
+            lock(a)
+                .metrics
+                .watch(&on_screen.alarms, &on_screen.target_groups);
+        }
     }
     fn call_counts(&self) -> crate::source::CallCounts {
         self.calls.counts()
