@@ -211,13 +211,12 @@ impl MetricCache {
     }
 }
 
-/// One metric of a read: what fills it, and how it is asked.
+/// One metric of a read: what fills it (its query is built only when it is asked).
 struct Wanted {
     key: MetricKey,
     /// The alarm's index, or the target group's.
     index: usize,
     updated: Option<Changed>,
-    query: t::MetricDataQuery,
 }
 
 /// When an alarm's state last changed, and its configuration (its metric, say).
@@ -229,6 +228,25 @@ impl Wanted {
             MetricKey::Alarm(_) => &mut alarms[self.index].series,
             MetricKey::Healthy(arn) => &mut hosts.entry(arn.clone()).or_default().0,
             MetricKey::Unhealthy(arn) => &mut hosts.entry(arn.clone()).or_default().1,
+        }
+    }
+
+    fn query(&self, alarms: &[t::MetricAlarm], hosts: &[HostMetric]) -> Option<t::MetricDataQuery> {
+        let j = self.index;
+        match &self.key {
+            MetricKey::Alarm(_) => query(j, &alarms[j]),
+            MetricKey::Healthy(_) => Some(host_query(
+                format!("h{j}"),
+                &hosts[j],
+                "HealthyHostCount",
+                "Minimum",
+            )),
+            MetricKey::Unhealthy(_) => Some(host_query(
+                format!("u{j}"),
+                &hosts[j],
+                "UnHealthyHostCount",
+                "Maximum",
+            )),
         }
     }
 }
@@ -246,7 +264,8 @@ pub async fn alarms(
     // unhealthy host counts (ids `h<j>`, `u<j>`).
     let mut wanted: Vec<Wanted> = Vec::with_capacity(out.len() + 2 * hosts.len());
     for (i, a) in metric_alarms.iter().enumerate() {
-        if let Some(query) = query(i, a) {
+        // An alarm on a metric math expression has no plain metric to draw.
+        if a.namespace().is_some() && a.metric_name().is_some() {
             wanted.push(Wanted {
                 key: MetricKey::Alarm(out[i].name.clone()),
                 index: i,
@@ -254,30 +273,18 @@ pub async fn alarms(
                     out[i].updated_at,
                     ts(a.alarm_configuration_updated_timestamp()),
                 )),
-                query,
             });
         }
     }
     for (j, h) in hosts.iter().enumerate() {
-        for (key, id, metric, stat) in [
-            (
-                MetricKey::Healthy(h.tg_arn.clone()),
-                'h',
-                "HealthyHostCount",
-                "Minimum",
-            ),
-            (
-                MetricKey::Unhealthy(h.tg_arn.clone()),
-                'u',
-                "UnHealthyHostCount",
-                "Maximum",
-            ),
+        for key in [
+            MetricKey::Healthy(h.tg_arn.clone()),
+            MetricKey::Unhealthy(h.tg_arn.clone()),
         ] {
             wanted.push(Wanted {
                 key,
                 index: j,
                 updated: None,
-                query: host_query(format!("{id}{j}"), h, metric, stat),
             });
         }
     }
@@ -307,11 +314,15 @@ pub async fn alarms(
     );
     for batch in asked.chunks(METRIC_QUERIES_BATCH) {
         let mut results: Vec<t::MetricDataResult> = Vec::new();
+        let queries: Vec<t::MetricDataQuery> = batch
+            .iter()
+            .filter_map(|w| w.query(&metric_alarms, hosts))
+            .collect();
         let mut next: Option<String> = None;
         loop {
             let page = c
                 .get_metric_data()
-                .set_metric_data_queries(Some(batch.iter().map(|w| w.query.clone()).collect()))
+                .set_metric_data_queries(Some(queries.clone()))
                 .start_time(DateTime::from_millis(start.0))
                 .end_time(DateTime::from_millis(end.0))
                 .scan_by(t::ScanBy::TimestampAscending)
