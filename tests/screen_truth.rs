@@ -514,6 +514,19 @@ fn services_on_screen_are_watched_and_a_carried_over_service_shows_its_age() {
     assert!(!h.screen(120, 40).contains("40s old"));
 }
 
+/// The rows of `pane` on screen, as last drawn.
+fn rows_on_screen(h: &Harness, pane: Pane) -> Vec<opsdash::app::Row> {
+    let (first, n) = h.app().drawn().shown[pane.index()];
+    h.app()
+        .pane(pane)
+        .rows
+        .iter()
+        .skip(first)
+        .take(n)
+        .copied()
+        .collect()
+}
+
 /// The Auto Scaling groups in view are the ones a live source describes every read; one carried
 /// over from an earlier read says how old it is, in its row, its detail and the regions view.
 #[test]
@@ -522,14 +535,9 @@ fn groups_on_screen_are_watched_and_a_carried_over_group_shows_its_age() {
     let mut h = Harness::new(Scenario::WarmStandby);
     h.screen(120, 40);
     let cap = h.app().current().unwrap().capacity.clone().unwrap();
-    let ps = h.app().pane(Pane::Capacity);
-    let (first, n) = h.app().drawn().shown[Pane::Capacity.index()];
-    let want: Vec<String> = ps
-        .rows
-        .iter()
-        .skip(first)
-        .take(n)
-        .filter_map(|r| match *r {
+    let want: Vec<String> = rows_on_screen(&h, Pane::Capacity)
+        .into_iter()
+        .filter_map(|r| match r {
             Row::Asg(i) => Some(cap.auto_scaling_groups[i].name.clone()),
             _ => None,
         })
@@ -571,14 +579,9 @@ fn alarms_on_screen_are_watched_for_their_metrics() {
     let mut h = Harness::new(Scenario::WarmStandby);
     h.screen(120, 40);
     let alarms = h.app().current().unwrap().alarms.clone().unwrap();
-    let ps = h.app().pane(Pane::Alarms);
-    let (first, n) = h.app().drawn().shown[Pane::Alarms.index()];
-    let want: Vec<String> = ps
-        .rows
-        .iter()
-        .skip(first)
-        .take(n)
-        .filter_map(|r| match *r {
+    let want: Vec<String> = rows_on_screen(&h, Pane::Alarms)
+        .into_iter()
+        .filter_map(|r| match r {
             Row::Alarm(i) => Some(alarms[i].name.clone()),
             _ => None,
         })
