@@ -69,7 +69,7 @@ pub struct AlarmCache {
     known: Option<std::sync::Arc<Vec<t::MetricAlarm>>>,
     reads: u64,
     /// The metrics' last answers.
-    pub metrics: MetricCache,
+    pub(super) metrics: MetricCache,
 }
 
 impl AlarmCache {
